@@ -1,0 +1,80 @@
+import { type PatchbayEvent, validateEvent } from '@patchbay/protocol'
+import { InvalidEventError } from '../errors/errors.ts'
+import type { PatchbayError } from '../errors/patchbay-error.ts'
+import type { PreparedTransformation, WorkItem } from './_steps.ts'
+import { matchesFilter } from './route.ts'
+
+/** Why an input event stopped before reaching the destinations. */
+export type Stopped =
+  | { status: 'failed'; step: string; error: PatchbayError }
+  | { status: 'dropped'; step: string; reason: string }
+
+/**
+ * Runs the transformation chain over a batch. Events a step's filter does not match pass
+ * through untouched. An input event is failed as a whole if any step fails any event it
+ * produced (nothing of it is delivered), and dropped when no event of it survives.
+ */
+export async function runChain(
+  steps: readonly PreparedTransformation[],
+  input: WorkItem[],
+  metadata: { sourceId?: string },
+  stopped: Map<number, Stopped>,
+): Promise<WorkItem[]> {
+  let items = input
+  const lastDrop = new Map<number, string>()
+  for (const step of steps) {
+    const matched: number[] = []
+    items.forEach((item, i) => {
+      if (matchesFilter(item.event, step.filter)) matched.push(i)
+    })
+    if (matched.length === 0) continue
+    const results = await step.run(
+      matched.map((i) => items[i]!.event),
+      metadata,
+    )
+    const resultAt = new Map<number, (typeof results)[number]>()
+    matched.forEach((itemIndex, k) => resultAt.set(itemIndex, results[k]!))
+    const next: WorkItem[] = []
+    items.forEach((item, i) => {
+      const result = resultAt.get(i)
+      if (!result) return next.push(item)
+      if (!result.ok) {
+        if (!stopped.has(item.origin)) stopped.set(item.origin, { status: 'failed', step: step.label, error: result.error })
+        return
+      }
+      if (result.events.length === 0) lastDrop.set(item.origin, step.label)
+      for (const event of result.events) next.push({ origin: item.origin, event: event as PatchbayEvent })
+    })
+    items = next
+  }
+  if (steps.length > 0) items = items.filter((item) => checkOutput(item, stopped))
+  const alive = new Set<number>()
+  const kept: WorkItem[] = []
+  for (const item of items) {
+    if (stopped.get(item.origin)?.status === 'failed') continue
+    alive.add(item.origin)
+    kept.push(item)
+  }
+  for (const [origin, step] of lastDrop) {
+    if (!alive.has(origin) && !stopped.has(origin)) stopped.set(origin, { status: 'dropped', step, reason: 'returned null' })
+  }
+  return kept
+}
+
+/** Transformations may return anything; what goes on must still be a valid event. */
+function checkOutput(item: WorkItem, stopped: Map<number, Stopped>): boolean {
+  const result = validateEvent(item.event)
+  if (result.ok) return true
+  if (!stopped.has(item.origin)) {
+    const issue = result.errors[0]
+    stopped.set(item.origin, {
+      status: 'failed',
+      step: 'transformations',
+      error: new InvalidEventError(
+        `the transformation chain produced an invalid event${item.event?.messageId ? ` from ${item.event.messageId}` : ''}: ${issue?.message ?? 'not an event'}`,
+        { code: 'PB_TRANSFORM_INVALID_OUTPUT', field: issue?.path, messageId: item.event?.messageId },
+      ),
+    })
+  }
+  return false
+}

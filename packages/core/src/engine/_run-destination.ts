@@ -1,0 +1,209 @@
+import type { PatchbayEvent } from '@patchbay/protocol'
+import { InvalidEventError, UnsupportedEventError } from '../errors/errors.ts'
+import type { PatchbayError } from '../errors/patchbay-error.ts'
+import type { HttpRequest, HttpResponse } from '../http/http-request.ts'
+import type { BatchPlan, DestinationContext } from '../plugin/define-destination.ts'
+import { asStepError } from './_plugin-transformation.ts'
+import type { Stopped } from './_run-chain.ts'
+import type { EngineDeliverer, PreparedDestination, WorkItem } from './_steps.ts'
+import type { Outcome } from './outcome.ts'
+import { isRoutedTo, matchesFilter } from './route.ts'
+
+interface Tally {
+  requests: number
+  attempts: number
+  delivered: number
+  failure?: PatchbayError
+  dropped?: string
+  exchanges?: unknown[]
+}
+
+interface Job {
+  request: HttpRequest
+  items: WorkItem[]
+}
+
+/**
+ * Routes, maps and delivers a batch at one destination, and returns one outcome per input
+ * event (`origins` lists every input index).
+ */
+export async function runDestination(
+  dest: PreparedDestination,
+  deliverer: EngineDeliverer,
+  items: WorkItem[],
+  stopped: Map<number, Stopped>,
+  inputs: Array<{ messageId?: string }>,
+  record: boolean,
+): Promise<Outcome[]> {
+  const tallies = new Map<number, Tally>()
+  const tally = (origin: number) => {
+    let t = tallies.get(origin)
+    if (!t) tallies.set(origin, (t = { requests: 0, attempts: 0, delivered: 0 }))
+    return t
+  }
+  const fail = (origin: number, error: PatchbayError) => {
+    const t = tally(origin)
+    t.failure ??= error
+  }
+  const ctx: DestinationContext<unknown> = { config: dest.config, logger: dest.logger, plugin: dest.source }
+  const supports = dest.plugin.supports as readonly string[]
+
+  const routed: WorkItem[] = []
+  for (const item of items) {
+    if (!isRoutedTo(item.event.integrations, dest.names)) tally(item.origin).dropped ??= 'integrations'
+    else if (!matchesFilter(item.event, dest.filter)) tally(item.origin).dropped ??= 'filter'
+    else if (!supports.includes(item.event.type)) {
+      fail(
+        item.origin,
+        new UnsupportedEventError(`${dest.label} (${dest.source}) does not support ${item.event.type} events`, {
+          plugin: dest.source,
+          step: dest.label,
+          messageId: item.event.messageId,
+          hint: `It supports ${supports.join(', ')}. Add \`filter: { types: [${supports.join(', ')}] }\` to the destination to skip the others.`,
+        }),
+      )
+    } else routed.push(item)
+  }
+
+  const jobs = dest.batching ? await planBatches(dest, ctx, routed, tally, fail) : await planEach(dest, ctx, routed, tally, fail)
+
+  await Promise.all(
+    jobs.map(async (job) => {
+      let verdicts: Array<PatchbayError | null> | undefined
+      const handleResponse = dest.plugin.handleResponse
+        ? (response: HttpResponse, request: HttpRequest) => {
+            const verdict = dest.plugin.handleResponse!(response, { ...ctx, request, events: job.items.length } as never)
+            if (Array.isArray(verdict)) {
+              verdicts = verdict
+              return undefined
+            }
+            return verdict === 'delivered' ? undefined : verdict
+          }
+        : undefined
+      const result = await deliverer.deliver(job.request, handleResponse ? { handleResponse } : undefined)
+      const origins = new Set(job.items.map((i) => i.origin))
+      for (const origin of origins) {
+        const t = tally(origin)
+        t.requests++
+        t.attempts += result.attempts
+        if (record) (t.exchanges ??= []).push({ request: result.request, response: result.response })
+      }
+      job.items.forEach((item, k) => {
+        const error = result.status === 'failed' ? result.error : (verdicts?.[k] ?? undefined)
+        if (error) fail(item.origin, error)
+        else tally(item.origin).delivered++
+      })
+    }),
+  )
+
+  return inputs.map((input, index): Outcome => {
+    const base = { index, destination: dest.id, ...(input.messageId ? { messageId: input.messageId } : {}) }
+    const stop = stopped.get(index)
+    if (stop?.status === 'failed') return { ...base, status: 'failed', step: stop.step, error: errorJson(stop.error) }
+    if (stop?.status === 'dropped') return { ...base, status: 'dropped', step: stop.step, reason: stop.reason }
+    const t = tallies.get(index)
+    const counts = t ? { requests: t.requests, attempts: t.attempts, ...(t.exchanges ? { exchanges: t.exchanges } : {}) } : {}
+    if (t?.failure) return { ...base, ...counts, status: 'failed', step: dest.label, error: errorJson(t.failure) }
+    if (t && t.delivered > 0) return { ...base, ...counts, status: 'delivered' }
+    return { ...base, ...counts, status: 'dropped', step: dest.label, reason: t?.dropped ?? 'destination returned null' }
+  })
+}
+
+function errorJson(error: PatchbayError) {
+  return { code: error.code, message: error.message, retryable: error.family === 'retryable' }
+}
+
+function checkRequest(request: unknown, dest: PreparedDestination, event?: PatchbayEvent): HttpRequest {
+  const r = request as Partial<HttpRequest> | null
+  let ok = typeof r === 'object' && r !== null && typeof r.method === 'string' && typeof r.url === 'string'
+  if (ok) {
+    try {
+      ok = /^https?:$/.test(new URL(r!.url!).protocol)
+    } catch {
+      ok = false
+    }
+  }
+  if (!ok) {
+    throw new InvalidEventError(
+      `${dest.label} (${dest.source}) built a request without a valid method and absolute http(s) URL: ${JSON.stringify(r)?.slice(0, 200)}`,
+      { code: 'PB_TRANSFORM_INVALID_OUTPUT', plugin: dest.source, step: dest.label, messageId: event?.messageId },
+    )
+  }
+  return r as HttpRequest
+}
+
+async function planEach(
+  dest: PreparedDestination,
+  ctx: DestinationContext<unknown>,
+  items: WorkItem[],
+  tally: (origin: number) => Tally,
+  fail: (origin: number, error: PatchbayError) => void,
+): Promise<Job[]> {
+  const jobs: Job[] = []
+  for (const item of items) {
+    try {
+      const out = await dest.plugin.transform(item.event as never, ctx as never)
+      if (out === null || out === undefined) {
+        tally(item.origin).dropped ??= 'destination returned null'
+        continue
+      }
+      for (const request of Array.isArray(out) ? out : [out]) jobs.push({ request: checkRequest(request, dest, item.event), items: [item] })
+    } catch (cause) {
+      fail(item.origin, asStepError(cause, { plugin: dest.source, step: dest.label, messageId: item.event.messageId }))
+    }
+  }
+  return jobs
+}
+
+async function planBatches(
+  dest: PreparedDestination,
+  ctx: DestinationContext<unknown>,
+  items: WorkItem[],
+  tally: (origin: number) => Tally,
+  fail: (origin: number, error: PatchbayError) => void,
+): Promise<Job[]> {
+  const { maxEvents, maxBytes } = dest.batching!
+  const chunks: WorkItem[][] = []
+  let chunk: WorkItem[] = []
+  let bytes = 0
+  for (const item of items) {
+    const size = JSON.stringify(item.event).length
+    if (chunk.length > 0 && (chunk.length >= maxEvents || bytes + size > maxBytes)) {
+      chunks.push(chunk)
+      chunk = []
+      bytes = 0
+    }
+    chunk.push(item)
+    bytes += size
+  }
+  if (chunk.length > 0) chunks.push(chunk)
+
+  const jobs: Job[] = []
+  for (const part of chunks) {
+    let plan: BatchPlan
+    try {
+      plan = await dest.plugin.transformBatch!(part.map((i) => i.event) as never, ctx as never)
+    } catch (cause) {
+      const error = asStepError(cause, { plugin: dest.source, step: dest.label })
+      for (const item of part) fail(item.origin, error)
+      continue
+    }
+    const mentioned = new Set<number>()
+    for (const entry of plan) {
+      const members = entry.events.map((k) => part[k]).filter((i): i is WorkItem => i !== undefined)
+      entry.events.forEach((k) => mentioned.add(k))
+      if ('error' in entry) for (const item of members) fail(item.origin, entry.error)
+      else {
+        try {
+          jobs.push({ request: checkRequest(entry.request, dest), items: members })
+        } catch (error) {
+          for (const item of members) fail(item.origin, error as PatchbayError)
+        }
+      }
+    }
+    part.forEach((item, k) => {
+      if (!mentioned.has(k)) tally(item.origin).dropped ??= 'destination mapped it to no request'
+    })
+  }
+  return jobs
+}

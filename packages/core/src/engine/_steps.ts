@@ -1,0 +1,69 @@
+import type { PatchbayEvent } from '@patchbay/protocol'
+import type { PatchbayError } from '../errors/patchbay-error.ts'
+import type { DestinationPlugin } from '../plugin/define-destination.ts'
+import type { PluginLogger } from '../plugin/manifest.ts'
+import type { DestinationStep, EventFilter } from '../pipeline/pipeline-schema.ts'
+
+/** Internal shapes the engine works with once a pipeline is prepared. */
+
+/** An event in flight, with the index of the input event it came from. */
+export interface WorkItem {
+  origin: number
+  event: PatchbayEvent
+}
+
+/** A transformation's answer for one input item: its output events, or an error. */
+export type StepResult = { ok: true; events: unknown[] } | { ok: false; error: PatchbayError }
+
+/** A prepared transformation step: plugin or user code, behind one batch interface. */
+export interface PreparedTransformation {
+  id: string
+  /** `transformations.<id>`, used in outcomes. */
+  label: string
+  /** `name@version` of the plugin, or the user code file. */
+  source: string
+  filter: EventFilter | undefined
+  /** Runs a batch; returns one result per input event, same order. */
+  run(events: PatchbayEvent[], metadata: { sourceId?: string }): Promise<StepResult[]>
+  close(): Promise<void>
+}
+
+/** A prepared destination step with its parsed config and its own deliverer. */
+export interface PreparedDestination {
+  id: string
+  label: string
+  source: string
+  step: DestinationStep
+  plugin: DestinationPlugin
+  config: unknown
+  logger: PluginLogger
+  /** Names the event's `integrations` object may use for this destination. */
+  names: string[]
+  filter: EventFilter | undefined
+  batching: { maxEvents: number; maxBytes: number } | undefined
+}
+
+/**
+ * What the engine needs to run user code (`code:` steps). @patchbay/sandbox provides it;
+ * core does not depend on the sandbox.
+ */
+export interface UserCodeLoader {
+  load(
+    file: string,
+    options: { stepId: string; limits?: Record<string, number | undefined> },
+  ): Promise<{ run(events: PatchbayEvent[], metadata: { sourceId?: string; destinationId?: string }): Promise<{ results: StepResult[] }>; dispose(): void | Promise<void> }>
+}
+
+/** The part of a deliverer the engine uses (see delivery/). */
+export interface EngineDeliverer {
+  deliver(
+    request: import('../http/http-request.ts').HttpRequest,
+    options?: {
+      handleResponse?: (
+        response: import('../http/http-request.ts').HttpResponse,
+        request: import('../http/http-request.ts').HttpRequest,
+      ) => PatchbayError | undefined
+    },
+  ): Promise<{ status: 'delivered' | 'failed'; error?: PatchbayError; attempts: number; request?: unknown; response?: unknown }>
+  close(): Promise<void>
+}

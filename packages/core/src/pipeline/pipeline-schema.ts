@@ -1,0 +1,99 @@
+import type { Static } from 'typebox'
+import Type from 'typebox'
+
+const StepId = Type.String({
+  pattern: '^[A-Za-z][\\w-]*$',
+  description: 'A short id for the step, used in outcomes, logs and metrics.',
+})
+
+const Config = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'The plugin config. `${ENV_VAR}` in strings is replaced from the environment.',
+})
+
+export const EventFilterSchema = Type.Object(
+  {
+    types: Type.Optional(
+      Type.Array(
+        Type.Union([
+          Type.Literal('track'),
+          Type.Literal('identify'),
+          Type.Literal('page'),
+          Type.Literal('screen'),
+          Type.Literal('group'),
+          Type.Literal('alias'),
+        ]),
+        { minItems: 1, description: 'Only these event types.' },
+      ),
+    ),
+    events: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'Only track events with these names.' })),
+  },
+  { additionalProperties: false },
+)
+export type EventFilter = Static<typeof EventFilterSchema>
+
+export const SourceStepSchema = Type.Object(
+  {
+    id: StepId,
+    use: Type.String({ description: 'Plugin as name@range, or a ./path.' }),
+    config: Type.Optional(Config),
+    writeKey: Type.Optional(Type.String({ description: 'The write key SDKs use to send to this source.' })),
+  },
+  { additionalProperties: false },
+)
+
+export const TransformationStepSchema = Type.Object(
+  {
+    id: StepId,
+    use: Type.Optional(Type.String({ description: 'A transformation plugin as name@range, or a ./path.' })),
+    code: Type.Optional(Type.String({ description: 'A user transform file (.js or .ts), run in the sandbox.' })),
+    config: Type.Optional(Config),
+    filter: Type.Optional(EventFilterSchema),
+  },
+  { additionalProperties: false },
+)
+
+export const DestinationStepSchema = Type.Object(
+  {
+    id: StepId,
+    use: Type.String({ description: 'A destination plugin as name@range, or a ./path.' }),
+    config: Type.Optional(Config),
+    filter: Type.Optional(EventFilterSchema),
+    delivery: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Delivery options.' })),
+  },
+  { additionalProperties: false },
+)
+
+/** A pipeline file (YAML or JSON): sources → transformations → destinations. */
+export const PipelineSchema = Type.Object(
+  {
+    version: Type.Optional(Type.Literal(1)),
+    name: Type.Optional(Type.String()),
+    sources: Type.Optional(Type.Array(SourceStepSchema)),
+    transformations: Type.Optional(Type.Array(TransformationStepSchema)),
+    destinations: Type.Array(DestinationStepSchema, { minItems: 1 }),
+    egress: Type.Optional(
+      Type.Object(
+        {
+          allowPrivate: Type.Optional(Type.Boolean()),
+          allow: Type.Optional(Type.Array(Type.String())),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    sandbox: Type.Optional(
+      Type.Object(
+        {
+          memoryLimitMb: Type.Optional(Type.Integer({ minimum: 8 })),
+          cpuTimeMs: Type.Optional(Type.Integer({ minimum: 1 })),
+          wallTimeMs: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type PipelineDefinition = Static<typeof PipelineSchema>
+export type SourceStep = Static<typeof SourceStepSchema>
+export type TransformationStep = Static<typeof TransformationStepSchema>
+export type DestinationStep = Static<typeof DestinationStepSchema>

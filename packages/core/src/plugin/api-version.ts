@@ -1,0 +1,9 @@
+/**
+ * The plugin API this core implements. A plugin declares the major it was written for in
+ * its manifest (`apiVersion`); the registry refuses plugins whose apiVersion is not listed
+ * in {@link SUPPORTED_PLUGIN_API_VERSIONS}.
+ */
+export const PLUGIN_API_VERSION = 1
+
+/** Every plugin API major this core can run. */
+export const SUPPORTED_PLUGIN_API_VERSIONS: readonly number[] = [1]

@@ -1,0 +1,100 @@
+import type { EventType, PatchbayEvent } from '@patchbay/protocol'
+import type { Static, TSchema } from 'typebox'
+import { PatchbayError } from '../errors/patchbay-error.ts'
+import type { HttpRequest, HttpResponse } from '../http/http-request.ts'
+import { brandPlugin } from './_define.ts'
+import type { MaybePromise, PluginBase, PluginContext } from './manifest.ts'
+
+/** The event type(s) named by `T`, e.g. `EventOf<'track'>` is a TrackEvent. */
+export type EventOf<T extends EventType> = Extract<PatchbayEvent, { type: T }>
+
+/** One request of a batch plan, and the indices of the input events it carries. */
+export interface PlannedRequest {
+  request: HttpRequest
+  events: number[]
+}
+
+/** Events of a batch that could not be mapped, and why. */
+export interface PlannedFailure {
+  error: PatchbayError
+  events: number[]
+}
+
+/**
+ * What `transformBatch` returns: requests, each carrying some input events by index, and
+ * failures. An input index in neither list is dropped by the destination.
+ */
+export type BatchPlan = Array<PlannedRequest | PlannedFailure>
+
+/**
+ * What `handleResponse` decides for an HTTP exchange that was not a transport failure:
+ * `undefined` accepts the plain status policy; a PatchbayError fails every event of the
+ * request; an array gives a result per event of the request (partial batch failures).
+ */
+export type ResponseVerdict = undefined | 'delivered' | PatchbayError | Array<PatchbayError | null>
+
+export interface DestinationContext<Config> extends PluginContext<Config> {}
+
+export interface DestinationDefinition<C extends TSchema, S extends readonly EventType[]> extends PluginBase<C> {
+  /** The event types this destination handles; others fail with UnsupportedEventError. */
+  supports: S
+  /**
+   * Maps one event to the request(s) to send, or null to drop it. Pure: no I/O, so it can
+   * be tested exactly. Throw InvalidEventError for events it cannot map.
+   */
+  transform(event: EventOf<S[number]>, ctx: DestinationContext<Static<C>>): MaybePromise<HttpRequest | HttpRequest[] | null>
+  /** Optional: maps many events to fewer requests, with a result per event. */
+  transformBatch?(events: Array<EventOf<S[number]>>, ctx: DestinationContext<Static<C>>): MaybePromise<BatchPlan>
+  /** How the engine chunks events for `transformBatch`. Read from config when a function. */
+  batch?: {
+    maxEvents: number
+    maxBytes?: number
+    /** Whether batching is on for a given config (e.g. a `batch.enabled` setting). Default: on. */
+    enabled?: (config: Static<C>) => boolean
+  }
+  /** For APIs whose success is not the HTTP status (200 with an error body, partial batches). */
+  handleResponse?(
+    response: HttpResponse,
+    ctx: DestinationContext<Static<C>> & { request: HttpRequest; events: number },
+  ): ResponseVerdict
+}
+
+export type DestinationPlugin<
+  C extends TSchema = TSchema,
+  S extends readonly EventType[] = readonly EventType[],
+> = Readonly<DestinationDefinition<C, S> & { kind: 'destination' }>
+
+/**
+ * Defines a destination. Types flow from the config schema and `supports`: `transform`
+ * receives a typed config and only the event types listed.
+ *
+ * @example
+ * export default defineDestination({
+ *   name: '@acme/destination-crm', version: '1.0.0', apiVersion: 1,
+ *   config: Type.Object({ apiKey: Secret(Type.String()) }),
+ *   supports: ['identify'],
+ *   transform: (event, { config }) => ({
+ *     method: 'POST', url: 'https://crm.example/contacts',
+ *     headers: { authorization: `Bearer ${config.apiKey}` },
+ *     body: { id: event.userId, traits: event.traits },
+ *   }),
+ * })
+ */
+export function defineDestination<const C extends TSchema, const S extends readonly EventType[]>(
+  definition: DestinationDefinition<C, S>,
+): DestinationPlugin<C, S> {
+  if (!Array.isArray(definition.supports) || definition.supports.length === 0) {
+    throw new PatchbayError('PB_PLUGIN_INVALID', `destination ${definition.name} must list the event types it supports`, {
+      plugin: definition.name,
+      field: '/supports',
+      hint: "Add e.g. `supports: ['track', 'identify']`.",
+    })
+  }
+  if (typeof definition.transform !== 'function') {
+    throw new PatchbayError('PB_PLUGIN_INVALID', `destination ${definition.name} needs a transform(event, ctx) function`, {
+      plugin: definition.name,
+      field: '/transform',
+    })
+  }
+  return brandPlugin('destination', definition) as unknown as DestinationPlugin<C, S>
+}
