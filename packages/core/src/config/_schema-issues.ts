@@ -38,10 +38,14 @@ export function toSchemaIssues(errors: Iterable<RawError>): SchemaIssue[] {
     const { keyword, instancePath: path, params } = error
     switch (keyword) {
       case 'required':
-        for (const name of (params.requiredProperties as string[] | undefined) ?? []) add(`${path}/${name}`, 'is required')
+        for (const name of (params.requiredProperties as string[] | undefined) ?? [])
+          add(`${path}/${name}`, 'is required')
         break
       case 'boolean':
-        if (error.schemaPath.endsWith('/additionalProperties') || error.schemaPath === '#/additionalProperties') {
+        if (
+          error.schemaPath.endsWith('/additionalProperties') ||
+          error.schemaPath === '#/additionalProperties'
+        ) {
           add(path, 'is not a known field: check its spelling against the docs')
         } else add(path, 'is not allowed here')
         break
@@ -69,10 +73,18 @@ export function toSchemaIssues(errors: Iterable<RawError>): SchemaIssue[] {
         add(path, `must be a valid ${String(params.format)}`)
         break
       case 'minLength':
-        add(path, params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters`)
+        add(
+          path,
+          params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters`,
+        )
         break
       case 'minItems':
-        add(path, params.limit === 1 ? 'must list at least one item' : `must list at least ${String(params.limit)} items`)
+        add(
+          path,
+          params.limit === 1
+            ? 'must list at least one item'
+            : `must list at least ${String(params.limit)} items`,
+        )
         break
       case 'pattern':
         add(path, `must match the pattern ${String(params.pattern)}`)
@@ -82,7 +94,13 @@ export function toSchemaIssues(errors: Iterable<RawError>): SchemaIssue[] {
     }
   }
   for (const [path, values] of allowed) {
-    if (!byPath.has(path)) add(path, values.length === 1 ? `must be ${quote(values[0])}` : `must be one of ${values.map(quote).join(', ')}`)
+    if (!byPath.has(path))
+      add(
+        path,
+        values.length === 1
+          ? `must be ${quote(values[0])}`
+          : `must be one of ${values.map(quote).join(', ')}`,
+      )
   }
   return [...byPath.values()]
 }

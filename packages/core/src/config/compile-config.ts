@@ -35,7 +35,8 @@ export interface CompiledConfig<T extends TSchema> {
  */
 export function compileConfig<T extends TSchema>(schema: T): CompiledConfig<T> {
   const validator = Compile(schema)
-  const prepare = (input: unknown) => Value.Convert(schema, Value.Default(schema, structuredClone(input ?? {})))
+  const prepare = (input: unknown) =>
+    Value.Convert(schema, Value.Default(schema, structuredClone(input ?? {})))
   const issues = (input: unknown) => {
     const value = prepare(input)
     return validator.Check(value) ? [] : toSchemaIssues(validator.Errors(value))

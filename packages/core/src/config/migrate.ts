@@ -41,7 +41,12 @@ export function migrateConfig(
     } catch (cause) {
       throw new ConfigurationError(
         `Config migration of ${plugin.name} from major ${major - 1} to ${major} failed: ${(cause as Error).message}`,
-        { code: 'PB_CONFIG_MIGRATION_FAILED', plugin: `${plugin.name}@${plugin.version}`, step: where.step, cause },
+        {
+          code: 'PB_CONFIG_MIGRATION_FAILED',
+          plugin: `${plugin.name}@${plugin.version}`,
+          step: where.step,
+          cause,
+        },
       )
     }
     steps.push(major)

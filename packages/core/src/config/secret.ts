@@ -22,7 +22,12 @@ type Node = Record<string, unknown>
  * Walks `value` along `schema` and calls `visit` for every value that sits at a secret
  * field: object properties, array items, records and unions are followed.
  */
-export function walkSecrets(schema: unknown, value: unknown, visit: (secret: unknown, path: string) => void, path = ''): void {
+export function walkSecrets(
+  schema: unknown,
+  value: unknown,
+  visit: (secret: unknown, path: string) => void,
+  path = '',
+): void {
   if (typeof schema !== 'object' || schema === null || value === undefined || value === null) return
   const node = schema as Node
   if (isSecretSchema(node)) {
@@ -66,7 +71,8 @@ export function redactConfig<T>(schema: unknown, config: T): T {
   walkSecrets(schema, copy, (_secret, path) => {
     const keys = path.split('/').slice(1)
     let target = copy as Node
-    for (const key of keys.slice(0, -1)) target = target[key.replaceAll('~1', '/').replaceAll('~0', '~')] as Node
+    for (const key of keys.slice(0, -1))
+      target = target[key.replaceAll('~1', '/').replaceAll('~0', '~')] as Node
     const last = keys.at(-1)
     if (last !== undefined) target[last.replaceAll('~1', '/').replaceAll('~0', '~')] = '[redacted]'
   })

@@ -5,9 +5,17 @@ import type { TransformationContext, TransformationPlugin } from '../plugin/defi
 import type { StepResult } from './_steps.ts'
 
 /** Wraps whatever a transformation threw as a PatchbayError that names the step and event. */
-export function asStepError(cause: unknown, where: { plugin: string; step: string; messageId?: string }): PatchbayError {
+export function asStepError(
+  cause: unknown,
+  where: { plugin: string; step: string; messageId?: string },
+): PatchbayError {
   if (isPatchbayError(cause)) return cause
-  const message = cause instanceof Error ? cause.message : typeof cause === 'string' ? cause : 'a non-Error value was thrown'
+  const message =
+    cause instanceof Error
+      ? cause.message
+      : typeof cause === 'string'
+        ? cause
+        : 'a non-Error value was thrown'
   return new PatchbayError('PB_TRANSFORM_FAILED', `${where.step} (${where.plugin}) failed: ${message}`, {
     plugin: where.plugin,
     step: where.step,
@@ -17,7 +25,10 @@ export function asStepError(cause: unknown, where: { plugin: string; step: strin
 }
 
 /** Normalises a transformEvent return value: null drops, an array fans out, an object passes. */
-export function toStepResult(output: unknown, where: { plugin: string; step: string; messageId?: string }): StepResult {
+export function toStepResult(
+  output: unknown,
+  where: { plugin: string; step: string; messageId?: string },
+): StepResult {
   if (output === null || output === undefined) return { ok: true, events: [] }
   const events = Array.isArray(output) ? output : [output]
   for (const e of events) {
@@ -61,10 +72,13 @@ export async function runPluginTransformation(
     return events.map(() => ({ ok: false, error }))
   }
   if (!Array.isArray(outputs)) {
-    const error = new InvalidEventError(`${where.step} (${where.plugin}) transformBatch must return an array of events`, {
-      code: 'PB_TRANSFORM_INVALID_OUTPUT',
-      ...where,
-    })
+    const error = new InvalidEventError(
+      `${where.step} (${where.plugin}) transformBatch must return an array of events`,
+      {
+        code: 'PB_TRANSFORM_INVALID_OUTPUT',
+        ...where,
+      },
+    )
     return events.map(() => ({ ok: false, error }))
   }
   return correlateByMessageId(events, outputs)
@@ -81,7 +95,8 @@ export function correlateByMessageId(inputs: PatchbayEvent[], outputs: unknown[]
     if (e.messageId !== undefined && !byId.has(e.messageId)) byId.set(e.messageId, i)
   })
   for (const out of outputs) {
-    const id = typeof out === 'object' && out !== null ? (out as { messageId?: unknown }).messageId : undefined
+    const id =
+      typeof out === 'object' && out !== null ? (out as { messageId?: unknown }).messageId : undefined
     const index = (typeof id === 'string' ? byId.get(id) : undefined) ?? 0
     const slot = results[index]
     if (slot?.ok) slot.events.push(out)

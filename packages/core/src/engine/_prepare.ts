@@ -1,14 +1,14 @@
 import { isAbsolute, resolve } from 'node:path'
 import { compileConfig } from '../config/compile-config.ts'
 import { migrateConfig } from '../config/migrate.ts'
+import { createRedactor } from '../delivery/redact.ts'
 import { ConfigurationError } from '../errors/errors.ts'
 import { createLogger, type LogSink } from '../logging/logger.ts'
-import type { DestinationPlugin } from '../plugin/define-destination.ts'
-import type { TransformationPlugin } from '../plugin/define-transformation.ts'
 import type { FilePosition } from '../pipeline/load-pipeline.ts'
 import type { DestinationStep, PipelineDefinition, TransformationStep } from '../pipeline/pipeline-schema.ts'
+import type { DestinationPlugin } from '../plugin/define-destination.ts'
+import type { TransformationPlugin } from '../plugin/define-transformation.ts'
 import type { PluginRegistry, ResolvedPlugin } from '../registry/plugin-registry.ts'
-import { createRedactor } from '../delivery/redact.ts'
 import { runPluginTransformation } from './_plugin-transformation.ts'
 import type { PreparedDestination, PreparedTransformation, UserCodeLoader } from './_steps.ts'
 
@@ -47,13 +47,22 @@ async function configure(
   return { config: parsed, redactor, logger }
 }
 
-async function resolveStep(use: string, kind: 'transformation' | 'destination', pointer: string, ctx: PrepareContext) {
+async function resolveStep(
+  use: string,
+  kind: 'transformation' | 'destination',
+  pointer: string,
+  ctx: PrepareContext,
+) {
   try {
     return await ctx.registry.resolve(use, { baseDir: ctx.baseDir, kind })
   } catch (error) {
     const at = ctx.locate?.(`${pointer}/use`)
     if (at && error instanceof Error && 'location' in error) {
-      Object.assign((error as ConfigurationError).location, { file: at.file, line: at.line, column: at.column })
+      Object.assign((error as ConfigurationError).location, {
+        file: at.file,
+        line: at.line,
+        column: at.column,
+      })
       error.message = `${at.file}:${at.line}:${at.column}: ${error.message}`
     }
     throw error
@@ -69,10 +78,13 @@ export async function prepareTransformation(
   const pointer = `/transformations/${index}`
   if (step.code !== undefined) {
     if (!ctx.userCode) {
-      throw new ConfigurationError(`${label} runs user code (${step.code}), but this runtime has no sandbox`, {
-        step: label,
-        hint: 'Run it with the patchbay CLI, or pass `userCode: createUserCodeLoader()` from @patchbay/sandbox to createPipeline.',
-      })
+      throw new ConfigurationError(
+        `${label} runs user code (${step.code}), but this runtime has no sandbox`,
+        {
+          step: label,
+          hint: 'Run it with the patchbay CLI, or pass `userCode: createUserCodeLoader()` from @patchbay/sandbox to createPipeline.',
+        },
+      )
     }
     const file = isAbsolute(step.code) ? step.code : resolve(ctx.baseDir, step.code)
     const compiled = await ctx.userCode.load(file, { stepId: step.id, limits: ctx.sandbox })
@@ -97,7 +109,11 @@ export async function prepareTransformation(
     source: resolved.id,
     filter: step.filter,
     run: (events, metadata) =>
-      runPluginTransformation(plugin, { ...pluginCtx, metadata: { ...pluginCtx.metadata, ...metadata } }, events),
+      runPluginTransformation(
+        plugin,
+        { ...pluginCtx, metadata: { ...pluginCtx.metadata, ...metadata } },
+        events,
+      ),
     close: async () => {
       await plugin.close?.()
     },
@@ -134,4 +150,3 @@ export async function prepareDestination(
     secrets: redactor,
   }
 }
-

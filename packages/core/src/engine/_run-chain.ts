@@ -39,7 +39,8 @@ export async function runChain(
       const result = resultAt.get(i)
       if (!result) return next.push(item)
       if (!result.ok) {
-        if (!stopped.has(item.origin)) stopped.set(item.origin, { status: 'failed', step: step.label, error: result.error })
+        if (!stopped.has(item.origin))
+          stopped.set(item.origin, { status: 'failed', step: step.label, error: result.error })
         return
       }
       if (result.events.length === 0) lastDrop.set(item.origin, step.label)
@@ -56,7 +57,8 @@ export async function runChain(
     kept.push(item)
   }
   for (const [origin, step] of lastDrop) {
-    if (!alive.has(origin) && !stopped.has(origin)) stopped.set(origin, { status: 'dropped', step, reason: 'returned null' })
+    if (!alive.has(origin) && !stopped.has(origin))
+      stopped.set(origin, { status: 'dropped', step, reason: 'returned null' })
   }
   return kept
 }

@@ -55,24 +55,33 @@ export async function runDestination(
     else if (!supports.includes(item.event.type)) {
       fail(
         item.origin,
-        new UnsupportedEventError(`${dest.label} (${dest.source}) does not support ${item.event.type} events`, {
-          plugin: dest.source,
-          step: dest.label,
-          messageId: item.event.messageId,
-          hint: `It supports ${supports.join(', ')}. Add \`filter: { types: [${supports.join(', ')}] }\` to the destination to skip the others.`,
-        }),
+        new UnsupportedEventError(
+          `${dest.label} (${dest.source}) does not support ${item.event.type} events`,
+          {
+            plugin: dest.source,
+            step: dest.label,
+            messageId: item.event.messageId,
+            hint: `It supports ${supports.join(', ')}. Add \`filter: { types: [${supports.join(', ')}] }\` to the destination to skip the others.`,
+          },
+        ),
       )
     } else routed.push(item)
   }
 
-  const jobs = dest.batching ? await planBatches(dest, ctx, routed, tally, fail) : await planEach(dest, ctx, routed, tally, fail)
+  const jobs = dest.batching
+    ? await planBatches(dest, ctx, routed, tally, fail)
+    : await planEach(dest, ctx, routed, tally, fail)
 
   await Promise.all(
     jobs.map(async (job) => {
       let verdicts: Array<PatchbayError | null> | undefined
       const handleResponse = dest.plugin.handleResponse
         ? (response: HttpResponse, request: HttpRequest) => {
-            const verdict = dest.plugin.handleResponse!(response, { ...ctx, request, events: job.items.length } as never)
+            const verdict = dest.plugin.handleResponse!(response, {
+              ...ctx,
+              request,
+              events: job.items.length,
+            } as never)
             if (Array.isArray(verdict)) {
               verdicts = verdict
               return undefined
@@ -99,13 +108,24 @@ export async function runDestination(
   return inputs.map((input, index): Outcome => {
     const base = { index, destination: dest.id, ...(input.messageId ? { messageId: input.messageId } : {}) }
     const stop = stopped.get(index)
-    if (stop?.status === 'failed') return { ...base, status: 'failed', step: stop.step, error: errorJson(stop.error) }
-    if (stop?.status === 'dropped') return { ...base, status: 'dropped', step: stop.step, reason: stop.reason }
+    if (stop?.status === 'failed')
+      return { ...base, status: 'failed', step: stop.step, error: errorJson(stop.error) }
+    if (stop?.status === 'dropped')
+      return { ...base, status: 'dropped', step: stop.step, reason: stop.reason }
     const t = tallies.get(index)
-    const counts = t ? { requests: t.requests, attempts: t.attempts, ...(t.exchanges ? { exchanges: t.exchanges } : {}) } : {}
-    if (t?.failure) return { ...base, ...counts, status: 'failed', step: dest.label, error: errorJson(t.failure) }
+    const counts = t
+      ? { requests: t.requests, attempts: t.attempts, ...(t.exchanges ? { exchanges: t.exchanges } : {}) }
+      : {}
+    if (t?.failure)
+      return { ...base, ...counts, status: 'failed', step: dest.label, error: errorJson(t.failure) }
     if (t && t.delivered > 0) return { ...base, ...counts, status: 'delivered' }
-    return { ...base, ...counts, status: 'dropped', step: dest.label, reason: t?.dropped ?? 'destination returned null' }
+    return {
+      ...base,
+      ...counts,
+      status: 'dropped',
+      step: dest.label,
+      reason: t?.dropped ?? 'destination returned null',
+    }
   })
 }
 
@@ -126,7 +146,12 @@ function checkRequest(request: unknown, dest: PreparedDestination, event?: Patch
   if (!ok) {
     throw new InvalidEventError(
       `${dest.label} (${dest.source}) built a request without a valid method and absolute http(s) URL: ${JSON.stringify(r)?.slice(0, 200)}`,
-      { code: 'PB_TRANSFORM_INVALID_OUTPUT', plugin: dest.source, step: dest.label, messageId: event?.messageId },
+      {
+        code: 'PB_TRANSFORM_INVALID_OUTPUT',
+        plugin: dest.source,
+        step: dest.label,
+        messageId: event?.messageId,
+      },
     )
   }
   return r as HttpRequest
@@ -147,9 +172,13 @@ async function planEach(
         tally(item.origin).dropped ??= 'destination returned null'
         continue
       }
-      for (const request of Array.isArray(out) ? out : [out]) jobs.push({ request: checkRequest(request, dest, item.event), items: [item] })
+      for (const request of Array.isArray(out) ? out : [out])
+        jobs.push({ request: checkRequest(request, dest, item.event), items: [item] })
     } catch (cause) {
-      fail(item.origin, asStepError(cause, { plugin: dest.source, step: dest.label, messageId: item.event.messageId }))
+      fail(
+        item.origin,
+        asStepError(cause, { plugin: dest.source, step: dest.label, messageId: item.event.messageId }),
+      )
     }
   }
   return jobs

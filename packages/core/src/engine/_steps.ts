@@ -1,8 +1,11 @@
 import type { PatchbayEvent } from '@patchbay/protocol'
 import type { PatchbayError } from '../errors/patchbay-error.ts'
+import type { DestinationStep, EventFilter } from '../pipeline/pipeline-schema.ts'
 import type { DestinationPlugin } from '../plugin/define-destination.ts'
 import type { PluginLogger } from '../plugin/manifest.ts'
-import type { DestinationStep, EventFilter } from '../pipeline/pipeline-schema.ts'
+import type { StepResult } from './user-code.ts'
+
+export type { StepResult, UserCodeLoader } from './user-code.ts'
 
 /** Internal shapes the engine works with once a pipeline is prepared. */
 
@@ -11,9 +14,6 @@ export interface WorkItem {
   origin: number
   event: PatchbayEvent
 }
-
-/** A transformation's answer for one input item: its output events, or an error. */
-export type StepResult = { ok: true; events: unknown[] } | { ok: false; error: PatchbayError }
 
 /** A prepared transformation step: plugin or user code, behind one batch interface. */
 export interface PreparedTransformation {
@@ -43,17 +43,6 @@ export interface PreparedDestination {
   batching: { maxEvents: number; maxBytes: number } | undefined
 }
 
-/**
- * What the engine needs to run user code (`code:` steps). @patchbay/sandbox provides it;
- * core does not depend on the sandbox.
- */
-export interface UserCodeLoader {
-  load(
-    file: string,
-    options: { stepId: string; limits?: Record<string, number | undefined> },
-  ): Promise<{ run(events: PatchbayEvent[], metadata: { sourceId?: string; destinationId?: string }): Promise<{ results: StepResult[] }>; dispose(): void | Promise<void> }>
-}
-
 /** The part of a deliverer the engine uses (see delivery/). */
 export interface EngineDeliverer {
   deliver(
@@ -64,6 +53,12 @@ export interface EngineDeliverer {
         request: import('../http/http-request.ts').HttpRequest,
       ) => PatchbayError | undefined
     },
-  ): Promise<{ status: 'delivered' | 'failed'; error?: PatchbayError; attempts: number; request?: unknown; response?: unknown }>
+  ): Promise<{
+    status: 'delivered' | 'failed'
+    error?: PatchbayError
+    attempts: number
+    request?: unknown
+    response?: unknown
+  }>
   close(): Promise<void>
 }

@@ -1,15 +1,21 @@
 import { normalizeEvent, validateEvent } from '@patchbay/protocol'
 import { InvalidEventError } from '../errors/errors.ts'
 import type { PatchbayError } from '../errors/patchbay-error.ts'
+import { createLogger, type LogSink, silentSink } from '../logging/logger.ts'
 import type { LoadedPipeline } from '../pipeline/load-pipeline.ts'
 import type { PipelineDefinition } from '../pipeline/pipeline-schema.ts'
 import { PluginRegistry } from '../registry/plugin-registry.ts'
-import { createLogger, type LogSink, silentSink } from '../logging/logger.ts'
 import { httpDelivererFactory } from './_http-deliverer.ts'
-import { prepareDestination, prepareTransformation, type PrepareContext } from './_prepare.ts'
+import { type PrepareContext, prepareDestination, prepareTransformation } from './_prepare.ts'
 import { runChain, type Stopped } from './_run-chain.ts'
 import { runDestination } from './_run-destination.ts'
-import type { EngineDeliverer, PreparedDestination, PreparedTransformation, UserCodeLoader, WorkItem } from './_steps.ts'
+import type {
+  EngineDeliverer,
+  PreparedDestination,
+  PreparedTransformation,
+  UserCodeLoader,
+  WorkItem,
+} from './_steps.ts'
 import type { Outcome } from './outcome.ts'
 
 export interface PipelineOptions {
@@ -82,7 +88,10 @@ export async function createPipeline(
       destinations.push({ prepared, deliverer })
     }
   } catch (error) {
-    await Promise.allSettled([...transformations.map((t) => t.close()), ...destinations.map((d) => d.deliverer.close())])
+    await Promise.allSettled([
+      ...transformations.map((t) => t.close()),
+      ...destinations.map((d) => d.deliverer.close()),
+    ])
     throw error
   }
   const now = options.now ?? (() => new Date())
@@ -101,8 +110,15 @@ export async function createPipeline(
         const checked = validateEvent(raw)
         if (!checked.ok) {
           const issue = checked.errors[0]
-          const messageId = typeof (raw as { messageId?: unknown })?.messageId === 'string' ? (raw as { messageId: string }).messageId : undefined
-          stopped.set(index, { status: 'failed', step: 'validate', error: invalidInput(index, messageId, checked.errors) })
+          const messageId =
+            typeof (raw as { messageId?: unknown })?.messageId === 'string'
+              ? (raw as { messageId: string }).messageId
+              : undefined
+          stopped.set(index, {
+            status: 'failed',
+            step: 'validate',
+            error: invalidInput(index, messageId, checked.errors),
+          })
           runtimeLog.debug('rejected an invalid event', { index, path: issue?.path })
           return { messageId }
         }
@@ -110,7 +126,12 @@ export async function createPipeline(
         items.push({ origin: index, event })
         return { messageId: event.messageId }
       })
-      const alive = await runChain(transformations, items, sourceId === undefined ? {} : { sourceId }, stopped)
+      const alive = await runChain(
+        transformations,
+        items,
+        sourceId === undefined ? {} : { sourceId },
+        stopped,
+      )
       const perDestination = await Promise.all(
         destinations.map(({ prepared, deliverer }) =>
           runDestination(prepared, deliverer, alive, stopped, inputs, options.record ?? false),
@@ -119,16 +140,26 @@ export async function createPipeline(
       return perDestination.flat()
     },
     async close() {
-      await Promise.allSettled([...transformations.map((t) => t.close()), ...destinations.map((d) => d.deliverer.close())])
+      await Promise.allSettled([
+        ...transformations.map((t) => t.close()),
+        ...destinations.map((d) => d.deliverer.close()),
+      ])
     },
   }
 }
 
-function invalidInput(index: number, messageId: string | undefined, errors: Array<{ path: string; message: string }>): PatchbayError {
+function invalidInput(
+  index: number,
+  messageId: string | undefined,
+  errors: Array<{ path: string; message: string }>,
+): PatchbayError {
   const list = errors.map((e) => e.message).join('; ')
-  return new InvalidEventError(`event #${index + 1}${messageId ? ` (${messageId})` : ''} is not a valid event: ${list}`, {
-    field: errors[0]?.path,
-    messageId,
-    details: { issues: errors },
-  })
+  return new InvalidEventError(
+    `event #${index + 1}${messageId ? ` (${messageId})` : ''} is not a valid event: ${list}`,
+    {
+      field: errors[0]?.path,
+      messageId,
+      details: { issues: errors },
+    },
+  )
 }

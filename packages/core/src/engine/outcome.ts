@@ -1,7 +1,11 @@
 import type { Static } from 'typebox'
 import Type from 'typebox'
 
-export const OutcomeStatusSchema = Type.Union([Type.Literal('delivered'), Type.Literal('dropped'), Type.Literal('failed')])
+export const OutcomeStatusSchema = Type.Union([
+  Type.Literal('delivered'),
+  Type.Literal('dropped'),
+  Type.Literal('failed'),
+])
 
 /**
  * What happened to one input event at one destination. Every input event gets exactly
@@ -57,7 +61,10 @@ export function summarizeOutcomes(events: number, outcomes: Iterable<Outcome>): 
     const d = (destinations[o.destination] ??= { delivered: 0, dropped: 0, failed: 0, reasons: {} })
     d[o.status]++
     if (o.status !== 'delivered') {
-      const key = o.status === 'failed' ? `${o.error?.code ?? 'failed'}${o.step ? ` at ${o.step}` : ''}` : `${o.reason ?? 'dropped'}${o.step ? ` at ${o.step}` : ''}`
+      const key =
+        o.status === 'failed'
+          ? `${o.error?.code ?? 'failed'}${o.step ? ` at ${o.step}` : ''}`
+          : `${o.reason ?? 'dropped'}${o.step ? ` at ${o.step}` : ''}`
       d.reasons[key] = (d.reasons[key] ?? 0) + 1
     }
   }

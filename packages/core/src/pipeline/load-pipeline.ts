@@ -32,17 +32,24 @@ const checkPipeline = Compile(PipelineSchema)
  * @example
  * const { definition } = loadPipelineFile('pipeline.yaml')
  */
-export function loadPipelineFile(path: string, options: { env?: Record<string, string | undefined> } = {}): LoadedPipeline {
+export function loadPipelineFile(
+  path: string,
+  options: { env?: Record<string, string | undefined> } = {},
+): LoadedPipeline {
   const file = resolve(path)
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (cause) {
-    throw new PatchbayError('PB_PIPELINE_INVALID', `Cannot read pipeline file ${path}: ${(cause as Error).message}`, {
-      file: path,
-      cause,
-      hint: 'Check the path; it is relative to the current directory.',
-    })
+    throw new PatchbayError(
+      'PB_PIPELINE_INVALID',
+      `Cannot read pipeline file ${path}: ${(cause as Error).message}`,
+      {
+        file: path,
+        cause,
+        hint: 'Check the path; it is relative to the current directory.',
+      },
+    )
   }
   return parsePipeline(text, { file, env: options.env ?? process.env })
 }
@@ -66,7 +73,10 @@ export function parsePipeline(
     )
   }
   const locate = (pointer: string): FilePosition | undefined => {
-    const keys = pointer.split('/').slice(1).map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~'))
+    const keys = pointer
+      .split('/')
+      .slice(1)
+      .map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~'))
     let node = doc.contents as Node | null
     let best = node?.range ? position(node.range[0]) : undefined
     for (const key of keys) {
@@ -100,13 +110,17 @@ export function parsePipeline(
       return `${shortName}:${at ? `${at.line}:${at.column}` : '1:1'}: ${p.message}`
     })
     const first = locate(problems[0]!.pointer)
-    throw new PatchbayError('PB_PIPELINE_INVALID', `Invalid pipeline file:\n${lines.map((l) => `  ${l}`).join('\n')}`, {
-      file,
-      line: first?.line,
-      column: first?.column,
-      field: problems[0]!.pointer,
-      details: { issues: problems },
-    })
+    throw new PatchbayError(
+      'PB_PIPELINE_INVALID',
+      `Invalid pipeline file:\n${lines.map((l) => `  ${l}`).join('\n')}`,
+      {
+        file,
+        line: first?.line,
+        column: first?.column,
+        field: problems[0]!.pointer,
+        details: { issues: problems },
+      },
+    )
   }
   return { definition, file, baseDir: dirname(file), locate }
 }
@@ -118,31 +132,44 @@ function interpolate(
   problems: Array<{ pointer: string; message: string }>,
 ): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => {
-      const found = env[name]
-      if (found !== undefined && found !== '') return found
-      if (fallback !== undefined) return fallback
-      problems.push({
-        pointer,
-        message: `${pointerToDotted(pointer)} uses \${${name}}, but the environment variable ${name} is not set (set it, or write \${${name}:-default})`,
-      })
-      return ''
-    })
+    return value.replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+      (_, name: string, fallback?: string) => {
+        const found = env[name]
+        if (found !== undefined && found !== '') return found
+        if (fallback !== undefined) return fallback
+        problems.push({
+          pointer,
+          message: `${pointerToDotted(pointer)} uses \${${name}}, but the environment variable ${name} is not set (set it, or write \${${name}:-default})`,
+        })
+        return ''
+      },
+    )
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${pointer}/${i}`, problems))
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, interpolate(v, env, `${pointer}/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`, problems)]),
+      Object.entries(value).map(([k, v]) => [
+        k,
+        interpolate(v, env, `${pointer}/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`, problems),
+      ]),
     )
   }
   return value
 }
 
-function checkUniqueIds(definition: PipelineDefinition, problems: Array<{ pointer: string; message: string }>) {
+function checkUniqueIds(
+  definition: PipelineDefinition,
+  problems: Array<{ pointer: string; message: string }>,
+) {
   for (const list of ['sources', 'transformations', 'destinations'] as const) {
     const seen = new Set<string>()
     definition[list]?.forEach((step, i) => {
-      if (seen.has(step.id)) problems.push({ pointer: `/${list}/${i}/id`, message: `${list}[${i}].id "${step.id}" is used twice in ${list}` })
+      if (seen.has(step.id))
+        problems.push({
+          pointer: `/${list}/${i}/id`,
+          message: `${list}[${i}].id "${step.id}" is used twice in ${list}`,
+        })
       seen.add(step.id)
     })
   }

@@ -25,7 +25,9 @@ export const EventFilterSchema = Type.Object(
         { minItems: 1, description: 'Only these event types.' },
       ),
     ),
-    events: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'Only track events with these names.' })),
+    events: Type.Optional(
+      Type.Array(Type.String(), { minItems: 1, description: 'Only track events with these names.' }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -45,7 +47,9 @@ export const TransformationStepSchema = Type.Object(
   {
     id: StepId,
     use: Type.Optional(Type.String({ description: 'A transformation plugin as name@range, or a ./path.' })),
-    code: Type.Optional(Type.String({ description: 'A user transform file (.js or .ts), run in the sandbox.' })),
+    code: Type.Optional(
+      Type.String({ description: 'A user transform file (.js or .ts), run in the sandbox.' }),
+    ),
     config: Type.Optional(Config),
     filter: Type.Optional(EventFilterSchema),
   },

@@ -1,6 +1,6 @@
 import { Compile } from 'typebox/compile'
-import { PatchbayError } from '../errors/patchbay-error.ts'
 import { toSchemaIssues } from '../config/_schema-issues.ts'
+import { PatchbayError } from '../errors/patchbay-error.ts'
 import { type PluginKind, PluginManifestSchema } from './manifest.ts'
 
 export const PLUGIN_MARKER = Symbol.for('patchbay.plugin')
@@ -8,7 +8,10 @@ export const PLUGIN_MARKER = Symbol.for('patchbay.plugin')
 const checkManifest = Compile(PluginManifestSchema)
 
 /** Validates a definition's manifest and brands it as a plugin of `kind`. */
-export function brandPlugin<T extends { name?: unknown; version?: unknown }>(kind: PluginKind, definition: T) {
+export function brandPlugin<T extends { name?: unknown; version?: unknown }>(
+  kind: PluginKind,
+  definition: T,
+) {
   const manifest = {
     name: definition.name,
     version: definition.version,
@@ -29,15 +32,14 @@ export function brandPlugin<T extends { name?: unknown; version?: unknown }>(kin
   }
   const config = (definition as { config?: unknown }).config
   if (typeof config !== 'object' || config === null) {
-    throw new PatchbayError('PB_PLUGIN_INVALID', `${kind} ${String(definition.name)} needs a TypeBox \`config\` schema`, {
-      plugin: String(definition.name),
-      hint: 'Use `config: Type.Object({})` for a plugin without settings.',
-    })
+    throw new PatchbayError(
+      'PB_PLUGIN_INVALID',
+      `${kind} ${String(definition.name)} needs a TypeBox \`config\` schema`,
+      {
+        plugin: String(definition.name),
+        hint: 'Use `config: Type.Object({})` for a plugin without settings.',
+      },
+    )
   }
   return Object.freeze({ ...definition, kind, [PLUGIN_MARKER]: true as const })
-}
-
-/** True for anything made by define{Source,Destination,Transformation}, from any copy of core. */
-export function isPlugin(value: unknown): value is { kind: PluginKind; name: string; version: string; apiVersion: number } {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PLUGIN_MARKER] === true
 }

@@ -35,16 +35,23 @@ export type ResponseVerdict = undefined | 'delivered' | PatchbayError | Array<Pa
 
 export interface DestinationContext<Config> extends PluginContext<Config> {}
 
-export interface DestinationDefinition<C extends TSchema, S extends readonly EventType[]> extends PluginBase<C> {
+export interface DestinationDefinition<C extends TSchema, S extends readonly EventType[]>
+  extends PluginBase<C> {
   /** The event types this destination handles; others fail with UnsupportedEventError. */
   supports: S
   /**
    * Maps one event to the request(s) to send, or null to drop it. Pure: no I/O, so it can
    * be tested exactly. Throw InvalidEventError for events it cannot map.
    */
-  transform(event: EventOf<S[number]>, ctx: DestinationContext<Static<C>>): MaybePromise<HttpRequest | HttpRequest[] | null>
+  transform(
+    event: EventOf<S[number]>,
+    ctx: DestinationContext<Static<C>>,
+  ): MaybePromise<HttpRequest | HttpRequest[] | null>
   /** Optional: maps many events to fewer requests, with a result per event. */
-  transformBatch?(events: Array<EventOf<S[number]>>, ctx: DestinationContext<Static<C>>): MaybePromise<BatchPlan>
+  transformBatch?(
+    events: Array<EventOf<S[number]>>,
+    ctx: DestinationContext<Static<C>>,
+  ): MaybePromise<BatchPlan>
   /** How the engine chunks events for `transformBatch`. Read from config when a function. */
   batch?: {
     maxEvents: number
@@ -84,17 +91,25 @@ export function defineDestination<const C extends TSchema, const S extends reado
   definition: DestinationDefinition<C, S>,
 ): DestinationPlugin<C, S> {
   if (!Array.isArray(definition.supports) || definition.supports.length === 0) {
-    throw new PatchbayError('PB_PLUGIN_INVALID', `destination ${definition.name} must list the event types it supports`, {
-      plugin: definition.name,
-      field: '/supports',
-      hint: "Add e.g. `supports: ['track', 'identify']`.",
-    })
+    throw new PatchbayError(
+      'PB_PLUGIN_INVALID',
+      `destination ${definition.name} must list the event types it supports`,
+      {
+        plugin: definition.name,
+        field: '/supports',
+        hint: "Add e.g. `supports: ['track', 'identify']`.",
+      },
+    )
   }
   if (typeof definition.transform !== 'function') {
-    throw new PatchbayError('PB_PLUGIN_INVALID', `destination ${definition.name} needs a transform(event, ctx) function`, {
-      plugin: definition.name,
-      field: '/transform',
-    })
+    throw new PatchbayError(
+      'PB_PLUGIN_INVALID',
+      `destination ${definition.name} needs a transform(event, ctx) function`,
+      {
+        plugin: definition.name,
+        field: '/transform',
+      },
+    )
   }
   return brandPlugin('destination', definition) as unknown as DestinationPlugin<C, S>
 }

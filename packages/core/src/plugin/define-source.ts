@@ -36,10 +36,14 @@ export type SourcePlugin<C extends TSchema = TSchema> = Readonly<SourceDefinitio
  */
 export function defineSource<const C extends TSchema>(definition: SourceDefinition<C>): SourcePlugin<C> {
   if (typeof definition.parse !== 'function') {
-    throw new PatchbayError('PB_PLUGIN_INVALID', `source ${definition.name} needs a parse(request, ctx) function`, {
-      plugin: definition.name,
-      field: '/parse',
-    })
+    throw new PatchbayError(
+      'PB_PLUGIN_INVALID',
+      `source ${definition.name} needs a parse(request, ctx) function`,
+      {
+        plugin: definition.name,
+        field: '/parse',
+      },
+    )
   }
   return brandPlugin('source', definition) as unknown as SourcePlugin<C>
 }

@@ -28,7 +28,10 @@ export interface EventTransformationDefinition<C extends TSchema> extends Transf
  * output were dropped. A throw fails the whole batch.
  */
 export interface BatchTransformationDefinition<C extends TSchema> extends TransformationBase<C> {
-  transformBatch(events: PatchbayEvent[], ctx: TransformationContext<Static<C>>): MaybePromise<PatchbayEvent[]>
+  transformBatch(
+    events: PatchbayEvent[],
+    ctx: TransformationContext<Static<C>>,
+  ): MaybePromise<PatchbayEvent[]>
   transformEvent?: never
 }
 

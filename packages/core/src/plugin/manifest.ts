@@ -10,7 +10,10 @@ export type PluginKind = Static<typeof PluginKindSchema>
 
 /** The serialisable part of every plugin's manifest (what `patchbay plugins --json` prints). */
 export const PluginManifestSchema = Type.Object({
-  name: Type.String({ minLength: 1, description: 'The npm package name, e.g. @patchbay/destination-webhook.' }),
+  name: Type.String({
+    minLength: 1,
+    description: 'The npm package name, e.g. @patchbay/destination-webhook.',
+  }),
   version: Type.String({
     pattern: '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$',
     description: "Semver, from the package's package.json.",

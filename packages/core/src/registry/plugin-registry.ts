@@ -4,11 +4,11 @@ import { pathToFileURL } from 'node:url'
 import semver from 'semver'
 import { ConfigurationError } from '../errors/errors.ts'
 import { PatchbayError } from '../errors/patchbay-error.ts'
-import { isPlugin } from '../plugin/_define.ts'
 import { SUPPORTED_PLUGIN_API_VERSIONS } from '../plugin/api-version.ts'
 import type { DestinationPlugin } from '../plugin/define-destination.ts'
 import type { SourcePlugin } from '../plugin/define-source.ts'
 import type { TransformationPlugin } from '../plugin/define-transformation.ts'
+import { isPlugin } from '../plugin/is-plugin.ts'
 import type { PluginKind } from '../plugin/manifest.ts'
 import { discoverInstalled, type InstalledPackage } from './_discover.ts'
 import { parsePluginSpec } from './plugin-spec.ts'
@@ -93,12 +93,18 @@ export class PluginRegistry {
     const spec = parsePluginSpec(use)
     const resolved =
       spec.type === 'path'
-        ? await this.#fromPath(isAbsolute(spec.path) ? spec.path : resolve(options.baseDir ?? this.#cwd, spec.path))
+        ? await this.#fromPath(
+            isAbsolute(spec.path) ? spec.path : resolve(options.baseDir ?? this.#cwd, spec.path),
+          )
         : await this.#fromPackage(spec.name, spec.range)
     if (options.kind && resolved.plugin.kind !== options.kind) {
       throw new ConfigurationError(
         `"${use}" is a ${resolved.plugin.kind} plugin (${resolved.id}), but this step needs a ${options.kind}`,
-        { code: 'PB_PLUGIN_INVALID', plugin: resolved.id, hint: `Move it to the pipeline's ${resolved.plugin.kind}s list.` },
+        {
+          code: 'PB_PLUGIN_INVALID',
+          plugin: resolved.id,
+          hint: `Move it to the pipeline's ${resolved.plugin.kind}s list.`,
+        },
       )
     }
     return resolved
@@ -147,8 +153,12 @@ export class PluginRegistry {
       const loaded = await this.#loadInstalled(candidate)
       const major = semver.major(candidate.version)
       const migrations = loaded.plugin.migrations ?? {}
-      const covered = Array.from({ length: major - (wantedMajor as number) }, (_, i) => (wantedMajor as number) + i + 1)
-      if (covered.every((m) => typeof migrations[m] === 'function')) return { ...loaded, migrateFrom: wantedMajor as number }
+      const covered = Array.from(
+        { length: major - (wantedMajor as number) },
+        (_, i) => (wantedMajor as number) + i + 1,
+      )
+      if (covered.every((m) => typeof migrations[m] === 'function'))
+        return { ...loaded, migrateFrom: wantedMajor as number }
     }
     const have = all.map((p) => `${p.version}${p.installName !== p.name ? ` (as ${p.installName})` : ''}`)
     throw new ConfigurationError(
@@ -167,13 +177,17 @@ export class PluginRegistry {
 
   async #loadInstalled(pkg: InstalledPackage): Promise<ResolvedPlugin> {
     const id = `${pkg.name}@${pkg.version}`
-    if (pkg.apiVersion !== undefined) assertApiVersion({ name: pkg.name, version: pkg.version, apiVersion: pkg.apiVersion }, pkg.dir)
+    if (pkg.apiVersion !== undefined)
+      assertApiVersion({ name: pkg.name, version: pkg.version, apiVersion: pkg.apiVersion }, pkg.dir)
     const plugin = await this.#import(packageEntry(pkg.dir))
     if (plugin.name !== pkg.name) {
-      throw new ConfigurationError(`${pkg.dir} declares plugin ${plugin.name} but its package is ${pkg.name}`, {
-        code: 'PB_PLUGIN_INVALID',
-        plugin: id,
-      })
+      throw new ConfigurationError(
+        `${pkg.dir} declares plugin ${plugin.name} but its package is ${pkg.name}`,
+        {
+          code: 'PB_PLUGIN_INVALID',
+          plugin: id,
+        },
+      )
     }
     return { plugin, id, location: pkg.dir }
   }
@@ -205,7 +219,10 @@ export class PluginRegistry {
 
 /** The file Node would load for `import '<package>'`: exports["."] (import/default), then main. */
 function packageEntry(dir: string): string {
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports?: unknown; main?: string }
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    exports?: unknown
+    main?: string
+  }
   const pick = (target: unknown): string | undefined => {
     if (typeof target === 'string') return target
     if (typeof target !== 'object' || target === null) return undefined

@@ -20,9 +20,12 @@ export function parsePluginSpec(raw: string): PluginSpec {
   const at = spec.lastIndexOf('@')
   const [name, range] = at > 0 ? [spec.slice(0, at), spec.slice(at + 1)] : [spec, '*']
   if (!/^(?:@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i.test(name)) {
-    throw new ConfigurationError(`"${raw}" is not a plugin name: expected name@range (e.g. @patchbay/destination-webhook@^1) or a ./path`, {
-      code: 'PB_PLUGIN_NOT_FOUND',
-    })
+    throw new ConfigurationError(
+      `"${raw}" is not a plugin name: expected name@range (e.g. @patchbay/destination-webhook@^1) or a ./path`,
+      {
+        code: 'PB_PLUGIN_NOT_FOUND',
+      },
+    )
   }
   if (semver.validRange(range) === null) {
     throw new ConfigurationError(`"${raw}" has an invalid version range "${range}"`, {

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import {
+  AbortedError,
+  ConfigurationError,
+  ERROR_CODES,
+  isPatchbayError,
+  PatchbayError,
+  RetryableError,
+  ThrottledError,
+  UnsupportedEventError,
+} from '../../src/index.ts'
+
+describe('PatchbayError', () => {
+  it('carries a stable code, its family, the registry hint and the location', () => {
+    const error = new ConfigurationError('url must be an absolute URL', {
+      plugin: 'webhook@1.0.0',
+      field: '/url',
+    })
+    expect(error).toBeInstanceOf(Error)
+    expect(error.code).toBe('PB_CONFIG_INVALID')
+    expect(error.family).toBe('configuration')
+    expect(error.retryable).toBe(false)
+    expect(error.hint).toBe(ERROR_CODES.PB_CONFIG_INVALID.howToSolve)
+    expect(error.toJSON()).toEqual({
+      name: 'ConfigurationError',
+      code: 'PB_CONFIG_INVALID',
+      family: 'configuration',
+      message: 'url must be an absolute URL',
+      hint: ERROR_CODES.PB_CONFIG_INVALID.howToSolve,
+      plugin: 'webhook@1.0.0',
+      field: '/url',
+    })
+  })
+
+  it('classifies delivery errors for the retry policy', () => {
+    expect(new RetryableError('503').retryable).toBe(true)
+    expect(new RetryableError('slow', { code: 'PB_DELIVERY_TIMEOUT' }).code).toBe('PB_DELIVERY_TIMEOUT')
+    const throttled = new ThrottledError('429', { retryAfterMs: 2000 })
+    expect([throttled.retryable, throttled.retryAfterMs, throttled.code]).toEqual([
+      true,
+      2000,
+      'PB_DELIVERY_THROTTLED',
+    ])
+    expect(new AbortedError('400').retryable).toBe(false)
+    expect(new UnsupportedEventError('no alias').code).toBe('PB_EVENT_UNSUPPORTED')
+  })
+
+  it('is recognised across copies of core by its marker, not by instanceof', () => {
+    const foreign = Object.defineProperty(new Error('from a bundled core'), Symbol.for('patchbay.error'), {
+      value: true,
+    })
+    expect(isPatchbayError(foreign)).toBe(true)
+    expect(isPatchbayError(new Error('plain'))).toBe(false)
+    expect(isPatchbayError(null)).toBe(false)
+    expect(isPatchbayError(new PatchbayError('PB_EVENT_INVALID', 'x'))).toBe(true)
+  })
+
+  it('keeps the cause', () => {
+    const cause = new Error('ECONNRESET')
+    expect(new RetryableError('network', { cause }).cause).toBe(cause)
+  })
+})
