@@ -28,7 +28,27 @@ const TYPE_NAMES: Record<string, string> = {
 
 const quote = (v: unknown) => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v))
 
-export function toSchemaIssues(errors: Iterable<RawError>): SchemaIssue[] {
+/** The schema node at a `#/properties/a/anyOf/0` style path. */
+function schemaAt(root: unknown, schemaPath: string): Record<string, unknown> | undefined {
+  let node = root as Record<string, unknown> | undefined
+  for (const part of schemaPath.replace(/^#\/?/, '').split('/').filter(Boolean)) {
+    node = node?.[part.replaceAll('~1', '/').replaceAll('~0', '~')] as Record<string, unknown> | undefined
+  }
+  return node
+}
+
+/** The literal values a union of constants allows, or undefined for other unions. */
+function unionConstants(node: Record<string, unknown> | undefined): unknown[] | undefined {
+  const options = (node?.anyOf ?? node?.oneOf) as Array<Record<string, unknown>> | undefined
+  if (!Array.isArray(options) || !options.every((o) => 'const' in o)) return undefined
+  return options.map((o) => o.const)
+}
+
+/**
+ * `schema` is the root schema the errors came from: with it, a union of constants is
+ * reported with its full list of allowed values.
+ */
+export function toSchemaIssues(errors: Iterable<RawError>, schema?: unknown): SchemaIssue[] {
   const byPath = new Map<string, SchemaIssue>()
   const allowed = new Map<string, unknown[]>()
   const add = (path: string, message: string, overwrite = false) => {
@@ -53,15 +73,18 @@ export function toSchemaIssues(errors: Iterable<RawError>): SchemaIssue[] {
         for (const name of (params.additionalProperties as string[] | undefined) ?? [])
           add(`${path}/${name}`, 'is not a known field: check its spelling against the docs')
         break
-      case 'const':
-        allowed.set(path, [...(allowed.get(path) ?? []), params.allowedValue])
+      case 'const': {
+        const union = /^(.*)\/(?:anyOf|oneOf)\/\d+$/.exec(error.schemaPath)?.[1]
+        const all = union === undefined ? undefined : unionConstants(schemaAt(schema, union))
+        allowed.set(path, all ?? [...(allowed.get(path) ?? []), params.allowedValue])
         break
+      }
       case 'enum':
         allowed.set(path, [...(allowed.get(path) ?? []), ...((params.allowedValues as unknown[]) ?? [])])
         break
       case 'anyOf':
       case 'oneOf': {
-        const values = allowed.get(path)
+        const values = unionConstants(schemaAt(schema, error.schemaPath)) ?? allowed.get(path)
         if (values && values.length > 0) add(path, `must be one of ${values.map(quote).join(', ')}`, true)
         else add(path, 'does not match any of the allowed shapes')
         break

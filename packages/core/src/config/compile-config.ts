@@ -39,7 +39,7 @@ export function compileConfig<T extends TSchema>(schema: T): CompiledConfig<T> {
     Value.Convert(schema, Value.Default(schema, structuredClone(input ?? {})))
   const issues = (input: unknown) => {
     const value = prepare(input)
-    return validator.Check(value) ? [] : toSchemaIssues(validator.Errors(value))
+    return validator.Check(value) ? [] : toSchemaIssues(validator.Errors(value), schema)
   }
   return {
     schema,
@@ -48,7 +48,7 @@ export function compileConfig<T extends TSchema>(schema: T): CompiledConfig<T> {
     parse(input, where = {}) {
       const value = prepare(input)
       if (validator.Check(value)) return value as Static<T>
-      const found = toSchemaIssues(validator.Errors(value))
+      const found = toSchemaIssues(validator.Errors(value), schema)
       const first = found[0]
       const position = first ? where.locate?.(first.path) : undefined
       const owner = where.step ? `step "${where.step}"` : where.plugin ? `plugin ${where.plugin}` : 'config'

@@ -100,7 +100,7 @@ export function parsePipeline(
   const raw = interpolate(doc.toJS() as unknown, env, '', problems)
   const definition = (raw ?? {}) as PipelineDefinition
   if (!checkPipeline.Check(definition)) {
-    for (const issue of toSchemaIssues(checkPipeline.Errors(definition)))
+    for (const issue of toSchemaIssues(checkPipeline.Errors(definition), PipelineSchema))
       problems.push({ pointer: issue.path, message: `${pointerToDotted(issue.path)} ${issue.message}` })
   }
   if (problems.length === 0) checkUniqueIds(definition, problems)

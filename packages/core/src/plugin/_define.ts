@@ -22,7 +22,7 @@ export function brandPlugin<T extends { name?: unknown; version?: unknown }>(
   }
   for (const key of ['title', 'description'] as const) if (manifest[key] === undefined) delete manifest[key]
   if (!checkManifest.Check(manifest)) {
-    const issues = toSchemaIssues(checkManifest.Errors(manifest))
+    const issues = toSchemaIssues(checkManifest.Errors(manifest), PluginManifestSchema)
     const name = typeof definition.name === 'string' ? definition.name : '(unnamed plugin)'
     throw new PatchbayError(
       'PB_PLUGIN_INVALID',
