@@ -1,0 +1,41 @@
+import { createReadStream } from 'node:fs'
+import { createInterface } from 'node:readline'
+
+/** A line of a JSONL input that could not be parsed. */
+export interface BadLine {
+  line: number
+  message: string
+}
+
+/**
+ * Reads events from a JSONL file (or `-` for stdin) in batches, keeping line numbers so a
+ * bad line can be named. Blank lines are skipped.
+ */
+export async function* readJsonl(
+  path: string,
+  batchSize: number,
+): AsyncGenerator<{ events: unknown[]; lines: number[]; bad: BadLine[] }> {
+  const input = path === '-' ? process.stdin : createReadStream(path, { encoding: 'utf8' })
+  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })
+  let events: unknown[] = []
+  let lines: number[] = []
+  let bad: BadLine[] = []
+  let n = 0
+  for await (const text of rl) {
+    n++
+    if (text.trim() === '') continue
+    try {
+      events.push(JSON.parse(text))
+      lines.push(n)
+    } catch (error) {
+      bad.push({ line: n, message: `line ${n} is not JSON: ${(error as Error).message}` })
+    }
+    if (events.length >= batchSize) {
+      yield { events, lines, bad }
+      events = []
+      lines = []
+      bad = []
+    }
+  }
+  if (events.length > 0 || bad.length > 0) yield { events, lines, bad }
+}

@@ -1,0 +1,63 @@
+import { isPatchbayError } from '@patchbay/core'
+import { type CommandDef, defineCommand, renderUsage, runCommand } from 'citty'
+import pkg from '../package.json' with { type: 'json' }
+import { EXIT, UsageError } from './_exit.ts'
+import { formatError, processOutput } from './_output.ts'
+
+const commands = {
+  run: () => import('./commands/run.ts').then((m) => m.default),
+  plugins: () => import('./commands/plugins.ts').then((m) => m.default),
+} satisfies Record<string, () => Promise<CommandDef<never>>>
+
+export const patchbay = defineCommand({
+  meta: {
+    name: 'patchbay',
+    version: pkg.version,
+    description: 'Typed, versioned, sandboxed customer-event connectors. Run `patchbay <command> --help` for examples.',
+  },
+  subCommands: commands,
+})
+
+/** Finds the (sub)command the arguments name, for `--help`. */
+async function commandFor(argv: string[]): Promise<CommandDef<never>> {
+  const name = argv.find((a) => !a.startsWith('-'))
+  const load = name ? commands[name as keyof typeof commands] : undefined
+  return load ? ((await load()) as CommandDef<never>) : (patchbay as CommandDef<never>)
+}
+
+/**
+ * Runs the CLI. Known errors print their message and a hint (exit 2); usage errors print
+ * the command's help; only unexpected errors print a stack (exit 70).
+ */
+export async function main(argv: string[]): Promise<void> {
+  const out = processOutput
+  try {
+    if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
+      const cmd = await commandFor(argv)
+      out.out(await renderUsage(cmd, cmd === patchbay ? undefined : (patchbay as CommandDef<never>)))
+      process.exitCode = argv.length === 0 ? EXIT.usage : EXIT.ok
+      return
+    }
+    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+      out.out(pkg.version)
+      return
+    }
+    const name = argv[0]!
+    if (!(name in commands)) throw new UsageError(`Unknown command "${name}". Commands: ${Object.keys(commands).join(', ')}`)
+    await runCommand(patchbay, { rawArgs: argv })
+  } catch (error) {
+    if (isPatchbayError(error)) {
+      out.err(formatError(error))
+      process.exitCode = error.family === 'configuration' ? EXIT.usage : EXIT.failed
+    } else if (error instanceof UsageError || (error as { name?: string }).name === 'CLIError') {
+      out.err(formatError(error))
+      out.err(`Run \`patchbay ${argv[0] && argv[0] in commands ? `${argv[0]} ` : ''}--help\` for usage.`)
+      process.exitCode = EXIT.usage
+    } else {
+      out.err(`patchbay hit an unexpected error (a bug; please report it with this output):\n${(error as Error)?.stack ?? String(error)}`)
+      process.exitCode = EXIT.internal
+    }
+  }
+}
+
+if (import.meta.main) await main(process.argv.slice(2))
