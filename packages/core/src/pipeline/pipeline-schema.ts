@@ -1,3 +1,4 @@
+import { EventTypeSchema } from '@patchbay/protocol'
 import type { Static } from 'typebox'
 import Type from 'typebox'
 
@@ -13,17 +14,7 @@ const Config = Type.Record(Type.String(), Type.Unknown(), {
 export const EventFilterSchema = Type.Object(
   {
     types: Type.Optional(
-      Type.Array(
-        Type.Union([
-          Type.Literal('track'),
-          Type.Literal('identify'),
-          Type.Literal('page'),
-          Type.Literal('screen'),
-          Type.Literal('group'),
-          Type.Literal('alias'),
-        ]),
-        { minItems: 1, description: 'Only these event types.' },
-      ),
+      Type.Array(EventTypeSchema, { minItems: 1, description: 'Only these event types.' }),
     ),
     events: Type.Optional(
       Type.Array(Type.String(), { minItems: 1, description: 'Only track events with these names.' }),

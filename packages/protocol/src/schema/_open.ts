@@ -1,0 +1,21 @@
+import Type, { type TProperties } from 'typebox'
+
+/**
+ * An object schema that keeps unknown fields: real SDKs send more than the spec names,
+ * and a protocol that drops them loses data. All declared fields are optional.
+ */
+export function OpenObject<const P extends TProperties>(properties: P, description?: string) {
+  return Type.Partial(
+    Type.Object(properties, { additionalProperties: true, ...(description ? { description } : {}) }),
+  )
+}
+
+/** A free-form JSON object (`properties`, `traits`): any keys, any JSON values. */
+export function Dictionary(description: string) {
+  return Type.Object({}, { additionalProperties: true, description })
+}
+
+/** An ISO-8601 / RFC 3339 date-time string such as `2026-11-22T10:00:00.000Z`. */
+export function DateTime(description: string) {
+  return Type.String({ format: 'date-time', description })
+}
