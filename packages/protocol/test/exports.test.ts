@@ -11,6 +11,7 @@ it('exports a stable public API', () => {
       "EVENT_SCHEMAS",
       "EVENT_TYPES",
       "EventSchema",
+      "EventTypeSchema",
       "GroupEventSchema",
       "IdentifyEventSchema",
       "IntegrationsSchema",

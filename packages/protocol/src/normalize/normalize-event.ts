@@ -14,6 +14,7 @@ export type NormalizedEvent<E extends PatchbayEvent = PatchbayEvent> = E & {
   messageId: string
   receivedAt: string
   timestamp: string
+  request_ip?: string
 }
 
 /**

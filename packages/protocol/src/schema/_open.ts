@@ -12,7 +12,7 @@ export function OpenObject<const P extends TProperties>(properties: P, descripti
 
 /** A free-form JSON object (`properties`, `traits`): any keys, any JSON values. */
 export function Dictionary(description: string) {
-  return Type.Object({}, { additionalProperties: true, description })
+  return Type.Record(Type.String(), Type.Unknown(), { description })
 }
 
 /** An ISO-8601 / RFC 3339 date-time string such as `2026-11-22T10:00:00.000Z`. */

@@ -8,7 +8,7 @@ import { ContextSchema, IntegrationsSchema } from './context.ts'
  */
 export const BatchEnvelopeSchema = Type.Object(
   {
-    batch: Type.Array(Type.Object({}, { additionalProperties: true }), {
+    batch: Type.Array(Type.Record(Type.String(), Type.Unknown()), {
       description: 'The events: track, identify, page, screen, group or alias calls.',
     }),
     sentAt: Type.Optional(DateTime("When the SDK sent the batch, by the device's clock.")),
