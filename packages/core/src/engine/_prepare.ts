@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import { compileConfig } from '../config/compile-config.ts'
 import { migrateConfig } from '../config/migrate.ts'
+import { resolveDeliveryOptions } from '../delivery/delivery-options.ts'
 import { createRedactor } from '../delivery/redact.ts'
 import { ConfigurationError } from '../errors/errors.ts'
 import { createLogger, type LogSink } from '../logging/logger.ts'
@@ -124,17 +125,18 @@ export async function prepareDestination(
   step: DestinationStep,
   index: number,
   ctx: PrepareContext,
-): Promise<PreparedDestination & { secrets: ReturnType<typeof createRedactor> }> {
+): Promise<PreparedDestination> {
   const label = `destinations.${step.id}`
   const pointer = `/destinations/${index}`
   const resolved = await resolveStep(step.use, 'destination', pointer, ctx)
   const plugin = resolved.plugin as DestinationPlugin
   const { config, logger, redactor } = await configure(resolved, step.config, pointer, label, ctx)
-  const batch = plugin.batch
-  const batching =
-    batch && plugin.transformBatch && (batch.enabled?.(config as never) ?? true)
-      ? { maxEvents: batch.maxEvents, maxBytes: batch.maxBytes ?? 500_000 }
-      : undefined
+  const limits = plugin.transformBatch
+    ? plugin.batch
+      ? plugin.batch(config as never)
+      : { maxEvents: 100 }
+    : undefined
+  const batching = limits && { maxEvents: limits.maxEvents, maxBytes: limits.maxBytes ?? 500_000 }
   const shortName = plugin.name.replace(/^@[^/]+\//, '').replace(/^destination-/, '')
   return {
     id: step.id,
@@ -147,6 +149,7 @@ export async function prepareDestination(
     names: [step.id, shortName, ...(plugin.title ? [plugin.title] : [])],
     filter: step.filter,
     batching,
-    secrets: redactor,
+    delivery: resolveDeliveryOptions(step.delivery),
+    redactor,
   }
 }

@@ -1,5 +1,6 @@
 import type { PatchbayEvent } from '@patchbay/protocol'
-import { InvalidEventError, UnsupportedEventError } from '../errors/errors.ts'
+import type { DeliveryResult } from '../delivery/deliverer.ts'
+import { AbortedError, InvalidEventError, UnsupportedEventError } from '../errors/errors.ts'
 import type { PatchbayError } from '../errors/patchbay-error.ts'
 import type { HttpRequest, HttpResponse } from '../http/http-request.ts'
 import type { BatchPlan, DestinationContext } from '../plugin/define-destination.ts'
@@ -82,23 +83,22 @@ export async function runDestination(
               request,
               events: job.items.length,
             } as never)
-            if (Array.isArray(verdict)) {
-              verdicts = verdict
-              return undefined
-            }
-            return verdict === 'delivered' ? undefined : verdict
+            if (!Array.isArray(verdict)) return verdict
+            verdicts = verdict
+            return 'delivered' as const
           }
         : undefined
       const result = await deliverer.deliver(job.request, handleResponse ? { handleResponse } : undefined)
+      const failure = result.status === 'failed' ? finalError(result, dest) : undefined
       const origins = new Set(job.items.map((i) => i.origin))
       for (const origin of origins) {
         const t = tally(origin)
         t.requests++
         t.attempts += result.attempts
-        if (record) (t.exchanges ??= []).push({ request: result.request, response: result.response })
+        if (record && result.exchanges) (t.exchanges ??= []).push(...result.exchanges)
       }
       job.items.forEach((item, k) => {
-        const error = result.status === 'failed' ? result.error : (verdicts?.[k] ?? undefined)
+        const error = failure ?? verdicts?.[k] ?? undefined
         if (error) fail(item.origin, error)
         else tally(item.origin).delivered++
       })
@@ -117,7 +117,7 @@ export async function runDestination(
       ? { requests: t.requests, attempts: t.attempts, ...(t.exchanges ? { exchanges: t.exchanges } : {}) }
       : {}
     if (t?.failure)
-      return { ...base, ...counts, status: 'failed', step: dest.label, error: errorJson(t.failure) }
+      return { ...base, ...counts, status: 'failed', step: dest.label, error: errorJson(t.failure, dest) }
     if (t && t.delivered > 0) return { ...base, ...counts, status: 'delivered' }
     return {
       ...base,
@@ -129,8 +129,26 @@ export async function runDestination(
   })
 }
 
-function errorJson(error: PatchbayError) {
-  return { code: error.code, message: error.message, retryable: error.family === 'retryable' }
+function errorJson(error: PatchbayError, dest?: PreparedDestination) {
+  const message = dest ? dest.redactor.string(error.message) : error.message
+  return { code: error.code, message, retryable: error.family === 'retryable' }
+}
+
+/** The error an outcome reports: retries that ran out become PB_DELIVERY_EXHAUSTED. */
+function finalError(result: DeliveryResult, dest: PreparedDestination): PatchbayError {
+  const last = result.error!
+  if (!result.exhausted) return last
+  const seconds = (result.elapsedMs / 1000).toFixed(1)
+  return new AbortedError(
+    `${dest.label}: gave up after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'} over ${seconds} s; last error: ${last.message}`,
+    {
+      code: 'PB_DELIVERY_EXHAUSTED',
+      step: dest.label,
+      plugin: dest.source,
+      cause: last,
+      details: { lastCode: last.code, attempts: result.attempts },
+    },
+  )
 }
 
 function checkRequest(request: unknown, dest: PreparedDestination, event?: PatchbayEvent): HttpRequest {

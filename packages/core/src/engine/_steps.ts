@@ -1,5 +1,7 @@
 import type { PatchbayEvent } from '@patchbay/protocol'
-import type { PatchbayError } from '../errors/patchbay-error.ts'
+import type { Deliverer } from '../delivery/deliverer.ts'
+import type { DeliveryOptions } from '../delivery/delivery-options.ts'
+import type { Redactor } from '../delivery/redact.ts'
 import type { DestinationStep, EventFilter } from '../pipeline/pipeline-schema.ts'
 import type { DestinationPlugin } from '../plugin/define-destination.ts'
 import type { PluginLogger } from '../plugin/manifest.ts'
@@ -41,24 +43,10 @@ export interface PreparedDestination {
   names: string[]
   filter: EventFilter | undefined
   batching: { maxEvents: number; maxBytes: number } | undefined
+  delivery: DeliveryOptions
+  /** Replaces this destination's secret values in records, logs and errors. */
+  redactor: Redactor
 }
 
-/** The part of a deliverer the engine uses (see delivery/). */
-export interface EngineDeliverer {
-  deliver(
-    request: import('../http/http-request.ts').HttpRequest,
-    options?: {
-      handleResponse?: (
-        response: import('../http/http-request.ts').HttpResponse,
-        request: import('../http/http-request.ts').HttpRequest,
-      ) => PatchbayError | undefined
-    },
-  ): Promise<{
-    status: 'delivered' | 'failed'
-    error?: PatchbayError
-    attempts: number
-    request?: unknown
-    response?: unknown
-  }>
-  close(): Promise<void>
-}
+/** The part of a deliverer the engine uses (see delivery/deliverer.ts). */
+export type EngineDeliverer = Pick<Deliverer, 'deliver' | 'close'>

@@ -25,14 +25,22 @@ export class UnsupportedEventError extends PatchbayError {
   }
 }
 
-/** A failure that may succeed later: retried with backoff. */
+/**
+ * A failure that may succeed later: retried with backoff, or no earlier than
+ * `retryAfterMs` when the destination said when (Retry-After on a 503).
+ */
 export class RetryableError extends PatchbayError {
+  readonly retryAfterMs: number | undefined
   constructor(
     message: string,
-    options?: PatchbayErrorOptions & { code?: Exclude<CodesOf<'retryable'>, 'PB_DELIVERY_THROTTLED'> },
+    options?: PatchbayErrorOptions & {
+      code?: Exclude<CodesOf<'retryable'>, 'PB_DELIVERY_THROTTLED'>
+      retryAfterMs?: number
+    },
   ) {
     super(options?.code ?? 'PB_DELIVERY_RETRYABLE', message, options)
     this.name = 'RetryableError'
+    this.retryAfterMs = options?.retryAfterMs
   }
 }
 

@@ -62,14 +62,17 @@ export function parsePipeline(
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   const shortName = basename(file)
-  const position = (offset: number): FilePosition => ({ file, ...lineCounter.linePos(offset) })
+  const position = (offset: number): FilePosition => {
+    const { line, col } = lineCounter.linePos(offset)
+    return { file, line, column: col }
+  }
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!
     const at = position(first.pos[0])
     throw new PatchbayError(
       'PB_PIPELINE_INVALID',
-      `${shortName}:${at.line}:${at.col}: ${first.message.split('\n')[0]}`,
-      { file, line: at.line, column: at.col, hint: 'Fix the YAML syntax at that position.' },
+      `${shortName}:${at.line}:${at.column}: ${first.message.split('\n')[0]}`,
+      { file, line: at.line, column: at.column, hint: 'Fix the YAML syntax at that position.' },
     )
   }
   const locate = (pointer: string): FilePosition | undefined => {
@@ -93,7 +96,7 @@ export function parsePipeline(
         if (node.range) best = position(node.range[0])
       } else break
     }
-    return best && { file: best.file, line: best.line, column: (best as unknown as { col: number }).col }
+    return best
   }
 
   const problems: Array<{ pointer: string; message: string }> = []

@@ -1,4 +1,6 @@
 import { EventTypeSchema } from '@patchbay/protocol'
+import { DeliveryOptionsSchema } from '../delivery/delivery-options.ts'
+import { EgressPolicySchema } from '../delivery/egress.ts'
 import type { Static } from 'typebox'
 import Type from 'typebox'
 
@@ -53,7 +55,7 @@ export const DestinationStepSchema = Type.Object(
     use: Type.String({ description: 'A destination plugin as name@range, or a ./path.' }),
     config: Type.Optional(Config),
     filter: Type.Optional(EventFilterSchema),
-    delivery: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Delivery options.' })),
+    delivery: Type.Optional(DeliveryOptionsSchema),
   },
   { additionalProperties: false },
 )
@@ -66,15 +68,7 @@ export const PipelineSchema = Type.Object(
     sources: Type.Optional(Type.Array(SourceStepSchema)),
     transformations: Type.Optional(Type.Array(TransformationStepSchema)),
     destinations: Type.Array(DestinationStepSchema, { minItems: 1 }),
-    egress: Type.Optional(
-      Type.Object(
-        {
-          allowPrivate: Type.Optional(Type.Boolean()),
-          allow: Type.Optional(Type.Array(Type.String())),
-        },
-        { additionalProperties: false },
-      ),
-    ),
+    egress: Type.Optional(EgressPolicySchema),
     sandbox: Type.Optional(
       Type.Object(
         {

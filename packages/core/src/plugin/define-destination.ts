@@ -33,6 +33,13 @@ export type BatchPlan = Array<PlannedRequest | PlannedFailure>
  */
 export type ResponseVerdict = undefined | 'delivered' | PatchbayError | Array<PatchbayError | null>
 
+/** Upper bounds for one `transformBatch` call. */
+export interface BatchLimits {
+  maxEvents: number
+  /** Serialised size of the events in one chunk (default 500 KB). */
+  maxBytes?: number
+}
+
 export interface DestinationContext<Config> extends PluginContext<Config> {}
 
 export interface DestinationDefinition<C extends TSchema, S extends readonly EventType[]>
@@ -52,13 +59,12 @@ export interface DestinationDefinition<C extends TSchema, S extends readonly Eve
     events: Array<EventOf<S[number]>>,
     ctx: DestinationContext<Static<C>>,
   ): MaybePromise<BatchPlan>
-  /** How the engine chunks events for `transformBatch`. Read from config when a function. */
-  batch?: {
-    maxEvents: number
-    maxBytes?: number
-    /** Whether batching is on for a given config (e.g. a `batch.enabled` setting). Default: on. */
-    enabled?: (config: Static<C>) => boolean
-  }
+  /**
+   * How the engine chunks events for `transformBatch`, read from the config: return the
+   * limits, or undefined to send one event at a time (e.g. when a `batch.enabled` setting
+   * is off). Without it, a destination with `transformBatch` batches 100 events / 500 KB.
+   */
+  batch?(config: Static<C>): BatchLimits | undefined
   /** For APIs whose success is not the HTTP status (200 with an error body, partial batches). */
   handleResponse?(
     response: HttpResponse,

@@ -67,8 +67,8 @@ describe('compileConfig', () => {
       ),
     )
     expect(isPatchbayError(error)).toBe(true)
-    expect((error as ConfigurationError).message).toContain('url must be a valid uri (pipeline.yaml:7:16)')
-    expect((error as ConfigurationError).location).toMatchObject({
+    expect((error as unknown as ConfigurationError).message).toContain('url must be a valid uri (pipeline.yaml:7:16)')
+    expect((error as unknown as ConfigurationError).location).toMatchObject({
       file: 'pipeline.yaml',
       line: 7,
       field: '/url',

@@ -1,0 +1,119 @@
+import type { PatchbayError } from '../errors/patchbay-error.ts'
+import type { HttpRequest, HttpResponse } from '../http/http-request.ts'
+import { createSemaphore } from './_semaphore.ts'
+import { backoffDelay } from './backoff.ts'
+import type { DeliveryOptions } from './delivery-options.ts'
+import { type ExchangeRecord, recordExchange } from './exchange-record.ts'
+import { classifyResponse, classifyTransportError } from './policy.ts'
+import { createRedactor, type Redactor } from './redact.ts'
+import { toWireRequest, type Transport } from './transport.ts'
+
+export interface DelivererOptions {
+  transport: Transport
+  options: DeliveryOptions
+  /** Names the destination in errors and records, e.g. `destinations.crm`. */
+  label?: string
+  redactor?: Redactor
+  /** Keep a record of every attempt (redacted, capped). Default true. */
+  record?: boolean
+  /** Injectable for tests: clock, sleep and the jitter's random source. */
+  now?: () => number
+  sleep?: (ms: number) => Promise<void>
+  random?: () => number
+}
+
+/** A plugin's say on a response: undefined = status policy; 'delivered'; or an error. */
+export type ResponseHandler = (
+  response: HttpResponse,
+  request: HttpRequest,
+) => PatchbayError | 'delivered' | undefined
+
+export interface DeliveryResult {
+  status: 'delivered' | 'failed'
+  /** Why it failed: the last error. Its `family` says retryable or aborted. */
+  error?: PatchbayError
+  /** True when retries stopped because attempts or total time ran out. */
+  exhausted?: boolean
+  attempts: number
+  elapsedMs: number
+  /** The final response, when one arrived. */
+  response?: HttpResponse
+  /** One record per attempt (when recording). */
+  exchanges?: ExchangeRecord[]
+}
+
+export interface Deliverer {
+  deliver(request: HttpRequest, options?: { handleResponse?: ResponseHandler }): Promise<DeliveryResult>
+  close(): Promise<void>
+}
+
+/**
+ * Delivers requests with the core policy: bounded concurrency, retries of retryable
+ * failures with exponential backoff and full jitter, Retry-After honoured, and limits on
+ * attempts and total time. Never throws for a delivery failure: the result says.
+ *
+ * @example
+ * const deliverer = createDeliverer({ transport: createUndiciTransport({...}), options: resolveDeliveryOptions() })
+ * const result = await deliverer.deliver({ method: 'POST', url: 'https://hooks.example/in', body: event })
+ */
+export function createDeliverer(init: DelivererOptions): Deliverer {
+  const { transport, options } = init
+  const label = init.label ?? 'destination'
+  const redactor = init.redactor ?? createRedactor([])
+  const now = init.now ?? Date.now
+  const sleep = init.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
+  const random = init.random ?? Math.random
+  const record = init.record ?? true
+  const semaphore = createSemaphore(options.concurrency)
+  const { maxAttempts, maxElapsedMs } = options.retry
+
+  return {
+    async deliver(request, { handleResponse } = {}) {
+      const wire = toWireRequest(request)
+      const started = now()
+      const exchanges: ExchangeRecord[] | undefined = record ? [] : undefined
+      let attempt = 0
+      for (;;) {
+        attempt++
+        let response: HttpResponse | undefined
+        let error: PatchbayError | undefined
+        await semaphore.acquire()
+        try {
+          response = await transport.send(wire)
+        } catch (cause) {
+          error = classifyTransportError(cause, label)
+        } finally {
+          semaphore.release()
+        }
+        if (response) {
+          const verdict = handleResponse?.(response, request)
+          error = verdict === 'delivered' ? undefined : (verdict ?? classifyResponse(response, label, now()))
+        }
+        exchanges?.push(
+          recordExchange(
+            wire,
+            { response, error: response ? undefined : error?.message },
+            attempt,
+            redactor,
+            options.record.maxBodyBytes,
+          ),
+        )
+        const elapsedMs = now() - started
+        const base = {
+          attempts: attempt,
+          elapsedMs,
+          ...(response ? { response } : {}),
+          ...(exchanges ? { exchanges } : {}),
+        }
+        if (!error) return { status: 'delivered', ...base }
+        if (error.family !== 'retryable') return { status: 'failed', error, ...base }
+        const hinted = (error as { retryAfterMs?: number }).retryAfterMs
+        const wait = hinted ?? backoffDelay(attempt, options.retry, random)
+        if (attempt >= maxAttempts || elapsedMs + wait > maxElapsedMs)
+          return { status: 'failed', error, exhausted: true, ...base }
+        await sleep(wait)
+      }
+    },
+    close: () => transport.close(),
+  }
+}

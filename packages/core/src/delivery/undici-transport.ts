@@ -1,0 +1,54 @@
+import { Agent, request as undiciRequest } from 'undici'
+import type { HttpResponse } from '../http/http-request.ts'
+import type { DeliveryOptions } from './delivery-options.ts'
+import { createEgressGuard, type EgressPolicy } from './egress.ts'
+import { parseBody, type Transport, type WireRequest } from './transport.ts'
+import { isIP } from 'node:net'
+
+export interface UndiciTransportOptions {
+  timeouts: DeliveryOptions['timeouts']
+  /** Connections per origin (keep-alive pool size); match the destination's concurrency. */
+  connections: number
+  egress?: EgressPolicy
+  /** Names the destination in errors. */
+  label?: string
+}
+
+/**
+ * HTTP over undici: one Agent per destination, which keeps a keep-alive pool per origin.
+ * Connect, headers and body timeouts come from the delivery options; every resolved
+ * address is checked against the egress policy before connecting.
+ */
+export function createUndiciTransport(options: UndiciTransportOptions): Transport {
+  const guard = createEgressGuard(options.egress, options.label)
+  const agent = new Agent({
+    connections: options.connections,
+    keepAliveTimeout: 30_000,
+    headersTimeout: options.timeouts.headersMs,
+    bodyTimeout: options.timeouts.bodyMs,
+    connect: { timeout: options.timeouts.connectMs, lookup: guard.lookup },
+  })
+  return {
+    async send(request: WireRequest): Promise<HttpResponse> {
+      const { hostname } = new URL(request.url)
+      const literal = hostname.replace(/^\[|\]$/g, '')
+      // Address literals never reach `lookup`, so they are checked here.
+      if (isIP(literal) !== 0) guard.check(literal, literal)
+      const response = await undiciRequest(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        dispatcher: agent,
+      })
+      const text = await response.body.text()
+      const headers: Record<string, string> = {}
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
+      }
+      return { status: response.statusCode, headers, body: parseBody(text, headers['content-type']) }
+    },
+    async close() {
+      await agent.close()
+    },
+  }
+}
