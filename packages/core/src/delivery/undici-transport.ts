@@ -39,6 +39,8 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
         headers: request.headers,
         body: request.body,
         dispatcher: agent,
+        headersTimeout: options.timeouts.headersMs,
+        bodyTimeout: options.timeouts.bodyMs,
       })
       const text = await response.body.text()
       const headers: Record<string, string> = {}
