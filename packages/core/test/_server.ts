@@ -24,7 +24,12 @@ export async function startServer(
     res.on('close', () => inFlight--)
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
-    const entry = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() }
+    const entry = {
+      method: req.method!,
+      url: req.url!,
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString(),
+    }
     received.push(entry)
     await handler(res, received.length, entry)
   })
@@ -45,7 +50,12 @@ export async function startServer(
   }
 }
 
-export const reply = (res: ServerResponse, status: number, body = '', headers: Record<string, string> = {}) => {
+export const reply = (
+  res: ServerResponse,
+  status: number,
+  body = '',
+  headers: Record<string, string> = {},
+) => {
   res.writeHead(status, headers)
   res.end(body)
 }

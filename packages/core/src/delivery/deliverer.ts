@@ -6,7 +6,7 @@ import type { DeliveryOptions } from './delivery-options.ts'
 import { type ExchangeRecord, recordExchange } from './exchange-record.ts'
 import { classifyResponse, classifyTransportError } from './policy.ts'
 import { createRedactor, type Redactor } from './redact.ts'
-import { toWireRequest, type Transport } from './transport.ts'
+import { type Transport, toWireRequest } from './transport.ts'
 
 export interface DelivererOptions {
   transport: Transport

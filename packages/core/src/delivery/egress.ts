@@ -11,10 +11,13 @@ import { AbortedError } from '../errors/errors.ts'
  */
 export const EgressPolicySchema = Type.Object(
   {
-    allowPrivate: Type.Optional(Type.Boolean({ description: 'Allow every private address (trusted networks only).' })),
+    allowPrivate: Type.Optional(
+      Type.Boolean({ description: 'Allow every private address (trusted networks only).' }),
+    ),
     allow: Type.Optional(
       Type.Array(Type.String(), {
-        description: 'Hostnames (hooks.internal), addresses (127.0.0.1) or CIDR ranges (10.1.0.0/16) to allow.',
+        description:
+          'Hostnames (hooks.internal), addresses (127.0.0.1) or CIDR ranges (10.1.0.0/16) to allow.',
       }),
     ),
   },

@@ -1,9 +1,9 @@
+import { isIP } from 'node:net'
 import { Agent, request as undiciRequest } from 'undici'
 import type { HttpResponse } from '../http/http-request.ts'
 import type { DeliveryOptions } from './delivery-options.ts'
 import { createEgressGuard, type EgressPolicy } from './egress.ts'
 import { parseBody, type Transport, type WireRequest } from './transport.ts'
-import { isIP } from 'node:net'
 
 export interface UndiciTransportOptions {
   timeouts: DeliveryOptions['timeouts']

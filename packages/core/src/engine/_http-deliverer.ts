@@ -4,7 +4,10 @@ import type { PipelineDefinition } from '../pipeline/pipeline-schema.ts'
 import type { EngineDeliverer, PreparedDestination } from './_steps.ts'
 
 /** The default deliverer of a destination: HTTP over undici, with the pipeline's egress policy. */
-export function httpDelivererFactory(destination: PreparedDestination, pipeline: PipelineDefinition): EngineDeliverer {
+export function httpDelivererFactory(
+  destination: PreparedDestination,
+  pipeline: PipelineDefinition,
+): EngineDeliverer {
   const { delivery } = destination
   return createDeliverer({
     transport: createUndiciTransport({

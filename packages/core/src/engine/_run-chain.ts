@@ -33,22 +33,28 @@ export async function runChain(
       metadata,
     )
     const resultAt = new Map<number, (typeof results)[number]>()
-    matched.forEach((itemIndex, k) => resultAt.set(itemIndex, results[k]!))
+    for (const [k, itemIndex] of matched.entries()) resultAt.set(itemIndex, results[k]!)
     const next: WorkItem[] = []
-    items.forEach((item, i) => {
+    for (const [i, item] of items.entries()) {
       const result = resultAt.get(i)
-      if (!result) return next.push(item)
+      if (!result) {
+        next.push(item)
+        continue
+      }
       if (!result.ok) {
         if (!stopped.has(item.origin))
           stopped.set(item.origin, { status: 'failed', step: step.label, error: result.error })
-        return
+        continue
       }
       if (result.events.length === 0) lastDrop.set(item.origin, step.label)
-      for (const event of result.events) next.push({ origin: item.origin, event: event as PatchbayEvent })
-    })
+      for (const event of result.events) {
+        // Returned unchanged: already valid. Anything new must still be a valid event.
+        if (event === item.event || checkOutput(event, item.origin, step.label, stopped))
+          next.push({ origin: item.origin, event: event as PatchbayEvent })
+      }
+    }
     items = next
   }
-  if (steps.length > 0) items = items.filter((item) => checkOutput(item, stopped))
   const alive = new Set<number>()
   const kept: WorkItem[] = []
   for (const item of items) {
@@ -64,17 +70,19 @@ export async function runChain(
 }
 
 /** Transformations may return anything; what goes on must still be a valid event. */
-function checkOutput(item: WorkItem, stopped: Map<number, Stopped>): boolean {
-  const result = validateEvent(item.event)
+function checkOutput(event: unknown, origin: number, step: string, stopped: Map<number, Stopped>): boolean {
+  const result = validateEvent(event)
   if (result.ok) return true
-  if (!stopped.has(item.origin)) {
+  if (!stopped.has(origin)) {
     const issue = result.errors[0]
-    stopped.set(item.origin, {
+    const messageId = (event as { messageId?: unknown } | null)?.messageId
+    const id = typeof messageId === 'string' ? messageId : undefined
+    stopped.set(origin, {
       status: 'failed',
-      step: 'transformations',
+      step,
       error: new InvalidEventError(
-        `the transformation chain produced an invalid event${item.event?.messageId ? ` from ${item.event.messageId}` : ''}: ${issue?.message ?? 'not an event'}`,
-        { code: 'PB_TRANSFORM_INVALID_OUTPUT', field: issue?.path, messageId: item.event?.messageId },
+        `${step} returned an invalid event${id ? ` for ${id}` : ''}: ${issue?.message ?? 'not an event'}`,
+        { code: 'PB_TRANSFORM_INVALID_OUTPUT', step, field: issue?.path, messageId: id },
       ),
     })
   }

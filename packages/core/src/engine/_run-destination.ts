@@ -39,7 +39,10 @@ export async function runDestination(
   const tallies = new Map<number, Tally>()
   const tally = (origin: number) => {
     let t = tallies.get(origin)
-    if (!t) tallies.set(origin, (t = { requests: 0, attempts: 0, delivered: 0 }))
+    if (!t) {
+      t = { requests: 0, attempts: 0, delivered: 0 }
+      tallies.set(origin, t)
+    }
     return t
   }
   const fail = (origin: number, error: PatchbayError) => {
@@ -95,7 +98,10 @@ export async function runDestination(
         const t = tally(origin)
         t.requests++
         t.attempts += result.attempts
-        if (record && result.exchanges) (t.exchanges ??= []).push(...result.exchanges)
+        if (record && result.exchanges) {
+          t.exchanges ??= []
+          t.exchanges.push(...result.exchanges)
+        }
       }
       job.items.forEach((item, k) => {
         const error = failure ?? verdicts?.[k] ?? undefined
@@ -238,7 +244,7 @@ async function planBatches(
     const mentioned = new Set<number>()
     for (const entry of plan) {
       const members = entry.events.map((k) => part[k]).filter((i): i is WorkItem => i !== undefined)
-      entry.events.forEach((k) => mentioned.add(k))
+      for (const k of entry.events) mentioned.add(k)
       if ('error' in entry) for (const item of members) fail(item.origin, entry.error)
       else {
         try {

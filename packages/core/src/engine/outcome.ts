@@ -58,7 +58,8 @@ export interface RunSummary {
 export function summarizeOutcomes(events: number, outcomes: Iterable<Outcome>): RunSummary {
   const destinations: Record<string, DestinationSummary> = {}
   for (const o of outcomes) {
-    const d = (destinations[o.destination] ??= { delivered: 0, dropped: 0, failed: 0, reasons: {} })
+    const d = destinations[o.destination] ?? { delivered: 0, dropped: 0, failed: 0, reasons: {} }
+    destinations[o.destination] = d
     d[o.status]++
     if (o.status !== 'delivered') {
       const key =

@@ -1,8 +1,8 @@
 import { EventTypeSchema } from '@patchbay/protocol'
-import { DeliveryOptionsSchema } from '../delivery/delivery-options.ts'
-import { EgressPolicySchema } from '../delivery/egress.ts'
 import type { Static } from 'typebox'
 import Type from 'typebox'
+import { DeliveryOptionsSchema } from '../delivery/delivery-options.ts'
+import { EgressPolicySchema } from '../delivery/egress.ts'
 
 const StepId = Type.String({
   pattern: '^[A-Za-z][\\w-]*$',

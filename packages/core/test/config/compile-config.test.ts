@@ -67,7 +67,9 @@ describe('compileConfig', () => {
       ),
     )
     expect(isPatchbayError(error)).toBe(true)
-    expect((error as unknown as ConfigurationError).message).toContain('url must be a valid uri (pipeline.yaml:7:16)')
+    expect((error as unknown as ConfigurationError).message).toContain(
+      'url must be a valid uri (pipeline.yaml:7:16)',
+    )
     expect((error as unknown as ConfigurationError).location).toMatchObject({
       file: 'pipeline.yaml',
       line: 7,

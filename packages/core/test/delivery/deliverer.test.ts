@@ -72,15 +72,23 @@ describe('delivery against a real HTTP server', () => {
   })
 
   it('aborts 400 at once, with the response in the error and the record', async () => {
-    const s = await server((res) => reply(res, 400, '{"error":"bad email"}', { 'content-type': 'application/json' }))
+    const s = await server((res) =>
+      reply(res, 400, '{"error":"bad email"}', { 'content-type': 'application/json' }),
+    )
     const { d, sleeps } = deliverer()
     const result = await d.deliver({ method: 'POST', url: s.url, body: {} })
     expect(result.status).toBe('failed')
     expect(result.attempts).toBe(1)
     expect(sleeps).toEqual([])
     expect(result.error).toMatchObject({ code: 'PB_DELIVERY_ABORTED', family: 'aborted' })
-    expect(result.error!.message).toBe('destinations.test: the destination refused the request with 400: {"error":"bad email"}')
-    expect(result.response).toEqual({ status: 400, headers: expect.any(Object), body: { error: 'bad email' } })
+    expect(result.error!.message).toBe(
+      'destinations.test: the destination refused the request with 400: {"error":"bad email"}',
+    )
+    expect(result.response).toEqual({
+      status: 400,
+      headers: expect.any(Object),
+      body: { error: 'bad email' },
+    })
   })
 
   it.each([
@@ -112,7 +120,9 @@ describe('delivery against a real HTTP server', () => {
   })
 
   it('gives up on timeouts when attempts run out, with a timeout code', { timeout: 20_000 }, async () => {
-    const s = await server((res) => setTimeout(() => reply(res, 200), 4000))
+    const s = await server((res) => {
+      setTimeout(() => reply(res, 200), 4000)
+    })
     const { d } = deliverer({ timeouts: { headersMs: 1000 }, retry: { maxAttempts: 2 } })
     const result = await d.deliver({ method: 'POST', url: s.url, body: {} })
     expect(result).toMatchObject({ status: 'failed', attempts: 2, exhausted: true })
@@ -145,7 +155,9 @@ describe('delivery against a real HTTP server', () => {
   })
 
   it('keeps at most `concurrency` requests in flight', async () => {
-    const s = await server((res) => setTimeout(() => reply(res, 200), 20))
+    const s = await server((res) => {
+      setTimeout(() => reply(res, 200), 20)
+    })
     const { d } = deliverer({ concurrency: 2 })
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) => d.deliver({ method: 'POST', url: s.url, body: { i } })),
@@ -157,10 +169,19 @@ describe('delivery against a real HTTP server', () => {
   it('sends query parameters and string bodies as given; GET has no body', async () => {
     const s = await server((res) => reply(res, 200))
     const { d } = deliverer()
-    await d.deliver({ method: 'GET', url: `${s.url}/p?x=1`, query: { 'k.v': 'a b' }, body: { ignored: true } })
+    await d.deliver({
+      method: 'GET',
+      url: `${s.url}/p?x=1`,
+      query: { 'k.v': 'a b' },
+      body: { ignored: true },
+    })
     await d.deliver({ method: 'PUT', url: s.url, headers: { 'Content-Type': 'text/plain' }, body: 'raw' })
     expect(s.received[0]).toMatchObject({ method: 'GET', url: '/p?x=1&k.v=a+b', body: '' })
-    expect(s.received[1]).toMatchObject({ method: 'PUT', body: 'raw', headers: { 'content-type': 'text/plain' } })
+    expect(s.received[1]).toMatchObject({
+      method: 'PUT',
+      body: 'raw',
+      headers: { 'content-type': 'text/plain' },
+    })
   })
 })
 
@@ -172,7 +193,10 @@ describe('records', () => {
     const result = await d.deliver({
       method: 'POST',
       url: `${s.url}/hook?key=${secret}`,
-      headers: { authorization: `Basic ${Buffer.from(`user:${secret}`).toString('base64')}`, 'x-token': secret },
+      headers: {
+        authorization: `Basic ${Buffer.from(`user:${secret}`).toString('base64')}`,
+        'x-token': secret,
+      },
       body: { token: secret, b64: Buffer.from(secret).toString('base64') },
     })
     const text = JSON.stringify(result.exchanges)
@@ -204,7 +228,9 @@ describe('egress policy', () => {
     const result = await d.deliver({ method: 'POST', url: s.url, body: {} })
     expect(result).toMatchObject({ status: 'failed', attempts: 1 })
     expect(result.error).toMatchObject({ code: 'PB_EGRESS_DENIED', family: 'aborted' })
-    expect(result.error!.message).toBe('destinations.test: egress to 127.0.0.1 is denied: it is a loopback address')
+    expect(result.error!.message).toBe(
+      'destinations.test: egress to 127.0.0.1 is denied: it is a loopback address',
+    )
     expect(s.received).toHaveLength(0)
   })
 

@@ -45,7 +45,9 @@ describe('egress', () => {
   })
 
   it('says what was refused and how to allow it', () => {
-    const error = thrown(() => createEgressGuard({}, 'destinations.crm').check('metadata.internal', '169.254.169.254'))
+    const error = thrown(() =>
+      createEgressGuard({}, 'destinations.crm').check('metadata.internal', '169.254.169.254'),
+    )
     expect(error.message).toBe(
       'destinations.crm: egress to metadata.internal (169.254.169.254) is denied: it is a link-local address',
     )
@@ -57,7 +59,9 @@ describe('egress', () => {
     expect(() => createEgressGuard({ allow: ['10.0.0.1'] }).check('x', '10.0.0.1')).not.toThrow()
     expect(() => createEgressGuard({ allow: ['10.0.0.0/8'] }).check('x', '10.9.9.9')).not.toThrow()
     expect(() => createEgressGuard({ allow: ['fd00::/8'] }).check('x', 'fd00::5')).not.toThrow()
-    expect(() => createEgressGuard({ allow: ['hooks.internal'] }).check('HOOKS.internal', '10.0.0.1')).not.toThrow()
+    expect(() =>
+      createEgressGuard({ allow: ['hooks.internal'] }).check('HOOKS.internal', '10.0.0.1'),
+    ).not.toThrow()
     expect(() => createEgressGuard({ allow: ['10.0.0.0/8'] }).check('x', '192.168.0.1')).toThrow(/denied/)
   })
 })

@@ -22,7 +22,10 @@ destinations:
 
 describe('parsePipeline', () => {
   it('parses YAML, replaces ${ENV} and ${ENV:-default}, and can point at any field', () => {
-    const loaded = parsePipeline(good, { file: '/p/pipeline.yaml', env: { RECEIVER_URL: 'http://127.0.0.1:9/in' } })
+    const loaded = parsePipeline(good, {
+      file: '/p/pipeline.yaml',
+      env: { RECEIVER_URL: 'http://127.0.0.1:9/in' },
+    })
     expect(loaded.definition.destinations[0]).toEqual({
       id: 'receiver',
       use: '@patchbay/destination-webhook@^0',
@@ -30,8 +33,16 @@ describe('parsePipeline', () => {
       filter: { types: ['track', 'identify'] },
     })
     expect(loaded.baseDir).toBe('/p')
-    expect(loaded.locate('/destinations/0/config/url')).toEqual({ file: '/p/pipeline.yaml', line: 10, column: 12 })
-    expect(loaded.locate('/destinations/0/config/missing')).toEqual({ file: '/p/pipeline.yaml', line: 9, column: 5 })
+    expect(loaded.locate('/destinations/0/config/url')).toEqual({
+      file: '/p/pipeline.yaml',
+      line: 10,
+      column: 12,
+    })
+    expect(loaded.locate('/destinations/0/config/missing')).toEqual({
+      file: '/p/pipeline.yaml',
+      line: 9,
+      column: 5,
+    })
   })
 
   it('reads JSON too', () => {
@@ -55,12 +66,21 @@ transformations:
     expect(error.code).toBe('PB_PIPELINE_INVALID')
     const lines = error.message.split('\n')
     expect(lines[0]).toBe('Invalid pipeline file:')
-    expect(lines).toContain('  pipeline.yaml:4:5: destinations[0].filtre is not a known field: check its spelling against the docs')
-    expect(lines).toContain('  pipeline.yaml:2:9: destinations[0].id must match the pattern ^[A-Za-z][\\w-]*$')
+    expect(lines).toContain(
+      '  pipeline.yaml:4:5: destinations[0].filtre is not a known field: check its spelling against the docs',
+    )
+    expect(lines).toContain(
+      '  pipeline.yaml:2:9: destinations[0].id must match the pattern ^[A-Za-z][\\w-]*$',
+    )
     expect(lines).toContain(
       '  pipeline.yaml:8:15: destinations[1].filter.types[0] must be one of "track", "identify", "page", "screen", "group", "alias"',
     )
-    expect(error.location).toMatchObject({ file: '/p/pipeline.yaml', line: 4, column: 5, field: '/destinations/0/filtre' })
+    expect(error.location).toMatchObject({
+      file: '/p/pipeline.yaml',
+      line: 4,
+      column: 5,
+      field: '/destinations/0/filtre',
+    })
   })
 
   it('says which environment variable is missing, and where', () => {
@@ -80,11 +100,15 @@ transformations:
 `
     const error = thrown(() => parsePipeline(text, { file: 'p.yaml', env: {} }))
     expect(error.message).toContain('p.yaml:3:11: destinations[1].id "a" is used twice in destinations')
-    expect(error.message).toContain('p.yaml:5:5: transformations[0] needs exactly one of `use` (a plugin) or `code` (a user transform file)')
+    expect(error.message).toContain(
+      'p.yaml:5:5: transformations[0] needs exactly one of `use` (a plugin) or `code` (a user transform file)',
+    )
   })
 
   it('points at YAML syntax errors', () => {
-    const error = thrown(() => parsePipeline('destinations:\n  - id: a\n   use: b\n', { file: 'p.yaml', env: {} }))
+    const error = thrown(() =>
+      parsePipeline('destinations:\n  - id: a\n   use: b\n', { file: 'p.yaml', env: {} }),
+    )
     expect(error.code).toBe('PB_PIPELINE_INVALID')
     expect(error.message).toMatch(/^p\.yaml:3:\d+: /)
   })

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import Type from 'typebox'
 import { describe, expect, it } from 'vitest'
-import { defineDestination, isPatchbayError, parsePluginSpec, PluginRegistry } from '../../src/index.ts'
+import { defineDestination, isPatchbayError, PluginRegistry, parsePluginSpec } from '../../src/index.ts'
 import { rejected } from '../_thrown.ts'
 
 const project = fileURLToPath(new URL('../fixtures/registry/', import.meta.url))
@@ -9,15 +9,23 @@ const registry = () => new PluginRegistry({ cwd: project })
 
 describe('parsePluginSpec', () => {
   it('reads scoped names with ranges, bare names and local paths', () => {
-    expect(parsePluginSpec('@patchbay/destination-webhook@^1')).toMatchObject({ type: 'package', name: '@patchbay/destination-webhook', range: '^1' })
+    expect(parsePluginSpec('@patchbay/destination-webhook@^1')).toMatchObject({
+      type: 'package',
+      name: '@patchbay/destination-webhook',
+      range: '^1',
+    })
     expect(parsePluginSpec('echo')).toMatchObject({ type: 'package', name: 'echo', range: '*' })
     expect(parsePluginSpec('./plugins/upper.js')).toMatchObject({ type: 'path', path: './plugins/upper.js' })
     expect(parsePluginSpec('file:../x')).toMatchObject({ type: 'path', path: '../x' })
   })
 
   it('rejects nonsense with a message that shows the expected form', () => {
-    expect(() => parsePluginSpec('Not A Name@1')).toThrowError(/expected name@range \(e\.g\. @patchbay\/destination-webhook@\^1\) or a \.\/path/)
-    expect(() => parsePluginSpec('echo@banana')).toThrowError('"echo@banana" has an invalid version range "banana"')
+    expect(() => parsePluginSpec('Not A Name@1')).toThrowError(
+      /expected name@range \(e\.g\. @patchbay\/destination-webhook@\^1\) or a \.\/path/,
+    )
+    expect(() => parsePluginSpec('echo@banana')).toThrowError(
+      '"echo@banana" has an invalid version range "banana"',
+    )
   })
 })
 
@@ -30,8 +38,18 @@ describe('PluginRegistry', () => {
     expect(rows).toEqual([
       { name: '@acme/destination-echo', version: '1.4.0', kind: 'destination', installName: 'echo-v1' },
       { name: '@acme/destination-echo', version: '2.1.0', kind: 'destination', installName: 'echo-v2' },
-      { name: '@acme/destination-future', version: '5.0.0', kind: 'destination', installName: '@acme/destination-future' },
-      { name: '@acme/destination-liar', version: '0.3.0', kind: 'destination', installName: '@acme/destination-liar' },
+      {
+        name: '@acme/destination-future',
+        version: '5.0.0',
+        kind: 'destination',
+        installName: '@acme/destination-future',
+      },
+      {
+        name: '@acme/destination-liar',
+        version: '0.3.0',
+        kind: 'destination',
+        installName: '@acme/destination-liar',
+      },
     ])
   })
 
@@ -91,8 +109,12 @@ describe('PluginRegistry', () => {
     const notPlugin = await rejected(registry().resolve('./plugins/not-a-plugin.js', { baseDir: project }))
     expect(notPlugin.code).toBe('PB_PLUGIN_INVALID')
     expect(notPlugin.message).toMatch(/not-a-plugin\.js is not a Patchbay plugin$/)
-    const wrongKind = await rejected(registry().resolve('./plugins/upper.js', { baseDir: project, kind: 'destination' }))
-    expect(wrongKind.message).toBe('"./plugins/upper.js" is a transformation plugin (upper@0.1.0), but this step needs a destination')
+    const wrongKind = await rejected(
+      registry().resolve('./plugins/upper.js', { baseDir: project, kind: 'destination' }),
+    )
+    expect(wrongKind.message).toBe(
+      '"./plugins/upper.js" is a transformation plugin (upper@0.1.0), but this step needs a destination',
+    )
     const absent = await rejected(registry().resolve('./plugins/absent.js', { baseDir: project }))
     expect(absent.code).toBe('PB_PLUGIN_NOT_FOUND')
   })
@@ -107,7 +129,12 @@ describe('PluginRegistry', () => {
         supports: ['track'],
         transform: () => null,
       })
-    expect(registry().add(make(1)).list().some((p) => p.name === '@acme/inline')).toBe(true)
+    expect(
+      registry()
+        .add(make(1))
+        .list()
+        .some((p) => p.name === '@acme/inline'),
+    ).toBe(true)
     expect(() => registry().add(make(3))).toThrowError(/written for plugin API 3/)
   })
 })

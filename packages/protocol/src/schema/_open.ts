@@ -1,13 +1,19 @@
-import Type, { type TProperties } from 'typebox'
+import Type, { type Static, type TProperties } from 'typebox'
+
+/** Unknown fields are kept, and typed as `unknown` so TypeScript lets code read them. */
+export type Open<T> = T & { [key: string]: unknown }
 
 /**
  * An object schema that keeps unknown fields: real SDKs send more than the spec names,
  * and a protocol that drops them loses data. All declared fields are optional.
  */
 export function OpenObject<const P extends TProperties>(properties: P, description?: string) {
-  return Type.Partial(
-    Type.Object(properties, { additionalProperties: true, ...(description ? { description } : {}) }),
-  )
+  const schema = Type.Partial(Type.Object(properties))
+  return Type.Unsafe<Open<Static<typeof schema>>>({
+    ...schema,
+    additionalProperties: true,
+    ...(description ? { description } : {}),
+  })
 }
 
 /** A free-form JSON object (`properties`, `traits`): any keys, any JSON values. */

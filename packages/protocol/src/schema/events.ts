@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox'
-import { DateTime, Dictionary } from './_open.ts'
+import { DateTime, Dictionary, type Open } from './_open.ts'
 import { ContextSchema, IntegrationsSchema } from './context.ts'
 
 const Id = (description: string) => Type.String({ minLength: 1, description })
@@ -106,13 +106,13 @@ export const EventTypeSchema = Type.Union(
   { description: 'The call type.' },
 )
 
-export type TrackEvent = Static<typeof TrackEventSchema>
-export type IdentifyEvent = Static<typeof IdentifyEventSchema>
-export type PageEvent = Static<typeof PageEventSchema>
-export type ScreenEvent = Static<typeof ScreenEventSchema>
-export type GroupEvent = Static<typeof GroupEventSchema>
-export type AliasEvent = Static<typeof AliasEventSchema>
-export type PatchbayEvent = Static<typeof EventSchema>
+export type TrackEvent = Open<Static<typeof TrackEventSchema>>
+export type IdentifyEvent = Open<Static<typeof IdentifyEventSchema>>
+export type PageEvent = Open<Static<typeof PageEventSchema>>
+export type ScreenEvent = Open<Static<typeof ScreenEventSchema>>
+export type GroupEvent = Open<Static<typeof GroupEventSchema>>
+export type AliasEvent = Open<Static<typeof AliasEventSchema>>
+export type PatchbayEvent = Open<Static<typeof EventSchema>>
 export type EventType = Static<typeof EventTypeSchema>
 
 /** The schema of each call, by type. */
