@@ -1,1 +1,12 @@
-export {}
+export { MESSAGE_ID_HEADER } from './_request.ts'
+export { type WebhookAuth, type WebhookConfig, WebhookConfigSchema } from './config.ts'
+export { createWebhookDestination, default, type WebhookDestinationOptions } from './destination.ts'
+export {
+  DEFAULT_TOLERANCE_SEC,
+  SIGNATURE_HEADER,
+  type SignatureFailure,
+  signPayload,
+  type VerifyOptions,
+  type VerifyResult,
+  verifySignature,
+} from './signature.ts'
