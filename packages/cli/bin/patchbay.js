@@ -4,13 +4,16 @@
 import { spawn } from 'node:child_process'
 
 const FLAG = '--no-node-snapshot'
-const hasFlag = process.execArgv.includes(FLAG) || (process.env.NODE_OPTIONS ?? '').split(/\s+/).includes(FLAG)
+const hasFlag =
+  process.execArgv.includes(FLAG) || (process.env.NODE_OPTIONS ?? '').split(/\s+/).includes(FLAG)
 
 if (hasFlag) {
   const { main } = await import('../dist/main.js')
   await main(process.argv.slice(2))
 } else {
-  const child = spawn(process.execPath, [...process.execArgv, FLAG, ...process.argv.slice(1)], { stdio: 'inherit' })
+  const child = spawn(process.execPath, [...process.execArgv, FLAG, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+  })
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
   child.on('exit', (code, signal) => {
     if (signal) process.kill(process.pid, signal)

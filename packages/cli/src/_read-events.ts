@@ -1,5 +1,7 @@
-import { createReadStream } from 'node:fs'
+import { createReadStream, existsSync } from 'node:fs'
+import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
+import { UsageError } from './_exit.ts'
 
 /** A line of a JSONL input that could not be parsed. */
 export interface BadLine {
@@ -15,7 +17,13 @@ export async function* readJsonl(
   path: string,
   batchSize: number,
 ): AsyncGenerator<{ events: unknown[]; lines: number[]; bad: BadLine[] }> {
+  if (path !== '-' && !existsSync(path)) {
+    throw new UsageError(
+      `input file ${path} does not exist (give a JSONL file of events, or - to read stdin)`,
+    )
+  }
   const input = path === '-' ? process.stdin : createReadStream(path, { encoding: 'utf8' })
+  const name = path === '-' ? 'stdin' : basename(path)
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })
   let events: unknown[] = []
   let lines: number[] = []
@@ -28,7 +36,7 @@ export async function* readJsonl(
       events.push(JSON.parse(text))
       lines.push(n)
     } catch (error) {
-      bad.push({ line: n, message: `line ${n} is not JSON: ${(error as Error).message}` })
+      bad.push({ line: n, message: `${name}:${n}: not valid JSON, skipped (${(error as Error).message})` })
     }
     if (events.length >= batchSize) {
       yield { events, lines, bad }

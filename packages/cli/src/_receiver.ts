@@ -29,7 +29,10 @@ function readBody(req: IncomingMessage): Promise<string> {
  * Starts the receiver `patchbay run --receiver` and `patchbay dev` point destinations at.
  * It answers 200 `{"ok":true}` and calls `onRequest` for each request.
  */
-export async function startReceiver(onRequest: (r: ReceivedRequest) => void = () => {}, port = 0): Promise<Receiver> {
+export async function startReceiver(
+  onRequest: (r: ReceivedRequest) => void = () => {},
+  port = 0,
+): Promise<Receiver> {
   const received: ReceivedRequest[] = []
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req)

@@ -1,2 +1,2 @@
-export { main } from './main.ts'
 export { EXIT } from './_exit.ts'
+export { main } from './main.ts'

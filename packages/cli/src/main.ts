@@ -1,28 +1,30 @@
 import { isPatchbayError } from '@patchbay/core'
-import { type CommandDef, defineCommand, renderUsage, runCommand } from 'citty'
+import { type CommandDef, defineCommand, renderUsage, runCommand, type SubCommandsDef } from 'citty'
 import pkg from '../package.json' with { type: 'json' }
 import { EXIT, UsageError } from './_exit.ts'
 import { formatError, processOutput } from './_output.ts'
 
+/** Subcommands load lazily, so `patchbay --help` does not import the runtime or the sandbox. */
 const commands = {
-  run: () => import('./commands/run.ts').then((m) => m.default),
-  plugins: () => import('./commands/plugins.ts').then((m) => m.default),
-} satisfies Record<string, () => Promise<CommandDef<never>>>
+  run: () => import('./commands/run.ts').then((m) => m.default as CommandDef),
+  plugins: () => import('./commands/plugins.ts').then((m) => m.default as CommandDef),
+} satisfies SubCommandsDef
 
 export const patchbay = defineCommand({
   meta: {
     name: 'patchbay',
     version: pkg.version,
-    description: 'Typed, versioned, sandboxed customer-event connectors. Run `patchbay <command> --help` for examples.',
+    description:
+      'Typed, versioned, sandboxed customer-event connectors. Run `patchbay <command> --help` for examples.',
   },
   subCommands: commands,
 })
 
 /** Finds the (sub)command the arguments name, for `--help`. */
-async function commandFor(argv: string[]): Promise<CommandDef<never>> {
+async function commandFor(argv: string[]): Promise<CommandDef> {
   const name = argv.find((a) => !a.startsWith('-'))
   const load = name ? commands[name as keyof typeof commands] : undefined
-  return load ? ((await load()) as CommandDef<never>) : (patchbay as CommandDef<never>)
+  return load ? await load() : patchbay
 }
 
 /**
@@ -34,7 +36,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
       const cmd = await commandFor(argv)
-      out.out(await renderUsage(cmd, cmd === patchbay ? undefined : (patchbay as CommandDef<never>)))
+      out.out(await renderUsage(cmd, cmd === patchbay ? undefined : patchbay))
       process.exitCode = argv.length === 0 ? EXIT.usage : EXIT.ok
       return
     }
@@ -43,7 +45,8 @@ export async function main(argv: string[]): Promise<void> {
       return
     }
     const name = argv[0]!
-    if (!(name in commands)) throw new UsageError(`Unknown command "${name}". Commands: ${Object.keys(commands).join(', ')}`)
+    if (!(name in commands))
+      throw new UsageError(`Unknown command "${name}". Commands: ${Object.keys(commands).join(', ')}`)
     await runCommand(patchbay, { rawArgs: argv })
   } catch (error) {
     if (isPatchbayError(error)) {
@@ -54,7 +57,9 @@ export async function main(argv: string[]): Promise<void> {
       out.err(`Run \`patchbay ${argv[0] && argv[0] in commands ? `${argv[0]} ` : ''}--help\` for usage.`)
       process.exitCode = EXIT.usage
     } else {
-      out.err(`patchbay hit an unexpected error (a bug; please report it with this output):\n${(error as Error)?.stack ?? String(error)}`)
+      out.err(
+        `patchbay hit an unexpected error (a bug; please report it with this output):\n${(error as Error)?.stack ?? String(error)}`,
+      )
       process.exitCode = EXIT.internal
     }
   }

@@ -1,5 +1,11 @@
 import { createWriteStream } from 'node:fs'
-import { createPipeline, loadPipelineFile, type Outcome, type PipelineOptions, summarizeOutcomes } from '@patchbay/core'
+import {
+  createPipeline,
+  loadPipelineFile,
+  type Outcome,
+  type PipelineOptions,
+  summarizeOutcomes,
+} from '@patchbay/core'
 import { defineCommand } from 'citty'
 import { EXIT, UsageError } from '../_exit.ts'
 import { color, type Output, processOutput } from '../_output.ts'
@@ -51,12 +57,14 @@ export async function runPipeline(options: RunOptions, output: Output = processO
         const outcomes = await pipeline.process(batch.events)
         for (const o of outcomes) {
           const withLine = { ...o, index: events + o.index, line: batch.lines[o.index] }
-          if (o.status === 'failed' && !firstErrors.has(o.destination)) firstErrors.set(o.destination, withLine)
+          if (o.status === 'failed' && !firstErrors.has(o.destination))
+            firstErrors.set(o.destination, withLine)
           all.push(withLine)
           outcomesFile?.write(`${JSON.stringify(withLine)}\n`)
         }
         events += batch.events.length
-        if (output.tty && !options.json) process.stderr.write(`\r${color.dim(`${events.toLocaleString('en-US')} events processed`)}`)
+        if (output.tty && !options.json)
+          process.stderr.write(`\r${color.dim(`${events.toLocaleString('en-US')} events processed`)}`)
       }
     } finally {
       if (output.tty && !options.json) process.stderr.write('\r\u001b[K')
@@ -110,7 +118,8 @@ Exit codes: 0 all delivered or dropped by rule, 1 some events failed, 2 bad pipe
   },
   async run({ args }) {
     const batchSize = Number(args['batch-size'])
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch-size must be a positive integer, got "${args['batch-size']}"`)
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new UsageError(`--batch-size must be a positive integer, got "${args['batch-size']}"`)
     process.exitCode = await runPipeline({
       pipeline: args.pipeline,
       input: args.input,
