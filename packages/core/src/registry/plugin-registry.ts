@@ -145,12 +145,23 @@ export class PluginRegistry {
     const best = satisfying[0]
     if (best) return this.#loadInstalled(best)
 
+    // No version satisfies the range: a newer major whose config migrations reach back to
+    // the wanted major runs instead, with the config migrated (inline plugins first).
     const wantedMajor = semver.minVersion(range)?.major
-    const newer = all
+    const newerInline = (this.#inline.get(name) ?? []).map((plugin) => ({
+      version: plugin.version,
+      load: async (): Promise<ResolvedPlugin> => ({
+        plugin,
+        id: `${name}@${plugin.version}`,
+        location: 'inline',
+      }),
+    }))
+    const newerInstalled = all.map((p) => ({ version: p.version, load: () => this.#loadInstalled(p) }))
+    const newer = [...newerInline, ...newerInstalled]
       .filter((p) => wantedMajor !== undefined && semver.major(p.version) > wantedMajor)
       .sort((a, b) => semver.compare(a.version, b.version))
     for (const candidate of newer) {
-      const loaded = await this.#loadInstalled(candidate)
+      const loaded = await candidate.load()
       const major = semver.major(candidate.version)
       const migrations = loaded.plugin.migrations ?? {}
       const covered = Array.from(
