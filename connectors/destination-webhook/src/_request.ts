@@ -4,10 +4,8 @@ import type { PreparedEvent } from './_compat.ts'
 import { flattenToPairs } from './_flatten.ts'
 import { isTemplate, renderTemplate } from './_template.ts'
 import type { WebhookConfig } from './config.ts'
+import { MESSAGE_ID_HEADER } from './headers.ts'
 import { signPayload } from './signature.ts'
-
-/** The header that carries a single event's messageId, so receivers can deduplicate. */
-export const MESSAGE_ID_HEADER = 'x-patchbay-message-id'
 
 export const JSON_TYPE = 'application/json'
 export const FORM_TYPE = 'application/x-www-form-urlencoded'

@@ -1,5 +1,6 @@
 import { Secret } from '@patchbay/core'
 import Type, { type Static } from 'typebox'
+import { SIGNATURE_HEADER } from './signature.ts'
 
 /** `{{ path }}` placeholders: dot paths over event fields, e.g. `{{properties.plan}}`, `{{items.0.id}}`. */
 const PLACEHOLDER = String.raw`\{\{\s*[A-Za-z_$][\w$-]*(?:\.[\w$-]+)*\s*\}\}`
@@ -126,7 +127,7 @@ export const WebhookConfigSchema = Type.Object(
           ),
           header: Type.String({
             pattern: HEADER_NAME,
-            default: 'Patchbay-Signature',
+            default: SIGNATURE_HEADER,
             description: 'Header that carries `t=<unix seconds>,v1=<hex HMAC>`.',
           }),
         },

@@ -1,6 +1,6 @@
-export { MESSAGE_ID_HEADER } from './_request.ts'
 export { type WebhookAuth, type WebhookConfig, WebhookConfigSchema } from './config.ts'
 export { createWebhookDestination, default, type WebhookDestinationOptions } from './destination.ts'
+export { MESSAGE_ID_HEADER } from './headers.ts'
 export {
   DEFAULT_TOLERANCE_SEC,
   SIGNATURE_HEADER,
