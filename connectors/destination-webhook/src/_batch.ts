@@ -65,6 +65,7 @@ export function planBatch(
         throw new InvalidEventError(
           `${messageId ? `event ${messageId}` : 'the event'} is ${bytes + 2} bytes as a batch body, more than batch.maxBytes (${maxBytes})`,
           {
+            code: 'PB_EVENT_TOO_LARGE',
             plugin,
             messageId,
             details: { bytes: bytes + 2, maxBytes },

@@ -114,6 +114,7 @@ describe('transformBatch', () => {
     const [failure] = failures(result)
     expect(failure!.events).toEqual([1])
     expect(failure!.error).toBeInstanceOf(InvalidEventError)
+    expect(failure!.error.code).toBe('PB_EVENT_TOO_LARGE')
     expect(failure!.error.message).toBe(
       `event m-001 is ${size(events[1]) + 2} bytes as a batch body, more than batch.maxBytes (1024)`,
     )

@@ -162,7 +162,7 @@ destinations:
     expect(brief(outcomes)).toEqual([
       'msg-track-0001 delivered',
       'msg-identify-0001 delivered',
-      'msg-big failed PB_EVENT_INVALID',
+      'msg-big failed PB_EVENT_TOO_LARGE',
       'msg-page-0001 delivered',
       'msg-alias-0001 delivered',
     ])

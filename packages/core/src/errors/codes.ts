@@ -51,6 +51,11 @@ export const ERROR_CODES = {
     howToSolve:
       'Add a `filter` to the destination in the pipeline, or use a destination that supports the type.',
   },
+  PB_EVENT_TOO_LARGE: {
+    family: 'event',
+    description: 'An event is larger than a limit: the gateway per-event limit, or a destination batch size.',
+    howToSolve: 'Trim large fields in a transformation, or raise the limit the message names if the receiver accepts it.',
+  },
   PB_TRANSFORM_FAILED: {
     family: 'event',
     description: 'A transformation or destination mapping threw while handling an event.',
