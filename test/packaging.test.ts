@@ -1,25 +1,15 @@
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { ensureBuilt, root } from './_build.ts'
 
 /**
  * The packages as Node loads them once built: plain ESM from dist/, no source condition,
  * no bundler. Builds the packages first when dist/ is missing (a fresh clone).
  */
-const root = fileURLToPath(new URL('..', import.meta.url))
 const packages = ['protocol', 'core'] as const
 
-beforeAll(() => {
-  for (const name of packages) {
-    if (!existsSync(`${root}packages/${name}/dist/index.js`)) {
-      execFileSync('npm', ['run', 'build', '--silent', '-w', `@patchbay/${name}`], {
-        cwd: root,
-        stdio: 'ignore',
-      })
-    }
-  }
-}, 120_000)
+beforeAll(() => ensureBuilt(packages.map((p) => `packages/${p}`)), 180_000)
 
 /** Runs an ESM snippet with plain `node`, as a user's script would. */
 function node(code: string) {
