@@ -1,15 +1,13 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { ensureBuilt, root } from './_build.ts'
+import { describe, expect, it } from 'vitest'
+import { root } from './_build.ts'
 
 /**
  * The packages as Node loads them once built: plain ESM from dist/, no source condition,
  * no bundler. Builds the packages first when dist/ is missing (a fresh clone).
  */
 const packages = ['protocol', 'core'] as const
-
-beforeAll(() => ensureBuilt(packages.map((p) => `packages/${p}`)), 180_000)
 
 /** Runs an ESM snippet with plain `node`, as a user's script would. */
 function node(code: string) {

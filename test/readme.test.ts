@@ -1,22 +1,10 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { ensureBuilt, root } from './_build.ts'
+import { describe, expect, it } from 'vitest'
+import { root } from './_build.ts'
 
 const readme = readFileSync(`${root}README.md`, 'utf8')
 const MAIN_JOB = 'npx patchbay run docs/examples/pipeline.yaml --input docs/examples/events.jsonl --receiver'
-
-beforeAll(
-  () =>
-    ensureBuilt([
-      'packages/protocol',
-      'packages/core',
-      'packages/sandbox',
-      'connectors/destination-webhook',
-      'packages/cli',
-    ]),
-  300_000,
-)
 
 describe("the README's main job", () => {
   it('is the command the README shows', () => {
