@@ -54,7 +54,8 @@ export const ERROR_CODES = {
   PB_EVENT_TOO_LARGE: {
     family: 'event',
     description: 'An event is larger than a limit: the gateway per-event limit, or a destination batch size.',
-    howToSolve: 'Trim large fields in a transformation, or raise the limit the message names if the receiver accepts it.',
+    howToSolve:
+      'Trim large fields in a transformation, or raise the limit the message names if the receiver accepts it.',
   },
   PB_TRANSFORM_FAILED: {
     family: 'event',
