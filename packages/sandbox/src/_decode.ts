@@ -1,0 +1,223 @@
+import { type ErrorCode, PatchbayError, type StepResult } from '@patchbay/core'
+import type { BatchFailure } from './_execute.ts'
+import type { SourceMapper } from './_sourcemap.ts'
+import type { SandboxLog, TransformRun } from './types.ts'
+
+/** An error as the runtime inside the isolate reports it. */
+interface WireError {
+  c: string
+  m: string
+  n: string
+  l?: number
+  k?: number
+}
+
+export interface DecodeContext {
+  filename: string
+  step: string | undefined
+  mapper: SourceMapper | undefined
+  kind: 'transformEvent' | 'transformBatch'
+  memoryLimitMb: number
+  cpuTimeMs: number
+  wallTimeMs: number
+}
+
+const USER_CODES = new Set<ErrorCode>([
+  'PB_TRANSFORM_FAILED',
+  'PB_TRANSFORM_INVALID_OUTPUT',
+  'PB_SANDBOX_OUTPUT_LIMIT',
+  'PB_SANDBOX_FETCH_DENIED',
+])
+const LEVELS = new Set(['log', 'info', 'warn', 'error', 'debug'])
+
+const isEvent = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x)
+
+const isWireError = (x: unknown): x is WireError =>
+  isEvent(x) && typeof x.c === 'string' && typeof x.m === 'string' && typeof x.n === 'string'
+
+function messageIdOf(event: unknown): string | undefined {
+  const id = isEvent(event) ? event.messageId : undefined
+  return typeof id === 'string' ? id : undefined
+}
+
+function userError(e: WireError, messageId: string | undefined, ctx: DecodeContext): PatchbayError {
+  const at =
+    typeof e.l === 'number' && typeof e.k === 'number'
+      ? (ctx.mapper?.original(e.l, e.k) ?? { line: e.l, column: e.k })
+      : undefined
+  const where = at ? `${ctx.filename}:${at.line}:${at.column}` : ctx.filename
+  const code = USER_CODES.has(e.c as ErrorCode) ? (e.c as ErrorCode) : 'PB_TRANSFORM_FAILED'
+  const what = code === 'PB_TRANSFORM_FAILED' ? `${ctx.kind} threw ${e.n}: ${e.m}` : e.m
+  const event = messageId ? ` (event ${messageId})` : ''
+  return new PatchbayError(code, `${where}: ${what}${event}`, {
+    step: ctx.step,
+    file: ctx.filename,
+    line: at?.line,
+    column: at?.column,
+    messageId,
+    details: { thrown: e.n },
+  })
+}
+
+function malformed(ctx: DecodeContext, why: string): PatchbayError {
+  return new PatchbayError(
+    'PB_TRANSFORM_INVALID_OUTPUT',
+    `${ctx.filename}: the sandbox returned malformed output (${why})`,
+    {
+      step: ctx.step,
+      file: ctx.filename,
+      hint: 'The transform probably replaced a built-in such as JSON.stringify or Array.prototype.join; leave built-ins alone.',
+    },
+  )
+}
+
+function logsOf(value: unknown): SandboxLog[] {
+  if (!Array.isArray(value)) return []
+  const out: SandboxLog[] = []
+  for (const entry of value) {
+    if (!isEvent(entry) || typeof entry.message !== 'string' || !LEVELS.has(entry.level as string)) continue
+    const log: SandboxLog = { level: entry.level as SandboxLog['level'], message: entry.message }
+    if (typeof entry.messageId === 'string') log.messageId = entry.messageId
+    out.push(log)
+  }
+  return out
+}
+
+const failAll = (events: readonly unknown[], error: PatchbayError): StepResult[] =>
+  events.map(() => ({ ok: false, error }))
+
+/**
+ * Turns the runtime's output JSON into one StepResult per input event. Nothing from the
+ * isolate is trusted: the shape is checked, and every output event must be a plain object.
+ */
+export function decodeOutput(output: string, events: readonly unknown[], ctx: DecodeContext): TransformRun {
+  let parsed: Record<string, unknown>
+  try {
+    parsed = JSON.parse(output)
+    if (!isEvent(parsed)) throw new Error('not an object')
+  } catch {
+    return { results: failAll(events, malformed(ctx, 'not JSON')), logs: [] }
+  }
+  const logs = logsOf(parsed.l)
+  if (ctx.kind === 'transformEvent') {
+    const entries = parsed.r
+    if (!Array.isArray(entries) || entries.length !== events.length)
+      return { results: failAll(events, malformed(ctx, 'wrong number of results')), logs }
+    const results = entries.map((entry, i): StepResult => {
+      const messageId = messageIdOf(events[i])
+      if (Array.isArray(entry) && entry.every(isEvent)) return { ok: true, events: entry }
+      if (isEvent(entry) && isWireError(entry.e))
+        return { ok: false, error: userError(entry.e, messageId, ctx) }
+      return { ok: false, error: malformed(ctx, `bad result for event ${messageId ?? i}`) }
+    })
+    return { results, logs }
+  }
+  if (isWireError(parsed.be)) return { results: failAll(events, userError(parsed.be, undefined, ctx)), logs }
+  if (!Array.isArray(parsed.b)) return { results: failAll(events, malformed(ctx, 'no batch output')), logs }
+  return { results: correlate(events, parsed.b, ctx), logs }
+}
+
+/**
+ * Matches transformBatch outputs to inputs by messageId, as RudderStack does: an input with
+ * no output was dropped; an output whose messageId matches no input belongs to the first
+ * input. An error item fails the input it names.
+ */
+function correlate(inputs: readonly unknown[], outputs: unknown[], ctx: DecodeContext): StepResult[] {
+  const results: StepResult[] = inputs.map(() => ({ ok: true, events: [] as unknown[] }))
+  const byId = new Map<string, number>()
+  inputs.forEach((e, i) => {
+    const id = messageIdOf(e)
+    if (id !== undefined && !byId.has(id)) byId.set(id, i)
+  })
+  for (const out of outputs) {
+    if (!isEvent(out)) continue
+    const error = isWireError(out.e) ? out.e : undefined
+    const id = error ? out.id : out.messageId
+    const index = (typeof id === 'string' ? byId.get(id) : undefined) ?? 0
+    if (index >= results.length) continue
+    if (error) results[index] = { ok: false, error: userError(error, messageIdOf(inputs[index]), ctx) }
+    else {
+      const slot = results[index]!
+      if (slot.ok) slot.events.push(out)
+    }
+  }
+  return results
+}
+
+/** The error every event of a batch gets when the batch as a whole failed. */
+export function batchFailure(
+  failure: BatchFailure,
+  count: number,
+  ctx: DecodeContext,
+): { error: PatchbayError; logs: SandboxLog[] } {
+  const base = { step: ctx.step, file: ctx.filename }
+  const batch = `the batch of ${count} event${count === 1 ? '' : 's'} failed`
+  switch (failure.kind) {
+    case 'memory':
+      return {
+        error: new PatchbayError(
+          'PB_SANDBOX_MEMORY_LIMIT',
+          `${ctx.filename}: the transform ran out of memory (isolate memory limit ${ctx.memoryLimitMb} MB); ${batch}`,
+          { ...base, details: { memoryLimitMb: ctx.memoryLimitMb } },
+        ),
+        logs: [],
+      }
+    case 'cpu-timeout':
+      return {
+        error: new PatchbayError(
+          'PB_SANDBOX_TIMEOUT',
+          `${ctx.filename}: the transform ran for more than ${ctx.cpuTimeMs} ms without yielding (an endless loop or a catastrophic regex?); ${batch}`,
+          { ...base, details: { cpuTimeMs: ctx.cpuTimeMs } },
+        ),
+        logs: [],
+      }
+    case 'wall-timeout':
+      return {
+        error: new PatchbayError(
+          'PB_SANDBOX_TIMEOUT',
+          `${ctx.filename}: the batch did not finish within ${ctx.wallTimeMs} ms, awaited promises and fetches included; ${batch}`,
+          { ...base, details: { wallTimeMs: ctx.wallTimeMs } },
+        ),
+        logs: [],
+      }
+    case 'never-settled':
+      return {
+        error: new PatchbayError(
+          'PB_SANDBOX_TIMEOUT',
+          `${ctx.filename}: ${ctx.kind} returned a promise that can never settle (it awaits something nothing will resolve); ${batch}`,
+          { ...base, hint: 'Make sure every promise the transform awaits is resolved or rejected.' },
+        ),
+        logs: logsFromJson(failure.logs),
+      }
+    case 'input':
+      return {
+        error: new PatchbayError(
+          'PB_TRANSFORM_FAILED',
+          `${ctx.filename}: the events could not be copied into the sandbox: ${failure.message}`,
+          {
+            ...base,
+            hint: 'Events must be plain JSON data (no functions or class instances).',
+          },
+        ),
+        logs: [],
+      }
+    case 'internal':
+      return {
+        error: new PatchbayError(
+          'PB_TRANSFORM_FAILED',
+          `${ctx.filename}: the sandbox failed while running the transform: ${failure.message}`,
+          base,
+        ),
+        logs: [],
+      }
+  }
+}
+
+function logsFromJson(json: string): SandboxLog[] {
+  try {
+    return logsOf(JSON.parse(json))
+  } catch {
+    return []
+  }
+}

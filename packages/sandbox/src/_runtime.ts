@@ -1,0 +1,365 @@
+/**
+ * The code that runs inside every sandbox context before the user's module, as the body of
+ * `context.evalClosure`. `$0` is the host's fetch starter (a plain function made from an
+ * ivm.Callback, or undefined) and `$1` the JSON config. It installs `log`, `console`,
+ * `fetch` and `fetchV2`, removes what could reach outside the heap limit or run code outside
+ * a timed call (SharedArrayBuffer, Atomics, WebAssembly, FinalizationRegistry), and returns
+ * the functions the host calls: inspect, bind, run, poll, deliver, abort.
+ *
+ * Everything it needs from the language is captured before user code runs, so a transform
+ * that replaces `JSON.stringify` or `Array.prototype.join` only breaks its own output, which
+ * the host validates anyway. No isolated-vm object is ever put where user code can reach it.
+ *
+ * Output of a run (a JSON string): `{"r":[entry...],"l":[log...]}` for transformEvent, where an
+ * entry is an array of output events or `{"e":error}`; `{"b":[item...],"l":[...]}` or
+ * `{"be":error,"l":[...]}` for transformBatch, where an item is an event or `{"e":error,"id":...}`.
+ * An error is `{"c":code,"m":message,"n":name,"l":line,"k":column}`.
+ */
+export const RUNTIME_SOURCE = String.raw`'use strict';
+const hostFetch = $0;
+const cfg = JSON.parse($1);
+const G = globalThis;
+const apply = Reflect.apply;
+const stringify = JSON.stringify;
+const parse = JSON.parse;
+const isArray = Array.isArray;
+const keys = Object.keys;
+const create = Object.create;
+const defineProperty = Object.defineProperty;
+const Str = String;
+const Err = Error;
+const TypeErr = TypeError;
+const P = Promise;
+const resolveP = Promise.resolve;
+const thenP = Promise.prototype.then;
+const join = Array.prototype.join;
+const split = String.prototype.split;
+const indexOf = String.prototype.indexOf;
+const slice = String.prototype.slice;
+const exec = RegExp.prototype.exec;
+const LOCATION = /:(\d+):(\d+)\)?\s*$/;
+
+for (const name of ['SharedArrayBuffer', 'Atomics', 'WebAssembly', 'FinalizationRegistry']) delete G[name];
+
+// ---- logs, kept per run up to cfg.logLimit characters
+let logs = [];
+let logCount = 0;
+let logChars = 0;
+let logDropped = 0;
+let currentId;
+
+function show(value) {
+  if (typeof value === 'string') return value;
+  try {
+    if (value !== null && typeof value === 'object' && typeof value.stack === 'string' && typeof value.message === 'string') return value.stack;
+    const s = stringify(value);
+    if (typeof s === 'string') return s;
+  } catch {}
+  try { return Str(value); } catch { return '[value that cannot be printed]'; }
+}
+
+function capture(level, args) {
+  let message = '';
+  for (let i = 0; i < args.length; i++) {
+    message += (i === 0 ? '' : ' ') + show(args[i]);
+    if (message.length > cfg.logLimit) break;
+  }
+  if (logChars + message.length > cfg.logLimit) { logDropped++; return; }
+  logChars += message.length;
+  logs[logCount++] = currentId === undefined ? { level, message } : { level, message, messageId: currentId };
+}
+
+function takeLogs() {
+  if (logDropped > 0) {
+    logs[logCount++] = { level: 'warn', message: logDropped + ' more log line(s) dropped: the sandbox keeps ' + cfg.logLimit + ' log characters per batch' };
+  }
+  let s;
+  try { s = stringify(logs); } catch { s = '[]'; }
+  logs = [];
+  logCount = 0;
+  logChars = 0;
+  logDropped = 0;
+  return s;
+}
+
+const define = (name, value) => defineProperty(G, name, { value, writable: true, configurable: true, enumerable: false });
+define('log', function log(...args) { capture('log', args); });
+define('console', {
+  log(...args) { capture('log', args); },
+  info(...args) { capture('info', args); },
+  warn(...args) { capture('warn', args); },
+  error(...args) { capture('error', args); },
+  debug(...args) { capture('debug', args); },
+});
+
+// ---- fetch through the host (RudderStack semantics: fetch resolves to the JSON body or 'ERROR';
+// fetchV2 resolves to { url, status, headers, body } and rejects on network errors)
+const waiting = create(null);
+let fetchSeq = 0;
+let outstanding = 0;
+
+function fetchError(d) {
+  const e = new Err(d.message);
+  e.name = d.name || 'FetchError';
+  if (d.code) e.code = d.code;
+  return e;
+}
+
+function request(kind, url, init) {
+  return new P((resolve, reject) => {
+    if (typeof url !== 'string') {
+      if (url !== null && typeof url === 'object' && typeof url.href === 'string') url = url.href;
+      else { reject(new TypeErr('fetch: the URL must be a string')); return; }
+    }
+    const o = init === undefined || init === null ? {} : init;
+    const body = o.body;
+    if (body !== undefined && body !== null && typeof body !== 'string') {
+      reject(new TypeErr('fetch: body must be a string; use JSON.stringify(value)'));
+      return;
+    }
+    let headers = {};
+    if (o.headers !== undefined && o.headers !== null) {
+      if (typeof o.headers !== 'object') { reject(new TypeErr('fetch: headers must be an object of strings')); return; }
+      const hk = keys(o.headers);
+      for (let i = 0; i < hk.length; i++) headers[hk[i]] = Str(o.headers[hk[i]]);
+    }
+    const id = ++fetchSeq;
+    let verdict;
+    if (typeof hostFetch !== 'function') {
+      verdict = stringify({ name: 'FetchDeniedError', code: 'PB_SANDBOX_FETCH_DENIED', message: 'fetch is not enabled in this sandbox: no hosts are allowed (sandbox fetch.allow)' });
+    } else {
+      verdict = hostFetch(id, stringify({ url, method: o.method === undefined ? 'GET' : Str(o.method), headers, body: body === null ? undefined : body }));
+    }
+    if (verdict) { reject(fetchError(parse(verdict))); return; }
+    waiting[id] = { kind, resolve, reject };
+    outstanding++;
+  });
+}
+
+function deliver(id, json) {
+  const w = waiting[id];
+  if (w === undefined) return;
+  delete waiting[id];
+  outstanding--;
+  const d = parse(json);
+  if (d.error) {
+    if (w.kind === 'v1' && d.error.code !== 'PB_SANDBOX_FETCH_DENIED') w.resolve('ERROR');
+    else w.reject(fetchError(d.error));
+    return;
+  }
+  let body = d.body;
+  if (w.kind === 'v1') {
+    try { w.resolve(parse(body)); } catch { w.resolve('ERROR'); }
+    return;
+  }
+  try { body = parse(body); } catch {}
+  w.resolve({ url: d.url, status: d.status, headers: d.headers, body });
+}
+
+define('fetch', function fetch(url, init) { return request('v1', url, init); });
+define('fetchV2', function fetchV2(url, init) { return request('v2', url, init); });
+
+// ---- errors: message, name and the first stack frame in the user's file
+function describe(e) {
+  let name = 'Error';
+  let message;
+  let code = 'PB_TRANSFORM_FAILED';
+  try {
+    if (e !== null && typeof e === 'object' && typeof e.message === 'string') {
+      message = e.message;
+      if (typeof e.name === 'string') name = e.name;
+      if (e.code === 'PB_SANDBOX_FETCH_DENIED' && name === 'FetchDeniedError') code = e.code;
+    } else if (typeof e === 'string') {
+      name = 'a string';
+      message = e;
+    } else {
+      name = 'a non-Error value';
+      let s;
+      try { s = stringify(e); } catch {}
+      message = typeof s === 'string' ? s : (typeof e === 'symbol' ? 'a symbol' : typeof e);
+    }
+  } catch {
+    name = 'a value';
+    message = 'that cannot be described';
+  }
+  if (message.length > 2000) message = apply(slice, message, [0, 2000]) + '…';
+  const out = { c: code, m: message, n: name };
+  try {
+    const stack = e !== null && typeof e === 'object' ? e.stack : undefined;
+    if (typeof stack === 'string') {
+      const lines = apply(split, stack, ['\n']);
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        if (apply(indexOf, line, ['(' + cfg.file + ':']) === -1 && apply(indexOf, line, ['at ' + cfg.file + ':']) === -1) continue;
+        const m = apply(exec, LOCATION, [line]);
+        if (m !== null) { out.l = +m[1]; out.k = +m[2]; break; }
+      }
+    }
+  } catch {}
+  return out;
+}
+
+function errorEntry(e) {
+  try { return stringify({ e: describe(e) }); } catch { return '{"e":{"c":"PB_TRANSFORM_FAILED","m":"a value that cannot be described","n":"Error"}}'; }
+}
+
+function problem(code, message) {
+  return stringify({ e: { c: code, m: message, n: 'Error' } });
+}
+
+function kindOf(v) {
+  if (v === null) return 'null';
+  if (isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : 'a ' + typeof v;
+}
+
+// ---- encoding what transformEvent returned for one event
+function encodeOne(v) {
+  if (v === null || v === undefined) return '[]';
+  const many = isArray(v);
+  if (!many && typeof v !== 'object') return problem('PB_TRANSFORM_INVALID_OUTPUT', 'transformEvent returned ' + kindOf(v) + '; return an event object, an array of them to fan out, or null to drop');
+  if (many) {
+    for (let j = 0; j < v.length; j++) {
+      const x = v[j];
+      if (x === null || typeof x !== 'object' || isArray(x)) return problem('PB_TRANSFORM_INVALID_OUTPUT', 'transformEvent returned an array whose item ' + j + ' is ' + kindOf(x) + '; every item must be an event object');
+    }
+  }
+  let s;
+  try { s = stringify(v); } catch (e) { return problem('PB_TRANSFORM_INVALID_OUTPUT', 'the returned event cannot be turned into JSON: ' + describe(e).m); }
+  if (typeof s !== 'string') return problem('PB_TRANSFORM_INVALID_OUTPUT', 'the returned event turned into nothing when serialized (a toJSON that returns undefined?)');
+  if (s.length > cfg.outputLimit) return problem('PB_SANDBOX_OUTPUT_LIMIT', 'the output for this event is ' + s.length + ' characters of JSON, over the limit of ' + cfg.outputLimit);
+  return many ? s : '[' + s + ']';
+}
+
+function isThenable(v) {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';
+}
+
+function idOf(ev) {
+  try {
+    const id = ev !== null && typeof ev === 'object' ? ev.messageId : undefined;
+    return typeof id === 'string' ? id : undefined;
+  } catch { return undefined; }
+}
+
+function metadataFor(meta) {
+  const sourceId = meta.sourceId;
+  const destinationId = meta.destinationId;
+  return function metadata(event) {
+    const m = {};
+    if (sourceId !== undefined) m.sourceId = sourceId;
+    if (destinationId !== undefined) m.destinationId = destinationId;
+    const id = idOf(event);
+    if (id !== undefined) m.messageId = id;
+    return m;
+  };
+}
+
+// ---- runs
+let fn;
+let kind;
+let state;
+
+function inspect(ns) {
+  const names = keys(ns);
+  const out = {};
+  for (let i = 0; i < names.length; i++) out[names[i]] = typeof ns[names[i]];
+  return stringify(out);
+}
+
+function bind(ns, name) {
+  fn = ns[name];
+  kind = name;
+}
+
+function finishEvents(st) {
+  return '{"r":[' + apply(join, st.out, [',']) + '],"l":' + takeLogs() + '}';
+}
+
+function runEvents(events, md) {
+  const n = events.length;
+  const st = { out: new Array(n), pending: 0, done: undefined };
+  for (let i = 0; i < n; i++) {
+    const ev = events[i];
+    currentId = idOf(ev);
+    let r;
+    try { r = fn(ev, md); } catch (e) { st.out[i] = errorEntry(e); continue; }
+    if (!isThenable(r)) { st.out[i] = encodeOne(r); continue; }
+    st.pending++;
+    try {
+      apply(thenP, apply(resolveP, P, [r]), [
+        (v) => { st.out[i] = encodeOne(v); if (--st.pending === 0) st.done = finishEvents(st); },
+        (e) => { st.out[i] = errorEntry(e); if (--st.pending === 0) st.done = finishEvents(st); },
+      ]);
+    } catch (e) {
+      st.out[i] = errorEntry(e);
+      st.pending--;
+    }
+  }
+  currentId = undefined;
+  if (st.pending === 0) return finishEvents(st);
+  state = st;
+  return 'P';
+}
+
+function encodeBatch(v) {
+  if (v === null || v === undefined) return '{"b":[],"l":' + takeLogs() + '}';
+  if (!isArray(v)) return '{"be":' + stringify({ c: 'PB_TRANSFORM_INVALID_OUTPUT', m: 'transformBatch returned ' + kindOf(v) + '; it must return an array of events', n: 'Error' }) + ',"l":' + takeLogs() + '}';
+  const items = new Array(v.length);
+  for (let j = 0; j < v.length; j++) {
+    const x = v[j];
+    if (x === null || typeof x !== 'object' || isArray(x)) {
+      return '{"be":' + stringify({ c: 'PB_TRANSFORM_INVALID_OUTPUT', m: 'transformBatch returned an array whose item ' + j + ' is ' + kindOf(x) + '; every item must be an event object', n: 'Error' }) + ',"l":' + takeLogs() + '}';
+    }
+    let s;
+    try { s = stringify(x); } catch (e) { s = undefined; items[j] = stringify({ e: { c: 'PB_TRANSFORM_INVALID_OUTPUT', m: 'output item ' + j + ' cannot be turned into JSON: ' + describe(e).m, n: 'Error' }, id: idOf(x) }); continue; }
+    if (typeof s !== 'string' || s[0] !== '{') items[j] = stringify({ e: { c: 'PB_TRANSFORM_INVALID_OUTPUT', m: 'output item ' + j + ' did not serialize to a JSON object', n: 'Error' }, id: idOf(x) });
+    else if (s.length > cfg.outputLimit) items[j] = stringify({ e: { c: 'PB_SANDBOX_OUTPUT_LIMIT', m: 'output item ' + j + ' is ' + s.length + ' characters of JSON, over the limit of ' + cfg.outputLimit, n: 'Error' }, id: idOf(x) });
+    else items[j] = s;
+  }
+  return '{"b":[' + apply(join, items, [',']) + '],"l":' + takeLogs() + '}';
+}
+
+function batchError(e) {
+  return '{"be":' + stringify(describe(e)) + ',"l":' + takeLogs() + '}';
+}
+
+function runBatch(events, md) {
+  let r;
+  try { r = fn(events, md); } catch (e) { return batchError(e); }
+  if (!isThenable(r)) return encodeBatch(r);
+  const st = { done: undefined };
+  try {
+    apply(thenP, apply(resolveP, P, [r]), [
+      (v) => { st.done = encodeBatch(v); },
+      (e) => { st.done = batchError(e); },
+    ]);
+  } catch (e) {
+    return batchError(e);
+  }
+  state = st;
+  return 'P';
+}
+
+function run(events, meta) {
+  state = undefined;
+  const md = metadataFor(meta);
+  return kind === 'transformBatch' ? runBatch(events, md) : runEvents(events, md);
+}
+
+function poll() {
+  if (state !== undefined && state.done !== undefined) {
+    const done = state.done;
+    state = undefined;
+    return done;
+  }
+  return 'P' + outstanding;
+}
+
+function abort() {
+  state = undefined;
+  return takeLogs();
+}
+
+return { inspect, bind, run, poll, deliver, abort };
+`

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { PatchbayError } from '@patchbay/core'
+import { transform } from 'esbuild'
+import type { ExternalCopy } from 'isolated-vm'
+import { createSourceMapper, type SourceMapper } from './_sourcemap.ts'
+
+/** User code ready to compile: JavaScript, plus a way back to the user's lines for TypeScript. */
+export interface PreparedSource {
+  /** sha256 of language, file name and code: the compile cache key. */
+  hash: string
+  /** The name stack traces and errors use (the path the user gave). */
+  filename: string
+  language: 'js' | 'ts'
+  /** The user's own text, for locating imports. */
+  original: string
+  /** The JavaScript the isolate compiles. */
+  code: string
+  mapper: SourceMapper | undefined
+  /** V8 code cache, produced by Patchbay from `code` the first time it compiled it. */
+  cachedData?: ExternalCopy<ArrayBuffer>
+}
+
+/** Modules user code may import. Each is pure ECMAScript with no imports of its own. */
+export const BUILTIN_MODULES: Record<string, string> = {
+  '@patchbay/sandbox/log': 'log',
+  '@patchbay/sandbox/hash': 'hash',
+}
+
+export function languageOf(filename: string): 'js' | 'ts' {
+  return /\.[cm]?tsx?$/i.test(filename) ? 'ts' : 'js'
+}
+
+const cache = new Map<string, PreparedSource>()
+const CACHE_SIZE = 256
+
+function remember(prepared: PreparedSource): PreparedSource {
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!)
+  cache.set(prepared.hash, prepared)
+  return prepared
+}
+
+/**
+ * Turns user code into JavaScript, cached by content hash: the same file compiled twice (two
+ * pipelines, a reload) is transpiled once and reuses V8's code cache.
+ */
+export async function prepareSource(
+  code: string,
+  filename: string,
+  language: 'js' | 'ts' = languageOf(filename),
+): Promise<PreparedSource> {
+  const hash = createHash('sha256').update(`${language}\0${filename}\0${code}`).digest('hex')
+  const hit = cache.get(hash)
+  if (hit) {
+    cache.delete(hash)
+    cache.set(hash, hit)
+    return hit
+  }
+  if (language === 'js')
+    return remember({ hash, filename, language, original: code, code, mapper: undefined })
+  try {
+    const out = await transform(code, {
+      loader: 'ts',
+      format: 'esm',
+      target: 'esnext',
+      sourcemap: 'external',
+      sourcefile: filename,
+      logLevel: 'silent',
+    })
+    return remember({
+      hash,
+      filename,
+      language,
+      original: code,
+      code: out.code,
+      mapper: createSourceMapper(out.map),
+    })
+  } catch (error) {
+    const first = (
+      error as { errors?: Array<{ text: string; location?: { line: number; column: number } | null }> }
+    ).errors?.[0]
+    if (!first) throw error
+    const line = first.location?.line
+    const column = first.location ? first.location.column + 1 : undefined
+    throw new PatchbayError(
+      'PB_SANDBOX_COMPILE',
+      `${filename}${line ? `:${line}:${column}` : ''}: ${first.text}`,
+      { file: filename, line, column },
+    )
+  }
+}
+
+/** 1-based line and column of the first import of `specifier` in the user's text. */
+export function locateImport(text: string, specifier: string): { line: number; column: number } | undefined {
+  for (const quote of ["'", '"']) {
+    const at = text.indexOf(`${quote}${specifier}${quote}`)
+    if (at === -1) continue
+    const before = text.slice(0, at)
+    const line = before.split('\n').length
+    const lineStart = before.lastIndexOf('\n') + 1
+    const importAt = text.slice(lineStart, at).search(/\b(import|export)\b/)
+    return { line, column: (importAt === -1 ? at - lineStart : importAt) + 1 }
+  }
+  return undefined
+}
+
+const builtins = new Map<string, Promise<{ code: string; cachedData?: ExternalCopy<ArrayBuffer> }>>()
+
+/**
+ * The JavaScript of a built-in module. It is read from this package (the TypeScript source in
+ * development, the built file once published) and transpiled once per process.
+ */
+export function builtinSource(
+  specifier: string,
+): Promise<{ code: string; cachedData?: ExternalCopy<ArrayBuffer> }> {
+  let found = builtins.get(specifier)
+  if (!found) {
+    const dir = BUILTIN_MODULES[specifier]
+    if (!dir) throw new Error(`${specifier} is not a built-in module`)
+    found = (async () => {
+      const ts = new URL(`./${dir}/index.ts`, import.meta.url)
+      const file = existsSync(ts) ? ts : new URL(`./${dir}/index.js`, import.meta.url)
+      const text = readFileSync(fileURLToPath(file), 'utf8')
+      const out = await transform(text, {
+        loader: file === ts ? 'ts' : 'js',
+        format: 'esm',
+        target: 'esnext',
+        sourcefile: specifier,
+        logLevel: 'silent',
+      })
+      return { code: out.code.replace(/\n\/\/# sourceMappingURL=.*$/m, '') }
+    })()
+    builtins.set(specifier, found)
+  }
+  return found
+}

@@ -1,0 +1,76 @@
+import type { StepResult } from '@patchbay/core'
+
+/** A line user code logged with `log()` or `console.*` during a batch. */
+export interface SandboxLog {
+  level: 'log' | 'info' | 'warn' | 'error' | 'debug'
+  message: string
+  /** The event being transformed when it was logged (synchronous code only). */
+  messageId?: string
+}
+
+/** Ids user code reads through `metadata(event)`. */
+export interface RunMetadata {
+  sourceId?: string
+  destinationId?: string
+}
+
+/** What a batch produced: one result per input event, in order, and the captured logs. */
+export interface TransformRun {
+  results: StepResult[]
+  logs: SandboxLog[]
+}
+
+export interface CompileOptions {
+  /** The name errors and stack traces show, usually the path the user gave. `.ts` means TypeScript. */
+  filename: string
+  /** Overrides the language the file name implies. */
+  language?: 'js' | 'ts'
+  /** Pipeline step label for error locations, e.g. `transformations.enrich`. */
+  step?: string
+  /** Per-transform limits (the memory limit is per sandbox). */
+  cpuTimeMs?: number
+  wallTimeMs?: number
+}
+
+/** A compiled user transform, ready to run batches. */
+export interface SandboxTransform {
+  /** Which function the module exports. */
+  readonly kind: 'transformEvent' | 'transformBatch'
+  readonly filename: string
+  /**
+   * Runs a batch. Never rejects for anything user code does: a throw, a bad return value, a
+   * timeout or running out of memory come back as failed results.
+   */
+  run(events: readonly unknown[], metadata?: RunMetadata): Promise<TransformRun>
+  /** Frees the transform's contexts. */
+  dispose(): void
+}
+
+export interface SandboxStats {
+  /** Isolates alive now. */
+  isolates: number
+  /** Isolates created so far (a retired isolate is replaced by a new one). */
+  isolatesCreated: number
+  /** Heap used by the live isolates, in bytes. */
+  heapUsedBytes: number
+}
+
+/** A pool of isolates that compiles and runs user transforms. */
+export interface Sandbox {
+  compile(code: string, options: CompileOptions): Promise<SandboxTransform>
+  stats(): SandboxStats
+  /** Disposes every isolate; transforms of this sandbox stop working. */
+  dispose(): Promise<void>
+}
+
+/** The signature of a user `transformEvent`, for authors who write TypeScript. */
+export type TransformEventFunction<E = Record<string, unknown>> = (
+  event: E,
+  metadata: (event: unknown) => { sourceId?: string; destinationId?: string; messageId?: string },
+) => E | E[] | null | undefined | Promise<E | E[] | null | undefined>
+
+/** The signature of a user `transformBatch`. */
+export type TransformBatchFunction<E = Record<string, unknown>> = (
+  events: E[],
+  metadata: (event: unknown) => { sourceId?: string; destinationId?: string; messageId?: string },
+) => E[] | null | undefined | Promise<E[] | null | undefined>
