@@ -18,7 +18,14 @@ describe('sha256', () => {
   })
 
   it('hashes non-ASCII text as UTF-8, including astral characters and lone surrogates', () => {
-    for (const text of ['José@example.com', 'ümlaut ß', '日本語', 'emoji 🎉 ok', 'lone \ud800 high', 'lone \udc00 low']) {
+    for (const text of [
+      'José@example.com',
+      'ümlaut ß',
+      '日本語',
+      'emoji 🎉 ok',
+      'lone \ud800 high',
+      'lone \udc00 low',
+    ]) {
       expect(sha256(text), text).toBe(nodeSha(text))
     }
   })
