@@ -10,7 +10,14 @@ export type BatchFailure =
   | { kind: 'input'; message: string }
   | { kind: 'internal'; message: string }
 
-export type BatchOutcome = { ok: true; output: string } | { ok: false; failure: BatchFailure }
+export type BatchOutcome =
+  | {
+      ok: true
+      output: string
+      /** Promise rejections nobody handled; the batch went on, and each becomes a warning log. */
+      unhandled: string[]
+    }
+  | { ok: false; failure: BatchFailure }
 
 export interface ExecuteLimits {
   cpuTimeMs: number
@@ -18,6 +25,15 @@ export interface ExecuteLimits {
 }
 
 const TIMED_OUT = 'Script execution timed out.'
+
+function describeThrown(value: unknown): string {
+  if (value instanceof Error) return `${value.name}: ${value.message}`
+  try {
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
+  } catch {
+    return String(value)
+  }
+}
 
 /**
  * Runs one batch in a held isolate: one synchronous call that copies the events in and gets
@@ -34,6 +50,8 @@ export function execute(
   limits: ExecuteLimits,
 ): BatchOutcome | Promise<BatchOutcome> {
   const started = performance.now()
+  const seq = ++instance.seq
+  const unhandled: string[] = []
   let controller: AbortController | undefined
   const run: ActiveRun = {
     closed: false,
@@ -46,13 +64,17 @@ export function execute(
   }
   instance.active = run
 
+  /** An error from a call that is not the isolate failing: a floating promise rejected. */
+  const isRejection = (error: unknown) =>
+    !!slot.isolate && !slot.isolate.isDisposed && !(error instanceof Error && error.message === TIMED_OUT)
+
   const classify = (error: unknown): BatchOutcome => {
     const isolate = slot.isolate
     const message = error instanceof Error ? error.message : String(error)
     let failure: BatchFailure
     if (!isolate || isolate.isDisposed) failure = { kind: 'memory' }
     else if (message === TIMED_OUT) failure = { kind: 'cpu-timeout' }
-    else if (/could not be cloned/.test(message) && !run.closed && run.inflight === 0)
+    else if (error instanceof Error && /could not be cloned/.test(message))
       failure = { kind: 'input', message }
     else failure = { kind: 'internal', message }
     if (failure.kind !== 'input') pool.retire(slot)
@@ -61,19 +83,31 @@ export function execute(
 
   let output: string
   try {
-    output = instance.run.applySync(undefined, [events as unknown[], meta], {
+    output = instance.run.applySync(undefined, [events as unknown[], meta, seq], {
       arguments: { copy: true },
       timeout: Math.min(limits.cpuTimeMs, limits.wallTimeMs),
     }) as string
   } catch (error) {
-    run.closed = true
-    instance.active = undefined
-    return classify(error)
+    let rescued = ''
+    if (isRejection(error)) {
+      try {
+        rescued = instance.take.applySync(undefined, [seq]) as string
+      } catch {
+        rescued = ''
+      }
+    }
+    if (!rescued) {
+      run.closed = true
+      instance.active = undefined
+      return classify(error)
+    }
+    unhandled.push(describeThrown(error))
+    output = rescued
   }
   if (output !== 'P') {
     run.closed = true
     instance.active = undefined
-    return { ok: true, output }
+    return { ok: true, output, unhandled }
   }
 
   return new Promise<BatchOutcome>((resolve) => {
@@ -85,33 +119,44 @@ export function execute(
       controller?.abort()
       resolve(outcome)
     }
-    const check = () => {
-      let status: string
+    /** Calls into the isolate; a floating rejection is noted and the batch goes on. */
+    const call = <T>(fn: () => T): { ok: true; value: T | undefined } | { ok: false } => {
       try {
-        status = instance.poll.applySync(undefined, [], { timeout: limits.cpuTimeMs }) as string
+        return { ok: true, value: fn() }
       } catch (error) {
-        return finish(classify(error))
+        if (!isRejection(error)) {
+          finish(classify(error))
+          return { ok: false }
+        }
+        unhandled.push(describeThrown(error))
+        return { ok: true, value: undefined }
       }
-      if (status[0] !== 'P') return finish({ ok: true, output: status })
+    }
+    const check = () => {
+      let status: string | undefined
+      for (let attempt = 0; status === undefined && attempt < 3; attempt++) {
+        const polled = call(
+          () => instance.poll.applySync(undefined, [], { timeout: limits.cpuTimeMs }) as string,
+        )
+        if (!polled.ok) return
+        status = polled.value
+      }
+      if (status === undefined) return finish(classify(new Error('the sandbox kept throwing while polling')))
+      if (status[0] !== 'P') return finish({ ok: true, output: status, unhandled })
       if (status === 'P0') {
         // Nothing is pending outside the isolate, so nothing can ever settle the batch.
-        let logs = '[]'
-        try {
-          logs = instance.abort.applySync(undefined, [], { timeout: limits.cpuTimeMs }) as string
-        } catch {
-          pool.retire(slot)
-        }
-        finish({ ok: false, failure: { kind: 'never-settled', logs } })
+        const aborted = call(
+          () => instance.abort.applySync(undefined, [], { timeout: limits.cpuTimeMs }) as string,
+        )
+        if (!aborted.ok) return
+        finish({ ok: false, failure: { kind: 'never-settled', logs: aborted.value ?? '[]' } })
       }
     }
     run.onResponse = (id, json) => {
       if (run.closed) return
       run.inflight--
-      try {
-        instance.deliver.applySync(undefined, [id, json], { timeout: limits.cpuTimeMs })
-      } catch (error) {
-        return finish(classify(error))
-      }
+      if (!call(() => instance.deliver.applySync(undefined, [id, json], { timeout: limits.cpuTimeMs })).ok)
+        return
       check()
     }
     const timer = setTimeout(

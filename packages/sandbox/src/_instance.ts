@@ -19,7 +19,11 @@ export interface ActiveRun {
 /** One transform's context inside one isolate, with the runtime's entry points. */
 export interface Instance {
   kind: TransformKind
-  run: Reference<(events: unknown[], meta: unknown) => string>
+  run: Reference<(events: unknown[], meta: unknown, seq: number) => string>
+  /** The output of run `seq` when isolated-vm threw an unhandled rejection instead of returning it. */
+  take: Reference<(seq: number) => string>
+  /** Numbers runs, so `take` never hands back an older run's output. */
+  seq: number
   poll: Reference<() => string>
   deliver: Reference<(id: number, json: string) => void>
   abort: Reference<() => string>
@@ -127,6 +131,8 @@ export async function createInstance(
     const bind = get('bind')
     Object.assign(instance, {
       run: get('run'),
+      take: get('take'),
+      seq: 0,
       poll: get('poll'),
       deliver: get('deliver'),
       abort: get('abort'),

@@ -4,7 +4,7 @@
  * ivm.Callback, or undefined) and `$1` the JSON config. It installs `log`, `console`,
  * `fetch` and `fetchV2`, removes what could reach outside the heap limit or run code outside
  * a timed call (SharedArrayBuffer, Atomics, WebAssembly, FinalizationRegistry), and returns
- * the functions the host calls: inspect, bind, run, poll, deliver, abort.
+ * the functions the host calls: inspect, bind, run, take, poll, deliver, abort.
  *
  * Everything it needs from the language is captured before user code runs, so a transform
  * that replaces `JSON.stringify` or `Array.prototype.join` only breaks its own output, which
@@ -341,10 +341,27 @@ function runBatch(events, md) {
   return 'P';
 }
 
-function run(events, meta) {
+// The last run's answer, kept until the next run: when a floating promise rejects, isolated-vm
+// throws that rejection from the call instead of returning, and the host then asks for it here.
+let lastSeq = 0;
+let lastOutput = '';
+
+function run(events, meta, seq) {
   state = undefined;
+  lastSeq = 0;
+  lastOutput = '';
   const md = metadataFor(meta);
-  return kind === 'transformBatch' ? runBatch(events, md) : runEvents(events, md);
+  const out = kind === 'transformBatch' ? runBatch(events, md) : runEvents(events, md);
+  lastSeq = seq;
+  lastOutput = out;
+  return out;
+}
+
+function take(seq) {
+  const out = seq === lastSeq ? lastOutput : '';
+  lastSeq = 0;
+  lastOutput = '';
+  return out;
 }
 
 function poll() {
@@ -361,5 +378,5 @@ function abort() {
   return takeLogs();
 }
 
-return { inspect, bind, run, poll, deliver, abort };
+return { inspect, bind, run, take, poll, deliver, abort };
 `

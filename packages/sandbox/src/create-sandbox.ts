@@ -113,7 +113,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         if (metadata.destinationId !== undefined) meta.destinationId = metadata.destinationId
         const pending = execute(pool, slot, instance, events, meta, limits)
         const outcome = pending instanceof Promise ? await pending : pending
-        return outcome.ok ? decodeOutput(outcome.output, events, ctx) : failed(outcome, events)
+        if (!outcome.ok) return failed(outcome, events)
+        const decoded = decodeOutput(outcome.output, events, ctx)
+        for (const reason of outcome.unhandled)
+          decoded.logs.push({
+            level: 'warn',
+            message: `unhandled promise rejection (the batch went on): ${reason}`,
+          })
+        return decoded
       } finally {
         pool.release(slot)
       }
