@@ -105,10 +105,18 @@ export function decodeOutput(output: string, events: readonly unknown[], ctx: De
     if (!Array.isArray(entries) || entries.length !== events.length)
       return { results: failAll(events, malformed(ctx, 'wrong number of results')), logs }
     const results = entries.map((entry, i): StepResult => {
-      const messageId = messageIdOf(events[i])
       if (Array.isArray(entry) && entry.every(isEvent)) return { ok: true, events: entry }
+      const messageId = messageIdOf(events[i])
       if (isEvent(entry) && isWireError(entry.e))
         return { ok: false, error: userError(entry.e, messageId, ctx) }
+      if (Array.isArray(entry)) {
+        const wire = {
+          c: 'PB_TRANSFORM_INVALID_OUTPUT',
+          m: 'the output did not serialize to event objects (a toJSON method that returns something else?)',
+          n: 'Error',
+        }
+        return { ok: false, error: userError(wire, messageId, ctx) }
+      }
       return { ok: false, error: malformed(ctx, `bad result for event ${messageId ?? i}`) }
     })
     return { results, logs }

@@ -199,36 +199,36 @@ function describe(e) {
   return out;
 }
 
-function errorEntry(e) {
-  try { return stringify({ e: describe(e) }); } catch { return '{"e":{"c":"PB_TRANSFORM_FAILED","m":"a value that cannot be described","n":"Error"}}'; }
-}
-
-function problem(code, message) {
-  return stringify({ e: { c: code, m: message, n: 'Error' } });
-}
-
 function kindOf(v) {
   if (v === null) return 'null';
   if (isArray(v)) return 'an array';
   return typeof v === 'object' ? 'an object' : 'a ' + typeof v;
 }
 
-// ---- encoding what transformEvent returned for one event
-function encodeOne(v) {
-  if (v === null || v === undefined) return '[]';
-  const many = isArray(v);
-  if (!many && typeof v !== 'object') return problem('PB_TRANSFORM_INVALID_OUTPUT', 'transformEvent returned ' + kindOf(v) + '; return an event object, an array of them to fan out, or null to drop');
-  if (many) {
+// ---- encoding what transformEvent returned for one event: checked now, serialized at the end
+const INVALID = (code, message) => ({ e: { c: code, m: message, n: 'Error' } });
+
+function checkOne(v) {
+  if (v === null || v === undefined) return [];
+  if (isArray(v)) {
     for (let j = 0; j < v.length; j++) {
       const x = v[j];
-      if (x === null || typeof x !== 'object' || isArray(x)) return problem('PB_TRANSFORM_INVALID_OUTPUT', 'transformEvent returned an array whose item ' + j + ' is ' + kindOf(x) + '; every item must be an event object');
+      if (x === null || typeof x !== 'object' || isArray(x)) return INVALID('PB_TRANSFORM_INVALID_OUTPUT', 'transformEvent returned an array whose item ' + j + ' is ' + kindOf(x) + '; every item must be an event object');
     }
+    return v;
   }
+  if (typeof v !== 'object') return INVALID('PB_TRANSFORM_INVALID_OUTPUT', 'transformEvent returned ' + kindOf(v) + '; return an event object, an array of them to fan out, or null to drop');
+  return [v];
+}
+
+/** One entry as JSON, with the per-event output limit. */
+function encodeOne(v) {
+  if (!isArray(v)) return stringify(v);
   let s;
-  try { s = stringify(v); } catch (e) { return problem('PB_TRANSFORM_INVALID_OUTPUT', 'the returned event cannot be turned into JSON: ' + describe(e).m); }
-  if (typeof s !== 'string') return problem('PB_TRANSFORM_INVALID_OUTPUT', 'the returned event turned into nothing when serialized (a toJSON that returns undefined?)');
-  if (s.length > cfg.outputLimit) return problem('PB_SANDBOX_OUTPUT_LIMIT', 'the output for this event is ' + s.length + ' characters of JSON, over the limit of ' + cfg.outputLimit);
-  return many ? s : '[' + s + ']';
+  try { s = stringify(v); } catch (e) { return stringify(INVALID('PB_TRANSFORM_INVALID_OUTPUT', 'the returned event cannot be turned into JSON: ' + describe(e).m)); }
+  if (typeof s !== 'string') return stringify(INVALID('PB_TRANSFORM_INVALID_OUTPUT', 'the returned event turned into nothing when serialized (a toJSON that returns undefined?)'));
+  if (s.length > cfg.outputLimit) return stringify(INVALID('PB_SANDBOX_OUTPUT_LIMIT', 'the output for this event is ' + s.length + ' characters of JSON, over the limit of ' + cfg.outputLimit));
+  return s;
 }
 
 function isThenable(v) {
@@ -272,8 +272,20 @@ function bind(ns, name) {
   kind = name;
 }
 
+/**
+ * Serializes every entry at once when the whole batch fits in one event's output limit (then
+ * no single event can exceed it), else entry by entry, which finds the events over the limit
+ * and fails only those.
+ */
 function finishEvents(st) {
-  return '{"r":[' + apply(join, st.out, [',']) + '],"l":' + takeLogs() + '}';
+  const logsJson = takeLogs();
+  let all;
+  try { all = stringify(st.out); } catch { all = undefined; }
+  if (typeof all === 'string' && all.length <= cfg.outputLimit) return '{"r":' + all + ',"l":' + logsJson + '}';
+  const n = st.out.length;
+  const parts = new Array(n);
+  for (let i = 0; i < n; i++) parts[i] = encodeOne(st.out[i]);
+  return '{"r":[' + apply(join, parts, [',']) + '],"l":' + logsJson + '}';
 }
 
 function runEvents(events, md) {
@@ -283,16 +295,16 @@ function runEvents(events, md) {
     const ev = events[i];
     currentId = idOf(ev);
     let r;
-    try { r = fn(ev, md); } catch (e) { st.out[i] = errorEntry(e); continue; }
-    if (!isThenable(r)) { st.out[i] = encodeOne(r); continue; }
+    try { r = fn(ev, md); } catch (e) { st.out[i] = { e: describe(e) }; continue; }
+    if (!isThenable(r)) { st.out[i] = checkOne(r); continue; }
     st.pending++;
     try {
       apply(thenP, apply(resolveP, P, [r]), [
-        (v) => { st.out[i] = encodeOne(v); if (--st.pending === 0) st.done = finishEvents(st); },
-        (e) => { st.out[i] = errorEntry(e); if (--st.pending === 0) st.done = finishEvents(st); },
+        (v) => { st.out[i] = checkOne(v); if (--st.pending === 0) st.done = finishEvents(st); },
+        (e) => { st.out[i] = { e: describe(e) }; if (--st.pending === 0) st.done = finishEvents(st); },
       ]);
     } catch (e) {
-      st.out[i] = errorEntry(e);
+      st.out[i] = { e: describe(e) };
       st.pending--;
     }
   }

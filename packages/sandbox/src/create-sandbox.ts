@@ -10,6 +10,9 @@ import type { CompileOptions, RunMetadata, Sandbox, SandboxTransform, TransformR
 
 let nextTransformId = 1
 
+/** Most events per call into the isolate for transformEvent. */
+const CHUNK = 250
+
 /**
  * Creates a sandbox: a pool of isolated-vm isolates that compiles user transforms and runs
  * them a batch at a time, within memory, CPU, wall-clock and output limits. User code sees
@@ -111,16 +114,31 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         const meta: RunMetadata = {}
         if (metadata.sourceId !== undefined) meta.sourceId = metadata.sourceId
         if (metadata.destinationId !== undefined) meta.destinationId = metadata.destinationId
-        const pending = execute(pool, slot, instance, events, meta, limits)
-        const outcome = pending instanceof Promise ? await pending : pending
-        if (!outcome.ok) return failed(outcome, events)
-        const decoded = decodeOutput(outcome.output, events, ctx)
-        for (const reason of outcome.unhandled)
-          decoded.logs.push({
-            level: 'warn',
-            message: `unhandled promise rejection (the batch went on): ${reason}`,
+        // transformEvent batches cross in chunks: small working sets keep both heaps in their
+        // young generation, which is faster than one large copy each way.
+        const size = kind === 'transformEvent' ? CHUNK : events.length
+        const deadline = performance.now() + limits.wallTimeMs
+        const out: TransformRun = { results: [], logs: [] }
+        for (let start = 0; start < events.length; start += size) {
+          const piece = size >= events.length ? events : events.slice(start, start + size)
+          const wallTimeMs = Math.max(1, Math.round(deadline - performance.now()))
+          const pending = execute(pool, slot, instance, piece, meta, {
+            cpuTimeMs: limits.cpuTimeMs,
+            wallTimeMs,
           })
-        return decoded
+          const outcome = pending instanceof Promise ? await pending : pending
+          // A limit hit anywhere fails the whole batch, as if it had crossed in one piece.
+          if (!outcome.ok) return failed(outcome, events)
+          const decoded = decodeOutput(outcome.output, piece, ctx)
+          for (const r of decoded.results) out.results.push(r)
+          for (const l of decoded.logs) out.logs.push(l)
+          for (const reason of outcome.unhandled)
+            out.logs.push({
+              level: 'warn',
+              message: `unhandled promise rejection (the batch went on): ${reason}`,
+            })
+        }
+        return out
       } finally {
         pool.release(slot)
       }

@@ -174,6 +174,17 @@ describe('returned values cannot act on the host', () => {
     })
   })
 
+  it('reports an event whose toJSON returns a non-object as an invalid output', async () => {
+    const result = await runOne(
+      `export function transformEvent(event) { return { ...event, toJSON: () => 'text' } }`,
+    )
+    expect(summarize(result)).toEqual({
+      code: 'PB_TRANSFORM_INVALID_OUTPUT',
+      message:
+        'attack.js: the output did not serialize to event objects (a toJSON method that returns something else?) (event m-1)',
+    })
+  })
+
   it('works on copies: mutating the event inside does not touch the host object', async () => {
     const event = track('m-1')
     const t = await compile(
