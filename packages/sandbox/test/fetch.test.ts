@@ -29,6 +29,7 @@ beforeAll(async () => {
           .end(JSON.stringify({ method: req.method, auth: req.headers.authorization, body }))
       if (req.url === '/big') return res.writeHead(200).end('x'.repeat(50_000))
       if (req.url === '/hang') return // never answers
+      if (req.url === '/slow') return setTimeout(() => res.writeHead(200).end('{"slow":true}'), 50)
       res.writeHead(404).end('{}')
     })
   })
@@ -102,6 +103,19 @@ describe('fetch', () => {
     const events = Array.from({ length: 20 }, (_, i) => withUrl(`m-${i}`, `${base}/json`))
     const { results } = await t.run(events)
     expect(results.every((r) => r.ok && (r.events[0] as { account: unknown }).account !== 'ERROR')).toBe(true)
+  })
+
+  it('holds an isolate per batch while it awaits: concurrent batches use the pool, or queue when it is full', async () => {
+    for (const poolSize of [2, 1]) {
+      const sandbox = open({ fetch: { allow: ['127.0.0.1'] }, poolSize })
+      const t = await sandbox.compile(lookup, { filename: 'concurrent.js' })
+      const runs = await Promise.all([1, 2, 3].map((n) => t.run([withUrl(`m-${n}`, `${base}/slow`)])))
+      for (const { results } of runs)
+        expect((results[0] as { events: Array<{ account: unknown }> }).events[0]!.account).toEqual({
+          slow: true,
+        })
+      expect(sandbox.stats().isolatesCreated).toBe(poolSize)
+    }
   })
 
   it('checks the resolved address against the egress policy: a name that resolves to loopback needs egress.allow', async () => {

@@ -1,0 +1,49 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { prepareSource } from '../src/_source.ts'
+import { sandboxFor, track } from './_helpers.ts'
+
+const sandbox = sandboxFor()
+afterAll(() => sandbox.dispose())
+
+describe('compile cache', () => {
+  it('prepares the same code under the same name once, keyed by content hash', async () => {
+    const code = 'export function transformEvent(e: { n: number }) { return { ...e, n: e.n + 1 } }'
+    const a = await prepareSource(code, 'cache-a.ts')
+    expect(await prepareSource(code, 'cache-a.ts')).toBe(a)
+    expect(await prepareSource(`${code}\n`, 'cache-a.ts')).not.toBe(a)
+    expect(await prepareSource(code, 'cache-b.ts')).not.toBe(a)
+  })
+
+  it('keeps V8 code cache produced by its own first compile and reuses it for later contexts', async () => {
+    const code = 'export function transformEvent(e) { return e }\n// cache probe'
+    const first = await sandbox.compile(code, { filename: 'probe-cache.js' })
+    const prepared = await prepareSource(code, 'probe-cache.js')
+    expect(prepared.cachedData).toBeDefined()
+    const second = await sandbox.compile(code, { filename: 'probe-cache.js' })
+    expect((await second.run([track('m-1')])).results[0]).toEqual({ ok: true, events: [track('m-1')] })
+    first.dispose()
+    second.dispose()
+  })
+})
+
+describe('pool', () => {
+  it('reuses one warm isolate across batches and transforms', async () => {
+    const before = sandbox.stats().isolatesCreated
+    const a = await sandbox.compile('export const transformEvent = (e) => e', { filename: 'a.js' })
+    const b = await sandbox.compile('export const transformEvent = (e) => ({ ...e, b: 1 })', {
+      filename: 'b.js',
+    })
+    for (let i = 0; i < 20; i++) {
+      await a.run([track(`a-${i}`)])
+      await b.run([track(`b-${i}`)])
+    }
+    expect(sandbox.stats().isolatesCreated).toBe(before)
+    expect(sandbox.stats().isolates).toBe(1)
+  })
+
+  it('a disposed transform refuses to run', async () => {
+    const t = await sandbox.compile('export const transformEvent = (e) => e', { filename: 'gone.js' })
+    t.dispose()
+    await expect(t.run([track('m-1')])).rejects.toThrow('gone.js: this transform was disposed')
+  })
+})
