@@ -7,4 +7,8 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  // Each entry stands alone: the sandbox loads log/ and hash/ into isolates, where imports are not allowed.
+  splitting: false,
+  // Runtime dependencies (to be listed in package.json dependencies; already installed through @patchbay/core).
+  external: ['typebox', 'undici'],
 })

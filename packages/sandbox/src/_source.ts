@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { PatchbayError } from '@patchbay/core'
-import { transform } from 'esbuild'
+import { build, transform } from 'esbuild'
 import type { ExternalCopy } from 'isolated-vm'
 import { createSourceMapper, type SourceMapper } from './_sourcemap.ts'
 
@@ -120,16 +120,20 @@ export function builtinSource(
     if (!dir) throw new Error(`${specifier} is not a built-in module`)
     found = (async () => {
       const ts = new URL(`./${dir}/index.ts`, import.meta.url)
-      const file = existsSync(ts) ? ts : new URL(`./${dir}/index.js`, import.meta.url)
-      const text = readFileSync(fileURLToPath(file), 'utf8')
-      const out = await transform(text, {
-        loader: file === ts ? 'ts' : 'js',
+      const file = fileURLToPath(existsSync(ts) ? ts : new URL(`./${dir}/index.js`, import.meta.url))
+      // Bundled, so a library split over several files (or a build that adds shared chunks)
+      // still arrives as one module with no imports.
+      const out = await build({
+        entryPoints: [file],
+        bundle: true,
         format: 'esm',
+        platform: 'neutral',
         target: 'esnext',
-        sourcefile: specifier,
+        write: false,
+        sourcemap: false,
         logLevel: 'silent',
       })
-      return { code: out.code.replace(/\n\/\/# sourceMappingURL=.*$/m, '') }
+      return { code: out.outputFiles[0]!.text }
     })()
     builtins.set(specifier, found)
   }
