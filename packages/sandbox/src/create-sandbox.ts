@@ -1,4 +1,5 @@
-import { batchFailure, type DecodeContext, decodeOutput } from './_decode.ts'
+import { batchFailure } from './_batch-failure.ts'
+import { type DecodeContext, decodeOutput } from './_decode.ts'
 import { type BatchOutcome, execute } from './_execute.ts'
 import { createHostFetch, type HostFetch } from './_fetch.ts'
 import { createInstance, type Instance } from './_instance.ts'
