@@ -7,7 +7,7 @@ import { root } from './_build.ts'
  * The packages as Node loads them once built: plain ESM from dist/, no source condition,
  * no bundler. Builds the packages first when dist/ is missing (a fresh clone).
  */
-const packages = ['protocol', 'core'] as const
+const packages = ['protocol', 'core', 'sandbox', 'cli'] as const
 
 /** Runs an ESM snippet with plain `node`, as a user's script would. */
 function node(code: string) {

@@ -7,6 +7,7 @@ import { formatError, processOutput } from './_output.ts'
 /** Subcommands load lazily, so `patchbay --help` does not import the runtime or the sandbox. */
 const commands = {
   run: () => import('./commands/run.ts').then((m) => m.default as CommandDef),
+  transform: () => import('./commands/transform.ts').then((m) => m.default as CommandDef),
   plugins: () => import('./commands/plugins.ts').then((m) => m.default as CommandDef),
 } satisfies SubCommandsDef
 

@@ -29,6 +29,8 @@ it('exports a stable public API', () => {
       "REDACTED",
       "RetryableError",
       "SUPPORTED_PLUGIN_API_VERSIONS",
+      "SandboxFetchSchema",
+      "SandboxSettingsSchema",
       "Secret",
       "SourceStepSchema",
       "ThrottledError",

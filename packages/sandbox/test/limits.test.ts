@@ -13,10 +13,13 @@ afterAll(() => sandbox.dispose())
 
 const compile = (code: string, filename = 'limits.js') => sandbox.compile(code, { filename })
 const healthy = () => compile('export function transformEvent(e) { return { ...e, ok: true } }')
+// Memory bombs get a generous CPU budget, so a slow, loaded machine still hits the memory limit first.
+const compileBomb = (code: string) =>
+  sandbox.compile(code, { filename: 'limits.js', cpuTimeMs: 20_000, wallTimeMs: 30_000 })
 
 describe('memory limit', () => {
   it('fails the batch with a memory-limit error, then a fresh isolate serves the next batch', async () => {
-    const bomb = await compile(`export function transformEvent(event) {
+    const bomb = await compileBomb(`export function transformEvent(event) {
       if (event.messageId !== 'boom') return event
       const hoard = []
       while (true) hoard.push(new Array(100000).fill(event.messageId))
@@ -37,7 +40,7 @@ describe('memory limit', () => {
 
   it('gives other transforms of the sandbox a working isolate after one ran out of memory', async () => {
     const other = await healthy()
-    const bomb = await compile(
+    const bomb = await compileBomb(
       `export function transformEvent() { let s = []; for (let i = 0; ; i++) s.push(new Array(200000).fill(i)) }`,
     )
     expect((await bomb.run([track('m-1')])).results[0]).toMatchObject({

@@ -42,7 +42,7 @@ export async function runPipeline(options: RunOptions, output: Output = processO
           output.err(`${color.dim(record.scope)} ${record.message}`)
       },
     }
-    const userCode = await userCodeLoaderFor(loaded.definition)
+    const userCode = await userCodeLoaderFor(loaded.definition, output, options.json)
     if (userCode) pipelineOptions.userCode = userCode
     const pipeline = await createPipeline(loaded, pipelineOptions)
     const outcomesFile = options.outcomes ? createWriteStream(options.outcomes) : undefined
@@ -69,6 +69,7 @@ export async function runPipeline(options: RunOptions, output: Output = processO
     } finally {
       if (output.tty && !options.json) process.stderr.write('\r\u001b[K')
       await pipeline.close()
+      await userCode?.close()
       await new Promise<void>((resolve) => (outcomesFile ? outcomesFile.end(resolve) : resolve()))
     }
     const summary = summarizeOutcomes(events, all)

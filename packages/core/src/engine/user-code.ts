@@ -1,5 +1,6 @@
 import type { PatchbayEvent } from '@patchbay/protocol'
 import type { PatchbayError } from '../errors/patchbay-error.ts'
+import type { SandboxSettings } from '../pipeline/sandbox-settings.ts'
 
 /** A transformation's answer for one input item: its output events, or an error. */
 export type StepResult = { ok: true; events: unknown[] } | { ok: false; error: PatchbayError }
@@ -11,7 +12,7 @@ export type StepResult = { ok: true; events: unknown[] } | { ok: false; error: P
 export interface UserCodeLoader {
   load(
     file: string,
-    options: { stepId: string; limits?: Record<string, number | undefined> },
+    options: { stepId: string; limits?: SandboxSettings },
   ): Promise<{
     run(
       events: PatchbayEvent[],

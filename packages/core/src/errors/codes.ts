@@ -116,7 +116,7 @@ export const ERROR_CODES = {
   PB_SANDBOX_IMPORT: {
     family: 'configuration',
     description: 'User transform code imports a module that is not one of the built-in libraries.',
-    howToSolve: 'Use only the libraries listed in docs/transforms.md, or inline the code you need.',
+    howToSolve: 'Use only the libraries listed in docs/transformations.md, or inline the code you need.',
   },
   PB_SANDBOX_EXPORT: {
     family: 'configuration',

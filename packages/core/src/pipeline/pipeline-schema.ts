@@ -3,6 +3,7 @@ import type { Static } from 'typebox'
 import Type from 'typebox'
 import { DeliveryOptionsSchema } from '../delivery/delivery-options.ts'
 import { EgressPolicySchema } from '../delivery/egress.ts'
+import { SandboxSettingsSchema } from './sandbox-settings.ts'
 
 const StepId = Type.String({
   pattern: '^[A-Za-z][\\w-]*$',
@@ -69,16 +70,7 @@ export const PipelineSchema = Type.Object(
     transformations: Type.Optional(Type.Array(TransformationStepSchema)),
     destinations: Type.Array(DestinationStepSchema, { minItems: 1 }),
     egress: Type.Optional(EgressPolicySchema),
-    sandbox: Type.Optional(
-      Type.Object(
-        {
-          memoryLimitMb: Type.Optional(Type.Integer({ minimum: 8 })),
-          cpuTimeMs: Type.Optional(Type.Integer({ minimum: 1 })),
-          wallTimeMs: Type.Optional(Type.Integer({ minimum: 1 })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
+    sandbox: Type.Optional(SandboxSettingsSchema),
   },
   { additionalProperties: false },
 )
