@@ -20,8 +20,29 @@ const check = process.argv.includes('--check')
 const lock = JSON.parse(readFileSync(file, 'utf8'))
 const packages = lock.packages
 
-const OS = ['android', 'darwin', 'freebsd', 'linux', 'openbsd', 'openharmony', 'win32', 'sunos', 'aix', 'netbsd']
-const CPU = { 'arm-eabi': 'arm', arm: 'arm', arm64: 'arm64', x64: 'x64', ia32: 'ia32', loong64: 'loong64', ppc64: 'ppc64', riscv64: 'riscv64', s390x: 's390x' }
+const OS = [
+  'android',
+  'darwin',
+  'freebsd',
+  'linux',
+  'openbsd',
+  'openharmony',
+  'win32',
+  'sunos',
+  'aix',
+  'netbsd',
+]
+const CPU = {
+  'arm-eabi': 'arm',
+  arm: 'arm',
+  arm64: 'arm64',
+  x64: 'x64',
+  ia32: 'ia32',
+  loong64: 'loong64',
+  ppc64: 'ppc64',
+  riscv64: 'riscv64',
+  s390x: 's390x',
+}
 
 /** Reads os/cpu/libc from a platform package name like "cli-linux-arm64-musl". */
 function platformOf(name) {
@@ -56,7 +77,9 @@ for (const [location, entry] of Object.entries(packages)) {
     if (resolves(location, dep)) continue
     const platform = platformOf(dep)
     if (!platform || !/^\d+\.\d+\.\d+/.test(spec)) {
-      console.error(`complete-lockfile: ${location} needs ${dep}@${spec}, which is not a platform build; run npm install against the full registry`)
+      console.error(
+        `complete-lockfile: ${location} needs ${dep}@${spec}, which is not a platform build; run npm install against the full registry`,
+      )
       process.exit(1)
     }
     const at = location ? `${location}/node_modules/${dep}` : `node_modules/${dep}`
@@ -72,11 +95,19 @@ for (const [location, entry] of Object.entries(packages)) {
 
 if (check) {
   if (added.length > 0) {
-    console.error(`complete-lockfile: package-lock.json lacks ${added.length} platform builds (${added.slice(0, 3).join(', ')}, ...); run node .ci/complete-lockfile.mjs`)
+    console.error(
+      `complete-lockfile: package-lock.json lacks ${added.length} platform builds (${added.slice(0, 3).join(', ')}, ...); run node .ci/complete-lockfile.mjs`,
+    )
     process.exit(1)
   }
   process.exit(0)
 }
-lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0)))
+lock.packages = Object.fromEntries(
+  Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0)),
+)
 writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`)
-console.log(added.length ? `complete-lockfile: added ${added.length} platform builds` : 'complete-lockfile: nothing to add')
+console.log(
+  added.length
+    ? `complete-lockfile: added ${added.length} platform builds`
+    : 'complete-lockfile: nothing to add',
+)
