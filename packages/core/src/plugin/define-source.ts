@@ -18,6 +18,15 @@ export interface SourceDefinition<C extends TSchema> extends PluginBase<C> {
    * read (the caller gets a 400 with the message).
    */
   parse(request: InboundRequest, ctx: PluginContext<Static<C>>): MaybePromise<SourceResult>
+  /**
+   * Optional, for line-oriented sources (logs): turns a stream of lines (a file, stdin) into
+   * batches of raw events. `patchbay run --source <id> --input FILE` uses it. `origin`
+   * names where the lines come from (a file name, or `stdin`).
+   */
+  readLines?(
+    lines: AsyncIterable<string>,
+    ctx: PluginContext<Static<C>> & { origin: string },
+  ): AsyncIterable<unknown[]>
 }
 
 export type SourcePlugin<C extends TSchema = TSchema> = Readonly<SourceDefinition<C> & { kind: 'source' }>

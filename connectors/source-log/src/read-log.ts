@@ -1,0 +1,40 @@
+import { createReadStream } from 'node:fs'
+import { basename } from 'node:path'
+import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
+import { compileConfig } from '@patchbay/core'
+import { type LogSourceConfig, LogSourceConfigSchema } from './config.ts'
+import { createLogSource, type LogSourceOptions } from './source.ts'
+
+/**
+ * Streams a log file (never read whole) as batches of raw events, one per line.
+ *
+ * @example
+ * for await (const events of readLogFile('/var/log/nginx/access.log', { batchSize: 500 }))
+ *   await pipeline.process(events)
+ */
+export function readLogFile(
+  path: string,
+  config: Partial<LogSourceConfig> = {},
+  options: LogSourceOptions = {},
+) {
+  return readLogStream(createReadStream(path, { encoding: 'utf8' }), basename(path), config, options)
+}
+
+/** Like readLogFile, from any stream (stdin); `origin` names it in each event. */
+export function readLogStream(
+  stream: Readable,
+  origin: string,
+  config: Partial<LogSourceConfig> = {},
+  options: LogSourceOptions = {},
+): AsyncIterable<unknown[]> {
+  const parsed = compileConfig(LogSourceConfigSchema).parse(config)
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })
+  const source = createLogSource(options)
+  return source.readLines!(lines, {
+    config: parsed,
+    origin,
+    plugin: `${source.name}@${source.version}`,
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+  })
+}

@@ -1,0 +1,81 @@
+import { defineSource, InvalidEventError } from '@patchbay/core'
+import pkg from '../package.json' with { type: 'json' }
+import { lineEvent, skip } from './_line-event.ts'
+import { LogSourceConfigSchema } from './config.ts'
+
+export interface LogSourceOptions {
+  /** The clock stamped on each line as `originalTimestamp` (default Date.now). */
+  now?: () => number
+}
+
+/**
+ * Builds the log source: each line becomes a track event (`log_line` by default) with
+ * `properties.message`, the file and line number, and the time it was read. The package's
+ * default export is `createLogSource()`; call it yourself only to inject a clock.
+ */
+export function createLogSource(options: LogSourceOptions = {}) {
+  const now = options.now ?? Date.now
+  return defineSource({
+    name: pkg.name,
+    version: pkg.version,
+    apiVersion: 1,
+    title: 'Log lines',
+    description: pkg.description,
+    config: LogSourceConfigSchema,
+    examples: [
+      {
+        eventName: 'log_line',
+        anonymousId: 'log-source',
+        skipEmpty: true,
+        maxLineBytes: 65536,
+        batchSize: 1000,
+      },
+      {
+        eventName: 'nginx_access',
+        anonymousId: 'web-01',
+        skipEmpty: true,
+        maxLineBytes: 16384,
+        batchSize: 500,
+      },
+    ],
+    /** An HTTP body of newline-separated lines (`?file=` names them; default `http`). */
+    parse(request, { config, plugin }) {
+      const body =
+        typeof request.body === 'string'
+          ? request.body
+          : request.rawBody
+            ? Buffer.from(request.rawBody).toString('utf8')
+            : undefined
+      if (body === undefined) {
+        throw new InvalidEventError('the log source expects a text body of newline-separated lines', {
+          plugin,
+          details: { status: 400 },
+          hint: 'Send the lines with content-type: text/plain.',
+        })
+      }
+      const origin = request.query.file ?? 'http'
+      const at = new Date(now()).toISOString()
+      const events = []
+      const lines = body.split(/\r?\n/)
+      if (lines.at(-1) === '') lines.pop()
+      for (const [i, text] of lines.entries())
+        if (!skip(text, config)) events.push(lineEvent(text, i + 1, origin, config, at))
+      return { events, response: { status: 200, body: { ok: true, events: events.length } } }
+    },
+    async *readLines(lines, { config, origin }) {
+      let batch: unknown[] = []
+      let n = 0
+      for await (const raw of lines) {
+        n++
+        const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw
+        if (skip(text, config)) continue
+        batch.push(lineEvent(text, n, origin, config, new Date(now()).toISOString()))
+        if (batch.length >= config.batchSize) {
+          yield batch
+          batch = []
+        }
+      }
+      if (batch.length > 0) yield batch
+    },
+  })
+}
