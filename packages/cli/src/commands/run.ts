@@ -11,6 +11,7 @@ import { EXIT, UsageError } from '../_exit.ts'
 import { color, type Output, processOutput } from '../_output.ts'
 import { readJsonl } from '../_read-events.ts'
 import { describeReceived, type Receiver, startReceiver } from '../_receiver.ts'
+import { readThroughSource } from '../_source-input.ts'
 import { formatSummary } from '../_summary.ts'
 import { userCodeLoaderFor } from '../_user-code.ts'
 
@@ -21,6 +22,8 @@ export interface RunOptions {
   receiver?: boolean
   batchSize?: number
   outcomes?: string
+  /** Read `input` through this source of the pipeline instead of as JSONL events. */
+  source?: string
 }
 
 /** `patchbay run`: runs a file of events through a pipeline and prints a summary. */
@@ -51,10 +54,16 @@ export async function runPipeline(options: RunOptions, output: Output = processO
     let events = 0
     let badLines = 0
     try {
-      for await (const batch of readJsonl(options.input, options.batchSize ?? 500)) {
+      const batches = options.source
+        ? readThroughSource(loaded, options.source, options.input, options.batchSize ?? 500)
+        : readJsonl(options.input, options.batchSize ?? 500)
+      for await (const batch of batches) {
         for (const bad of batch.bad) output.err(`${color.red('input')} ${bad.message}`)
         badLines += batch.bad.length
-        const outcomes = await pipeline.process(batch.events)
+        const outcomes = await pipeline.process(
+          batch.events,
+          options.source ? { sourceId: options.source } : {},
+        )
         for (const o of outcomes) {
           const withLine = { ...o, index: events + o.index, line: batch.lines[o.index] }
           if (o.status === 'failed' && !firstErrors.has(o.destination))
@@ -103,6 +112,7 @@ Examples:
   patchbay run pipeline.yaml --input events.jsonl
   patchbay run docs/examples/pipeline.yaml --input docs/examples/events.jsonl --receiver
   cat events.jsonl | patchbay run pipeline.yaml --input - --json
+  patchbay run logs.yaml --source logs --input /var/log/nginx/access.log
 
 Exit codes: 0 all delivered or dropped by rule, 1 some events failed, 2 bad pipeline or usage.`,
   },
@@ -115,6 +125,11 @@ Exit codes: 0 all delivered or dropped by rule, 1 some events failed, 2 bad pipe
     },
     json: { type: 'boolean', description: 'Print the summary as JSON' },
     outcomes: { type: 'string', description: 'Write every outcome as JSON lines to this file' },
+    source: {
+      type: 'string',
+      description:
+        'Read --input through this source of the pipeline (e.g. log lines) instead of as JSONL events',
+    },
     'batch-size': { type: 'string', description: 'Events per batch', default: '500' },
   },
   async run({ args }) {
@@ -128,6 +143,7 @@ Exit codes: 0 all delivered or dropped by rule, 1 some events failed, 2 bad pipe
       receiver: args.receiver,
       batchSize,
       outcomes: args.outcomes,
+      source: args.source,
     })
   },
 })

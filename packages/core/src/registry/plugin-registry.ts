@@ -239,10 +239,27 @@ function packageEntry(dir: string): string {
     if (typeof target !== 'object' || target === null) return undefined
     const map = target as Record<string, unknown>
     if ('.' in map) return pick(map['.'])
-    for (const condition of ['import', 'node', 'default']) if (condition in map) return pick(map[condition])
+    for (const condition of [...userConditions(), 'import', 'node', 'default'])
+      if (condition in map) return pick(map[condition])
     return undefined
   }
   return join(dir, pick(pkg.exports) ?? pkg.main ?? 'index.js')
+}
+
+/**
+ * The custom export conditions Node was started with (`--conditions=x`, `-C x`, also in
+ * NODE_OPTIONS), so plugins load the way Node itself would resolve them: in development
+ * `--conditions=@patchbay/source` loads the workspace connectors' TypeScript sources.
+ */
+function userConditions(): string[] {
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS?.split(/\s+/) ?? [])]
+  const out: string[] = []
+  for (const [i, arg] of args.entries()) {
+    const inline = /^(?:--conditions|-C)=(.+)$/.exec(arg)
+    if (inline) out.push(inline[1]!)
+    else if ((arg === '--conditions' || arg === '-C') && args[i + 1]) out.push(args[i + 1]!)
+  }
+  return out
 }
 
 function invalid(what: string, file: string) {

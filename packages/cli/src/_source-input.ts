@@ -1,0 +1,78 @@
+import { createReadStream, existsSync } from 'node:fs'
+import { basename } from 'node:path'
+import { createInterface } from 'node:readline'
+import { compileConfig, type LoadedPipeline, PluginRegistry, type SourcePlugin } from '@patchbay/core'
+import { UsageError } from './_exit.ts'
+import type { BadLine } from './_read-events.ts'
+
+/**
+ * Reads `--input` through one of the pipeline's sources (`--source <id>`). A source with
+ * `readLines` (logs) gets the stream of lines; any other source gets each line as a JSON
+ * request body to `parse`, as if it had been posted to the gateway.
+ */
+export async function* readThroughSource(
+  loaded: LoadedPipeline,
+  sourceId: string,
+  path: string,
+  batchSize: number,
+): AsyncGenerator<{ events: unknown[]; lines: Array<number | undefined>; bad: BadLine[] }> {
+  const step = loaded.definition.sources?.find((s) => s.id === sourceId)
+  if (!step) {
+    const ids = (loaded.definition.sources ?? []).map((s) => s.id)
+    throw new UsageError(
+      `the pipeline has no source "${sourceId}"${ids.length ? ` (it has: ${ids.join(', ')})` : ' (it declares no sources)'}`,
+    )
+  }
+  if (path !== '-' && !existsSync(path)) throw new UsageError(`input file ${path} does not exist`)
+  const resolved = await new PluginRegistry({ cwd: loaded.baseDir }).resolve(step.use, {
+    baseDir: loaded.baseDir,
+    kind: 'source',
+  })
+  const plugin = resolved.plugin as SourcePlugin
+  const config = compileConfig(plugin.config).parse(step.config ?? {}, {
+    plugin: resolved.id,
+    step: `sources.${step.id}`,
+    locate: (p) => loaded.locate(`/sources/${loaded.definition.sources!.indexOf(step)}/config${p}`),
+  })
+  const logger = { debug() {}, info() {}, warn() {}, error() {} }
+  const stream = path === '-' ? process.stdin : createReadStream(path, { encoding: 'utf8' })
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })
+  const origin = path === '-' ? 'stdin' : basename(path)
+
+  if (plugin.readLines) {
+    for await (const events of plugin.readLines(lines, { config, logger, plugin: resolved.id, origin })) {
+      yield { events, lines: [], bad: [] }
+    }
+    return
+  }
+  let batch = { events: [] as unknown[], lines: [] as Array<number | undefined>, bad: [] as BadLine[] }
+  let n = 0
+  for await (const text of lines) {
+    n++
+    if (text.trim() === '') continue
+    try {
+      const body = JSON.parse(text)
+      const result = await plugin.parse(
+        {
+          method: 'POST',
+          url: `file://${origin}`,
+          headers: { 'content-type': 'application/json' },
+          query: {},
+          body,
+        },
+        { config, logger, plugin: resolved.id },
+      )
+      for (const event of result.events) {
+        batch.events.push(event)
+        batch.lines.push(n)
+      }
+    } catch (error) {
+      batch.bad.push({ line: n, message: `${origin}:${n}: ${(error as Error).message}` })
+    }
+    if (batch.events.length >= batchSize) {
+      yield batch
+      batch = { events: [], lines: [], bad: [] }
+    }
+  }
+  if (batch.events.length > 0 || batch.bad.length > 0) yield batch
+}
