@@ -19,11 +19,12 @@ export function parsePath(path: string): string[] {
   if (hit) return hit
   const keys: string[] = []
   const re = /([^.[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]|(\.)/gy
-  let m: RegExpExecArray | null
   let last = 0
   let expectKey = true
   re.lastIndex = 0
-  while (last < path.length && (m = re.exec(path)) !== null) {
+  while (last < path.length) {
+    const m = re.exec(path)
+    if (m === null) break
     if (m[4] !== undefined) {
       if (expectKey) throw new Error(`unexpected "." at column ${last + 1}`)
       expectKey = true
