@@ -7,7 +7,15 @@ import { root } from './_build.ts'
  * The packages as Node loads them once built: plain ESM from dist/, no source condition,
  * no bundler. Builds the packages first when dist/ is missing (a fresh clone).
  */
-const packages = ['protocol', 'core', 'sandbox', 'cli'] as const
+const packages = [
+  'packages/protocol',
+  'packages/core',
+  'packages/sandbox',
+  'packages/cli',
+  'connectors/destination-webhook',
+  'connectors/source-webhook',
+  'connectors/source-log',
+] as const
 
 /** Runs an ESM snippet with plain `node`, as a user's script would. */
 function node(code: string) {
@@ -16,21 +24,23 @@ function node(code: string) {
   return r.stdout.trim()
 }
 
-describe.each(packages)('@patchbay/%s after build', (name) => {
+describe.each(packages)('%s after build', (name) => {
   it('imports from a plain Node ESM script with the same exports as its sources', async () => {
     const built = JSON.parse(
-      node(`console.log(JSON.stringify(Object.keys(await import('@patchbay/${name}')).sort()))`),
+      node(
+        `console.log(JSON.stringify(Object.keys(await import('@patchbay/${name.split('/')[1]}')).sort()))`,
+      ),
     )
-    const sources = Object.keys(await import(`../packages/${name}/src/index.ts`)).sort()
+    const sources = Object.keys(await import(/* @vite-ignore */ `${root}${name}/src/index.ts`)).sort()
     expect(built).toEqual(sources)
   })
 
   it('has an exports map with types first, and ships its README', () => {
-    const pkg = JSON.parse(readFileSync(`${root}packages/${name}/package.json`, 'utf8'))
+    const pkg = JSON.parse(readFileSync(`${root}${name}/package.json`, 'utf8'))
     expect(Object.keys(pkg.exports['.'])).toEqual(['@patchbay/source', 'types', 'default'])
     expect(pkg.files).toContain('README.md')
-    expect(existsSync(`${root}packages/${name}/README.md`)).toBe(true)
-    expect(existsSync(`${root}packages/${name}/${pkg.exports['.'].types}`)).toBe(true)
+    expect(existsSync(`${root}${name}/README.md`)).toBe(true)
+    expect(existsSync(`${root}${name}/${pkg.exports['.'].types}`)).toBe(true)
   })
 })
 
