@@ -29,7 +29,11 @@ export function transformEvent(event) {
   const { method, path = '', status, timestamp, host, agent = '', referrer } = parsed.value
   const url = splitPath(path)
   const visitor = `ip-${sha256(host ?? 'unknown').slice(0, 16)}`
-  const common = { anonymousId: visitor, messageId: `${event.properties.file}:${event.properties.line}`, timestamp }
+  const common = {
+    anonymousId: visitor,
+    messageId: `${event.properties.file}:${event.properties.line}`,
+    timestamp,
+  }
 
   if (method === 'POST' && url.pathname === '/checkout' && status < 400) {
     const qty = Number(url.query.qty ?? 1)
@@ -44,13 +48,23 @@ export function transformEvent(event) {
       },
     }
   }
-  if (method === 'GET' && status === 200 && !ASSET.test(url.pathname) && !url.pathname.startsWith('/api/') &&
-      url.pathname !== '/healthz' && !BOTS.test(agent)) {
+  if (
+    method === 'GET' &&
+    status === 200 &&
+    !ASSET.test(url.pathname) &&
+    !url.pathname.startsWith('/api/') &&
+    url.pathname !== '/healthz' &&
+    !BOTS.test(agent)
+  ) {
     return {
       ...common,
       type: 'page',
       name: url.pathname,
-      properties: { path: url.pathname, url: `https://shop.example${path}`, ...(referrer ? { referrer } : {}) },
+      properties: {
+        path: url.pathname,
+        url: `https://shop.example${path}`,
+        ...(referrer ? { referrer } : {}),
+      },
     }
   }
   return null // noise
