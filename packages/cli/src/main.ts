@@ -8,6 +8,8 @@ import { formatError, processOutput } from './_output.ts'
 const commands = {
   run: () => import('./commands/run.ts').then((m) => m.default as CommandDef),
   transform: () => import('./commands/transform.ts').then((m) => m.default as CommandDef),
+  test: () => import('./commands/test.ts').then((m) => m.default as CommandDef),
+  validate: () => import('./commands/validate.ts').then((m) => m.default as CommandDef),
   plugins: () => import('./commands/plugins.ts').then((m) => m.default as CommandDef),
 } satisfies SubCommandsDef
 

@@ -1,6 +1,6 @@
 export * from './config/compile-config.ts'
 export * from './config/migrate.ts'
-export { collectSecrets, isSecretSchema, redactConfig, Secret } from './config/secret.ts'
+export { collectSecrets, isSecretSchema, redactConfig, Secret, walkSecrets } from './config/secret.ts'
 export * from './delivery/backoff.ts'
 export * from './delivery/deliverer.ts'
 export * from './delivery/delivery-options.ts'

@@ -70,6 +70,7 @@ it('exports a stable public API', () => {
       "silentSink",
       "summarizeOutcomes",
       "toWireRequest",
+      "walkSecrets",
     ]
   `)
 })

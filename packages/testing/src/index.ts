@@ -1,1 +1,8 @@
-export {}
+export { checkDeliveryClassification, checkEventTypes, checkRequests } from './check-destination.ts'
+export { checkLifecycle, checkSecretsNotLeaked, plantSecrets } from './check-runtime.ts'
+export { checkSourceRequests, type RequestFixture } from './check-source.ts'
+export { checkConfigSchema, checkExamples, checkManifest } from './check-static.ts'
+export { checkTransformation } from './check-transformation.ts'
+export { type DescribeConnectorOptions, describeConnector, expectContract } from './describe-connector.ts'
+export type { Finding } from './finding.ts'
+export { type ContractFixtures, loadFixtures } from './fixtures.ts'

@@ -1,0 +1,44 @@
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { fixtures, runCli } from './_cli.ts'
+
+const connector = (name: string) => fileURLToPath(new URL(`../../../connectors/${name}`, import.meta.url))
+
+describe('patchbay validate', () => {
+  it('passes a connector that keeps the static contract', async () => {
+    const r = await runCli(['validate', connector('source-webhook')])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('✓ secrets-marked')
+    expect(r.stdout).toContain('@patchbay/source-webhook: valid')
+  })
+
+  it('fails a broken one, saying what to fix, and prints JSON with --json', async () => {
+    const r = await runCli(['validate', `${fixtures}broken-connector`])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('✗ secrets-marked')
+    expect(r.stdout).toContain('these fields are not marked: /apiKey')
+    expect(r.stdout).toContain('Wrap each in Secret(...)')
+    const json = await runCli(['validate', `${fixtures}broken-connector`, '--json'])
+    expect(JSON.parse(json.stdout)).toMatchObject({ connector: 'broken-connector', ok: false })
+  })
+
+  it('says when the folder is not a package', async () => {
+    const r = await runCli(['validate', '/nonexistent-folder'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('has no package.json')
+  })
+})
+
+describe('patchbay test', () => {
+  it('runs the whole contract suite on a connector without a test file', { timeout: 60_000 }, async () => {
+    const r = await runCli(['test', connector('source-log')])
+    expect(r.stdout + r.stderr).toMatch(/6 passed/)
+    expect(r.code).toBe(0)
+  })
+
+  it('fails on a broken connector', { timeout: 60_000 }, async () => {
+    const r = await runCli(['test', `${fixtures}broken-connector`])
+    expect(r.code).toBe(1)
+    expect(r.stdout + r.stderr).toContain('these fields are not marked: /apiKey')
+  })
+})

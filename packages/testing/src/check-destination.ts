@@ -1,0 +1,272 @@
+import {
+  type AnyPlugin,
+  createDeliverer,
+  createMemoryTransport,
+  type DestinationPlugin,
+  type HttpRequest,
+  type HttpResponse,
+  isPatchbayError,
+  resolveDeliveryOptions,
+} from '@patchbay/core'
+import { EVENT_TYPES } from '@patchbay/protocol'
+import { http, HttpResponse as MswResponse } from 'msw'
+import { setupServer } from 'msw/node'
+import { deepFreeze, SAMPLE_EVENTS } from './_samples.ts'
+import { type Finding, pass, violation } from './finding.ts'
+
+const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
+const ctxFor = (plugin: AnyPlugin, config: unknown) => ({
+  config,
+  plugin: `${plugin.name}@${plugin.version}`,
+  logger: { debug() {}, info() {}, warn() {}, error() {} },
+})
+
+async function mapOne(plugin: DestinationPlugin, config: unknown, type: (typeof EVENT_TYPES)[number]) {
+  const event = deepFreeze(structuredClone(SAMPLE_EVENTS[type]))
+  const out = await plugin.transform(event as never, ctxFor(plugin, config) as never)
+  return out === null || out === undefined ? [] : Array.isArray(out) ? out : [out]
+}
+
+/** Every event type is mapped or refused with a Patchbay error; nothing else is thrown. */
+export async function checkEventTypes(plugin: DestinationPlugin, config: unknown): Promise<Finding[]> {
+  const supports = plugin.supports as readonly string[]
+  const findings: Finding[] = []
+  for (const type of EVENT_TYPES) {
+    const rule = `${type} events`
+    if (!supports.includes(type)) {
+      findings.push(pass(rule, 'not in supports: the engine refuses them with UnsupportedEventError'))
+      continue
+    }
+    try {
+      await mapOne(plugin, config, type)
+      findings.push(pass(rule))
+    } catch (error) {
+      findings.push(
+        isPatchbayError(error)
+          ? pass(rule, `refused: ${error.message}`)
+          : violation(
+              rule,
+              `transform maps a valid ${type} event or refuses it with InvalidEventError (it does not crash).`,
+              `it threw ${(error as Error)?.name ?? typeof error}: ${(error as Error)?.message ?? String(error)}`,
+              `Handle ${type} events, throw InvalidEventError for ones you cannot map, or remove '${type}' from supports. A TypeError on a frozen input means transform mutates its input: return new objects.`,
+            ),
+      )
+    }
+  }
+  return findings
+}
+
+/** Requests are well-formed, transform is deterministic and does no I/O. */
+export async function checkRequests(plugin: DestinationPlugin, config: unknown): Promise<Finding[]> {
+  const findings: Finding[] = []
+  // Every outgoing request is answered with a network error (never sent) and counted.
+  const server = setupServer(http.all('*', () => MswResponse.error()))
+  let io = 0
+  server.events.on('request:start', () => {
+    io++
+  })
+  server.listen({ onUnhandledFrame: 'bypass' })
+  const first: Record<string, unknown> = {}
+  const second: Record<string, unknown> = {}
+  const problems: string[] = []
+  try {
+    for (const type of plugin.supports) {
+      try {
+        const requests = (await mapOne(plugin, config, type)) as HttpRequest[]
+        first[type] = requests
+        for (const r of requests) problems.push(...requestProblems(r, type))
+        second[type] = await mapOne(plugin, config, type)
+      } catch {
+        // refusals are checked by checkEventTypes
+      }
+    }
+    await new Promise((r) => setTimeout(r, 20)) // let fire-and-forget I/O start
+  } finally {
+    server.close()
+  }
+  findings.push(
+    problems.length === 0
+      ? pass('well-formed requests')
+      : violation(
+          'well-formed requests',
+          'Each request has a valid method (GET, POST, PUT, PATCH, DELETE), an absolute http(s) URL and a body that survives JSON serialisation.',
+          problems.join('; '),
+          'Build absolute URLs from the config, and put only JSON values (no Dates, Maps, functions, undefined) in bodies.',
+        ),
+  )
+  findings.push(
+    JSON.stringify(first) === JSON.stringify(second)
+      ? pass('deterministic')
+      : violation(
+          'deterministic',
+          'transform is pure: the same event and config give the same requests.',
+          `two calls gave different requests: ${JSON.stringify(first).slice(0, 300)} vs ${JSON.stringify(second).slice(0, 300)}`,
+          'Do not read the clock, random numbers or mutable state in transform; take ids and times from the event.',
+        ),
+  )
+  findings.push(
+    io === 0
+      ? pass('no I/O in transform')
+      : violation(
+          'no I/O in transform',
+          'transform only builds requests; it never sends them (delivery does, with retries and the egress policy).',
+          `it made ${io} HTTP request${io === 1 ? '' : 's'} while mapping events`,
+          'Return the request from transform instead of calling fetch; use handleResponse to read answers.',
+        ),
+  )
+  return findings
+}
+
+function requestProblems(r: HttpRequest, type: string): string[] {
+  const out: string[] = []
+  if (!r || typeof r !== 'object') return [`${type}: returned ${String(r)} instead of a request`]
+  if (!METHODS.has(r.method)) out.push(`${type}: method ${JSON.stringify(r.method)}`)
+  try {
+    if (!/^https?:$/.test(new URL(r.url).protocol)) out.push(`${type}: URL ${r.url} is not http(s)`)
+  } catch {
+    out.push(`${type}: URL ${JSON.stringify(r.url)} is not absolute`)
+  }
+  if (r.body !== undefined && typeof r.body !== 'string') {
+    const round = JSON.stringify(r.body)
+    if (
+      round === undefined ||
+      JSON.stringify(JSON.parse(round)) !== round ||
+      !sameJson(r.body, JSON.parse(round))
+    )
+      out.push(`${type}: the body does not survive JSON serialisation`)
+  }
+  return out
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a instanceof Date || a instanceof Map || a instanceof Set) return false
+  if (typeof a !== typeof b) return false
+  if (a && typeof a === 'object') {
+    const keys = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined)
+    return keys.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  }
+  return Object.is(a, b) || (typeof a === 'number' && !Number.isFinite(a))
+}
+
+interface Scenario {
+  name: string
+  respond: () => HttpResponse
+  expect: 'delivered' | 'retryable' | 'aborted'
+}
+const SCENARIOS: Scenario[] = [
+  { name: '200', respond: () => ({ status: 200, headers: {}, body: { ok: true } }), expect: 'delivered' },
+  { name: '400', respond: () => ({ status: 400, headers: {}, body: { error: 'bad' } }), expect: 'aborted' },
+  { name: '401', respond: () => ({ status: 401, headers: {}, body: undefined }), expect: 'aborted' },
+  { name: '404', respond: () => ({ status: 404, headers: {}, body: undefined }), expect: 'aborted' },
+  { name: '408', respond: () => ({ status: 408, headers: {}, body: undefined }), expect: 'retryable' },
+  {
+    name: '429 with Retry-After',
+    respond: () => ({ status: 429, headers: { 'retry-after': '7' }, body: undefined }),
+    expect: 'retryable',
+  },
+  { name: '500', respond: () => ({ status: 500, headers: {}, body: undefined }), expect: 'retryable' },
+  { name: '503', respond: () => ({ status: 503, headers: {}, body: undefined }), expect: 'retryable' },
+  {
+    name: 'a timeout',
+    respond: () => {
+      throw Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' })
+    },
+    expect: 'retryable',
+  },
+  {
+    name: 'a connection reset',
+    respond: () => {
+      throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
+    },
+    expect: 'retryable',
+  },
+]
+
+/**
+ * Each simulated answer comes out delivered, retried or aborted as the core policy says,
+ * or as the plugin's own handleResponse decides (which must not throw).
+ */
+export async function checkDeliveryClassification(
+  plugin: DestinationPlugin,
+  config: unknown,
+): Promise<Finding[]> {
+  const type = plugin.supports.find((t) => t in SAMPLE_EVENTS)
+  const requests = type ? ((await mapOne(plugin, config, type).catch(() => [])) as HttpRequest[]) : []
+  const request = requests[0]
+  if (!request) return [pass('delivery classification', 'no request to deliver for the sample events')]
+  const findings: Finding[] = []
+  for (const s of SCENARIOS) {
+    const deliverer = createDeliverer({
+      transport: createMemoryTransport(() => s.respond()),
+      options: resolveDeliveryOptions({ retry: { maxAttempts: 1 } }),
+      label: 'contract',
+    })
+    const rule = `delivery: ${s.name}`
+    try {
+      const handle = plugin.handleResponse
+      const result = await deliverer.deliver(request, {
+        ...(handle
+          ? {
+              handleResponse: (response: HttpResponse, req: HttpRequest) => {
+                const verdict = handle(response, {
+                  ...ctxFor(plugin, config),
+                  request: req,
+                  events: 1,
+                } as never)
+                return Array.isArray(verdict) ? (verdict[0] ?? 'delivered') : verdict
+              },
+            }
+          : {}),
+      })
+      const got =
+        result.status === 'delivered'
+          ? 'delivered'
+          : result.error?.family === 'retryable'
+            ? 'retryable'
+            : 'aborted'
+      const expected = handle ? got : s.expect
+      const expectedBy = handle ? "the plugin's handleResponse" : 'the core policy'
+      if (!handle && s.name === '200' && got !== 'delivered') {
+        findings.push(
+          violation(rule, 'A 200 answer is delivered.', `it came out ${got}`, 'Check handleResponse.'),
+        )
+      } else {
+        findings.push(
+          got === expected
+            ? pass(rule, `${got} (${expectedBy})`)
+            : violation(
+                rule,
+                `${s.name} is ${expected} per ${expectedBy}.`,
+                `it came out ${got}`,
+                'Follow the policy in docs/errors-and-retries.md.',
+              ),
+        )
+      }
+      if (
+        !handle &&
+        s.name === '429 with Retry-After' &&
+        (result.error as { retryAfterMs?: number })?.retryAfterMs !== 7000
+      )
+        findings.push(
+          violation(
+            rule,
+            'Retry-After is honoured.',
+            'the retry delay was not 7 s',
+            'Do not strip Retry-After.',
+          ),
+        )
+    } catch (error) {
+      findings.push(
+        violation(
+          rule,
+          'handleResponse decides without throwing.',
+          `it threw: ${(error as Error).message}`,
+          'Return undefined, "delivered", an error or a per-event array.',
+        ),
+      )
+    } finally {
+      await deliverer.close()
+    }
+  }
+  return findings
+}

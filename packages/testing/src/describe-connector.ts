@@ -1,0 +1,105 @@
+import {
+  type AnyPlugin,
+  compileConfig,
+  type DestinationPlugin,
+  isPatchbayError,
+  isPlugin,
+  type SourcePlugin,
+  type TransformationPlugin,
+} from '@patchbay/core'
+import { describe, expect, it } from 'vitest'
+import { checkDeliveryClassification, checkEventTypes, checkRequests } from './check-destination.ts'
+import { checkLifecycle, checkSecretsNotLeaked } from './check-runtime.ts'
+import { checkSourceRequests } from './check-source.ts'
+import { checkConfigSchema, checkExamples, checkManifest } from './check-static.ts'
+import { checkTransformation } from './check-transformation.ts'
+import type { Finding } from './finding.ts'
+import { loadFixtures, updatingGoldens, writeGolden } from './fixtures.ts'
+
+export interface DescribeConnectorOptions {
+  /** The folder of contract fixtures (see loadFixtures), e.g. `new URL('./fixtures/', import.meta.url)`. */
+  fixtures?: URL | string
+}
+
+/** Fails the current test with every violation's message. */
+export function expectContract(findings: Finding[]): void {
+  const failed = findings.filter((f) => !f.ok)
+  if (failed.length > 0)
+    throw new Error(failed.map((f) => `contract: ${f.rule}\n  requires: ${f.message}`).join('\n\n'))
+}
+
+/**
+ * Generates the contract suite for a connector: one line in a test file gives it the same
+ * checks as every other connector. Run it with vitest.
+ *
+ * @example
+ * import { describeConnector } from '@patchbay/testing'
+ * import plugin from '../src/index.ts'
+ * describeConnector(plugin, { fixtures: new URL('./fixtures/', import.meta.url) })
+ */
+export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorOptions = {}): void {
+  const fixtures = loadFixtures(options.fixtures)
+  const name = isPlugin(plugin) ? `${plugin.name}@${plugin.version} (${plugin.kind})` : 'connector'
+  describe(`contract: ${name}`, () => {
+    it('has a valid manifest for a supported plugin API', () => expectContract(checkManifest(plugin)))
+    if (!isPlugin(plugin)) return
+    // Configs as the runtime hands them to handlers: validated, with defaults filled in.
+    const parse = (raw: unknown) => {
+      try {
+        return compileConfig(plugin.config).parse(raw, { plugin: plugin.name })
+      } catch (error) {
+        if (!isPatchbayError(error)) throw error
+        return raw // an invalid example: the examples check reports it
+      }
+    }
+    const config = parse(fixtures.config ?? plugin.examples?.[0] ?? {})
+    it('has a JSON Schema config with every secret-looking field marked Secret', () =>
+      expectContract(checkConfigSchema(plugin)))
+    it('accepts its example configs and refuses the invalid config fixtures by field', () =>
+      expectContract(checkExamples(plugin, fixtures.invalidConfigs)))
+    it('loads, runs and closes twice, and closes without running', async () =>
+      expectContract(await checkLifecycle(plugin, config)))
+    it('never leaks a secret into logs, errors or records', async () =>
+      expectContract(await checkSecretsNotLeaked(plugin, plugin.examples ?? [config])))
+
+    if (plugin.kind === 'destination') {
+      const dest = plugin as DestinationPlugin
+      it('maps or refuses every event type, and throws nothing else', async () =>
+        expectContract(await checkEventTypes(dest, config)))
+      it('builds well-formed requests, deterministically, without I/O', async () =>
+        expectContract(await checkRequests(dest, config)))
+      it('classifies delivery answers per the policy or its handleResponse', async () =>
+        expectContract(await checkDeliveryClassification(dest, config)))
+      for (const golden of fixtures.goldens) {
+        it(`matches the golden requests ${golden.name}`, async () => {
+          const out = await dest.transform(
+            golden.event as never,
+            {
+              config: golden.config === undefined ? config : parse(golden.config),
+              plugin: `${dest.name}@${dest.version}`,
+              logger: { debug() {}, info() {}, warn() {}, error() {} },
+            } as never,
+          )
+          const requests = JSON.parse(
+            JSON.stringify(out === null || out === undefined ? [] : Array.isArray(out) ? out : [out]),
+          )
+          if (updatingGoldens())
+            writeGolden(golden.file, { config: golden.config, event: golden.event, requests })
+          else
+            expect(
+              requests,
+              `golden ${golden.name} (re-record with PATCHBAY_UPDATE_GOLDENS=1 or patchbay test --update)`,
+            ).toEqual(golden.requests)
+        })
+      }
+    }
+    if (plugin.kind === 'source') {
+      it('turns its request fixtures into valid events and refuses malformed ones', async () =>
+        expectContract(await checkSourceRequests(plugin as SourcePlugin, config, fixtures.requests)))
+    }
+    if (plugin.kind === 'transformation') {
+      it('drops, fans out and errors per the contract, never mutating its input', async () =>
+        expectContract(await checkTransformation(plugin as TransformationPlugin, config)))
+    }
+  })
+}

@@ -1,0 +1,70 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { RequestFixture } from './check-source.ts'
+
+/**
+ * A connector's contract fixtures, from one folder:
+ *
+ * ```
+ * fixtures/
+ *   config.json                 the config the checks run with (default: the first example)
+ *   configs/invalid/<name>.json { "config": {...}, "field": "url" }: must fail, naming the field
+ *   golden/<name>.json          { "config"?: {...}, "event": {...}, "requests": [...] } (destinations)
+ *   requests/<name>.json        { "request": { "body": ..., "headers": ... } } (sources)
+ *   requests/malformed/<name>.json  requests a source must refuse
+ * ```
+ */
+export interface ContractFixtures {
+  dir: string | undefined
+  config: unknown
+  invalidConfigs: Array<{ name: string; config: unknown; field: string }>
+  goldens: Array<{ name: string; file: string; config?: unknown; event: unknown; requests: unknown }>
+  requests: RequestFixture[]
+}
+
+const readJson = (file: string) => {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new Error(`contract fixture ${file} is not valid JSON: ${(error as Error).message}`)
+  }
+}
+const jsonFiles = (dir: string) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => join(dir, f))
+    : []
+
+export function loadFixtures(location: URL | string | undefined): ContractFixtures {
+  const dir =
+    location === undefined ? undefined : location instanceof URL ? fileURLToPath(location) : location
+  if (!dir) return { dir, config: undefined, invalidConfigs: [], goldens: [], requests: [] }
+  const name = (file: string) => basename(file, '.json')
+  return {
+    dir,
+    config: existsSync(join(dir, 'config.json')) ? readJson(join(dir, 'config.json')) : undefined,
+    invalidConfigs: jsonFiles(join(dir, 'configs', 'invalid')).map((f) => ({
+      name: name(f),
+      ...readJson(f),
+    })),
+    goldens: jsonFiles(join(dir, 'golden')).map((f) => ({ name: name(f), file: f, ...readJson(f) })),
+    requests: [
+      ...jsonFiles(join(dir, 'requests')).map((f) => ({ name: name(f), ...readJson(f) })),
+      ...jsonFiles(join(dir, 'requests', 'malformed')).map((f) => ({
+        name: name(f),
+        ...readJson(f),
+        malformed: true,
+      })),
+    ],
+  }
+}
+
+/** Rewrites a golden with what the plugin produces now (`PATCHBAY_UPDATE_GOLDENS=1`). */
+export function writeGolden(file: string, golden: { config?: unknown; event: unknown; requests: unknown }) {
+  writeFileSync(file, `${JSON.stringify(golden, null, 2)}\n`)
+}
+
+export const updatingGoldens = () => process.env.PATCHBAY_UPDATE_GOLDENS === '1'

@@ -1,0 +1,24 @@
+import { expect, it } from 'vitest'
+import * as protocol from '../src/index.ts'
+
+// A change to the public API shows up here in review: update the snapshot deliberately.
+it('exports a stable public API', () => {
+  expect(Object.keys(protocol).sort()).toMatchInlineSnapshot(`
+    [
+      "checkConfigSchema",
+      "checkDeliveryClassification",
+      "checkEventTypes",
+      "checkExamples",
+      "checkLifecycle",
+      "checkManifest",
+      "checkRequests",
+      "checkSecretsNotLeaked",
+      "checkSourceRequests",
+      "checkTransformation",
+      "describeConnector",
+      "expectContract",
+      "loadFixtures",
+      "plantSecrets",
+    ]
+  `)
+})
