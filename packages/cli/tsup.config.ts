@@ -7,4 +7,6 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  // vitest (for `patchbay test`) is an optional peer, loaded only by that command.
+  external: ['vitest', 'vitest/node'],
 })
