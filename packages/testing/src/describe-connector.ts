@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import {
   type AnyPlugin,
   compileConfig,
@@ -8,6 +11,7 @@ import {
   type TransformationPlugin,
 } from '@patchbay/core'
 import { describe, expect, it } from 'vitest'
+import { checkCompatibility } from './check-compatibility.ts'
 import { checkDeliveryClassification, checkEventTypes, checkRequests } from './check-destination.ts'
 import { checkLifecycle, checkSecretsNotLeaked } from './check-runtime.ts'
 import { checkSourceRequests } from './check-source.ts'
@@ -17,6 +21,11 @@ import type { Finding } from './finding.ts'
 import { loadFixtures, updatingGoldens, writeGolden } from './fixtures.ts'
 
 export interface DescribeConnectorOptions {
+  /**
+   * The previous published version, to check upgrades are safe. Default: the plugin that
+   * `<fixtures>/previous/plugin.js` default-exports, when that file exists.
+   */
+  previous?: AnyPlugin
   /** The folder of contract fixtures (see loadFixtures), e.g. `new URL('./fixtures/', import.meta.url)`. */
   fixtures?: URL | string
 }
@@ -61,6 +70,16 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
       expectContract(await checkLifecycle(plugin, config)))
     it('never leaks a secret into logs, errors or records', async () =>
       expectContract(await checkSecretsNotLeaked(plugin, plugin.examples ?? [config])))
+
+    const previousFile = fixtures.dir ? join(fixtures.dir, 'previous', 'plugin.js') : undefined
+    if (options.previous || (previousFile && existsSync(previousFile))) {
+      it('accepts every config the previous version accepted, or migrates it after a major bump', async () => {
+        const previous =
+          options.previous ??
+          ((await import(pathToFileURL(previousFile!).href)) as { default: AnyPlugin }).default
+        expectContract(checkCompatibility(plugin, previous, fixtures.previousConfigs))
+      })
+    }
 
     if (plugin.kind === 'destination') {
       const dest = plugin as DestinationPlugin

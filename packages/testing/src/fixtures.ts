@@ -13,6 +13,8 @@ import type { RequestFixture } from './check-source.ts'
  *   golden/<name>.json          { "config"?: {...}, "event": {...}, "requests": [...] } (destinations)
  *   requests/<name>.json        { "request": { "body": ..., "headers": ... } } (sources)
  *   requests/malformed/<name>.json  requests a source must refuse
+ *   previous/plugin.js          the previous published version (default export), for upgrade checks
+ *   previous/configs/<name>.json    configs users wrote for the previous version
  * ```
  */
 export interface ContractFixtures {
@@ -21,6 +23,8 @@ export interface ContractFixtures {
   invalidConfigs: Array<{ name: string; config: unknown; field: string }>
   goldens: Array<{ name: string; file: string; config?: unknown; event: unknown; requests: unknown }>
   requests: RequestFixture[]
+  /** Configs written for the previous version (`previous/configs/*.json`). */
+  previousConfigs: unknown[]
 }
 
 const readJson = (file: string) => {
@@ -41,7 +45,8 @@ const jsonFiles = (dir: string) =>
 export function loadFixtures(location: URL | string | undefined): ContractFixtures {
   const dir =
     location === undefined ? undefined : location instanceof URL ? fileURLToPath(location) : location
-  if (!dir) return { dir, config: undefined, invalidConfigs: [], goldens: [], requests: [] }
+  if (!dir)
+    return { dir, config: undefined, invalidConfigs: [], goldens: [], requests: [], previousConfigs: [] }
   const name = (file: string) => basename(file, '.json')
   return {
     dir,
@@ -59,6 +64,7 @@ export function loadFixtures(location: URL | string | undefined): ContractFixtur
         malformed: true,
       })),
     ],
+    previousConfigs: jsonFiles(join(dir, 'previous', 'configs')).map(readJson),
   }
 }
 

@@ -1,3 +1,4 @@
+export { checkCompatibility } from './check-compatibility.ts'
 export { checkDeliveryClassification, checkEventTypes, checkRequests } from './check-destination.ts'
 export { checkLifecycle, checkSecretsNotLeaked, plantSecrets } from './check-runtime.ts'
 export { checkSourceRequests, type RequestFixture } from './check-source.ts'

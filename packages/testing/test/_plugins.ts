@@ -177,3 +177,31 @@ export const invalidOutput = defineTransformation({
   examples: [{}],
   transformEvent: (event) => ({ ...event, type: 'purchase' }) as never,
 })
+
+/** Versions of one destination, to check upgrade safety. */
+const v = (version: string, config: Parameters<typeof defineDestination>[0]['config'], extra: object = {}) =>
+  defineDestination({
+    name: 'versioned',
+    version,
+    apiVersion: 1,
+    config,
+    supports: ['track'],
+    transform: (event) => ({ method: 'POST', url: 'https://x.example', body: event }),
+    ...extra,
+  })
+export const v1 = v('1.2.0', Type.Object({ url: Type.String() }), {
+  examples: [{ url: 'https://a.example' }],
+})
+/** Adds an optional field: compatible. */
+export const v1minor = v(
+  '1.3.0',
+  Type.Object({ url: Type.String(), timeoutMs: Type.Integer({ default: 1000 }) }),
+)
+/** Renames url to endpoint without a major bump: breaks every v1 config. */
+export const v1breaking = v('1.4.0', Type.Object({ endpoint: Type.String() }))
+/** The same rename as a major with a migration: fine. */
+export const v2migrated = v('2.0.0', Type.Object({ endpoint: Type.String() }), {
+  migrations: { 2: (c: { url: string }) => ({ endpoint: c.url }) },
+})
+/** A major without a migration. */
+export const v2unmigrated = v('2.0.0', Type.Object({ endpoint: Type.String() }))

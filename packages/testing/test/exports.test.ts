@@ -5,6 +5,7 @@ import * as protocol from '../src/index.ts'
 it('exports a stable public API', () => {
   expect(Object.keys(protocol).sort()).toMatchInlineSnapshot(`
     [
+      "checkCompatibility",
       "checkConfigSchema",
       "checkDeliveryClassification",
       "checkEventTypes",
