@@ -1,4 +1,24 @@
-/** The grok pattern library (a subset of Logstash's `grok-patterns`, same names and meaning). */
+/** The grok pattern library: Logstash's common `grok-patterns`, same names and meaning. */
+
+const HEX = '[0-9A-Fa-f]{1,4}'
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)'
+const V4 = `(?:${OCTET}\\.){3}${OCTET}`
+/** Every IPv6 form (full, `::`-compressed, IPv4-embedded, zone index), longest first so an unanchored match takes the whole address. */
+const IPV6 = `(?:${[
+  `(?:${HEX}:){6}${V4}`,
+  `::(?:ffff(?::0{1,4})?:)?${V4}`,
+  `(?:${HEX}:){1,4}:${V4}`,
+  `(?:${HEX}:){7}${HEX}`,
+  `${HEX}:(?::${HEX}){1,6}`,
+  `(?:${HEX}:){1,2}(?::${HEX}){1,5}`,
+  `(?:${HEX}:){1,3}(?::${HEX}){1,4}`,
+  `(?:${HEX}:){1,4}(?::${HEX}){1,3}`,
+  `(?:${HEX}:){1,5}(?::${HEX}){1,2}`,
+  `(?:${HEX}:){1,6}:${HEX}`,
+  `(?:${HEX}:){1,7}:`,
+  `:(?:(?::${HEX}){1,7}|:)`,
+].join('|')})(?:%[0-9A-Za-z]+)?`
+
 export const GROK_PATTERNS: Record<string, string> = {
   USERNAME: '[a-zA-Z0-9._-]+',
   USER: '%{USERNAME}',
@@ -12,13 +32,15 @@ export const GROK_PATTERNS: Record<string, string> = {
   SPACE: '\\s*',
   DATA: '.*?',
   GREEDYDATA: '.*',
-  QUOTEDSTRING: '"(?:[^"\\\\]|\\\\.)*"',
+  QUOTEDSTRING:
+    '(?:"[^"\\\\]*(?:\\\\.[^"\\\\]*)*"|\'[^\'\\\\]*(?:\\\\.[^\'\\\\]*)*\'|`[^`\\\\]*(?:\\\\.[^`\\\\]*)*`)',
   QS: '%{QUOTEDSTRING}',
   UUID: '[A-Fa-f0-9]{8}-(?:[A-Fa-f0-9]{4}-){3}[A-Fa-f0-9]{12}',
-  IPV6: '(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:\\d{1,3}\\.){3}\\d{1,3})',
+  IPV6,
   IPV4: '(?<![0-9])(?:(?:25[0-5]|2[0-4][0-9]|[01]?[0-9]{1,2})\\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9]{1,2})(?![0-9])',
   IP: '(?:%{IPV6}|%{IPV4})',
   HOSTNAME: '\\b(?:[0-9A-Za-z][0-9A-Za-z-]{0,62})(?:\\.(?:[0-9A-Za-z][0-9A-Za-z-]{0,62}))*(?:\\.?|\\b)',
+  HOST: '%{HOSTNAME}',
   IPORHOST: '(?:%{IP}|%{HOSTNAME})',
   HOSTPORT: '%{IPORHOST}:%{POSINT}',
   URIPROTO: '[A-Za-z][A-Za-z0-9+\\-.]+',
@@ -27,6 +49,8 @@ export const GROK_PATTERNS: Record<string, string> = {
   URIPARAM: "\\?[A-Za-z0-9$.+!*'|(){},~@#%&/=:;_?\\-\\[\\]<>]*",
   URIPATHPARAM: '%{URIPATH}(?:%{URIPARAM})?',
   URI: '%{URIPROTO}://(?:%{USER}(?::[^@]*)?@)?(?:%{URIHOST})?(?:%{URIPATHPARAM})?',
+  EMAILLOCALPART: "[a-zA-Z0-9!#$%&'*+\\-/=?^_`{|}~]{1,64}(?:\\.[a-zA-Z0-9!#$%&'*+\\-/=?^_`{|}~]{1,62}){0,63}",
+  EMAILADDRESS: '%{EMAILLOCALPART}@%{HOSTNAME}',
   MONTH:
     '\\b(?:[Jj]an(?:uary)?|[Ff]eb(?:ruary)?|[Mm]ar(?:ch)?|[Aa]pr(?:il)?|[Mm]ay|[Jj]un(?:e)?|[Jj]ul(?:y)?|[Aa]ug(?:ust)?|[Ss]ep(?:tember)?|[Oo]ct(?:ober)?|[Nn]ov(?:ember)?|[Dd]ec(?:ember)?)\\b',
   MONTHNUM: '(?:0?[1-9]|1[0-2])',
@@ -43,11 +67,19 @@ export const GROK_PATTERNS: Record<string, string> = {
   ISO8601_TIMEZONE: '(?:Z|[+-]%{HOUR}(?::?%{MINUTE}))',
   TIMESTAMP_ISO8601:
     '%{YEAR}-%{MONTHNUM}-%{MONTHDAY}[T ]%{HOUR}:?%{MINUTE}(?::?%{SECOND})?%{ISO8601_TIMEZONE}?',
+  TZ: '(?:[APMCE][SD]T|UTC)',
+  DATESTAMP: '%{DATE}[- ]%{TIME}',
   HTTPDATE: '%{MONTHDAY}/%{MONTH}/%{YEAR}:%{TIME} %{INT}',
   SYSLOGTIMESTAMP: '%{MONTH} +%{MONTHDAY} %{TIME}',
+  SYSLOGHOST: '%{IPORHOST}',
+  PROG: '[\\x21-\\x5a\\x5c\\x5e-\\x7e]+',
+  SYSLOGPROG: '%{PROG:program}(?:\\[%{POSINT:pid:int}\\])?',
+  SYSLOGBASE: '%{SYSLOGTIMESTAMP:timestamp} (?:%{SYSLOGHOST:logsource} )?%{SYSLOGPROG}:',
   LOGLEVEL:
     '(?:[Aa]lert|ALERT|[Tt]race|TRACE|[Dd]ebug|DEBUG|[Nn]otice|NOTICE|[Ii]nfo|INFO|[Ww]arn(?:ing)?|WARN(?:ING)?|[Ee]rr(?:or)?|ERR(?:OR)?|[Cc]rit(?:ical)?|CRIT(?:ICAL)?|[Ff]atal|FATAL|[Ss]evere|SEVERE|EMERG(?:ENCY)?|[Ee]merg(?:ency)?)',
   COMMONAPACHELOG:
     '%{IPORHOST:clientip} %{USER:ident} %{USER:auth} \\[%{HTTPDATE:timestamp}\\] "(?:%{WORD:verb} %{NOTSPACE:request}(?: HTTP/%{NUMBER:httpversion})?|%{DATA:rawrequest})" %{NUMBER:response:int} (?:%{NUMBER:bytes:int}|-)',
   COMBINEDAPACHELOG: '%{COMMONAPACHELOG} %{QS:referrer} %{QS:agent}',
+  HTTPD_COMMONLOG: '%{COMMONAPACHELOG}',
+  HTTPD_COMBINEDLOG: '%{COMBINEDAPACHELOG}',
 }

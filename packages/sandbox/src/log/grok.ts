@@ -1,82 +1,171 @@
 import { GROK_PATTERNS } from './_grok-patterns.ts'
-import { fail, ok, type ParseResult } from './_result.ts'
+import { constantFailure, ok, type ParseResult } from './_result.ts'
 
-type Conversion = 'int' | 'float' | undefined
+/** Grok output: strings, or numbers for `:int` / `:float` fields. */
+export type GrokFields = Record<string, string | number>
 
-/** A grok pattern compiled once to a native RegExp. */
+/** A grok pattern compiled once to one native RegExp. */
 export interface GrokMatcher {
+  /** The pattern as written. */
   readonly pattern: string
+  /** The RegExp it compiled to (named groups `__pbN` are the fields). */
   readonly regex: RegExp
+  /** The field names, in pattern order. */
+  readonly fields: readonly string[]
   /** Parses a line; a line that does not match is a failure, never a throw. */
-  parse(line: string): ParseResult<Record<string, string | number>>
+  parse(line: string): ParseResult<GrokFields>
 }
 
-const REFERENCE = /%\{(\w+)(?::([\w.@-]+))?(?::(int|float))?\}/g
+type Conversion = 'int' | 'float' | undefined
+interface Field {
+  group: string
+  name: string
+  type: Conversion
+}
+
+const REFERENCE = /%\{([^{}]*)\}/g
+const REFERENCE_AT = /%\{[^{}]*\}/y
+const NAME = /^[A-Za-z0-9_]+$/
+const GROUP = '__pb'
+
+/** `grok pattern "%{FOO:x}" at column 12: unknown pattern name FOO (known: ...)`. */
+function compileError(part: string, column: number, why: string): Error {
+  return new Error(`grok pattern "${part}" at column ${column}: ${why}`)
+}
+
+/** Up to 20 characters of the pattern from a column, to quote in an error. */
+const excerpt = (pattern: string, at: number) =>
+  pattern.length - at > 20 ? `${pattern.slice(at, at + 20)}...` : pattern.slice(at)
+
+/** Finds an unbalanced `(` or `)` in the user's own regex text, for an error that points at it. */
+function unbalanced(pattern: string): { column: number; char: string } | undefined {
+  const open: number[] = []
+  let inClass = false
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]
+    if (c === '\\') i++
+    else if (inClass) inClass = c !== ']'
+    else if (c === '[') inClass = true
+    else if (c === '%' && pattern[i + 1] === '{') {
+      const end = pattern.indexOf('}', i)
+      if (end > 0) i = end
+    } else if (c === '(') open.push(i)
+    else if (c === ')' && open.pop() === undefined) return { column: i + 1, char: ')' }
+  }
+  const first = open[0]
+  return first === undefined ? undefined : { column: first + 1, char: '(' }
+}
 
 /**
- * Compiles a grok pattern such as `%{IP:client} %{WORD:method} %{URIPATHPARAM:path}` once.
- * Fields may convert: `%{NUMBER:bytes:int}`, `%{NUMBER:ms:float}`. A pattern that cannot
- * compile throws (a programming error, not bad data) and names the part and its column.
+ * Compiles a grok pattern such as `%{IP:client} %{WORD:method} %{URIPATHPARAM:path}` once, to
+ * one native RegExp. A reference is `%{NAME}`, `%{NAME:field}` or `%{NAME:field:int|float}`;
+ * regular expression text around references is kept as is (`(?<field>...)` named groups become
+ * fields too). Like Logstash, the pattern may match anywhere in the line: anchor it with `^` and
+ * `$` to match whole lines, which is also faster on noise.
+ *
+ * A pattern that cannot compile throws an Error naming the part and its column: that is a bug
+ * in the transform, not bad data.
+ *
+ * @example
+ * const access = compileGrok('^%{IPORHOST:client} %{WORD:method} %{URIPATHPARAM:path} %{NUMBER:ms:float}$')
+ * const r = access.parse('10.0.0.1 GET /cart?id=3 0.043')
+ * // { ok: true, value: { client: '10.0.0.1', method: 'GET', path: '/cart?id=3', ms: 0.043 } }
  */
 export function compileGrok(pattern: string): GrokMatcher {
-  const fields: Array<{ name: string; type: Conversion }> = []
-  const expand = (text: string, depth: number, offset: number | undefined): string => {
-    if (depth > 20) throw new Error(`grok pattern "${pattern}": patterns nest too deeply (a cycle?)`)
-    return text.replace(
-      REFERENCE,
-      (whole, name: string, field: string | undefined, type: Conversion, at: number) => {
-        const definition = GROK_PATTERNS[name]
-        if (definition === undefined) {
-          const column = offset === undefined ? at + 1 : offset
-          throw new Error(
-            `grok pattern "${whole}" at column ${column}: unknown pattern name ${name} (known: ${Object.keys(GROK_PATTERNS).sort().join(', ')})`,
-          )
-        }
-        const inner = expand(definition, depth + 1, offset ?? at + 1)
-        if (field === undefined) return `(?:${inner})`
-        fields.push({ name: field, type })
-        return `(?<g${fields.length - 1}>${inner})`
-      },
-    )
+  for (let at = pattern.indexOf('%{'); at >= 0; at = pattern.indexOf('%{', at + 2)) {
+    REFERENCE_AT.lastIndex = at
+    if (!REFERENCE_AT.test(pattern))
+      throw compileError(
+        excerpt(pattern, at),
+        at + 1,
+        '%{ is not closed by a } before the next %{ or the end',
+      )
   }
+  const fields: Field[] = []
+  // `outer` is the user's reference a library definition was expanded from: errors point there.
+  const expand = (text: string, depth: number, outer: { part: string; column: number } | undefined): string =>
+    text.replace(REFERENCE, (whole: string, body: string, at: number) => {
+      const where = outer ?? { part: whole, column: at + 1 }
+      const error = (why: string) => compileError(where.part, where.column, why)
+      const [name = '', field, type, ...extra] = body.split(':')
+      if (!NAME.test(name)) throw error('expected %{NAME}, %{NAME:field} or %{NAME:field:int|float}')
+      const definition = Object.hasOwn(GROK_PATTERNS, name) ? GROK_PATTERNS[name] : undefined
+      if (definition === undefined)
+        throw error(`unknown pattern name ${name} (known: ${GROK_PATTERN_NAMES.join(', ')})`)
+      if (field === '') throw error('empty field name')
+      if (extra.length > 0 || (type !== undefined && type !== 'int' && type !== 'float'))
+        throw error(`unknown type "${[type, ...extra].join(':')}" (use int or float)`)
+      if (depth > 24) throw error('patterns nest too deeply (a cycle?)')
+      const inner = expand(definition, depth + 1, where)
+      if (field === undefined) return `(?:${inner})`
+      const group = `${GROUP}${fields.length}`
+      fields.push({ group, name: field, type: type as Conversion })
+      return `(?<${group}>${inner})`
+    })
   const source = expand(pattern, 0, undefined)
   let regex: RegExp
   try {
-    regex = new RegExp(`^${source}$`)
+    regex = new RegExp(source)
   } catch (error) {
+    const bad = unbalanced(pattern)
+    if (bad !== undefined)
+      throw compileError(excerpt(pattern, bad.column - 1), bad.column, `unbalanced ${bad.char}`)
     throw new Error(
       `grok pattern "${pattern}" is not a valid regular expression: ${(error as Error).message}`,
     )
   }
+  // The user's own named groups are fields too.
+  for (const [, name] of pattern.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g))
+    if (!name!.startsWith(GROUP)) fields.push({ group: name!, name: name!, type: undefined })
+  const names = [...new Set(fields.map((f) => f.name))]
+  const noMatch = constantFailure(
+    `the line does not match ${pattern.length > 60 ? `${pattern.slice(0, 60)}...` : pattern}`,
+  )
   return {
     pattern,
     regex,
-    parse(line) {
+    fields: names,
+    parse(line: string): ParseResult<GrokFields> {
       const m = regex.exec(line)
-      if (!m?.groups) return m ? ok({}) : fail(`the line does not match ${pattern}`)
-      const out: Record<string, string | number> = {}
-      for (const [i, { name, type }] of fields.entries()) {
-        const value = m.groups[`g${i}`]
-        if (value === undefined) continue
-        out[name] =
-          type === 'int' ? Number.parseInt(value, 10) : type === 'float' ? Number.parseFloat(value) : value
+      if (m === null) return noMatch
+      const out: GrokFields = {}
+      const groups = m.groups
+      if (groups === undefined) return ok(out)
+      for (const { group, name, type } of fields) {
+        const text = groups[group]
+        if (text === undefined) continue
+        if (type === undefined) out[name] = text
+        else {
+          const n = type === 'int' ? Number.parseInt(text, 10) : Number.parseFloat(text)
+          out[name] = Number.isNaN(n) ? text : n
+        }
       }
       return ok(out)
     },
   }
 }
 
-const compiled = new Map<string, GrokMatcher>()
+const CACHE_SIZE = 256
+const cache = new Map<string, GrokMatcher>()
 
-/** Parses a line with a grok pattern, compiling each distinct pattern once. */
-export function parseGrok(line: string, pattern: string): ParseResult<Record<string, string | number>> {
-  let matcher = compiled.get(pattern)
-  if (!matcher) {
+/**
+ * Parses a line with a grok pattern; each distinct pattern compiles once (an internal cache of
+ * the last 256 patterns). See {@link compileGrok} for the syntax and the errors.
+ *
+ * @example
+ * parseGrok('55.3.244.1 GET /index.html 15824 0.043',
+ *   '%{IP:client} %{WORD:method} %{URIPATHPARAM:request} %{NUMBER:bytes:int} %{NUMBER:duration:float}')
+ * // { ok: true, value: { client: '55.3.244.1', method: 'GET', request: '/index.html', bytes: 15824, duration: 0.043 } }
+ */
+export function parseGrok(line: string, pattern: string): ParseResult<GrokFields> {
+  let matcher = cache.get(pattern)
+  if (matcher === undefined) {
     matcher = compileGrok(pattern)
-    compiled.set(pattern, matcher)
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!)
+    cache.set(pattern, matcher)
   }
   return matcher.parse(line)
 }
 
-/** The pattern names `%{NAME}` may use. */
-export const GROK_PATTERN_NAMES: readonly string[] = Object.keys(GROK_PATTERNS).sort()
+/** The pattern names `%{NAME}` may use, sorted. */
+export const GROK_PATTERN_NAMES: readonly string[] = Object.freeze(Object.keys(GROK_PATTERNS).sort())

@@ -1,12 +1,18 @@
 export type { ParseResult } from './_result.ts'
+export { type ApacheErrorFields, type ApacheLogFormat, parseApacheLog } from './apache-log.ts'
 export {
   type CombinedLogFields,
   type CommonLogFields,
   parseCombinedLog,
   parseCommonLog,
-} from './access-log.ts'
-export { type ApacheErrorFields, parseApacheLog } from './apache-log.ts'
-export { compileGrok, GROK_PATTERN_NAMES, type GrokMatcher, parseGrok } from './grok.ts'
-export { type KeyValueOptions, parseJsonLine, parseKeyValue, parseLogfmt } from './key-value.ts'
-export { type NginxErrorFields, parseNginxLog } from './nginx-log.ts'
-export { parseSyslog, type SyslogFields } from './syslog.ts'
+} from './common-log.ts'
+export { compileGrok, GROK_PATTERN_NAMES, type GrokFields, type GrokMatcher, parseGrok } from './grok.ts'
+export { parseJsonLine } from './json-line.ts'
+export { type KeyValueFields, type KeyValueOptions, parseKeyValue, parseLogfmt } from './key-value.ts'
+export {
+  type NginxCombinedFields,
+  type NginxErrorFields,
+  type NginxLogFormat,
+  parseNginxLog,
+} from './nginx-log.ts'
+export { parseSyslog, type SyslogFields, type SyslogOptions, type SyslogStructuredData } from './syslog.ts'
