@@ -26,9 +26,9 @@ export function transformEvent(event) {
     log('not an access line', event.properties.line)
     return null
   }
-  const { method, path = '', status, timestamp, host, agent = '', referrer } = parsed.value
+  const { method, path = '', status, timestamp, client, agent = '', referer } = parsed.value
   const url = splitPath(path)
-  const visitor = `ip-${sha256(host ?? 'unknown').slice(0, 16)}`
+  const visitor = `ip-${sha256(client ?? 'unknown').slice(0, 16)}`
   const common = {
     anonymousId: visitor,
     messageId: `${event.properties.file}:${event.properties.line}`,
@@ -63,7 +63,7 @@ export function transformEvent(event) {
       properties: {
         path: url.pathname,
         url: `https://shop.example${path}`,
-        ...(referrer ? { referrer } : {}),
+        ...(referer ? { referrer: referer } : {}),
       },
     }
   }
