@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs'
+import {
+  type AnyPlugin,
+  compileConfig,
+  type DestinationPlugin,
+  type SourcePlugin,
+  type TransformationPlugin,
+} from '@patchbay/core'
+import { normalizeEvent, validateEvent } from '@patchbay/protocol'
+import { defineCommand } from 'citty'
+import { loadConnector } from '../_connector-dir.ts'
+import { EXIT, UsageError } from '../_exit.ts'
+import { color, type Output, processOutput } from '../_output.ts'
+
+const readJson = (file: string, what: string) => {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new UsageError(`cannot read the ${what} ${file} as JSON: ${(error as Error).message}`)
+  }
+}
+
+/**
+ * `patchbay send`: one event through a connector, showing it before and after each step:
+ * as given, validated and normalised, then what the connector makes of it (requests for a
+ * destination, events for a transformation or a source). Nothing is sent over the network.
+ */
+export async function sendOne(
+  options: { input: string; connector: string; config?: string; json?: boolean },
+  output: Output = processOutput,
+): Promise<number> {
+  const connector = await loadConnector(options.connector)
+  if (!connector.isPlugin) throw new UsageError(`${connector.name} does not default-export a Patchbay plugin`)
+  const plugin = connector.plugin as AnyPlugin
+  const rawConfig = options.config ? readJson(options.config, 'config') : (plugin.examples?.[0] ?? {})
+  const config = compileConfig(plugin.config).parse(rawConfig, {
+    plugin: plugin.name,
+    ...(options.config ? { file: options.config } : {}),
+  })
+  const input = readJson(options.input, 'event')
+  const ctx = { config, plugin: `${plugin.name}@${plugin.version}`, logger: stderrLogger(output) }
+  const steps: Array<{ step: string; value: unknown }> = [{ step: 'input', value: input }]
+  const show = () => {
+    if (options.json) output.out(JSON.stringify(steps))
+    else
+      for (const s of steps) output.out(`${color.bold(`── ${s.step}`)}\n${JSON.stringify(s.value, null, 2)}`)
+  }
+
+  if (plugin.kind === 'source') {
+    const result = await (plugin as SourcePlugin).parse(
+      {
+        method: 'POST',
+        url: '/v1/webhook/send',
+        headers: { 'content-type': 'application/json' },
+        query: {},
+        body: input,
+      },
+      ctx as never,
+    )
+    steps.push({ step: `${plugin.name} parse → events`, value: result.events })
+    show()
+    return EXIT.ok
+  }
+  const checked = validateEvent(input)
+  if (!checked.ok) {
+    steps.push({ step: 'validate', value: checked.errors.map((e) => e.message) })
+    show()
+    return EXIT.failed
+  }
+  const event = normalizeEvent(checked.event)
+  steps.push({ step: 'validated and normalised', value: event })
+  if (plugin.kind === 'transformation') {
+    const t = plugin as TransformationPlugin
+    const out = t.transformEvent
+      ? await t.transformEvent(event, { ...ctx, metadata: { stepId: 'send' } } as never)
+      : await t.transformBatch!([event], { ...ctx, metadata: { stepId: 'send' } } as never)
+    steps.push({ step: `${plugin.name} → events`, value: out ?? null })
+  } else {
+    const d = plugin as DestinationPlugin
+    if (!(d.supports as readonly string[]).includes(event.type)) {
+      steps.push({
+        step: `${plugin.name}`,
+        value: `does not support ${event.type} events (it supports ${d.supports.join(', ')})`,
+      })
+      show()
+      return EXIT.failed
+    }
+    const out = await d.transform(event as never, ctx as never)
+    steps.push({
+      step: `${plugin.name} transform → requests`,
+      value: out === null ? [] : Array.isArray(out) ? out : [out],
+    })
+  }
+  show()
+  return EXIT.ok
+}
+
+function stderrLogger(output: Output) {
+  const line = (level: string) => (message: string) => output.err(color.dim(`${level} ${message}`))
+  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }
+}
+
+export default defineCommand({
+  meta: {
+    name: 'send',
+    description: `Send one event through a connector and show it before and after each step (nothing goes over the network).
+
+Examples:
+  patchbay send event.json                       the connector in this folder, its first example config
+  patchbay send event.json --connector connectors/destination-webhook --config webhook.json
+  patchbay send payload.json --connector connectors/source-webhook    a source: the file is the request body`,
+  },
+  args: {
+    input: {
+      type: 'positional',
+      description: 'An event (or, for a source, a request body) as JSON',
+      required: true,
+    },
+    connector: { type: 'string', description: 'Connector package folder', default: '.' },
+    config: { type: 'string', description: 'A config file (JSON); default: the first example config' },
+    json: { type: 'boolean', description: 'Print the steps as JSON' },
+  },
+  async run({ args }) {
+    process.exitCode = await sendOne({
+      input: args.input,
+      connector: args.connector,
+      config: args.config,
+      json: Boolean(args.json),
+    })
+  },
+})

@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { runCli } from './_cli.ts'
+
+const connector = (name: string) => fileURLToPath(new URL(`../../../connectors/${name}`, import.meta.url))
+const file = (name: string, value: unknown) => {
+  const dir = mkdtempSync(join(tmpdir(), 'patchbay-send-'))
+  writeFileSync(join(dir, name), JSON.stringify(value))
+  return join(dir, name)
+}
+
+describe('patchbay send', () => {
+  it("shows a destination's request for one event, step by step, with a given config", async () => {
+    const event = file('event.json', { type: 'track', event: 'Signed Up', userId: 'u1', messageId: 'm-1' })
+    const config = file('config.json', { url: 'https://hooks.example.com/users/{{userId}}', method: 'PUT' })
+    const r = await runCli([
+      'send',
+      event,
+      '--connector',
+      connector('destination-webhook'),
+      '--config',
+      config,
+      '--json',
+    ])
+    expect(r.code).toBe(0)
+    const steps = JSON.parse(r.stdout) as Array<{ step: string; value: unknown }>
+    expect(steps.map((s) => s.step)).toEqual([
+      'input',
+      'validated and normalised',
+      '@patchbay/destination-webhook transform → requests',
+    ])
+    expect(steps[2]!.value).toEqual([
+      expect.objectContaining({ method: 'PUT', url: 'https://hooks.example.com/users/u1' }),
+    ])
+  })
+
+  it('stops at validation with the protocol message', async () => {
+    const event = file('event.json', { type: 'track', userId: 'u1' })
+    const r = await runCli(['send', event, '--connector', connector('destination-webhook')])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('track event needs `event` (a non-empty string) at /event')
+  })
+
+  it('runs a request body through a source', async () => {
+    const body = file('payload.json', { id: 'evt_1', type: 'invoice.paid' })
+    const r = await runCli(['send', body, '--connector', connector('source-webhook'), '--json'])
+    const steps = JSON.parse(r.stdout) as Array<{ step: string; value: unknown }>
+    expect(steps[1]!.value).toEqual([
+      expect.objectContaining({
+        type: 'track',
+        event: 'webhook_source_event',
+        properties: { id: 'evt_1', type: 'invoice.paid' },
+      }),
+    ])
+  })
+})
