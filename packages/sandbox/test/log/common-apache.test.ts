@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest'
-import { parseApacheLog, parseCombinedLog, parseCommonLog } from '../../src/log/index.ts'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import {
+  type ApacheErrorFields,
+  type CombinedLogFields,
+  type CommonLogFields,
+  type ParseResult,
+  parseApacheLog,
+  parseCombinedLog,
+  parseCommonLog,
+} from '../../src/log/index.ts'
 
 const CLF = '127.0.0.1 bob frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326'
 
@@ -237,5 +245,10 @@ describe('parseApacheLog error', () => {
       ok: false,
       error: 'unknown Apache log format "vhost" (use common, combined or error)',
     })
+  })
+  it('types each format', () => {
+    expectTypeOf(parseApacheLog('', 'common')).toEqualTypeOf<ParseResult<CommonLogFields>>()
+    expectTypeOf(parseApacheLog('', 'combined')).toEqualTypeOf<ParseResult<CombinedLogFields>>()
+    expectTypeOf(parseApacheLog('', 'error')).toEqualTypeOf<ParseResult<ApacheErrorFields>>()
   })
 })
