@@ -1,10 +1,7 @@
 import { defineConfig } from 'tsup'
+import { shared } from '../../tsup.shared.ts'
 
 export default defineConfig({
+  ...shared,
   entry: ['src/index.ts'],
-  format: ['esm'],
-  target: 'node24',
-  dts: true,
-  sourcemap: true,
-  clean: true,
 })

@@ -1,12 +1,9 @@
 import { defineConfig } from 'tsup'
+import { shared } from '../../tsup.shared.ts'
 
 export default defineConfig({
+  ...shared,
   entry: ['src/index.ts', 'src/main.ts'],
-  format: ['esm'],
-  target: 'node24',
-  dts: true,
-  sourcemap: true,
-  clean: true,
   // vitest (for `patchbay test`) is an optional peer, loaded only by that command.
   external: ['vitest', 'vitest/node'],
 })

@@ -1,20 +1,6 @@
+import { trackEvent } from '../../../test/bench/_fixtures.ts'
 import { defineBench, measureRate } from '../../../test/bench/_harness.ts'
-import { normalizeEvent, type TrackEvent, validateEvent } from '../src/index.ts'
-
-/** A ~350-byte track event, as analytics.js sends it. */
-export const trackEvent: TrackEvent = {
-  type: 'track',
-  event: 'Order Completed',
-  userId: 'user-8412',
-  messageId: 'ajs-f8ca1e4de5024d94',
-  timestamp: '2026-11-22T10:00:00.000Z',
-  properties: { orderId: 'o-1001', total: 129.5, currency: 'EUR', items: 3 },
-  context: {
-    ip: '203.0.113.7',
-    library: { name: 'analytics.js', version: '5.2.0' },
-    page: { path: '/checkout', url: 'https://shop.example/checkout' },
-  },
-}
+import { normalizeEvent, validateEvent } from '../src/index.ts'
 
 const BATCH = 1000
 export default defineBench([
