@@ -25,7 +25,9 @@ describe('patchbay dev', () => {
     expect(r.code).toBe(0)
     expect(r.stderr).toContain('── broken-connector@1.0.0: 3 events')
     expect(r.stdout).toMatch(/→ POST \/ {2}track "Order Completed"/)
-    expect(r.stderr).toContain('failed: destinations.dev (broken-connector@1.0.0) does not support page events')
+    expect(r.stderr).toContain(
+      'failed: destinations.dev (broken-connector@1.0.0) does not support page events',
+    )
   })
 
   it('watches the package and runs again with the edited code', { timeout: 60_000 }, async () => {
