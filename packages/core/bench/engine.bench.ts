@@ -86,60 +86,45 @@ async function localServer() {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() }
 }
 
+/** Events per second through a pipeline to `path` (in memory, or a local HTTP server); all must be delivered. */
+async function throughput(path: string | undefined) {
+  const server = path === undefined ? undefined : await localServer()
+  const pipeline = await enginePipeline(
+    server ? `${server.url}${path}` : 'https://sink.example/in',
+    !server,
+    true,
+  )
+  try {
+    return await measureRate(async () => {
+      const outcomes = await pipeline.process(events)
+      if (outcomes.some((o) => o.status !== 'delivered')) throw new Error('bench delivery failed')
+      return events.length
+    })
+  } finally {
+    await pipeline.close()
+    server?.close()
+  }
+}
+
 export default defineBench([
   {
     name: 'core.engine.passthrough',
     unit: 'events/s',
     description:
       'validate + normalise + 1 pass-through transformation + 1 destination (in-memory transport), batches of 1000',
-    measure: async () => {
-      const pipeline = await enginePipeline('https://sink.example/in', true, true)
-      try {
-        return await measureRate(async () => {
-          await pipeline.process(events)
-          return events.length
-        })
-      } finally {
-        await pipeline.close()
-      }
-    },
+    measure: () => throughput(undefined),
   },
   {
     name: 'core.engine.http-batches',
     unit: 'events/s',
     description:
       'the same pipeline delivering over HTTP (undici, keep-alive) to a local server, 100 events per request',
-    measure: async () => {
-      const server = await localServer()
-      const pipeline = await enginePipeline(`${server.url}/batch`, false, true)
-      try {
-        return await measureRate(async () => {
-          const outcomes = await pipeline.process(events)
-          if (outcomes.some((o) => o.status !== 'delivered')) throw new Error('bench delivery failed')
-          return events.length
-        })
-      } finally {
-        await pipeline.close()
-        server.close()
-      }
-    },
+    measure: () => throughput('/batch'),
   },
   {
     name: 'core.engine.http-single',
     unit: 'events/s',
     description: 'the same, one request per event (concurrency 16)',
-    measure: async () => {
-      const server = await localServer()
-      const pipeline = await enginePipeline(`${server.url}/single`, false, true)
-      try {
-        return await measureRate(async () => {
-          await pipeline.process(events)
-          return events.length
-        })
-      } finally {
-        await pipeline.close()
-        server.close()
-      }
-    },
+    measure: () => throughput('/single'),
   },
 ])
