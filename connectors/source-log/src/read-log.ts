@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
-import { compileConfig } from '@patchbay/core'
+import { compileConfig, createLogger, silentSink } from '@patchbay/core'
 import { type LogSourceConfig, LogSourceConfigSchema } from './config.ts'
 import { createLogSource, type LogSourceOptions } from './source.ts'
 
@@ -35,6 +35,6 @@ export function readLogStream(
     config: parsed,
     origin,
     plugin: `${source.name}@${source.version}`,
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    logger: createLogger({ scope: origin, sink: silentSink }),
   })
 }

@@ -4,7 +4,12 @@ import { pathToFileURL } from 'node:url'
 import { isPlugin } from '@patchbay/core'
 import { UsageError } from './_exit.ts'
 
-/** A connector package folder: its package.json, and its plugin (the default export of its entry). */
+/**
+ * A connector package folder: its package.json, and its plugin (the default export of its
+ * entry). Unlike the registry, which loads what is published (dist/ unless Node runs with
+ * other conditions), author commands prefer the sources: `patchbay dev`, `test` and
+ * `validate` work on the code being edited, without a build first.
+ */
 export async function loadConnector(dir: string) {
   const root = resolve(dir)
   const pkgFile = join(root, 'package.json')

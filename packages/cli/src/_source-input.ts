@@ -1,7 +1,14 @@
 import { createReadStream, existsSync } from 'node:fs'
 import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
-import { compileConfig, type LoadedPipeline, PluginRegistry, type SourcePlugin } from '@patchbay/core'
+import {
+  compileConfig,
+  createLogger,
+  type LoadedPipeline,
+  PluginRegistry,
+  type SourcePlugin,
+  silentSink,
+} from '@patchbay/core'
 import { UsageError } from './_exit.ts'
 import type { BadLine } from './_read-events.ts'
 
@@ -34,7 +41,7 @@ export async function* readThroughSource(
     step: `sources.${step.id}`,
     locate: (p) => loaded.locate(`/sources/${loaded.definition.sources!.indexOf(step)}/config${p}`),
   })
-  const logger = { debug() {}, info() {}, warn() {}, error() {} }
+  const logger = createLogger({ scope: `sources.${step.id}`, sink: silentSink })
   const stream = path === '-' ? process.stdin : createReadStream(path, { encoding: 'utf8' })
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })
   const origin = path === '-' ? 'stdin' : basename(path)

@@ -1,5 +1,4 @@
 import {
-  type AnyPlugin,
   createDeliverer,
   createMemoryTransport,
   type DestinationPlugin,
@@ -11,19 +10,15 @@ import {
 import { EVENT_TYPES } from '@patchbay/protocol'
 import { http, HttpResponse as MswResponse } from 'msw'
 import { setupServer } from 'msw/node'
+import { pluginContext } from './_context.ts'
 import { deepFreeze, SAMPLE_EVENTS } from './_samples.ts'
 import { type Finding, pass, violation } from './finding.ts'
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
-const ctxFor = (plugin: AnyPlugin, config: unknown) => ({
-  config,
-  plugin: `${plugin.name}@${plugin.version}`,
-  logger: { debug() {}, info() {}, warn() {}, error() {} },
-})
 
 async function mapOne(plugin: DestinationPlugin, config: unknown, type: (typeof EVENT_TYPES)[number]) {
   const event = deepFreeze(structuredClone(SAMPLE_EVENTS[type]))
-  const out = await plugin.transform(event as never, ctxFor(plugin, config) as never)
+  const out = await plugin.transform(event as never, pluginContext(plugin, config) as never)
   return out === null || out === undefined ? [] : Array.isArray(out) ? out : [out]
 }
 
@@ -209,7 +204,7 @@ export async function checkDeliveryClassification(
           ? {
               handleResponse: (response: HttpResponse, req: HttpRequest) => {
                 const verdict = handle(response, {
-                  ...ctxFor(plugin, config),
+                  ...pluginContext(plugin, config),
                   request: req,
                   events: 1,
                 } as never)

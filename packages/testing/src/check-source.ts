@@ -1,5 +1,6 @@
 import { type InboundRequest, isPatchbayError, type SourcePlugin } from '@patchbay/core'
 import { validateEvent } from '@patchbay/protocol'
+import { pluginContext } from './_context.ts'
 import { type Finding, pass, violation } from './finding.ts'
 
 export interface RequestFixture {
@@ -8,12 +9,6 @@ export interface RequestFixture {
   /** For malformed fixtures: the request must be refused. */
   malformed?: boolean
 }
-
-const ctxFor = (plugin: SourcePlugin, config: unknown) => ({
-  config,
-  plugin: `${plugin.name}@${plugin.version}`,
-  logger: { debug() {}, info() {}, warn() {}, error() {} },
-})
 
 const full = (r: Partial<InboundRequest>): InboundRequest => ({
   method: 'POST',
@@ -46,7 +41,7 @@ export async function checkSourceRequests(
   for (const fixture of fixtures) {
     const rule = `${fixture.malformed ? 'malformed request' : 'request'} ${fixture.name}`
     try {
-      const result = await plugin.parse(full(fixture.request), ctxFor(plugin, config) as never)
+      const result = await plugin.parse(full(fixture.request), pluginContext(plugin, config) as never)
       if (fixture.malformed) {
         findings.push(
           violation(

@@ -1,5 +1,6 @@
 import { isPatchbayError, type TransformationPlugin } from '@patchbay/core'
 import { EVENT_TYPES, validateEvent } from '@patchbay/protocol'
+import { pluginContext } from './_context.ts'
 import { deepFreeze, SAMPLE_EVENTS } from './_samples.ts'
 import { type Finding, pass, violation } from './finding.ts'
 
@@ -9,12 +10,7 @@ import { type Finding, pass, violation } from './finding.ts'
  */
 export async function checkTransformation(plugin: TransformationPlugin, config: unknown): Promise<Finding[]> {
   const findings: Finding[] = []
-  const ctx = {
-    config,
-    plugin: `${plugin.name}@${plugin.version}`,
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
-    metadata: { stepId: 'contract' },
-  }
+  const ctx = { ...pluginContext(plugin, config), metadata: { stepId: 'contract' } }
   for (const type of EVENT_TYPES) {
     const rule = `${type} events`
     const input = deepFreeze(structuredClone(SAMPLE_EVENTS[type]))

@@ -11,6 +11,7 @@ import {
   type TransformationPlugin,
 } from '@patchbay/core'
 import { describe, expect, it } from 'vitest'
+import { pluginContext } from './_context.ts'
 import { checkCompatibility } from './check-compatibility.ts'
 import { checkDeliveryClassification, checkEventTypes, checkRequests } from './check-destination.ts'
 import { checkLifecycle, checkSecretsNotLeaked } from './check-runtime.ts'
@@ -93,11 +94,7 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
         it(`matches the golden requests ${golden.name}`, async () => {
           const out = await dest.transform(
             golden.event as never,
-            {
-              config: golden.config === undefined ? config : parse(golden.config),
-              plugin: `${dest.name}@${dest.version}`,
-              logger: { debug() {}, info() {}, warn() {}, error() {} },
-            } as never,
+            pluginContext(dest, golden.config === undefined ? config : parse(golden.config)) as never,
           )
           const requests = JSON.parse(
             JSON.stringify(out === null || out === undefined ? [] : Array.isArray(out) ? out : [out]),
