@@ -1,0 +1,69 @@
+import type { DatabaseSync } from 'node:sqlite'
+import type { JobQueue, JobRecord } from './_jobs.ts'
+import { DEAD_LETTER_COLUMNS, toDeadLetter } from './_rows.ts'
+import type { StatsCounters } from './_stats.ts'
+import { inTransaction } from './_transaction.ts'
+import type { DeadLetterSelector, DeadLetters } from './store.ts'
+
+/** The dead_letters table: browsing, replaying into the job queue, purging. */
+export function createDeadLetters(db: DatabaseSync, stats: StatsCounters, jobs: JobQueue): DeadLetters {
+  const page = 'id > $afterId ORDER BY id LIMIT $limit'
+  const listAll = db.prepare(`SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE ${page}`)
+  const listFor = db.prepare(
+    `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE destination_id = $destinationId AND ${page}`,
+  )
+  const getOne = db.prepare(`SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id = ?`)
+  const selected = `WHERE ($ids IS NULL OR id IN (SELECT value FROM json_each($ids)))
+    AND ($destinationId IS NULL OR destination_id = $destinationId)`
+  const take = db.prepare(`
+    DELETE FROM dead_letters ${selected}
+    RETURNING id, destination_id AS destinationId, order_key AS orderKey, message_id AS messageId, payload`)
+  const drop = db.prepare(`DELETE FROM dead_letters ${selected} RETURNING destination_id AS destinationId`)
+
+  function bind(selector: DeadLetterSelector, method: string) {
+    if (selector.ids === undefined && selector.destinationId === undefined)
+      throw new Error(
+        `deadLetters.${method} needs ids, a destinationId or both; to ${method} every dead letter, call it per destination`,
+      )
+    return {
+      ids: selector.ids === undefined ? null : JSON.stringify(selector.ids),
+      destinationId: selector.destinationId ?? null,
+    }
+  }
+
+  return {
+    list({ destinationId, limit = 100, afterId = 0 } = {}) {
+      const rows =
+        destinationId === undefined
+          ? listAll.all({ afterId, limit })
+          : listFor.all({ destinationId, afterId, limit })
+      return rows.map(toDeadLetter)
+    },
+    get(id) {
+      const row = getOne.get(id)
+      return row && toDeadLetter(row)
+    },
+    count: (destinationId) => stats.deadLetters(destinationId),
+    replay(selector, now) {
+      const params = bind(selector, 'replay')
+      const replayed = inTransaction(db, () => {
+        const rows = take.all(params) as unknown as Array<JobRecord & { id: number }>
+        rows.sort((a, b) => a.id - b.id)
+        for (const { destinationId, orderKey, messageId, payload } of rows)
+          jobs.insert({ destinationId, orderKey, messageId, payload }, now)
+        return rows
+      })
+      for (const { destinationId } of replayed) {
+        stats.addDeadLetters(destinationId, -1)
+        stats.addJobs(destinationId, 'waiting', 1)
+      }
+      stats.invalidateOldest()
+      return replayed.length
+    },
+    purge(selector) {
+      const purged = drop.all(bind(selector, 'purge')) as Array<{ destinationId: string }>
+      for (const { destinationId } of purged) stats.addDeadLetters(destinationId, -1)
+      return purged.length
+    },
+  }
+}

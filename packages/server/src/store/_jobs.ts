@@ -1,0 +1,122 @@
+import type { DatabaseSync } from 'node:sqlite'
+import { JOB_COLUMNS, toJob } from './_rows.ts'
+import type { StatsCounters } from './_stats.ts'
+import { inTransaction } from './_transaction.ts'
+import type { JobState, Store } from './store.ts'
+
+/** A job to queue, its payload already JSON text. */
+export interface JobRecord {
+  destinationId: string
+  orderKey: string | null
+  messageId: string
+  payload: string
+}
+
+export interface JobQueue extends Pick<Store, 'claim' | 'complete' | 'retry' | 'abort' | 'releaseInFlight'> {
+  /** Queues a job inside the caller's transaction; the caller counts it once that commits. */
+  insert(job: JobRecord, now: number): void
+}
+
+interface RemovedJob {
+  destinationId: string
+  orderKey: string | null
+  state: JobState
+}
+
+/** The jobs table: claiming, settling and recovering jobs, with the stats kept in step. */
+export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue {
+  // A new job has the highest id, so it is the head of its key when no other job has that key.
+  const insert = db.prepare(`
+    INSERT INTO jobs (destination_id, order_key, message_id, payload, state, head, next_at, created_at)
+    VALUES ($destinationId, $orderKey, $messageId, $payload, 'waiting',
+      $orderKey IS NULL OR NOT EXISTS (SELECT 1 FROM jobs WHERE destination_id = $destinationId AND order_key = $orderKey),
+      $now, $now)`)
+  const due = `WHERE destination_id = $destinationId AND state <> 'in_flight' AND next_at <= $now`
+  const claimAny = db.prepare(
+    `SELECT ${JOB_COLUMNS} FROM jobs INDEXED BY jobs_due ${due} ORDER BY next_at, id LIMIT $limit`,
+  )
+  const claimHeads = db.prepare(
+    `SELECT ${JOB_COLUMNS} FROM jobs INDEXED BY jobs_due_head ${due} AND head = 1 ORDER BY next_at, id LIMIT $limit`,
+  )
+  const markInFlight = db.prepare(
+    `UPDATE jobs SET state = 'in_flight' WHERE id IN (SELECT value FROM json_each(?))`,
+  )
+  const remove = db.prepare(`
+    DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(?))
+    RETURNING destination_id AS destinationId, order_key AS orderKey, state`)
+  const promoteHead = db.prepare(`
+    UPDATE jobs SET head = 1 WHERE head = 0 AND id =
+      (SELECT id FROM jobs WHERE destination_id = $destinationId AND order_key = $orderKey ORDER BY id LIMIT 1)`)
+  const find = db.prepare('SELECT destination_id AS destinationId, state FROM jobs WHERE id = ?')
+  const markRetrying = db.prepare(`
+    UPDATE jobs SET state = 'retrying', attempts = attempts + 1, next_at = $nextAt, last_error = $error
+    WHERE id = $id`)
+  const bury = db.prepare(`
+    INSERT INTO dead_letters (destination_id, order_key, message_id, payload, attempts, reason, created_at, aborted_at)
+    SELECT destination_id, order_key, message_id, payload, attempts + 1, $reason, created_at, $now
+    FROM jobs WHERE id = $id`)
+  const releaseAll = db.prepare(
+    `UPDATE jobs SET state = 'waiting' WHERE state = 'in_flight' RETURNING destination_id AS destinationId`,
+  )
+
+  /** Deletes jobs; the next job of each of their keys becomes the head. */
+  function removeJobs(ids: number[]): RemovedJob[] {
+    const removed = remove.all(JSON.stringify(ids)) as unknown as RemovedJob[]
+    for (const { destinationId, orderKey } of removed)
+      if (orderKey !== null) promoteHead.run({ destinationId, orderKey })
+    return removed
+  }
+
+  function countRemoved(removed: RemovedJob[]): void {
+    for (const job of removed) stats.addJobs(job.destinationId, job.state, -1)
+    stats.invalidateOldest()
+  }
+
+  function move(destinationId: string, from: JobState, to: JobState): void {
+    stats.addJobs(destinationId, from, -1)
+    stats.addJobs(destinationId, to, 1)
+  }
+
+  const missing = (method: string, jobId: number) =>
+    new Error(`${method}: job ${jobId} does not exist (it was completed or aborted already)`)
+
+  return {
+    insert(job, now) {
+      insert.run({ ...job, now })
+    },
+    claim(destinationId, { limit, now, ordered }) {
+      const jobs = inTransaction(db, () => {
+        const rows = (ordered ? claimHeads : claimAny).all({ destinationId, now, limit }).map(toJob)
+        if (rows.length > 0) markInFlight.run(JSON.stringify(rows.map((job) => job.id)))
+        return rows
+      })
+      for (const job of jobs) {
+        move(destinationId, job.state, 'in_flight')
+        job.state = 'in_flight'
+      }
+      return jobs
+    },
+    complete(jobIds) {
+      if (jobIds.length > 0) countRemoved(inTransaction(db, () => removeJobs(jobIds)))
+    },
+    retry(jobId, { nextAt, error }) {
+      const job = find.get(jobId) as { destinationId: string; state: JobState } | undefined
+      if (!job) throw missing('retry', jobId)
+      markRetrying.run({ id: jobId, nextAt, error })
+      move(job.destinationId, job.state, 'retrying')
+    },
+    abort(jobId, { reason, now }) {
+      const removed = inTransaction(db, () => {
+        if (bury.run({ id: jobId, reason, now }).changes === 0) throw missing('abort', jobId)
+        return removeJobs([jobId])
+      })
+      countRemoved(removed)
+      for (const job of removed) stats.addDeadLetters(job.destinationId, 1)
+    },
+    releaseInFlight() {
+      const released = releaseAll.all() as Array<{ destinationId: string }>
+      for (const { destinationId } of released) move(destinationId, 'in_flight', 'waiting')
+      return released.length
+    },
+  }
+}

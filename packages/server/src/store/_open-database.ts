@@ -1,0 +1,53 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { lockDataDir } from './_lock.ts'
+import { migrate } from './_schema.ts'
+
+/** How long a statement waits for a lock held by another connection (a backup tool, say). */
+const BUSY_TIMEOUT_MS = 5000
+
+/** SQLite result codes that mean the file is damaged or not a database at all. */
+const DAMAGED = new Set([11 /* SQLITE_CORRUPT */, 26 /* SQLITE_NOTADB */])
+
+/**
+ * Creates the data directory if missing, locks it for this process, then opens
+ * `patchbay.db` in WAL mode with synchronous=FULL (every commit is fsynced) and brings its
+ * schema up to date. Every failure names the path involved.
+ */
+export function openDatabase(dir: string): { db: DatabaseSync; release: () => void } {
+  let release: () => void
+  try {
+    fs.mkdirSync(dir, { recursive: true })
+    release = lockDataDir(dir)
+  } catch (error) {
+    if (!(error as NodeJS.ErrnoException).code) throw error
+    throw new Error(
+      `Cannot use ${dir} as the Patchbay data directory: ${(error as Error).message}. It must be a directory this process can write to.`,
+      { cause: error },
+    )
+  }
+  const file = path.join(dir, 'patchbay.db')
+  let db: DatabaseSync | undefined
+  try {
+    db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS })
+    const { journal_mode } = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string }
+    if (journal_mode !== 'wal')
+      throw new Error(
+        `Cannot open the Patchbay database ${file}: SQLite cannot use WAL mode there (journal_mode stays ${journal_mode}). Put the data directory on a local filesystem.`,
+      )
+    db.exec('PRAGMA synchronous = FULL')
+    migrate(db, file)
+    return { db, release }
+  } catch (error) {
+    db?.close()
+    release()
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_SQLITE_ERROR') throw error
+    const hint = DAMAGED.has((error as { errcode?: number }).errcode ?? 0)
+      ? ' Move the damaged file away (keep it for recovery) and start again with an empty one, or restore a backup.'
+      : ''
+    throw new Error(`Cannot open the Patchbay database ${file}: ${(error as Error).message}.${hint}`, {
+      cause: error,
+    })
+  }
+}

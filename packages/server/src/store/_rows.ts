@@ -1,0 +1,25 @@
+import type { SQLOutputValue } from 'node:sqlite'
+import type { DeadLetter, Job, StoredEvent } from './store.ts'
+
+type Row = Record<string, SQLOutputValue>
+
+/** Select lists whose aliases are the field names of the public types. */
+export const EVENT_COLUMNS =
+  'seq, source_id AS sourceId, message_id AS messageId, event, stored_at AS storedAt'
+export const JOB_COLUMNS =
+  'id, destination_id AS destinationId, order_key AS orderKey, message_id AS messageId, payload, state, attempts, next_at AS nextAt, created_at AS createdAt, last_error AS lastError'
+export const DEAD_LETTER_COLUMNS =
+  'id, destination_id AS destinationId, order_key AS orderKey, message_id AS messageId, payload, attempts, reason, created_at AS createdAt, aborted_at AS abortedAt'
+
+export const toStoredEvent = (row: Row): StoredEvent =>
+  ({ ...row, event: JSON.parse(row.event as string) }) as StoredEvent
+export const toJob = (row: Row): Job => ({ ...row, payload: JSON.parse(row.payload as string) }) as Job
+export const toDeadLetter = (row: Row): DeadLetter =>
+  ({ ...row, payload: JSON.parse(row.payload as string) }) as DeadLetter
+
+/** JSON text for a column; throws when the value has no JSON form (undefined, a function, a symbol). */
+export function toJson(value: unknown, what: string): string {
+  const json = JSON.stringify(value)
+  if (json === undefined) throw new Error(`${what} cannot be stored: ${typeof value} has no JSON form`)
+  return json
+}

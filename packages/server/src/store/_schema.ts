@@ -1,0 +1,67 @@
+import type { DatabaseSync } from 'node:sqlite'
+import { inTransaction } from './_transaction.ts'
+
+/**
+ * Schema migrations, applied in order. `PRAGMA user_version` holds how many have run.
+ * Never edit a released migration: append a new one.
+ *
+ * Jobs carry `head`: 1 when the job has no order key, or is the oldest job of its
+ * destination and order key (every row in `jobs` is pending). Ordered claims read only
+ * heads, through their own partial index, so a key with thousands of queued jobs costs
+ * one index entry per claim rather than a scan.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    source_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    stored_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    destination_id TEXT NOT NULL,
+    order_key TEXT,
+    message_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('waiting', 'in_flight', 'retrying')),
+    head INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_error TEXT
+  ) STRICT;
+  CREATE INDEX jobs_due ON jobs (destination_id, next_at) WHERE state <> 'in_flight';
+  CREATE INDEX jobs_due_head ON jobs (destination_id, next_at) WHERE state <> 'in_flight' AND head = 1;
+  CREATE INDEX jobs_key ON jobs (destination_id, order_key) WHERE order_key IS NOT NULL;
+
+  CREATE TABLE dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    destination_id TEXT NOT NULL,
+    order_key TEXT,
+    message_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    aborted_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX dead_letters_destination ON dead_letters (destination_id);
+  `,
+]
+
+/** Brings the schema up to date, one transaction per migration. */
+export function migrate(db: DatabaseSync, file: string): void {
+  const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version
+  if (version > MIGRATIONS.length)
+    throw new Error(
+      `${file} has schema version ${version}, but this Patchbay only knows versions up to ${MIGRATIONS.length}: it was written by a newer Patchbay. Run that version, or a newer one, on this data directory.`,
+    )
+  for (let next = version; next < MIGRATIONS.length; next++)
+    inTransaction(db, () => {
+      db.exec(MIGRATIONS[next]!)
+      db.exec(`PRAGMA user_version = ${next + 1}`)
+    })
+}

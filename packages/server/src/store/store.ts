@@ -1,0 +1,149 @@
+/**
+ * The gateway's durable store: accepted events, per-destination delivery jobs and dead
+ * letters. One interface, so a PostgreSQL store can follow the SQLite one.
+ */
+
+/** Where a job stands. Delivered jobs are removed; aborted ones become dead letters. */
+export type JobState = 'waiting' | 'in_flight' | 'retrying'
+
+/** An event as the gateway accepted it, before any processing. */
+export interface IncomingEvent {
+  sourceId: string
+  messageId: string
+  /** The normalised event: anything JSON can represent. */
+  event: unknown
+}
+
+/** An accepted event waiting to be processed into jobs. */
+export interface StoredEvent {
+  /** Ascending in the order events were committed; never reused. */
+  seq: number
+  sourceId: string
+  messageId: string
+  event: unknown
+  storedAt: number
+}
+
+/** A job that processing an event produced for one destination. */
+export interface NewJob {
+  destinationId: string
+  /** Jobs with the same key are delivered one at a time, in order, when claimed `ordered`. */
+  orderKey: string | null
+  messageId: string
+  payload: unknown
+}
+
+/** A job in the queue of its destination. */
+export interface Job extends NewJob {
+  /** Ascending in creation order; never reused. */
+  id: number
+  state: JobState
+  /** Failed attempts so far. */
+  attempts: number
+  /** When the job is due: its creation time, or the time a retry was scheduled for. */
+  nextAt: number
+  createdAt: number
+  lastError: string | null
+}
+
+/** A job that was aborted: kept until it is replayed or purged. */
+export interface DeadLetter extends NewJob {
+  /** Ascending in the order jobs were aborted; never reused. */
+  id: number
+  /** Attempts made, the aborted one included. */
+  attempts: number
+  reason: string
+  /** When the job was created. */
+  createdAt: number
+  abortedAt: number
+}
+
+export interface ClaimOptions {
+  limit: number
+  now: number
+  /** Claim at most the oldest pending job of each order key (jobs without a key are never held back). */
+  ordered: boolean
+}
+
+/** Which dead letters to replay or purge. Both fields given: dead letters matching both. */
+export interface DeadLetterSelector {
+  ids?: number[]
+  destinationId?: string
+}
+
+export interface StoreStats {
+  /** Events accepted but not yet processed into jobs. */
+  pendingEvents: number
+  /** Jobs per destination per state. Destinations without jobs are absent. */
+  jobs: Record<string, Record<JobState, number>>
+  /** Dead letters per destination. Destinations without any are absent. */
+  deadLetters: Record<string, number>
+  /** The storedAt of the oldest pending event or the createdAt of the oldest job, whichever is older. */
+  oldestPendingAt: number | null
+}
+
+export interface DeadLetters {
+  /** Oldest first, `limit` (default 100) at a time; pass the last id seen as `afterId` for the next page. */
+  list(options?: { destinationId?: string; limit?: number; afterId?: number }): DeadLetter[]
+  get(id: number): DeadLetter | undefined
+  /** From memory: no query. */
+  count(destinationId?: string): number
+  /**
+   * Moves dead letters back to their destination's queue as new jobs (waiting, attempts 0,
+   * due now), oldest first, keeping their order key: each goes behind the jobs already
+   * queued for that key. Returns how many.
+   */
+  replay(selector: DeadLetterSelector, now: number): number
+  /** Deletes dead letters for good. Returns how many. */
+  purge(selector: DeadLetterSelector): number
+}
+
+/**
+ * The durable store. Every method but `append` and `close` is synchronous and commits its
+ * own transaction before it returns.
+ *
+ * @example
+ * const store = openSqliteStore({ dir: './data' })
+ * store.releaseInFlight()
+ * await store.append([{ sourceId: 'web', messageId: 'm1', event }]) // durable now: answer 200
+ * const events = store.readPending(100)
+ * store.commitProcessed(events.map((e) => e.seq), jobsFor(events), Date.now())
+ * const jobs = store.claim('crm', { limit: 10, now: Date.now(), ordered: true })
+ */
+export interface Store {
+  /**
+   * Resolves once the events are durably committed. Calls made in the same event-loop turn
+   * are group-committed: one transaction, one fsync. Each call is all-or-nothing: when one
+   * of its events cannot be stored it rejects and none of its events are kept, while the
+   * other calls of the group are unaffected.
+   */
+  append(events: IncomingEvent[]): Promise<void>
+  /** Events not yet processed, oldest first. */
+  readPending(limit: number): StoredEvent[]
+  /**
+   * In one transaction: removes the processed events and queues their jobs (waiting, due
+   * `now`). An event that produced no job is simply removed. Throws, changing nothing, when
+   * one of the events is not pending (processed twice).
+   */
+  commitProcessed(seqs: number[], jobs: NewJob[], now: number): void
+  /**
+   * Marks due jobs of a destination in_flight and returns them, earliest due first (fresh
+   * jobs are due when created, so oldest first). With `ordered`, a job is only claimed when
+   * it is the oldest pending (waiting, retrying or in_flight) job of its order key: while a
+   * key's job is in flight or waiting to be retried, that key's later jobs wait.
+   */
+  claim(destinationId: string, options: ClaimOptions): Job[]
+  /** The jobs were delivered: they are removed. Unknown ids are ignored. */
+  complete(jobIds: number[]): void
+  /** The attempt failed but may succeed later: retrying, attempts + 1, due at `nextAt`. */
+  retry(jobId: number, options: { nextAt: number; error: string }): void
+  /** Gives up: the job becomes a dead letter (attempts + 1) and no longer holds back its key. */
+  abort(jobId: number, options: { reason: string; now: number }): void
+  /** For startup after a crash: every in_flight job goes back to waiting (at-least-once). Returns how many. */
+  releaseInFlight(): number
+  deadLetters: DeadLetters
+  /** From counters kept in memory in step with the database: cheap enough for every request. */
+  stats(): StoreStats
+  /** Waits for a pending group commit, then closes the database and releases the data directory. */
+  close(): Promise<void>
+}
