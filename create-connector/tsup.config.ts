@@ -3,5 +3,5 @@ import { shared } from '../tsup.shared.ts'
 
 export default defineConfig({
   ...shared,
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/cli.ts'],
 })

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs'
+import type { ScaffoldOptions } from './options.ts'
+
+/**
+ * This package's own manifest. Its (dev)dependencies pin what generated packages depend on,
+ * so the versions live in one place and changesets keeps the @patchbay/* ones current.
+ */
+const self = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  dependencies: Record<string, string>
+  devDependencies: Record<string, string>
+}
+
+/** The range a generated package uses for `name`: `^x.y.z` for @patchbay/*, else ours. */
+export function rangeOf(name: string): string {
+  const range = self.devDependencies[name] ?? self.dependencies[name]
+  if (!range) throw new Error(`create-connector has no dependency on ${name} to take its version from`)
+  return name.startsWith('@patchbay/') ? `^${range.replace(/^[\^~]/, '')}` : range
+}
+
+const pick = (names: string[], spec: (name: string) => string) =>
+  Object.fromEntries(names.map((name) => [name, spec(name)]))
+
+/**
+ * The generated package.json. `local` maps @patchbay/* names to `file:` tarballs: those
+ * replace the registry ranges, and `overrides` make transitive @patchbay/* deps use them too.
+ */
+export function packageJson(options: ScaffoldOptions, local?: Record<string, string>): string {
+  const spec = (name: string) => local?.[name] ?? rangeOf(name)
+  const dev = ['@patchbay/core', '@patchbay/testing', '@patchbay/cli']
+  const tools = ['@changesets/cli', '@types/node', 'tsup', 'typescript', 'vitest']
+  const manifest = {
+    name: options.name,
+    version: '0.1.0',
+    description: options.description,
+    license: 'MIT',
+    type: 'module',
+    engines: { node: '>=24' },
+    keywords: ['patchbay', `patchbay-${options.kind}`],
+    exports: {
+      '.': { types: './dist/index.d.ts', default: './dist/index.js' },
+      './package.json': './package.json',
+    },
+    files: ['dist', 'README.md', 'CHANGELOG.md'],
+    scripts: {
+      build: 'tsup',
+      test: 'vitest run',
+      ...(options.kind === 'destination' ? { dev: 'patchbay dev' } : {}),
+      typecheck: 'tsc',
+      validate: 'patchbay validate',
+      changeset: 'changeset',
+      prepublishOnly: 'npm run build && npm test',
+    },
+    patchbay: { kind: options.kind, apiVersion: 1 },
+    dependencies: pick(['typebox'], spec),
+    peerDependencies: { '@patchbay/core': local ? rangeOf('@patchbay/core') : spec('@patchbay/core') },
+    devDependencies: pick([...dev, ...tools].sort(), spec),
+    ...(local ? { overrides: local } : {}),
+  }
+  return `${JSON.stringify(manifest, null, 2)}\n`
+}
