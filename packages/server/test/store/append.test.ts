@@ -1,0 +1,140 @@
+import path from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { describe, expect, it } from 'vitest'
+import type { GroupCommitInfo } from '../../src/store/index.ts'
+import { event, job, rejected, thrown, useStores } from './_helpers.ts'
+
+const { open, tempDir } = useStores()
+
+describe('append', () => {
+  it('keeps acknowledged events across a reopen, oldest first', async () => {
+    const dir = tempDir()
+    const first = open({ dir })
+    await first.append([event('m1'), event('m2', 'ios')])
+    await first.append([event('m3')])
+    await first.close()
+
+    const reopened = open({ dir })
+    expect(reopened.readPending(10)).toEqual([
+      { seq: 1, sourceId: 'web', messageId: 'm1', event: { type: 'track', messageId: 'm1' }, storedAt: 1000 },
+      { seq: 2, sourceId: 'ios', messageId: 'm2', event: { type: 'track', messageId: 'm2' }, storedAt: 1000 },
+      { seq: 3, sourceId: 'web', messageId: 'm3', event: { type: 'track', messageId: 'm3' }, storedAt: 1000 },
+    ])
+    expect(reopened.readPending(2).map((e) => e.messageId)).toEqual(['m1', 'm2'])
+  })
+
+  it('group-commits the calls of one event-loop turn in one transaction', async () => {
+    const groups: GroupCommitInfo[] = []
+    const store = open({ onGroupCommit: (info) => groups.push(info) })
+    const calls = (wave: number) =>
+      Array.from({ length: 100 }, (_, c) =>
+        store.append(Array.from({ length: 100 }, (_, e) => event(`w${wave}-c${c}-e${e}`))),
+      )
+
+    await Promise.all(calls(1))
+    expect(groups).toEqual([{ calls: 100, events: 10_000 }])
+    await Promise.all(calls(2))
+    expect(groups).toEqual([
+      { calls: 100, events: 10_000 },
+      { calls: 100, events: 10_000 },
+    ])
+    await store.append([event('alone')])
+    expect(groups.at(-1)).toEqual({ calls: 1, events: 1 })
+    expect(store.stats().pendingEvents).toBe(20_001)
+  })
+
+  it('resolves only once the events are committed', async () => {
+    const dir = tempDir()
+    const store = open({ dir })
+    const other = new DatabaseSync(path.join(dir, 'patchbay.db'), { readOnly: true })
+    const count = () => (other.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n
+    const seen: number[] = []
+    await Promise.all([1, 2, 3].map((i) => store.append([event(`m${i}`)]).then(() => seen.push(count()))))
+    other.close()
+    expect(seen).toEqual([3, 3, 3])
+  })
+
+  it('keeps each call all-or-nothing, without failing the rest of its group', async () => {
+    const groups: GroupCommitInfo[] = []
+    const store = open({ onGroupCommit: (info) => groups.push(info) })
+    const unserialisable = {
+      toJSON() {
+        throw new Error('cyclic field')
+      },
+    }
+    const [a, b, c, d] = await Promise.allSettled([
+      store.append([event('a1'), event('a2')]),
+      store.append([event('b1'), event('b2'), { sourceId: 'web', messageId: 'b3', event: unserialisable }]),
+      store.append([event('c1')]),
+      store.append([event('d1'), { sourceId: 'web', messageId: 'd2', event: undefined }]),
+    ])
+    expect([a.status, c.status]).toEqual(['fulfilled', 'fulfilled'])
+    expect(b).toMatchObject({ status: 'rejected' })
+    expect((b as PromiseRejectedResult).reason.message).toBe(
+      'append: event 2 of 3 (messageId "b3") cannot be stored, so none of the 3 were: cyclic field',
+    )
+    expect((d as PromiseRejectedResult).reason.message).toBe(
+      'append: event 1 of 2 (messageId "d2") cannot be stored, so none of the 2 were: the event cannot be stored: undefined has no JSON form',
+    )
+    expect(store.readPending(10).map((e) => e.messageId)).toEqual(['a1', 'a2', 'c1'])
+    expect(groups).toEqual([{ calls: 4, events: 3 }])
+    expect(store.stats().pendingEvents).toBe(3)
+  })
+
+  it('close waits for the pending group commit; later appends are refused', async () => {
+    const dir = tempDir()
+    const store = open({ dir })
+    const appended = store.append([event('m1')])
+    await store.close()
+    await appended
+    expect((await rejected(store.append([event('m2')]))).message).toBe(`The store in ${dir} is closed`)
+    expect(
+      open({ dir })
+        .readPending(10)
+        .map((e) => e.messageId),
+    ).toEqual(['m1'])
+  })
+})
+
+describe('commitProcessed', () => {
+  it('removes the events and queues their jobs in one step; filtered events just go', async () => {
+    const store = open()
+    await store.append([event('m1'), event('m2'), event('m3')])
+    const [e1, e2, e3] = store.readPending(10)
+    store.commitProcessed([e1!.seq, e2!.seq], [job('crm', 'u1', 'm1'), job('warehouse', null, 'm1')], 2000)
+
+    expect(store.readPending(10).map((e) => e.seq)).toEqual([e3!.seq])
+    expect(store.claim('crm', { limit: 10, now: 2000, ordered: false })).toEqual([
+      {
+        id: 1,
+        destinationId: 'crm',
+        orderKey: 'u1',
+        messageId: 'm1',
+        payload: { messageId: 'm1' },
+        state: 'in_flight',
+        attempts: 0,
+        nextAt: 2000,
+        createdAt: 2000,
+        lastError: null,
+      },
+    ])
+    expect(store.stats().jobs).toEqual({
+      crm: { waiting: 0, in_flight: 1, retrying: 0 },
+      warehouse: { waiting: 1, in_flight: 0, retrying: 0 },
+    })
+  })
+
+  it('refuses events that are no longer pending and changes nothing', async () => {
+    const store = open()
+    await store.append([event('m1'), event('m2')])
+    const [e1, e2] = store.readPending(10)
+    store.commitProcessed([e1!.seq], [job('crm', null, 'm1')], 2000)
+
+    const error = thrown(() => store.commitProcessed([e1!.seq, e2!.seq], [job('crm', null, 'm2')], 2000))
+    expect(error.message).toBe(
+      'commitProcessed: 1 of the 2 events are not pending (processed already?); nothing was committed',
+    )
+    expect(store.readPending(10).map((e) => e.messageId)).toEqual(['m2'])
+    expect(store.stats()).toMatchObject({ pendingEvents: 1, jobs: { crm: { waiting: 1 } } })
+  })
+})
