@@ -43,6 +43,17 @@ describe('append', () => {
     expect(store.stats().pendingEvents).toBe(20_001)
   })
 
+  it('group-commits calls made from separate callbacks of one loop turn, like the requests of one I/O poll', async () => {
+    const groups: GroupCommitInfo[] = []
+    const store = open({ onGroupCommit: (info) => groups.push(info) })
+    const fromCallback = (i: number) =>
+      new Promise<void>((resolve, reject) =>
+        setImmediate(() => store.append([event(`m${i}`)]).then(resolve, reject)),
+      )
+    await Promise.all(Array.from({ length: 10 }, (_, i) => fromCallback(i)))
+    expect(groups).toEqual([{ calls: 10, events: 10 }])
+  })
+
   it('resolves only once the events are committed', async () => {
     const dir = tempDir()
     const store = open({ dir })
