@@ -7,6 +7,9 @@ import { migrate } from './_schema.ts'
 /** How long a statement waits for a lock held by another connection (a backup tool, say). */
 const BUSY_TIMEOUT_MS = 5000
 
+/** Page cache in KiB (a negative cache_size): a queue of 100k jobs stays in it, which roughly halves claim times. */
+const CACHE_KIB = 64 * 1024
+
 /** SQLite result codes that mean the file is damaged or not a database at all. */
 const DAMAGED = new Set([11 /* SQLITE_CORRUPT */, 26 /* SQLITE_NOTADB */])
 
@@ -36,7 +39,7 @@ export function openDatabase(dir: string): { db: DatabaseSync; release: () => vo
       throw new Error(
         `Cannot open the Patchbay database ${file}: SQLite cannot use WAL mode there (journal_mode stays ${journal_mode}). Put the data directory on a local filesystem.`,
       )
-    db.exec('PRAGMA synchronous = FULL')
+    db.exec(`PRAGMA synchronous = FULL; PRAGMA cache_size = -${CACHE_KIB}`)
     migrate(db, file)
     return { db, release }
   } catch (error) {
