@@ -4,7 +4,7 @@ import type { JobQueue } from './_jobs.ts'
 import { EVENT_COLUMNS, toJson, toStoredEvent } from './_rows.ts'
 import type { StatsCounters } from './_stats.ts'
 import { inTransaction } from './_transaction.ts'
-import type { IncomingEvent, Store } from './store.ts'
+import type { Store } from './store.ts'
 
 /** What one group commit wrote: for metrics and tests. */
 export interface GroupCommitInfo {
@@ -18,6 +18,19 @@ export interface EventLog extends Pick<Store, 'append' | 'readPending' | 'commit
   /** Resolves once the pending group commit, if any, is written. */
   drain(): Promise<void>
 }
+
+/** An event ready for its row: the event is JSON text. */
+interface EventRow {
+  sourceId: string
+  messageId: string
+  event: string
+}
+
+const callError = (events: Array<{ messageId: string }>, i: number, cause: unknown) =>
+  new Error(
+    `append: event ${i} of ${events.length} (messageId ${JSON.stringify(events[i]?.messageId)}) cannot be stored, so none of the ${events.length} were: ${(cause as Error).message}`,
+    { cause },
+  )
 
 /** The events table: group-committed appends, and processing events into jobs. */
 export function createEventLog(
@@ -36,28 +49,25 @@ export function createEventLog(
   const pending = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events ORDER BY seq LIMIT ?`)
   const remove = db.prepare('DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?))')
 
-  function writeCall(events: IncomingEvent[], storedAt: number): Error | undefined {
+  function writeCall(rows: EventRow[], storedAt: number): Error | undefined {
     savepoint.run()
-    for (const [i, { sourceId, messageId, event }] of events.entries()) {
+    for (const [i, row] of rows.entries()) {
       try {
-        insert.run({ sourceId, messageId, event: toJson(event, 'the event'), storedAt })
+        insert.run({ ...row, storedAt })
       } catch (cause) {
         rollbackSavepoint.run()
         releaseSavepoint.run()
-        return new Error(
-          `append: event ${i} of ${events.length} (messageId ${JSON.stringify(messageId)}) cannot be stored, so none of the ${events.length} were: ${(cause as Error).message}`,
-          { cause },
-        )
+        return callError(rows, i, cause)
       }
     }
     releaseSavepoint.run()
     return undefined
   }
 
-  const group = createGroupCommit<IncomingEvent[]>((calls) => {
+  const group = createGroupCommit<EventRow[]>((calls) => {
     const storedAt = now()
-    const outcomes = inTransaction(db, () => calls.map((events) => writeCall(events, storedAt)))
-    const committed = calls.reduce((sum, events, i) => sum + (outcomes[i] ? 0 : events.length), 0)
+    const outcomes = inTransaction(db, () => calls.map((rows) => writeCall(rows, storedAt)))
+    const committed = calls.reduce((sum, rows, i) => sum + (outcomes[i] ? 0 : rows.length), 0)
     stats.addEvents(committed)
     stats.invalidateOldest()
     // After the callers' outcomes are settled, so a throwing hook cannot fail committed appends.
@@ -66,7 +76,19 @@ export function createEventLog(
   })
 
   return {
-    append: (events) => (events.length === 0 ? Promise.resolve() : group.submit(events)),
+    append(events) {
+      if (events.length === 0) return Promise.resolve()
+      // Serialised now, so the call commits the events as they were when it was made.
+      const rows: EventRow[] = []
+      for (const [i, { sourceId, messageId, event }] of events.entries()) {
+        try {
+          rows.push({ sourceId, messageId, event: toJson(event, 'the event') })
+        } catch (cause) {
+          return Promise.reject(callError(events, i, cause))
+        }
+      }
+      return group.submit(rows)
+    },
     readPending: (limit) => pending.all(limit).map(toStoredEvent),
     commitProcessed(seqs, newJobs, at) {
       const unique = new Set(seqs).size

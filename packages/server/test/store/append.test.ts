@@ -73,23 +73,38 @@ describe('append', () => {
         throw new Error('cyclic field')
       },
     }
-    const [a, b, c, d] = await Promise.allSettled([
+    const results = await Promise.allSettled([
       store.append([event('a1'), event('a2')]),
-      store.append([event('b1'), event('b2'), { sourceId: 'web', messageId: 'b3', event: unserialisable }]),
+      // Refused by SQLite in the middle of the group's transaction: rolled back to the call's savepoint.
+      store.append([
+        event('b1'),
+        event('b2'),
+        { sourceId: {} as unknown as string, messageId: 'b3', event: {} },
+      ]),
       store.append([event('c1')]),
-      store.append([event('d1'), { sourceId: 'web', messageId: 'd2', event: undefined }]),
+      // Refused before the group: the event has no JSON form.
+      store.append([event('d1'), { sourceId: 'web', messageId: 'd2', event: unserialisable }]),
+      store.append([event('e1'), { sourceId: 'web', messageId: 'e2', event: undefined }]),
     ])
-    expect([a.status, c.status]).toEqual(['fulfilled', 'fulfilled'])
-    expect(b).toMatchObject({ status: 'rejected' })
-    expect((b as PromiseRejectedResult).reason.message).toBe(
-      'append: event 2 of 3 (messageId "b3") cannot be stored, so none of the 3 were: cyclic field',
-    )
-    expect((d as PromiseRejectedResult).reason.message).toBe(
-      'append: event 1 of 2 (messageId "d2") cannot be stored, so none of the 2 were: the event cannot be stored: undefined has no JSON form',
-    )
+    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : r.status))).toEqual([
+      'fulfilled',
+      'append: event 2 of 3 (messageId "b3") cannot be stored, so none of the 3 were: Provided value cannot be bound to SQLite parameter 1.',
+      'fulfilled',
+      'append: event 1 of 2 (messageId "d2") cannot be stored, so none of the 2 were: cyclic field',
+      'append: event 1 of 2 (messageId "e2") cannot be stored, so none of the 2 were: the event cannot be stored: undefined has no JSON form',
+    ])
     expect(store.readPending(10).map((e) => e.messageId)).toEqual(['a1', 'a2', 'c1'])
-    expect(groups).toEqual([{ calls: 4, events: 3 }])
+    expect(groups).toEqual([{ calls: 3, events: 3 }])
     expect(store.stats().pendingEvents).toBe(3)
+  })
+
+  it('commits the events as they were when append was called', async () => {
+    const store = open()
+    const payload = { type: 'track', step: 1 }
+    const appended = store.append([{ sourceId: 'web', messageId: 'm1', event: payload }])
+    payload.step = 2
+    await appended
+    expect(store.readPending(1)[0]?.event).toEqual({ type: 'track', step: 1 })
   })
 
   it('close waits for the pending group commit; later appends are refused', async () => {
