@@ -1,3 +1,4 @@
+import type { DatabaseSync } from 'node:sqlite'
 import { createDeadLetters } from './_dead-letters.ts'
 import { createEventLog, type GroupCommitInfo } from './_events.ts'
 import { createJobQueue } from './_jobs.ts'
@@ -28,39 +29,58 @@ export interface SqliteStoreOptions {
  */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const { db, release } = openDatabase(options.dir)
-  let store: Store
+  let parts: ReturnType<typeof createParts>
   try {
-    const stats = createStatsCounters(db)
-    const jobs = createJobQueue(db, stats)
-    const events = createEventLog(db, stats, jobs, {
-      now: options.now ?? Date.now,
-      onGroupCommit: options.onGroupCommit,
-    })
-    let closed: Promise<void> | undefined
-    store = {
-      append: (batch) =>
-        closed ? Promise.reject(new Error(`The store in ${options.dir} is closed`)) : events.append(batch),
-      readPending: events.readPending,
-      commitProcessed: events.commitProcessed,
-      claim: jobs.claim,
-      complete: jobs.complete,
-      retry: jobs.retry,
-      abort: jobs.abort,
-      releaseInFlight: jobs.releaseInFlight,
-      deadLetters: createDeadLetters(db, stats, jobs),
-      stats: stats.snapshot,
-      close() {
-        closed ??= events.drain().then(() => {
-          db.close()
-          release()
-        })
-        return closed
-      },
-    }
+    parts = createParts(db, options)
   } catch (error) {
     db.close()
     release()
     throw error
   }
-  return store
+  const { stats, jobs, events, deadLetters } = parts
+  let closed: Promise<void> | undefined
+  const closedError = () => new Error(`The store in ${options.dir} is closed`)
+  /** `fn`, refusing with a plain error once the store is closed. */
+  const whileOpen =
+    <A extends unknown[], R>(fn: (...args: A) => R) =>
+    (...args: A): R => {
+      if (closed) throw closedError()
+      return fn(...args)
+    }
+
+  return {
+    append: (batch) => (closed ? Promise.reject(closedError()) : events.append(batch)),
+    readPending: whileOpen(events.readPending),
+    commitProcessed: whileOpen(events.commitProcessed),
+    claim: whileOpen(jobs.claim),
+    complete: whileOpen(jobs.complete),
+    retry: whileOpen(jobs.retry),
+    abort: whileOpen(jobs.abort),
+    releaseInFlight: whileOpen(jobs.releaseInFlight),
+    deadLetters: {
+      list: whileOpen(deadLetters.list),
+      get: whileOpen(deadLetters.get),
+      count: whileOpen(deadLetters.count),
+      replay: whileOpen(deadLetters.replay),
+      purge: whileOpen(deadLetters.purge),
+    },
+    stats: whileOpen(stats.snapshot),
+    close() {
+      closed ??= events.drain().then(() => {
+        db.close()
+        release()
+      })
+      return closed
+    },
+  }
+}
+
+function createParts(db: DatabaseSync, options: SqliteStoreOptions) {
+  const stats = createStatsCounters(db)
+  const jobs = createJobQueue(db, stats)
+  const events = createEventLog(db, stats, jobs, {
+    now: options.now ?? Date.now,
+    onGroupCommit: options.onGroupCommit,
+  })
+  return { stats, jobs, events, deadLetters: createDeadLetters(db, stats, jobs) }
 }

@@ -107,13 +107,16 @@ describe('append', () => {
     expect(store.readPending(1)[0]?.event).toEqual({ type: 'track', step: 1 })
   })
 
-  it('close waits for the pending group commit; later appends are refused', async () => {
+  it('close waits for the pending group commit; later calls are refused', async () => {
     const dir = tempDir()
     const store = open({ dir })
     const appended = store.append([event('m1')])
     await store.close()
     await appended
     expect((await rejected(store.append([event('m2')]))).message).toBe(`The store in ${dir} is closed`)
+    expect(thrown(() => store.readPending(1)).message).toBe(`The store in ${dir} is closed`)
+    expect(thrown(() => store.deadLetters.list()).message).toBe(`The store in ${dir} is closed`)
+    await store.close()
     expect(
       open({ dir })
         .readPending(10)
