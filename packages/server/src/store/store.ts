@@ -58,6 +58,7 @@ export interface DeadLetter extends NewJob {
   abortedAt: number
 }
 
+/** What `claim` takes, and how. */
 export interface ClaimOptions {
   limit: number
   now: number
@@ -71,6 +72,7 @@ export interface DeadLetterSelector {
   destinationId?: string
 }
 
+/** The store's size, for backpressure and metrics. */
 export interface StoreStats {
   /** Events accepted but not yet processed into jobs. */
   pendingEvents: number
@@ -82,6 +84,7 @@ export interface StoreStats {
   oldestPendingAt: number | null
 }
 
+/** Aborted jobs, kept for inspection until they are replayed or purged. */
 export interface DeadLetters {
   /** Oldest first, `limit` (default 100) at a time; pass the last id seen as `afterId` for the next page. */
   list(options?: { destinationId?: string; limit?: number; afterId?: number }): DeadLetter[]

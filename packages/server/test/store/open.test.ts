@@ -67,7 +67,7 @@ describe('the data directory lock', () => {
     )
   })
 
-  it('refuses a directory that another live process holds', async () => {
+  it('refuses a directory that another live process holds', () => {
     const dir = tempDir()
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'])
     try {
