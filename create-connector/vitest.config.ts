@@ -1,4 +1,8 @@
 import { defineProject, mergeConfig } from 'vitest/config'
 import { shared } from '../vitest.shared.ts'
 
-export default mergeConfig(shared, defineProject({ test: { name: '@patchbay/create-connector' } }))
+// templates/ holds test files for generated packages: they run there (see test/ at the root).
+export default mergeConfig(
+  shared,
+  defineProject({ test: { name: '@patchbay/create-connector', include: ['test/**/*.test.ts'] } }),
+)

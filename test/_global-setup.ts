@@ -6,7 +6,9 @@ export default function setup() {
     'packages/protocol',
     'packages/core',
     'packages/sandbox',
+    'packages/testing',
     'connectors/destination-webhook',
     'packages/cli',
+    'create-connector',
   ])
 }

@@ -13,13 +13,21 @@ interface Manifest {
   dependencies?: Record<string, string>
 }
 
-const readManifest = (dir: string): Manifest => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+function readManifest(dir: string): Manifest {
+  const file = join(dir, 'package.json')
+  if (!existsSync(file))
+    throw new ScaffoldError(`--local ${dir} is not a Patchbay checkout: it has no package.json`, 'local')
+  return JSON.parse(readFileSync(file, 'utf8'))
+}
 
 /** The workspace folders of a Patchbay checkout, by package name. */
 function workspaces(checkout: string): Map<string, string> {
   const root = readManifest(checkout)
   if (!root.workspaces?.length)
-    throw new ScaffoldError(`${checkout} is not a Patchbay checkout: its package.json has no workspaces`)
+    throw new ScaffoldError(
+      `--local ${checkout} is not a Patchbay checkout: its package.json has no workspaces`,
+      'local',
+    )
   const found = new Map<string, string>()
   for (const pattern of root.workspaces) {
     const dirs = pattern.endsWith('/*')

@@ -55,6 +55,10 @@ export function packageJson(options: ScaffoldOptions, local?: Record<string, str
     peerDependencies: { '@patchbay/core': local ? rangeOf('@patchbay/core') : spec('@patchbay/core') },
     devDependencies: pick([...dev, ...tools].sort(), spec),
     ...(local ? { overrides: local } : {}),
+    // @patchbay/cli's sandbox pulls in esbuild and isolated-vm; neither needs its install
+    // script (esbuild ships its binary as a package, isolated-vm prebuilt binaries). npm 11
+    // asks about unlisted install scripts: these are reviewed denials, not an empty list.
+    allowScripts: { esbuild: false, 'isolated-vm': false },
   }
   return `${JSON.stringify(manifest, null, 2)}\n`
 }

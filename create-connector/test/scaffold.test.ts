@@ -1,0 +1,96 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { ScaffoldOptions } from '../src/index.ts'
+import { renderScaffold, ScaffoldError, scaffold } from '../src/index.ts'
+
+let work: string
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'pb-scaffold-'))
+})
+afterEach(() => rmSync(work, { recursive: true, force: true }))
+
+const options = (overrides: Partial<ScaffoldOptions> = {}): ScaffoldOptions => ({
+  kind: 'destination',
+  name: '@acme/destination-crm',
+  description: 'Sends events to Acme CRM',
+  auth: 'bearer',
+  batching: true,
+  packageManager: 'npm',
+  dir: join(work, 'destination-crm'),
+  ...overrides,
+})
+
+describe('scaffold', () => {
+  it('writes a complete package for each kind', () => {
+    const common = ['.changeset/config.json', '.gitignore', 'README.md', 'package.json', 'src/index.ts']
+    const common2 = ['test/contract.test.ts', 'tsconfig.json', 'tsup.config.ts', 'vitest.config.ts']
+    for (const kind of ['destination', 'source', 'transformation'] as const) {
+      const { files } = scaffold(options({ kind, dir: join(work, kind) }))
+      expect(files).toEqual(expect.arrayContaining([...common, ...common2]))
+      const pkg = JSON.parse(readFileSync(join(work, kind, 'package.json'), 'utf8'))
+      expect(pkg).toMatchObject({
+        name: '@acme/destination-crm',
+        type: 'module',
+        patchbay: { kind, apiVersion: 1 },
+        peerDependencies: { '@patchbay/core': expect.stringMatching(/^\^\d/) },
+        exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } },
+        scripts: { build: 'tsup', test: 'vitest run' },
+      })
+      expect(pkg.devDependencies).toHaveProperty('@patchbay/testing')
+    }
+  })
+
+  it('renders the chosen auth style and batching into the destination', () => {
+    const bearer = renderScaffold(options()).get('src/index.ts')!
+    expect(bearer).toContain('token: Secret(')
+    expect(bearer).toContain('transformBatch')
+    expect(bearer).not.toMatch(/#if|#endif|\{\{/)
+    const plain = renderScaffold(options({ auth: 'none', batching: false })).get('src/index.ts')!
+    expect(plain).not.toContain('Secret')
+    expect(plain).not.toContain('transformBatch')
+    const basic = renderScaffold(options({ auth: 'basic' })).get('test/fixtures/contract/golden/track.json')!
+    expect(JSON.parse(basic).requests[0].headers.authorization).toMatch(/^Basic /)
+  })
+
+  it('gives only destinations a dev script', () => {
+    const scripts = (kind: ScaffoldOptions['kind']) =>
+      JSON.parse(renderScaffold(options({ kind })).get('package.json')!).scripts
+    expect(scripts('destination').dev).toBe('patchbay dev')
+    expect(scripts('source').dev).toBeUndefined()
+  })
+
+  it('refuses a non-empty folder and leaves it untouched', () => {
+    const dir = join(work, 'taken')
+    mkdirSync(dir)
+    writeFileSync(join(dir, 'notes.txt'), 'mine')
+    expect(() => scaffold(options({ dir }))).toThrow(/already exists and is not empty/)
+    expect(readdirSync(dir)).toEqual(['notes.txt'])
+  })
+
+  it('refuses a bad name or description, naming the field, before writing anything', () => {
+    const dir = join(work, 'x')
+    const attempt = (o: Partial<ScaffoldOptions>) => {
+      try {
+        scaffold(options({ dir, ...o }))
+      } catch (error) {
+        return error as ScaffoldError
+      }
+      throw new Error('expected a ScaffoldError')
+    }
+    expect(attempt({ name: 'Bad Name' })).toMatchObject({
+      field: 'name',
+      message: expect.stringContaining('"Bad Name"'),
+    })
+    expect(attempt({ description: 'ends */ here' }).field).toBe('description')
+    expect(attempt({ kind: 'sink' as never }).field).toBe('kind')
+    expect(readdirSync(work)).toEqual([])
+  })
+
+  it('leaves nothing behind when --local points at something that is not a checkout', () => {
+    const dir = join(work, 'local')
+    expect(() => scaffold(options({ dir, local: work }))).toThrow(ScaffoldError)
+    expect(readdirSync(work)).toEqual([])
+  })
+})

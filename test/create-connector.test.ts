@@ -1,0 +1,122 @@
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AUTH_STYLES, renderScaffold } from '../create-connector/src/index.ts'
+import { root } from './_build.ts'
+import { checkoutCommand, fromCheckout, tutorialCommands } from './_tutorial.ts'
+
+// Scaffolds each kind into a temporary folder, installs it against this checkout's packages
+// (packed tarballs: --local), and runs the generated package's own scripts, exactly as
+// docs/first-connector.md tells a user to. A template change that breaks a generated
+// package breaks this test.
+
+const checkout = root.replace(/\/$/, '')
+let work: string
+
+/** A clean environment for the generated package: no vitest or npm state of this run. */
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !/^(VITEST|npm_|NODE_OPTIONS$|INIT_CWD$|TEST$)/.test(key)),
+)
+env.PATH = `${dirname(process.execPath)}:${env.PATH}`
+env.NO_COLOR = '1'
+env.CI = 'true'
+
+/** Runs one shell command as the tutorial reader would; `cd` moves the reader. */
+function shell(command: string, cwd: string) {
+  const result = spawnSync('bash', ['-c', command], { cwd, env, encoding: 'utf8', timeout: 240_000 })
+  const output = `${result.stdout}\n${result.stderr}`
+  if (result.status !== 0) throw new Error(`\`${command}\` in ${cwd} exited ${result.status}:\n${output}`)
+  return output
+}
+
+/** Runs a list of tutorial commands from `work`, following `cd`; returns each output. */
+function follow(commands: string[]): { dir: string; outputs: Map<string, string> } {
+  let dir = work
+  const outputs = new Map<string, string>()
+  for (const command of commands) {
+    const cd = /^cd (\S+)$/.exec(command)
+    if (cd) dir = join(dir, cd[1]!)
+    else outputs.set(command, shell(command, dir))
+  }
+  return { dir, outputs }
+}
+
+const asLocal = (commands: string[]) =>
+  commands.map((c) => (c.startsWith('npm create ') ? fromCheckout(c, checkout) : c))
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'pb-first-connector-'))
+})
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+describe('Your first connector (docs/first-connector.md), run as written', () => {
+  const commands = tutorialCommands()
+  let destination: string
+
+  it('documents the checkout variant of its scaffold command exactly', () => {
+    expect(commands[0]).toMatch(/^npm create @patchbay\/connector@latest /)
+    expect(checkoutCommand()).toBe(fromCheckout(commands[0]!))
+  })
+
+  it('scaffolds, installs, tests, tries and builds a destination', { timeout: 600_000 }, () => {
+    const { dir, outputs } = follow(asLocal(commands))
+    destination = dir
+    expect(outputs.get('npm test')).toMatch(/Tests\s+\d+ passed/)
+    expect(outputs.get('npm test')).toContain('contract.test.ts')
+    expect(outputs.get('npx patchbay validate')).toContain('@acme/destination-crm: valid')
+    expect(outputs.get('npm run dev -- --once')).toMatch(/→ POST \/v1\/events\/bulk/)
+    expect(outputs.get('npx patchbay send event.json')).toContain(
+      '"url": "https://api.example.com/v1/users/ada"',
+    )
+    const types = readFileSync(join(dir, 'dist/index.d.ts'), 'utf8')
+    expect(types).toContain('kind: "destination"')
+    expect(types).toContain('token: Type.TString')
+  })
+
+  for (const kind of ['source', 'transformation'] as const) {
+    it(`does the same for a ${kind}`, { timeout: 300_000 }, () => {
+      const scaffold = commands[0]!
+        .replace('@acme/destination-crm', `@acme/${kind}-demo`)
+        .replace(/--kind destination --auth bearer --batching/, `--kind ${kind}`)
+      const { outputs } = follow(
+        asLocal([
+          scaffold,
+          `cd ${kind}-demo`,
+          'npm install',
+          'npm test',
+          'npx patchbay validate',
+          'npm run build',
+        ]),
+      )
+      expect(outputs.get('npm test')).toMatch(/Tests\s+\d+ passed/)
+      expect(outputs.get('npx patchbay validate')).toContain(`@acme/${kind}-demo: valid`)
+    })
+  }
+
+  // Every auth style, with and without batching, type-checks and passes its own tests. They
+  // share the installed destination's node_modules, so this costs no extra install.
+  for (const auth of AUTH_STYLES)
+    for (const batching of [false, true]) {
+      it(`generates a green destination with auth ${auth}${batching ? ', batching' : ''}`, () => {
+        const dir = join(work, `variant-${auth}-${batching}`)
+        const files = renderScaffold({
+          kind: 'destination',
+          name: '@acme/destination-crm',
+          description: 'A variant',
+          auth,
+          batching,
+          packageManager: 'npm',
+          dir,
+        })
+        for (const [file, content] of files) {
+          mkdirSync(dirname(join(dir, file)), { recursive: true })
+          writeFileSync(join(dir, file), content)
+        }
+        symlinkSync(join(destination, 'node_modules'), join(dir, 'node_modules'))
+        shell('npx tsc', dir)
+        expect(shell('npx vitest run', dir)).toMatch(/Tests\s+\d+ passed/)
+      })
+    }
+})
