@@ -3,12 +3,18 @@ import { createUndiciTransport } from '../delivery/undici-transport.ts'
 import type { PipelineDefinition } from '../pipeline/pipeline-schema.ts'
 import type { EngineDeliverer, PreparedDestination } from './_steps.ts'
 
-/** The default deliverer of a destination: HTTP over undici, with the pipeline's egress policy. */
+/**
+ * The default deliverer of a destination: HTTP over undici, with the pipeline's egress
+ * policy. With `singleAttempt`, one attempt per request: the caller schedules retries.
+ */
 export function httpDelivererFactory(
   destination: PreparedDestination,
   pipeline: PipelineDefinition,
+  { singleAttempt = false }: { singleAttempt?: boolean } = {},
 ): EngineDeliverer {
-  const { delivery } = destination
+  const delivery = singleAttempt
+    ? { ...destination.delivery, retry: { ...destination.delivery.retry, maxAttempts: 1 } }
+    : destination.delivery
   return createDeliverer({
     transport: createUndiciTransport({
       timeouts: delivery.timeouts,

@@ -34,7 +34,7 @@ export async function runDestination(
   items: WorkItem[],
   stopped: Map<number, Stopped>,
   inputs: Array<{ messageId?: string }>,
-  record: boolean,
+  { record, singleAttempt }: { record: boolean; singleAttempt: boolean },
 ): Promise<Outcome[]> {
   const tallies = new Map<number, Tally>()
   const tally = (origin: number) => {
@@ -92,7 +92,7 @@ export async function runDestination(
           }
         : undefined
       const result = await deliverer.deliver(job.request, handleResponse ? { handleResponse } : undefined)
-      const failure = result.status === 'failed' ? finalError(result, dest) : undefined
+      const failure = result.status === 'failed' ? finalError(result, dest, singleAttempt) : undefined
       const origins = new Set(job.items.map((i) => i.origin))
       for (const origin of origins) {
         const t = tally(origin)
@@ -137,13 +137,26 @@ export async function runDestination(
 
 function errorJson(error: PatchbayError, dest?: PreparedDestination) {
   const message = dest ? dest.redactor.string(error.message) : error.message
-  return { code: error.code, message, retryable: error.family === 'retryable' }
+  const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs
+  return {
+    code: error.code,
+    message,
+    retryable: error.family === 'retryable',
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  }
 }
 
-/** The error an outcome reports: retries that ran out become PB_DELIVERY_EXHAUSTED. */
-function finalError(result: DeliveryResult, dest: PreparedDestination): PatchbayError {
+/**
+ * The error an outcome reports: retries that ran out become PB_DELIVERY_EXHAUSTED, unless
+ * the caller makes single attempts and schedules the retries itself.
+ */
+function finalError(
+  result: DeliveryResult,
+  dest: PreparedDestination,
+  singleAttempt: boolean,
+): PatchbayError {
   const last = result.error!
-  if (!result.exhausted) return last
+  if (!result.exhausted || singleAttempt) return last
   const seconds = (result.elapsedMs / 1000).toFixed(1)
   return new AbortedError(
     `${dest.label}: gave up after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'} over ${seconds} s; last error: ${last.message}`,

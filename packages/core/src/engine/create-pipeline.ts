@@ -1,4 +1,4 @@
-import { normalizeEvent, validateEvent } from '@patchbay/protocol'
+import { normalizeEvent, type PatchbayEvent, validateEvent } from '@patchbay/protocol'
 import { InvalidEventError } from '../errors/errors.ts'
 import type { PatchbayError } from '../errors/patchbay-error.ts'
 import { createLogger, type LogSink, silentSink } from '../logging/logger.ts'
@@ -31,6 +31,30 @@ export interface PipelineOptions {
   now?: () => Date
   /** Keep redacted request/response records in outcomes (default false). */
   record?: boolean
+  /**
+   * Make one delivery attempt per request and report a retryable failure as it is (with its
+   * `retryAfterMs`), for a runtime that schedules retries itself, durably (the gateway).
+   * Default false: the deliverer retries per the destination's `delivery.retry`.
+   */
+  singleAttempt?: boolean
+}
+
+/** An input event that did not reach the destinations, and why. */
+export interface StoppedInput {
+  index: number
+  messageId?: string
+  status: 'failed' | 'dropped'
+  /** `validate` or `transformations.<id>`. */
+  step: string
+  reason?: string
+  error?: { code: string; message: string; retryable: boolean }
+}
+
+/** What `transform` made of a batch: the events for the destinations, and the inputs that stopped. */
+export interface TransformResult {
+  /** Events for the destinations, in order, each with the index of the input it came from. */
+  events: Array<{ index: number; event: PatchbayEvent }>
+  stopped: StoppedInput[]
 }
 
 /** A pipeline ready to run: plugins resolved, configs validated, deliverers open. */
@@ -45,6 +69,20 @@ export interface Pipeline {
    * and destination, in input order, destination by destination.
    */
   process(events: readonly unknown[], options?: { sourceId?: string }): Promise<Outcome[]>
+  /**
+   * The first half of `process`, for a runtime that queues between the halves: validates,
+   * normalises (unless `normalized`: the events were normalised on arrival) and runs the
+   * transformations. Nothing is delivered.
+   */
+  transform(
+    events: readonly unknown[],
+    options?: { sourceId?: string; normalized?: boolean },
+  ): Promise<TransformResult>
+  /**
+   * The second half: routes, maps and delivers transformed events at one destination.
+   * Returns one outcome per event, in order (`index` is the position in `events`).
+   */
+  deliver(destinationId: string, events: readonly PatchbayEvent[]): Promise<Outcome[]>
   close(): Promise<void>
 }
 
@@ -84,7 +122,9 @@ export async function createPipeline(
       transformations.push(await prepareTransformation(step, i, prep))
     for (const [i, step] of definition.destinations.entries()) {
       const prepared = await prepareDestination(step, i, prep)
-      const deliverer = (options.createDeliverer ?? httpDelivererFactory)(prepared, definition)
+      const deliverer = options.createDeliverer
+        ? options.createDeliverer(prepared, definition)
+        : httpDelivererFactory(prepared, definition, { singleAttempt: options.singleAttempt ?? false })
       destinations.push({ prepared, deliverer })
     }
   } catch (error) {
@@ -96,6 +136,41 @@ export async function createPipeline(
   }
   const now = options.now ?? (() => new Date())
   const runtimeLog = createLogger({ scope: 'runtime', sink })
+  const delivery = { record: options.record ?? false, singleAttempt: options.singleAttempt ?? false }
+
+  /** Validates, normalises and runs the chain: what `process` and `transform` share. */
+  async function runFront(events: readonly unknown[], at: { sourceId?: string; normalized: boolean }) {
+    const receivedAt = now()
+    const stopped = new Map<number, Stopped>()
+    const items: WorkItem[] = []
+    const inputs = events.map((raw, index) => {
+      const checked = validateEvent(raw)
+      if (!checked.ok) {
+        const issue = checked.errors[0]
+        const messageId =
+          typeof (raw as { messageId?: unknown })?.messageId === 'string'
+            ? (raw as { messageId: string }).messageId
+            : undefined
+        stopped.set(index, {
+          status: 'failed',
+          step: 'validate',
+          error: invalidInput(index, messageId, checked.errors),
+        })
+        runtimeLog.debug('rejected an invalid event', { index, path: issue?.path })
+        return { messageId }
+      }
+      const event = at.normalized ? checked.event : normalizeEvent(checked.event, { receivedAt })
+      items.push({ origin: index, event })
+      return { messageId: event.messageId }
+    })
+    const alive = await runChain(
+      transformations,
+      items,
+      at.sourceId === undefined ? {} : { sourceId: at.sourceId },
+      stopped,
+    )
+    return { stopped, items: alive, inputs }
+  }
 
   return {
     name: definition.name ?? 'pipeline',
@@ -103,41 +178,44 @@ export async function createPipeline(
     destinations: destinations.map((d) => ({ id: d.prepared.id, source: d.prepared.source })),
     notices,
     async process(events, { sourceId } = {}) {
-      const receivedAt = now()
-      const stopped = new Map<number, Stopped>()
-      const items: WorkItem[] = []
-      const inputs = events.map((raw, index) => {
-        const checked = validateEvent(raw)
-        if (!checked.ok) {
-          const issue = checked.errors[0]
-          const messageId =
-            typeof (raw as { messageId?: unknown })?.messageId === 'string'
-              ? (raw as { messageId: string }).messageId
-              : undefined
-          stopped.set(index, {
-            status: 'failed',
-            step: 'validate',
-            error: invalidInput(index, messageId, checked.errors),
-          })
-          runtimeLog.debug('rejected an invalid event', { index, path: issue?.path })
-          return { messageId }
-        }
-        const event = normalizeEvent(checked.event, { receivedAt })
-        items.push({ origin: index, event })
-        return { messageId: event.messageId }
-      })
-      const alive = await runChain(
-        transformations,
-        items,
-        sourceId === undefined ? {} : { sourceId },
-        stopped,
-      )
+      const { stopped, items, inputs } = await runFront(events, { sourceId, normalized: false })
       const perDestination = await Promise.all(
         destinations.map(({ prepared, deliverer }) =>
-          runDestination(prepared, deliverer, alive, stopped, inputs, options.record ?? false),
+          runDestination(prepared, deliverer, items, stopped, inputs, delivery),
         ),
       )
       return perDestination.flat()
+    },
+    async transform(events, { sourceId, normalized = false } = {}) {
+      const { stopped, items, inputs } = await runFront(events, { sourceId, normalized })
+      return {
+        events: items.map((item) => ({ index: item.origin, event: item.event })),
+        stopped: [...stopped].map(([index, stop]) => ({
+          index,
+          ...(inputs[index]?.messageId ? { messageId: inputs[index].messageId } : {}),
+          status: stop.status,
+          step: stop.step,
+          ...(stop.status === 'failed'
+            ? {
+                error: {
+                  code: stop.error.code,
+                  message: stop.error.message,
+                  retryable: stop.error.family === 'retryable',
+                },
+              }
+            : { reason: stop.reason }),
+        })),
+      }
+    },
+    async deliver(destinationId, events) {
+      const destination = destinations.find((d) => d.prepared.id === destinationId)
+      if (!destination)
+        throw new Error(
+          `pipeline ${definition.name ?? ''} has no destination "${destinationId}"; it has ${destinations.map((d) => d.prepared.id).join(', ')}`,
+        )
+      const items = events.map((event, origin) => ({ origin, event }))
+      const inputs = events.map((event) => ({ messageId: event.messageId }))
+      return runDestination(destination.prepared, destination.deliverer, items, new Map(), inputs, delivery)
     },
     async close() {
       await Promise.allSettled([

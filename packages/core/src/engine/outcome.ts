@@ -28,6 +28,8 @@ export const OutcomeSchema = Type.Object({
       code: Type.String(),
       message: Type.String(),
       retryable: Type.Boolean(),
+      /** When the destination said when to retry (Retry-After), in milliseconds from the answer. */
+      retryAfterMs: Type.Optional(Type.Number()),
     }),
   ),
   /** Requests sent for this event at this destination (fan-out and batching may make it 0..n). */
