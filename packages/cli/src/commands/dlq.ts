@@ -204,6 +204,12 @@ export default defineCommand({
     name: 'dlq',
     description: `Inspect, replay and purge the gateway's dead letters: delivery jobs it gave up on. Stop the gateway first: only one process may open its data directory.
 
+Usage (each also takes --data-dir DIR; default $PATCHBAY_DATA_DIR, else ./patchbay-data):
+  patchbay dlq list [--destination ID] [--limit N] [--after ID] [--json]
+  patchbay dlq show <id> [--json]
+  patchbay dlq replay (<id>... | --destination ID | --all)
+  patchbay dlq purge (<id>... | --destination ID | --all) [--yes]
+
 Examples:
   patchbay dlq list --data-dir /var/lib/patchbay
   patchbay dlq list --destination crm --json
