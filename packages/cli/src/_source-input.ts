@@ -30,6 +30,10 @@ export async function* readThroughSource(
       `the pipeline has no source "${sourceId}"${ids.length ? ` (it has: ${ids.join(', ')})` : ' (it declares no sources)'}`,
     )
   }
+  if (!step.use)
+    throw new UsageError(
+      `source "${sourceId}" has no \`use:\` plugin to read --input with: it takes SDK calls to the gateway only`,
+    )
   if (path !== '-' && !existsSync(path)) throw new UsageError(`input file ${path} does not exist`)
   const resolved = await new PluginRegistry({ cwd: loaded.baseDir }).resolve(step.use, {
     baseDir: loaded.baseDir,

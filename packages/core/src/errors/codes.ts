@@ -143,6 +143,44 @@ export const ERROR_CODES = {
     description: 'User transform code called fetch for a host the operator did not allow.',
     howToSolve: 'Add the host to the sandbox `fetch.allow` list, or remove the call.',
   },
+  // gateway (HTTP ingestion)
+  PB_GATEWAY_UNAUTHORIZED: {
+    family: 'event',
+    description: 'A request to the gateway had no write key, or one no source of the pipeline has.',
+    howToSolve:
+      'Send the source write key as HTTP Basic auth (the key as user name, empty password), or `?writeKey=` for webhooks.',
+  },
+  PB_GATEWAY_BODY_INVALID: {
+    family: 'event',
+    description:
+      'A request body could not be read: malformed JSON, bad gzip, or not the shape the endpoint takes.',
+    howToSolve:
+      'Send a JSON object (gzip-compressed with `Content-Encoding: gzip` if you like) as the endpoint documents.',
+  },
+  PB_GATEWAY_BODY_TOO_LARGE: {
+    family: 'event',
+    description:
+      'A request body is larger than the gateway batch limit (500 KB by default), after decompression.',
+    howToSolve: 'Send fewer events per batch; the SDKs split batches at this size themselves.',
+  },
+  PB_GATEWAY_NOT_FOUND: {
+    family: 'event',
+    description: 'No gateway endpoint, or no source of the pipeline, has that path.',
+    howToSolve:
+      'Use one of the endpoints in the HTTP API docs; for webhooks, the path names a source id of the pipeline.',
+  },
+  PB_GATEWAY_OVERLOADED: {
+    family: 'retryable',
+    description: 'The gateway queue is past its size or age limit, so it refuses new events for now (503).',
+    howToSolve:
+      'Retry after the Retry-After delay (the SDKs do). Operators: see why deliveries lag (`/metrics`), or raise the limits.',
+  },
+  PB_GATEWAY_DATA_DIR: {
+    family: 'configuration',
+    description:
+      'The gateway data directory cannot be used: not writable, corrupt, or held by another gateway.',
+    howToSolve: 'Stop the other gateway, fix the directory permissions, or point --data-dir elsewhere.',
+  },
 } as const satisfies Record<string, { family: ErrorFamily; description: string; howToSolve: string }>
 
 /** How the runtime treats an error: retry it, give up on it, or report it as bad input/config. */

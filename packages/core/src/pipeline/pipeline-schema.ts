@@ -30,9 +30,19 @@ export type EventFilter = Static<typeof EventFilterSchema>
 export const SourceStepSchema = Type.Object(
   {
     id: StepId,
-    use: Type.String({ description: 'Plugin as name@range, or a ./path.' }),
+    use: Type.Optional(
+      Type.String({
+        description:
+          'Plugin as name@range, or a ./path: parses webhook posts (/v1/webhook/<id>) and log lines. Without it, the source takes SDK calls only.',
+      }),
+    ),
     config: Type.Optional(Config),
-    writeKey: Type.Optional(Type.String({ description: 'The write key SDKs use to send to this source.' })),
+    writeKey: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'The write key SDKs (HTTP Basic auth, the key as user name) and webhooks use to send to this source.',
+      }),
+    ),
   },
   { additionalProperties: false },
 )

@@ -1,0 +1,125 @@
+import { loadPipelineFile } from '@patchbay/core'
+import { defineCommand } from 'citty'
+import { parseDuration } from '../_duration.ts'
+import { UsageError } from '../_exit.ts'
+import { color, type Output, processOutput } from '../_output.ts'
+import { describeReceived, type Receiver, startReceiver } from '../_receiver.ts'
+
+export interface ServeOptions {
+  pipeline?: string
+  host?: string
+  port?: number
+  dataDir?: string
+  retryForMs?: number
+  receiver?: boolean
+}
+
+/**
+ * `patchbay serve`: runs the gateway until SIGINT or SIGTERM, then shuts down gracefully.
+ * Without a pipeline it runs the built-in default, with a local receiver that prints what it
+ * gets. Resolves with the exit code once stopped.
+ */
+export async function serve(
+  options: ServeOptions,
+  output: Output = processOutput,
+  signals: NodeJS.EventEmitter = process,
+): Promise<number> {
+  const { DEFAULT_PIPELINE_FILE, DEV_WRITE_KEY, startGateway } = await import('@patchbay/server')
+  const useDefault = options.pipeline === undefined
+  const env: Record<string, string | undefined> = { ...process.env }
+  let receiver: Receiver | undefined
+  if (useDefault || options.receiver) {
+    receiver = await startReceiver((r) => output.err(color.dim(`receiver ← ${describeReceived(r)}`)))
+    env.PATCHBAY_RECEIVER_URL = receiver.url
+  }
+  try {
+    const loaded = loadPipelineFile(options.pipeline ?? DEFAULT_PIPELINE_FILE, { env })
+    const gateway = await startGateway({
+      pipeline: loaded,
+      options: {
+        ...(options.host ? { host: options.host } : {}),
+        ...(options.port !== undefined ? { port: options.port } : {}),
+        ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+        ...(options.retryForMs !== undefined ? { retry: { forMs: options.retryForMs } } : {}),
+      },
+      logSink: (record) => output.err(`${color.dim(record.scope)} ${record.message}`),
+    })
+    const lines = [
+      `patchbay gateway listening on ${gateway.url}`,
+      `  pipeline  ${useDefault ? 'built-in default' : loaded.file}`,
+      `  data dir  ${gateway.dataDir}`,
+      ...gateway.plugins.map((p) => `  plugin    ${p.step}  ${p.source}`),
+      ...(receiver
+        ? [`  receiver  ${receiver.url} (PATCHBAY_RECEIVER_URL): requests are printed below`]
+        : []),
+    ]
+    if (useDefault && !process.env.PATCHBAY_WRITE_KEY)
+      lines.push(
+        '',
+        `Send a first event (write key ${DEV_WRITE_KEY}, set PATCHBAY_WRITE_KEY for your own):`,
+        `  curl -u ${DEV_WRITE_KEY}: -H 'content-type: application/json' -d '{"userId":"ada","event":"Signed Up"}' ${gateway.url}/v1/track`,
+      )
+    output.out(lines.join('\n'))
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        output.err(color.dim(`${signal}: stopping (finishing deliveries in flight)`))
+        resolve()
+      }
+      signals.once('SIGINT', () => stop('SIGINT'))
+      signals.once('SIGTERM', () => stop('SIGTERM'))
+    })
+    await gateway.close()
+    output.err(color.dim('stopped'))
+    return 0
+  } finally {
+    await receiver?.close()
+  }
+}
+
+export default defineCommand({
+  meta: {
+    name: 'serve',
+    description: `Run the gateway: the Segment/RudderStack HTTP API, a durable queue, and delivery with retries.
+
+Without a pipeline, runs a built-in one: write key pb_dev_write_key, and a webhook to a local
+receiver that prints every request. Stop with Ctrl-C: it stops accepting, finishes deliveries
+in flight and exits; acknowledged events are kept in --data-dir and delivered after a restart.
+
+Examples:
+  patchbay serve
+  patchbay serve pipeline.yaml --port 8080 --data-dir /var/lib/patchbay
+  curl -u pb_dev_write_key: -d '{"userId":"ada","event":"Signed Up"}' http://127.0.0.1:8080/v1/track`,
+  },
+  args: {
+    pipeline: {
+      type: 'positional',
+      description: 'Pipeline file (YAML or JSON); default: the built-in one',
+      required: false,
+    },
+    port: { type: 'string', alias: 'p', description: 'Port (0: any free port)', default: '8080' },
+    host: { type: 'string', description: 'Interface to listen on', default: '127.0.0.1' },
+    'data-dir': { type: 'string', description: 'Where the durable queue lives (env PATCHBAY_DATA_DIR)' },
+    'retry-for': {
+      type: 'string',
+      description: 'How long to retry a failing delivery before the dead letter queue',
+      default: '24h',
+    },
+    receiver: {
+      type: 'boolean',
+      description: 'Also start the local receiver for your pipeline (${PATCHBAY_RECEIVER_URL})',
+    },
+  },
+  async run({ args }) {
+    const port = Number(args.port)
+    if (!Number.isInteger(port) || port < 0 || port > 65_535)
+      throw new UsageError(`--port must be a port number (0-65535), got "${args.port}"`)
+    process.exitCode = await serve({
+      ...(args.pipeline ? { pipeline: args.pipeline } : {}),
+      host: args.host,
+      port,
+      dataDir: args['data-dir'] ?? process.env.PATCHBAY_DATA_DIR ?? './patchbay-data',
+      retryForMs: parseDuration(args['retry-for'], '--retry-for'),
+      receiver: args.receiver ?? false,
+    })
+  },
+})

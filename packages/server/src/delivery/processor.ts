@@ -1,0 +1,121 @@
+import type { LogSink, Pipeline } from '@patchbay/core'
+import type { NewJob, Store, StoredEvent } from '../store/store.ts'
+import type { Wakeup } from './_wakeup.ts'
+
+/** A destination as the processor and its workers see it. */
+export interface GatewayDestination {
+  id: string
+  /** `user`: one user's jobs are delivered one at a time, in order. */
+  ordering: 'none' | 'user'
+}
+
+/** The key that orders a user's jobs: userId, else anonymousId. */
+export function orderKeyOf(event: { userId?: unknown; anonymousId?: unknown }): string | null {
+  if (typeof event.userId === 'string' && event.userId !== '') return `u:${event.userId}`
+  if (typeof event.anonymousId === 'string' && event.anonymousId !== '') return `a:${event.anonymousId}`
+  return null
+}
+
+export interface ProcessorOptions {
+  store: Store
+  pipeline: Pick<Pipeline, 'transform'>
+  destinations: readonly GatewayDestination[]
+  /** Wakes the processor when events arrive. */
+  wakeup: Wakeup
+  /** Called with the number of jobs queued (wakes the delivery workers). */
+  onJobs: (count: number) => void
+  /** Inputs the transformations failed or dropped, by step. */
+  onStopped?: (sourceId: string, status: 'failed' | 'dropped', step: string, count: number) => void
+  log: LogSink
+  batchSize?: number
+  pollMs?: number
+}
+
+/**
+ * Turns accepted events into delivery jobs, off the ingest path: reads pending events in
+ * the order they were accepted, runs the pipeline's transformations (sandboxed user code
+ * included) per source, and in one transaction removes the events and queues one job per
+ * resulting event and destination. If the transformations throw, the events stay pending
+ * and are tried again: nothing accepted is lost, and ingestion never waits for this loop.
+ */
+export function startProcessor(options: ProcessorOptions) {
+  const { store, pipeline, destinations, wakeup, log } = options
+  const batchSize = options.batchSize ?? 500
+  const pollMs = options.pollMs ?? 250
+  let running = true
+
+  async function processBatch(events: StoredEvent[]): Promise<number> {
+    const jobs: NewJob[] = []
+    // Transform per run of events from the same source, keeping their order.
+    for (let start = 0; start < events.length; ) {
+      let end = start + 1
+      while (end < events.length && events[end]!.sourceId === events[start]!.sourceId) end++
+      const run = events.slice(start, end)
+      const sourceId = run[0]!.sourceId
+      const result = await pipeline.transform(
+        run.map((e) => e.event),
+        { sourceId, normalized: true },
+      )
+      for (const { event } of result.events)
+        for (const destination of destinations)
+          jobs.push({
+            destinationId: destination.id,
+            orderKey: destination.ordering === 'user' ? orderKeyOf(event) : null,
+            messageId: event.messageId ?? '',
+            payload: event,
+          })
+      const tally = new Map<string, number>()
+      for (const stop of result.stopped) {
+        const key = `${stop.status}\u0000${stop.step}`
+        tally.set(key, (tally.get(key) ?? 0) + 1)
+        if (stop.status === 'failed')
+          log({
+            level: 'warn',
+            scope: 'gateway',
+            message: `event ${stop.messageId ?? `#${stop.index}`} from source ${sourceId} failed at ${stop.step}: ${stop.error?.message}`,
+          })
+      }
+      for (const [key, count] of tally) {
+        const [status, step] = key.split('\u0000') as ['failed' | 'dropped', string]
+        options.onStopped?.(sourceId, status, step, count)
+      }
+      start = end
+    }
+    store.commitProcessed(
+      events.map((e) => e.seq),
+      jobs,
+      Date.now(),
+    )
+    return jobs.length
+  }
+
+  const done = (async () => {
+    while (running) {
+      const events = store.readPending(batchSize)
+      if (events.length === 0) {
+        await wakeup.wait(pollMs)
+        continue
+      }
+      try {
+        const queued = await processBatch(events)
+        if (queued > 0) options.onJobs(queued)
+      } catch (error) {
+        log({
+          level: 'error',
+          scope: 'gateway',
+          message: `processing ${events.length} events failed; they stay queued and are tried again: ${(error as Error).message}`,
+        })
+        if (running) await wakeup.wait(1_000)
+      }
+    }
+  })()
+
+  return {
+    /** Stops after the batch in progress; its events are either all processed or all still pending. */
+    async stop(): Promise<void> {
+      running = false
+      wakeup.wake()
+      await done
+    },
+  }
+}

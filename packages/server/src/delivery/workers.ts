@@ -1,0 +1,146 @@
+import type { LogSink, Outcome, Pipeline } from '@patchbay/core'
+import type { PatchbayEvent } from '@patchbay/protocol'
+import type { Job, Store } from '../store/store.ts'
+import { retryDelay } from './_retry-delay.ts'
+import type { Wakeup } from './_wakeup.ts'
+import type { GatewayDestination } from './processor.ts'
+
+/** What delivery reports, for /metrics. */
+export interface DeliveryCounters {
+  delivered(destination: string, latencySeconds: number): void
+  retried(destination: string): void
+  aborted(destination: string): void
+  dropped(destination: string): void
+}
+
+export interface WorkerOptions {
+  store: Store
+  pipeline: Pick<Pipeline, 'deliver'>
+  destination: GatewayDestination
+  settings: { claim: number; workers: number; pollMs: number }
+  retry: { forMs: number; baseDelayMs: number; maxDelayMs: number }
+  counters: DeliveryCounters
+  wakeup: Wakeup
+  log: LogSink
+  now?: () => number
+}
+
+/**
+ * The delivery workers of one destination. Each claims due jobs (in order per user when the
+ * destination orders), delivers them with one attempt each, and settles every job in the
+ * store: delivered and dropped jobs are removed, retryable failures are scheduled again with
+ * backoff (or the destination's Retry-After) until the retry window closes, and everything
+ * else becomes a dead letter with its reason.
+ */
+export function startDeliveryWorkers(options: WorkerOptions) {
+  const { store, pipeline, destination, settings, retry, counters, wakeup, log } = options
+  const now = options.now ?? Date.now
+  const ordered = destination.ordering === 'user'
+  let running = true
+  let inFlight = 0
+
+  function settle(job: Job, outcome: Outcome | undefined, at: number): void {
+    if (outcome?.status === 'delivered' || outcome?.status === 'dropped') {
+      if (outcome.status === 'delivered') {
+        const receivedAt = Date.parse((job.payload as { receivedAt?: string }).receivedAt ?? '')
+        counters.delivered(destination.id, Number.isNaN(receivedAt) ? 0 : Math.max(0, at - receivedAt) / 1000)
+      } else counters.dropped(destination.id)
+      store.complete([job.id])
+      return
+    }
+    const error = outcome?.error ?? {
+      code: 'PB_INTERNAL',
+      message: 'no outcome for this job',
+      retryable: true,
+    }
+    const attempts = job.attempts + 1
+    const reason = `${error.code}: ${error.message}`
+    if (error.retryable) {
+      const wait = retryDelay(attempts, retry, error.retryAfterMs)
+      if (at + wait - job.createdAt <= retry.forMs) {
+        counters.retried(destination.id)
+        store.retry(job.id, { nextAt: at + wait, error: reason })
+        return
+      }
+      const hours = (retry.forMs / 3_600_000).toFixed(retry.forMs < 3_600_000 ? 2 : 0)
+      counters.aborted(destination.id)
+      store.abort(job.id, {
+        reason: `gave up after ${attempts} attempts over the ${hours} h retry window; last error ${reason}`,
+        now: at,
+      })
+      return
+    }
+    counters.aborted(destination.id)
+    store.abort(job.id, { reason, now: at })
+  }
+
+  async function deliver(jobs: Job[]): Promise<void> {
+    let outcomes: Outcome[]
+    try {
+      outcomes = await pipeline.deliver(
+        destination.id,
+        jobs.map((job) => job.payload as PatchbayEvent),
+      )
+    } catch (error) {
+      // A bug, not an answer from the destination: keep the jobs and try them again later.
+      log({
+        level: 'error',
+        scope: `destinations.${destination.id}`,
+        message: `delivering ${jobs.length} jobs failed unexpectedly; they will be retried: ${(error as Error).message}`,
+      })
+      outcomes = []
+    }
+    const byIndex = new Map(outcomes.map((o) => [o.index, o]))
+    const at = now()
+    for (const [index, job] of jobs.entries()) {
+      try {
+        settle(job, byIndex.get(index), at)
+      } catch (error) {
+        if (running) throw error // a closed store during shutdown: the job stays in flight, released at restart
+      }
+    }
+  }
+
+  async function work(): Promise<void> {
+    while (running) {
+      let jobs: Job[]
+      try {
+        jobs = store.claim(destination.id, { limit: settings.claim, now: now(), ordered })
+      } catch (error) {
+        if (!running) return
+        log({
+          level: 'error',
+          scope: `destinations.${destination.id}`,
+          message: `claiming jobs failed: ${(error as Error).message}`,
+        })
+        await wakeup.wait(1_000)
+        continue
+      }
+      if (jobs.length === 0) {
+        await wakeup.wait(settings.pollMs)
+        continue
+      }
+      inFlight += jobs.length
+      try {
+        await deliver(jobs)
+      } finally {
+        inFlight -= jobs.length
+      }
+      // No wait here: settling an ordered user's job may have made their next one due.
+    }
+  }
+
+  const done = Promise.all(Array.from({ length: settings.workers }, () => work()))
+
+  return {
+    get inFlight() {
+      return inFlight
+    },
+    /** Stops claiming; resolves when the deliveries in flight are settled. */
+    async stop(): Promise<void> {
+      running = false
+      wakeup.wake()
+      await done
+    },
+  }
+}

@@ -1,0 +1,252 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
+import {
+  ConfigurationError,
+  createPipeline,
+  type LoadedPipeline,
+  type LogSink,
+  PatchbayError,
+  type Pipeline,
+  type PipelineDefinition,
+  PluginRegistry,
+  silentSink,
+  type UserCodeLoader,
+} from '@patchbay/core'
+import { loadSources } from './_sources.ts'
+import { createWakeup } from './delivery/_wakeup.ts'
+import { type GatewayDestination, startProcessor } from './delivery/processor.ts'
+import { startDeliveryWorkers } from './delivery/workers.ts'
+import { sendJson } from './ingest/_http.ts'
+import { createIngestHandler } from './ingest/ingest-handler.ts'
+import { createGatewayMetrics, type RejectReason } from './metrics/index.ts'
+import { type GatewayOptions, type GatewayOptionsInput, resolveGatewayOptions } from './options.ts'
+import { openSqliteStore } from './store/sqlite-store.ts'
+import type { Store, StoreStats } from './store/store.ts'
+
+export interface GatewayInit {
+  /** A loaded pipeline file (`loadPipelineFile`), or a definition and the folder it is relative to. */
+  pipeline: LoadedPipeline | { definition: PipelineDefinition; baseDir: string }
+  options?: GatewayOptionsInput
+  /** Where plugins come from (default: installed packages, seen from the pipeline folder). */
+  registry?: PluginRegistry
+  /** Log lines: plugins, delivery problems, shutdown. Default: dropped. */
+  logSink?: LogSink
+  /** Runs `code:` steps. Default: @patchbay/sandbox when the pipeline has any. */
+  userCode?: UserCodeLoader
+}
+
+/** A running gateway. */
+export interface Gateway {
+  /** `http://host:port`. */
+  readonly url: string
+  readonly options: GatewayOptions
+  /** The absolute data directory. */
+  readonly dataDir: string
+  /** Every plugin step loaded, with the plugin's name@version. */
+  readonly plugins: ReadonlyArray<{ step: string; source: string }>
+  stats(): StoreStats
+  /** The Prometheus exposition `/metrics` serves. */
+  metrics(): string
+  /**
+   * Graceful shutdown: stops accepting, lets deliveries in flight finish (up to
+   * `shutdownTimeoutMs`; unfinished ones are retried at the next start), and closes the store.
+   */
+  close(): Promise<void>
+}
+
+function openStore(dir: string): Store {
+  try {
+    return openSqliteStore({ dir })
+  } catch (error) {
+    throw new ConfigurationError((error as Error).message, { code: 'PB_GATEWAY_DATA_DIR', cause: error })
+  }
+}
+
+async function defaultUserCode(definition: PipelineDefinition) {
+  if (!definition.transformations?.some((t) => t.code !== undefined)) return undefined
+  const { createUserCodeLoader } = await import('@patchbay/sandbox')
+  return createUserCodeLoader({
+    ...definition.sandbox,
+    ...(definition.egress ? { egress: definition.egress } : {}),
+  })
+}
+
+/**
+ * Starts the gateway: opens the durable store in the data directory (taking its lock),
+ * retries what a crash left in flight, loads the pipeline, and serves the Segment/RudderStack
+ * HTTP API. Events are acknowledged only once committed; transformations and delivery run
+ * behind the queue, with retries kept in the store.
+ *
+ * @example
+ * const gateway = await startGateway({ pipeline: loadPipelineFile('pipeline.yaml'), options: { port: 8080 } })
+ * console.log(`listening on ${gateway.url}`)
+ * process.on('SIGTERM', () => gateway.close())
+ */
+export async function startGateway(init: GatewayInit): Promise<Gateway> {
+  const options = resolveGatewayOptions(init.options)
+  const sink = init.logSink ?? silentSink
+  const { definition, baseDir } = init.pipeline
+  const registry = init.registry ?? new PluginRegistry({ cwd: baseDir })
+  const dataDir = resolve(options.dataDir)
+
+  const { sources, plugins: sourcePlugins } = await loadSources(init.pipeline, registry, sink)
+  const userCode = init.userCode ?? (await defaultUserCode(definition))
+  const pipeline: Pipeline = await createPipeline(init.pipeline, {
+    registry,
+    logSink: sink,
+    singleAttempt: true,
+    ...(userCode ? { userCode } : {}),
+  })
+  let store: Store
+  try {
+    store = openStore(dataDir)
+  } catch (error) {
+    await pipeline.close()
+    throw error
+  }
+  const released = store.releaseInFlight()
+  if (released > 0)
+    sink({
+      level: 'info',
+      scope: 'gateway',
+      message: `${released} deliveries were in flight at the last stop; retrying them`,
+    })
+
+  const metrics = createGatewayMetrics(() => store.stats(), {
+    destinations: definition.destinations.map((d) => d.id),
+  })
+  const destinations: GatewayDestination[] = definition.destinations.map((d) => ({
+    id: d.id,
+    ordering: d.delivery?.ordering ?? 'none',
+  }))
+  const processorWakeup = createWakeup()
+  const deliveryWakeups = new Map(destinations.map((d) => [d.id, createWakeup()]))
+  const processor = startProcessor({
+    store,
+    pipeline,
+    destinations,
+    wakeup: processorWakeup,
+    onJobs: () => {
+      for (const wakeup of deliveryWakeups.values()) wakeup.wake()
+    },
+    log: sink,
+  })
+  const workers = destinations.map((destination) =>
+    startDeliveryWorkers({
+      store,
+      pipeline,
+      destination,
+      settings: options.delivery,
+      retry: options.retry,
+      counters: metrics,
+      wakeup: deliveryWakeups.get(destination.id)!,
+      log: sink,
+    }),
+  )
+
+  const overloaded = (): string | undefined => {
+    const stats = store.stats()
+    let queued = stats.pendingEvents
+    for (const states of Object.values(stats.jobs))
+      queued += states.waiting + states.retrying + states.in_flight
+    if (queued >= options.backpressure.maxQueued)
+      return `${queued} events and jobs are queued (limit ${options.backpressure.maxQueued})`
+    const { maxAgeMs } = options.backpressure
+    if (maxAgeMs > 0 && stats.oldestPendingAt !== null && Date.now() - stats.oldestPendingAt > maxAgeMs)
+      return `the oldest queued item is ${Math.round((Date.now() - stats.oldestPendingAt) / 60_000)} min old (limit ${Math.round(maxAgeMs / 60_000)} min)`
+    return undefined
+  }
+  const ingest = createIngestHandler({
+    sources,
+    store,
+    counters: {
+      accepted: (source, n) => metrics.accepted(source, n),
+      rejected: (source, reason, n) => metrics.rejected(source, reason as RejectReason, n),
+      request: (endpoint, status) => metrics.ingestRequest(endpoint, status),
+    },
+    limits: options.limits,
+    trustProxy: options.trustProxy,
+    overloaded,
+    retryAfterSeconds: options.backpressure.retryAfterSeconds,
+    onAccepted: () => processorWakeup.wake(),
+    onError: (error) =>
+      sink({
+        level: 'error',
+        scope: 'gateway',
+        message: `storing a request failed: ${(error as Error).stack ?? error}`,
+      }),
+  })
+
+  let closing = false
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://gateway')
+    if (req.method === 'GET' && url.pathname === '/health') {
+      const status = closing ? 503 : 200
+      return sendJson(res, status, { status: closing ? 'stopping' : 'ok', queue: store.stats() })
+    }
+    if (req.method === 'GET' && url.pathname === '/metrics') {
+      const text = metrics.render()
+      res.writeHead(200, { 'content-type': metrics.contentType })
+      return res.end(text)
+    }
+    void ingest(req, res, url)
+  })
+  server.keepAliveTimeout = 65_000
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject)
+      server.listen(options.port, options.host, () => resolveListen())
+    })
+  } catch (error) {
+    await Promise.allSettled([processor.stop(), ...workers.map((w) => w.stop())])
+    await Promise.allSettled([
+      pipeline.close(),
+      store.close(),
+      (userCode as { close?: () => Promise<void> })?.close?.(),
+    ])
+    throw new PatchbayError(
+      'PB_GATEWAY_DATA_DIR',
+      `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`,
+      {
+        hint: 'Another process uses that port: pick another with --port.',
+      },
+    )
+  }
+  const { port } = server.address() as AddressInfo
+
+  return {
+    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
+    options,
+    dataDir,
+    plugins: [
+      ...sourcePlugins,
+      ...pipeline.transformations.map((t) => ({ step: `transformations.${t.id}`, source: t.source })),
+      ...pipeline.destinations.map((d) => ({ step: `destinations.${d.id}`, source: d.source })),
+    ],
+    stats: () => store.stats(),
+    metrics: () => metrics.render(),
+    async close() {
+      if (closing) return
+      closing = true
+      const stopped = new Promise<void>((r) => server.close(() => r()))
+      server.closeIdleConnections()
+      await processor.stop()
+      const drained = Promise.all(workers.map((w) => w.stop()))
+      const timeout = new Promise<'timeout'>((r) =>
+        setTimeout(() => r('timeout'), options.shutdownTimeoutMs).unref(),
+      )
+      if ((await Promise.race([drained, timeout])) === 'timeout')
+        sink({
+          level: 'warn',
+          scope: 'gateway',
+          message: `deliveries still in flight after ${options.shutdownTimeoutMs} ms; they will be retried at the next start`,
+        })
+      server.closeAllConnections()
+      await stopped
+      await pipeline.close()
+      await (userCode as { close?: () => Promise<void> } | undefined)?.close?.()
+      await store.close()
+    },
+  }
+}

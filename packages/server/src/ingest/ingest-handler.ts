@@ -1,0 +1,192 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type InboundRequest, isPatchbayError, type SourceResult } from '@patchbay/core'
+import type { Store } from '../store/store.ts'
+import { acceptEvents, EVENT_TYPES } from './_events.ts'
+import { clientIp, IngestError, parseJson, readBody, sendJson, sendRefusal, writeKeyOf } from './_http.ts'
+
+/** A source of the pipeline as the gateway sees it. */
+export interface IngestSource {
+  id: string
+  writeKey?: string
+  /** The source plugin's parser, for `/v1/webhook/<id>`; absent for SDK-only sources. */
+  parse?: (request: InboundRequest) => Promise<SourceResult>
+}
+
+/** What ingestion reports, for /metrics. */
+export interface IngestCounters {
+  accepted(source: string, events: number): void
+  rejected(source: string, reason: string, events: number): void
+  request(endpoint: string, status: number): void
+}
+
+export interface IngestOptions {
+  sources: readonly IngestSource[]
+  store: Pick<Store, 'append'>
+  counters: IngestCounters
+  limits: { eventBytes: number; batchBytes: number }
+  trustProxy: boolean
+  /** Returns a reason while the queue is past its limits: ingestion answers 503. */
+  overloaded: () => string | undefined
+  retryAfterSeconds: number
+  /** Called after events are durably stored (wakes the processor). */
+  onAccepted?: () => void
+  now?: () => Date
+  /** For unexpected failures (a bug or a broken disk): the client gets a 500. */
+  onError?: (error: unknown) => void
+}
+
+const REASONS: Record<string, string> = {
+  PB_GATEWAY_UNAUTHORIZED: 'unauthorized',
+  PB_GATEWAY_BODY_TOO_LARGE: 'too_large',
+  PB_EVENT_TOO_LARGE: 'too_large',
+  PB_GATEWAY_OVERLOADED: 'backpressure',
+}
+
+/**
+ * The ingestion endpoints: `/v1/{track,identify,page,screen,group,alias,batch}` as in the
+ * Segment and RudderStack HTTP APIs, and `/v1/webhook/<source>` through a source plugin.
+ * A request is answered 200 only once its events are durably stored; any refusal stores
+ * nothing of it.
+ */
+export function createIngestHandler(options: IngestOptions) {
+  const byKey = new Map(options.sources.filter((s) => s.writeKey).map((s) => [s.writeKey!, s]))
+  const byId = new Map(options.sources.map((s) => [s.id, s]))
+  const now = options.now ?? (() => new Date())
+
+  function authorize(req: IncomingMessage, url: URL, source?: IngestSource): IngestSource {
+    const key = writeKeyOf(req, url)
+    if (!key)
+      throw new IngestError(
+        401,
+        'PB_GATEWAY_UNAUTHORIZED',
+        'no write key: send it as HTTP Basic auth (the key as user name, empty password)',
+      )
+    const found = byKey.get(key)
+    if (!found || (source && found !== source))
+      throw new IngestError(
+        401,
+        'PB_GATEWAY_UNAUTHORIZED',
+        `the write key is not one of ${source ? `source "${source.id}"` : 'this gateway'}`,
+      )
+    return found
+  }
+
+  function checkCapacity() {
+    const reason = options.overloaded()
+    if (reason)
+      throw new IngestError(
+        503,
+        'PB_GATEWAY_OVERLOADED',
+        `the gateway is not accepting events for now: ${reason}`,
+      )
+  }
+
+  async function store(source: IngestSource, events: Awaited<ReturnType<typeof acceptEvents>>['events']) {
+    await options.store.append(
+      events.map((event) => ({ sourceId: source.id, messageId: event.messageId, event })),
+    )
+    options.counters.accepted(source.id, events.length)
+    options.onAccepted?.()
+  }
+
+  async function sdkCall(req: IncomingMessage, res: ServerResponse, url: URL, type: string | undefined) {
+    const source = authorize(req, url)
+    checkCapacity()
+    const body = parseJson(
+      await readBody(req, type ? options.limits.eventBytes * 2 : options.limits.batchBytes),
+    )
+    const { events } = acceptEvents(body, {
+      type,
+      batch: type === undefined,
+      eventBytes: options.limits.eventBytes,
+      receivedAt: now(),
+      requestIp: clientIp(req, options.trustProxy),
+    })
+    await store(source, events)
+    sendJson(res, 200, { success: true })
+    return source
+  }
+
+  async function webhook(req: IncomingMessage, res: ServerResponse, url: URL, id: string) {
+    const target = byId.get(id)
+    if (!target) throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `the pipeline has no source "${id}"`)
+    if (!target.parse)
+      throw new IngestError(
+        404,
+        'PB_GATEWAY_NOT_FOUND',
+        `source "${id}" has no \`use:\` plugin: it takes SDK calls only`,
+      )
+    const source = authorize(req, url, target)
+    checkCapacity()
+    const raw = await readBody(req, options.limits.batchBytes)
+    const type = String(req.headers['content-type'] ?? '')
+    const request: InboundRequest = {
+      method: req.method ?? 'POST',
+      url: url.pathname,
+      headers: Object.fromEntries(
+        Object.entries(req.headers)
+          .filter(([name]) => name !== 'authorization')
+          .map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]),
+      ),
+      query: Object.fromEntries([...url.searchParams].filter(([name]) => name !== 'writeKey')),
+      body: /json/i.test(type) ? parseJson(raw) : raw.toString('utf8'),
+      rawBody: new Uint8Array(raw),
+    }
+    let result: SourceResult
+    try {
+      result = await target.parse!(request)
+    } catch (error) {
+      if (isPatchbayError(error) && error.family === 'event')
+        throw new IngestError(400, error.code, `source "${id}": ${error.message}`)
+      throw error
+    }
+    const { events } = acceptEvents(
+      { batch: result.events },
+      {
+        batch: true,
+        eventBytes: options.limits.eventBytes,
+        receivedAt: now(),
+        requestIp: clientIp(req, options.trustProxy),
+      },
+    )
+    await store(source, events)
+    const reply = result.response ?? { status: 200, body: { ok: true } }
+    sendJson(res, reply.status, reply.body ?? null, reply.headers)
+    return source
+  }
+
+  return async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const [, v1, name, id] = url.pathname.split('/')
+    const endpoint = name === 'webhook' ? '/v1/webhook' : `/${v1}/${name}`
+    let source: IngestSource | undefined
+    try {
+      if (req.method !== 'POST')
+        throw new IngestError(405, 'PB_GATEWAY_NOT_FOUND', `${url.pathname} takes POST`)
+      if (v1 !== 'v1' || !name)
+        throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `no endpoint ${url.pathname}`)
+      if (name === 'batch' && !id) source = await sdkCall(req, res, url, undefined)
+      else if ((EVENT_TYPES as readonly string[]).includes(name) && !id)
+        source = await sdkCall(req, res, url, name)
+      else if (name === 'webhook' && id) source = await webhook(req, res, url, decodeURIComponent(id))
+      else throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `no endpoint ${url.pathname}`)
+      options.counters.request(endpoint, res.statusCode)
+    } catch (error) {
+      if (!(error instanceof IngestError)) {
+        options.onError?.(error)
+        sendJson(res, 500, {
+          success: false,
+          error: { code: 'PB_INTERNAL', message: 'the gateway failed to store the request; retry it' },
+        })
+        options.counters.request(endpoint, 500)
+        return
+      }
+      const rejectedEvents = (error.body.rejected as unknown[] | undefined)?.length ?? 1
+      options.counters.rejected(source?.id ?? '-', REASONS[error.code] ?? 'invalid', rejectedEvents)
+      // An unread body must not be parsed as the next request: close the connection.
+      const headers: Record<string, string> = req.complete ? {} : { connection: 'close' }
+      if (error.code === 'PB_GATEWAY_OVERLOADED') headers['retry-after'] = String(options.retryAfterSeconds)
+      sendRefusal(res, error, headers)
+      options.counters.request(endpoint, error.status)
+    }
+  }
+}

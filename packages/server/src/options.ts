@@ -1,0 +1,110 @@
+import Type, { type Static } from 'typebox'
+import { Value } from 'typebox/value'
+
+const HOUR = 3_600_000
+
+/** How the gateway runs: where it listens and keeps its data, and its limits. Every field has a default. */
+export const GatewayOptionsSchema = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1', description: 'Interface to listen on (0.0.0.0 for all).' }),
+    port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8080, description: '0 picks a free port.' }),
+    dataDir: Type.String({ default: './patchbay-data', description: 'Where the durable queue lives.' }),
+    limits: Type.Object(
+      {
+        eventBytes: Type.Integer({
+          minimum: 1,
+          default: 32 * 1024,
+          description: 'Largest event (Segment: 32 KB).',
+        }),
+        batchBytes: Type.Integer({
+          minimum: 1,
+          default: 500 * 1024,
+          description: 'Largest request body, after gunzip (Segment: 500 KB).',
+        }),
+      },
+      { default: {} },
+    ),
+    retry: Type.Object(
+      {
+        forMs: Type.Integer({
+          minimum: 0,
+          default: 24 * HOUR,
+          description: 'How long a failing job is retried before it is aborted to the dead letter queue.',
+        }),
+        baseDelayMs: Type.Integer({
+          minimum: 0,
+          default: 1_000,
+          description: 'Backoff base: attempt n waits up to base·2^(n-1).',
+        }),
+        maxDelayMs: Type.Integer({
+          minimum: 0,
+          default: 5 * 60_000,
+          description: 'Cap on one backoff wait.',
+        }),
+      },
+      { default: {} },
+    ),
+    backpressure: Type.Object(
+      {
+        maxQueued: Type.Integer({
+          minimum: 1,
+          default: 1_000_000,
+          description: 'Answer 503 when pending events plus queued jobs pass this.',
+        }),
+        maxAgeMs: Type.Integer({
+          minimum: 0,
+          default: 48 * HOUR,
+          description: 'Answer 503 when the oldest queued item is older than this (0: no limit).',
+        }),
+        retryAfterSeconds: Type.Integer({
+          minimum: 1,
+          default: 10,
+          description: 'The Retry-After of those 503s.',
+        }),
+      },
+      { default: {} },
+    ),
+    delivery: Type.Object(
+      {
+        claim: Type.Integer({ minimum: 1, default: 100, description: 'Jobs a worker claims at a time.' }),
+        workers: Type.Integer({
+          minimum: 1,
+          default: 4,
+          description: 'Claims in flight at once per destination.',
+        }),
+        pollMs: Type.Integer({
+          minimum: 1,
+          default: 200,
+          description: 'How often an idle worker looks for due retries.',
+        }),
+      },
+      { default: {} },
+    ),
+    shutdownTimeoutMs: Type.Integer({
+      minimum: 0,
+      default: 10_000,
+      description: 'How long a graceful shutdown waits for deliveries in flight.',
+    }),
+    trustProxy: Type.Boolean({
+      default: false,
+      description: 'Take request_ip from X-Forwarded-For (only behind a proxy you run).',
+    }),
+  },
+  { additionalProperties: false },
+)
+
+/** Gateway options as given: every field optional. */
+export type GatewayOptionsInput = DeepPartial<Static<typeof GatewayOptionsSchema>>
+/** Gateway options with every default filled in. */
+export type GatewayOptions = Static<typeof GatewayOptionsSchema>
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] }
+
+/** Fills the defaults and checks the values; throws naming the first bad field. */
+export function resolveGatewayOptions(input: GatewayOptionsInput = {}): GatewayOptions {
+  const value = Value.Default(GatewayOptionsSchema, structuredClone(input))
+  if (!Value.Check(GatewayOptionsSchema, value)) {
+    const [issue] = Value.Errors(GatewayOptionsSchema, value)
+    throw new RangeError(`gateway option ${issue?.instancePath || '/'}: ${issue?.message ?? 'invalid'}`)
+  }
+  return value as GatewayOptions
+}
