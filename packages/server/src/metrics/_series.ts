@@ -15,14 +15,16 @@ export interface Family {
  */
 export class SeriesMap<L extends string, S> {
   readonly #series = new Map<string, { pairs: Array<[string, string]>; state: S }>()
+  readonly name: string
+  readonly labelNames: readonly L[]
+  readonly #create: () => S
 
-  constructor(
-    readonly name: string,
-    readonly labelNames: readonly L[],
-    readonly create: () => S,
-    reserved: readonly string[] = [],
-  ) {
+  /** `create` makes the state of a new series; `reserved` label names are refused (a histogram's `le`). */
+  constructor(name: string, labelNames: readonly L[], create: () => S, reserved: readonly string[] = []) {
     checkNames(name, labelNames, reserved)
+    this.name = name
+    this.labelNames = labelNames
+    this.#create = create
   }
 
   /** The state of the series with these label values, created on first use. */
@@ -31,7 +33,7 @@ export class SeriesMap<L extends string, S> {
     const key = JSON.stringify(values)
     let entry = this.#series.get(key)
     if (!entry) {
-      entry = { pairs: this.labelNames.map((name, i) => [name, values[i]!]), state: this.create() }
+      entry = { pairs: this.labelNames.map((name, i) => [name, values[i]!]), state: this.#create() }
       this.#series.set(key, entry)
     }
     return entry.state
