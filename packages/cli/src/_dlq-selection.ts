@@ -7,7 +7,13 @@ import { UsageError } from './_exit.ts'
  */
 export type Selection = { all: true } | { all: false; ids?: number[]; destinationId?: string }
 
-/** The selection the arguments make; a usage error when they make none, or a contradictory one. */
+/**
+ * The selection the arguments make; a usage error when they make none, or a contradictory one.
+ *
+ * @example
+ * parseSelection('replay', { ids: ['4', '7'] }) // { all: false, ids: [4, 7] }
+ * parseSelection('purge', { ids: [] }) // throws: --all is never implied
+ */
 export function parseSelection(
   verb: 'replay' | 'purge',
   args: { ids: readonly string[]; destination?: string; all?: boolean },
@@ -29,7 +35,12 @@ export function parseSelection(
   }
 }
 
-/** A dead letter id as `dlq list` prints it: a positive whole number. */
+/**
+ * A dead letter id as `dlq list` prints it: a positive whole number.
+ *
+ * @example
+ * parseId('42') // 42; parseId('4.2') throws a usage error
+ */
 export function parseId(text: string): number {
   const id = Number(text)
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(id) || id < 1)
@@ -46,7 +57,12 @@ export interface Matched {
   missingIds: number[]
 }
 
-/** Looks up what `selection` matches without changing anything (ids one by one, counts from memory). */
+/**
+ * Looks up what `selection` matches without changing anything (ids one by one, counts from memory).
+ *
+ * @example
+ * match(store, { all: false, ids: [1, 9] }) // { total: 1, perDestination: { crm: 1 }, missingIds: [9] }
+ */
 export function match(store: Store, selection: Selection): Matched {
   let perDestination: Record<string, number>
   const missingIds: number[] = []
@@ -71,6 +87,9 @@ export function match(store: Store, selection: Selection): Matched {
 /**
  * Runs a store call (`replay` or `purge`) over a selection and returns how many it moved.
  * The store needs ids or a destination, so `--all` is one call per destination.
+ *
+ * @example
+ * const purged = applyTo(store, { all: true }, (selector) => store.deadLetters.purge(selector))
  */
 export function applyTo(
   store: Store,

@@ -7,7 +7,12 @@ import { color, type Output } from './_output.ts'
 /** The data directory when neither `--data-dir` nor `PATCHBAY_DATA_DIR` names one. */
 export const DEFAULT_DATA_DIR = './patchbay-data'
 
-/** `--data-dir`, else `PATCHBAY_DATA_DIR`, else `./patchbay-data`. */
+/**
+ * `--data-dir`, else `PATCHBAY_DATA_DIR`, else `./patchbay-data`.
+ *
+ * @example
+ * resolveDataDir(args['data-dir']) // './patchbay-data' when neither is set
+ */
 export function resolveDataDir(flag: string | undefined, env = process.env): string {
   return flag || env.PATCHBAY_DATA_DIR || DEFAULT_DATA_DIR
 }

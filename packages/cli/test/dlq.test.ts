@@ -11,7 +11,8 @@ import { runCli } from './_cli.ts'
 const T0 = Date.parse('2025-03-14T09:00:00.000Z')
 const minutes = (n: number) => T0 + n * 60_000
 const EXHAUSTED =
-  'gave up after 3 attempts over 24 h; last error: the destination answered 503 Service Unavailable'
+  'gave up after 3 attempts over the 24 h retry window; last error PB_DELIVERY_RETRYABLE: destinations.crm: the destination answered 503; it will be retried'
+const REFUSED = 'PB_DELIVERY_ABORTED: destinations.crm: the destination refused the request with 400'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -60,7 +61,7 @@ async function seededDir(): Promise<string> {
       })),
       T0,
     )
-    bury(store, 'crm', 'the destination answered 400 Bad Request', 0, minutes(1))
+    bury(store, 'crm', REFUSED, 0, minutes(1))
     bury(store, 'crm', EXHAUSTED, 2, minutes(2))
     bury(store, 'ads', 'the destination answered 404 Not Found', 0, minutes(3))
   } finally {
@@ -94,9 +95,10 @@ describe('patchbay dlq list', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toBe(
       [
+        // The reason leaves out the `destinations.<id>: ` label of the destination column.
         'id  destination  message id  attempts  aborted at                reason',
-        '1   crm          m-1         1         2025-03-14T09:01:00.000Z  the destination answered 400 Bad Request',
-        '2   crm          m-2         3         2025-03-14T09:02:00.000Z  gave up after 3 attempts over 24 h; last error: the destina…',
+        '1   crm          m-1         1         2025-03-14T09:01:00.000Z  PB_DELIVERY_ABORTED: the destination refused the request with 400',
+        '2   crm          m-2         3         2025-03-14T09:02:00.000Z  gave up after 3 attempts over the 24 h retry window; last error PB_DELI…',
         '3   ads          m-3         1         2025-03-14T09:03:00.000Z  the destination answered 404 Not Found',
         '',
         '3 dead letters in all: ads 1, crm 2',
@@ -113,7 +115,7 @@ describe('patchbay dlq list', () => {
         ...deadLetter(1, 'crm', 'm-1'),
         orderKey: 'u1',
         attempts: 1,
-        reason: 'the destination answered 400 Bad Request',
+        reason: REFUSED,
         createdAt: T0,
         abortedAt: minutes(1),
       },

@@ -6,7 +6,12 @@ import { resolveDataDir, withStore } from '../_dlq-store.ts'
 import { EXIT, UsageError } from '../_exit.ts'
 import { color, type Output, processOutput } from '../_output.ts'
 
-/** `patchbay dlq list`: a page of dead letters, oldest first, and the totals per destination. */
+/**
+ * `patchbay dlq list`: a page of dead letters, oldest first, and the totals per destination.
+ *
+ * @example
+ * process.exitCode = await listDeadLetters({ dataDir: './patchbay-data', destination: 'crm' })
+ */
 export function listDeadLetters(
   options: { dataDir: string; destination?: string; limit?: number; after?: number; json?: boolean },
   output: Output = processOutput,
@@ -37,7 +42,13 @@ export function listDeadLetters(
   })
 }
 
-/** `patchbay dlq show`: one dead letter in full, its payload pretty-printed. */
+/**
+ * `patchbay dlq show`: one dead letter in full, its payload pretty-printed. Exit code 1 when
+ * there is no such dead letter.
+ *
+ * @example
+ * process.exitCode = await showDeadLetter({ dataDir: './patchbay-data', id: 42 })
+ */
 export function showDeadLetter(
   options: { dataDir: string; id: number; json?: boolean },
   output: Output = processOutput,
@@ -66,7 +77,13 @@ function reportMissing(matched: Matched, selection: Selection, output: Output): 
   return EXIT.failed
 }
 
-/** `patchbay dlq replay`: moves dead letters back to their destinations' queues. */
+/**
+ * `patchbay dlq replay`: moves dead letters back to their destinations' queues (waiting,
+ * attempts 0, due now, behind the jobs already queued for their order key).
+ *
+ * @example
+ * process.exitCode = await replayDeadLetters({ dataDir, selection: { all: false, destinationId: 'crm' } })
+ */
 export function replayDeadLetters(
   options: { dataDir: string; selection: Selection; now?: number },
   output: Output = processOutput,
@@ -88,7 +105,13 @@ export function replayDeadLetters(
   })
 }
 
-/** `patchbay dlq purge`: deletes dead letters for good, after asking (or with `yes`). */
+/**
+ * `patchbay dlq purge`: deletes dead letters for good, after asking (or with `yes`). Without
+ * `yes` and without a terminal to ask on, a usage error before anything is opened.
+ *
+ * @example
+ * process.exitCode = await purgeDeadLetters({ dataDir, selection: { all: true }, yes: true })
+ */
 export async function purgeDeadLetters(
   options: { dataDir: string; selection: Selection; yes?: boolean },
   output: Output = processOutput,
