@@ -22,7 +22,7 @@ import { createIngestHandler } from './ingest/ingest-handler.ts'
 import { createGatewayMetrics, type RejectReason } from './metrics/index.ts'
 import { type GatewayOptions, type GatewayOptionsInput, resolveGatewayOptions } from './options.ts'
 import { openSqliteStore } from './store/sqlite-store.ts'
-import type { Store, StoreStats } from './store/store.ts'
+import type { DeadLetters, Store, StoreStats } from './store/store.ts'
 
 export interface GatewayInit {
   /** A loaded pipeline file (`loadPipelineFile`), or a definition and the folder it is relative to. */
@@ -46,6 +46,8 @@ export interface Gateway {
   /** Every plugin step loaded, with the plugin's name@version. */
   readonly plugins: ReadonlyArray<{ step: string; source: string }>
   stats(): StoreStats
+  /** The dead letter queue: aborted jobs, to inspect, replay (after a fix) or purge while running. */
+  readonly deadLetters: DeadLetters
   /** The Prometheus exposition `/metrics` serves. */
   metrics(): string
   /**
@@ -225,6 +227,17 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       ...pipeline.destinations.map((d) => ({ step: `destinations.${d.id}`, source: d.source })),
     ],
     stats: () => store.stats(),
+    deadLetters: {
+      list: (o) => store.deadLetters.list(o),
+      get: (id) => store.deadLetters.get(id),
+      count: (d) => store.deadLetters.count(d),
+      replay: (selector, now) => {
+        const n = store.deadLetters.replay(selector, now)
+        for (const wakeup of deliveryWakeups.values()) wakeup.wake()
+        return n
+      },
+      purge: (selector) => store.deadLetters.purge(selector),
+    },
     metrics: () => metrics.render(),
     async close() {
       if (closing) return

@@ -26,9 +26,10 @@ export interface Delivered {
  * can script outages: 503s, then 429 with Retry-After, then recovery.
  */
 export async function startReceiver(
-  respond: (req: Delivered, n: number) => { status: number; headers?: Record<string, string> } = () => ({
-    status: 200,
-  }),
+  respond: (
+    req: Delivered,
+    n: number,
+  ) => { status: number; headers?: Record<string, string>; delayMs?: number } = () => ({ status: 200 }),
 ) {
   const received: Delivered[] = []
   const answered: Array<Delivered & { status: number }> = []
@@ -43,7 +44,8 @@ export async function startReceiver(
       body: text ? JSON.parse(text) : undefined,
       at: Date.now(),
     }
-    const { status, headers = {} } = respond(entry, answered.length + 1)
+    const { status, headers = {}, delayMs = 0 } = respond(entry, answered.length + 1)
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs))
     answered.push({ ...entry, status })
     if (status >= 200 && status < 300) received.push(entry)
     res.writeHead(status, { 'content-type': 'application/json', ...headers }).end('{}')

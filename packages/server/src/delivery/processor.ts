@@ -9,6 +9,35 @@ export interface GatewayDestination {
   ordering: 'none' | 'user'
 }
 
+/** Sandbox failures that fail a whole batch of user code, whichever event caused them. */
+const BATCH_FAILURES = new Set(['PB_SANDBOX_TIMEOUT', 'PB_SANDBOX_MEMORY_LIMIT', 'PB_SANDBOX_OUTPUT_LIMIT'])
+
+type TransformResult = Awaited<ReturnType<Pipeline['transform']>>
+
+/**
+ * Runs the transformations, isolating poison events: when user code fails a whole batch (an
+ * endless loop, a memory bomb), the batch is split in halves and each half tried again, so
+ * only the events that cause the failure fail, not their neighbours.
+ */
+async function transformIsolating(
+  pipeline: Pick<Pipeline, 'transform'>,
+  events: unknown[],
+  sourceId: string,
+): Promise<TransformResult> {
+  const result = await pipeline.transform(events, { sourceId, normalized: true })
+  const poisoned = result.stopped.some((s) => s.error && BATCH_FAILURES.has(s.error.code))
+  if (!poisoned || events.length === 1) return result
+  const half = Math.ceil(events.length / 2)
+  const left = await transformIsolating(pipeline, events.slice(0, half), sourceId)
+  const right = await transformIsolating(pipeline, events.slice(half), sourceId)
+  const shift = <T extends { index: number }>(items: T[]) =>
+    items.map((item) => ({ ...item, index: item.index + half }))
+  return {
+    events: [...left.events, ...shift(right.events)],
+    stopped: [...left.stopped, ...shift(right.stopped)],
+  }
+}
+
 /** The key that orders a user's jobs: userId, else anonymousId. */
 export function orderKeyOf(event: { userId?: unknown; anonymousId?: unknown }): string | null {
   if (typeof event.userId === 'string' && event.userId !== '') return `u:${event.userId}`
@@ -52,9 +81,10 @@ export function startProcessor(options: ProcessorOptions) {
       while (end < events.length && events[end]!.sourceId === events[start]!.sourceId) end++
       const run = events.slice(start, end)
       const sourceId = run[0]!.sourceId
-      const result = await pipeline.transform(
+      const result = await transformIsolating(
+        pipeline,
         run.map((e) => e.event),
-        { sourceId, normalized: true },
+        sourceId,
       )
       for (const { event } of result.events)
         for (const destination of destinations)

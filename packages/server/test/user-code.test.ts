@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { post, startReceiver, useGateways, waitFor, webhookPipeline } from './_gateway.ts'
+
+const { start, track } = useGateways()
+
+describe('sandboxed user code in the gateway', () => {
+  it('runs off the ingest path: a transform that hangs or throws fails only its own events', async () => {
+    const receiver = track(await startReceiver())
+    const yaml = `${webhookPipeline(receiver.url, {
+      transformations: 'transformations:\n  - id: user\n    code: ./test/fixtures/poison.js',
+    })}\nsandbox: { cpuTimeMs: 100, wallTimeMs: 500 }\n`
+    const g = await start(yaml)
+    const ev = (name: string, i: number) => ({
+      type: 'track',
+      event: name,
+      userId: `u${i}`,
+      messageId: `${name}-${i}`,
+    })
+    const first = await post(g, '/v1/batch', {
+      batch: [ev('Ok', 1), ev('Hang', 2), ev('Ok', 3), ev('Crash', 4), ev('Ok', 5)],
+    })
+    expect(first.status).toBe(200)
+    // Ingestion goes on while the processor deals with the hanging isolate.
+    for (let i = 6; i < 16; i++) expect((await post(g, '/v1/track', ev('Ok', i))).status).toBe(200)
+
+    await waitFor(() => receiver.received.length === 13, '13 deliveries (all but Hang and Crash)', 20_000)
+    const ids = receiver.received.map((r) => (r.body as { messageId: string }).messageId)
+    expect(ids).not.toContain('Hang-2')
+    expect(ids).not.toContain('Crash-4')
+    expect(
+      receiver.received.every(
+        (r) => (r.body as { properties: { transformed: boolean } }).properties.transformed,
+      ),
+    ).toBe(true)
+    const warnings = g.logs.filter((l) => l.level === 'warn').map((l) => l.message)
+    expect(warnings).toContainEqual(
+      expect.stringMatching(/event Hang-2 from source web failed at transformations\.user: .*/),
+    )
+    expect(warnings).toContainEqual(expect.stringContaining('boom: cannot handle this event'))
+    expect(warnings.some((w) => w.includes('Ok-'))).toBe(false)
+  })
+})
