@@ -8,7 +8,7 @@ describe('sandboxed user code in the gateway', () => {
     const receiver = track(await startReceiver())
     const yaml = `${webhookPipeline(receiver.url, {
       transformations: 'transformations:\n  - id: user\n    code: ./test/fixtures/poison.js',
-    })}\nsandbox: { cpuTimeMs: 100, wallTimeMs: 500 }\n`
+    })}\nsandbox: { cpuTimeMs: 500, wallTimeMs: 2000 }\n`
     const g = await start(yaml)
     const ev = (name: string, i: number) => ({
       type: 'track',

@@ -39,15 +39,8 @@ export function startDeliveryWorkers(options: WorkerOptions) {
   let running = true
   let inFlight = 0
 
-  function settle(job: Job, outcome: Outcome | undefined, at: number): void {
-    if (outcome?.status === 'delivered' || outcome?.status === 'dropped') {
-      if (outcome.status === 'delivered') {
-        const receivedAt = Date.parse((job.payload as { receivedAt?: string }).receivedAt ?? '')
-        counters.delivered(destination.id, Number.isNaN(receivedAt) ? 0 : Math.max(0, at - receivedAt) / 1000)
-      } else counters.dropped(destination.id)
-      store.complete([job.id])
-      return
-    }
+  /** Settles a failed job: retried later, or a dead letter. Delivered jobs are completed together. */
+  function settleFailure(job: Job, outcome: Outcome | undefined, at: number): void {
     const error = outcome?.error ?? {
       code: 'PB_INTERNAL',
       message: 'no outcome for this job',
@@ -92,12 +85,26 @@ export function startDeliveryWorkers(options: WorkerOptions) {
     }
     const byIndex = new Map(outcomes.map((o) => [o.index, o]))
     const at = now()
-    for (const [index, job] of jobs.entries()) {
-      try {
-        settle(job, byIndex.get(index), at)
-      } catch (error) {
-        if (running) throw error // a closed store during shutdown: the job stays in flight, released at restart
+    const done: number[] = []
+    try {
+      for (const [index, job] of jobs.entries()) {
+        const outcome = byIndex.get(index)
+        if (outcome?.status === 'delivered') {
+          const receivedAt = Date.parse((job.payload as { receivedAt?: string }).receivedAt ?? '')
+          counters.delivered(
+            destination.id,
+            Number.isNaN(receivedAt) ? 0 : Math.max(0, at - receivedAt) / 1000,
+          )
+          done.push(job.id)
+        } else if (outcome?.status === 'dropped') {
+          counters.dropped(destination.id)
+          done.push(job.id)
+        } else settleFailure(job, outcome, at)
       }
+      // One transaction (one fsync) for every job of the claim that went through.
+      store.complete(done)
+    } catch (error) {
+      if (running) throw error // a closed store during shutdown: the jobs stay in flight, released at restart
     }
   }
 

@@ -1,0 +1,45 @@
+// The gateway under benchmark, in its own process (pinned to one core by the bench):
+// argv = data dir, receiver URL, `batched` or `single`. Prints `ready <url>` when listening.
+// With `http` as the mode it is the baseline instead: a bare node:http server that reads and
+// parses each body and answers 200, storing nothing.
+import { createServer } from 'node:http'
+import { parsePipeline } from '@patchbay/core'
+import { startGateway } from '../src/index.ts'
+
+const [dataDir, receiverUrl, mode] = process.argv.slice(2) as [string, string, string]
+
+if (mode === 'http') {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      JSON.parse(Buffer.concat(chunks).toString('utf8'))
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true}')
+    })
+  })
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`ready http://127.0.0.1:${(server.address() as { port: number }).port}\n`)
+  })
+} else {
+  const yaml = `
+name: bench
+sources:
+  - id: web
+    writeKey: wk_bench_0123456789
+destinations:
+  - id: receiver
+    use: "@patchbay/destination-webhook@^0"
+    config:
+      url: "${receiverUrl}/events"
+      ${mode === 'batched' ? 'batch: { enabled: true, maxEvents: 100 }' : ''}
+    delivery: { concurrency: 32 }
+egress: { allow: ["127.0.0.1"] }
+`
+  const base = new URL('..', import.meta.url).pathname
+  const gateway = await startGateway({
+    pipeline: { ...parsePipeline(yaml, { file: `${base}pipeline.yaml` }), baseDir: base },
+    options: { port: 0, dataDir },
+  })
+  process.stdout.write(`ready ${gateway.url}\n`)
+  process.on('SIGTERM', () => void gateway.close().then(() => process.exit(0)))
+}

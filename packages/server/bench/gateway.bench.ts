@@ -1,0 +1,179 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { Agent, request } from 'undici'
+import { defineBench, median } from '../../../test/bench/_harness.ts'
+
+// The gateway runs in its own process pinned to one core (taskset), the load generator and
+// the receiver on the other: "on one core of this 2-core machine".
+
+const here = new URL('.', import.meta.url).pathname
+const WRITE_KEY = 'wk_bench_0123456789'
+const AUTH = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
+const CLIENTS = 8
+const BATCH = 100
+
+/** A ~400-byte track event, as analytics.js sends it. */
+const event = (batch: number, i: number) => ({
+  type: 'track',
+  event: 'Order Completed',
+  userId: `user-${(batch * BATCH + i) % 5000}`,
+  messageId: `b${batch}-${i}`,
+  timestamp: '2026-01-15T10:00:00.000Z',
+  properties: { orderId: `o-${batch}-${i}`, total: 129.5, currency: 'EUR', items: 3 },
+  context: { library: { name: 'analytics.js', version: '5.2.0' }, page: { path: '/checkout' } },
+})
+/** 64 distinct pre-serialised batch bodies, cycled: the load generator must stay cheap. */
+const bodies = Array.from({ length: 64 }, (_, b) =>
+  JSON.stringify({
+    batch: Array.from({ length: BATCH }, (_, i) => event(b, i)),
+    sentAt: '2026-01-15T10:00:01.000Z',
+  }),
+)
+
+function spawnReady(args: string[], core: number): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn('taskset', ['-c', String(core), process.execPath, '--no-node-snapshot', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! })
+    lines.on('line', (line) => {
+      if (line.startsWith('ready ')) resolve({ child, url: line.slice(6) })
+    })
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code} before it was ready`)))
+  })
+}
+
+async function stop(child: ChildProcess) {
+  if (child.exitCode !== null) return
+  const exited = new Promise((r) => child.once('exit', r))
+  child.kill('SIGTERM')
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))])
+  child.kill('SIGKILL')
+}
+
+const agent = new Agent({ connections: CLIENTS, pipelining: 1, keepAliveTimeout: 60_000 })
+
+async function postBatch(url: string, n: number): Promise<void> {
+  const res = await request(`${url}/v1/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: AUTH },
+    body: bodies[n % bodies.length],
+    dispatcher: agent,
+  })
+  await res.body.text()
+  if (res.statusCode !== 200) throw new Error(`the gateway answered ${res.statusCode}`)
+}
+
+/** Events/s acknowledged over `ms`, from CLIENTS concurrent clients posting batches of 100. */
+async function ingestRate(url: string, ms: number): Promise<number> {
+  let sent = 0
+  let n = 0
+  const start = performance.now()
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (performance.now() - start < ms) {
+        await postBatch(url, n++)
+        sent += BATCH
+      }
+    }),
+  )
+  return (sent / (performance.now() - start)) * 1000
+}
+
+async function received(receiverUrl: string): Promise<number> {
+  const res = await request(`${receiverUrl}/count`, { dispatcher: agent })
+  return ((await res.body.json()) as { events: number }).events
+}
+
+/** Events/s from the first request to the last event at the receiver, `total` events at a time. */
+async function endToEndRate(url: string, receiverUrl: string, total: number): Promise<number> {
+  const before = await received(receiverUrl)
+  const start = performance.now()
+  let n = 0
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (n < total / BATCH) await postBatch(url, n++)
+    }),
+  )
+  while ((await received(receiverUrl)) - before < total) await new Promise((r) => setTimeout(r, 5))
+  return (total / (performance.now() - start)) * 1000
+}
+
+/** Starts a receiver and a gateway (or the bare-HTTP baseline), runs `fn`, stops both. */
+async function withGateway<T>(
+  mode: 'single' | 'batched' | 'http',
+  fn: (url: string, receiverUrl: string) => Promise<T>,
+) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pb-bench-'))
+  const receiver = await spawnReady([join(here, '_receiver-process.ts')], 0)
+  const gateway = await spawnReady([join(here, '_gateway-process.ts'), dataDir, receiver.url, mode], 1)
+  try {
+    return await fn(gateway.url, receiver.url)
+  } finally {
+    await stop(gateway.child)
+    await stop(receiver.child)
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+const rounds = async (n: number, measure: () => Promise<number>) => {
+  const values: number[] = []
+  for (let i = 0; i < n; i++) values.push(await measure())
+  return median(values)
+}
+
+export default defineBench([
+  {
+    name: 'gateway.ingest.http_baseline',
+    unit: 'events/s',
+    description: `baseline: a bare node:http server on one core that reads and parses the same /v1/batch bodies (${CLIENTS} clients, ${BATCH} events each) and stores nothing`,
+    measure: () =>
+      withGateway('http', async (url) => {
+        await ingestRate(url, 500)
+        return rounds(3, () => ingestRate(url, 1_500))
+      }),
+  },
+  {
+    name: 'gateway.ingest.batch100',
+    unit: 'events/s',
+    description: `events acknowledged after a durable commit through /v1/batch, ${CLIENTS} concurrent clients posting ${BATCH} events each, gateway on one core while it also delivers`,
+    goal: { op: '>=', value: 20_000 },
+    measure: () =>
+      withGateway('single', async (url) => {
+        await ingestRate(url, 500)
+        return rounds(3, () => ingestRate(url, 1_500))
+      }),
+  },
+  {
+    name: 'gateway.ingest.batch100.vs_http',
+    unit: 'ratio',
+    description:
+      'gateway.ingest.batch100 / gateway.ingest.http_baseline: what durability, validation and normalisation cost',
+    measure: (ctx) => ctx.get('gateway.ingest.batch100') / ctx.get('gateway.ingest.http_baseline'),
+  },
+  {
+    name: 'gateway.e2e.delivered',
+    unit: 'events/s',
+    description:
+      '20,000 events posted in batches of 100 until all arrive at a local receiver, one POST per event (webhook, pass-through pipeline), gateway on one core',
+    goal: { op: '>=', value: 10_000 },
+    measure: () =>
+      withGateway('single', async (url, receiverUrl) => {
+        await endToEndRate(url, receiverUrl, 2_000)
+        return rounds(3, () => endToEndRate(url, receiverUrl, 20_000))
+      }),
+  },
+  {
+    name: 'gateway.e2e.delivered.batched',
+    unit: 'events/s',
+    description: 'the same with the webhook batching 100 events per request',
+    measure: () =>
+      withGateway('batched', async (url, receiverUrl) => {
+        await endToEndRate(url, receiverUrl, 2_000)
+        return rounds(3, () => endToEndRate(url, receiverUrl, 20_000))
+      }),
+  },
+])
