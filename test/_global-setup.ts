@@ -8,6 +8,7 @@ export default function setup() {
     'packages/sandbox',
     'packages/testing',
     'connectors/destination-webhook',
+    'packages/server',
     'packages/cli',
     'create-connector',
   ])

@@ -1,10 +1,16 @@
-import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { root } from './_build.ts'
 
 const readme = readFileSync(`${root}README.md`, 'utf8')
-const MAIN_JOB = 'npx patchbay run docs/examples/pipeline.yaml --input docs/examples/events.jsonl --receiver'
+const MAIN_JOB = 'npx patchbay serve'
+const FIRST_EVENT =
+  'curl -u pb_dev_write_key: -H \'content-type: application/json\' -d \'{"userId":"ada","event":"Signed Up"}\' http://127.0.0.1:8080/v1/track'
+const PIPELINE_RUN =
+  'npx patchbay run docs/examples/pipeline.yaml --input docs/examples/events.jsonl --receiver'
 const LOG_SHOWCASE =
   'npx patchbay run docs/examples/nginx/pipeline.yaml --source logs --input docs/examples/nginx/access.log --receiver'
 
@@ -19,14 +25,70 @@ function runReadmeCommand(command: string) {
   })
 }
 
+/** Waits for `check`, failing with what the process printed. */
+async function until(check: () => boolean, printed: () => string, ms = 30_000) {
+  const deadline = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out; the process printed:\n${printed()}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
 describe("the README's main job", () => {
-  it('is the command the README shows', () => {
+  it('is the command the README shows, with the curl that sends a first event', () => {
     expect(readme).toContain(`npm ci && npm run build && ${MAIN_JOB}`)
+    expect(readme).toContain(FIRST_EVENT)
     expect(readme).toContain('npm test')
   })
 
+  it('starts the default gateway with the real bin, and the README curl gets an event to the receiver', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pb-readme-'))
+    // The README's command; only the port (8080 may be taken here) and data dir come from the env.
+    const child = spawn(process.execPath, [`${root}packages/cli/bin/patchbay.js`, 'serve'], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1', PATCHBAY_PORT: '0', PATCHBAY_DATA_DIR: dataDir },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c
+    })
+    try {
+      await until(
+        () => /listening on (http:\/\/\S+)/.test(stdout),
+        () => stdout + stderr,
+      )
+      const url = /listening on (http:\/\/\S+)/.exec(stdout)![1]!
+      expect(stdout).toContain('pipeline  built-in default')
+      expect(stdout).toContain(`data dir  ${dataDir}`)
+      expect(stdout).toMatch(/plugin {4}destinations\.receiver {2}@patchbay\/destination-webhook@\d/)
+      expect(stdout).toContain(FIRST_EVENT.replace('http://127.0.0.1:8080', url))
+      const curl = spawnSync('bash', ['-c', FIRST_EVENT.replace('http://127.0.0.1:8080', url)], {
+        encoding: 'utf8',
+      })
+      expect(curl.stdout).toBe('{"success":true}')
+      await until(
+        () => stderr.includes('receiver ← POST /events  track "Signed Up"'),
+        () => stderr,
+      )
+      child.kill('SIGTERM')
+      const code = await new Promise((resolve) => child.once('exit', resolve))
+      expect(code).toBe(0)
+      expect(stderr).toContain('SIGTERM: stopping')
+    } finally {
+      child.kill('SIGKILL')
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the README pipeline runs', () => {
   it('runs the example pipeline end to end with the real bin, against the receiver it starts', () => {
-    const r = runReadmeCommand(MAIN_JOB)
+    expect(readme).toContain(PIPELINE_RUN)
+    const r = runReadmeCommand(PIPELINE_RUN)
     expect(r.stderr).toMatch(/receiver listening on http:\/\/127\.0\.0\.1:\d+/)
     expect(r.stdout).toContain('24 events in')
     expect(r.stdout).toContain(

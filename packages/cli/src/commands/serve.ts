@@ -96,7 +96,7 @@ Examples:
       description: 'Pipeline file (YAML or JSON); default: the built-in one',
       required: false,
     },
-    port: { type: 'string', alias: 'p', description: 'Port (0: any free port)', default: '8080' },
+    port: { type: 'string', alias: 'p', description: 'Port (0: any free port; env PATCHBAY_PORT)' },
     host: { type: 'string', description: 'Interface to listen on', default: '127.0.0.1' },
     'data-dir': { type: 'string', description: 'Where the durable queue lives (env PATCHBAY_DATA_DIR)' },
     'retry-for': {
@@ -110,9 +110,10 @@ Examples:
     },
   },
   async run({ args }) {
-    const port = Number(args.port)
-    if (!Number.isInteger(port) || port < 0 || port > 65_535)
-      throw new UsageError(`--port must be a port number (0-65535), got "${args.port}"`)
+    const given = args.port ?? process.env.PATCHBAY_PORT ?? '8080'
+    const port = Number(given)
+    if (given.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65_535)
+      throw new UsageError(`--port must be a port number (0-65535), got "${given}"`)
     process.exitCode = await serve({
       ...(args.pipeline ? { pipeline: args.pipeline } : {}),
       host: args.host,

@@ -1,0 +1,113 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { fixtures, runCli } from './_cli.ts'
+
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+const pipeline = join(fixtures, 'serve', 'pipeline.yaml')
+const running: ChildProcessWithoutNullStreams[] = []
+const dirs: string[] = []
+afterEach(() => {
+  for (const child of running.splice(0)) child.kill('SIGKILL')
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pb-serve-'))
+  dirs.push(dir)
+  return dir
+}
+
+/** Starts the real CLI's `serve`, and collects what it prints. */
+function serve(args: string[]) {
+  const child = spawn(
+    process.execPath,
+    ['--no-node-snapshot', '--conditions=@patchbay/source', main, 'serve', ...args],
+    {
+      cwd: fixtures,
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  )
+  running.push(child)
+  const out = { stdout: '', stderr: '' }
+  child.stdout.on('data', (c: Buffer) => {
+    out.stdout += c
+  })
+  child.stderr.on('data', (c: Buffer) => {
+    out.stderr += c
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { child, out, exited }
+}
+
+async function until(check: () => boolean, printed: () => string, ms = 20_000) {
+  const deadline = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out; printed:\n${printed()}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+describe('patchbay serve', () => {
+  it('serves a pipeline: prints where it listens, its data dir and plugins, delivers, and stops on SIGTERM', async () => {
+    const dataDir = tempDir()
+    const s = serve([pipeline, '--port', '0', '--data-dir', dataDir, '--receiver'])
+    const printed = () => s.out.stdout + s.out.stderr
+    await until(() => s.out.stdout.includes('listening on'), printed)
+    const url = /listening on (\S+)/.exec(s.out.stdout)![1]!
+    expect(s.out.stdout).toContain(`pipeline  ${pipeline}`)
+    expect(s.out.stdout).toContain(`data dir  ${dataDir}`)
+    expect(s.out.stdout).toMatch(
+      /plugin {4}destinations\.hook {2}@patchbay\/destination-webhook@\d+\.\d+\.\d+/,
+    )
+    expect(s.out.stdout).not.toContain('pb_dev_write_key')
+    const res = await fetch(`${url}/v1/identify`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from('wk_serve_test_123:').toString('base64')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ userId: 'ada', traits: { plan: 'pro' } }),
+    })
+    expect(res.status).toBe(200)
+    await until(() => s.out.stderr.includes('receiver ← POST /hook  identify'), printed)
+    s.child.kill('SIGTERM')
+    expect(await s.exited).toBe(0)
+    expect(s.out.stderr).toContain('SIGTERM: stopping')
+  })
+
+  it('refuses a second gateway on the same data dir, naming the first one', async () => {
+    const dataDir = tempDir()
+    const first = serve([pipeline, '--port', '0', '--data-dir', dataDir, '--receiver'])
+    await until(
+      () => first.out.stdout.includes('listening on'),
+      () => first.out.stdout + first.out.stderr,
+    )
+    const second = await runCli(['serve', pipeline, '--port', '0', '--data-dir', dataDir, '--receiver'])
+    expect(second.code).toBe(2)
+    expect(second.stderr).toContain('PB_GATEWAY_DATA_DIR')
+    expect(second.stderr).toContain(String(first.child.pid))
+  })
+
+  it('says what is wrong with a bad pipeline or flag, with exit code 2', async () => {
+    const noKey = await runCli([
+      'serve',
+      join(fixtures, 'pipeline.yaml'),
+      '--port',
+      '0',
+      '--data-dir',
+      tempDir(),
+    ])
+    expect(noKey.code).toBe(2)
+    expect(noKey.stderr).toMatch(/no source with a writeKey|PB_PIPELINE_INVALID|PB_/)
+    const badPort = await runCli(['serve', '--port', 'eighty'])
+    expect(badPort.code).toBe(2)
+    expect(badPort.stderr).toContain('--port must be a port number (0-65535), got "eighty"')
+    const badDuration = await runCli(['serve', '--retry-for', 'forever'])
+    expect(badDuration.code).toBe(2)
+    expect(badDuration.stderr).toContain('--retry-for takes a duration such as 24h')
+  })
+})

@@ -1,0 +1,16 @@
+import { expect, it } from 'vitest'
+import * as api from '../src/index.ts'
+
+// A change to the public API shows up here in review: update the snapshot deliberately.
+it('exports a stable public API', () => {
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "DEFAULT_PIPELINE_FILE",
+      "DEV_WRITE_KEY",
+      "GatewayOptionsSchema",
+      "openSqliteStore",
+      "resolveGatewayOptions",
+      "startGateway",
+    ]
+  `)
+})
