@@ -93,16 +93,19 @@ describe('patchbay serve', () => {
   })
 
   it('says what is wrong with a bad pipeline or flag, with exit code 2', async () => {
+    const dataDir = join(tempDir(), 'never-created')
     const noKey = await runCli([
       'serve',
-      join(fixtures, 'pipeline.yaml'),
+      join(fixtures, 'serve', 'no-write-key.yaml'),
       '--port',
       '0',
       '--data-dir',
-      tempDir(),
+      dataDir,
     ])
     expect(noKey.code).toBe(2)
-    expect(noKey.stderr).toMatch(/no source with a writeKey|PB_PIPELINE_INVALID|PB_/)
+    expect(noKey.stderr).toContain('PB_PIPELINE_INVALID: the pipeline has no source with a writeKey')
+    expect(noKey.stderr).toContain('sources: [{ id: web, writeKey:')
+    expect(existsSync(dataDir)).toBe(false)
     const badPort = await runCli(['serve', '--port', 'eighty'])
     expect(badPort.code).toBe(2)
     expect(badPort.stderr).toContain('--port must be a port number (0-65535), got "eighty"')
