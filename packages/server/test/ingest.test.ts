@@ -66,9 +66,21 @@ describe('ingestion: what is accepted', () => {
     expect(JSON.stringify(delivered)).not.toContain(WRITE_KEY)
   })
 
-  it('takes the write key from ?writeKey= too', async () => {
-    const { g } = await gateway()
+  it("takes the write key from ?writeKey=, or from the body as Segment's HTTP API allows", async () => {
+    const { g, receiver } = await gateway()
     expect((await post(g, `/v1/track?writeKey=${WRITE_KEY}`, event(1), {})).status).toBe(200)
+    expect((await post(g, '/v1/batch', { writeKey: WRITE_KEY, batch: [event(2)] }, {})).status).toBe(200)
+    expect((await post(g, '/v1/batch', { writeKey: 'wrong', batch: [event(3)] }, {})).status).toBe(401)
+    await waitFor(() => receiver.received.length === 2, '2 deliveries')
+    expect(JSON.stringify(receiver.received.map((r) => r.body))).not.toContain(WRITE_KEY)
+  })
+
+  it('counts a refused batch against its source, every event of it', async () => {
+    const { g } = await gateway()
+    expect(
+      (await post(g, '/v1/batch', { batch: [event(1), event(2, { userId: 7 }), event(3)] })).status,
+    ).toBe(400)
+    expect(g.metrics()).toContain('patchbay_events_rejected_total{source="web",reason="invalid"} 3')
   })
 })
 

@@ -96,6 +96,7 @@ export function acceptEvents(
       tooLarge ? 'PB_EVENT_TOO_LARGE' : 'PB_EVENT_INVALID',
       `${at.batch ? `${rejected.length} of ${items.length} events are invalid, so none was accepted; ` : ''}${where}${first.errors[0]!.message}`,
       { rejected },
+      items.length,
     )
   }
   return {

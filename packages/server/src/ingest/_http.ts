@@ -6,10 +6,19 @@ import { type ErrorCode, PatchbayError } from '@patchbay/core'
 export class IngestError extends PatchbayError {
   readonly status: number
   readonly body: Record<string, unknown>
-  constructor(status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+  /** How many events the refusal turned away (a whole batch when all-or-nothing). */
+  readonly events: number
+  constructor(
+    status: number,
+    code: ErrorCode,
+    message: string,
+    extra: Record<string, unknown> = {},
+    events = 1,
+  ) {
     super(code, message)
     this.status = status
     this.body = extra
+    this.events = events
   }
 }
 

@@ -53,8 +53,12 @@ export function createIngestHandler(options: IngestOptions) {
   const byId = new Map(options.sources.map((s) => [s.id, s]))
   const now = options.now ?? (() => new Date())
 
-  function authorize(req: IncomingMessage, url: URL, source?: IngestSource): IngestSource {
-    const key = writeKeyOf(req, url)
+  /** Who is sending: set as soon as the write key is known, so refusals are counted per source. */
+  interface Call {
+    source?: IngestSource
+  }
+
+  function authorize(call: Call, key: string | undefined, source?: IngestSource): IngestSource {
     if (!key)
       throw new IngestError(
         401,
@@ -62,6 +66,7 @@ export function createIngestHandler(options: IngestOptions) {
         'no write key: send it as HTTP Basic auth (the key as user name, empty password)',
       )
     const found = byKey.get(key)
+    if (found) call.source = found
     if (!found || (source && found !== source))
       throw new IngestError(
         401,
@@ -89,12 +94,28 @@ export function createIngestHandler(options: IngestOptions) {
     options.onAccepted?.()
   }
 
-  async function sdkCall(req: IncomingMessage, res: ServerResponse, url: URL, type: string | undefined) {
-    const source = authorize(req, url)
-    checkCapacity()
-    const body = parseJson(
-      await readBody(req, type ? options.limits.eventBytes * 2 : options.limits.batchBytes),
-    )
+  async function sdkCall(
+    call: Call,
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    type: string | undefined,
+  ) {
+    const limit = type ? options.limits.eventBytes * 2 : options.limits.batchBytes
+    const headerKey = writeKeyOf(req, url)
+    let body: unknown
+    let source: IngestSource
+    if (headerKey) {
+      source = authorize(call, headerKey)
+      checkCapacity()
+      body = parseJson(await readBody(req, limit))
+    } else {
+      // Segment's HTTP API also takes the write key in the body.
+      body = parseJson(await readBody(req, limit))
+      const bodyKey = (body as { writeKey?: unknown } | null)?.writeKey
+      source = authorize(call, typeof bodyKey === 'string' ? bodyKey : undefined)
+      checkCapacity()
+    }
     const { events } = acceptEvents(body, {
       type,
       batch: type === undefined,
@@ -104,10 +125,9 @@ export function createIngestHandler(options: IngestOptions) {
     })
     await store(source, events)
     sendJson(res, 200, { success: true })
-    return source
   }
 
-  async function webhook(req: IncomingMessage, res: ServerResponse, url: URL, id: string) {
+  async function webhook(call: Call, req: IncomingMessage, res: ServerResponse, url: URL, id: string) {
     const target = byId.get(id)
     if (!target) throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `the pipeline has no source "${id}"`)
     if (!target.parse)
@@ -116,7 +136,7 @@ export function createIngestHandler(options: IngestOptions) {
         'PB_GATEWAY_NOT_FOUND',
         `source "${id}" has no \`use:\` plugin: it takes SDK calls only`,
       )
-    const source = authorize(req, url, target)
+    const source = authorize(call, writeKeyOf(req, url), target)
     checkCapacity()
     const raw = await readBody(req, options.limits.batchBytes)
     const type = String(req.headers['content-type'] ?? '')
@@ -152,22 +172,21 @@ export function createIngestHandler(options: IngestOptions) {
     await store(source, events)
     const reply = result.response ?? { status: 200, body: { ok: true } }
     sendJson(res, reply.status, reply.body ?? null, reply.headers)
-    return source
   }
 
   return async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const [, v1, name, id] = url.pathname.split('/')
     const endpoint = name === 'webhook' ? '/v1/webhook' : `/${v1}/${name}`
-    let source: IngestSource | undefined
+    const call: Call = {}
     try {
       if (req.method !== 'POST')
         throw new IngestError(405, 'PB_GATEWAY_NOT_FOUND', `${url.pathname} takes POST`)
       if (v1 !== 'v1' || !name)
         throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `no endpoint ${url.pathname}`)
-      if (name === 'batch' && !id) source = await sdkCall(req, res, url, undefined)
+      if (name === 'batch' && !id) await sdkCall(call, req, res, url, undefined)
       else if ((EVENT_TYPES as readonly string[]).includes(name) && !id)
-        source = await sdkCall(req, res, url, name)
-      else if (name === 'webhook' && id) source = await webhook(req, res, url, decodeURIComponent(id))
+        await sdkCall(call, req, res, url, name)
+      else if (name === 'webhook' && id) await webhook(call, req, res, url, decodeURIComponent(id))
       else throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `no endpoint ${url.pathname}`)
       options.counters.request(endpoint, res.statusCode)
     } catch (error) {
@@ -180,8 +199,7 @@ export function createIngestHandler(options: IngestOptions) {
         options.counters.request(endpoint, 500)
         return
       }
-      const rejectedEvents = (error.body.rejected as unknown[] | undefined)?.length ?? 1
-      options.counters.rejected(source?.id ?? '-', REASONS[error.code] ?? 'invalid', rejectedEvents)
+      options.counters.rejected(call.source?.id ?? '-', REASONS[error.code] ?? 'invalid', error.events)
       // An unread body must not be parsed as the next request: close the connection.
       const headers: Record<string, string> = req.complete ? {} : { connection: 'close' }
       if (error.code === 'PB_GATEWAY_OVERLOADED') headers['retry-after'] = String(options.retryAfterSeconds)
