@@ -6,11 +6,12 @@ import type { EngineDeliverer, PreparedDestination } from './_steps.ts'
 /**
  * The default deliverer of a destination: HTTP over undici, with the pipeline's egress
  * policy. With `singleAttempt`, one attempt per request: the caller schedules retries.
+ * Without `record`, no exchange records are built (nobody would read them).
  */
 export function httpDelivererFactory(
   destination: PreparedDestination,
   pipeline: PipelineDefinition,
-  { singleAttempt = false }: { singleAttempt?: boolean } = {},
+  { singleAttempt = false, record = true }: { singleAttempt?: boolean; record?: boolean } = {},
 ): EngineDeliverer {
   const delivery = singleAttempt
     ? { ...destination.delivery, retry: { ...destination.delivery.retry, maxAttempts: 1 } }
@@ -25,5 +26,6 @@ export function httpDelivererFactory(
     options: delivery,
     label: destination.label,
     redactor: destination.redactor,
+    record,
   })
 }

@@ -124,7 +124,10 @@ export async function createPipeline(
       const prepared = await prepareDestination(step, i, prep)
       const deliverer = options.createDeliverer
         ? options.createDeliverer(prepared, definition)
-        : httpDelivererFactory(prepared, definition, { singleAttempt: options.singleAttempt ?? false })
+        : httpDelivererFactory(prepared, definition, {
+            singleAttempt: options.singleAttempt ?? false,
+            record: options.record ?? false,
+          })
       destinations.push({ prepared, deliverer })
     }
   } catch (error) {

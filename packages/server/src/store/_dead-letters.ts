@@ -46,13 +46,17 @@ export function createDeadLetters(db: DatabaseSync, stats: StatsCounters, jobs: 
     count: (destinationId) => stats.deadLetters(destinationId),
     replay(selector, now) {
       const params = bind(selector, 'replay')
-      const replayed = inTransaction(db, () => {
-        const rows = take.all(params) as unknown as Array<JobRecord & { id: number }>
-        rows.sort((a, b) => a.id - b.id)
-        for (const { destinationId, orderKey, messageId, payload } of rows)
-          jobs.insert({ destinationId, orderKey, messageId, payload }, now)
-        return rows
-      })
+      const replayed = inTransaction(
+        db,
+        () => {
+          const rows = take.all(params) as unknown as Array<JobRecord & { id: number }>
+          rows.sort((a, b) => a.id - b.id)
+          for (const { destinationId, orderKey, messageId, payload } of rows)
+            jobs.insert({ destinationId, orderKey, messageId, payload }, now)
+          return rows
+        },
+        { durable: true },
+      )
       for (const { destinationId } of replayed) {
         stats.addDeadLetters(destinationId, -1)
         stats.addJobs(destinationId, 'waiting', 1)

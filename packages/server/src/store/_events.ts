@@ -66,7 +66,9 @@ export function createEventLog(
 
   const group = createGroupCommit<EventRow[]>((calls) => {
     const storedAt = now()
-    const outcomes = inTransaction(db, () => calls.map((rows) => writeCall(rows, storedAt)))
+    const outcomes = inTransaction(db, () => calls.map((rows) => writeCall(rows, storedAt)), {
+      durable: true,
+    })
     const committed = calls.reduce((sum, rows, i) => sum + (outcomes[i] ? 0 : rows.length), 0)
     stats.addEvents(committed)
     stats.invalidateOldest()

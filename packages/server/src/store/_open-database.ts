@@ -15,7 +15,7 @@ const DAMAGED = new Set([11 /* SQLITE_CORRUPT */, 26 /* SQLITE_NOTADB */])
 
 /**
  * Creates the data directory if missing, locks it for this process, then opens
- * `patchbay.db` in WAL mode with synchronous=FULL (every commit is fsynced) and brings its
+ * `patchbay.db` in WAL mode (appends commit with synchronous=FULL, see _transaction.ts) and brings its
  * schema up to date. Every failure names the path involved.
  */
 export function openDatabase(dir: string): { db: DatabaseSync; release: () => void } {
@@ -39,7 +39,7 @@ export function openDatabase(dir: string): { db: DatabaseSync; release: () => vo
       throw new Error(
         `Cannot open the Patchbay database ${file}: SQLite cannot use WAL mode there (journal_mode stays ${journal_mode}). Put the data directory on a local filesystem.`,
       )
-    db.exec(`PRAGMA synchronous = FULL; PRAGMA cache_size = -${CACHE_KIB}`)
+    db.exec(`PRAGMA synchronous = NORMAL; PRAGMA cache_size = -${CACHE_KIB}`)
     migrate(db, file)
     return { db, release }
   } catch (error) {

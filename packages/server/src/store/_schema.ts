@@ -60,8 +60,12 @@ export function migrate(db: DatabaseSync, file: string): void {
       `${file} has schema version ${version}, but this Patchbay only knows versions up to ${MIGRATIONS.length}: it was written by a newer Patchbay. Run that version, or a newer one, on this data directory.`,
     )
   for (let next = version; next < MIGRATIONS.length; next++)
-    inTransaction(db, () => {
-      db.exec(MIGRATIONS[next]!)
-      db.exec(`PRAGMA user_version = ${next + 1}`)
-    })
+    inTransaction(
+      db,
+      () => {
+        db.exec(MIGRATIONS[next]!)
+        db.exec(`PRAGMA user_version = ${next + 1}`)
+      },
+      { durable: true },
+    )
 }
