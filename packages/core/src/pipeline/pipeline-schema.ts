@@ -40,7 +40,8 @@ export const SourceStepSchema = Type.Object(
     writeKey: Type.Optional(
       Type.String({
         minLength: 1,
-        description: 'The write key SDKs (HTTP Basic auth, the key as user name) and webhooks use to send to this source.',
+        description:
+          'The write key SDKs (HTTP Basic auth, the key as user name) and webhooks use to send to this source.',
       }),
     ),
   },
