@@ -14,6 +14,7 @@ import {
   type UserCodeLoader,
 } from '@patchbay/core'
 import { loadSources } from './_sources.ts'
+import { createAdminHandler } from './admin/admin-handler.ts'
 import { createWakeup } from './delivery/_wakeup.ts'
 import { type GatewayDestination, startProcessor } from './delivery/processor.ts'
 import { startDeliveryWorkers } from './delivery/workers.ts'
@@ -180,6 +181,19 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       }),
   })
 
+  const deadLetters: DeadLetters = {
+    list: (o) => store.deadLetters.list(o),
+    get: (id) => store.deadLetters.get(id),
+    count: (d) => store.deadLetters.count(d),
+    replay: (selector, now) => {
+      const n = store.deadLetters.replay(selector, now)
+      for (const wakeup of deliveryWakeups.values()) wakeup.wake()
+      return n
+    },
+    purge: (selector) => store.deadLetters.purge(selector),
+  }
+  const admin = createAdminHandler({ token: options.adminToken, deadLetters, stats: () => store.stats() })
+
   let closing = false
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://gateway')
@@ -191,6 +205,21 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       const text = metrics.render()
       res.writeHead(200, { 'content-type': metrics.contentType })
       return res.end(text)
+    }
+    if (url.pathname.startsWith('/admin/')) {
+      admin(req, res, url).catch((error) => {
+        sink({
+          level: 'error',
+          scope: 'gateway',
+          message: `admin request failed: ${(error as Error).message}`,
+        })
+        if (!res.headersSent)
+          sendJson(res, 500, {
+            success: false,
+            error: { code: 'PB_INTERNAL', message: 'see the gateway log' },
+          })
+      })
+      return
     }
     void ingest(req, res, url)
   })
@@ -227,17 +256,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       ...pipeline.destinations.map((d) => ({ step: `destinations.${d.id}`, source: d.source })),
     ],
     stats: () => store.stats(),
-    deadLetters: {
-      list: (o) => store.deadLetters.list(o),
-      get: (id) => store.deadLetters.get(id),
-      count: (d) => store.deadLetters.count(d),
-      replay: (selector, now) => {
-        const n = store.deadLetters.replay(selector, now)
-        for (const wakeup of deliveryWakeups.values()) wakeup.wake()
-        return n
-      },
-      purge: (selector) => store.deadLetters.purge(selector),
-    },
+    deadLetters,
     metrics: () => metrics.render(),
     async close() {
       if (closing) return

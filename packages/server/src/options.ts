@@ -85,6 +85,13 @@ export const GatewayOptionsSchema = Type.Object(
       default: 10_000,
       description: 'How long a graceful shutdown waits for deliveries in flight.',
     }),
+    adminToken: Type.Optional(
+      Type.String({
+        minLength: 16,
+        description:
+          'Bearer token for the /admin API (dead letters, stats) of a running gateway; without one it is off.',
+      }),
+    ),
     trustProxy: Type.Boolean({
       default: false,
       description: 'Take request_ip from X-Forwarded-For (only behind a proxy you run).',

@@ -41,6 +41,7 @@ export async function serve(
         ...(options.port !== undefined ? { port: options.port } : {}),
         ...(options.dataDir ? { dataDir: options.dataDir } : {}),
         ...(options.retryForMs !== undefined ? { retry: { forMs: options.retryForMs } } : {}),
+        ...(process.env.PATCHBAY_ADMIN_TOKEN ? { adminToken: process.env.PATCHBAY_ADMIN_TOKEN } : {}),
       },
       logSink: (record) => output.err(`${color.dim(record.scope)} ${record.message}`),
     })
