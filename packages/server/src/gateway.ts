@@ -133,6 +133,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     onJobs: () => {
       for (const wakeup of deliveryWakeups.values()) wakeup.wake()
     },
+    onStopped: (source, status, step, count) => metrics.stopped(source, status, step, count),
     log: sink,
   })
   const workers = destinations.map((destination) =>

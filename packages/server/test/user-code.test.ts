@@ -38,5 +38,8 @@ describe('sandboxed user code in the gateway', () => {
     )
     expect(warnings).toContainEqual(expect.stringContaining('boom: cannot handle this event'))
     expect(warnings.some((w) => w.includes('Ok-'))).toBe(false)
+    expect(g.metrics()).toContain(
+      'patchbay_events_stopped_total{source="web",status="failed",step="transformations.user"} 2',
+    )
   })
 })

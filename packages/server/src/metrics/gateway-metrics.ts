@@ -32,6 +32,8 @@ export interface GatewayMetrics {
   aborted(destination: string, count?: number): void
   /** Jobs the destination declined without sending anything (e.g. an unsupported event type). */
   dropped(destination: string, count?: number): void
+  /** Accepted events the transformations failed or dropped (they get no delivery job). */
+  stopped(source: string, status: 'failed' | 'dropped', step: string, count?: number): void
   /** An HTTP request to an ingestion endpoint, e.g. `('/v1/batch', 200)`. */
   ingestRequest(endpoint: string, status: number): void
   /** Every metric in the Prometheus text format; the queue gauges read `statsSource` once, now. */
@@ -126,6 +128,12 @@ export function createGatewayMetrics(
     labels: ['endpoint', 'status'],
   })
 
+  const stopped = registry.counter({
+    name: 'patchbay_events_stopped_total',
+    help: 'Accepted events that reached no destination: failed (an error at a step: see the log) or dropped (a filter or transformation returned nothing), per source and step.',
+    labels: ['source', 'status', 'step'],
+  })
+
   for (const destination of known)
     for (const status of DELIVERY_STATUSES) deliveries.inc({ destination, status }, 0)
 
@@ -139,6 +147,7 @@ export function createGatewayMetrics(
     retried: (destination, count = 1) => deliveries.inc({ destination, status: 'retried' }, count),
     aborted: (destination, count = 1) => deliveries.inc({ destination, status: 'aborted' }, count),
     dropped: (destination, count = 1) => deliveries.inc({ destination, status: 'dropped' }, count),
+    stopped: (source, status, step, count = 1) => stopped.inc({ source, status, step }, count),
     ingestRequest: (endpoint, status) => ingest.inc({ endpoint, status: String(status) }),
     render() {
       try {

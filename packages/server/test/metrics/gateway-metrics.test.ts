@@ -21,6 +21,7 @@ describe('createGatewayMetrics', () => {
       '# TYPE patchbay_dead_letters gauge',
       '# TYPE patchbay_delivery_latency_seconds histogram',
       '# TYPE patchbay_ingest_requests_total counter',
+      '# TYPE patchbay_events_stopped_total counter',
     ])
     expect(text).toContain(
       '# HELP patchbay_delivery_latency_seconds Seconds from accepting an event to delivering it, per destination.\n',
