@@ -18,6 +18,7 @@ import { createAdminHandler } from './admin/admin-handler.ts'
 import { createWakeup } from './delivery/_wakeup.ts'
 import { type GatewayDestination, startProcessor } from './delivery/processor.ts'
 import { startDeliveryWorkers } from './delivery/workers.ts'
+import { overloadCheck } from './ingest/_backpressure.ts'
 import { sendJson } from './ingest/_http.ts'
 import { createIngestHandler } from './ingest/ingest-handler.ts'
 import { createGatewayMetrics, type RejectReason } from './metrics/index.ts'
@@ -149,18 +150,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     }),
   )
 
-  const overloaded = (): string | undefined => {
-    const stats = store.stats()
-    let queued = stats.pendingEvents
-    for (const states of Object.values(stats.jobs))
-      queued += states.waiting + states.retrying + states.in_flight
-    if (queued >= options.backpressure.maxQueued)
-      return `${queued} events and jobs are queued (limit ${options.backpressure.maxQueued})`
-    const { maxAgeMs } = options.backpressure
-    if (maxAgeMs > 0 && stats.oldestPendingAt !== null && Date.now() - stats.oldestPendingAt > maxAgeMs)
-      return `the oldest queued item is ${Math.round((Date.now() - stats.oldestPendingAt) / 60_000)} min old (limit ${Math.round(maxAgeMs / 60_000)} min)`
-    return undefined
-  }
+  const overloaded = overloadCheck(() => store.stats(), options.backpressure)
   const ingest = createIngestHandler({
     sources,
     store,

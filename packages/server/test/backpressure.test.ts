@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { overloadCheck } from '../src/ingest/_backpressure.ts'
+import type { StoreStats } from '../src/store/store.ts'
+
+const stats = (pendingEvents: number, inFlight: number, oldestPendingAt: number | null): StoreStats => ({
+  pendingEvents,
+  jobs: { crm: { waiting: 0, retrying: 0, in_flight: inFlight } },
+  deadLetters: { crm: 5 },
+  oldestPendingAt,
+})
+
+describe('the backpressure rule', () => {
+  it('counts pending events and queued jobs (not dead letters) against maxQueued', () => {
+    const check = (s: StoreStats) =>
+      overloadCheck(
+        () => s,
+        { maxQueued: 10, maxAgeMs: 0 },
+        () => 0,
+      )()
+    expect(check(stats(4, 5, null))).toBeUndefined()
+    expect(check(stats(5, 5, null))).toBe('10 events and jobs are queued (limit 10)')
+  })
+
+  it('refuses when the oldest queued item is older than maxAgeMs, and never without an age limit', () => {
+    const hour = 3_600_000
+    const at = (maxAgeMs: number) =>
+      overloadCheck(
+        () => stats(1, 0, 0),
+        { maxQueued: 100, maxAgeMs },
+        () => 3 * hour,
+      )()
+    expect(at(2 * hour)).toBe('the oldest queued item is 180 min old (limit 120 min)')
+    expect(at(4 * hour)).toBeUndefined()
+    expect(at(0)).toBeUndefined()
+  })
+})
