@@ -1,4 +1,5 @@
-import type { DeadLetterSelector, Store } from '@patchbay/server'
+import type { DeadLetterSelector } from '@patchbay/server'
+import type { DlqBackend } from './_dlq-backend.ts'
 import { UsageError } from './_exit.ts'
 
 /**
@@ -58,23 +59,24 @@ export interface Matched {
 }
 
 /**
- * Looks up what `selection` matches without changing anything (ids one by one, counts from memory).
+ * Looks up what `selection` matches without changing anything (ids one by one, counts per
+ * destination for the rest).
  *
  * @example
- * match(store, { all: false, ids: [1, 9] }) // { total: 1, perDestination: { crm: 1 }, missingIds: [9] }
+ * await match(backend, { all: false, ids: [1, 9] }) // { total: 1, perDestination: { crm: 1 }, missingIds: [9] }
  */
-export function match(store: Store, selection: Selection): Matched {
+export async function match(backend: DlqBackend, selection: Selection): Promise<Matched> {
   let perDestination: Record<string, number>
   const missingIds: number[] = []
-  if (selection.all) perDestination = store.stats().deadLetters
+  if (selection.all) perDestination = await backend.counts()
   else if (!selection.ids) {
     const { destinationId = '' } = selection
-    const count = store.deadLetters.count(destinationId)
+    const count = (await backend.counts())[destinationId] ?? 0
     perDestination = count > 0 ? { [destinationId]: count } : {}
   } else {
     perDestination = {}
     for (const id of new Set(selection.ids)) {
-      const found = store.deadLetters.get(id)
+      const found = await backend.get(id)
       if (!found || (selection.destinationId && found.destinationId !== selection.destinationId))
         missingIds.push(id)
       else perDestination[found.destinationId] = (perDestination[found.destinationId] ?? 0) + 1
@@ -85,19 +87,19 @@ export function match(store: Store, selection: Selection): Matched {
 }
 
 /**
- * Runs a store call (`replay` or `purge`) over a selection and returns how many it moved.
- * The store needs ids or a destination, so `--all` is one call per destination.
+ * Runs a backend call (`replay` or `purge`) over a selection and returns how many it moved.
+ * The backends need ids or a destination, so `--all` is one call per destination.
  *
  * @example
- * const purged = applyTo(store, { all: true }, (selector) => store.deadLetters.purge(selector))
+ * const purged = await applyTo(backend, { all: true }, (selector) => backend.purge(selector))
  */
-export function applyTo(
-  store: Store,
+export async function applyTo(
+  backend: DlqBackend,
   selection: Selection,
-  call: (selector: DeadLetterSelector) => number,
-): number {
+  call: (selector: DeadLetterSelector) => Promise<number>,
+): Promise<number> {
   if (!selection.all) return call({ ids: selection.ids, destinationId: selection.destinationId })
   let moved = 0
-  for (const destinationId of Object.keys(store.stats().deadLetters)) moved += call({ destinationId })
+  for (const destinationId of Object.keys(await backend.counts())) moved += await call({ destinationId })
   return moved
 }

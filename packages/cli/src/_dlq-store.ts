@@ -1,8 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { openSqliteStore, type Store } from '@patchbay/server'
-import { EXIT } from './_exit.ts'
-import { color, type Output } from './_output.ts'
+import { type DlqBackend, DlqRefused } from './_dlq-backend.ts'
 
 /** The data directory when neither `--data-dir` nor `PATCHBAY_DATA_DIR` names one. */
 export const DEFAULT_DATA_DIR = './patchbay-data'
@@ -17,11 +16,6 @@ export function resolveDataDir(flag: string | undefined, env = process.env): str
   return flag || env.PATCHBAY_DATA_DIR || DEFAULT_DATA_DIR
 }
 
-/** Why the store of a data directory cannot be opened, said for an operator; exit code 2. */
-class DataDirRefused extends Error {
-  override name = 'DataDirRefused'
-}
-
 /**
  * The gateway's data directory must exist and hold `patchbay.db`: the store creates both
  * when missing, and a mistyped path must not leave an empty gateway directory behind.
@@ -29,10 +23,10 @@ class DataDirRefused extends Error {
 function checkDataDir(dir: string): void {
   const stat = fs.statSync(dir, { throwIfNoEntry: false })
   const where = "Pass the gateway's data directory with --data-dir or PATCHBAY_DATA_DIR."
-  if (!stat) throw new DataDirRefused(`No data directory at ${dir} (nothing was created). ${where}`)
-  if (!stat.isDirectory()) throw new DataDirRefused(`${dir} is not a directory. ${where}`)
+  if (!stat) throw new DlqRefused(`No data directory at ${dir} (nothing was created). ${where}`)
+  if (!stat.isDirectory()) throw new DlqRefused(`${dir} is not a directory. ${where}`)
   if (!fs.existsSync(path.join(dir, 'patchbay.db')))
-    throw new DataDirRefused(`${dir} holds no Patchbay database (patchbay.db). ${where}`)
+    throw new DlqRefused(`${dir} holds no Patchbay database (patchbay.db). ${where}`)
 }
 
 /** The store's own open errors that describe the directory rather than a bug. */
@@ -47,41 +41,33 @@ function openStore(dir: string): Store {
     const message = (error as Error).message ?? ''
     const pid = HELD_BY.exec(message)?.[1]
     if (pid)
-      throw new DataDirRefused(
-        `Process ${pid} (a running gateway?) holds ${dir}; stop it first. The store allows one process per data directory, so the dlq commands only work while the gateway is stopped.`,
+      throw new DlqRefused(
+        `Process ${pid} (a running gateway?) holds ${dir}, and the store allows one process per data directory. While the gateway runs, go through it instead: add --gateway URL (or set PATCHBAY_GATEWAY_URL), with PATCHBAY_ADMIN_TOKEN set to its admin token.`,
       )
-    if (KNOWN_OPEN_ERROR.test(message)) throw new DataDirRefused(message)
+    if (KNOWN_OPEN_ERROR.test(message)) throw new DlqRefused(message)
     throw error
   }
 }
 
 /**
- * Opens the store of a data directory, runs `use` and always closes the store. When the
- * directory is missing, is not a gateway's, or is held by a running gateway, prints why
- * and returns exit code 2 without running `use`.
+ * The dead letters of a stopped gateway, from its data directory: the store opened directly
+ * (its calls are synchronous; the backend wraps them). Throws DlqRefused when the directory
+ * is missing, is not a gateway's, or is held by a running gateway.
  *
  * @example
- * process.exitCode = await withStore('./patchbay-data', processOutput, (store) => {
- *   output.out(String(store.deadLetters.count()))
- *   return EXIT.ok
- * })
+ * const backend = openStoreBackend('./patchbay-data')
+ * try { console.log(await backend.counts()) } finally { await backend.close() }
  */
-export async function withStore(
-  dir: string,
-  output: Output,
-  use: (store: Store) => number | Promise<number>,
-): Promise<number> {
-  let store: Store
-  try {
-    store = openStore(dir)
-  } catch (error) {
-    if (!(error instanceof DataDirRefused)) throw error
-    output.err(`${color.red('error')} ${error.message}`)
-    return EXIT.usage
-  }
-  try {
-    return await use(store)
-  } finally {
-    await store.close()
+export function openStoreBackend(dir: string): DlqBackend {
+  const store = openStore(dir)
+  return {
+    where: dir,
+    live: false,
+    list: async (options) => store.deadLetters.list(options),
+    get: async (id) => store.deadLetters.get(id),
+    counts: async () => store.stats().deadLetters,
+    replay: async (selector, now) => store.deadLetters.replay(selector, now),
+    purge: async (selector) => store.deadLetters.purge(selector),
+    close: () => store.close(),
   }
 }

@@ -319,7 +319,7 @@ describe('the data directory', () => {
     expect(fs.readdirSync(dir)).toEqual([])
   })
 
-  it('is refused while a gateway holds it (exit 2), naming the pid', async () => {
+  it('is refused while a gateway holds it (exit 2), naming the pid and pointing to --gateway', async () => {
     const dir = await seededDir()
     // The lock is a pid file: this (live) test process holding the store stands for a gateway.
     const gateway = openSqliteStore({ dir })
@@ -328,7 +328,7 @@ describe('the data directory', () => {
         const r = await runCli(['dlq', ...args, '--data-dir', dir])
         expect(r.code).toBe(2)
         expect(r.stderr).toBe(
-          `error Process ${process.pid} (a running gateway?) holds ${dir}; stop it first. The store allows one process per data directory, so the dlq commands only work while the gateway is stopped.\n`,
+          `error Process ${process.pid} (a running gateway?) holds ${dir}, and the store allows one process per data directory. While the gateway runs, go through it instead: add --gateway URL (or set PATCHBAY_GATEWAY_URL), with PATCHBAY_ADMIN_TOKEN set to its admin token.\n`,
         )
       }
       expect(gateway.deadLetters.count()).toBe(3)

@@ -2,7 +2,7 @@ import { defineCommand } from 'citty'
 import { type Confirm, terminalConfirm } from '../_dlq-confirm.ts'
 import { deadLetters, formatCounts, formatDeadLetter, formatTable } from '../_dlq-format.ts'
 import { applyTo, type Matched, match, parseId, parseSelection, type Selection } from '../_dlq-selection.ts'
-import { resolveDataDir, withStore } from '../_dlq-store.ts'
+import { type DlqTarget, resolveTarget, withBackend } from '../_dlq-target.ts'
 import { EXIT, UsageError } from '../_exit.ts'
 import { color, type Output, processOutput } from '../_output.ts'
 
@@ -10,15 +10,16 @@ import { color, type Output, processOutput } from '../_output.ts'
  * `patchbay dlq list`: a page of dead letters, oldest first, and the totals per destination.
  *
  * @example
- * process.exitCode = await listDeadLetters({ dataDir: './patchbay-data', destination: 'crm' })
+ * process.exitCode = await listDeadLetters({ gateway: 'http://127.0.0.1:8080', destination: 'crm' })
+ * process.exitCode = await listDeadLetters({ dataDir: './patchbay-data' })
  */
 export function listDeadLetters(
-  options: { dataDir: string; destination?: string; limit?: number; after?: number; json?: boolean },
+  options: DlqTarget & { destination?: string; limit?: number; after?: number; json?: boolean },
   output: Output = processOutput,
 ): Promise<number> {
-  const { dataDir, destination, limit = 100, after = 0 } = options
-  return withStore(dataDir, output, (store) => {
-    const page = store.deadLetters.list({ destinationId: destination, limit: limit + 1, afterId: after })
+  const { destination, limit = 100, after = 0 } = options
+  return withBackend(options, output, async (dlq) => {
+    const page = await dlq.list({ destinationId: destination, limit: limit + 1, afterId: after })
     const rows = page.slice(0, limit)
     if (options.json) {
       output.out(JSON.stringify(rows))
@@ -26,11 +27,11 @@ export function listDeadLetters(
     }
     if (rows.length === 0) {
       const which = [destination && `for ${destination}`, after > 0 && `after id ${after}`].filter(Boolean)
-      output.out(`No dead letters${which.length > 0 ? ` ${which.join(' ')}` : ''} in ${dataDir}.`)
+      output.out(`No dead letters${which.length > 0 ? ` ${which.join(' ')}` : ''} in ${dlq.where}.`)
       return EXIT.ok
     }
     for (const line of formatTable(rows)) output.out(line)
-    const all = store.stats().deadLetters
+    const all = await dlq.counts()
     const counts = destination ? { [destination]: all[destination] ?? 0 } : all
     const total = Object.values(counts).reduce((sum, n) => sum + n, 0)
     output.out(color.dim(`\n${deadLetters(total)} in all: ${formatCounts(counts)}`))
@@ -50,14 +51,14 @@ export function listDeadLetters(
  * process.exitCode = await showDeadLetter({ dataDir: './patchbay-data', id: 42 })
  */
 export function showDeadLetter(
-  options: { dataDir: string; id: number; json?: boolean },
+  options: DlqTarget & { id: number; json?: boolean },
   output: Output = processOutput,
 ): Promise<number> {
-  return withStore(options.dataDir, output, (store) => {
-    const found = store.deadLetters.get(options.id)
+  return withBackend(options, output, async (dlq) => {
+    const found = await dlq.get(options.id)
     if (!found) {
       output.err(
-        `${color.red('error')} No dead letter ${options.id} in ${options.dataDir}: it was replayed or purged, or never existed. \`patchbay dlq list\` shows the ones there are.`,
+        `${color.red('error')} No dead letter ${options.id} in ${dlq.where}: it was replayed or purged, or never existed. \`patchbay dlq list\` shows the ones there are.`,
       )
       return EXIT.failed
     }
@@ -78,28 +79,39 @@ function reportMissing(matched: Matched, selection: Selection, output: Output): 
 }
 
 /**
+ * The counts per destination of what was matched, and a note when the number moved differs:
+ * a running gateway may abort more jobs (or another operator act) between the two requests.
+ */
+function movedCounts(moved: number, matched: Matched): string {
+  const counts = formatCounts(matched.perDestination)
+  return moved === matched.total ? counts : `${counts} when counted; the dead letters changed meanwhile`
+}
+
+/**
  * `patchbay dlq replay`: moves dead letters back to their destinations' queues (waiting,
- * attempts 0, due now, behind the jobs already queued for their order key).
+ * attempts 0, due now, behind the jobs already queued for their order key). A running
+ * gateway delivers them right away; a stopped one when it runs again.
  *
  * @example
  * process.exitCode = await replayDeadLetters({ dataDir, selection: { all: false, destinationId: 'crm' } })
  */
 export function replayDeadLetters(
-  options: { dataDir: string; selection: Selection; now?: number },
+  options: DlqTarget & { selection: Selection; now?: number },
   output: Output = processOutput,
 ): Promise<number> {
-  const { dataDir, selection } = options
-  return withStore(dataDir, output, (store) => {
-    const matched = match(store, selection)
+  const { selection } = options
+  return withBackend(options, output, async (dlq) => {
+    const matched = await match(dlq, selection)
     const code = reportMissing(matched, selection, output)
     if (matched.total === 0) {
       output.out('Nothing to replay: no dead letter matches.')
       return code
     }
     const now = options.now ?? Date.now()
-    const replayed = applyTo(store, selection, (selector) => store.deadLetters.replay(selector, now))
+    const replayed = await applyTo(dlq, selection, (selector) => dlq.replay(selector, now))
+    const them = replayed === 1 ? 'it' : 'them'
     output.out(
-      `Replayed ${deadLetters(replayed)} (${formatCounts(matched.perDestination)}): queued again, the gateway will deliver ${replayed === 1 ? 'it' : 'them'} when it runs.`,
+      `Replayed ${deadLetters(replayed)} (${movedCounts(replayed, matched)}): queued again, ${dlq.live ? `the gateway is delivering ${them} now.` : `the gateway will deliver ${them} when it runs.`}`,
     )
     return code
   })
@@ -113,29 +125,29 @@ export function replayDeadLetters(
  * process.exitCode = await purgeDeadLetters({ dataDir, selection: { all: true }, yes: true })
  */
 export async function purgeDeadLetters(
-  options: { dataDir: string; selection: Selection; yes?: boolean },
+  options: DlqTarget & { selection: Selection; yes?: boolean },
   output: Output = processOutput,
   confirm: Confirm | undefined = terminalConfirm(),
 ): Promise<number> {
-  const { dataDir, selection, yes } = options
+  const { selection, yes } = options
   if (!yes && !confirm)
     throw new UsageError(
       'dlq purge deletes dead letters for good, and stdin is not a terminal to ask on: pass --yes to confirm',
     )
-  return withStore(dataDir, output, async (store) => {
-    const matched = match(store, selection)
+  return withBackend(options, output, async (dlq) => {
+    const matched = await match(dlq, selection)
     const code = reportMissing(matched, selection, output)
     if (matched.total === 0) {
       output.out('Nothing to purge: no dead letter matches.')
       return code
     }
     const what = `${deadLetters(matched.total)} (${formatCounts(matched.perDestination)})`
-    if (!yes && !(await confirm!(`Delete ${what} from ${dataDir} for good?`))) {
+    if (!yes && !(await confirm!(`Delete ${what} from ${dlq.where} for good?`))) {
       output.out('Nothing purged.')
       return EXIT.failed
     }
-    const purged = applyTo(store, selection, (selector) => store.deadLetters.purge(selector))
-    output.out(`Purged ${deadLetters(purged)} (${formatCounts(matched.perDestination)}).`)
+    const purged = await applyTo(dlq, selection, (selector) => dlq.purge(selector))
+    output.out(`Purged ${deadLetters(purged)} (${movedCounts(purged, matched)}).`)
     return code
   })
 }
@@ -149,15 +161,25 @@ function wholeNumber(flag: string, text: string | undefined, min: number): numbe
   return n
 }
 
-const dataDirArg = {
+const targetArgs = {
+  gateway: {
+    type: 'string',
+    description:
+      'A running gateway, through its admin API, e.g. http://127.0.0.1:8080 (default: $PATCHBAY_GATEWAY_URL). Its admin token comes from $PATCHBAY_ADMIN_TOKEN',
+  },
   'data-dir': {
     type: 'string',
-    description: 'The gateway data directory (default: $PATCHBAY_DATA_DIR, else ./patchbay-data)',
+    description:
+      'A stopped gateway, through its data directory (default: $PATCHBAY_DATA_DIR, else ./patchbay-data)',
   },
 } as const
 
+/** The target the `--gateway` and `--data-dir` flags (else the environment) name. */
+const targetOf = (args: { gateway?: string; 'data-dir'?: string }) =>
+  resolveTarget({ gateway: args.gateway || undefined, dataDir: args['data-dir'] || undefined })
+
 const selectorArgs = {
-  ...dataDirArg,
+  ...targetArgs,
   ids: { type: 'positional', description: 'Dead letter ids, as dlq list shows them', required: false },
   destination: { type: 'string', description: 'Every dead letter of this destination' },
   all: { type: 'boolean', description: 'Every dead letter of every destination' },
@@ -166,7 +188,7 @@ const selectorArgs = {
 const list = defineCommand({
   meta: { name: 'list', description: 'List dead letters, oldest first, with totals per destination' },
   args: {
-    ...dataDirArg,
+    ...targetArgs,
     destination: { type: 'string', description: 'Only this destination' },
     limit: { type: 'string', description: 'Dead letters per page (default 100)' },
     after: { type: 'string', description: 'Start after this id (the last one of the previous page)' },
@@ -174,7 +196,7 @@ const list = defineCommand({
   },
   async run({ args }) {
     process.exitCode = await listDeadLetters({
-      dataDir: resolveDataDir(args['data-dir']),
+      ...targetOf(args),
       destination: args.destination || undefined,
       limit: wholeNumber('limit', args.limit, 1),
       after: wholeNumber('after', args.after, 0),
@@ -186,13 +208,13 @@ const list = defineCommand({
 const show = defineCommand({
   meta: { name: 'show', description: 'Show one dead letter in full, payload included' },
   args: {
-    ...dataDirArg,
+    ...targetArgs,
     id: { type: 'positional', description: 'The dead letter id', required: true },
     json: { type: 'boolean', description: 'Print JSON' },
   },
   async run({ args }) {
     process.exitCode = await showDeadLetter({
-      dataDir: resolveDataDir(args['data-dir']),
+      ...targetOf(args),
       id: parseId(args.id),
       json: Boolean(args.json),
     })
@@ -200,11 +222,15 @@ const show = defineCommand({
 })
 
 const replay = defineCommand({
-  meta: { name: 'replay', description: 'Queue dead letters again; the gateway delivers them when it runs' },
+  meta: {
+    name: 'replay',
+    description:
+      'Queue dead letters again; a running gateway delivers them at once, a stopped one when it runs',
+  },
   args: selectorArgs,
   async run({ args }) {
     process.exitCode = await replayDeadLetters({
-      dataDir: resolveDataDir(args['data-dir']),
+      ...targetOf(args),
       selection: parseSelection('replay', { ids: args._, destination: args.destination, all: args.all }),
     })
   },
@@ -215,7 +241,7 @@ const purge = defineCommand({
   args: { ...selectorArgs, yes: { type: 'boolean', description: 'Do not ask; required without a terminal' } },
   async run({ args }) {
     process.exitCode = await purgeDeadLetters({
-      dataDir: resolveDataDir(args['data-dir']),
+      ...targetOf(args),
       selection: parseSelection('purge', { ids: args._, destination: args.destination, all: args.all }),
       yes: Boolean(args.yes),
     })
@@ -225,15 +251,20 @@ const purge = defineCommand({
 export default defineCommand({
   meta: {
     name: 'dlq',
-    description: `Inspect, replay and purge the gateway's dead letters: delivery jobs it gave up on. Stop the gateway first: only one process may open its data directory.
+    description: `Inspect, replay and purge the gateway's dead letters: delivery jobs it gave up on.
 
-Usage (each also takes --data-dir DIR; default $PATCHBAY_DATA_DIR, else ./patchbay-data):
+A running gateway: --gateway URL (or PATCHBAY_GATEWAY_URL), with PATCHBAY_ADMIN_TOKEN set to the
+admin token it was started with (patchbay serve turns its admin API on with PATCHBAY_ADMIN_TOKEN).
+A stopped gateway: --data-dir DIR (default $PATCHBAY_DATA_DIR, else ./patchbay-data).
+
+Usage (each takes --gateway URL or --data-dir DIR):
   patchbay dlq list [--destination ID] [--limit N] [--after ID] [--json]
   patchbay dlq show <id> [--json]
   patchbay dlq replay (<id>... | --destination ID | --all)
   patchbay dlq purge (<id>... | --destination ID | --all) [--yes]
 
 Examples:
+  PATCHBAY_ADMIN_TOKEN=... patchbay dlq list --gateway http://127.0.0.1:8080
   patchbay dlq list --data-dir /var/lib/patchbay
   patchbay dlq list --destination crm --json
   patchbay dlq show 42
