@@ -258,8 +258,12 @@ describe('a gateway killed with SIGKILL, again and again', () => {
     const garbage = [...delivered.keys()].filter((id) => !sent.has(id))
     const duplicates = [...delivered.values()].reduce((sum, n) => sum + n - 1, 0)
     const unackedDelivered = [...delivered.keys()].filter((id) => !acked.has(id)).length
+    // What each restart found in flight: the kills landed with deliveries under way.
+    const inFlight = runs
+      .slice(1)
+      .map((r) => Number.parseInt(r.logs.find((l) => /were in flight/.test(l.message))?.message ?? '0', 10))
     console.log(
-      `crash test: ${runs.length - 1} kills; sent ${sent.size} events, acknowledged ${acked.size}, ` +
+      `crash test: ${runs.length - 1} kills (jobs in flight at each: ${inFlight.join(', ')}); sent ${sent.size} events, acknowledged ${acked.size}, ` +
         `${client.failed} requests cut by kills, ${client.refused} refused; delivered ${delivered.size} distinct ` +
         `(${unackedDelivered} never acknowledged), ${duplicates} duplicate deliveries`,
     )
