@@ -6,7 +6,6 @@ import {
   createPipeline,
   type LoadedPipeline,
   type LogSink,
-  PatchbayError,
   type Pipeline,
   type PipelineDefinition,
   PluginRegistry,
@@ -22,7 +21,7 @@ import { overloadCheck } from './ingest/_backpressure.ts'
 import { sendJson } from './ingest/_http.ts'
 import { createIngestHandler } from './ingest/ingest-handler.ts'
 import { createGatewayMetrics, type RejectReason } from './metrics/index.ts'
-import { type GatewayOptions, type GatewayOptionsInput, resolveGatewayOptions } from './options.ts'
+import { type GatewayOptionsInput, type ResolvedGatewayOptions, resolveGatewayOptions } from './options.ts'
 import { openSqliteStore } from './store/sqlite-store.ts'
 import type { DeadLetters, Store, StoreStats } from './store/store.ts'
 
@@ -42,7 +41,7 @@ export interface GatewayInit {
 export interface Gateway {
   /** `http://host:port`. */
   readonly url: string
-  readonly options: GatewayOptions
+  readonly options: ResolvedGatewayOptions
   /** The absolute data directory. */
   readonly dataDir: string
   /** Every plugin step loaded, with the plugin's name@version. */
@@ -227,12 +226,9 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       store.close(),
       (userCode as { close?: () => Promise<void> })?.close?.(),
     ])
-    throw new PatchbayError(
-      'PB_GATEWAY_DATA_DIR',
+    throw new ConfigurationError(
       `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`,
-      {
-        hint: 'Another process uses that port: pick another with --port.',
-      },
+      { code: 'PB_GATEWAY_LISTEN', cause: error },
     )
   }
   const { port } = server.address() as AddressInfo

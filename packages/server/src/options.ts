@@ -1,3 +1,4 @@
+import { ConfigurationError } from '@patchbay/core'
 import Type, { type Static } from 'typebox'
 import { Value } from 'typebox/value'
 
@@ -51,11 +52,13 @@ export const GatewayOptionsSchema = Type.Object(
           default: 1_000_000,
           description: 'Answer 503 when pending events plus queued jobs pass this.',
         }),
-        maxAgeMs: Type.Integer({
-          minimum: 0,
-          default: 48 * HOUR,
-          description: 'Answer 503 when the oldest queued item is older than this (0: no limit).',
-        }),
+        maxAgeMs: Type.Optional(
+          Type.Integer({
+            minimum: 0,
+            description:
+              'Answer 503 when the oldest queued item is older than this (0: no limit). Default: twice retry.forMs (48 h), so a job can wait out its whole retry window first.',
+          }),
+        ),
         retryAfterSeconds: Type.Integer({
           minimum: 1,
           default: 10,
@@ -106,12 +109,27 @@ export type GatewayOptionsInput = DeepPartial<Static<typeof GatewayOptionsSchema
 export type GatewayOptions = Static<typeof GatewayOptionsSchema>
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] }
 
-/** Fills the defaults and checks the values; throws naming the first bad field. */
-export function resolveGatewayOptions(input: GatewayOptionsInput = {}): GatewayOptions {
-  const value = Value.Default(GatewayOptionsSchema, structuredClone(input))
+/** Gateway options with every default filled in, the age limit included. */
+export type ResolvedGatewayOptions = GatewayOptions & {
+  backpressure: GatewayOptions['backpressure'] & { maxAgeMs: number }
+}
+
+/** Fills the defaults and checks the values; a bad value is a ConfigurationError naming the option. */
+export function resolveGatewayOptions(input: GatewayOptionsInput = {}): ResolvedGatewayOptions {
+  const value = Value.Default(GatewayOptionsSchema, structuredClone(input)) as GatewayOptions
   if (!Value.Check(GatewayOptionsSchema, value)) {
     const [issue] = Value.Errors(GatewayOptionsSchema, value)
-    throw new RangeError(`gateway option ${issue?.instancePath || '/'}: ${issue?.message ?? 'invalid'}`)
+    const field = issue?.instancePath.slice(1).replaceAll('/', '.') || 'options'
+    throw new ConfigurationError(`gateway option ${field}: ${issue?.message ?? 'invalid'}`, {
+      code: 'PB_CONFIG_INVALID',
+      field: issue?.instancePath ?? '',
+      hint:
+        field === 'adminToken' ? 'Use a token of at least 16 characters (PATCHBAY_ADMIN_TOKEN).' : undefined,
+    })
   }
-  return value as GatewayOptions
+  const { backpressure } = value
+  return {
+    ...value,
+    backpressure: { ...backpressure, maxAgeMs: backpressure.maxAgeMs ?? 2 * value.retry.forMs },
+  }
 }

@@ -29,7 +29,7 @@ describe('the backpressure rule', () => {
         { maxQueued: 100, maxAgeMs },
         () => 3 * hour,
       )()
-    expect(at(2 * hour)).toBe('the oldest queued item is 180 min old (limit 120 min)')
+    expect(at(2 * hour)).toBe('the oldest queued item is 3 h old (limit 2 h)')
     expect(at(4 * hour)).toBeUndefined()
     expect(at(0)).toBeUndefined()
   })

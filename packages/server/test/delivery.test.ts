@@ -126,7 +126,7 @@ describe('dead letters', () => {
       reason: expect.stringContaining('400'),
     })
     expect(down.reason).toMatch(
-      /^gave up after \d+ attempts over the 0\.00 h retry window; last error PB_DELIVERY_RETRYABLE/,
+      /^gave up after \d+ attempts over the 300 ms retry window; last error PB_DELIVERY_RETRYABLE/,
     )
     expect(down.attempts).toBeGreaterThan(1)
     expect(g.metrics()).toContain('patchbay_dead_letters{destination="ordered"} 2')

@@ -179,7 +179,14 @@ export const ERROR_CODES = {
     family: 'configuration',
     description:
       'The gateway data directory cannot be used: not writable, corrupt, or held by another gateway.',
-    howToSolve: 'Stop the other gateway, fix the directory permissions, or point --data-dir elsewhere.',
+    howToSolve:
+      'The message names the directory and the problem: stop the gateway that holds it, fix its permissions, restore a backup of a damaged file, or point --data-dir elsewhere.',
+  },
+  PB_GATEWAY_LISTEN: {
+    family: 'configuration',
+    description:
+      'The gateway cannot listen on the host and port it was given (in use, or not an address of this machine).',
+    howToSolve: 'Pick another port with --port (0 takes any free one), or another --host.',
   },
 } as const satisfies Record<string, { family: ErrorFamily; description: string; howToSolve: string }>
 

@@ -1,5 +1,6 @@
 import type { LogSink, Outcome, Pipeline } from '@patchbay/core'
 import type { PatchbayEvent } from '@patchbay/protocol'
+import { durationText } from '../_duration-text.ts'
 import type { Job, Store } from '../store/store.ts'
 import { retryDelay } from './_retry-delay.ts'
 import type { Wakeup } from './_wakeup.ts'
@@ -39,6 +40,16 @@ export function startDeliveryWorkers(options: WorkerOptions) {
   let running = true
   let inFlight = 0
 
+  function abort(job: Job, reason: string, at: number): void {
+    counters.aborted(destination.id)
+    store.abort(job.id, { reason, now: at })
+    log({
+      level: 'warn',
+      scope: `destinations.${destination.id}`,
+      message: `event ${job.messageId} is now a dead letter: ${reason}`,
+    })
+  }
+
   /** Settles a failed job: retried later, or a dead letter. Delivered jobs are completed together. */
   function settleFailure(job: Job, outcome: Outcome | undefined, at: number): void {
     const error = outcome?.error ?? {
@@ -55,16 +66,14 @@ export function startDeliveryWorkers(options: WorkerOptions) {
         store.retry(job.id, { nextAt: at + wait, error: reason })
         return
       }
-      const hours = (retry.forMs / 3_600_000).toFixed(retry.forMs < 3_600_000 ? 2 : 0)
-      counters.aborted(destination.id)
-      store.abort(job.id, {
-        reason: `gave up after ${attempts} attempts over the ${hours} h retry window; last error ${reason}`,
-        now: at,
-      })
+      abort(
+        job,
+        `gave up after ${attempts} attempts over the ${durationText(retry.forMs)} retry window; last error ${reason}`,
+        at,
+      )
       return
     }
-    counters.aborted(destination.id)
-    store.abort(job.id, { reason, now: at })
+    abort(job, reason, at)
   }
 
   async function deliver(jobs: Job[]): Promise<void> {

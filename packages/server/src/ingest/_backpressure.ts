@@ -1,3 +1,4 @@
+import { durationText } from '../_duration-text.ts'
 import type { StoreStats } from '../store/store.ts'
 
 /**
@@ -18,7 +19,7 @@ export function overloadCheck(
     if (queued >= limits.maxQueued) return `${queued} events and jobs are queued (limit ${limits.maxQueued})`
     const oldest = current.oldestPendingAt
     if (limits.maxAgeMs > 0 && oldest !== null && now() - oldest > limits.maxAgeMs)
-      return `the oldest queued item is ${Math.round((now() - oldest) / 60_000)} min old (limit ${Math.round(limits.maxAgeMs / 60_000)} min)`
+      return `the oldest queued item is ${durationText(now() - oldest)} old (limit ${durationText(limits.maxAgeMs)})`
     return undefined
   }
 }

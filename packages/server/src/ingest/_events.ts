@@ -81,7 +81,7 @@ export function acceptEvents(
     const known = rejected.find((r) => r.index === bad.index)
     const errors = bad.errors.map((e) => ({
       path: at.batch ? e.path : e.path.replace(/^\/batch\/0/, ''),
-      message: e.message,
+      message: at.batch ? e.message : e.message.replace(/\/batch\/0(?=\/|\b)/g, ''),
     }))
     if (known) known.errors.push(...errors)
     else rejected.push({ index: bad.index, ...(bad.messageId ? { messageId: bad.messageId } : {}), errors })

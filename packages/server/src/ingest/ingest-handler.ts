@@ -128,15 +128,18 @@ export function createIngestHandler(options: IngestOptions) {
   }
 
   async function webhook(call: Call, req: IncomingMessage, res: ServerResponse, url: URL, id: string) {
+    // The key first: without a valid one, nobody learns which source ids exist.
+    const key = writeKeyOf(req, url)
+    authorize(call, key)
     const target = byId.get(id)
     if (!target) throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `the pipeline has no source "${id}"`)
+    const source = authorize(call, key, target)
     if (!target.parse)
       throw new IngestError(
         404,
         'PB_GATEWAY_NOT_FOUND',
         `source "${id}" has no \`use:\` plugin: it takes SDK calls only`,
       )
-    const source = authorize(call, writeKeyOf(req, url), target)
     checkCapacity()
     const raw = await readBody(req, options.limits.batchBytes)
     const type = String(req.headers['content-type'] ?? '')
@@ -175,19 +178,21 @@ export function createIngestHandler(options: IngestOptions) {
   }
 
   return async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const [, v1, name, id] = url.pathname.split('/')
-    const endpoint = name === 'webhook' ? '/v1/webhook' : `/${v1}/${name}`
+    const [, v1, name, id, extra] = url.pathname.split('/')
+    const known =
+      v1 === 'v1' &&
+      extra === undefined &&
+      ((name === 'webhook' && !!id) ||
+        ((name === 'batch' || (EVENT_TYPES as readonly string[]).includes(name ?? '')) && id === undefined))
+    // A bounded label: one series per real endpoint, never one per path someone tried.
+    const endpoint = !known ? 'other' : name === 'webhook' ? '/v1/webhook' : `/v1/${name}`
     const call: Call = {}
     try {
+      if (!known) throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `no endpoint ${url.pathname}`, {}, 0)
       if (req.method !== 'POST')
-        throw new IngestError(405, 'PB_GATEWAY_NOT_FOUND', `${url.pathname} takes POST`)
-      if (v1 !== 'v1' || !name)
-        throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `no endpoint ${url.pathname}`)
-      if (name === 'batch' && !id) await sdkCall(call, req, res, url, undefined)
-      else if ((EVENT_TYPES as readonly string[]).includes(name) && !id)
-        await sdkCall(call, req, res, url, name)
-      else if (name === 'webhook' && id) await webhook(call, req, res, url, decodeURIComponent(id))
-      else throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `no endpoint ${url.pathname}`)
+        throw new IngestError(405, 'PB_GATEWAY_NOT_FOUND', `${url.pathname} takes POST`, {}, 0)
+      if (name === 'webhook') await webhook(call, req, res, url, decodeURIComponent(id!))
+      else await sdkCall(call, req, res, url, name === 'batch' ? undefined : name)
       options.counters.request(endpoint, res.statusCode)
     } catch (error) {
       if (!(error instanceof IngestError)) {
@@ -199,7 +204,8 @@ export function createIngestHandler(options: IngestOptions) {
         options.counters.request(endpoint, 500)
         return
       }
-      options.counters.rejected(call.source?.id ?? '-', REASONS[error.code] ?? 'invalid', error.events)
+      if (error.events > 0)
+        options.counters.rejected(call.source?.id ?? '-', REASONS[error.code] ?? 'invalid', error.events)
       // An unread body must not be parsed as the next request: close the connection.
       const headers: Record<string, string> = req.complete ? {} : { connection: 'close' }
       if (error.code === 'PB_GATEWAY_OVERLOADED') headers['retry-after'] = String(options.retryAfterSeconds)

@@ -50,11 +50,12 @@ describe('openSqliteStore', () => {
 
 describe('the data directory lock', () => {
   const lockFile = (dir: string) => path.join(dir, 'patchbay.lock')
+  const lockPid = (dir: string) => Number(fs.readFileSync(lockFile(dir), 'utf8').split(/\s/)[0])
 
   it('holds our pid while open and is released on close', async () => {
     const dir = tempDir()
     const store = open({ dir })
-    expect(fs.readFileSync(lockFile(dir), 'utf8')).toBe(`${process.pid}\n`)
+    expect(lockPid(dir)).toBe(process.pid)
     await store.close()
     expect(fs.existsSync(lockFile(dir))).toBe(false)
   })
@@ -86,7 +87,27 @@ describe('the data directory lock', () => {
     fs.writeFileSync(lockFile(dir), `${deadPid}\n`)
     const store = open({ dir })
     await store.append([event('m1')])
-    expect(fs.readFileSync(lockFile(dir), 'utf8')).toBe(`${process.pid}\n`)
+    expect(lockPid(dir)).toBe(process.pid)
+  })
+
+  it("takes over a lock naming this process's pid from a previous life (a container's pid 1 after a crash)", async () => {
+    const dir = tempDir()
+    fs.writeFileSync(lockFile(dir), `${process.pid}\n`)
+    const store = open({ dir })
+    await store.append([event('m1')])
+    expect(lockPid(dir)).toBe(process.pid)
+  })
+
+  it('takes over a lock whose pid a new process reuses (its start time differs)', () => {
+    const dir = tempDir()
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'])
+    try {
+      fs.writeFileSync(lockFile(dir), `${other.pid} 1\n`)
+      open({ dir })
+      expect(lockPid(dir)).toBe(process.pid)
+    } finally {
+      other.kill()
+    }
   })
 
   it('refuses a lock file without a pid, saying what to check', () => {
