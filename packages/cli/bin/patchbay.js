@@ -11,8 +11,10 @@ if (hasFlag) {
   const { main } = await import('../dist/main.js')
   await main(process.argv.slice(2))
 } else {
+  // The IPC channel lets the child notice when this launcher dies, even by SIGKILL, and stop
+  // instead of living on as an orphan (a gateway holding its port and data directory).
   const child = spawn(process.execPath, [...process.execArgv, FLAG, ...process.argv.slice(1)], {
-    stdio: 'inherit',
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   })
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
   child.on('exit', (code, signal) => {

@@ -41,6 +41,11 @@ async function commandFor(argv: string[]): Promise<CommandDef> {
  */
 export async function main(argv: string[]): Promise<void> {
   const out = processOutput
+  if (process.channel) {
+    // Started by bin/patchbay.js: when the launcher goes away, stop as if told to.
+    process.channel.unref()
+    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'))
+  }
   try {
     if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
       const cmd = await commandFor(argv)

@@ -66,13 +66,46 @@ function openStore(dir: string): Store {
   }
 }
 
-async function defaultUserCode(definition: PipelineDefinition) {
+async function defaultUserCode(definition: PipelineDefinition, sink: LogSink) {
   if (!definition.transformations?.some((t) => t.code !== undefined)) return undefined
   const { createUserCodeLoader } = await import('@patchbay/sandbox')
   return createUserCodeLoader({
     ...definition.sandbox,
     ...(definition.egress ? { egress: definition.egress } : {}),
+    // What user code logs (console.log) goes to the gateway log, under its step.
+    onLog: (log) =>
+      sink({
+        level: log.level === 'error' || log.level === 'warn' ? log.level : 'info',
+        scope: log.step,
+        message: log.message,
+      }),
   })
+}
+
+/**
+ * Jobs of destinations the pipeline no longer has would wait forever (and count towards
+ * backpressure): they become dead letters, to replay once the destination is back, or purge.
+ */
+function retireOrphanJobs(store: Store, destinations: ReadonlySet<string>, sink: LogSink): void {
+  for (const destinationId of Object.keys(store.stats().jobs)) {
+    if (destinations.has(destinationId)) continue
+    let moved = 0
+    for (;;) {
+      const jobs = store.claim(destinationId, { limit: 500, now: Number.MAX_SAFE_INTEGER, ordered: false })
+      if (jobs.length === 0) break
+      for (const job of jobs)
+        store.abort(job.id, {
+          reason: `destination "${destinationId}" is no longer in the pipeline`,
+          now: Date.now(),
+        })
+      moved += jobs.length
+    }
+    sink({
+      level: 'warn',
+      scope: 'gateway',
+      message: `${moved} queued jobs of destination "${destinationId}", which the pipeline no longer has, are now dead letters: see \`patchbay dlq list --destination ${destinationId}\``,
+    })
+  }
 }
 
 /**
@@ -94,7 +127,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const dataDir = resolve(options.dataDir)
 
   const { sources, plugins: sourcePlugins } = await loadSources(init.pipeline, registry, sink)
-  const userCode = init.userCode ?? (await defaultUserCode(definition))
+  const userCode = init.userCode ?? (await defaultUserCode(definition, sink))
   const pipeline: Pipeline = await createPipeline(init.pipeline, {
     registry,
     logSink: sink,
@@ -109,6 +142,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     throw error
   }
   const released = store.releaseInFlight()
+  retireOrphanJobs(store, new Set(definition.destinations.map((d) => d.id)), sink)
   if (released > 0)
     sink({
       level: 'info',

@@ -138,6 +138,32 @@ describe('dead letters', () => {
   })
 })
 
+describe('a destination removed from the pipeline', () => {
+  it('turns its queued jobs into dead letters at the next start, so they neither wait forever nor block ingestion', async () => {
+    const receiver = track(await startReceiver(() => ({ status: 503 })))
+    const dataDir = tempDir()
+    const both = twoDestinations(receiver.url)
+    const first = await start(both, { ...FAST, dataDir })
+    await post(first, '/v1/track', { userId: 'ada', event: 'A', messageId: 'm-1' })
+    await waitFor(() => (first.stats().jobs.unordered?.retrying ?? 0) === 1, 'a retrying job')
+    await first.close()
+    const onlyOrdered = both.replace(/ {2}- id: unordered[\s\S]*?(?=egress)/, '')
+    const second = await start(onlyOrdered, { ...FAST, dataDir })
+    expect(second.stats().jobs.unordered).toBeUndefined()
+    expect(second.deadLetters.list({ destinationId: 'unordered' })).toEqual([
+      expect.objectContaining({
+        messageId: 'm-1',
+        reason: 'destination "unordered" is no longer in the pipeline',
+      }),
+    ])
+    expect(second.logs.map((l) => l.message)).toContainEqual(
+      expect.stringContaining(
+        '1 queued jobs of destination "unordered", which the pipeline no longer has, are now dead letters',
+      ),
+    )
+  })
+})
+
 describe('backpressure', () => {
   it('answers 503 with Retry-After once the queue is full, and accepts again when it drains', async () => {
     let up = false

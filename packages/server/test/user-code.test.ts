@@ -38,6 +38,12 @@ describe('sandboxed user code in the gateway', () => {
     )
     expect(warnings).toContainEqual(expect.stringContaining('boom: cannot handle this event'))
     expect(warnings.some((w) => w.includes('Ok-'))).toBe(false)
+    expect((await post(g, '/v1/track', { userId: 'u', event: 'Log', messageId: 'log-1' })).status).toBe(200)
+    await waitFor(
+      () => g.logs.some((l) => l.message === 'hello from user code: log-1'),
+      'the console.log of the user code in the gateway log',
+    )
+    expect(g.logs.find((l) => l.message === 'hello from user code: log-1')?.scope).toContain('user')
     expect(g.metrics()).toContain(
       'patchbay_events_stopped_total{source="web",status="failed",step="transformations.user"} 2',
     )

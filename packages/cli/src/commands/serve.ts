@@ -12,6 +12,7 @@ export interface ServeOptions {
   dataDir?: string
   retryForMs?: number
   receiver?: boolean
+  trustProxy?: boolean
 }
 
 /**
@@ -41,6 +42,7 @@ export async function serve(
         ...(options.port !== undefined ? { port: options.port } : {}),
         ...(options.dataDir ? { dataDir: options.dataDir } : {}),
         ...(options.retryForMs !== undefined ? { retry: { forMs: options.retryForMs } } : {}),
+        ...(options.trustProxy ? { trustProxy: true } : {}),
         ...(process.env.PATCHBAY_ADMIN_TOKEN ? { adminToken: process.env.PATCHBAY_ADMIN_TOKEN } : {}),
       },
       logSink: (record) => output.err(`${color.dim(record.scope)} ${record.message}`),
@@ -62,12 +64,17 @@ export async function serve(
       )
     output.out(lines.join('\n'))
     await new Promise<void>((resolve) => {
+      let stopping = false
+      // Ctrl-C in a terminal reaches us twice (from the terminal, and forwarded by the
+      // launcher): a repeat must not kill the shutdown half way.
       const stop = (signal: string) => {
+        if (stopping) return
+        stopping = true
         output.err(color.dim(`${signal}: stopping (finishing deliveries in flight)`))
         resolve()
       }
-      signals.once('SIGINT', () => stop('SIGINT'))
-      signals.once('SIGTERM', () => stop('SIGTERM'))
+      signals.on('SIGINT', () => stop('SIGINT'))
+      signals.on('SIGTERM', () => stop('SIGTERM'))
     })
     await gateway.close()
     output.err(color.dim('stopped'))
@@ -100,6 +107,10 @@ Examples:
     port: { type: 'string', alias: 'p', description: 'Port (0: any free port; env PATCHBAY_PORT)' },
     host: { type: 'string', description: 'Interface to listen on', default: '127.0.0.1' },
     'data-dir': { type: 'string', description: 'Where the durable queue lives (env PATCHBAY_DATA_DIR)' },
+    'trust-proxy': {
+      type: 'boolean',
+      description: 'Take request_ip from X-Forwarded-For (only behind a proxy you run)',
+    },
     'retry-for': {
       type: 'string',
       description: 'How long to retry a failing delivery before the dead letter queue',
@@ -122,6 +133,7 @@ Examples:
       dataDir: args['data-dir'] ?? process.env.PATCHBAY_DATA_DIR ?? './patchbay-data',
       retryForMs: parseDuration(args['retry-for'], '--retry-for'),
       receiver: args.receiver ?? false,
+      trustProxy: args['trust-proxy'] ?? false,
     })
   },
 })
