@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { root } from './_build.ts'
+import { until } from './_until.ts'
 
 const readme = readFileSync(`${root}README.md`, 'utf8')
 const MAIN_JOB = 'npx patchbay serve'
@@ -23,15 +24,6 @@ function runReadmeCommand(command: string) {
     env: { ...process.env, NO_COLOR: '1', PATCHBAY_RECEIVER_URL: '' },
     timeout: 60_000,
   })
-}
-
-/** Waits for `check`, failing with what the process printed. */
-async function until(check: () => boolean, printed: () => string, ms = 30_000) {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out; the process printed:\n${printed()}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
 }
 
 describe("the README's main job", () => {

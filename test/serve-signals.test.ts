@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { root } from './_build.ts'
+import { until } from './_until.ts'
 
 // `patchbay serve` through the real launcher (bin/patchbay.js relaunches Node with
 // --no-node-snapshot), stopped the ways operators stop it.
@@ -18,14 +19,6 @@ afterEach(() => {
   }
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
-
-async function until(check: () => boolean, what: string, ms = 20_000) {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 /** Starts `patchbay serve` as its own process group, the way a terminal runs a job. */
 function serve() {
@@ -51,7 +44,10 @@ function serve() {
 describe('stopping patchbay serve', () => {
   it('shuts down gracefully on Ctrl-C, which reaches both the launcher and the gateway', async () => {
     const s = serve()
-    await until(() => s.out.stdout.includes('listening on'), 'the gateway')
+    await until(
+      () => s.out.stdout.includes('listening on'),
+      () => 'the gateway to listen',
+    )
     process.kill(-s.child.pid!, 'SIGINT') // what a terminal does: the whole process group
     expect(await s.exited).toBe(0)
     expect(s.out.stderr.match(/SIGINT: stopping/g)).toHaveLength(1)
@@ -61,9 +57,15 @@ describe('stopping patchbay serve', () => {
 
   it('stops the gateway when the launcher is killed with SIGKILL, releasing the data directory', async () => {
     const s = serve()
-    await until(() => s.out.stdout.includes('listening on'), 'the gateway')
+    await until(
+      () => s.out.stdout.includes('listening on'),
+      () => 'the gateway to listen',
+    )
     expect(existsSync(s.lock)).toBe(true)
     s.child.kill('SIGKILL')
-    await until(() => !existsSync(s.lock), 'the orphaned gateway to stop and release its lock')
+    await until(
+      () => !existsSync(s.lock),
+      () => 'the orphaned gateway to stop and release its lock',
+    )
   })
 })
