@@ -28,11 +28,25 @@ export const patchbay = defineCommand({
   subCommands: commands,
 })
 
-/** Finds the (sub)command the arguments name, for `--help`. */
-async function commandFor(argv: string[]): Promise<CommandDef> {
-  const name = argv.find((a) => !a.startsWith('-'))
+const resolveValue = async <T>(value: T | (() => T | Promise<T>)): Promise<T> =>
+  typeof value === 'function' ? await (value as () => T | Promise<T>)() : value
+
+/** Finds the (sub)command the arguments name, for `--help`, and the command it belongs to. */
+async function commandFor(argv: string[]): Promise<{ cmd: CommandDef; parent?: CommandDef }> {
+  const [name, ...rest] = argv.filter((a) => !a.startsWith('-'))
   const load = name ? commands[name as keyof typeof commands] : undefined
-  return load ? await load() : patchbay
+  if (!load) return { cmd: patchbay }
+  let parent: CommandDef = patchbay
+  let cmd = await load()
+  // Nested commands (`patchbay dlq purge --help`): follow the names as far as they go.
+  for (const sub of rest) {
+    const subs = (await resolveValue(cmd.subCommands)) as SubCommandsDef | undefined
+    const next = subs?.[sub]
+    if (!next) break
+    parent = cmd
+    cmd = (await resolveValue(next)) as CommandDef
+  }
+  return { cmd, parent }
 }
 
 /**
@@ -48,8 +62,8 @@ export async function main(argv: string[]): Promise<void> {
   }
   try {
     if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
-      const cmd = await commandFor(argv)
-      out.out(await renderUsage(cmd, cmd === patchbay ? undefined : patchbay))
+      const { cmd, parent } = await commandFor(argv)
+      out.out(await renderUsage(cmd, cmd === patchbay ? undefined : parent))
       process.exitCode = argv.length === 0 ? EXIT.usage : EXIT.ok
       return
     }

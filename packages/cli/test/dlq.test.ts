@@ -337,3 +337,15 @@ describe('the data directory', () => {
     }
   })
 })
+
+describe('patchbay dlq <subcommand> --help', () => {
+  it("shows the subcommand's own help, not the group's", async () => {
+    const purge = await runCli(['dlq', 'purge', '--help'])
+    expect(purge.code).toBe(0)
+    expect(purge.stdout).toContain('Delete dead letters for good')
+    expect(purge.stdout).toMatch(/USAGE.*dlq purge/)
+    expect(purge.stdout).toContain('--yes')
+    const list = await runCli(['dlq', 'list', '--help'])
+    expect(list.stdout).toMatch(/USAGE.*dlq list/)
+  })
+})
