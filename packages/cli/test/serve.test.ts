@@ -64,6 +64,7 @@ describe('patchbay serve', () => {
       /plugin {4}destinations\.hook {2}@patchbay\/destination-webhook@\d+\.\d+\.\d+/,
     )
     expect(s.out.stdout).not.toContain('pb_dev_write_key')
+    expect(s.out.stdout).toContain('admin     off: set PATCHBAY_ADMIN_TOKEN')
     const res = await fetch(`${url}/v1/identify`, {
       method: 'POST',
       headers: {
@@ -81,11 +82,16 @@ describe('patchbay serve', () => {
 
   it('refuses a second gateway on the same data dir, naming the first one', async () => {
     const dataDir = tempDir()
-    const first = serve([pipeline, '--port', '0', '--data-dir', dataDir, '--receiver'])
+    const token = 'admin_token_serve_test_0123'
+    const first = serve([pipeline, '--port', '0', '--data-dir', dataDir, '--receiver'], {
+      PATCHBAY_ADMIN_TOKEN: token,
+    })
     await until(
       () => first.out.stdout.includes('listening on'),
       () => first.out.stdout + first.out.stderr,
     )
+    expect(first.out.stdout).toMatch(/admin {5}on: patchbay dlq list --gateway http:\/\/127\.0\.0\.1:\d+/)
+    expect(first.out.stdout + first.out.stderr).not.toContain(token)
     const second = await runCli(['serve', pipeline, '--port', '0', '--data-dir', dataDir, '--receiver'])
     expect(second.code).toBe(2)
     expect(second.stderr).toContain('PB_GATEWAY_DATA_DIR')

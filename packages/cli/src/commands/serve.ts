@@ -55,6 +55,9 @@ export async function serve(
       ...(receiver
         ? [`  receiver  ${receiver.url} (PATCHBAY_RECEIVER_URL): requests are printed below`]
         : []),
+      gateway.options.adminToken
+        ? `  admin     on: patchbay dlq list --gateway ${gateway.url} (with PATCHBAY_ADMIN_TOKEN)`
+        : '  admin     off: set PATCHBAY_ADMIN_TOKEN to manage dead letters while the gateway runs',
     ]
     if (useDefault && !process.env.PATCHBAY_WRITE_KEY)
       lines.push(
@@ -75,6 +78,7 @@ export async function serve(
       }
       signals.on('SIGINT', () => stop('SIGINT'))
       signals.on('SIGTERM', () => stop('SIGTERM'))
+      signals.on('SIGHUP', () => stop('SIGHUP'))
     })
     await gateway.close()
     output.err(color.dim('stopped'))
