@@ -22,13 +22,13 @@ const tempDir = () => {
 }
 
 /** Starts the real CLI's `serve`, and collects what it prints. */
-function serve(args: string[]) {
+function serve(args: string[], env: Record<string, string> = {}) {
   const child = spawn(
     process.execPath,
     ['--no-node-snapshot', '--conditions=@patchbay/source', main, 'serve', ...args],
     {
       cwd: fixtures,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...env },
     },
   )
   running.push(child)
@@ -56,7 +56,7 @@ describe('patchbay serve', () => {
     const dataDir = tempDir()
     const s = serve([pipeline, '--port', '0', '--data-dir', dataDir, '--receiver'])
     const printed = () => s.out.stdout + s.out.stderr
-    await until(() => s.out.stdout.includes('listening on'), printed)
+    await until(() => s.out.stdout.includes('admin '), printed)
     const url = /listening on (\S+)/.exec(s.out.stdout)![1]!
     expect(s.out.stdout).toContain(`pipeline  ${pipeline}`)
     expect(s.out.stdout).toContain(`data dir  ${dataDir}`)
@@ -87,7 +87,7 @@ describe('patchbay serve', () => {
       PATCHBAY_ADMIN_TOKEN: token,
     })
     await until(
-      () => first.out.stdout.includes('listening on'),
+      () => first.out.stdout.includes('admin '),
       () => first.out.stdout + first.out.stderr,
     )
     expect(first.out.stdout).toMatch(/admin {5}on: patchbay dlq list --gateway http:\/\/127\.0\.0\.1:\d+/)
