@@ -158,7 +158,7 @@ export default defineBench([
     name: 'gateway.e2e.delivered',
     unit: 'events/s',
     description:
-      '20,000 events posted in batches of 100 until all arrive at a local receiver, one POST per event (webhook, pass-through pipeline), gateway on one core',
+      '20,000 events posted in batches of 100 until all arrive at a local receiver, one POST per event (webhook with delivery.concurrency 32, pass-through pipeline), gateway on one core',
     goal: { op: '>=', value: 10_000 },
     measure: () =>
       withGateway('single', async (url, receiverUrl) => {
