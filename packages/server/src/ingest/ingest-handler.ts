@@ -132,13 +132,16 @@ export function createIngestHandler(options: IngestOptions) {
     const key = writeKeyOf(req, url)
     authorize(call, key)
     const target = byId.get(id)
-    if (!target) throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `the pipeline has no source "${id}"`)
+    if (!target)
+      throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `the pipeline has no source "${id}"`, {}, 0)
     const source = authorize(call, key, target)
     if (!target.parse)
       throw new IngestError(
         404,
         'PB_GATEWAY_NOT_FOUND',
         `source "${id}" has no \`use:\` plugin: it takes SDK calls only`,
+        {},
+        0,
       )
     checkCapacity()
     const raw = await readBody(req, options.limits.batchBytes)

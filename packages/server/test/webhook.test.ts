@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { basic, post, startReceiver, useGateways, WRITE_KEY, waitFor } from './_gateway.ts'
+
+const { start, track } = useGateways()
+const STRIPE_KEY = 'wk_stripe_0123456789'
+
+const pipeline = (url: string) => `
+name: webhooks
+sources:
+  - id: web
+    writeKey: ${WRITE_KEY}
+  - id: stripe
+    use: "@patchbay/source-webhook@^0"
+    writeKey: ${STRIPE_KEY}
+    config: { eventNamePath: type, userIdPath: data.customer }
+destinations:
+  - id: hook
+    use: "@patchbay/destination-webhook@^0"
+    config: { url: "${url}/events" }
+egress: { allow: ["127.0.0.1"] }
+`
+
+const invoice = { id: 'evt_1', type: 'invoice.paid', data: { customer: 'cus_42' } }
+
+describe('webhooks through a source plugin: /v1/webhook/<source>', () => {
+  it("turns a post into events with the source's mapping, and delivers them", async () => {
+    const receiver = track(await startReceiver())
+    const g = await start(pipeline(receiver.url))
+    const res = await post(g, '/v1/webhook/stripe', invoice, { authorization: basic(STRIPE_KEY) })
+    expect(res.status).toBe(200)
+    await waitFor(() => receiver.received.length === 1, 'the delivery')
+    expect(receiver.received[0]!.body).toMatchObject({
+      type: 'track',
+      event: 'invoice.paid',
+      userId: 'cus_42',
+      properties: invoice,
+      request_ip: '127.0.0.1',
+    })
+    expect(JSON.stringify(receiver.received[0]!.body)).not.toContain(STRIPE_KEY)
+    expect(g.metrics()).toContain('patchbay_events_accepted_total{source="stripe"} 1')
+  })
+
+  it('takes the key from ?writeKey= (SaaS webhooks cannot always send Basic auth)', async () => {
+    const receiver = track(await startReceiver())
+    const g = await start(pipeline(receiver.url))
+    expect((await post(g, `/v1/webhook/stripe?writeKey=${STRIPE_KEY}`, invoice, {})).status).toBe(200)
+  })
+
+  it("checks the key before it says whether a source exists, and refuses another source's key", async () => {
+    const receiver = track(await startReceiver())
+    const g = await start(pipeline(receiver.url))
+    expect((await post(g, '/v1/webhook/nope', invoice, { authorization: basic('unknown') })).status).toBe(401)
+    expect((await post(g, '/v1/webhook/stripe', invoice, { authorization: basic('unknown') })).status).toBe(
+      401,
+    )
+    expect((await post(g, '/v1/webhook/stripe', invoice, { authorization: basic(WRITE_KEY) })).status).toBe(
+      401,
+    )
+    const missing = await post(g, '/v1/webhook/nope', invoice, { authorization: basic(STRIPE_KEY) })
+    expect(missing.status).toBe(404)
+    expect(missing.body.error.message).toBe('the pipeline has no source "nope"')
+    const sdkOnly = await post(g, '/v1/webhook/web', invoice, { authorization: basic(WRITE_KEY) })
+    expect(sdkOnly.status).toBe(404)
+    expect(sdkOnly.body.error.message).toContain('takes SDK calls only')
+    expect(g.metrics()).not.toContain('reason="invalid"')
+  })
+
+  it('refuses a body it cannot read with a 400, storing nothing', async () => {
+    const receiver = track(await startReceiver())
+    const g = await start(pipeline(receiver.url))
+    const res = await post(g, '/v1/webhook/stripe', '{"truncated": ', { authorization: basic(STRIPE_KEY) })
+    expect(res.status).toBe(400)
+    expect(res.body.error).toMatchObject({
+      code: 'PB_GATEWAY_BODY_INVALID',
+      message: expect.stringContaining('the body is not valid JSON'),
+    })
+    expect(g.stats().pendingEvents).toBe(0)
+    expect(g.metrics()).not.toContain('patchbay_events_accepted_total{')
+  })
+})
