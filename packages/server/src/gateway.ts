@@ -20,7 +20,7 @@ import { startDeliveryWorkers } from './delivery/workers.ts'
 import { overloadCheck } from './ingest/_backpressure.ts'
 import { sendJson } from './ingest/_http.ts'
 import { createIngestHandler } from './ingest/ingest-handler.ts'
-import { createGatewayMetrics, type RejectReason } from './metrics/index.ts'
+import { createGatewayMetrics } from './metrics/index.ts'
 import { type GatewayOptionsInput, type ResolvedGatewayOptions, resolveGatewayOptions } from './options.ts'
 import { openSqliteStore } from './store/sqlite-store.ts'
 import type { DeadLetters, Store, StoreStats } from './store/store.ts'
@@ -33,7 +33,7 @@ export interface GatewayInit {
   registry?: PluginRegistry
   /** Log lines: plugins, delivery problems, shutdown. Default: dropped. */
   logSink?: LogSink
-  /** Runs `code:` steps. Default: @patchbay/sandbox when the pipeline has any. */
+  /** Runs `code:` steps. Default: @patchbay/sandbox when the pipeline has any (closed with the gateway; a loader you pass stays yours to close). */
   userCode?: UserCodeLoader
 }
 
@@ -128,6 +128,10 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
 
   const { sources, plugins: sourcePlugins } = await loadSources(init.pipeline, registry, sink)
   const userCode = init.userCode ?? (await defaultUserCode(definition, sink))
+  // The gateway closes the sandbox loader it made; one passed in belongs to the caller.
+  const closeUserCode = async () => {
+    if (!init.userCode) await (userCode as { close?: () => Promise<void> } | undefined)?.close?.()
+  }
   const pipeline: Pipeline = await createPipeline(init.pipeline, {
     registry,
     logSink: sink,
@@ -139,6 +143,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     store = openStore(dataDir)
   } catch (error) {
     await pipeline.close()
+    await closeUserCode()
     throw error
   }
   const released = store.releaseInFlight()
@@ -187,11 +192,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const ingest = createIngestHandler({
     sources,
     store,
-    counters: {
-      accepted: (source, n) => metrics.accepted(source, n),
-      rejected: (source, reason, n) => metrics.rejected(source, reason as RejectReason, n),
-      request: (endpoint, status) => metrics.ingestRequest(endpoint, status),
-    },
+    counters: metrics,
     limits: options.limits,
     trustProxy: options.trustProxy,
     overloaded,
@@ -255,11 +256,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     })
   } catch (error) {
     await Promise.allSettled([processor.stop(), ...workers.map((w) => w.stop())])
-    await Promise.allSettled([
-      pipeline.close(),
-      store.close(),
-      (userCode as { close?: () => Promise<void> })?.close?.(),
-    ])
+    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode()])
     throw new ConfigurationError(
       `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`,
       { code: 'PB_GATEWAY_LISTEN', cause: error },
@@ -298,7 +295,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       server.closeAllConnections()
       await stopped
       await pipeline.close()
-      await (userCode as { close?: () => Promise<void> } | undefined)?.close?.()
+      await closeUserCode()
       await store.close()
     },
   }

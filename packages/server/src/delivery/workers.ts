@@ -1,18 +1,14 @@
 import type { LogSink, Outcome, Pipeline } from '@patchbay/core'
 import type { PatchbayEvent } from '@patchbay/protocol'
 import { durationText } from '../_duration-text.ts'
+import type { GatewayMetrics } from '../metrics/gateway-metrics.ts'
 import type { Job, Store } from '../store/store.ts'
 import { retryDelay } from './_retry-delay.ts'
 import type { Wakeup } from './_wakeup.ts'
 import type { GatewayDestination } from './processor.ts'
 
 /** What delivery reports, for /metrics. */
-export interface DeliveryCounters {
-  delivered(destination: string, latencySeconds: number): void
-  retried(destination: string): void
-  aborted(destination: string): void
-  dropped(destination: string): void
-}
+export type DeliveryCounters = Pick<GatewayMetrics, 'delivered' | 'retried' | 'aborted' | 'dropped'>
 
 export interface WorkerOptions {
   store: Store

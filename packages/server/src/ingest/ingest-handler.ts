@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type InboundRequest, isPatchbayError, type SourceResult } from '@patchbay/core'
+import type { GatewayMetrics, RejectReason } from '../metrics/gateway-metrics.ts'
 import type { Store } from '../store/store.ts'
 import { acceptEvents, EVENT_TYPES } from './_events.ts'
 import { clientIp, IngestError, parseJson, readBody, sendJson, sendRefusal, writeKeyOf } from './_http.ts'
@@ -13,11 +14,7 @@ export interface IngestSource {
 }
 
 /** What ingestion reports, for /metrics. */
-export interface IngestCounters {
-  accepted(source: string, events: number): void
-  rejected(source: string, reason: string, events: number): void
-  request(endpoint: string, status: number): void
-}
+export type IngestCounters = Pick<GatewayMetrics, 'accepted' | 'rejected' | 'ingestRequest'>
 
 export interface IngestOptions {
   sources: readonly IngestSource[]
@@ -35,7 +32,7 @@ export interface IngestOptions {
   onError?: (error: unknown) => void
 }
 
-const REASONS: Record<string, string> = {
+const REASONS: Partial<Record<string, RejectReason>> = {
   PB_GATEWAY_UNAUTHORIZED: 'unauthorized',
   PB_GATEWAY_BODY_TOO_LARGE: 'too_large',
   PB_EVENT_TOO_LARGE: 'too_large',
@@ -196,7 +193,7 @@ export function createIngestHandler(options: IngestOptions) {
         throw new IngestError(405, 'PB_GATEWAY_NOT_FOUND', `${url.pathname} takes POST`, {}, 0)
       if (name === 'webhook') await webhook(call, req, res, url, decodeURIComponent(id!))
       else await sdkCall(call, req, res, url, name === 'batch' ? undefined : name)
-      options.counters.request(endpoint, res.statusCode)
+      options.counters.ingestRequest(endpoint, res.statusCode)
     } catch (error) {
       if (!(error instanceof IngestError)) {
         options.onError?.(error)
@@ -204,7 +201,7 @@ export function createIngestHandler(options: IngestOptions) {
           success: false,
           error: { code: 'PB_INTERNAL', message: 'the gateway failed to store the request; retry it' },
         })
-        options.counters.request(endpoint, 500)
+        options.counters.ingestRequest(endpoint, 500)
         return
       }
       if (error.events > 0)
@@ -213,7 +210,7 @@ export function createIngestHandler(options: IngestOptions) {
       const headers: Record<string, string> = req.complete ? {} : { connection: 'close' }
       if (error.code === 'PB_GATEWAY_OVERLOADED') headers['retry-after'] = String(options.retryAfterSeconds)
       sendRefusal(res, error, headers)
-      options.counters.request(endpoint, error.status)
+      options.counters.ingestRequest(endpoint, error.status)
     }
   }
 }
