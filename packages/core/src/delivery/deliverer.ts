@@ -1,11 +1,11 @@
 import type { PatchbayError } from '../errors/patchbay-error.ts'
 import type { HttpRequest, HttpResponse } from '../http/http-request.ts'
+import { createRedactor, type Redactor } from '../redaction/redact.ts'
 import { createSemaphore } from './_semaphore.ts'
 import { backoffDelay } from './backoff.ts'
 import type { DeliveryOptions } from './delivery-options.ts'
 import { type ExchangeRecord, recordExchange } from './exchange-record.ts'
 import { classifyResponse, classifyTransportError } from './policy.ts'
-import { createRedactor, type Redactor } from './redact.ts'
 import { type Transport, toWireRequest } from './transport.ts'
 
 export interface DelivererOptions {

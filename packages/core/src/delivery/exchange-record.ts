@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox'
 import type { HttpResponse } from '../http/http-request.ts'
-import type { Redactor } from './redact.ts'
+import type { Redactor } from '../redaction/redact.ts'
 import type { WireRequest } from './transport.ts'
 
 /** A request or response as kept for debugging: redacted, with its body size-capped. */

@@ -1,14 +1,16 @@
 import { isAbsolute, resolve } from 'node:path'
 import { compileConfig } from '../config/compile-config.ts'
 import { migrateConfig } from '../config/migrate.ts'
+import { collectSecrets } from '../config/secret.ts'
 import { resolveDeliveryOptions } from '../delivery/delivery-options.ts'
-import { createRedactor } from '../delivery/redact.ts'
 import { ConfigurationError } from '../errors/errors.ts'
 import { createLogger, type LogSink } from '../logging/logger.ts'
 import type { FilePosition } from '../pipeline/load-pipeline.ts'
 import type { DestinationStep, PipelineDefinition, TransformationStep } from '../pipeline/pipeline-schema.ts'
 import type { DestinationPlugin } from '../plugin/define-destination.ts'
 import type { TransformationPlugin } from '../plugin/define-transformation.ts'
+import { createRedactor } from '../redaction/redact.ts'
+import { shortSecretWarnings } from '../redaction/secret-forms.ts'
 import type { PluginRegistry, ResolvedPlugin } from '../registry/plugin-registry.ts'
 import { runPluginTransformation } from './_plugin-transformation.ts'
 import type { PreparedDestination, PreparedTransformation, UserCodeLoader } from './_steps.ts'
@@ -21,6 +23,8 @@ export interface PrepareContext {
   notice(message: string): void
   userCode: UserCodeLoader | undefined
   sandbox: PipelineDefinition['sandbox']
+  /** Every secret value of every step so far, for the pipeline-wide redactor. */
+  secrets: Set<string>
 }
 
 /** Resolves a step's plugin, migrates its config when needed, and validates it. */
@@ -38,12 +42,22 @@ async function configure(
     ctx.notice(migrated.notice)
   }
   const compiled = compileConfig(resolved.plugin.config)
-  const parsed = compiled.parse(config, {
-    plugin: resolved.id,
-    step: label,
-    locate: ctx.locate && ((p) => ctx.locate!(`${pointer}/config${p}`)),
-  })
-  const redactor = createRedactor(compiled.secrets(parsed))
+  let parsed: unknown
+  try {
+    parsed = compiled.parse(config, {
+      plugin: resolved.id,
+      step: label,
+      locate: ctx.locate && ((p) => ctx.locate!(`${pointer}/config${p}`)),
+    })
+  } catch (error) {
+    // A secret that fails its own schema must not be echoed by the error either.
+    throw createRedactor(collectSecrets(resolved.plugin.config, config)).error(error)
+  }
+  const secrets = compiled.secrets(parsed)
+  for (const secret of secrets) ctx.secrets.add(secret)
+  for (const warning of shortSecretWarnings(resolved.plugin.config, parsed, label))
+    ctx.sink({ level: 'warn', scope: label, message: warning })
+  const redactor = createRedactor(secrets)
   const logger = createLogger({ scope: label, sink: ctx.sink, scrub: redactor.string })
   return { config: parsed, redactor, logger }
 }

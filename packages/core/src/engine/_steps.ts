@@ -1,10 +1,10 @@
 import type { PatchbayEvent } from '@patchbay/protocol'
 import type { Deliverer } from '../delivery/deliverer.ts'
 import type { DeliveryOptions } from '../delivery/delivery-options.ts'
-import type { Redactor } from '../delivery/redact.ts'
 import type { DestinationStep, EventFilter } from '../pipeline/pipeline-schema.ts'
 import type { DestinationPlugin } from '../plugin/define-destination.ts'
 import type { PluginLogger } from '../plugin/manifest.ts'
+import type { Redactor } from '../redaction/redact.ts'
 import type { StepResult } from './user-code.ts'
 
 export type { StepResult, UserCodeLoader } from './user-code.ts'

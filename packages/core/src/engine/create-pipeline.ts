@@ -4,6 +4,7 @@ import type { PatchbayError } from '../errors/patchbay-error.ts'
 import { createLogger, type LogSink, silentSink } from '../logging/logger.ts'
 import type { LoadedPipeline } from '../pipeline/load-pipeline.ts'
 import type { PipelineDefinition } from '../pipeline/pipeline-schema.ts'
+import { createRedactor, type Redactor } from '../redaction/redact.ts'
 import { PluginRegistry } from '../registry/plugin-registry.ts'
 import { httpDelivererFactory } from './_http-deliverer.ts'
 import { type PrepareContext, prepareDestination, prepareTransformation } from './_prepare.ts'
@@ -65,6 +66,11 @@ export interface Pipeline {
   /** What the runtime did on your behalf while loading (e.g. config migrations). */
   readonly notices: readonly string[]
   /**
+   * Replaces every form of every step's secret values. The pipeline applies it to its
+   * outcomes and log lines already; hosts use it for anything else they print or store.
+   */
+  readonly redactor: Redactor
+  /**
    * Runs a batch of raw events through the pipeline. Returns one outcome per input event
    * and destination, in input order, destination by destination.
    */
@@ -101,7 +107,16 @@ export async function createPipeline(
   options: PipelineOptions = {},
 ): Promise<Pipeline> {
   const { definition, baseDir } = loaded
-  const sink = options.logSink ?? silentSink
+  const outerSink = options.logSink ?? silentSink
+  // Every step's loggers redact their own secrets; this catches the rest (runtime lines,
+  // notices) once every step's secrets are known.
+  let redactor = createRedactor([])
+  const sink: LogSink = (record) =>
+    outerSink({
+      ...record,
+      message: redactor.string(record.message),
+      ...(record.fields ? { fields: redactor.value(record.fields) } : {}),
+    })
   const notices: string[] = []
   const prep: PrepareContext = {
     registry: options.registry ?? new PluginRegistry({ cwd: baseDir }),
@@ -114,6 +129,7 @@ export async function createPipeline(
     },
     userCode: options.userCode,
     sandbox: definition.sandbox,
+    secrets: new Set(),
   }
   const transformations: PreparedTransformation[] = []
   const destinations: Array<{ prepared: PreparedDestination; deliverer: EngineDeliverer }> = []
@@ -135,8 +151,11 @@ export async function createPipeline(
       ...transformations.map((t) => t.close()),
       ...destinations.map((d) => d.deliverer.close()),
     ])
-    throw error
+    throw createRedactor(prep.secrets).error(error)
   }
+  redactor = createRedactor(prep.secrets)
+  /** Outcomes carry the engine's redacted errors; this adds every other step's secrets. */
+  const clean = (outcomes: Outcome[]) => outcomes.map((o) => (o.error || o.exchanges ? redactor.value(o) : o))
   const now = options.now ?? (() => new Date())
   const runtimeLog = createLogger({ scope: 'runtime', sink })
   const delivery = { record: options.record ?? false, singleAttempt: options.singleAttempt ?? false }
@@ -180,6 +199,7 @@ export async function createPipeline(
     transformations: transformations.map((t) => ({ id: t.id, source: t.source })),
     destinations: destinations.map((d) => ({ id: d.prepared.id, source: d.prepared.source })),
     notices,
+    redactor,
     async process(events, { sourceId } = {}) {
       const { stopped, items, inputs } = await runFront(events, { sourceId, normalized: false })
       const perDestination = await Promise.all(
@@ -187,7 +207,7 @@ export async function createPipeline(
           runDestination(prepared, deliverer, items, stopped, inputs, delivery),
         ),
       )
-      return perDestination.flat()
+      return clean(perDestination.flat())
     },
     async transform(events, { sourceId, normalized = false } = {}) {
       const { stopped, items, inputs } = await runFront(events, { sourceId, normalized })
@@ -202,7 +222,7 @@ export async function createPipeline(
             ? {
                 error: {
                   code: stop.error.code,
-                  message: stop.error.message,
+                  message: redactor.string(stop.error.message),
                   retryable: stop.error.family === 'retryable',
                 },
               }
@@ -218,7 +238,9 @@ export async function createPipeline(
         )
       const items = events.map((event, origin) => ({ origin, event }))
       const inputs = events.map((event) => ({ messageId: event.messageId }))
-      return runDestination(destination.prepared, destination.deliverer, items, new Map(), inputs, delivery)
+      return clean(
+        await runDestination(destination.prepared, destination.deliverer, items, new Map(), inputs, delivery),
+      )
     },
     async close() {
       await Promise.allSettled([

@@ -1,4 +1,5 @@
 import type { PluginLogger } from '../plugin/manifest.ts'
+import { scrubValue } from '../redaction/_scrub-value.ts'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
@@ -18,7 +19,8 @@ const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
 
 /**
  * A logger for one scope. `scrub` is applied to the message and to every string in
- * `fields` before the sink sees them, so plugin secrets never reach a log line.
+ * `fields` (keys, nested values, errors and their causes included) before the sink sees
+ * them, so plugin secrets never reach a log line.
  *
  * @example
  * const logger = createLogger({ scope: 'destinations.crm', sink: console.error, scrub: redactor.string })
@@ -37,7 +39,7 @@ export function createLogger({
   const emit = (lvl: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < ORDER[level]) return
     const record: LogRecord = { level: lvl, scope, message: scrub(message) }
-    if (fields) record.fields = JSON.parse(scrub(JSON.stringify(fields))) as Record<string, unknown>
+    if (fields) record.fields = scrubValue(fields, scrub)
     sink(record)
   }
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') }
