@@ -9,6 +9,7 @@ import {
   type PipelineDefinition,
   type PluginRegistry,
   type SourcePlugin,
+  shortSecretWarnings,
 } from '@patchbay/core'
 import type { IngestSource } from './ingest/ingest-handler.ts'
 
@@ -58,12 +59,20 @@ export async function loadSources(
       ...(loaded.locate ? { locate: (p: string) => loaded.locate!(`/sources/${index}/config${p}`) } : {}),
     })
     const redactor = createRedactor(collectSecrets(plugin.config, config))
+    for (const message of shortSecretWarnings(plugin.config, config, `sources.${step.id}`))
+      sink({ level: 'warn', scope: `sources.${step.id}`, message })
     const logger = createLogger({ scope: `sources.${step.id}`, sink, scrub: (s) => redactor.string(s) })
     plugins.push({ step: `sources.${step.id}`, source: resolved.id })
     sources.push({
       id: step.id,
       ...(step.writeKey ? { writeKey: step.writeKey } : {}),
-      parse: async (request) => plugin.parse(request, { config, logger, plugin: resolved.id }),
+      parse: async (request) => {
+        try {
+          return await plugin.parse(request, { config, logger, plugin: resolved.id })
+        } catch (error) {
+          throw redactor.error(error) // its message may reach the client's 400 and the log
+        }
+      },
     })
   }
   return { sources, plugins }

@@ -9,6 +9,7 @@ import {
   type Pipeline,
   type PipelineDefinition,
   PluginRegistry,
+  type Redactor,
   silentSink,
   type UserCodeLoader,
 } from '@patchbay/core'
@@ -51,6 +52,8 @@ export interface Gateway {
   readonly deadLetters: DeadLetters
   /** The Prometheus exposition `/metrics` serves. */
   metrics(): string
+  /** Replaces every form of the pipeline's secrets: for anything a host prints besides the log. */
+  readonly redactor: Redactor
   /**
    * Graceful shutdown: stops accepting, lets deliveries in flight finish (up to
    * `shutdownTimeoutMs`; unfinished ones are retried at the next start), and closes the store.
@@ -276,6 +279,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     stats: () => store.stats(),
     deadLetters,
     metrics: () => metrics.render(),
+    redactor: pipeline.redactor,
     async close() {
       if (closing) return
       closing = true

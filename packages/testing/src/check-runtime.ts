@@ -3,6 +3,7 @@ import {
   createDeliverer,
   createMemoryTransport,
   createPipeline,
+  createSecretMatcher,
   defineDestination,
   type LogRecord,
   PluginRegistry,
@@ -108,14 +109,16 @@ export async function checkSecretsNotLeaked(plugin: AnyPlugin, configs: unknown[
     return [
       pass('secrets never leak', 'no example config has a secret value to plant (add one with a secret)'),
     ]
-  const leaked = markers.filter((m) => seen.some((line) => line.includes(m)))
+  // Every form a secret takes on the way out (raw, URL-encoded, JSON-escaped, base64, hex...).
+  const matcher = createSecretMatcher(markers)
+  const leak = seen.map((line) => ({ line, found: matcher.find(line) })).find((l) => l.found)
   return [
-    leaked.length === 0
+    !leak
       ? pass('secrets never leak')
       : violation(
           'secrets never leak',
-          'Secret config values never appear in logs, console output, errors or recorded requests.',
-          `a planted secret showed up in: ${seen.find((l) => leaked.some((m) => l.includes(m)))?.slice(0, 300)}`,
+          'Secret config values never appear in logs, console output, errors or recorded requests, in any form (raw, URL-encoded, JSON-escaped, base64, base64url, hex).',
+          `a planted secret showed up (${leak.found!.form}) in: ${leak.line.slice(Math.max(0, leak.found!.start - 150), leak.found!.end + 150)}`,
           'Log through ctx.logger (it redacts), never console.log, and do not put secrets in error messages or encode them in ways redaction cannot see.',
         ),
   ]

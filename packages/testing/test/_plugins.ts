@@ -85,6 +85,21 @@ export const leaks = defineDestination({
   },
 })
 
+/**
+ * Issue 14 defect 2: the secret leaves in the form the scaffold's `--auth basic` builds, in an
+ * error message printed to the console (where the runtime cannot redact it). The same error
+ * thrown is redacted by the engine, so only the console line leaks.
+ */
+export const leaksBasicAuth = defineDestination({
+  ...base,
+  name: 'leaks-basic-auth',
+  transform: (event, { config }) => {
+    const error = new Error(`upstream refused Authorization: Basic ${btoa(`${config.token}:`)}`)
+    if (event.type === 'group') console.error(error.message)
+    return { method: 'POST', url: config.url, body: event }
+  },
+})
+
 export const mutates = defineDestination({
   ...base,
   name: 'mutates',

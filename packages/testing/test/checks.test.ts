@@ -94,6 +94,15 @@ describe('each broken plugin is caught, with a message that says what to do', ()
     expect(f.message).toContain('never console.log')
   })
 
+  it('a secret in an error as Basic base64(secret + ":"), the form redaction used to miss', async () => {
+    const f = only(
+      await checkSecretsNotLeaked(p.leaksBasicAuth, p.leaksBasicAuth.examples!),
+      'secrets never leak',
+    )
+    expect(f.ok).toBe(false)
+    expect(f.message).toContain('a planted secret showed up (base64)')
+  })
+
   it('a handleResponse that throws', async () => {
     const f = only(await checkDeliveryClassification(p.mapsEveryAnswerToSuccess, cfg), 'delivery: 200')
     expect(f.ok).toBe(false)

@@ -11,7 +11,9 @@ import {
   isPlugin,
   PluginRegistry,
   parsePipeline,
+  type Redactor,
   resolveDeliveryOptions,
+  type WireRequest,
 } from '@patchbay/core'
 import { defineCommand } from 'citty'
 import { loadConnector } from '../_connector-dir.ts'
@@ -41,9 +43,10 @@ export async function devConnector(
   output: Output = processOutput,
 ): Promise<void> {
   if (!options.once) return watchConnector(options, output)
+  // Requests are printed as sent (below), redacted; the receiver only answers.
   const receiver = options.receiverUrl
     ? { url: options.receiverUrl, close: async () => {} }
-    : await startReceiver((r) => output.out(`${color.green('→')} ${describeReceived(r)}\n${r.body}`))
+    : await startReceiver()
   if (!options.receiverUrl)
     output.err(color.dim(`receiver on ${receiver.url}: requests are sent here instead of their real URL`))
   const events: unknown[] = options.input ? [] : SAMPLE
@@ -85,6 +88,7 @@ export async function devConnector(
             transport: {
               send: (request) => {
                 const original = new URL(request.url)
+                printRequest(output, request, dest.redactor)
                 return http.send({
                   ...request,
                   url: `${receiver.url}${original.pathname}${original.search}`,
@@ -125,9 +129,8 @@ export async function devConnector(
  * module of the connector is loaded anew (ESM caches imports for the life of a process).
  */
 async function watchConnector(options: { dir: string; input?: string; config?: string }, output: Output) {
-  const receiver = await startReceiver((r) =>
-    output.out(`${color.green('→')} ${describeReceived(r)}\n${r.body}`),
-  )
+  // The child prints each request it sends, redacted with the config it loaded.
+  const receiver = await startReceiver()
   output.err(color.dim(`receiver on ${receiver.url}: requests are sent here instead of their real URL`))
   const { root } = await loadConnector(options.dir)
   const args = [
@@ -166,6 +169,19 @@ async function watchConnector(options: { dir: string; input?: string; config?: s
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
+}
+
+/** One request as `dev` shows it: a summary line and the body, redacted. */
+function printRequest(output: Output, request: WireRequest, redactor: Redactor): void {
+  const url = new URL(request.url)
+  const body = typeof request.body === 'string' ? request.body : ''
+  const line = describeReceived({
+    method: request.method,
+    path: `${url.pathname}${url.search}`,
+    headers: {},
+    body,
+  })
+  output.out(`${color.green('→')} ${redactor.string(line)}\n${redactor.string(body)}`)
 }
 
 export default defineCommand({

@@ -30,9 +30,11 @@ export interface RunOptions {
 export async function runPipeline(options: RunOptions, output: Output = processOutput): Promise<number> {
   let receiver: Receiver | undefined
   const env: Record<string, string | undefined> = { ...process.env }
+  // The receiver starts before the pipeline knows its secrets: it redacts with this once it does.
+  let redact = (text: string) => text
   if (options.receiver) {
     receiver = await startReceiver((r) => {
-      if (!options.json) output.err(color.dim(`receiver ← ${describeReceived(r)}`))
+      if (!options.json) output.err(color.dim(`receiver ← ${redact(describeReceived(r))}`))
     })
     env.PATCHBAY_RECEIVER_URL = receiver.url
     if (!options.json) output.err(color.dim(`receiver listening on ${receiver.url} (PATCHBAY_RECEIVER_URL)`))
@@ -48,6 +50,7 @@ export async function runPipeline(options: RunOptions, output: Output = processO
     const userCode = await userCodeLoaderFor(loaded.definition, output, options.json)
     if (userCode) pipelineOptions.userCode = userCode
     const pipeline = await createPipeline(loaded, pipelineOptions)
+    redact = pipeline.redactor.string
     const outcomesFile = options.outcomes ? createWriteStream(options.outcomes) : undefined
     const all: Outcome[] = []
     const firstErrors = new Map<string, Outcome>()

@@ -1,9 +1,17 @@
 import { readFileSync } from 'node:fs'
 import {
   type AnyPlugin,
+  collectSecrets,
   compileConfig,
+  createLogger,
+  createRedactor,
   type DestinationPlugin,
+  isCredentialHeader,
+  type PluginLogger,
+  REDACTED,
+  type Redactor,
   type SourcePlugin,
+  shortSecretWarnings,
   type TransformationPlugin,
 } from '@patchbay/core'
 import { normalizeEvent, validateEvent } from '@patchbay/protocol'
@@ -38,14 +46,32 @@ export async function sendOne(
     ...(options.config ? { file: options.config } : {}),
   })
   const input = readJson(options.input, 'event')
-  const ctx = { config, plugin: `${plugin.name}@${plugin.version}`, logger: stderrLogger(output) }
+  // What send prints is redacted like a log line: a real config's secrets stay off the terminal.
+  const redactor = createRedactor(collectSecrets(plugin.config, config))
+  for (const warning of shortSecretWarnings(plugin.config, config, plugin.name))
+    output.err(color.yellow(`warning ${warning}`))
+  const ctx = { config, plugin: `${plugin.name}@${plugin.version}`, logger: stderrLogger(output, redactor) }
   const steps: Array<{ step: string; value: unknown }> = [{ step: 'input', value: input }]
   const show = () => {
-    if (options.json) output.out(JSON.stringify(steps))
+    const shown = redactor.value(steps)
+    if (options.json) output.out(JSON.stringify(shown))
     else
-      for (const s of steps) output.out(`${color.bold(`── ${s.step}`)}\n${JSON.stringify(s.value, null, 2)}`)
+      for (const s of shown) output.out(`${color.bold(`── ${s.step}`)}\n${JSON.stringify(s.value, null, 2)}`)
   }
+  try {
+    return await sendSteps(plugin, input, ctx, steps, show)
+  } catch (error) {
+    throw redactor.error(error)
+  }
+}
 
+async function sendSteps(
+  plugin: AnyPlugin,
+  input: unknown,
+  ctx: { config: unknown; plugin: string; logger: PluginLogger },
+  steps: Array<{ step: string; value: unknown }>,
+  show: () => void,
+): Promise<number> {
   if (plugin.kind === 'source') {
     const result = await (plugin as SourcePlugin).parse(
       {
@@ -88,16 +114,33 @@ export async function sendOne(
     const out = await d.transform(event as never, ctx as never)
     steps.push({
       step: `${plugin.name} transform → requests`,
-      value: out === null ? [] : Array.isArray(out) ? out : [out],
+      value: (out === null ? [] : Array.isArray(out) ? out : [out]).map(withCredentialHeadersBlanked),
     })
   }
   show()
   return EXIT.ok
 }
 
-function stderrLogger(output: Output) {
-  const line = (level: string) => (message: string) => output.err(color.dim(`${level} ${message}`))
-  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }
+function stderrLogger(output: Output, redactor: Redactor): PluginLogger {
+  return createLogger({
+    scope: 'send',
+    level: 'debug',
+    scrub: redactor.string,
+    sink: (r) =>
+      output.err(color.dim(`${r.level} ${r.message}${r.fields ? ` ${JSON.stringify(r.fields)}` : ''}`)),
+  })
+}
+
+/** `Authorization: Basic …` and the like are shown as `[redacted]` whatever their value. */
+function withCredentialHeadersBlanked(request: unknown): unknown {
+  const r = request as { headers?: Record<string, string> } | null
+  if (!r || typeof r !== 'object' || !r.headers || typeof r.headers !== 'object') return request
+  return {
+    ...r,
+    headers: Object.fromEntries(
+      Object.entries(r.headers).map(([k, v]) => [k, isCredentialHeader(k) ? REDACTED : v]),
+    ),
+  }
 }
 
 export default defineCommand({

@@ -29,8 +29,10 @@ export async function serve(
   const useDefault = options.pipeline === undefined
   const env: Record<string, string | undefined> = { ...process.env }
   let receiver: Receiver | undefined
+  // The receiver starts before the gateway knows the pipeline's secrets: it redacts once it does.
+  let redact = (text: string) => text
   if (useDefault || options.receiver) {
-    receiver = await startReceiver((r) => output.err(color.dim(`receiver ← ${describeReceived(r)}`)))
+    receiver = await startReceiver((r) => output.err(color.dim(`receiver ← ${redact(describeReceived(r))}`)))
     env.PATCHBAY_RECEIVER_URL = receiver.url
   }
   try {
@@ -47,6 +49,7 @@ export async function serve(
       },
       logSink: (record) => output.err(`${color.dim(record.scope)} ${record.message}`),
     })
+    redact = gateway.redactor.string
     const lines = [
       `patchbay gateway listening on ${gateway.url}`,
       `  pipeline  ${useDefault ? 'built-in default' : loaded.file}`,
