@@ -50,7 +50,7 @@ const leaky = defineTransformation({
   version: '1.0.0',
   apiVersion: 1,
   config: Type.Object({ apiKey: Secret(Type.String()) }),
-  transformEvent: (event, { config, logger }) => {
+  transformEvent: (_event, { config, logger }) => {
     logger.info('calling the enrichment API', { key: config.apiKey })
     throw new Error(`enrichment refused ${JSON.stringify({ key: config.apiKey })}`)
   },
