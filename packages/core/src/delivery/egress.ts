@@ -1,16 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
-import { isIP } from 'node:net'
 import Type, { type Static } from 'typebox'
-import { AbortedError, ConfigurationError } from '../errors/errors.ts'
-import {
-  type Address,
-  canonicalRange,
-  inRange,
-  parseAddress,
-  type Range,
-  refusal,
-  stripBrackets,
-} from './_ip.ts'
+import { AbortedError } from '../errors/errors.ts'
+import { compileAllow, hostKey } from './_egress-rules.ts'
+import { type Address, inRange, parseAddress, refusal, stripBrackets } from './_ip.ts'
 
 /**
  * Where destinations may connect (`egress:` in a pipeline). By default only public unicast
@@ -58,45 +50,6 @@ export interface EgressGuardOptions {
    * tests. It is asked with `all: true`; every address it answers is checked.
    */
   lookup?: typeof dnsLookup
-}
-
-/** Host names compare case-insensitively and without a trailing dot (`Hooks.Internal.`). */
-const hostKey = (host: string) => stripBrackets(host).toLowerCase().replace(/\.$/, '')
-
-/** Reads `egress.allow`: addresses and ranges as parsed numbers, everything else as a host name. */
-function compileAllow(entries: readonly string[]): { hosts: Set<string>; ranges: Range[] } {
-  const hosts = new Set<string>()
-  const ranges: Range[] = []
-  entries.forEach((entry, i) => {
-    const field = `egress.allow[${i}]`
-    const [network = '', prefix, ...rest] = entry.trim().split('/')
-    const bare = stripBrackets(network)
-    const strict = isIP(bare.replace(/%.*$/, '')) !== 0
-    const address = parseAddress(bare)
-    if (address && !strict)
-      throw new ConfigurationError(
-        `${field} "${entry}" is an IPv4 address in a legacy spelling, which tools read differently`,
-        {
-          field,
-          hint: `Write it in dotted decimal: "${address.toString()}${prefix === undefined ? '' : `/${prefix}`}".`,
-        },
-      )
-    if (prefix === undefined && rest.length === 0) {
-      if (address) ranges.push(canonicalRange([address, address.kind() === 'ipv4' ? 32 : 128]))
-      else if (hostKey(entry) === '')
-        throw new ConfigurationError(`${field} is empty`, { field, hint: 'Remove it, or write a host name.' })
-      else hosts.add(hostKey(entry))
-      return
-    }
-    const max = address?.kind() === 'ipv4' ? 32 : 128
-    if (!address || rest.length > 0 || !/^\d{1,3}$/.test(prefix ?? '') || Number(prefix) > max)
-      throw new ConfigurationError(`${field} "${entry}" is not a CIDR range`, {
-        field,
-        hint: 'Write an address and a prefix length, e.g. "10.20.0.0/16" or "fd00::/8".',
-      })
-    ranges.push(canonicalRange([address, Number(prefix)]))
-  })
-  return { hosts, ranges }
 }
 
 /**
