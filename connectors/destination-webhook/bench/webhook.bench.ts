@@ -70,14 +70,18 @@ export default defineBench([
     description: 'verifySignature on a ~400-byte body (receiver side)',
     measure: async () => {
       const request = (await webhook.transform(event, signed)) as {
+        url: string
         body: string
         headers: Record<string, string>
       }
       const header = request.headers['patchbay-signature']!
+      const target = new URL(request.url).pathname + new URL(request.url).search
+      const messageId = request.headers['x-patchbay-message-id']
       const now = () => NOW_MS
       return measureRate(() => {
         for (let i = 0; i < BATCH; i++)
-          if (!verifySignature(request.body, header, SECRET, { now }).ok) throw new Error('bad signature')
+          if (!verifySignature(request.body, header, SECRET, { method: 'POST', target, messageId, now }).ok)
+            throw new Error('bad signature')
         return BATCH
       })
     },

@@ -1,11 +1,11 @@
-import { type HttpRequest, InvalidEventError } from '@patchbay/core'
+import { type HttpRequest, InvalidEventError, toWireRequest } from '@patchbay/core'
 import { authParts } from './_auth.ts'
 import type { PreparedEvent } from './_compat.ts'
 import { flattenToPairs } from './_flatten.ts'
 import { isTemplate, renderTemplate } from './_template.ts'
 import type { WebhookConfig } from './config.ts'
 import { MESSAGE_ID_HEADER } from './headers.ts'
-import { signPayload } from './signature.ts'
+import { signRequest } from './signature.ts'
 
 export const JSON_TYPE = 'application/json'
 export const FORM_TYPE = 'application/x-www-form-urlencoded'
@@ -84,15 +84,23 @@ export function assembleRequest(config: WebhookConfig, parts: RequestParts, now:
   Object.assign(headers, parts.eventHeaders)
   const auth = authParts(config.auth)
   Object.assign(headers, auth.headers)
+  const query = { ...parts.query, ...auth.query }
   if (config.signing) {
-    const timestamp = Math.floor(now() / 1000)
-    headers[config.signing.header.toLowerCase()] = signPayload(
-      parts.body ?? '',
+    // Signed: the message id header as it will be sent (an event's own headers may set it),
+    // the method, the path and query exactly as they go on the wire, and the body.
+    const wire = new URL(toWireRequest({ method: config.method, url: parts.url, query }).url)
+    headers[config.signing.header.toLowerCase()] = signRequest(
+      {
+        method: config.method,
+        target: `${wire.pathname}${wire.search}`,
+        messageId: headers[MESSAGE_ID_HEADER],
+        body: parts.body,
+      },
       config.signing.secret,
-      timestamp,
+      Math.floor(now() / 1000),
+      { legacyV1: config.signing.legacyV1 },
     )
   }
-  const query = { ...parts.query, ...auth.query }
   return {
     method: config.method,
     url: parts.url,

@@ -128,8 +128,14 @@ export const WebhookConfigSchema = Type.Object(
           header: Type.String({
             pattern: HEADER_NAME,
             default: SIGNATURE_HEADER,
-            description: 'Header that carries `t=<unix seconds>,v1=<hex HMAC>`.',
+            description: 'Header that carries `t=<unix seconds>,v2=<hex HMAC>`.',
           }),
+          legacyV1: Type.Optional(
+            Type.Boolean({
+              description:
+                'Also send the old v1 signature (body only) for receivers that have not upgraded. It can be replayed to another path; turn it off once they verify v2.',
+            }),
+          ),
         },
         {
           additionalProperties: false,

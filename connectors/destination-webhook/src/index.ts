@@ -1,7 +1,7 @@
 // @patchbay/destination-webhook. Files:
 //   destination.ts  createWebhookDestination and the default export (defineDestination)
 //   config.ts       the TypeBox config schema (WebhookConfigSchema)
-//   signature.ts    signPayload / verifySignature (HMAC-SHA256, t=<unix>,v1=<hex>)
+//   signature.ts    signRequest / verifySignature / verifyRequest (HMAC-SHA256, t=<unix>,v2=<hex>)
 //   headers.ts      header names receivers rely on
 //   _compat.ts      RudderStack conventions: fullPath, appendPath, header, request_ip
 //   _template.ts    {{path}} URL templates
@@ -14,10 +14,14 @@ export { createWebhookDestination, default, type WebhookDestinationOptions } fro
 export { MESSAGE_ID_HEADER } from './headers.ts'
 export {
   DEFAULT_TOLERANCE_SEC,
+  type ReceivedRequest,
   SIGNATURE_HEADER,
   type SignatureFailure,
+  type SignedRequest,
   signPayload,
+  signRequest,
   type VerifyOptions,
   type VerifyResult,
+  verifyRequest,
   verifySignature,
 } from './signature.ts'

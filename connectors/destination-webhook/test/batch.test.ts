@@ -161,7 +161,12 @@ describe('transformBatch', () => {
         request.body as string,
         request.headers?.['patchbay-signature'],
         secret,
-        { now: () => NOW_MS },
+        {
+          method: 'POST',
+          target: request.url,
+          messageId: request.headers?.['x-patchbay-message-id'],
+          now: () => NOW_MS,
+        },
       )
       expect(verdict.ok).toBe(true)
     }

@@ -1,6 +1,6 @@
 import { createPipeline, type Outcome, type Pipeline, PluginRegistry, parsePipeline } from '@patchbay/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { MESSAGE_ID_HEADER, verifySignature } from '../src/index.ts'
+import { MESSAGE_ID_HEADER, verifyRequest } from '../src/index.ts'
 import { fixture, NOW_MS, webhook } from './_helpers.ts'
 import { reply, startReceiver } from './_server.ts'
 
@@ -32,9 +32,7 @@ const brief = (outcomes: Outcome[]) =>
 describe('delivery through createPipeline to a real local server', () => {
   it('delivers templated, authenticated, signed requests that the receiver verifies', async () => {
     const server = await receiver((res, req) => {
-      const verdict = verifySignature(req.body, req.headers['patchbay-signature'], SECRET, {
-        now: () => NOW_MS,
-      })
+      const verdict = verifyRequest(req, req.body, SECRET, { now: () => NOW_MS })
       reply(res, verdict.ok ? 204 : 401, verdict.ok ? '' : verdict.reason)
     })
     const p = await pipeline(`
@@ -178,9 +176,10 @@ destinations:
     for (const r of server.received) {
       expect(Buffer.byteLength(r.body)).toBeLessThanOrEqual(4096)
       expect(JSON.parse(r.body).length).toBeLessThanOrEqual(2)
-      expect(verifySignature(r.body, r.headers['patchbay-signature'], SECRET, { now: () => NOW_MS }).ok).toBe(
-        true,
-      )
+      expect(verifyRequest(r, r.body, SECRET, { now: () => NOW_MS })).toMatchObject({
+        ok: true,
+        version: 'v2',
+      })
     }
   })
 

@@ -16,6 +16,8 @@ it('exports a stable public API', () => {
       "createWebhookDestination",
       "default",
       "signPayload",
+      "signRequest",
+      "verifyRequest",
       "verifySignature",
     ]
   `)

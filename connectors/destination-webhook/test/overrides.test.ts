@@ -60,7 +60,7 @@ describe('RudderStack per-event overrides: fullPath, appendPath, header', () => 
     })
     expect(request.headers?.['x-source']).toBe('event')
     expect(request.headers?.authorization).toBe('Bearer tok_live_0123456789')
-    expect(request.headers?.['patchbay-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/)
+    expect(request.headers?.['patchbay-signature']).toMatch(/^t=\d+,v2=[0-9a-f]{64}$/)
   })
 
   it('refuses, by default (same-origin), a fullPath on another origin: credentials must not follow it', async () => {

@@ -1,13 +1,14 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
-import { BlockList, isIP } from 'node:net'
 import Type, { type Static } from 'typebox'
 import { AbortedError } from '../errors/errors.ts'
+import { compileAllow, hostKey } from './_egress-rules.ts'
+import { type Address, inRange, parseAddress, refusal, stripBrackets } from './_ip.ts'
 
 /**
- * Where destinations may connect (`egress:` in a pipeline). By default any public
- * address; private, loopback and link-local addresses (SSRF targets such as
- * 169.254.169.254) are refused unless `allowPrivate` is set or the host, address or CIDR
- * range is in `allow`.
+ * Where destinations may connect (`egress:` in a pipeline). By default only public unicast
+ * addresses; private, loopback, link-local, unique-local and other special-purpose addresses
+ * (SSRF targets such as 169.254.169.254), in every spelling, are refused unless
+ * `allowPrivate` is set or the host, address or CIDR range is in `allow`.
  */
 export const EgressPolicySchema = Type.Object(
   {
@@ -17,7 +18,7 @@ export const EgressPolicySchema = Type.Object(
     allow: Type.Optional(
       Type.Array(Type.String(), {
         description:
-          'Hostnames (hooks.internal), addresses (127.0.0.1) or CIDR ranges (10.1.0.0/16) to allow.',
+          'Hostnames (hooks.internal), addresses (127.0.0.1, ::1) or CIDR ranges (10.1.0.0/16, fd00::/8) to allow.',
       }),
     ),
   },
@@ -25,37 +26,15 @@ export const EgressPolicySchema = Type.Object(
 )
 export type EgressPolicy = Static<typeof EgressPolicySchema>
 
-const PRIVATE_RANGES: Array<[string, number, 'ipv4' | 'ipv6', string]> = [
-  ['0.0.0.0', 8, 'ipv4', 'this network'],
-  ['10.0.0.0', 8, 'ipv4', 'private'],
-  ['100.64.0.0', 10, 'ipv4', 'carrier-grade NAT'],
-  ['127.0.0.0', 8, 'ipv4', 'loopback'],
-  ['169.254.0.0', 16, 'ipv4', 'link-local'],
-  ['172.16.0.0', 12, 'ipv4', 'private'],
-  ['192.0.0.0', 24, 'ipv4', 'IETF protocol assignments'],
-  ['192.168.0.0', 16, 'ipv4', 'private'],
-  ['198.18.0.0', 15, 'ipv4', 'benchmarking'],
-  ['224.0.0.0', 4, 'ipv4', 'multicast'],
-  ['240.0.0.0', 4, 'ipv4', 'reserved'],
-  ['::', 128, 'ipv6', 'unspecified'],
-  ['::1', 128, 'ipv6', 'loopback'],
-  ['fc00::', 7, 'ipv6', 'unique local'],
-  ['fe80::', 10, 'ipv6', 'link-local'],
-  ['ff00::', 8, 'ipv6', 'multicast'],
-]
-
-/** Names the private range `address` falls in (`loopback`, `link-local`, ...), if any. */
+/**
+ * Names the range that makes `address` refused by default (`loopback`, `link-local`,
+ * `private`, `unique local`, ...), or undefined for a public address. Any spelling is read as
+ * the address it stands for: `::ffff:7f00:1` and `2130706433` are `loopback`. Text that is not
+ * an address is `not an IP address`.
+ */
 export function privateRange(address: string): string | undefined {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
-  const ip = mapped ? mapped[1]! : address
-  const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4'
-  for (const [network, prefix, type, name] of PRIVATE_RANGES) {
-    if (type !== family) continue
-    const list = new BlockList()
-    list.addSubnet(network, prefix, type)
-    if (list.check(ip, family)) return name
-  }
-  return undefined
+  const parsed = parseAddress(address)
+  return parsed ? refusal(parsed)?.range : 'not an IP address'
 }
 
 /** A compiled egress policy: `check(host, address)` throws PB_EGRESS_DENIED when refused. */
@@ -65,32 +44,56 @@ export interface EgressGuard {
   lookup: typeof dnsLookup
 }
 
-export function createEgressGuard(policy: EgressPolicy = {}, label = 'destination'): EgressGuard {
-  const hosts = new Set<string>()
-  const ranges = new BlockList()
-  for (const entry of policy.allow ?? []) {
-    const [network, prefix] = entry.split('/')
-    const family = isIP(network ?? '')
-    if (family === 0) hosts.add(entry.toLowerCase())
-    else if (prefix === undefined) ranges.addAddress(network!, family === 6 ? 'ipv6' : 'ipv4')
-    else ranges.addSubnet(network!, Number(prefix), family === 6 ? 'ipv6' : 'ipv4')
-  }
+export interface EgressGuardOptions {
+  /**
+   * The resolver the guard wraps (default `dns.lookup`): a DNS cache, or a fixed table in
+   * tests. It is asked with `all: true`; every address it answers is checked.
+   */
+  lookup?: typeof dnsLookup
+}
+
+/**
+ * Compiles an egress policy. `egress.allow` entries that look like addresses or CIDR ranges
+ * are compared as parsed numbers, and an IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) counts
+ * as the IPv4 address it connects to, so an allow rule covers every spelling of the addresses
+ * in it. A bad rule is a ConfigurationError naming `egress.allow[i]`.
+ *
+ * @example
+ * const guard = createEgressGuard({ allow: ['10.20.0.0/16'] }, 'destinations.crm')
+ * guard.check('metadata', '::ffff:a9fe:a9fe') // throws PB_EGRESS_DENIED: link-local (IPv4-mapped 169.254.169.254)
+ * const agent = new Agent({ connect: { lookup: guard.lookup } }) // checks the addresses it connects to
+ */
+export function createEgressGuard(
+  policy: EgressPolicy = {},
+  label = 'destination',
+  options: EgressGuardOptions = {},
+): EgressGuard {
+  const { hosts, ranges } = compileAllow(policy.allow ?? [])
+  const resolve = options.lookup ?? dnsLookup
+
+  const deny = (host: string, address: string, reason: string, hint: string) =>
+    new AbortedError(
+      `${label}: egress to ${host}${host === address ? '' : ` (${address})`} is denied: ${reason}`,
+      { code: 'PB_EGRESS_DENIED', step: label, hint },
+    )
 
   const check = (host: string, address: string) => {
     if (policy.allowPrivate) return
-    const bare = host.replace(/^\[|\]$/g, '').toLowerCase()
-    if (hosts.has(bare)) return
-    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4'
-    if (ranges.check(address, family)) return
-    const range = privateRange(address)
-    if (range === undefined) return
-    throw new AbortedError(
-      `${label}: egress to ${bare}${bare === address ? '' : ` (${address})`} is denied: it is a ${range} address`,
-      {
-        code: 'PB_EGRESS_DENIED',
-        step: label,
-        hint: `If this destination is meant to reach it, add "${bare}" to \`egress.allow\` in the pipeline (or set \`egress.allowPrivate: true\`).`,
-      },
+    const name = hostKey(host)
+    if (hosts.has(name)) return
+    const bare = stripBrackets(address)
+    const parsed: Address | undefined = parseAddress(bare)
+    if (!parsed)
+      throw deny(name, bare, 'it is not an IP address', 'Destinations connect to resolved addresses only.')
+    if (ranges.some((range) => inRange(parsed, range))) return
+    const refused = refusal(parsed)
+    if (refused === undefined) return
+    const article = /^(un[^i]|[aeio]|IPv)/.test(refused.range) ? 'an' : 'a'
+    throw deny(
+      name,
+      bare,
+      `it is ${article} ${refused.range} address${refused.via ? ` (${refused.via})` : ''}`,
+      `If this destination is meant to reach it, add "${name}" to \`egress.allow\` in the pipeline (or set \`egress.allowPrivate: true\`).`,
     )
   }
 
@@ -101,9 +104,18 @@ export function createEgressGuard(policy: EgressPolicy = {}, label = 'destinatio
       family?: number,
     ) => void
     const opts = (typeof options === 'object' && options !== null ? options : {}) as { all?: boolean }
-    dnsLookup(hostname, { ...opts, all: true }, (err, addresses) => {
+    resolve(hostname, { ...opts, all: true }, (err, addresses) => {
       if (err) return cb(err)
+      // One refused address refuses the name: it is checked here, at connect time, against
+      // exactly the addresses the socket will try (every one of them with autoSelectFamily).
       try {
+        if (addresses.length === 0)
+          throw deny(
+            hostKey(hostname),
+            hostKey(hostname),
+            'it resolved to no address',
+            'Check the host name.',
+          )
         for (const a of addresses) check(hostname, a.address)
       } catch (denied) {
         return cb(denied as Error)

@@ -1,3 +1,4 @@
+import type { lookup as dnsLookup } from 'node:dns'
 import { isIP } from 'node:net'
 import { Agent, request as undiciRequest } from 'undici'
 import type { HttpResponse } from '../http/http-request.ts'
@@ -12,6 +13,11 @@ export interface UndiciTransportOptions {
   egress?: EgressPolicy
   /** Names the destination in errors. */
   label?: string
+  /**
+   * The resolver behind the egress check (default `dns.lookup`). Whatever it answers is
+   * checked at connect time, so a custom resolver cannot bypass the egress policy.
+   */
+  lookup?: typeof dnsLookup
 }
 
 /**
@@ -20,7 +26,7 @@ export interface UndiciTransportOptions {
  * address is checked against the egress policy before connecting.
  */
 export function createUndiciTransport(options: UndiciTransportOptions): Transport {
-  const guard = createEgressGuard(options.egress, options.label)
+  const guard = createEgressGuard(options.egress, options.label, { lookup: options.lookup })
   const agent = new Agent({
     connections: options.connections,
     keepAliveTimeout: 30_000,
@@ -30,9 +36,12 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
   })
   return {
     async send(request: WireRequest): Promise<HttpResponse> {
+      // The WHATWG parser has already turned 2130706433, 0177.0.0.1 and 0x7f.1 into
+      // 127.0.0.1 and [::ffff:127.0.0.1] into [::ffff:7f00:1]. Address literals never reach
+      // `lookup` (net.connect skips it for them), so they are checked here; every other host
+      // goes through `lookup`, which checks what it resolves to.
       const { hostname } = new URL(request.url)
       const literal = hostname.replace(/^\[|\]$/g, '')
-      // Address literals never reach `lookup`, so they are checked here.
       if (isIP(literal) !== 0) guard.check(literal, literal)
       const response = await undiciRequest(request.url, {
         method: request.method,

@@ -98,7 +98,8 @@ export const ERROR_CODES = {
   },
   PB_EGRESS_DENIED: {
     family: 'aborted',
-    description: 'The egress policy forbids the destination address (private, loopback or link-local).',
+    description:
+      'The egress policy forbids the address (anything but public unicast: private, loopback, link-local, unique-local, ...), in any spelling.',
     howToSolve: 'Add the host or address to `egress.allow`, or set `egress.allowPrivate: true` if intended.',
   },
   // sandbox

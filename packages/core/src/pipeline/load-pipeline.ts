@@ -3,6 +3,7 @@ import { basename, dirname, resolve } from 'node:path'
 import { Compile } from 'typebox/compile'
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml'
 import { pointerToDotted, toSchemaIssues } from '../config/_schema-issues.ts'
+import { parseAllowRule } from '../delivery/_egress-rules.ts'
 import { PatchbayError } from '../errors/patchbay-error.ts'
 import { type PipelineDefinition, PipelineSchema } from './pipeline-schema.ts'
 
@@ -106,7 +107,10 @@ export function parsePipeline(
     for (const issue of toSchemaIssues(checkPipeline.Errors(definition), PipelineSchema))
       problems.push({ pointer: issue.path, message: `${pointerToDotted(issue.path)} ${issue.message}` })
   }
-  if (problems.length === 0) checkUniqueIds(definition, problems)
+  if (problems.length === 0) {
+    checkUniqueIds(definition, problems)
+    checkEgressRules(definition, problems)
+  }
   if (problems.length > 0) {
     const lines = problems.map((p) => {
       const at = locate(p.pointer)
@@ -159,6 +163,21 @@ function interpolate(
     )
   }
   return value
+}
+
+/** Each `egress.allow` rule must read as a host name, an address or a CIDR range. */
+function checkEgressRules(
+  definition: PipelineDefinition,
+  problems: Array<{ pointer: string; message: string }>,
+) {
+  for (const [i, rule] of (definition.egress?.allow ?? []).entries()) {
+    try {
+      parseAllowRule(rule, `egress.allow[${i}]`)
+    } catch (error) {
+      const { hint } = error as PatchbayError
+      problems.push({ pointer: `/egress/allow/${i}`, message: `${(error as Error).message}. ${hint}` })
+    }
+  }
 }
 
 function checkUniqueIds(

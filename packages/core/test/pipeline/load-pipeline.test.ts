@@ -126,3 +126,25 @@ describe('loadPipelineFile', () => {
     expect(error.message).toMatch(/^Cannot read pipeline file \/nonexistent\/pipeline\.yaml: ENOENT/)
   })
 })
+
+describe('egress rules', () => {
+  it('points at an allow rule that is not a host name, an address or a CIDR range', () => {
+    const text = `destinations:
+  - { id: a, use: x@1 }
+egress:
+  allow:
+    - hooks.internal
+    - 0177.0.0.1
+    - 10.0.0.0/33
+`
+    const error = thrown(() => parsePipeline(text, { file: 'p.yaml', env: {} }))
+    expect(error.code).toBe('PB_PIPELINE_INVALID')
+    expect(error.message).toBe(
+      [
+        'Invalid pipeline file:',
+        '  p.yaml:6:7: egress.allow[1] "0177.0.0.1" is an IPv4 address in a legacy spelling, which tools read differently. Write it in dotted decimal: "127.0.0.1".',
+        '  p.yaml:7:7: egress.allow[2] "10.0.0.0/33" is not a CIDR range. Write an address and a prefix length, e.g. "10.20.0.0/16" or "fd00::/8".',
+      ].join('\n'),
+    )
+  })
+})

@@ -1,13 +1,31 @@
 import { GROK_PATTERNS } from './_grok-patterns.ts'
-import { constantFailure, ok, type ParseResult } from './_result.ts'
+import { constantFailure, fail, ok, type ParseResult } from './_result.ts'
 
 /** Grok output: strings, or numbers for `:int` / `:float` fields. */
 export type GrokFields = Record<string, string | number>
+
+/** How a grok pattern searches. */
+export interface GrokOptions {
+  /**
+   * The longest line an unanchored pattern searches, in characters (default 2048). An
+   * unanchored search tries the pattern at every position of the line, and a pattern that
+   * begins with an open-ended token (`%{NOTSPACE}`, `%{HOSTNAME}`, `%{GREEDYDATA}`...) can scan
+   * to the end of the line from each of them: time quadratic in the length. A longer line is a
+   * failure, not a stall. Patterns anchored with `^` make one attempt and take lines of any
+   * length.
+   */
+  maxSearchLength?: number
+}
+
+/** The default {@link GrokOptions.maxSearchLength}. */
+export const GROK_MAX_SEARCH_LENGTH = 2048
 
 /** A grok pattern compiled once to one native RegExp. */
 export interface GrokMatcher {
   /** The pattern as written. */
   readonly pattern: string
+  /** Whether it is anchored at the start of the line (`^...` without a top-level `|`): one attempt per line. */
+  readonly anchored: boolean
   /** The RegExp it compiled to (named groups `__pbN` are the fields). */
   readonly regex: RegExp
   /** The field names, in pattern order. */
@@ -57,11 +75,34 @@ function unbalanced(pattern: string): { column: number; char: string } | undefin
 }
 
 /**
+ * Is a regular expression anchored at the start: does it begin with `^` and have no `|`
+ * outside groups (where another alternative could match anywhere)?
+ */
+function anchoredAtStart(source: string): boolean {
+  if (!source.startsWith('^')) return false
+  let depth = 0
+  let inClass = false
+  for (let i = 1; i < source.length; i++) {
+    const c = source[i]
+    if (c === '\\') i++
+    else if (inClass) inClass = c !== ']'
+    else if (c === '[') inClass = true
+    else if (c === '(') depth++
+    else if (c === ')') depth--
+    else if (c === '|' && depth === 0) return false
+  }
+  return true
+}
+
+/**
  * Compiles a grok pattern such as `%{IP:client} %{WORD:method} %{URIPATHPARAM:path}` once, to
  * one native RegExp. A reference is `%{NAME}`, `%{NAME:field}` or `%{NAME:field:int|float}`;
  * regular expression text around references is kept as is (`(?<field>...)` named groups become
  * fields too). Like Logstash, the pattern may match anywhere in the line: anchor it with `^` and
- * `$` to match whole lines, which is also faster on noise.
+ * `$` to match whole lines, which is also faster on noise. An unanchored pattern searches lines
+ * of up to `maxSearchLength` characters (2048 by default; see {@link GrokOptions}): a longer
+ * line is a failure that says so, because such a search can take time quadratic in the length.
+ * Anchored patterns take lines of any length.
  *
  * A pattern that cannot compile throws an Error naming the part and its column: that is a bug
  * in the transform, not bad data.
@@ -71,7 +112,12 @@ function unbalanced(pattern: string): { column: number; char: string } | undefin
  * const r = access.parse('10.0.0.1 GET /cart?id=3 0.043')
  * // { ok: true, value: { client: '10.0.0.1', method: 'GET', path: '/cart?id=3', ms: 0.043 } }
  */
-export function compileGrok(pattern: string): GrokMatcher {
+export function compileGrok(pattern: string, options: GrokOptions = {}): GrokMatcher {
+  const maxSearchLength = options.maxSearchLength ?? GROK_MAX_SEARCH_LENGTH
+  if (!Number.isSafeInteger(maxSearchLength) || maxSearchLength < 1)
+    throw new Error(
+      `grok maxSearchLength must be a whole number of characters, 1 or more, got ${maxSearchLength}`,
+    )
   for (let at = pattern.indexOf('%{'); at >= 0; at = pattern.indexOf('%{', at + 2)) {
     REFERENCE_AT.lastIndex = at
     if (!REFERENCE_AT.test(pattern))
@@ -118,14 +164,20 @@ export function compileGrok(pattern: string): GrokMatcher {
   for (const [, name] of pattern.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g))
     if (!name!.startsWith(GROUP)) fields.push({ group: name!, name: name!, type: undefined })
   const names = [...new Set(fields.map((f) => f.name))]
-  const noMatch = constantFailure(
-    `the line does not match ${pattern.length > 60 ? `${pattern.slice(0, 60)}...` : pattern}`,
-  )
+  const shown = pattern.length > 60 ? `${pattern.slice(0, 60)}...` : pattern
+  const noMatch = constantFailure(`the line does not match ${shown}`)
+  const anchored = anchoredAtStart(source)
+  const tooLong = (length: number) =>
+    fail(
+      `the line is ${length} characters, longer than the ${maxSearchLength} an unanchored grok pattern searches (${shown}): anchor the pattern with ^ to parse longer lines, or raise maxSearchLength`,
+    )
   return {
     pattern,
+    anchored,
     regex,
     fields: names,
     parse(line: string): ParseResult<GrokFields> {
+      if (!anchored && line.length > maxSearchLength) return tooLong(line.length)
       const m = regex.exec(line)
       if (m === null) return noMatch
       const out: GrokFields = {}
@@ -150,19 +202,20 @@ const cache = new Map<string, GrokMatcher>()
 
 /**
  * Parses a line with a grok pattern; each distinct pattern compiles once (an internal cache of
- * the last 256 patterns). See {@link compileGrok} for the syntax and the errors.
+ * the last 256 patterns). See {@link compileGrok} for the syntax, the errors and the options.
  *
  * @example
  * parseGrok('55.3.244.1 GET /index.html 15824 0.043',
  *   '%{IP:client} %{WORD:method} %{URIPATHPARAM:request} %{NUMBER:bytes:int} %{NUMBER:duration:float}')
  * // { ok: true, value: { client: '55.3.244.1', method: 'GET', request: '/index.html', bytes: 15824, duration: 0.043 } }
  */
-export function parseGrok(line: string, pattern: string): ParseResult<GrokFields> {
-  let matcher = cache.get(pattern)
+export function parseGrok(line: string, pattern: string, options?: GrokOptions): ParseResult<GrokFields> {
+  const key = options?.maxSearchLength === undefined ? pattern : `${options.maxSearchLength}\u0000${pattern}`
+  let matcher = cache.get(key)
   if (matcher === undefined) {
-    matcher = compileGrok(pattern)
+    matcher = compileGrok(pattern, options)
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!)
-    cache.set(pattern, matcher)
+    cache.set(key, matcher)
   }
   return matcher.parse(line)
 }

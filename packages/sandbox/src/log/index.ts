@@ -6,7 +6,15 @@ export {
   parseCombinedLog,
   parseCommonLog,
 } from './common-log.ts'
-export { compileGrok, GROK_PATTERN_NAMES, type GrokFields, type GrokMatcher, parseGrok } from './grok.ts'
+export {
+  compileGrok,
+  GROK_MAX_SEARCH_LENGTH,
+  GROK_PATTERN_NAMES,
+  type GrokFields,
+  type GrokMatcher,
+  type GrokOptions,
+  parseGrok,
+} from './grok.ts'
 export { parseJsonLine } from './json-line.ts'
 export { type KeyValueFields, type KeyValueOptions, parseKeyValue, parseLogfmt } from './key-value.ts'
 export {

@@ -82,6 +82,7 @@ describe('@patchbay/sandbox/log runs inside an isolate', () => {
   it('exports a stable API (update deliberately)', () => {
     expect(Object.keys(log).sort()).toMatchInlineSnapshot(`
       [
+        "GROK_MAX_SEARCH_LENGTH",
         "GROK_PATTERN_NAMES",
         "compileGrok",
         "parseApacheLog",
