@@ -5,6 +5,7 @@ import {
   compileConfig,
   createLogger,
   type LoadedPipeline,
+  parseJson,
   PluginRegistry,
   type SourcePlugin,
   silentSink,
@@ -62,7 +63,7 @@ export async function* readThroughSource(
     n++
     if (text.trim() === '') continue
     try {
-      const body = JSON.parse(text)
+      const body = parseJson(text, { what: 'the line' })
       const result = await plugin.parse(
         {
           method: 'POST',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import {
   type AnyPlugin,
   compileConfig,
+  parseJson,
   type DestinationPlugin,
   type SourcePlugin,
   type TransformationPlugin,
@@ -14,7 +15,7 @@ import { color, type Output, processOutput } from '../_output.ts'
 
 const readJson = (file: string, what: string) => {
   try {
-    return JSON.parse(readFileSync(file, 'utf8'))
+    return parseJson(readFileSync(file), { what: `the ${what} ${file}` })
   } catch (error) {
     throw new UsageError(`cannot read the ${what} ${file} as JSON: ${(error as Error).message}`)
   }
