@@ -37,7 +37,8 @@ export async function* readJsonl(
       events.push(parseJson(text, { what: 'the line' }))
       lines.push(n)
     } catch (error) {
-      const what = error instanceof JsonInputError && error.problem !== 'syntax' ? 'refused' : 'not valid JSON'
+      const what =
+        error instanceof JsonInputError && error.problem !== 'syntax' ? 'refused' : 'not valid JSON'
       bad.push({ line: n, message: `${name}:${n}: ${what}, skipped (${(error as Error).message})` })
     }
     if (events.length >= batchSize) {

@@ -5,8 +5,8 @@ import {
   compileConfig,
   createLogger,
   type LoadedPipeline,
-  parseJson,
   PluginRegistry,
+  parseJson,
   type SourcePlugin,
   silentSink,
 } from '@patchbay/core'

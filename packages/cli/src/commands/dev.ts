@@ -65,7 +65,9 @@ export async function devConnector(
     }
     const plugin = mod.default as DestinationPlugin
     const config = options.config
-      ? parseJson((await import('node:fs')).readFileSync(options.config), { what: `the config ${options.config}` })
+      ? parseJson((await import('node:fs')).readFileSync(options.config), {
+          what: `the config ${options.config}`,
+        })
       : (plugin.examples?.[0] ?? {})
     const yaml = JSON.stringify({
       destinations: [{ id: 'dev', use: `${plugin.name}@${plugin.version}`, config }],

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs'
 import {
   type AnyPlugin,
   compileConfig,
-  parseJson,
   type DestinationPlugin,
+  parseJson,
   type SourcePlugin,
   type TransformationPlugin,
 } from '@patchbay/core'

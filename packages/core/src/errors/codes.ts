@@ -195,6 +195,11 @@ export const ERROR_CODES = {
       'The gateway cannot listen on the host and port it was given (in use, or not an address of this machine).',
     howToSolve: 'Pick another port with --port (0 takes any free one), or another --host.',
   },
+  PB_GATEWAY_BAD_REQUEST: {
+    family: 'event',
+    description: 'The gateway cannot read the request target (a path that is not a URL path).',
+    howToSolve: 'Send an origin-form path such as `/v1/batch`, as the HTTP API docs show.',
+  },
   PB_GATEWAY_STORAGE_FULL: {
     family: 'retryable',
     description:

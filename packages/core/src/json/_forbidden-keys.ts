@@ -32,8 +32,8 @@ export function hasForbiddenKey(value: unknown): boolean {
 const isForbiddenKeyError = (error: unknown) =>
   error instanceof SyntaxError && error.message.includes('forbidden prototype property')
 
-const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key)
-const escape = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1')
+const own = (o: object, key: string) => Object.hasOwn(o, key)
+const escapeKey = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1')
 
 /**
  * The JSON pointer of the first forbidden key (breadth first, as secure-json-parse scans),
@@ -47,9 +47,10 @@ export function forbiddenKeyPointer(value: unknown): string | undefined {
       if (node === null || typeof node !== 'object') continue
       if (own(node, '__proto__')) return `${at}/__proto__`
       const ctor = own(node, 'constructor') ? (node as { constructor: unknown }).constructor : undefined
-      if (ctor !== null && typeof ctor === 'object' && own(ctor, 'prototype')) return `${at}/constructor/prototype`
+      if (ctor !== null && typeof ctor === 'object' && own(ctor, 'prototype'))
+        return `${at}/constructor/prototype`
       for (const key of Object.keys(node))
-        next.push([(node as Record<string, unknown>)[key], `${at}/${escape(key)}`])
+        next.push([(node as Record<string, unknown>)[key], `${at}/${escapeKey(key)}`])
     }
     level = next
   }

@@ -77,7 +77,8 @@ describe('pipeline files', () => {
     expect(() => parsePipeline(yaml, { file: '/x/pipeline.yaml' })).toThrow(
       /^pipeline\.yaml:4:5: sources\[0\]\.__proto__ is a forbidden key/,
     )
-    const json = '{\n "name": "p",\n "sources": [],\n "destinations": [{"id":"d","use":"x","config":{"constructor":{"prototype":{}}}}]\n}'
+    const json =
+      '{\n "name": "p",\n "sources": [],\n "destinations": [{"id":"d","use":"x","config":{"constructor":{"prototype":{}}}}]\n}'
     expect(() => parsePipeline(json, { file: '/x/pipeline.json' })).toThrow(
       /^pipeline\.json:4:\d+: destinations\[0\]\.config\.constructor\.prototype is a forbidden key/,
     )
