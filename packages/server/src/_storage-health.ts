@@ -1,3 +1,5 @@
+import { rmSync, statfsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { LogSink } from '@patchbay/core'
 
 /** SQLite's primary result code for "database or disk is full" (extended codes keep it in the low byte). */
@@ -32,19 +34,51 @@ export interface StorageHealth {
   close(): void
 }
 
+/** The reserve file in the data directory: space held back for delivery when the disk fills. */
+export const RESERVE_FILE = 'patchbay.reserve'
+
 /**
- * Tracks whether the data directory's disk is full. The first write that fails for want of
- * space switches ingestion to 503; from then on `hasRoom` (free space on the data
- * directory's filesystem, say) is asked every `probeMs`, and once it says yes ingestion is
- * switched back: the gateway recovers by itself when space is freed. Should it still be too
- * tight, the next write that fails switches to 503 again.
+ * Tracks whether the data directory's disk is full, and keeps delivery going when it is.
+ *
+ * The gateway holds `reserveBytes` of the disk in a reserve file. The first write that
+ * fails for want of space switches ingestion to 503 and deletes the reserve, so the small
+ * writes that settle deliveries (completions, retries, dead letters) still fit: the queue
+ * drains while nothing new comes in. Every `probeMs` the free space is checked; once the
+ * reserve plus `roomBytes` fit again, the reserve is written back and ingestion resumes: the
+ * gateway recovers by itself when space is freed. Should it still be too tight, the next
+ * write that fails switches to 503 again.
  */
 export function createStorageHealth(options: {
-  hasRoom: () => boolean
+  /** The data directory. */
+  dir: string
+  reserveBytes: number
+  /** Free space, beyond the reserve, needed to accept again (two of the largest bodies, say). */
+  roomBytes: number
   log: LogSink
   probeMs?: number
 }): StorageHealth {
   const probeMs = options.probeMs ?? 1_000
+  const reserveFile = join(options.dir, RESERVE_FILE)
+  const writeReserve = (): boolean => {
+    if (options.reserveBytes === 0) return true
+    try {
+      writeFileSync(reserveFile, Buffer.alloc(options.reserveBytes))
+      return true
+    } catch {
+      rmSync(reserveFile, { force: true })
+      return false
+    }
+  }
+  const hasRoom = (): boolean => {
+    const fs = statfsSync(options.dir)
+    return fs.bavail * fs.bsize >= options.reserveBytes + options.roomBytes && writeReserve()
+  }
+  if (!writeReserve())
+    options.log({
+      level: 'warn',
+      scope: 'gateway',
+      message: `cannot write the ${Math.round(options.reserveBytes / 1024)} KB reserve file in ${options.dir}: the disk is nearly full; if it fills, deliveries may stall until space is freed`,
+    })
   let since: number | undefined
   let timer: NodeJS.Timeout | undefined
 
@@ -67,6 +101,8 @@ export function createStorageHealth(options: {
       if (!isDiskFull(error)) return false
       if (since !== undefined) return true
       since = Date.now()
+      // No WAL checkpoint here: it would grow the database file and eat the reserve.
+      rmSync(reserveFile, { force: true })
       options.log({
         level: 'error',
         scope: 'gateway',
@@ -76,7 +112,7 @@ export function createStorageHealth(options: {
       timer = setInterval(() => {
         let room = false
         try {
-          room = options.hasRoom()
+          room = hasRoom()
         } catch {
           // cannot tell: stay refusing, ask again next time
         }

@@ -1,4 +1,3 @@
-import { statfsSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
@@ -164,12 +163,11 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       message: `${released} deliveries were in flight at the last stop; retrying them`,
     })
 
-  // Room again once the disk has space for two of the largest bodies (checked every second).
   const storage = createStorageHealth({
-    hasRoom: () => {
-      const fs = statfsSync(dataDir)
-      return fs.bavail * fs.bsize >= 2 * options.limits.batchBytes
-    },
+    dir: dataDir,
+    reserveBytes: options.limits.storageReserveBytes,
+    // Room again once the reserve and two of the largest bodies fit (checked every second).
+    roomBytes: 2 * options.limits.batchBytes,
     log: sink,
   })
   const metrics = createGatewayMetrics(() => store.stats(), {
@@ -183,7 +181,9 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const processorWakeup = createWakeup()
   const deliveryWakeups = new Map(destinations.map((d) => [d.id, createWakeup()]))
   const processor = startProcessor({
-    store,
+    // While the disk is full, accepted events wait: turning them into jobs is a large write
+    // that would fail anyway, and its attempts would eat the space deliveries settle in.
+    store: { ...store, readPending: (limit) => (storage.full() ? [] : store.readPending(limit)) },
     pipeline,
     destinations,
     wakeup: processorWakeup,

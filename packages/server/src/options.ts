@@ -27,6 +27,12 @@ export const GatewayOptionsSchema = Type.Object(
           default: 10_000,
           description: 'Most events in one batch request (or one webhook call).',
         }),
+        storageReserveBytes: Type.Integer({
+          minimum: 0,
+          default: 8 * 1024 * 1024,
+          description:
+            'Disk space held back in the data directory (patchbay.reserve): freed when the disk fills, so queued events are still delivered while new ones get 503.',
+        }),
         depth: Type.Integer({
           minimum: 2,
           maximum: 1_000,
