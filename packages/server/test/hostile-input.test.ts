@@ -3,7 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ChildGateway, httpRequest, rawRequest, useChildGateways } from './_child.ts'
-import { basic, startReceiver, WRITE_KEY } from './_gateway.ts'
+import { basic, startReceiver } from './_gateway.ts'
 
 const STRIPE = basic('wk_stripe_0123456789')
 const ADMIN_TOKEN = 'admin-token-0123456789'
