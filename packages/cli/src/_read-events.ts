@@ -1,6 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs'
 import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
+import { JsonInputError, parseJson } from '@patchbay/core'
 import { UsageError } from './_exit.ts'
 
 /** A line of a JSONL input that could not be parsed. */
@@ -33,10 +34,12 @@ export async function* readJsonl(
     n++
     if (text.trim() === '') continue
     try {
-      events.push(JSON.parse(text))
+      events.push(parseJson(text, { what: 'the line' }))
       lines.push(n)
     } catch (error) {
-      bad.push({ line: n, message: `${name}:${n}: not valid JSON, skipped (${(error as Error).message})` })
+      const what =
+        error instanceof JsonInputError && error.problem !== 'syntax' ? 'refused' : 'not valid JSON'
+      bad.push({ line: n, message: `${name}:${n}: ${what}, skipped (${(error as Error).message})` })
     }
     if (events.length >= batchSize) {
       yield { events, lines, bad }

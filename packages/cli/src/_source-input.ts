@@ -6,6 +6,7 @@ import {
   createLogger,
   type LoadedPipeline,
   PluginRegistry,
+  parseJson,
   type SourcePlugin,
   silentSink,
 } from '@patchbay/core'
@@ -62,7 +63,7 @@ export async function* readThroughSource(
     n++
     if (text.trim() === '') continue
     try {
-      const body = JSON.parse(text)
+      const body = parseJson(text, { what: 'the line' })
       const result = await plugin.parse(
         {
           method: 'POST',

@@ -53,6 +53,24 @@ describe('patchbay transform', () => {
     expect(r.stderr).toContain('3 events in (+1 unreadable lines): 1 out, 1 dropped, 1 failed')
   })
 
+  it('refuses event lines with a __proto__ or constructor.prototype key, naming file:line', async () => {
+    const lines = [
+      '{"type":"track","event":"x","userId":"u","messageId":"m-1","properties":{"__proto__":{"admin":true}}}',
+      '{"type":"track","event":"x","userId":"u","messageId":"m-2","context":{"constructor":{"prototype":{}}}}',
+    ]
+    const cwd = workspace({ 'enrich.ts': ENRICH_TS, 'events.jsonl': `${lines.join('\n')}\n` })
+    const r = await runCli(['transform', 'enrich.ts', '--input', 'events.jsonl', '--source-id', 'web'], {
+      cwd,
+    })
+    expect(r.stderr).toContain(
+      'input events.jsonl:1: refused, skipped (the line has a forbidden key at /properties/__proto__: refused because',
+    )
+    expect(r.stderr).toContain(
+      'input events.jsonl:2: refused, skipped (the line has a forbidden key at /context/constructor/prototype',
+    )
+    expect(r.stdout.trim()).toBe('')
+  })
+
   it('exits 0 when every event was transformed or dropped, and reads stdin with --input -', async () => {
     const cwd = workspace({
       'keep.js': 'export function transformEvent(e) { return e.event === "Heartbeat" ? null : e }',

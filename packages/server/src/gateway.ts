@@ -13,13 +13,15 @@ import {
   silentSink,
   type UserCodeLoader,
 } from '@patchbay/core'
+import { guardProcess } from './_process-guard.ts'
+import { createRequestHandler } from './_request-handler.ts'
 import { loadSources } from './_sources.ts'
+import { createStorageHealth } from './_storage-health.ts'
 import { createAdminHandler } from './admin/admin-handler.ts'
 import { createWakeup } from './delivery/_wakeup.ts'
 import { type GatewayDestination, startProcessor } from './delivery/processor.ts'
 import { startDeliveryWorkers } from './delivery/workers.ts'
 import { overloadCheck } from './ingest/_backpressure.ts'
-import { sendJson } from './ingest/_http.ts'
 import { createIngestHandler } from './ingest/ingest-handler.ts'
 import { createGatewayMetrics } from './metrics/index.ts'
 import { type GatewayOptionsInput, type ResolvedGatewayOptions, resolveGatewayOptions } from './options.ts'
@@ -36,6 +38,12 @@ export interface GatewayInit {
   logSink?: LogSink
   /** Runs `code:` steps. Default: @patchbay/sandbox when the pipeline has any (closed with the gateway; a loader you pass stays yours to close). */
   userCode?: UserCodeLoader
+  /**
+   * Keep the process up when an error escapes every handler (logged, counted in
+   * `patchbay_internal_errors_total{where="uncaught"}`), until more than 10 a minute say the
+   * process is broken. Default true; false leaves `uncaughtException` to the host.
+   */
+  guardProcess?: boolean
 }
 
 /** A running gateway. */
@@ -158,8 +166,16 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       message: `${released} deliveries were in flight at the last stop; retrying them`,
     })
 
+  const storage = createStorageHealth({
+    dir: dataDir,
+    reserveBytes: options.limits.storageReserveBytes,
+    // Room again once the reserve and two of the largest bodies fit (checked every second).
+    roomBytes: 2 * options.limits.batchBytes,
+    log: sink,
+  })
   const metrics = createGatewayMetrics(() => store.stats(), {
     destinations: definition.destinations.map((d) => d.id),
+    storageFull: () => storage.full(),
   })
   const destinations: GatewayDestination[] = definition.destinations.map((d) => ({
     id: d.id,
@@ -168,7 +184,9 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const processorWakeup = createWakeup()
   const deliveryWakeups = new Map(destinations.map((d) => [d.id, createWakeup()]))
   const processor = startProcessor({
-    store,
+    // While the disk is full, accepted events wait: turning them into jobs is a large write
+    // that would fail anyway, and its attempts would eat the space deliveries settle in.
+    store: { ...store, readPending: (limit) => (storage.full() ? [] : store.readPending(limit)) },
     pipeline,
     destinations,
     wakeup: processorWakeup,
@@ -188,6 +206,9 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       counters: metrics,
       wakeup: deliveryWakeups.get(destination.id)!,
       log: sink,
+      onStoreError: (error) => {
+        if (!storage.report(error)) metrics.internalError('delivery')
+      },
     }),
   )
 
@@ -200,6 +221,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     trustProxy: options.trustProxy,
     overloaded,
     retryAfterSeconds: options.backpressure.retryAfterSeconds,
+    storage,
     onAccepted: () => processorWakeup.wake(),
     onError: (error) =>
       sink({
@@ -223,34 +245,27 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const admin = createAdminHandler({ token: options.adminToken, deadLetters, stats: () => store.stats() })
 
   let closing = false
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://gateway')
-    if (req.method === 'GET' && url.pathname === '/health') {
-      const status = closing ? 503 : 200
-      return sendJson(res, status, { status: closing ? 'stopping' : 'ok', queue: store.stats() })
-    }
-    if (req.method === 'GET' && url.pathname === '/metrics') {
-      const text = metrics.render()
-      res.writeHead(200, { 'content-type': metrics.contentType })
-      return res.end(text)
-    }
-    if (url.pathname.startsWith('/admin/')) {
-      admin(req, res, url).catch((error) => {
-        sink({
-          level: 'error',
-          scope: 'gateway',
-          message: `admin request failed: ${(error as Error).message}`,
-        })
-        if (!res.headersSent)
-          sendJson(res, 500, {
-            success: false,
-            error: { code: 'PB_INTERNAL', message: 'see the gateway log' },
-          })
-      })
-      return
-    }
-    void ingest(req, res, url)
-  })
+  const server: Server = createServer(
+    createRequestHandler({
+      health: () => ({
+        status: closing ? 503 : 200,
+        body: {
+          status: closing ? 'stopping' : storage.full() ? 'degraded' : 'ok',
+          queue: store.stats(),
+          storage: storage.status(),
+        },
+      }),
+      metrics,
+      admin,
+      ingest,
+      log: sink,
+      internalError: (where) => metrics.internalError(where),
+    }),
+  )
+  const unguard =
+    init.guardProcess === false
+      ? () => {}
+      : guardProcess({ log: sink, counted: () => metrics.internalError('uncaught') })
   server.keepAliveTimeout = 65_000
   try {
     await new Promise<void>((resolveListen, reject) => {
@@ -258,6 +273,8 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       server.listen(options.port, options.host, () => resolveListen())
     })
   } catch (error) {
+    unguard()
+    storage.close()
     await Promise.allSettled([processor.stop(), ...workers.map((w) => w.stop())])
     await Promise.allSettled([pipeline.close(), store.close(), closeUserCode()])
     throw new ConfigurationError(
@@ -301,6 +318,8 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       await pipeline.close()
       await closeUserCode()
       await store.close()
+      storage.close()
+      unguard()
     },
   }
 }

@@ -22,6 +22,24 @@ export const GatewayOptionsSchema = Type.Object(
           default: 500 * 1024,
           description: 'Largest request body, after gunzip (Segment: 500 KB).',
         }),
+        batchEvents: Type.Integer({
+          minimum: 1,
+          default: 10_000,
+          description: 'Most events in one batch request (or one webhook call).',
+        }),
+        storageReserveBytes: Type.Integer({
+          minimum: 0,
+          default: 8 * 1024 * 1024,
+          description:
+            'Disk space held back in the data directory (patchbay.reserve): freed when the disk fills, so queued events are still delivered while new ones get 503.',
+        }),
+        depth: Type.Integer({
+          minimum: 2,
+          maximum: 1_000,
+          default: 64,
+          description:
+            'Deepest nesting of arrays and objects in a request body, the batch envelope included; checked before the body is parsed.',
+        }),
       },
       { default: {} },
     ),

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseJson } from '@patchbay/core'
 import type { RequestFixture } from './check-source.ts'
 
 /**
@@ -27,11 +28,12 @@ export interface ContractFixtures {
   previousConfigs: unknown[]
 }
 
-const readJson = (file: string) => {
+// biome-ignore lint/suspicious/noExplicitAny: fixture files are free-form JSON; the checks that use each one validate it
+const readJson = (file: string): any => {
   try {
-    return JSON.parse(readFileSync(file, 'utf8'))
+    return parseJson(readFileSync(file), { what: `contract fixture ${file}` })
   } catch (error) {
-    throw new Error(`contract fixture ${file} is not valid JSON: ${(error as Error).message}`)
+    throw new Error((error as Error).message, { cause: error })
   }
 }
 const jsonFiles = (dir: string) =>

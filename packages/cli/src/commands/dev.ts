@@ -10,6 +10,7 @@ import {
   type DestinationPlugin,
   isPlugin,
   PluginRegistry,
+  parseJson,
   parsePipeline,
   type Redactor,
   resolveDeliveryOptions,
@@ -67,7 +68,9 @@ export async function devConnector(
     }
     const plugin = mod.default as DestinationPlugin
     const config = options.config
-      ? JSON.parse((await import('node:fs')).readFileSync(options.config, 'utf8'))
+      ? parseJson((await import('node:fs')).readFileSync(options.config), {
+          what: `the config ${options.config}`,
+        })
       : (plugin.examples?.[0] ?? {})
     const yaml = JSON.stringify({
       destinations: [{ id: 'dev', use: `${plugin.name}@${plugin.version}`, config }],

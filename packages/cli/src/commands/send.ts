@@ -8,6 +8,7 @@ import {
   type DestinationPlugin,
   isCredentialHeader,
   type PluginLogger,
+  parseJson,
   REDACTED,
   type Redactor,
   type SourcePlugin,
@@ -22,7 +23,7 @@ import { color, type Output, processOutput } from '../_output.ts'
 
 const readJson = (file: string, what: string) => {
   try {
-    return JSON.parse(readFileSync(file, 'utf8'))
+    return parseJson(readFileSync(file), { what: `the ${what} ${file}` })
   } catch (error) {
     throw new UsageError(`cannot read the ${what} ${file} as JSON: ${(error as Error).message}`)
   }

@@ -67,6 +67,13 @@ export const ERROR_CODES = {
     description: 'A transformation returned something that is not an event, an array of events or null.',
     howToSolve: 'Return an event object, an array of them to fan out, or null to drop.',
   },
+  PB_JSON_INVALID: {
+    family: 'event',
+    description:
+      'JSON input was refused: not UTF-8, not valid JSON, nested deeper than the limit, or holding a `__proto__` or `constructor.prototype` key.',
+    howToSolve:
+      'The message says where (byte offset, JSON pointer, file:line): send UTF-8, flatten the nesting, or rename the key.',
+  },
   // delivery
   PB_DELIVERY_RETRYABLE: {
     family: 'retryable',
@@ -188,6 +195,18 @@ export const ERROR_CODES = {
     description:
       'The gateway cannot listen on the host and port it was given (in use, or not an address of this machine).',
     howToSolve: 'Pick another port with --port (0 takes any free one), or another --host.',
+  },
+  PB_GATEWAY_BAD_REQUEST: {
+    family: 'event',
+    description: 'The gateway cannot read the request target (a path that is not a URL path).',
+    howToSolve: 'Send an origin-form path such as `/v1/batch`, as the HTTP API docs show.',
+  },
+  PB_GATEWAY_STORAGE_FULL: {
+    family: 'retryable',
+    description:
+      'The disk of the gateway data directory is full, so it refuses new events for now (503) while it keeps delivering what it holds.',
+    howToSolve:
+      'Retry after the Retry-After delay (the SDKs do). Operators: free space on the data directory disk; the gateway accepts again by itself.',
   },
 } as const satisfies Record<string, { family: ErrorFamily; description: string; howToSolve: string }>
 

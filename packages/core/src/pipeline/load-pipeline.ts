@@ -5,6 +5,8 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'y
 import { pointerToDotted, toSchemaIssues } from '../config/_schema-issues.ts'
 import { parseAllowRule } from '../delivery/_egress-rules.ts'
 import { PatchbayError } from '../errors/patchbay-error.ts'
+import { FORBIDDEN_WHY } from '../json/_forbidden-keys.ts'
+import { findForbiddenKey } from '../json/parse-json.ts'
 import { type PipelineDefinition, PipelineSchema } from './pipeline-schema.ts'
 
 /** A position in a pipeline file (1-based line and column). */
@@ -101,7 +103,17 @@ export function parsePipeline(
   }
 
   const problems: Array<{ pointer: string; message: string }> = []
-  const raw = interpolate(doc.toJS() as unknown, env, '', problems)
+  const js = doc.toJS() as unknown
+  const forbidden = findForbiddenKey(js)
+  if (forbidden !== undefined) {
+    const at = locate(forbidden)
+    throw new PatchbayError(
+      'PB_PIPELINE_INVALID',
+      `${shortName}:${at ? `${at.line}:${at.column}` : '1:1'}: ${pointerToDotted(forbidden)} is a forbidden key, ${FORBIDDEN_WHY}`,
+      { file, line: at?.line, column: at?.column, field: forbidden, hint: 'Rename or remove that key.' },
+    )
+  }
+  const raw = interpolate(js, env, '', problems)
   const definition = (raw ?? {}) as PipelineDefinition
   if (!checkPipeline.Check(definition)) {
     for (const issue of toSchemaIssues(checkPipeline.Errors(definition), PipelineSchema))

@@ -89,7 +89,7 @@ export function createAdminHandler(options: AdminOptions) {
         return sendJson(res, 200, found)
       }
       if (resource === 'dead-letters' && req.method === 'POST' && (id === 'replay' || id === 'purge')) {
-        const selector = selectorOf(parseJson(await readBody(req, 1024 * 1024)))
+        const selector = selectorOf(parseJson(await readBody(req, 1024 * 1024), 16))
         if (id === 'replay') return sendJson(res, 200, { replayed: deadLetters.replay(selector, Date.now()) })
         return sendJson(res, 200, { purged: deadLetters.purge(selector) })
       }

@@ -19,8 +19,16 @@ export interface WorkerOptions {
   counters: DeliveryCounters
   wakeup: Wakeup
   log: LogSink
+  /** A store write failed (a full disk, say); the worker keeps the write and tries it again. */
+  onStoreError?: (error: unknown) => void
   now?: () => number
 }
+
+/** How long a worker waits before trying again the store writes it could not make. */
+const SETTLE_RETRY_MS = 1_000
+
+/** A message id as logs show it: ids are client-chosen, so long ones are cut. */
+const shortId = (id: string) => (id.length > 100 ? `${id.slice(0, 100)}…` : id)
 
 /**
  * The delivery workers of one destination. Each claims due jobs (in order per user when the
@@ -28,6 +36,10 @@ export interface WorkerOptions {
  * store: delivered and dropped jobs are removed, retryable failures are scheduled again with
  * backoff (or the destination's Retry-After) until the retry window closes, and everything
  * else becomes a dead letter with its reason.
+ *
+ * When the store cannot record how a job ended (a full disk), the worker keeps that write
+ * in memory and makes it, in order, before it claims anything else; meanwhile the jobs stay
+ * in_flight in the store, so a crash delivers them again (at least once) and nothing is lost.
  */
 export function startDeliveryWorkers(options: WorkerOptions) {
   const { store, pipeline, destination, settings, retry, counters, wakeup, log } = options
@@ -35,14 +47,62 @@ export function startDeliveryWorkers(options: WorkerOptions) {
   const ordered = destination.ordering === 'user'
   let running = true
   let inFlight = 0
+  /** Settlements the store refused (oldest first), made again before the next claim. */
+  const unsettled: Array<() => void> = []
+  let claimFailing = false
+
+  function storeError(error: unknown, what: string): void {
+    options.onStoreError?.(error)
+    if (unsettled.length === 0)
+      log({
+        level: 'error',
+        scope: `destinations.${destination.id}`,
+        message: `${what} failed; the worker keeps it and tries again every ${SETTLE_RETRY_MS / 1000} s before it claims more: ${(error as Error).message}`,
+      })
+  }
+
+  /** Makes a settling store write now, or after the ones still waiting. */
+  function settle(what: string, write: () => void): void {
+    if (unsettled.length === 0) {
+      try {
+        write()
+        return
+      } catch (error) {
+        if (!running) return // a closed store during shutdown: the jobs stay in flight, released at restart
+        storeError(error, what)
+      }
+    }
+    unsettled.push(write)
+  }
+
+  /** Makes the waiting settlements, in order; false when the store still refuses. */
+  function settleWaiting(): boolean {
+    while (unsettled.length > 0) {
+      try {
+        unsettled[0]!()
+      } catch (error) {
+        if (!running) return false
+        options.onStoreError?.(error)
+        return false
+      }
+      unsettled.shift()
+      if (unsettled.length === 0)
+        log({
+          level: 'info',
+          scope: `destinations.${destination.id}`,
+          message: 'the store takes writes again: every delivery outcome is recorded',
+        })
+    }
+    return true
+  }
 
   function abort(job: Job, reason: string, at: number): void {
     counters.aborted(destination.id)
-    store.abort(job.id, { reason, now: at })
+    settle(`recording job ${job.id} as a dead letter`, () => store.abort(job.id, { reason, now: at }))
     log({
       level: 'warn',
       scope: `destinations.${destination.id}`,
-      message: `event ${job.messageId} is now a dead letter: ${reason}`,
+      message: `event ${shortId(job.messageId)} is now a dead letter: ${reason}`,
     })
   }
 
@@ -59,7 +119,9 @@ export function startDeliveryWorkers(options: WorkerOptions) {
       const wait = retryDelay(attempts, retry, error.retryAfterMs)
       if (at + wait - job.createdAt <= retry.forMs) {
         counters.retried(destination.id)
-        store.retry(job.id, { nextAt: at + wait, error: reason })
+        settle(`scheduling job ${job.id} for a retry`, () =>
+          store.retry(job.id, { nextAt: at + wait, error: reason }),
+        )
         return
       }
       abort(
@@ -91,43 +153,44 @@ export function startDeliveryWorkers(options: WorkerOptions) {
     const byIndex = new Map(outcomes.map((o) => [o.index, o]))
     const at = now()
     const done: number[] = []
-    try {
-      for (const [index, job] of jobs.entries()) {
-        const outcome = byIndex.get(index)
-        if (outcome?.status === 'delivered') {
-          const receivedAt = Date.parse((job.payload as { receivedAt?: string }).receivedAt ?? '')
-          counters.delivered(
-            destination.id,
-            Number.isNaN(receivedAt) ? 0 : Math.max(0, at - receivedAt) / 1000,
-          )
-          done.push(job.id)
-        } else if (outcome?.status === 'dropped') {
-          counters.dropped(destination.id)
-          done.push(job.id)
-        } else settleFailure(job, outcome, at)
-      }
-      // One transaction (one fsync) for every job of the claim that went through.
-      store.complete(done)
-    } catch (error) {
-      if (running) throw error // a closed store during shutdown: the jobs stay in flight, released at restart
+    for (const [index, job] of jobs.entries()) {
+      const outcome = byIndex.get(index)
+      if (outcome?.status === 'delivered') {
+        const receivedAt = Date.parse((job.payload as { receivedAt?: string }).receivedAt ?? '')
+        counters.delivered(destination.id, Number.isNaN(receivedAt) ? 0 : Math.max(0, at - receivedAt) / 1000)
+        done.push(job.id)
+      } else if (outcome?.status === 'dropped') {
+        counters.dropped(destination.id)
+        done.push(job.id)
+      } else settleFailure(job, outcome, at)
     }
+    // One transaction (one fsync) for every job of the claim that went through.
+    if (done.length > 0) settle(`recording ${done.length} deliveries`, () => store.complete(done))
   }
 
   async function work(): Promise<void> {
     while (running) {
+      if (!settleWaiting()) {
+        await wakeup.wait(SETTLE_RETRY_MS)
+        continue
+      }
       let jobs: Job[]
       try {
         jobs = store.claim(destination.id, { limit: settings.claim, now: now(), ordered })
       } catch (error) {
         if (!running) return
-        log({
-          level: 'error',
-          scope: `destinations.${destination.id}`,
-          message: `claiming jobs failed: ${(error as Error).message}`,
-        })
+        options.onStoreError?.(error)
+        if (!claimFailing)
+          log({
+            level: 'error',
+            scope: `destinations.${destination.id}`,
+            message: `claiming jobs failed; trying again every second: ${(error as Error).message}`,
+          })
+        claimFailing = true
         await wakeup.wait(1_000)
         continue
       }
+      claimFailing = false
       if (jobs.length === 0) {
         await wakeup.wait(settings.pollMs)
         continue

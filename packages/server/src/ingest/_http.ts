@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { gunzip, inflate } from 'node:zlib'
-import { type ErrorCode, PatchbayError } from '@patchbay/core'
+import { type ErrorCode, JsonInputError, PatchbayError, parseJson as parseJsonSafely } from '@patchbay/core'
 
 /** A refusal with its HTTP status: the gateway answers it as JSON and stores nothing. */
 export class IngestError extends PatchbayError {
@@ -21,6 +21,20 @@ export class IngestError extends PatchbayError {
     this.events = events
   }
 }
+
+/**
+ * The client went away before its request was read to the end (a closed socket, a reset):
+ * nothing was stored, nobody is left to answer, and it is neither a client error nor ours.
+ */
+export class RequestAborted extends Error {
+  constructor(cause: unknown) {
+    super('the client closed the connection before its request body was complete', { cause })
+    this.name = 'RequestAborted'
+  }
+}
+
+/** The longest refusal message the gateway sends; longer ones are clipped. */
+export const MAX_MESSAGE_CHARS = 1_000
 
 /** Answers with a JSON body. */
 export function sendJson(
@@ -43,7 +57,17 @@ export function sendRefusal(res: ServerResponse, error: IngestError, headers: Re
   sendJson(
     res,
     error.status,
-    { success: false, error: { code: error.code, message: error.message, ...error.body } },
+    {
+      success: false,
+      error: {
+        code: error.code,
+        message:
+          error.message.length > MAX_MESSAGE_CHARS
+            ? `${error.message.slice(0, MAX_MESSAGE_CHARS)}… (clipped)`
+            : error.message,
+        ...error.body,
+      },
+    },
     headers,
   )
 }
@@ -65,13 +89,22 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   if (declared > limit) throw tooLarge()
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > limit) throw tooLarge()
-    chunks.push(chunk as Buffer)
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length
+      if (size > limit) throw tooLarge()
+      chunks.push(chunk as Buffer)
+    }
+  } catch (error) {
+    if (error instanceof IngestError) throw error
+    throw new RequestAborted(error)
   }
+  if (!req.complete) throw new RequestAborted(undefined)
   const raw = Buffer.concat(chunks)
-  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase()
+  const encoding = String(req.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase()
+    .slice(0, 40)
   if (encoding === 'identity' || encoding === '') return raw
   const inflater = decompress[encoding as keyof typeof decompress]
   if (!inflater)
@@ -95,16 +128,17 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   )
 }
 
-/** Parses a JSON body; a syntax error names where it is. */
-export function parseJson(body: Buffer): unknown {
+/**
+ * Parses a JSON body with core's parseJson: invalid UTF-8 (with the offset of the bad
+ * byte), nesting deeper than `maxDepth`, `__proto__`/`constructor.prototype` keys (with
+ * their JSON pointer, so the event index) and syntax errors are each a 400 saying where.
+ */
+export function parseJson(body: Buffer, maxDepth: number): unknown {
   try {
-    return JSON.parse(body.toString('utf8'))
+    return parseJsonSafely(body, { maxDepth, what: 'the body' })
   } catch (error) {
-    throw new IngestError(
-      400,
-      'PB_GATEWAY_BODY_INVALID',
-      `the body is not valid JSON: ${(error as Error).message}`,
-    )
+    if (!(error instanceof JsonInputError)) throw error
+    throw new IngestError(400, 'PB_GATEWAY_BODY_INVALID', error.message, { ...error.details })
   }
 }
 

@@ -1,9 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type InboundRequest, isPatchbayError, type SourceResult } from '@patchbay/core'
+import type { StorageHealth } from '../_storage-health.ts'
 import type { GatewayMetrics, RejectReason } from '../metrics/gateway-metrics.ts'
 import type { Store } from '../store/store.ts'
-import { acceptEvents, EVENT_TYPES } from './_events.ts'
-import { clientIp, IngestError, parseJson, readBody, sendJson, sendRefusal, writeKeyOf } from './_http.ts'
+import { acceptEvents, clip, EVENT_TYPES } from './_events.ts'
+import {
+  clientIp,
+  IngestError,
+  parseJson,
+  RequestAborted,
+  readBody,
+  sendJson,
+  sendRefusal,
+  writeKeyOf,
+} from './_http.ts'
 
 /** A source of the pipeline as the gateway sees it. */
 export interface IngestSource {
@@ -20,11 +30,13 @@ export interface IngestOptions {
   sources: readonly IngestSource[]
   store: Pick<Store, 'append'>
   counters: IngestCounters
-  limits: { eventBytes: number; batchBytes: number }
+  limits: { eventBytes: number; batchBytes: number; batchEvents: number; depth: number }
   trustProxy: boolean
   /** Returns a reason while the queue is past its limits: ingestion answers 503. */
   overloaded: () => string | undefined
   retryAfterSeconds: number
+  /** Whether the data directory's disk is full (ingestion answers 503 meanwhile), and where to report that it is. */
+  storage: Pick<StorageHealth, 'full' | 'report' | 'ok'>
   /** Called after events are durably stored (wakes the processor). */
   onAccepted?: () => void
   now?: () => Date
@@ -37,7 +49,11 @@ const REASONS: Partial<Record<string, RejectReason>> = {
   PB_GATEWAY_BODY_TOO_LARGE: 'too_large',
   PB_EVENT_TOO_LARGE: 'too_large',
   PB_GATEWAY_OVERLOADED: 'backpressure',
+  PB_GATEWAY_STORAGE_FULL: 'storage_full',
 }
+
+/** Refusals that ask the client to come back later, with Retry-After. */
+const RETRY_LATER = new Set(['PB_GATEWAY_OVERLOADED', 'PB_GATEWAY_STORAGE_FULL'])
 
 /**
  * The ingestion endpoints: `/v1/{track,identify,page,screen,group,alias,batch}` as in the
@@ -73,7 +89,17 @@ export function createIngestHandler(options: IngestOptions) {
     return found
   }
 
+  const storageFull = (events = 1) =>
+    new IngestError(
+      503,
+      'PB_GATEWAY_STORAGE_FULL',
+      'the gateway is not accepting events for now: the disk of its data directory is full',
+      {},
+      events,
+    )
+
   function checkCapacity() {
+    if (options.storage.full()) throw storageFull()
     const reason = options.overloaded()
     if (reason)
       throw new IngestError(
@@ -84,9 +110,16 @@ export function createIngestHandler(options: IngestOptions) {
   }
 
   async function store(source: IngestSource, events: Awaited<ReturnType<typeof acceptEvents>>['events']) {
-    await options.store.append(
-      events.map((event) => ({ sourceId: source.id, messageId: event.messageId, event })),
-    )
+    try {
+      await options.store.append(
+        events.map((event) => ({ sourceId: source.id, messageId: event.messageId, event })),
+      )
+    } catch (error) {
+      // Nothing of the request was kept (appends are all-or-nothing): the client retries later.
+      if (options.storage.report(error)) throw storageFull(events.length)
+      throw error
+    }
+    options.storage.ok()
     options.counters.accepted(source.id, events.length)
     options.onAccepted?.()
   }
@@ -105,10 +138,10 @@ export function createIngestHandler(options: IngestOptions) {
     if (headerKey) {
       source = authorize(call, headerKey)
       checkCapacity()
-      body = parseJson(await readBody(req, limit))
+      body = parseJson(await readBody(req, limit), options.limits.depth)
     } else {
       // Segment's HTTP API also takes the write key in the body.
-      body = parseJson(await readBody(req, limit))
+      body = parseJson(await readBody(req, limit), options.limits.depth)
       const bodyKey = (body as { writeKey?: unknown } | null)?.writeKey
       source = authorize(call, typeof bodyKey === 'string' ? bodyKey : undefined)
       checkCapacity()
@@ -117,6 +150,7 @@ export function createIngestHandler(options: IngestOptions) {
       type,
       batch: type === undefined,
       eventBytes: options.limits.eventBytes,
+      batchEvents: options.limits.batchEvents,
       receivedAt: now(),
       requestIp: clientIp(req, options.trustProxy),
     })
@@ -124,13 +158,19 @@ export function createIngestHandler(options: IngestOptions) {
     sendJson(res, 200, { success: true })
   }
 
-  async function webhook(call: Call, req: IncomingMessage, res: ServerResponse, url: URL, id: string) {
+  async function webhook(call: Call, req: IncomingMessage, res: ServerResponse, url: URL, rawId: string) {
     // The key first: without a valid one, nobody learns which source ids exist.
     const key = writeKeyOf(req, url)
     authorize(call, key)
+    let id: string
+    try {
+      id = decodeURIComponent(rawId)
+    } catch {
+      id = rawId // bad percent-encoding: no source has such an id
+    }
     const target = byId.get(id)
     if (!target)
-      throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `the pipeline has no source "${id}"`, {}, 0)
+      throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `the pipeline has no source "${clip(id)}"`, {}, 0)
     const source = authorize(call, key, target)
     if (!target.parse)
       throw new IngestError(
@@ -152,7 +192,7 @@ export function createIngestHandler(options: IngestOptions) {
           .map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]),
       ),
       query: Object.fromEntries([...url.searchParams].filter(([name]) => name !== 'writeKey')),
-      body: /json/i.test(type) ? parseJson(raw) : raw.toString('utf8'),
+      body: /json/i.test(type) ? parseJson(raw, options.limits.depth) : raw.toString('utf8'),
       rawBody: new Uint8Array(raw),
     }
     let result: SourceResult
@@ -168,6 +208,7 @@ export function createIngestHandler(options: IngestOptions) {
       {
         batch: true,
         eventBytes: options.limits.eventBytes,
+        batchEvents: options.limits.batchEvents,
         receivedAt: now(),
         requestIp: clientIp(req, options.trustProxy),
       },
@@ -188,13 +229,20 @@ export function createIngestHandler(options: IngestOptions) {
     const endpoint = !known ? 'other' : name === 'webhook' ? '/v1/webhook' : `/v1/${name}`
     const call: Call = {}
     try {
-      if (!known) throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `no endpoint ${url.pathname}`, {}, 0)
+      if (!known)
+        throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `no endpoint ${clip(url.pathname)}`, {}, 0)
       if (req.method !== 'POST')
         throw new IngestError(405, 'PB_GATEWAY_NOT_FOUND', `${url.pathname} takes POST`, {}, 0)
-      if (name === 'webhook') await webhook(call, req, res, url, decodeURIComponent(id!))
+      if (name === 'webhook') await webhook(call, req, res, url, id!)
       else await sdkCall(call, req, res, url, name === 'batch' ? undefined : name)
       options.counters.ingestRequest(endpoint, res.statusCode)
     } catch (error) {
+      if (error instanceof RequestAborted) {
+        // Nobody to answer, nothing stored, nobody's fault here: counted, not logged as a failure.
+        options.counters.ingestRequest(endpoint, 'aborted')
+        res.destroy()
+        return
+      }
       if (!(error instanceof IngestError)) {
         options.onError?.(error)
         sendJson(res, 500, {
@@ -208,7 +256,7 @@ export function createIngestHandler(options: IngestOptions) {
         options.counters.rejected(call.source?.id ?? '-', REASONS[error.code] ?? 'invalid', error.events)
       // An unread body must not be parsed as the next request: close the connection.
       const headers: Record<string, string> = req.complete ? {} : { connection: 'close' }
-      if (error.code === 'PB_GATEWAY_OVERLOADED') headers['retry-after'] = String(options.retryAfterSeconds)
+      if (RETRY_LATER.has(error.code)) headers['retry-after'] = String(options.retryAfterSeconds)
       sendRefusal(res, error, headers)
       options.counters.ingestRequest(endpoint, error.status)
     }

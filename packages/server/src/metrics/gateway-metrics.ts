@@ -2,7 +2,7 @@ import type { JobState, StoreStats } from '../store/store.ts'
 import { createMetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './registry.ts'
 
 /** Why the gateway turned events away, as the `reason` label of `patchbay_events_rejected_total`. */
-export type RejectReason = 'invalid' | 'too_large' | 'unauthorized' | 'backpressure'
+export type RejectReason = 'invalid' | 'too_large' | 'unauthorized' | 'backpressure' | 'storage_full'
 
 /** How a delivery attempt ended, as the `status` label of `patchbay_deliveries_total`. */
 export type DeliveryStatus = 'delivered' | 'retried' | 'aborted' | 'dropped'
@@ -34,8 +34,13 @@ export interface GatewayMetrics {
   dropped(destination: string, count?: number): void
   /** Accepted events the transformations failed or dropped (they get no delivery job). */
   stopped(source: string, status: 'failed' | 'dropped', step: string, count?: number): void
-  /** An HTTP request to an ingestion endpoint, e.g. `('/v1/batch', 200)`. */
-  ingestRequest(endpoint: string, status: number): void
+  /**
+   * An HTTP request to an ingestion endpoint, e.g. `('/v1/batch', 200)`; `aborted` when the
+   * client went away before its body was complete (nothing stored, nothing answered).
+   */
+  ingestRequest(endpoint: string, status: number | 'aborted'): void
+  /** An unexpected error (a bug, a broken disk): `where` is request, admin, delivery or uncaught. */
+  internalError(where: 'request' | 'admin' | 'delivery' | 'uncaught'): void
   /** Every metric in the Prometheus text format; the queue gauges read `statsSource` once, now. */
   render(): string
   /** The Content-Type to serve `render()` with. */
@@ -47,7 +52,8 @@ export interface GatewayMetrics {
  * `patchbay_events_accepted_total{source}`, `patchbay_events_rejected_total{source,reason}`,
  * `patchbay_deliveries_total{destination,status}`, `patchbay_queue_jobs{destination,state}`,
  * `patchbay_queue_pending_events`, `patchbay_dead_letters{destination}`,
- * `patchbay_delivery_latency_seconds{destination}` and `patchbay_ingest_requests_total{endpoint,status}`.
+ * `patchbay_delivery_latency_seconds{destination}`, `patchbay_ingest_requests_total{endpoint,status}`,
+ * `patchbay_storage_full` and `patchbay_internal_errors_total{where}`.
  *
  * The queue gauges come from `statsSource` (the store's `stats()`, cheap) at each render.
  * Destinations named in `destinations`, and any the stats ever showed, always have their
@@ -63,7 +69,11 @@ export interface GatewayMetrics {
  */
 export function createGatewayMetrics(
   statsSource: () => StoreStats,
-  options: { destinations?: readonly string[] } = {},
+  options: {
+    destinations?: readonly string[]
+    /** 1 while the data directory's disk is full, for `patchbay_storage_full`. */
+    storageFull?: () => boolean
+  } = {},
 ): GatewayMetrics {
   const registry = createMetricsRegistry()
   const known = new Set(options.destinations)
@@ -134,6 +144,18 @@ export function createGatewayMetrics(
     labels: ['source', 'status', 'step'],
   })
 
+  registry.gauge({
+    name: 'patchbay_storage_full',
+    help: 'Whether the disk of the data directory is full (1): ingestion answers 503 until space returns; delivery goes on.',
+    collect: (set) => set({}, options.storageFull?.() ? 1 : 0),
+  })
+  const internal = registry.counter({
+    name: 'patchbay_internal_errors_total',
+    help: 'Unexpected errors (bugs, a broken disk), per where they happened: request, admin, delivery, uncaught. Each is logged.',
+    labels: ['where'],
+  })
+  for (const where of ['request', 'admin', 'delivery', 'uncaught']) internal.inc({ where }, 0)
+
   for (const destination of known)
     for (const status of DELIVERY_STATUSES) deliveries.inc({ destination, status }, 0)
 
@@ -149,6 +171,7 @@ export function createGatewayMetrics(
     dropped: (destination, count = 1) => deliveries.inc({ destination, status: 'dropped' }, count),
     stopped: (source, status, step, count = 1) => stopped.inc({ source, status, step }, count),
     ingestRequest: (endpoint, status) => ingest.inc({ endpoint, status: String(status) }),
+    internalError: (where) => internal.inc({ where }),
     render() {
       try {
         return registry.render()

@@ -14,6 +14,27 @@ const CACHE_KIB = 64 * 1024
 const DAMAGED = new Set([11 /* SQLITE_CORRUPT */, 26 /* SQLITE_NOTADB */])
 
 /**
+ * Why `dir` cannot be written, said plainly, when its nearest existing folder is on a
+ * read-only filesystem (EROFS) or not writable by this process (EACCES). Node's recursive
+ * mkdir reports both as `ENOENT mkdir`, which sends people looking for a missing folder.
+ */
+function unwritable(dir: string): string | undefined {
+  let existing = path.resolve(dir)
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing)
+  try {
+    fs.accessSync(existing, fs.constants.W_OK)
+    return undefined
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EROFS')
+      return `${existing} is on a read-only filesystem (EROFS). Mount it read-write, or point --data-dir (PATCHBAY_DATA_DIR) at a writable directory.`
+    if (code === 'EACCES' || code === 'EPERM')
+      return `this process (uid ${process.getuid?.()}) may not write to ${existing} (${code}). Fix its permissions or owner, or point --data-dir (PATCHBAY_DATA_DIR) at a directory it can write to.`
+    return undefined
+  }
+}
+
+/**
  * Creates the data directory if missing, locks it for this process, then opens
  * `patchbay.db` in WAL mode (appends commit with synchronous=FULL, see _transaction.ts) and brings its
  * schema up to date. Every failure names the path involved.
@@ -25,8 +46,11 @@ export function openDatabase(dir: string): { db: DatabaseSync; release: () => vo
     release = lockDataDir(dir)
   } catch (error) {
     if (!(error as NodeJS.ErrnoException).code) throw error
+    const why = unwritable(dir)
     throw new Error(
-      `Cannot use ${dir} as the Patchbay data directory: ${(error as Error).message}. It must be a directory this process can write to.`,
+      why
+        ? `Cannot use ${dir} as the Patchbay data directory: ${why}`
+        : `Cannot use ${dir} as the Patchbay data directory: ${(error as Error).message}. It must be a directory this process can write to.`,
       { cause: error },
     )
   }

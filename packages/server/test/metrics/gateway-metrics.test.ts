@@ -22,6 +22,15 @@ describe('createGatewayMetrics', () => {
       '# TYPE patchbay_delivery_latency_seconds histogram',
       '# TYPE patchbay_ingest_requests_total counter',
       '# TYPE patchbay_events_stopped_total counter',
+      '# TYPE patchbay_storage_full gauge',
+      '# TYPE patchbay_internal_errors_total counter',
+    ])
+    expect(samples(text, 'patchbay_storage_full')).toEqual(['patchbay_storage_full 0'])
+    expect(samples(text, 'patchbay_internal_errors_total')).toEqual([
+      'patchbay_internal_errors_total{where="request"} 0',
+      'patchbay_internal_errors_total{where="admin"} 0',
+      'patchbay_internal_errors_total{where="delivery"} 0',
+      'patchbay_internal_errors_total{where="uncaught"} 0',
     ])
     expect(text).toContain(
       '# HELP patchbay_delivery_latency_seconds Seconds from accepting an event to delivering it, per destination.\n',
