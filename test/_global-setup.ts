@@ -1,4 +1,4 @@
-import { ensureBuilt } from './_build.ts'
+import { ensureBuilt, workspaceDirs } from './_build.ts'
 import { installOldNodes } from './_old-node.ts'
 
 /**
@@ -6,15 +6,6 @@ import { installOldNodes } from './_old-node.ts'
  * bins on the old Nodes Patchbay does not run on: fetch those from the registry, once.
  */
 export default function setup() {
-  ensureBuilt([
-    'packages/protocol',
-    'packages/core',
-    'packages/sandbox',
-    'packages/testing',
-    'connectors/destination-webhook',
-    'packages/server',
-    'packages/cli',
-    'create-connector',
-  ])
+  ensureBuilt(workspaceDirs())
   installOldNodes()
 }

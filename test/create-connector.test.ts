@@ -100,7 +100,9 @@ describe('Your first connector (docs/first-connector.md), run as written', () =>
   // share the installed destination's node_modules, so this costs no extra install.
   for (const auth of AUTH_STYLES)
     for (const batching of [false, true]) {
-      it(`generates a green destination with auth ${auth}${batching ? ', batching' : ''}`, () => {
+      it(`generates a green destination with auth ${auth}${batching ? ', batching' : ''}`, {
+        timeout: 180_000,
+      }, () => {
         const dir = join(work, `variant-${auth}-${batching}`)
         const files = renderScaffold({
           kind: 'destination',

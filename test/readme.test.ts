@@ -170,7 +170,8 @@ describe.concurrent('the README on a fresh clone', () => {
       child.stderr.on('data', (c: Buffer) => {
         stderr += c
       })
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+      // 'close': every process of the command has let go of its output, not just bash.
+      const exited = new Promise<void>((resolve) => child.once('close', () => resolve()))
       try {
         await until(
           () => /listening on (http:\/\/\S+)/.test(stdout) || child.exitCode !== null,
@@ -213,7 +214,7 @@ describe.concurrent('the README on a fresh clone', () => {
         expect(tests.stdout, tests.stdout + tests.stderr).toMatch(/Tests\s+2 passed/)
         expect(tests.status).toBe(0)
       } finally {
-        if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL')
+        if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL')
         rmSync(clone, { recursive: true, force: true })
         rmSync(cache, { recursive: true, force: true })
       }
