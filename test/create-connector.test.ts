@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AUTH_STYLES, renderScaffold } from '../create-connector/src/index.ts'
 import { root } from './_build.ts'
+import { nodePackage, npmDir, oldNodeDir, pathWithout24, userEnv } from './_old-node.ts'
 import { checkoutCommand, fromCheckout, tutorialCommands } from './_tutorial.ts'
 
 // Scaffolds each kind into a temporary folder, installs it against this checkout's packages
@@ -122,4 +123,29 @@ describe('Your first connector (docs/first-connector.md), run as written', () =>
         expect(shell('npx vitest run', dir)).toMatch(/Tests\s+\d+ passed/)
       })
     }
+
+  it("on Node 20, the connector's npm test says in one line what to run, and that command passes", () => {
+    // The machine's Node is 20 and there is no Node 24 on PATH; npm itself runs on Node 20.
+    const old = userEnv(pathWithout24([oldNodeDir(20), npmDir()]), { CI: 'true' })
+    const r = spawnSync('npm', ['test'], { cwd: destination, env: old, encoding: 'utf8', timeout: 120_000 })
+    expect(r.status).not.toBe(0)
+    const ours = r.stderr.split('\n').filter((l) => l.startsWith('patchbay: '))
+    expect(ours).toEqual([
+      expect.stringMatching(
+        /^patchbay: this is Node\.js 20\.\d+\.\d+ \(\S+\); Patchbay needs Node\.js 24 or newer\./,
+      ),
+    ])
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/^\s+at /m)
+    expect(r.stdout).not.toContain('RUN') // vitest never started
+    const fix = ours[0]!.slice(ours[0]!.indexOf('npx -y'))
+    expect(fix).toBe(`npx -y -p ${nodePackage}@24 -c 'npm run test'`)
+    const fixed = spawnSync('bash', ['-c', fix], {
+      cwd: destination,
+      env: old,
+      encoding: 'utf8',
+      timeout: 240_000,
+    })
+    expect(fixed.stdout).toMatch(/Tests\s+\d+ passed/)
+    expect(fixed.status).toBe(0)
+  })
 })

@@ -1,21 +1,18 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { publint } from 'publint'
+import { formatMessage } from 'publint/utils'
 import { describe, expect, it } from 'vitest'
-import { root } from './_build.ts'
+import { root, workspaceDirs } from './_build.ts'
 
 /**
  * The packages as Node loads them once built: plain ESM from dist/, no source condition,
- * no bundler. Builds the packages first when dist/ is missing (a fresh clone).
+ * no bundler. Every workspace package.
  */
-const packages = [
-  'packages/protocol',
-  'packages/core',
-  'packages/sandbox',
-  'packages/cli',
-  'connectors/destination-webhook',
-  'connectors/source-webhook',
-  'connectors/source-log',
-] as const
+const packages = workspaceDirs()
+
+/** The npm name of the package in `dir`. */
+const pkgName = (dir: string): string => JSON.parse(readFileSync(`${root}${dir}/package.json`, 'utf8')).name
 
 /** Runs an ESM snippet with plain `node`, as a user's script would. */
 function node(code: string) {
@@ -27,12 +24,30 @@ function node(code: string) {
 describe.each(packages)('%s after build', (name) => {
   it('imports from a plain Node ESM script with the same exports as its sources', async () => {
     const built = JSON.parse(
-      node(
-        `console.log(JSON.stringify(Object.keys(await import('@patchbay/${name.split('/')[1]}')).sort()))`,
-      ),
+      node(`console.log(JSON.stringify(Object.keys(await import('${pkgName(name)}')).sort()))`),
     )
     const sources = Object.keys(await import(/* @vite-ignore */ `${root}${name}/src/index.ts`)).sort()
     expect(built).toEqual(sources)
+  })
+
+  it('passes publint (exports, types, files, as npm would pack it)', async () => {
+    const pkg = JSON.parse(readFileSync(`${root}${name}/package.json`, 'utf8'))
+    const { messages } = await publint({ pkgDir: `${root}${name}`, level: 'warning' })
+    expect(messages.map((m) => `${m.type}: ${formatMessage(m, pkg)}`)).toEqual([])
+  })
+
+  it('inlines no dependency into dist (each import it does not declare would be bundled)', () => {
+    const inlined = readdirSync(`${root}${name}/dist`, { recursive: true })
+      .map(String)
+      .filter((file) => file.endsWith('.js'))
+      .flatMap((file) =>
+        [
+          ...readFileSync(`${root}${name}/dist/${file}`, 'utf8').matchAll(
+            /^\/\/ (?:\.\.\/)*node_modules\/((?:@[^/]+\/)?[^/]+)\//gm,
+          ),
+        ].map((m) => `${file}: ${m[1]}`),
+      )
+    expect([...new Set(inlined)]).toEqual([])
   })
 
   it('has an exports map with types first, and ships its README', () => {

@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { root } from './_build.ts'
+import { npmDir, oldNodeDir, pathWithout24, userEnv } from './_old-node.ts'
 import { until } from './_until.ts'
 
 const readme = readFileSync(`${root}README.md`, 'utf8')
@@ -106,4 +107,122 @@ describe('the README pipeline runs', () => {
     expect(r.stderr).toMatch(/receiver ← POST \/events {2}page "\/pricing"/)
     expect(r.status).toBe(0)
   })
+})
+
+/** The shell commands of the README's "Try it" section, in order, as the README shows them. */
+function readmeCommands(): { first: string; curl: string; second: string } {
+  const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((b) => b[1]!.trim())
+  const first = blocks.find((b) => b.startsWith('npm ci'))
+  const second = blocks.find((b) => b.startsWith('npm test'))
+  if (!first || !second) throw new Error('README.md has no `npm ci …` or `npm test` block')
+  return { first, curl: FIRST_EVENT, second }
+}
+
+/** Runs a shell command without blocking this worker; resolves with its exit status and output. */
+function shell(command: string, cwd: string, env: NodeJS.ProcessEnv) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn('bash', ['-c', command], { cwd, env })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c
+    })
+    child.once('close', (status) => resolve({ status, stdout, stderr }))
+  })
+}
+
+/** A fresh clone: the checkout's files as git would give them (tracked or new, not ignored). */
+function freshClone(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pb-fresh-clone-'))
+  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], {
+    cwd: root,
+    encoding: 'utf8',
+  })
+  for (const file of files.split('\0').filter(Boolean)) {
+    cpSync(join(root, file), join(dir, file), { recursive: true, verbatimSymlinks: true })
+  }
+  return dir
+}
+
+// A newcomer's first minutes, on each Node a machine may have: the README's two commands,
+// copied from the README, on a fresh clone, with that Node first on PATH, no Node 24 anywhere
+// else, and an empty npm cache (Node 24 must come through `npm ci` from the registry). The
+// second command runs with a filter to one end-to-end test (the gateway on the real bin, which
+// needs Node 24's node:sqlite in vitest's forks): the whole suite under a Node-20 shell is what
+// .ci/run runs on every CI machine.
+describe.concurrent('the README on a fresh clone', () => {
+  const nodes = {
+    20: () => oldNodeDir(20),
+    24: () => dirname(realpathSync(process.execPath)),
+  }
+  for (const major of [20, 24] as const) {
+    it(`starts the gateway and passes the tests with Node ${major} first on PATH`, {
+      timeout: 1_200_000,
+    }, async ({ expect }) => {
+      const { first, curl, second } = readmeCommands()
+      expect(first).toBe(`npm ci && npm run build && ${MAIN_JOB}`)
+      const clone = freshClone()
+      const cache = mkdtempSync(join(tmpdir(), 'pb-fresh-npm-cache-'))
+      const env = userEnv(pathWithout24([nodes[major](), npmDir()]), {
+        npm_config_cache: cache,
+        // Only the port (8080 may be taken here) and data dir differ from a user's run.
+        PATCHBAY_PORT: '0',
+        PATCHBAY_DATA_DIR: join(clone, 'patchbay-data'),
+        PATCHBAY_RECEIVER_URL: '',
+      })
+      expect(spawnSync('node', ['-p', 'process.versions.node'], { env, encoding: 'utf8' }).stdout).toMatch(
+        new RegExp(`^${major}\\.`),
+      )
+      // detached: its own process group, which Ctrl-C would reach as a whole.
+      const child = spawn('bash', ['-c', first], { cwd: clone, env, detached: true })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c
+      })
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c
+      })
+      // 'close': every process of the command has let go of its output, not just bash.
+      const exited = new Promise<void>((resolve) => child.once('close', () => resolve()))
+      try {
+        await until(
+          () => /listening on (http:\/\/\S+)/.test(stdout) || child.exitCode !== null,
+          () => stdout.slice(-4000) + stderr.slice(-4000),
+          900_000,
+        )
+        expect(stdout + stderr).not.toMatch(/^\s+at /m) // no stack trace anywhere
+        const url = /listening on (http:\/\/\S+)/.exec(stdout)?.[1]
+        expect(url, stdout.slice(-4000) + stderr.slice(-4000)).toBeDefined()
+        if (major < 24) {
+          expect(stdout).toMatch(
+            new RegExp(
+              `patchbay: npm ran on Node\\.js ${major}\\.\\S+; npm scripts and npx in this checkout run Node\\.js 24\\.`,
+            ),
+          )
+        }
+        const sent = await shell(curl.replace('http://127.0.0.1:8080', url!), clone, env)
+        expect(sent.stdout).toBe('{"success":true}')
+        await until(
+          () => stderr.includes('receiver ← POST /events  track "Signed Up"'),
+          () => stderr,
+        )
+        process.kill(-child.pid!, 'SIGINT') // Ctrl-C
+        await exited
+        expect(stderr).toContain('SIGINT: stopping')
+
+        // Asynchronously: the other Node's run goes on in this same worker meanwhile.
+        const tests = await shell(`${second} -- test/readme.test.ts -t "the README's main job"`, clone, env)
+        expect(tests.stdout, tests.stdout + tests.stderr).toMatch(/Tests\s+2 passed/)
+        expect(tests.status).toBe(0)
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL')
+        rmSync(clone, { recursive: true, force: true })
+        rmSync(cache, { recursive: true, force: true })
+      }
+    })
+  }
 })

@@ -43,7 +43,8 @@ export function packageJson(options: ScaffoldOptions, local?: Record<string, str
     files: ['dist', 'README.md', 'CHANGELOG.md'],
     scripts: {
       build: 'tsup',
-      test: 'vitest run',
+      // The check first: on an old Node, one line saying what to run instead of a stack trace.
+      test: 'patchbay check-node && vitest run',
       ...(options.kind === 'destination' ? { dev: 'patchbay dev' } : {}),
       typecheck: 'tsc',
       validate: 'patchbay validate',

@@ -36,7 +36,7 @@ describe('scaffold', () => {
         patchbay: { kind, apiVersion: 1 },
         peerDependencies: { '@patchbay/core': expect.stringMatching(/^\^\d/) },
         exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } },
-        scripts: { build: 'tsup', test: 'vitest run' },
+        scripts: { build: 'tsup', test: 'patchbay check-node && vitest run' },
       })
       expect(pkg.devDependencies).toHaveProperty('@patchbay/testing')
     }

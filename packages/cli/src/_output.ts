@@ -1,5 +1,3 @@
-import { describeLocation, isPatchbayError } from '@patchbay/core'
-
 /** Where commands write: results to stdout, progress and diagnostics to stderr. */
 export interface Output {
   out(text: string): void
@@ -17,18 +15,3 @@ export const processOutput: Output = {
 const useColor = () => processOutput.tty && !process.env.NO_COLOR
 const paint = (code: number) => (s: string) => (useColor() ? `\u001b[${code}m${s}\u001b[0m` : s)
 export const color = { red: paint(31), green: paint(32), yellow: paint(33), dim: paint(2), bold: paint(1) }
-
-/** A known error prints its message and what to do; only an unexpected one prints a stack. */
-export function formatError(error: unknown): string {
-  if (isPatchbayError(error)) {
-    const where = describeLocation({ ...error.location, file: undefined })
-    return [
-      `${color.red('error')} ${error.code}: ${error.message}`,
-      where ? color.dim(`  at ${where}`) : '',
-      `  ${color.yellow('hint')}: ${error.hint}`,
-    ]
-      .filter(Boolean)
-      .join('\n')
-  }
-  return `${color.red('error')} ${error instanceof Error ? error.message : String(error)}`
-}

@@ -1,10 +1,19 @@
-import { isPatchbayError } from '@patchbay/core'
-import { type CommandDef, defineCommand, renderUsage, runCommand, type SubCommandsDef } from 'citty'
+import {
+  type CommandDef,
+  type CommandMeta,
+  defineCommand,
+  renderUsage,
+  runCommand,
+  type SubCommandsDef,
+} from 'citty'
 import pkg from '../package.json' with { type: 'json' }
 import { EXIT, UsageError } from './_exit.ts'
-import { formatError, processOutput } from './_output.ts'
+import { processOutput } from './_output.ts'
 
-/** Subcommands load lazily, so `patchbay --help` does not import the runtime or the sandbox. */
+/**
+ * Subcommands load lazily, and so does core (only to format an error), so `patchbay --help`
+ * and `--version` import citty and nothing of the runtime or the sandbox.
+ */
 const commands = {
   run: () => import('./commands/run.ts').then((m) => m.default as CommandDef),
   transform: () => import('./commands/transform.ts').then((m) => m.default as CommandDef),
@@ -50,6 +59,22 @@ async function commandFor(argv: string[]): Promise<{ cmd: CommandDef; parent?: C
 }
 
 /**
+ * `patchbay` with its commands' metadata from dist/commands.json (written at build time by
+ * scripts/emit-command-meta.ts), so the top-level help needs no command imported. Undefined
+ * when running from sources, which have no such file: then the commands load.
+ */
+async function builtUsage(): Promise<CommandDef | undefined> {
+  const { readFile } = await import('node:fs/promises')
+  const text = await readFile(new URL('./commands.json', import.meta.url), 'utf8').catch(() => undefined)
+  if (text === undefined) return undefined
+  const metas = JSON.parse(text) as Record<string, CommandMeta>
+  return {
+    ...patchbay,
+    subCommands: Object.fromEntries(Object.entries(metas).map(([name, meta]) => [name, { meta }])),
+  }
+}
+
+/**
  * Runs the CLI. Known errors print their message and a hint (exit 2); usage errors print
  * the command's help; only unexpected errors print a stack (exit 70).
  */
@@ -63,7 +88,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
       const { cmd, parent } = await commandFor(argv)
-      out.out(await renderUsage(cmd, cmd === patchbay ? undefined : parent))
+      const usage = cmd === patchbay ? ((await builtUsage()) ?? patchbay) : cmd
+      out.out(await renderUsage(usage, cmd === patchbay ? undefined : parent))
       process.exitCode = argv.length === 0 ? EXIT.usage : EXIT.ok
       return
     }
@@ -76,6 +102,10 @@ export async function main(argv: string[]): Promise<void> {
       throw new UsageError(`Unknown command "${name}". Commands: ${Object.keys(commands).join(', ')}`)
     await runCommand(patchbay, { rawArgs: argv })
   } catch (error) {
+    const [{ isPatchbayError }, { formatError }] = await Promise.all([
+      import('@patchbay/core'),
+      import('./_format-error.ts'),
+    ])
     if (isPatchbayError(error)) {
       out.err(formatError(error))
       process.exitCode = error.family === 'configuration' ? EXIT.usage : EXIT.failed
