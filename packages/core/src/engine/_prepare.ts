@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import { compileConfig } from '../config/compile-config.ts'
 import { migrateConfig } from '../config/migrate.ts'
+import { deepFreeze } from '../engine/_freeze.ts'
 import { resolveDeliveryOptions } from '../delivery/delivery-options.ts'
 import { createRedactor } from '../delivery/redact.ts'
 import { ConfigurationError } from '../errors/errors.ts'
@@ -45,7 +46,8 @@ async function configure(
   })
   const redactor = createRedactor(compiled.secrets(parsed))
   const logger = createLogger({ scope: label, sink: ctx.sink, scrub: redactor.string })
-  return { config: parsed, redactor, logger }
+  // parse returns its own copy; frozen, so a plugin cannot change the config between events.
+  return { config: deepFreeze(parsed), redactor, logger }
 }
 
 async function resolveStep(
