@@ -15,7 +15,12 @@ export async function loadConnector(dir: string) {
   const pkgFile = join(root, 'package.json')
   if (!existsSync(pkgFile))
     throw new UsageError(`${root} has no package.json: give the folder of a connector package`)
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { name?: string; exports?: unknown; main?: string }
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as {
+    name?: string
+    version?: string
+    exports?: unknown
+    main?: string
+  }
   const entries = [entryFromExports(pkg.exports), pkg.main, 'src/index.ts', 'dist/index.js', 'index.js']
   const entry = entries
     .filter((e): e is string => typeof e === 'string')
@@ -26,7 +31,15 @@ export async function loadConnector(dir: string) {
       `${pkg.name ?? root}: found no entry file (exports, main, src/index.ts or dist/index.js)`,
     )
   const mod = (await import(pathToFileURL(entry).href)) as { default?: unknown }
-  return { root, name: pkg.name ?? root, entry, plugin: mod.default, isPlugin: isPlugin(mod.default) }
+  return {
+    root,
+    name: pkg.name ?? root,
+    /** What the manifest must match. */
+    manifest: { name: pkg.name, version: pkg.version, file: pkgFile },
+    entry,
+    plugin: mod.default,
+    isPlugin: isPlugin(mod.default),
+  }
 }
 
 function entryFromExports(exports: unknown): string | undefined {

@@ -22,6 +22,15 @@ describe('patchbay validate', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ connector: 'broken-connector', ok: false })
   })
 
+  it('fails a manifest whose name or version drifted from package.json', async () => {
+    const r = await runCli(['validate', `${fixtures}drifted-connector`])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('✗ manifest matches package.json')
+    expect(r.stdout).toContain(
+      'the manifest says name "drifted-connector" vs "@acme/drifted-connector" and version "1.0.0" vs "1.2.0"',
+    )
+  })
+
   it('says when the folder is not a package', async () => {
     const r = await runCli(['validate', '/nonexistent-folder'])
     expect(r.code).toBe(2)
@@ -40,5 +49,11 @@ describe('patchbay test', () => {
     const r = await runCli(['test', `${fixtures}broken-connector`])
     expect(r.code).toBe(1)
     expect(r.stdout + r.stderr).toContain('these fields are not marked: /apiKey')
+  })
+
+  it('fails on a manifest that drifted from package.json', { timeout: 60_000 }, async () => {
+    const r = await runCli(['test', `${fixtures}drifted-connector`])
+    expect(r.code).toBe(1)
+    expect(r.stdout + r.stderr).toContain('contract: manifest matches package.json')
   })
 })

@@ -177,9 +177,31 @@ const SCENARIOS: Scenario[] = [
   },
 ]
 
+type Verdict = 'delivered' | 'retryable' | 'aborted'
+
 /**
- * Each simulated answer comes out delivered, retried or aborted as the core policy says,
- * or as the plugin's own handleResponse decides (which must not throw).
+ * The direction of the core policy a handleResponse must keep: 2xx is never retried; 408,
+ * 429, 5xx (but 501), timeouts and resets are never delivered or failed for good; other
+ * 4xx are never retried, and never delivered as a whole (a per-event array may deliver
+ * the records the body does not list as failed).
+ */
+function directionProblem(s: Scenario, verdicts: Verdict[]): { requires: string } | undefined {
+  if (s.expect === 'delivered')
+    return verdicts.includes('retryable') ? { requires: `a ${s.name} is never retried.` } : undefined
+  if (s.expect === 'retryable')
+    return verdicts.every((v) => v === 'retryable')
+      ? undefined
+      : { requires: `${s.name} is always retried (never delivered, never failed for good).` }
+  if (verdicts.includes('retryable')) return { requires: `a ${s.name} is never retried.` }
+  if (verdicts.every((v) => v === 'delivered'))
+    return { requires: `a ${s.name} is never delivered as a whole (fail the events it rejected).` }
+  return undefined
+}
+
+/**
+ * Each simulated answer comes out delivered, retried or aborted as the core policy says.
+ * A plugin's handleResponse (which must not throw) may refine the policy, but only in its
+ * direction (see directionProblem).
  */
 export async function checkDeliveryClassification(
   plugin: DestinationPlugin,
@@ -199,46 +221,57 @@ export async function checkDeliveryClassification(
     const rule = `delivery: ${s.name}`
     try {
       const handle = plugin.handleResponse
+      let raw: unknown
       const result = await deliverer.deliver(request, {
         ...(handle
           ? {
               handleResponse: (response: HttpResponse, req: HttpRequest) => {
-                const verdict = handle(response, {
-                  ...pluginContext(plugin, config),
-                  request: req,
-                  events: 1,
-                } as never)
-                return Array.isArray(verdict) ? (verdict[0] ?? 'delivered') : verdict
+                raw = handle(response, { ...pluginContext(plugin, config), request: req, events: 1 } as never)
+                return Array.isArray(raw) ? 'delivered' : (raw as never)
               },
             }
           : {}),
       })
-      const got =
+      const got: Verdict =
         result.status === 'delivered'
           ? 'delivered'
           : result.error?.family === 'retryable'
             ? 'retryable'
             : 'aborted'
-      const expected = handle ? got : s.expect
-      const expectedBy = handle ? "the plugin's handleResponse" : 'the core policy'
-      if (!handle && s.name === '200' && got !== 'delivered') {
+      // What the plugin decided for each event of the request (a per-event array refines).
+      const verdicts: Verdict[] = Array.isArray(raw)
+        ? raw.length === 0
+          ? ['delivered']
+          : raw.map((v): Verdict =>
+              isPatchbayError(v) ? (v.family === 'retryable' ? 'retryable' : 'aborted') : 'delivered',
+            )
+        : [got]
+      if (!handle || raw === undefined) {
         findings.push(
-          violation(rule, 'A 200 answer is delivered.', `it came out ${got}`, 'Check handleResponse.'),
-        )
-      } else {
-        findings.push(
-          got === expected
-            ? pass(rule, `${got} (${expectedBy})`)
+          got === s.expect
+            ? pass(rule, `${got} (the core policy)`)
             : violation(
                 rule,
-                `${s.name} is ${expected} per ${expectedBy}.`,
+                `${s.name} is ${s.expect} per the core policy.`,
                 `it came out ${got}`,
                 'Follow the policy in docs/errors-and-retries.md.',
               ),
         )
+      } else {
+        const wrong = directionProblem(s, verdicts)
+        findings.push(
+          wrong === undefined
+            ? pass(rule, `${verdicts.join(', ')} (the plugin's handleResponse, in the policy's direction)`)
+            : violation(
+                rule,
+                `handleResponse may refine the core policy, not reverse it: ${wrong.requires}`,
+                `its handleResponse made it ${verdicts.join(', ')}`,
+                'Return undefined to apply the policy; refine only in its direction (e.g. a 400 whose body lists the failed records fails just those). See docs/errors-and-retries.md.',
+              ),
+        )
       }
       if (
-        !handle &&
+        (!handle || raw === undefined) &&
         s.name === '429 with Retry-After' &&
         (result.error as { retryAfterMs?: number })?.retryAfterMs !== 7000
       )

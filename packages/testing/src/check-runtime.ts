@@ -3,15 +3,13 @@ import {
   createDeliverer,
   createMemoryTransport,
   createPipeline,
-  defineDestination,
   type LogRecord,
-  PluginRegistry,
-  parsePipeline,
   resolveDeliveryOptions,
+  type TransformationPlugin,
   walkSecrets,
 } from '@patchbay/core'
 import { EVENT_TYPES } from '@patchbay/protocol'
-import Type from 'typebox'
+import { pipelineFor, registryFor } from './_engine.ts'
 import { SAMPLE_EVENTS } from './_samples.ts'
 import { type Finding, pass, violation } from './finding.ts'
 
@@ -31,30 +29,6 @@ export function plantSecrets(plugin: AnyPlugin, config: unknown): { config: unkn
     node[keys.at(-1)!] = marker
   })
   return { config: planted, markers }
-}
-
-/** A destination that accepts everything, so transformations can run through a real pipeline. */
-const SINK = defineDestination({
-  name: 'patchbay-contract-sink',
-  version: '1.0.0',
-  apiVersion: 1,
-  config: Type.Object({}),
-  supports: ['track', 'identify', 'page', 'screen', 'group', 'alias'],
-  transform: (event) => ({ method: 'POST', url: 'https://sink.invalid/events', body: event }),
-})
-
-const registryFor = (plugin: AnyPlugin) => new PluginRegistry().add(plugin).add(SINK)
-
-function pipelineFor(plugin: AnyPlugin, config: unknown) {
-  const step = plugin.kind === 'transformation' ? 'transformations' : 'destinations'
-  const yaml =
-    plugin.kind === 'destination'
-      ? { destinations: [{ id: 'under_test', use: `${plugin.name}@${plugin.version}`, config }] }
-      : {
-          [step]: [{ id: 'under_test', use: `${plugin.name}@${plugin.version}`, config }],
-          destinations: [{ id: 'sink', use: SINK.name }],
-        }
-  return parsePipeline(JSON.stringify(yaml), { file: 'contract.json', env: {} })
 }
 
 /**
@@ -121,10 +95,24 @@ export async function checkSecretsNotLeaked(plugin: AnyPlugin, configs: unknown[
   ]
 }
 
-/** Loading, running and closing works twice in a row, and closing without running works. */
+/**
+ * Loading, running and closing works twice in a row, the second run gives the same outcomes
+ * as the first, and closing without running works (close errors are not swallowed here,
+ * unlike in a pipeline's close).
+ */
 export async function checkLifecycle(plugin: AnyPlugin, config: unknown): Promise<Finding[]> {
-  if (plugin.kind === 'source') return [pass('load, run, close twice', 'sources are stateless parsers')]
+  const rule = 'load, run, close twice'
+  if (plugin.kind === 'source') return [pass(rule, 'sources are stateless parsers')]
+  const broken = (did: string) => [
+    violation(
+      rule,
+      'A plugin loads, runs and closes twice in a row with the same results, and closes without having run.',
+      did,
+      'Keep no module-level state that close() leaves broken; make close() safe to call at any time.',
+    ),
+  ]
   try {
+    const rounds: string[][] = []
     for (let round = 0; round < 2; round++) {
       const pipeline = await createPipeline(pipelineFor(plugin, config), {
         registry: registryFor(plugin),
@@ -134,22 +122,19 @@ export async function checkLifecycle(plugin: AnyPlugin, config: unknown): Promis
             options: resolveDeliveryOptions({ retry: { maxAttempts: 1 } }),
           }),
       })
-      await pipeline.process([SAMPLE_EVENTS.track, SAMPLE_EVENTS.identify])
+      const outcomes = await pipeline.process(EVENT_TYPES.map((t) => SAMPLE_EVENTS[t]))
+      rounds.push(outcomes.map((o) => `${o.messageId} ${o.destination}: ${o.status}${o.error ? ` (${o.error.message})` : ''}`))
       await pipeline.close()
+      if (plugin.kind === 'transformation') await (plugin as TransformationPlugin).close?.()
     }
-    const idle = await createPipeline(pipelineFor(plugin, config), {
-      registry: registryFor(plugin),
-    })
+    const changed = rounds[1]!.filter((line, i) => line !== rounds[0]![i])
+    if (changed.length > 0)
+      return broken(`after a close, the second run differed: ${changed.slice(0, 3).join('; ')} (first run: ${rounds[0]!.slice(0, 3).join('; ')})`)
+    const idle = await createPipeline(pipelineFor(plugin, config), { registry: registryFor(plugin) })
     await idle.close()
-    return [pass('load, run, close twice')]
+    if (plugin.kind === 'transformation') await (plugin as TransformationPlugin).close?.()
+    return [pass(rule)]
   } catch (error) {
-    return [
-      violation(
-        'load, run, close twice',
-        'A plugin loads, runs and closes twice in a row, and closes without having run.',
-        `it failed: ${(error as Error).message}`,
-        'Keep no module-level state that close() leaves broken; make close() safe to call at any time.',
-      ),
-    ]
+    return broken(`it failed: ${(error as Error).message}`)
   }
 }

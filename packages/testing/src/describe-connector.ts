@@ -12,6 +12,8 @@ import {
 } from '@patchbay/core'
 import { describe, expect, it } from 'vitest'
 import { pluginContext } from './_context.ts'
+import { findPackageManifest } from './_package.ts'
+import { checkBatchAttribution } from './check-batch.ts'
 import { checkCompatibility } from './check-compatibility.ts'
 import { checkDeliveryClassification, checkEventTypes, checkRequests } from './check-destination.ts'
 import { checkLifecycle, checkSecretsNotLeaked } from './check-runtime.ts'
@@ -29,6 +31,11 @@ export interface DescribeConnectorOptions {
   previous?: AnyPlugin
   /** The folder of contract fixtures (see loadFixtures), e.g. `new URL('./fixtures/', import.meta.url)`. */
   fixtures?: URL | string
+  /**
+   * The package.json whose name and version the manifest must match. Default: the nearest
+   * one above the fixtures folder with a `"patchbay"` key; `false` skips the check.
+   */
+  packageJson?: URL | string | false
 }
 
 /** Fails the current test with every violation's message. */
@@ -51,7 +58,9 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
   const fixtures = loadFixtures(options.fixtures)
   const name = isPlugin(plugin) ? `${plugin.name}@${plugin.version} (${plugin.kind})` : 'connector'
   describe(`contract: ${name}`, () => {
-    it('has a valid manifest for a supported plugin API', () => expectContract(checkManifest(plugin)))
+    const pkg = findPackageManifest(options.packageJson, fixtures.dir)
+    it('has a valid manifest for a supported plugin API, matching package.json', () =>
+      expectContract(checkManifest(plugin, pkg)))
     if (!isPlugin(plugin)) return
     // Configs as the runtime hands them to handlers: validated, with defaults filled in.
     const parse = (raw: unknown) => {
@@ -88,8 +97,11 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
         expectContract(await checkEventTypes(dest, config)))
       it('builds well-formed requests, deterministically, without I/O', async () =>
         expectContract(await checkRequests(dest, config)))
-      it('classifies delivery answers per the policy or its handleResponse', async () =>
+      it('classifies delivery answers per the policy (handleResponse may only refine it)', async () =>
         expectContract(await checkDeliveryClassification(dest, config)))
+      if (dest.transformBatch)
+        it('keeps batch outcomes on the right events', async () =>
+          expectContract(await checkBatchAttribution(dest, config)))
       for (const golden of fixtures.goldens) {
         it(`matches the golden requests ${golden.name}`, async () => {
           const out = await dest.transform(

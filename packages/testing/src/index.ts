@@ -1,8 +1,15 @@
+export { checkBatchAttribution } from './check-batch.ts'
 export { checkCompatibility } from './check-compatibility.ts'
 export { checkDeliveryClassification, checkEventTypes, checkRequests } from './check-destination.ts'
 export { checkLifecycle, checkSecretsNotLeaked, plantSecrets } from './check-runtime.ts'
 export { checkSourceRequests, type RequestFixture } from './check-source.ts'
-export { checkConfigSchema, checkExamples, checkManifest } from './check-static.ts'
+export {
+  checkConfigSchema,
+  checkExamples,
+  checkManifest,
+  isCredentialName,
+  type PackageManifest,
+} from './check-static.ts'
 export { checkTransformation } from './check-transformation.ts'
 export { type DescribeConnectorOptions, describeConnector, expectContract } from './describe-connector.ts'
 export type { Finding } from './finding.ts'

@@ -1,8 +1,10 @@
 import {
+  AbortedError,
   defineDestination,
   defineSource,
   defineTransformation,
   InvalidEventError,
+  RetryableError,
   Secret,
 } from '@patchbay/core'
 import Type from 'typebox'
@@ -205,3 +207,124 @@ export const v2migrated = v('2.0.0', Type.Object({ endpoint: Type.String() }), {
 })
 /** A major without a migration. */
 export const v2unmigrated = v('2.0.0', Type.Object({ endpoint: Type.String() }))
+
+// ---- Broken samples for issue 14's defects: each escaped a check the docs claimed. ----
+
+const answer = (status: number, retry: boolean) =>
+  retry
+    ? new RetryableError(`status ${status}, try again`)
+    : new AbortedError(`status ${status}, giving up`)
+
+/** Defect 1: retries a 400 (a day of retrying a request that can never succeed). */
+export const retries400 = defineDestination({
+  ...base,
+  name: 'retries-400',
+  transform: (event, { config }) => ({ method: 'POST', url: config.url, body: event }),
+  handleResponse: (response) => (response.status === 400 ? answer(400, true) : undefined),
+})
+/** Defect 1: gives up on a 503 (drops events during an outage). */
+export const givesUpOn503 = defineDestination({
+  ...base,
+  name: 'gives-up-on-503',
+  transform: (event, { config }) => ({ method: 'POST', url: config.url, body: event }),
+  handleResponse: (response) => (response.status === 503 ? answer(503, false) : undefined),
+})
+/** Defect 1: marks every 5xx delivered and aborts a 429. */
+export const swallows5xx = defineDestination({
+  ...base,
+  name: 'swallows-5xx',
+  transform: (event, { config }) => ({ method: 'POST', url: config.url, body: event }),
+  handleResponse: (response) =>
+    response.status >= 500 ? 'delivered' : response.status === 429 ? answer(429, false) : undefined,
+})
+/** Defect 1, allowed: a 400 whose body lists failed records fails just those (a refinement). */
+export const partial400 = defineDestination({
+  ...base,
+  name: 'partial-400',
+  transform: (event, { config }) => ({ method: 'POST', url: config.url, body: event }),
+  handleResponse: (response) =>
+    response.status === 400 ? [new InvalidEventError('record 0 rejected')] : undefined,
+})
+
+/** Defect 3: deletes a field of its input, so the next destination got the event without it. */
+export const deletesIp = defineDestination({
+  ...base,
+  name: 'deletes-ip',
+  transform: (event, { config }) => {
+    if (event.context) delete (event.context as Record<string, unknown>).ip
+    return { method: 'POST', url: config.url, body: event }
+  },
+})
+
+const batchBase = {
+  ...base,
+  supports: ['track', 'identify'] as const,
+  batch: () => ({ maxEvents: 50 }),
+  transform: (event: { userId?: string }, { config }: { config: { url: string } }) => {
+    if (!event.userId) throw new InvalidEventError('needs a userId')
+    return { method: 'POST' as const, url: config.url, body: event }
+  },
+}
+/** Defect 4: sorts the batch in place (known users first), then plans by the new positions. */
+export const sortsBatchInPlace = defineDestination({
+  ...batchBase,
+  name: 'sorts-batch-in-place',
+  transformBatch: (events, { config }) => {
+    events.sort((a, b) => Number(!a.userId) - Number(!b.userId))
+    const known = events.flatMap((e, i) => (e.userId ? [i] : []))
+    const anonymous = events.flatMap((e, i) => (e.userId ? [] : [i]))
+    return [
+      { request: { method: 'POST', url: config.url, body: known.map((i) => events[i]) }, events: known },
+      { error: new InvalidEventError('needs a userId'), events: anonymous },
+    ]
+  },
+})
+/** Defect 4, truly broken: plans indices into a filtered copy, not into its input. */
+export const indexesFilteredCopy = defineDestination({
+  ...batchBase,
+  name: 'indexes-filtered-copy',
+  transformBatch: (events, { config }) => {
+    const known = events.filter((e) => e.userId)
+    const anonymous = events.filter((e) => !e.userId)
+    return [
+      { request: { method: 'POST', url: config.url, body: known }, events: known.map((_, i) => i) },
+      { error: new InvalidEventError('needs a userId'), events: anonymous.map((_, i) => i) },
+    ]
+  },
+})
+
+/** Defect 5: credentials named writeKey, accessToken, clientSecret, left unmarked. */
+export const credentialNames = defineDestination({
+  ...base,
+  name: 'credential-names',
+  config: Type.Object({
+    url: Type.String(),
+    writeKey: Type.String(),
+    accessToken: Type.Optional(Type.String()),
+    client_secret: Type.Optional(Type.String()),
+    auth: Type.Object({ signingKey: Type.String(), password: Type.String() }),
+    // Not credentials: these must not be flagged.
+    partitionKey: Type.Optional(Type.String()),
+    tokenUrl: Type.Optional(Type.String()),
+    apiKeyId: Type.Optional(Type.String()),
+  }),
+  examples: [{ url: 'https://hooks.example.com/in', writeKey: 'w', auth: { signingKey: 's', password: 'p' } }],
+  transform: (event, { config }) => ({ method: 'POST', url: config.url, body: event }),
+})
+
+/** A transformation whose close() leaves it broken for the next pipeline. */
+let closedForGood = false
+export const brokenByClose = defineTransformation({
+  name: 'broken-by-close',
+  version: '1.0.0',
+  apiVersion: 1,
+  config: Type.Object({}),
+  examples: [{}],
+  transformEvent: (event) => {
+    if (closedForGood) throw new Error('the connection pool is closed')
+    return event
+  },
+  close: () => {
+    closedForGood = true
+  },
+})

@@ -5,6 +5,7 @@ import * as protocol from '../src/index.ts'
 it('exports a stable public API', () => {
   expect(Object.keys(protocol).sort()).toMatchInlineSnapshot(`
     [
+      "checkBatchAttribution",
       "checkCompatibility",
       "checkConfigSchema",
       "checkDeliveryClassification",
@@ -18,6 +19,7 @@ it('exports a stable public API', () => {
       "checkTransformation",
       "describeConnector",
       "expectContract",
+      "isCredentialName",
       "loadFixtures",
       "plantSecrets",
     ]
