@@ -1,4 +1,5 @@
 export * from './config/compile-config.ts'
+export * from './config/define-migration.ts'
 export * from './config/migrate.ts'
 export { collectSecrets, isSecretSchema, redactConfig, Secret, walkSecrets } from './config/secret.ts'
 export * from './delivery/backoff.ts'

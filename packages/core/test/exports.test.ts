@@ -49,6 +49,7 @@ it('exports a stable public API', () => {
       "createRedactor",
       "createUndiciTransport",
       "defineDestination",
+      "defineMigration",
       "defineSource",
       "defineTransformation",
       "describeLocation",

@@ -24,4 +24,3 @@ export function pipelineFor(plugin: AnyPlugin, config: unknown) {
         }
   return parsePipeline(JSON.stringify(yaml), { file: 'contract.json', env: {} })
 }
-

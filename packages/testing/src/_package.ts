@@ -13,7 +13,11 @@ export function findPackageManifest(
 ): PackageManifest | undefined {
   if (explicit === false) return undefined
   const read = (file: string) => {
-    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string; patchbay?: unknown }
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as {
+      name?: string
+      version?: string
+      patchbay?: unknown
+    }
     return { pkg, manifest: { name: pkg.name, version: pkg.version, file } }
   }
   if (explicit !== undefined)

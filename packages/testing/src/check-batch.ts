@@ -3,10 +3,9 @@ import {
   createMemoryTransport,
   createPipeline,
   type DestinationPlugin,
-  type PatchbayEvent,
   resolveDeliveryOptions,
 } from '@patchbay/core'
-import { validateEvent } from '@patchbay/protocol'
+import { type PatchbayEvent, validateEvent } from '@patchbay/protocol'
 import { pluginContext } from './_context.ts'
 import { pipelineFor, registryFor } from './_engine.ts'
 import { deepFreeze, SAMPLE_EVENTS } from './_samples.ts'
@@ -35,8 +34,13 @@ function mixedBatch(plugin: DestinationPlugin): PatchbayEvent[] {
 /** What `transform` alone does with one event: the fate the batch path must agree with. */
 async function fateAlone(plugin: DestinationPlugin, config: unknown, event: PatchbayEvent): Promise<Fate> {
   try {
-    const out = await plugin.transform(deepFreeze(structuredClone(event)) as never, pluginContext(plugin, config) as never)
-    return out === null || out === undefined || (Array.isArray(out) && out.length === 0) ? 'dropped' : 'delivered'
+    const out = await plugin.transform(
+      deepFreeze(structuredClone(event)) as never,
+      pluginContext(plugin, config) as never,
+    )
+    return out === null || out === undefined || (Array.isArray(out) && out.length === 0)
+      ? 'dropped'
+      : 'delivered'
   } catch {
     return 'failed'
   }

@@ -242,8 +242,9 @@ export async function checkDeliveryClassification(
       const verdicts: Verdict[] = Array.isArray(raw)
         ? raw.length === 0
           ? ['delivered']
-          : raw.map((v): Verdict =>
-              isPatchbayError(v) ? (v.family === 'retryable' ? 'retryable' : 'aborted') : 'delivered',
+          : raw.map(
+              (v): Verdict =>
+                isPatchbayError(v) ? (v.family === 'retryable' ? 'retryable' : 'aborted') : 'delivered',
             )
         : [got]
       if (!handle || raw === undefined) {

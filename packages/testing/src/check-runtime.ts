@@ -123,13 +123,19 @@ export async function checkLifecycle(plugin: AnyPlugin, config: unknown): Promis
           }),
       })
       const outcomes = await pipeline.process(EVENT_TYPES.map((t) => SAMPLE_EVENTS[t]))
-      rounds.push(outcomes.map((o) => `${o.messageId} ${o.destination}: ${o.status}${o.error ? ` (${o.error.message})` : ''}`))
+      rounds.push(
+        outcomes.map(
+          (o) => `${o.messageId} ${o.destination}: ${o.status}${o.error ? ` (${o.error.message})` : ''}`,
+        ),
+      )
       await pipeline.close()
       if (plugin.kind === 'transformation') await (plugin as TransformationPlugin).close?.()
     }
     const changed = rounds[1]!.filter((line, i) => line !== rounds[0]![i])
     if (changed.length > 0)
-      return broken(`after a close, the second run differed: ${changed.slice(0, 3).join('; ')} (first run: ${rounds[0]!.slice(0, 3).join('; ')})`)
+      return broken(
+        `after a close, the second run differed: ${changed.slice(0, 3).join('; ')} (first run: ${rounds[0]!.slice(0, 3).join('; ')})`,
+      )
     const idle = await createPipeline(pipelineFor(plugin, config), { registry: registryFor(plugin) })
     await idle.close()
     if (plugin.kind === 'transformation') await (plugin as TransformationPlugin).close?.()

@@ -27,8 +27,25 @@ const SECRET_WORDS = new Set([
 ])
 /** `…Key` fields that name something other than a credential. */
 const NOT_CREDENTIAL_KEY = new Set([
-  'partition', 'primary', 'sort', 'idempotency', 'dedup', 'dedupe', 'dedupl', 'cache', 'routing',
-  'lookup', 'foreign', 'join', 'event', 'property', 'map', 'group', 'public', 'object', 'row',
+  'partition',
+  'primary',
+  'sort',
+  'idempotency',
+  'dedup',
+  'dedupe',
+  'dedupl',
+  'cache',
+  'routing',
+  'lookup',
+  'foreign',
+  'join',
+  'event',
+  'property',
+  'map',
+  'group',
+  'public',
+  'object',
+  'row',
 ])
 
 /** Splits `writeKey`, `client_secret`, `API-TOKEN` into lower-case words. */
@@ -116,7 +133,9 @@ export function checkManifest(plugin: unknown, pkg?: PackageManifest): Finding[]
 
 function manifestDrift(p: AnyPlugin, pkg: PackageManifest): Finding {
   const drift = [
-    pkg.name !== undefined && pkg.name !== p.name ? `name ${JSON.stringify(p.name)} vs ${JSON.stringify(pkg.name)}` : '',
+    pkg.name !== undefined && pkg.name !== p.name
+      ? `name ${JSON.stringify(p.name)} vs ${JSON.stringify(pkg.name)}`
+      : '',
     pkg.version !== undefined && pkg.version !== p.version
       ? `version ${JSON.stringify(p.version)} vs ${JSON.stringify(pkg.version)}`
       : '',

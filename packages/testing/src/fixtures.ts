@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { basename, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { PreviousConfig } from './check-compatibility.ts'
 import type { RequestFixture } from './check-source.ts'
 
 /**
@@ -23,8 +24,8 @@ export interface ContractFixtures {
   invalidConfigs: Array<{ name: string; config: unknown; field: string }>
   goldens: Array<{ name: string; file: string; config?: unknown; event: unknown; requests: unknown }>
   requests: RequestFixture[]
-  /** Configs written for the previous version (`previous/configs/*.json`). */
-  previousConfigs: unknown[]
+  /** Configs written for the previous version (`previous/configs/*.json`), with their file. */
+  previousConfigs: PreviousConfig[]
 }
 
 const readJson = (file: string) => {
@@ -64,7 +65,10 @@ export function loadFixtures(location: URL | string | undefined): ContractFixtur
         malformed: true,
       })),
     ],
-    previousConfigs: jsonFiles(join(dir, 'previous', 'configs')).map(readJson),
+    previousConfigs: jsonFiles(join(dir, 'previous', 'configs')).map((f) => ({
+      file: relative(dir, f),
+      config: readJson(f),
+    })),
   }
 }
 

@@ -1,5 +1,5 @@
 export { checkBatchAttribution } from './check-batch.ts'
-export { checkCompatibility } from './check-compatibility.ts'
+export { checkCompatibility, type PreviousConfig } from './check-compatibility.ts'
 export { checkDeliveryClassification, checkEventTypes, checkRequests } from './check-destination.ts'
 export { checkLifecycle, checkSecretsNotLeaked, plantSecrets } from './check-runtime.ts'
 export { checkSourceRequests, type RequestFixture } from './check-source.ts'

@@ -211,9 +211,7 @@ export const v2unmigrated = v('2.0.0', Type.Object({ endpoint: Type.String() }))
 // ---- Broken samples for issue 14's defects: each escaped a check the docs claimed. ----
 
 const answer = (status: number, retry: boolean) =>
-  retry
-    ? new RetryableError(`status ${status}, try again`)
-    : new AbortedError(`status ${status}, giving up`)
+  retry ? new RetryableError(`status ${status}, try again`) : new AbortedError(`status ${status}, giving up`)
 
 /** Defect 1: retries a 400 (a day of retrying a request that can never succeed). */
 export const retries400 = defineDestination({
@@ -308,7 +306,9 @@ export const credentialNames = defineDestination({
     tokenUrl: Type.Optional(Type.String()),
     apiKeyId: Type.Optional(Type.String()),
   }),
-  examples: [{ url: 'https://hooks.example.com/in', writeKey: 'w', auth: { signingKey: 's', password: 'p' } }],
+  examples: [
+    { url: 'https://hooks.example.com/in', writeKey: 'w', auth: { signingKey: 's', password: 'p' } },
+  ],
   transform: (event, { config }) => ({ method: 'POST', url: config.url, body: event }),
 })
 
@@ -328,3 +328,67 @@ export const brokenByClose = defineTransformation({
     closedForGood = true
   },
 })
+
+/** Broken samples for data loss on upgrade (Airbyte's rule): each still parses every old config. */
+export const withRegion = v(
+  '1.2.0',
+  Type.Object({
+    url: Type.String(),
+    token: Type.Optional(Secret(Type.String())),
+    region: Type.Union([Type.Literal('us'), Type.Literal('eu')], { default: 'us' }),
+    timeoutMs: Type.Number({ default: 1000 }),
+  }),
+  { examples: [{ url: 'https://a.example', token: 't', region: 'eu' }] },
+)
+/** Renames url to endpoint with a default: v1 configs parse, their url is silently ignored. */
+export const renamedWithDefault = v(
+  '1.3.0',
+  Type.Object({
+    endpoint: Type.String({ default: 'https://api.example' }),
+    token: Type.Optional(Secret(Type.String())),
+    region: Type.Union([Type.Literal('us'), Type.Literal('eu')], { default: 'us' }),
+    timeoutMs: Type.Number({ default: 1000 }),
+  }),
+)
+/** Drops the 'eu' region and makes timeoutMs an integer with a bound. */
+export const narrowed = v(
+  '1.3.0',
+  Type.Object({
+    url: Type.String(),
+    token: Type.Optional(Secret(Type.String())),
+    region: Type.Union([Type.Literal('us')], { default: 'us' }),
+    timeoutMs: Type.Integer({ default: 1000, maximum: 500 }),
+  }),
+)
+/** A major whose migration forgets the token. */
+export const migrationDropsToken = v(
+  '2.0.0',
+  Type.Object({
+    endpoint: Type.String(),
+    token: Type.Optional(Secret(Type.String())),
+    region: Type.String({ default: 'us' }),
+  }),
+  {
+    migrations: {
+      2: (c: { url: string; region?: string }) => ({ endpoint: c.url, region: c.region ?? 'us' }),
+    },
+  },
+)
+/** The same major with a migration that carries everything over. */
+export const migrationKeepsAll = v(
+  '2.0.0',
+  Type.Object({
+    endpoint: Type.String(),
+    auth: Type.Optional(Type.Object({ token: Secret(Type.String()) })),
+    region: Type.String({ default: 'us' }),
+  }),
+  {
+    migrations: {
+      2: (c: { url: string; token?: string; region?: string }) => ({
+        endpoint: c.url,
+        ...(c.token ? { auth: { token: c.token } } : {}),
+        region: c.region ?? 'us',
+      }),
+    },
+  },
+)

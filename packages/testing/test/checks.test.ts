@@ -194,9 +194,14 @@ describe('issue 14: defects that escaped checks the docs claimed', () => {
   })
 
   it('4. a batch plan whose indices point at the wrong events is caught; sorting in place is not misattributed', async () => {
-    const f = only(await checkBatchAttribution(p.indexesFilteredCopy, cfg), 'batch outcomes on the right events')
+    const f = only(
+      await checkBatchAttribution(p.indexesFilteredCopy, cfg),
+      'batch outcomes on the right events',
+    )
     expect(f.ok).toBe(false)
-    expect(f.message).toMatch(/contract-track-1-batch: failed \(needs a userId\) in the batch, delivered alone/)
+    expect(f.message).toMatch(
+      /contract-track-1-batch: failed \(needs a userId\) in the batch, delivered alone/,
+    )
     expect(failures(await checkBatchAttribution(p.sortsBatchInPlace, cfg))).toEqual([])
   })
 
@@ -219,7 +224,12 @@ describe('issue 14: defects that escaped checks the docs claimed', () => {
       'the manifest says name "good-destination" vs "@acme/good-destination" and version "1.0.0" vs "1.1.0"',
     )
     expect(f.message).toContain('/x/package.json')
-    expect(only(checkManifest(p.good, { name: 'good-destination', version: '1.0.0' }), 'manifest matches package.json').ok).toBe(true)
+    expect(
+      only(
+        checkManifest(p.good, { name: 'good-destination', version: '1.0.0' }),
+        'manifest matches package.json',
+      ).ok,
+    ).toBe(true)
   })
 
   it('a plugin that close() leaves broken for the next pipeline', async () => {

@@ -1,7 +1,7 @@
 import { type PatchbayEvent, validateEvent } from '@patchbay/protocol'
 import { InvalidEventError } from '../errors/errors.ts'
-import { deepFreeze } from './_freeze.ts'
 import type { PatchbayError } from '../errors/patchbay-error.ts'
+import { deepFreeze } from './_freeze.ts'
 import type { PreparedTransformation, WorkItem } from './_steps.ts'
 import { matchesFilter } from './route.ts'
 

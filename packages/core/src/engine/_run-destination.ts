@@ -283,7 +283,10 @@ async function planBatches(
  * place still gets each outcome on the right event: events are matched by identity. An
  * element the plugin replaced with an object it did not receive falls back to the position.
  */
-function batchIndexResolver(part: WorkItem[], batch: readonly unknown[]): (k: number) => WorkItem | undefined {
+function batchIndexResolver(
+  part: WorkItem[],
+  batch: readonly unknown[],
+): (k: number) => WorkItem | undefined {
   const byEvent = new Map<unknown, WorkItem[]>()
   for (const item of part) byEvent.set(item.event, [...(byEvent.get(item.event) ?? []), item])
   return (k) => {

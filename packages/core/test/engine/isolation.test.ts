@@ -83,7 +83,7 @@ async function run(yaml: string) {
     createDeliverer: (dest) =>
       createDeliverer({
         transport: createMemoryTransport((request: WireRequest) => {
-          ;(sent[dest.id] ??= []).push(JSON.parse(request.body ?? 'null'))
+          sent[dest.id] = [...(sent[dest.id] ?? []), JSON.parse(request.body ?? 'null')]
           return { status: 200, headers: {}, body: undefined }
         }),
         options: resolveDeliveryOptions({ retry: { maxAttempts: 1 } }),
