@@ -3,14 +3,16 @@ import {
   createDeliverer,
   createMemoryTransport,
   createPipeline,
-  type LogRecord,
   resolveDeliveryOptions,
+  type SourcePlugin,
   type TransformationPlugin,
   walkSecrets,
 } from '@patchbay/core'
 import { EVENT_TYPES } from '@patchbay/protocol'
 import { pipelineFor, registryFor } from './_engine.ts'
+import { captureOutput, errorText, runSource, runThroughEngine } from './_leak-channels.ts'
 import { SAMPLE_EVENTS } from './_samples.ts'
+import type { RequestFixture } from './check-source.ts'
 import { type Finding, pass, violation } from './finding.ts'
 
 /** Replaces every secret value of `config` with a marker; returns the config and the markers. */
@@ -32,51 +34,34 @@ export function plantSecrets(plugin: AnyPlugin, config: unknown): { config: unkn
 }
 
 /**
- * Runs a destination (or transformation) through the real engine with marker values in its
- * secret fields, a destination that answers 400 with the request echoed back, and every log
- * line, console line, outcome error and record captured: no marker may appear in them.
+ * Runs the plugin as a host does, with marker values in its secret fields, and searches
+ * every channel for them: log lines, `console`, `process.stdout`/`stderr` writes, errors,
+ * outcomes and recorded requests. Destinations and transformations run through the real
+ * engine (delivering to a destination that answers 400 and echoes the request back);
+ * sources parse their request fixtures, a plain JSON request and malformed ones.
  */
-export async function checkSecretsNotLeaked(plugin: AnyPlugin, configs: unknown[]): Promise<Finding[]> {
-  if (plugin.kind !== 'destination') return [pass('secrets never leak', 'checked for destinations')]
+export async function checkSecretsNotLeaked(
+  plugin: AnyPlugin,
+  configs: unknown[],
+  requests: RequestFixture[] = [],
+): Promise<Finding[]> {
   const seen: string[] = []
   let markers: string[] = []
-  const original = { ...console }
-  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const)
-    console[level] = (...args: unknown[]) => {
-      seen.push(args.map(String).join(' '))
-    }
+  const restore = captureOutput(seen)
   try {
     for (const raw of configs) {
       const planted = plantSecrets(plugin, raw)
       if (planted.markers.length === 0) continue
       markers = [...markers, ...planted.markers]
-      const pipeline = await createPipeline(pipelineFor(plugin, planted.config), {
-        registry: registryFor(plugin),
-        record: true,
-        logSink: (record: LogRecord) => seen.push(JSON.stringify(record)),
-        createDeliverer: (dest) =>
-          createDeliverer({
-            transport: createMemoryTransport((r) => ({
-              status: 400,
-              headers: {},
-              body: `rejected: ${r.url} ${JSON.stringify(r.headers)} ${r.body ?? ''}`,
-            })),
-            options: resolveDeliveryOptions({ retry: { maxAttempts: 1 } }),
-            label: dest.label,
-            redactor: dest.redactor,
-          }),
-      })
       try {
-        const outcomes = await pipeline.process(EVENT_TYPES.map((t) => SAMPLE_EVENTS[t]))
-        seen.push(JSON.stringify(outcomes))
-      } finally {
-        await pipeline.close()
+        if (plugin.kind === 'source') await runSource(plugin as SourcePlugin, planted.config, requests, seen)
+        else await runThroughEngine(plugin, planted.config, seen)
+      } catch (error) {
+        seen.push(errorText(error))
       }
     }
-  } catch (error) {
-    seen.push(String((error as Error)?.message ?? error))
   } finally {
-    Object.assign(console, original)
+    restore()
   }
   if (markers.length === 0)
     return [
@@ -88,9 +73,9 @@ export async function checkSecretsNotLeaked(plugin: AnyPlugin, configs: unknown[
       ? pass('secrets never leak')
       : violation(
           'secrets never leak',
-          'Secret config values never appear in logs, console output, errors or recorded requests.',
+          'Secret config values never appear in logs, console or stdout/stderr output, errors, events or recorded requests.',
           `a planted secret showed up in: ${seen.find((l) => leaked.some((m) => l.includes(m)))?.slice(0, 300)}`,
-          'Log through ctx.logger (it redacts), never console.log, and do not put secrets in error messages or encode them in ways redaction cannot see.',
+          'Log through ctx.logger (it redacts), never console.log or process.stdout/stderr.write, and do not put secrets in error messages or events, or encode them in ways redaction cannot see.',
         ),
   ]
 }

@@ -220,7 +220,7 @@ export function checkExamples(
       findings.push(
         violation(
           `example ${i + 1}`,
-          'Every example config passes the config schema.',
+          `Every example config passes the config schema (this is examples[${i}] of the definition).`,
           (error as Error).message,
           'Fix the example or the schema.',
         ),
@@ -233,7 +233,7 @@ export function checkExamples(
       findings.push(
         violation(
           `invalid config ${fixture.name}`,
-          `The invalid config fixture ${fixture.name} is refused.`,
+          `The invalid config fixture configs/invalid/${fixture.name}.json is refused.`,
           'the schema accepted it',
           `Tighten the schema for ${fixture.field}, or fix the fixture.`,
         ),
@@ -246,7 +246,7 @@ export function checkExamples(
           ? pass(`invalid config ${fixture.name}`)
           : violation(
               `invalid config ${fixture.name}`,
-              `The invalid config fixture ${fixture.name} fails with a ConfigurationError naming ${fixture.field}.`,
+              `The invalid config fixture configs/invalid/${fixture.name}.json fails with a ConfigurationError naming ${fixture.field}.`,
               `it failed with: ${(error as Error).message}`,
               'Describe the field in the schema so the error names it.',
             ),

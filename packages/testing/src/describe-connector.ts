@@ -79,7 +79,7 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
     it('loads, runs and closes twice, and closes without running', async () =>
       expectContract(await checkLifecycle(plugin, config)))
     it('never leaks a secret into logs, errors or records', async () =>
-      expectContract(await checkSecretsNotLeaked(plugin, plugin.examples ?? [config])))
+      expectContract(await checkSecretsNotLeaked(plugin, plugin.examples ?? [config], fixtures.requests)))
 
     const previousFile = fixtures.dir ? join(fixtures.dir, 'previous', 'plugin.js') : undefined
     if (options.previous || (previousFile && existsSync(previousFile))) {

@@ -392,3 +392,40 @@ export const migrationKeepsAll = v(
     },
   },
 )
+
+// ---- Leaks through kinds and channels other than a destination's console.log ----
+
+/** A signature-checking source that names the expected secret when the signature is wrong. */
+export const leakySource = defineSource({
+  name: 'leaky-source',
+  version: '1.0.0',
+  apiVersion: 1,
+  config: Type.Object({ signingSecret: Secret(Type.String()) }),
+  examples: [{ signingSecret: 'whsec_example' }],
+  parse: (request, { config }) => {
+    if (request.headers['x-signature'] !== config.signingSecret)
+      throw new InvalidEventError(`bad signature: expected ${config.signingSecret}`)
+    return { events: [] }
+  },
+})
+/** A transformation that debugs its config to stderr. */
+export const stderrTransformation = defineTransformation({
+  name: 'stderr-transformation',
+  version: '1.0.0',
+  apiVersion: 1,
+  config: Type.Object({ apiToken: Secret(Type.String()) }),
+  examples: [{ apiToken: 'tok_example' }],
+  transformEvent: (event, { config }) => {
+    process.stderr.write(`enriching with ${config.apiToken}\n`)
+    return event
+  },
+})
+/** A destination that writes its auth header to stdout. */
+export const stdoutDestination = defineDestination({
+  ...base,
+  name: 'stdout-destination',
+  transform: (event, { config }) => {
+    process.stdout.write(`POST ${config.url} Bearer ${config.token}\n`)
+    return { method: 'POST', url: config.url, body: event }
+  },
+})

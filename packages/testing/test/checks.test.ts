@@ -239,3 +239,33 @@ describe('issue 14: defects that escaped checks the docs claimed', () => {
     expect(f.message).toContain('the connection pool is closed')
   })
 })
+
+describe('leaks from every kind and every channel', () => {
+  const leak = async (plugin: Parameters<typeof checkSecretsNotLeaked>[0]) =>
+    only(await checkSecretsNotLeaked(plugin, plugin.examples!), 'secrets never leak')
+
+  it('a source that puts its signing secret in an error', async () => {
+    const f = await leak(p.leakySource)
+    expect(f.ok).toBe(false)
+    expect(f.message).toContain('bad signature: expected pbsecret0x')
+  })
+
+  it('a transformation that writes its token to process.stderr', async () => {
+    const f = await leak(p.stderrTransformation)
+    expect(f.ok).toBe(false)
+    expect(f.message).toContain('enriching with pbsecret0x')
+  })
+
+  it('a destination that writes its token to process.stdout', async () => {
+    const f = await leak(p.stdoutDestination)
+    expect(f.ok).toBe(false)
+    expect(f.message).toContain('Bearer pbsecret0x')
+  })
+
+  it('plugins that keep their secrets pass, and the output streams are restored', async () => {
+    expect((await leak(p.good)).ok).toBe(true)
+    expect((await leak(p.goodSource)).ok).toBe(true)
+    expect(process.stdout.write).not.toBe(undefined)
+    expect(String(process.stdout.write)).not.toContain('seen.push')
+  })
+})
