@@ -6,6 +6,7 @@ import {
   createLogger,
   type LoadedPipeline,
   PluginRegistry,
+  runtimeServices,
   type SourcePlugin,
   silentSink,
 } from '@patchbay/core'
@@ -51,7 +52,13 @@ export async function* readThroughSource(
   const origin = path === '-' ? 'stdin' : basename(path)
 
   if (plugin.readLines) {
-    for await (const events of plugin.readLines(lines, { config, logger, plugin: resolved.id, origin })) {
+    for await (const events of plugin.readLines(lines, {
+      ...runtimeServices,
+      config,
+      logger,
+      plugin: resolved.id,
+      origin,
+    })) {
       yield { events, lines: [], bad: [] }
     }
     return
@@ -71,7 +78,7 @@ export async function* readThroughSource(
           query: {},
           body,
         },
-        { config, logger, plugin: resolved.id },
+        { ...runtimeServices, config, logger, plugin: resolved.id },
       )
       for (const event of result.events) {
         batch.events.push(event)

@@ -68,6 +68,7 @@ it('exports a stable public API', () => {
       "recordExchange",
       "redactConfig",
       "resolveDeliveryOptions",
+      "runtimeServices",
       "silentSink",
       "summarizeOutcomes",
       "toWireRequest",

@@ -8,6 +8,7 @@ import {
   type LogSink,
   type PipelineDefinition,
   type PluginRegistry,
+  runtimeServices,
   type SourcePlugin,
 } from '@patchbay/core'
 import type { IngestSource } from './ingest/ingest-handler.ts'
@@ -63,7 +64,8 @@ export async function loadSources(
     sources.push({
       id: step.id,
       ...(step.writeKey ? { writeKey: step.writeKey } : {}),
-      parse: async (request) => plugin.parse(request, { config, logger, plugin: resolved.id }),
+      parse: async (request) =>
+        plugin.parse(request, { ...runtimeServices, config, logger, plugin: resolved.id }),
     })
   }
   return { sources, plugins }

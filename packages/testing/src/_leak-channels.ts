@@ -12,6 +12,7 @@ import {
   type SourcePlugin,
 } from '@patchbay/core'
 import { EVENT_TYPES } from '@patchbay/protocol'
+import { pluginContext } from './_context.ts'
 import { pipelineFor, registryFor } from './_engine.ts'
 import { SAMPLE_EVENTS } from './_samples.ts'
 import type { RequestFixture } from './check-source.ts'
@@ -107,8 +108,7 @@ export async function runSource(
   const config = compiled.parse(raw, { plugin: plugin.name })
   const redactor = createRedactor(compiled.secrets(config))
   const ctx = {
-    config,
-    plugin: `${plugin.name}@${plugin.version}`,
+    ...pluginContext(plugin, config),
     logger: createLogger({
       scope: plugin.name,
       sink: (record: LogRecord) => seen.push(JSON.stringify(record)),

@@ -11,11 +11,11 @@ import {
   type TransformationPlugin,
 } from '@patchbay/core'
 import { describe, expect, it } from 'vitest'
-import { pluginContext } from './_context.ts'
 import { findPackageManifest } from './_package.ts'
 import { checkBatchAttribution } from './check-batch.ts'
 import { checkCompatibility } from './check-compatibility.ts'
 import { checkDeliveryClassification, checkEventTypes, checkRequests } from './check-destination.ts'
+import { checkGolden } from './check-goldens.ts'
 import { checkLifecycle, checkSecretsNotLeaked } from './check-runtime.ts'
 import { checkSourceRequests } from './check-source.ts'
 import { checkConfigSchema, checkExamples, checkManifest } from './check-static.ts'
@@ -102,24 +102,6 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
       if (dest.transformBatch)
         it('keeps batch outcomes on the right events', async () =>
           expectContract(await checkBatchAttribution(dest, config)))
-      for (const golden of fixtures.goldens) {
-        it(`matches the golden requests ${golden.name}`, async () => {
-          const out = await dest.transform(
-            golden.event as never,
-            pluginContext(dest, golden.config === undefined ? config : parse(golden.config)) as never,
-          )
-          const requests = JSON.parse(
-            JSON.stringify(out === null || out === undefined ? [] : Array.isArray(out) ? out : [out]),
-          )
-          if (updatingGoldens())
-            writeGolden(golden.file, { config: golden.config, event: golden.event, requests })
-          else
-            expect(
-              requests,
-              `golden ${golden.name} (re-record with PATCHBAY_UPDATE_GOLDENS=1 or patchbay test --update)`,
-            ).toEqual(golden.requests)
-        })
-      }
     }
     if (plugin.kind === 'source') {
       it('turns its request fixtures into valid events and refuses malformed ones', async () =>
@@ -128,6 +110,22 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
     if (plugin.kind === 'transformation') {
       it('drops, fans out and errors per the contract, never mutating its input', async () =>
         expectContract(await checkTransformation(plugin as TransformationPlugin, config)))
+    }
+    for (const golden of fixtures.goldens) {
+      it(`matches the golden ${golden.name}, twice, without an undeclared clock or randomness`, async () => {
+        const result = await checkGolden(
+          plugin,
+          golden,
+          golden.config === undefined ? config : parse(golden.config),
+        )
+        if (updatingGoldens()) writeGolden(golden, result.actual)
+        else
+          expect(
+            result.actual,
+            `golden ${golden.file} (re-record with PATCHBAY_UPDATE_GOLDENS=1 or patchbay test --update)`,
+          ).toEqual(result.expected)
+        expectContract(result.findings.filter((f) => f.rule !== `golden ${golden.name}`))
+      })
     }
   })
 }

@@ -429,3 +429,40 @@ export const stdoutDestination = defineDestination({
     return { method: 'POST', url: config.url, body: event }
   },
 })
+
+// ---- Goldens and determinism ----
+
+/** Numbers its requests with module state: the same input gives different output. */
+let sequence = 0
+export const counts = defineDestination({
+  ...base,
+  name: 'counts',
+  transform: (event, { config }) => ({ method: 'POST', url: config.url, body: { seq: sequence++, event } }),
+})
+/** Stamps requests with `new Date()` without declaring it. */
+export const readsClock = defineDestination({
+  ...base,
+  name: 'reads-clock',
+  transform: (event, { config }) => ({
+    method: 'POST',
+    url: config.url,
+    body: { sentAt: new Date().toISOString(), id: crypto.randomUUID(), event },
+  }),
+})
+/** The same, declared: goldens run with a seeded clock and ids. */
+export const declaresClock = defineDestination({
+  ...base,
+  name: 'declares-clock',
+  uses: ['clock', 'random'],
+  transform: readsClock.transform,
+})
+/** Takes time and ids from the context: always fine. */
+export const usesContextClock = defineDestination({
+  ...base,
+  name: 'uses-context-clock',
+  transform: (event, { config, now, randomId }) => ({
+    method: 'POST',
+    url: config.url,
+    body: { sentAt: now().toISOString(), id: randomId(), event },
+  }),
+})

@@ -11,6 +11,7 @@ it('exports a stable public API', () => {
       "checkDeliveryClassification",
       "checkEventTypes",
       "checkExamples",
+      "checkGolden",
       "checkLifecycle",
       "checkManifest",
       "checkRequests",
@@ -22,6 +23,7 @@ it('exports a stable public API', () => {
       "isCredentialName",
       "loadFixtures",
       "plantSecrets",
+      "testContext",
     ]
   `)
 })

@@ -3,6 +3,7 @@ import {
   type AnyPlugin,
   compileConfig,
   type DestinationPlugin,
+  runtimeServices,
   type SourcePlugin,
   type TransformationPlugin,
 } from '@patchbay/core'
@@ -38,7 +39,12 @@ export async function sendOne(
     ...(options.config ? { file: options.config } : {}),
   })
   const input = readJson(options.input, 'event')
-  const ctx = { config, plugin: `${plugin.name}@${plugin.version}`, logger: stderrLogger(output) }
+  const ctx = {
+    ...runtimeServices,
+    config,
+    plugin: `${plugin.name}@${plugin.version}`,
+    logger: stderrLogger(output),
+  }
   const steps: Array<{ step: string; value: unknown }> = [{ step: 'input', value: input }]
   const show = () => {
     if (options.json) output.out(JSON.stringify(steps))

@@ -10,6 +10,7 @@ import type { FilePosition } from '../pipeline/load-pipeline.ts'
 import type { DestinationStep, PipelineDefinition, TransformationStep } from '../pipeline/pipeline-schema.ts'
 import type { DestinationPlugin } from '../plugin/define-destination.ts'
 import type { TransformationPlugin } from '../plugin/define-transformation.ts'
+import { runtimeServices } from '../plugin/manifest.ts'
 import type { PluginRegistry, ResolvedPlugin } from '../registry/plugin-registry.ts'
 import { runPluginTransformation } from './_plugin-transformation.ts'
 import type { PreparedDestination, PreparedTransformation, UserCodeLoader } from './_steps.ts'
@@ -105,7 +106,7 @@ export async function prepareTransformation(
   const resolved = await resolveStep(step.use!, 'transformation', pointer, ctx)
   const plugin = resolved.plugin as TransformationPlugin
   const { config, logger } = await configure(resolved, step.config, pointer, label, ctx)
-  const pluginCtx = { config, logger, plugin: resolved.id, metadata: { stepId: step.id } }
+  const pluginCtx = { ...runtimeServices, config, logger, plugin: resolved.id, metadata: { stepId: step.id } }
   return {
     id: step.id,
     label,

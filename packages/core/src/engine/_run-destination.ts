@@ -4,6 +4,7 @@ import { AbortedError, InvalidEventError, UnsupportedEventError } from '../error
 import type { PatchbayError } from '../errors/patchbay-error.ts'
 import type { HttpRequest, HttpResponse } from '../http/http-request.ts'
 import type { BatchPlan, DestinationContext } from '../plugin/define-destination.ts'
+import { runtimeServices } from '../plugin/manifest.ts'
 import { asStepError } from './_plugin-transformation.ts'
 import type { Stopped } from './_run-chain.ts'
 import type { EngineDeliverer, PreparedDestination, WorkItem } from './_steps.ts'
@@ -49,7 +50,12 @@ export async function runDestination(
     const t = tally(origin)
     t.failure ??= error
   }
-  const ctx: DestinationContext<unknown> = { config: dest.config, logger: dest.logger, plugin: dest.source }
+  const ctx: DestinationContext<unknown> = {
+    ...runtimeServices,
+    config: dest.config,
+    logger: dest.logger,
+    plugin: dest.source,
+  }
   const supports = dest.plugin.supports as readonly string[]
 
   const routed: WorkItem[] = []
