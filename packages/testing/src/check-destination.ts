@@ -11,13 +11,18 @@ import { EVENT_TYPES } from '@patchbay/protocol'
 import { http, HttpResponse as MswResponse } from 'msw'
 import { setupServer } from 'msw/node'
 import { pluginContext } from './_context.ts'
-import { deepFreeze, SAMPLE_EVENTS } from './_samples.ts'
+import { corpusOf } from './_corpus.ts'
+import { SAMPLE_EVENTS } from './_samples.ts'
 import { type Finding, pass, violation } from './finding.ts'
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
 
-async function mapOne(plugin: DestinationPlugin, config: unknown, type: (typeof EVENT_TYPES)[number]) {
-  const event = deepFreeze(structuredClone(SAMPLE_EVENTS[type]))
+async function mapOne(
+  plugin: DestinationPlugin,
+  config: unknown,
+  input: (typeof EVENT_TYPES)[number] | object,
+) {
+  const event = typeof input === 'string' ? SAMPLE_EVENTS[input] : input // both deep-frozen
   const out = await plugin.transform(event as never, pluginContext(plugin, config) as never)
   return out === null || out === undefined ? [] : Array.isArray(out) ? out : [out]
 }
@@ -32,21 +37,29 @@ export async function checkEventTypes(plugin: DestinationPlugin, config: unknown
       findings.push(pass(rule, 'not in supports: the engine refuses them with UnsupportedEventError'))
       continue
     }
-    try {
-      await mapOne(plugin, config, type)
-      findings.push(pass(rule))
-    } catch (error) {
-      findings.push(
-        isPatchbayError(error)
-          ? pass(rule, `refused: ${error.message}`)
-          : violation(
-              rule,
-              `transform maps a valid ${type} event or refuses it with InvalidEventError (it does not crash).`,
-              `it threw ${(error as Error)?.name ?? typeof error}: ${(error as Error)?.message ?? String(error)}`,
-              `Handle ${type} events, throw InvalidEventError for ones you cannot map, or remove '${type}' from supports. A TypeError on a frozen input means transform mutates its input: return new objects.`,
-            ),
-      )
+    const refused: string[] = []
+    const crashed: string[] = []
+    for (const { name, event } of corpusOf(type)) {
+      try {
+        await mapOne(plugin, config, event)
+      } catch (error) {
+        if (isPatchbayError(error)) refused.push(`${name}: ${error.message}`)
+        else
+          crashed.push(
+            `on ${name} it threw ${(error as Error)?.name ?? typeof error}: ${(error as Error)?.message ?? String(error)}`,
+          )
+      }
     }
+    findings.push(
+      crashed.length === 0
+        ? pass(rule, refused.length ? `refused ${refused.join('; ')}` : undefined)
+        : violation(
+            rule,
+            `transform maps every valid ${type} event (minimal, full, unicode, large, odd characters) or refuses it with InvalidEventError (it does not crash).`,
+            crashed.slice(0, 3).join('; '),
+            `Handle ${type} events, throw InvalidEventError for ones you cannot map, or remove '${type}' from supports. A TypeError on a frozen input means transform mutates its input: return new objects. Optional fields may be missing.`,
+          ),
+    )
   }
   return findings
 }
@@ -65,12 +78,12 @@ export async function checkRequests(plugin: DestinationPlugin, config: unknown):
   const second: Record<string, unknown> = {}
   const problems: string[] = []
   try {
-    for (const type of plugin.supports) {
+    for (const { name, event } of plugin.supports.flatMap(corpusOf)) {
       try {
-        const requests = (await mapOne(plugin, config, type)) as HttpRequest[]
-        first[type] = requests
-        for (const r of requests) problems.push(...requestProblems(r, type))
-        second[type] = await mapOne(plugin, config, type)
+        const requests = (await mapOne(plugin, config, event)) as HttpRequest[]
+        first[name] = requests
+        for (const r of requests) problems.push(...requestProblems(r, name))
+        second[name] = await mapOne(plugin, config, event)
       } catch {
         // refusals are checked by checkEventTypes
       }
@@ -85,7 +98,7 @@ export async function checkRequests(plugin: DestinationPlugin, config: unknown):
       : violation(
           'well-formed requests',
           'Each request has a valid method (GET, POST, PUT, PATCH, DELETE), an absolute http(s) URL and a body that survives JSON serialisation.',
-          problems.join('; '),
+          `${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
           'Build absolute URLs from the config, and put only JSON values (no Dates, Maps, functions, undefined) in bodies.',
         ),
   )

@@ -466,3 +466,36 @@ export const usesContextClock = defineDestination({
     body: { sentAt: now().toISOString(), id: randomId(), event },
   }),
 })
+
+// ---- Broken in ways the six fixed samples do not show ----
+
+const isSample = (event: { messageId?: string }) => event.messageId?.startsWith('contract-') === true
+/** Maps the fixed samples properly, and builds relative URLs for anything else. */
+export const onlySamples = defineDestination({
+  ...base,
+  name: 'only-samples',
+  transform: (event, { config }) => ({
+    method: 'POST',
+    url: isSample(event) ? config.url : 'hooks.example.com/in',
+    body: event,
+  }),
+})
+/** Reads context.ip without checking context is there (the samples all have it). */
+export const assumesContext = defineDestination({
+  ...base,
+  name: 'assumes-context',
+  transform: (event, { config }) => ({
+    method: 'POST',
+    url: config.url,
+    body: { ...event, network: (event.context as { ip: string }).ip.split('.')[0] },
+  }),
+})
+/** Drops the fixed samples (passing 6/6) and returns broken events for everything else. */
+export const dropsSamples = defineTransformation({
+  name: 'drops-samples',
+  version: '1.0.0',
+  apiVersion: 1,
+  config: Type.Object({}),
+  examples: [{}],
+  transformEvent: (event) => (isSample(event) ? null : ({ ...event, type: 'identified' } as never)),
+})

@@ -54,8 +54,9 @@ describe('each broken plugin is caught, with a message that says what to do', ()
   it('a crash on a supported event type', async () => {
     const f = only(await checkEventTypes(p.crashes, cfg), 'group events')
     expect(f.ok).toBe(false)
-    expect(f.message).toContain('transform maps a valid group event or refuses it with InvalidEventError')
-    expect(f.message).toContain('what the plugin did: it threw TypeError')
+    expect(f.message).toContain('transform maps every valid group event')
+    expect(f.message).toContain('or refuses it with InvalidEventError')
+    expect(f.message).toMatch(/what the plugin did: on group\/sample it threw TypeError/)
   })
 
   it('a transform that mutates its (frozen) input', async () => {
@@ -267,5 +268,25 @@ describe('leaks from every kind and every channel', () => {
     expect((await leak(p.goodSource)).ok).toBe(true)
     expect(process.stdout.write).not.toBe(undefined)
     expect(String(process.stdout.write)).not.toContain('seen.push')
+  })
+})
+
+describe('the generated corpus: passing the six fixed samples is not enough', () => {
+  it('a destination that maps the fixed samples and breaks everything else', async () => {
+    const f = only(await checkRequests(p.onlySamples, cfg), 'well-formed requests')
+    expect(f.ok).toBe(false)
+    expect(f.message).toMatch(/track\/minimal: URL "hooks.example.com\/in" is not absolute/)
+  })
+
+  it('a destination that assumes an optional field is there', async () => {
+    const f = only(await checkEventTypes(p.assumesContext, cfg), 'track events')
+    expect(f.ok).toBe(false)
+    expect(f.message).toMatch(/on track\/minimal it threw TypeError/)
+  })
+
+  it('a transformation that drops the fixed samples and breaks the rest', async () => {
+    const f = only(await checkTransformation(p.dropsSamples, {}), 'identify events')
+    expect(f.ok).toBe(false)
+    expect(f.message).toMatch(/on identify\/minimal it returned .*got "identified"/)
   })
 })
