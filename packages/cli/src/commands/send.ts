@@ -13,6 +13,50 @@ import { loadConnector } from '../_connector-dir.ts'
 import { EXIT, UsageError } from '../_exit.ts'
 import { color, type Output, processOutput } from '../_output.ts'
 
+const readRaw = (file: string) => {
+  try {
+    return readFileSync(file)
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`)
+  }
+}
+
+function parseIfJson(text: string, contentType: string): unknown {
+  if (!/json/i.test(contentType)) return text
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+/** Repeated `--header 'name: value'` / `-H` and `--query 'name=value'` flags, in order. */
+export function requestFlags(rawArgs: string[]): {
+  headers: Record<string, string>
+  query: Record<string, string>
+} {
+  const headers: Record<string, string> = {}
+  const query: Record<string, string> = {}
+  rawArgs.forEach((arg, i) => {
+    const inline = /^--(header|query)=(.*)$/s.exec(arg)
+    const flag =
+      inline?.[1] ?? (arg === '--header' || arg === '-H' ? 'header' : arg === '--query' ? 'query' : undefined)
+    if (!flag) return
+    const value = inline ? inline[2]! : rawArgs[i + 1]
+    if (value === undefined) throw new UsageError(`--${flag} needs a value`)
+    if (flag === 'header') {
+      const colon = value.indexOf(':')
+      if (colon < 1) throw new UsageError(`--header wants "name: value", got ${JSON.stringify(value)}`)
+      headers[value.slice(0, colon).trim().toLowerCase()] = value.slice(colon + 1).trim()
+    } else {
+      const eq = value.indexOf('=')
+      if (eq < 1) throw new UsageError(`--query wants "name=value", got ${JSON.stringify(value)}`)
+      query[value.slice(0, eq)] = value.slice(eq + 1)
+    }
+  })
+  return { headers, query }
+}
+
 const readJson = (file: string, what: string) => {
   try {
     return JSON.parse(readFileSync(file, 'utf8'))
@@ -27,7 +71,18 @@ const readJson = (file: string, what: string) => {
  * destination, events for a transformation or a source). Nothing is sent over the network.
  */
 export async function sendOne(
-  options: { input: string; connector: string; config?: string; json?: boolean },
+  options: {
+    input: string
+    connector: string
+    config?: string
+    json?: boolean
+    /** Sources: request headers (lower-cased names). */
+    headers?: Record<string, string>
+    /** Sources: the query string's parameters. */
+    query?: Record<string, string>
+    /** Sources: the file is the raw body, sent as is (not parsed as JSON). */
+    raw?: boolean
+  },
   output: Output = processOutput,
 ): Promise<number> {
   const connector = await loadConnector(options.connector)
@@ -38,7 +93,7 @@ export async function sendOne(
     plugin: plugin.name,
     ...(options.config ? { file: options.config } : {}),
   })
-  const input = readJson(options.input, 'event')
+  const input = plugin.kind === 'source' && options.raw ? undefined : readJson(options.input, 'event')
   const ctx = {
     ...runtimeServices,
     config,
@@ -53,16 +108,25 @@ export async function sendOne(
   }
 
   if (plugin.kind === 'source') {
-    const result = await (plugin as SourcePlugin).parse(
-      {
-        method: 'POST',
-        url: '/v1/webhook/send',
-        headers: { 'content-type': 'application/json' },
-        query: {},
-        body: input,
-      },
-      ctx as never,
-    )
+    // As the gateway hands requests over: the exact bytes, and the body parsed when JSON.
+    const bytes = readRaw(options.input)
+    const query = options.query ?? {}
+    const search = new URLSearchParams(query).toString()
+    const headers = { 'content-type': 'application/json', ...options.headers }
+    const text = bytes.toString('utf8')
+    const request = {
+      method: 'POST',
+      url: `/v1/webhook/send${search ? `?${search}` : ''}`,
+      headers,
+      query,
+      body: options.raw ? parseIfJson(text, headers['content-type']) : input,
+      rawBody: new Uint8Array(bytes),
+    }
+    steps.splice(0, 1, {
+      step: 'request',
+      value: { method: request.method, url: request.url, headers: request.headers, body: request.body },
+    })
+    const result = await (plugin as SourcePlugin).parse(request, ctx as never)
     steps.push({ step: `${plugin.name} parse → events`, value: result.events })
     show()
     return EXIT.ok
@@ -114,7 +178,8 @@ export default defineCommand({
 Examples:
   patchbay send event.json                       the connector in this folder, its first example config
   patchbay send event.json --connector connectors/destination-webhook --config webhook.json
-  patchbay send payload.json --connector connectors/source-webhook    a source: the file is the request body`,
+  patchbay send payload.json --connector connectors/source-webhook    a source: the file is the request body
+  patchbay send body.txt --raw -H 'x-signature: sha256=…' --query src=form    a source, with headers, a query and the exact bytes`,
   },
   args: {
     input: {
@@ -125,13 +190,26 @@ Examples:
     connector: { type: 'string', description: 'Connector package folder', default: '.' },
     config: { type: 'string', description: 'A config file (JSON); default: the first example config' },
     json: { type: 'boolean', description: 'Print the steps as JSON' },
+    header: {
+      type: 'string',
+      alias: 'H',
+      description: "Sources: a request header, 'name: value' (repeat for more)",
+    },
+    query: { type: 'string', description: "Sources: a query parameter, 'name=value' (repeat for more)" },
+    raw: {
+      type: 'boolean',
+      description:
+        'Sources: the file is any body (not only JSON); it is parsed only when the content-type is JSON. The exact bytes always reach the source as rawBody',
+    },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     process.exitCode = await sendOne({
       input: args.input,
       connector: args.connector,
       config: args.config,
       json: Boolean(args.json),
+      raw: Boolean(args.raw),
+      ...requestFlags(rawArgs),
     })
   },
 })
