@@ -37,6 +37,7 @@ it('exports a stable public API', () => {
       "TransformationStepSchema",
       "UnsupportedEventError",
       "backoffDelay",
+      "checkConnection",
       "classifyResponse",
       "classifyTransportError",
       "collectSecrets",

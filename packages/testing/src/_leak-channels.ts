@@ -1,5 +1,6 @@
 import {
   type AnyPlugin,
+  checkConnection,
   compileConfig,
   createDeliverer,
   createLogger,
@@ -12,6 +13,8 @@ import {
   type SourcePlugin,
 } from '@patchbay/core'
 import { EVENT_TYPES } from '@patchbay/protocol'
+import { HttpResponse, http } from 'msw'
+import { setupServer } from 'msw/node'
 import { pluginContext } from './_context.ts'
 import { pipelineFor, registryFor } from './_engine.ts'
 import { SAMPLE_EVENTS } from './_samples.ts'
@@ -128,5 +131,31 @@ export async function runSource(
     } catch (error) {
       seen.push(errorText(error))
     }
+  }
+}
+
+/**
+ * A plugin's `check` hook, as hosts call it (through core's checkConnection), with every
+ * HTTP request it makes answered 401 with the request echoed back; the result, logs and
+ * output go to `seen`.
+ */
+export async function runCheck(plugin: AnyPlugin, config: unknown, seen: string[]): Promise<void> {
+  if (!plugin.check) return
+  const server = setupServer(
+    http.all('*', async ({ request }) =>
+      HttpResponse.text(
+        `unauthorized: ${request.url} ${JSON.stringify(Object.fromEntries(request.headers))} ${await request.text()}`,
+        { status: 401 },
+      ),
+    ),
+  )
+  server.listen({ onUnhandledFrame: 'bypass' })
+  try {
+    const result = await checkConnection(plugin, config, {
+      logSink: (record: LogRecord) => seen.push(JSON.stringify(record)),
+    })
+    seen.push(JSON.stringify(result))
+  } finally {
+    server.close()
   }
 }

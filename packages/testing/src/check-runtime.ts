@@ -10,7 +10,7 @@ import {
 } from '@patchbay/core'
 import { EVENT_TYPES } from '@patchbay/protocol'
 import { pipelineFor, registryFor } from './_engine.ts'
-import { captureOutput, errorText, runSource, runThroughEngine } from './_leak-channels.ts'
+import { captureOutput, errorText, runCheck, runSource, runThroughEngine } from './_leak-channels.ts'
 import { SAMPLE_EVENTS } from './_samples.ts'
 import type { RequestFixture } from './check-source.ts'
 import { type Finding, pass, violation } from './finding.ts'
@@ -38,7 +38,8 @@ export function plantSecrets(plugin: AnyPlugin, config: unknown): { config: unkn
  * every channel for them: log lines, `console`, `process.stdout`/`stderr` writes, errors,
  * outcomes and recorded requests. Destinations and transformations run through the real
  * engine (delivering to a destination that answers 400 and echoes the request back);
- * sources parse their request fixtures, a plain JSON request and malformed ones.
+ * sources parse their request fixtures, a plain JSON request and malformed ones; a `check`
+ * hook runs as hosts call it, against a server that answers 401 and echoes the request.
  */
 export async function checkSecretsNotLeaked(
   plugin: AnyPlugin,
@@ -56,6 +57,7 @@ export async function checkSecretsNotLeaked(
       try {
         if (plugin.kind === 'source') await runSource(plugin as SourcePlugin, planted.config, requests, seen)
         else await runThroughEngine(plugin, planted.config, seen)
+        await runCheck(plugin, planted.config, seen)
       } catch (error) {
         seen.push(errorText(error))
       }

@@ -499,3 +499,25 @@ export const dropsSamples = defineTransformation({
   examples: [{}],
   transformEvent: (event) => (isSample(event) ? null : ({ ...event, type: 'identified' } as never)),
 })
+
+/** A connection check that prints the credential it tries. */
+export const leakyCheck = defineDestination({
+  ...base,
+  name: 'leaky-check',
+  transform: (event, { config }) => ({ method: 'POST', url: config.url, body: event }),
+  check: async ({ config }) => {
+    console.error(`checking ${config.url} with ${config.token}`)
+    const response = await fetch(`${config.url}/me`, { headers: { authorization: `Bearer ${config.token}` } })
+    if (!response.ok) throw new Error(`the token was refused: ${await response.text()}`)
+  },
+})
+/** The same check, keeping its secret: the echoed request in its error is redacted by the host. */
+export const quietCheck = defineDestination({
+  ...base,
+  name: 'quiet-check',
+  transform: (event, { config }) => ({ method: 'POST', url: config.url, body: event }),
+  check: async ({ config }) => {
+    const response = await fetch(`${config.url}/me`, { headers: { authorization: `Bearer ${config.token}` } })
+    if (!response.ok) throw new InvalidEventError(`the token was refused: ${await response.text()}`)
+  },
+})

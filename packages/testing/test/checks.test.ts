@@ -263,6 +263,13 @@ describe('leaks from every kind and every channel', () => {
     expect(f.message).toContain('Bearer pbsecret0x')
   })
 
+  it('a connection check that prints the credential it tries', async () => {
+    const f = await leak(p.leakyCheck)
+    expect(f.ok).toBe(false)
+    expect(f.message).toContain('checking https://hooks.example.com/in with pbsecret0x')
+    expect((await leak(p.quietCheck)).ok).toBe(true)
+  })
+
   it('plugins that keep their secrets pass, and the output streams are restored', async () => {
     expect((await leak(p.good)).ok).toBe(true)
     expect((await leak(p.goodSource)).ok).toBe(true)

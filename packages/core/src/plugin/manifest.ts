@@ -49,6 +49,14 @@ export interface PluginBase<C extends TSchema> {
    * The contract suite flags undeclared use; declared, it seeds them while running goldens.
    */
   uses?: ReadonlyArray<'clock' | 'random'>
+  /**
+   * Tests a config against the real service before the first event (Segment's
+   * `testAuthentication`, Airbyte's `check`): resolve when it works, throw a PatchbayError
+   * saying what is wrong (e.g. `ConfigurationError('the API key was refused (401)')`)
+   * when not. Called by `patchbay check` and hosts at start-up through `checkConnection`,
+   * which redacts secret values from what it reports.
+   */
+  check?(ctx: PluginContext<Static<C>>): MaybePromise<void>
 }
 
 /** A logger handed to plugins; lines are redacted before they are written. */
