@@ -521,3 +521,12 @@ export const quietCheck = defineDestination({
     if (!response.ok) throw new InvalidEventError(`the token was refused: ${await response.text()}`)
   },
 })
+
+/** A config schema that is not valid JSON Schema (a pattern that is no regular expression). */
+export const badSchema = defineDestination({
+  ...base,
+  name: 'bad-schema',
+  config: Type.Object({ url: Type.String({ pattern: '(' }) }),
+  examples: [],
+  transform: (event) => ({ method: 'POST', url: 'https://hooks.example.com/in', body: event }),
+})
