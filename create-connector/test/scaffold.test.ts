@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ScaffoldOptions } from '../src/index.ts'
-import { renderScaffold, ScaffoldError, scaffold } from '../src/index.ts'
+import { AUTH_STYLES, renderScaffold, ScaffoldError, scaffold } from '../src/index.ts'
 
 let work: string
 beforeEach(() => {
@@ -64,6 +64,21 @@ describe('scaffold', () => {
     const readme = files.get('README.md')!
     expect(readme.match(/Sends orders to the CRM/g)).toHaveLength(1)
     expect(readme).not.toContain('A Patchbay destination')
+  })
+
+  it('renders valid JSON fixtures for every kind, auth style and batching choice, goldens with the batch plan when batching', () => {
+    for (const kind of ['destination', 'source', 'transformation'] as const)
+      for (const auth of AUTH_STYLES)
+        for (const batching of [false, true]) {
+          const files = renderScaffold(options({ kind, auth, batching }))
+          for (const [file, content] of files)
+            if (file.endsWith('.json'))
+              expect(() => JSON.parse(content), `${kind} ${auth} ${batching} ${file}`).not.toThrow()
+          if (kind === 'destination')
+            expect('batch' in JSON.parse(files.get('test/fixtures/contract/golden/track.json')!)).toBe(
+              batching,
+            )
+        }
   })
 
   it('renders the chosen auth style and batching into the destination', () => {

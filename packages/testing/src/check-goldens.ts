@@ -32,6 +32,13 @@ const OUTPUTS = {
   source: ['events'],
 } as const
 
+/** JSON with object keys sorted, so key order does not make two values differ. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  )
 const json = (value: unknown) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)))
 const asError = (error: unknown) => ({
   error: isPatchbayError(error)
@@ -127,7 +134,7 @@ export async function checkGolden(
   )
   const findings: Finding[] = []
   const rule = `golden ${golden.name}`
-  const same = JSON.stringify(compared) === JSON.stringify(expected)
+  const same = canonical(compared) === canonical(expected)
   findings.push(
     same
       ? pass(rule)
@@ -139,7 +146,7 @@ export async function checkGolden(
         ),
   )
   findings.push(
-    JSON.stringify(second.value) === JSON.stringify(first.value)
+    canonical(second.value) === canonical(first.value)
       ? pass(`${rule} deterministic`)
       : violation(
           `${rule} deterministic`,
