@@ -87,8 +87,9 @@ describe('Your first connector (docs/first-connector.md), run as written', () =>
   }, () => {
     const file = join(destination, 'src/index.ts')
     const original = readFileSync(file, 'utf8')
-    expect(original).toContain('/events`')
-    writeFileSync(file, original.replace('/events`', '/events-v2`'))
+    const url = 'url: `${config.endpoint}/events`'
+    expect(original).toContain(url)
+    writeFileSync(file, original.replace(url, 'url: `${config.endpoint}/events-v2`'))
     try {
       // dist/ was built from the old source; patchbay test must run the edit and so fail
       // the golden with the new path.
@@ -135,7 +136,9 @@ describe('Your first connector (docs/first-connector.md), run as written', () =>
   // share the installed destination's node_modules, so this costs no extra install.
   for (const auth of AUTH_STYLES)
     for (const batching of [false, true]) {
-      it(`generates a green destination with auth ${auth}${batching ? ', batching' : ''}`, () => {
+      it(`generates a green destination with auth ${auth}${batching ? ', batching' : ''}`, {
+        timeout: 180_000,
+      }, () => {
         const dir = join(work, `variant-${auth}-${batching}`)
         const files = renderScaffold({
           kind: 'destination',
