@@ -128,6 +128,9 @@ describe('patchbay dev', () => {
       const ok = await post({ 'x-signature': 'whsec_dev' })
       expect(ok.status).toBe(200)
       expect(await ok.json()).toEqual({ events: 1 })
+      // The child prints the events; its output reaches us after the answer does.
+      for (let i = 0; i < 300 && !out.includes('"source":"form"'); i++)
+        await new Promise((r) => setTimeout(r, 100))
       expect(out).toContain('"anonymousId":"v-9"')
       expect(out).toContain('"source":"form"')
       const refused = await post({ 'x-signature': 'wrong' })
