@@ -16,13 +16,19 @@ export function tutorialCommands(): string[] {
   )
 }
 
-/** The command the tutorial gives for scaffolding from a checkout (its last section). */
-export function checkoutCommand(): string {
+/** The command the tutorial gives for scaffolding once the packages are published. */
+export function releasedCommand(): string {
   const doc = readFileSync(`${root}docs/first-connector.md`, 'utf8')
-  const line = doc.split('\n').find((l) => l.startsWith(BIN))
-  if (!line) throw new Error('docs/first-connector.md has no command scaffolding from a checkout')
+  const line = doc.split('\n').find((l) => l.startsWith(CREATE))
+  if (!line) throw new Error('docs/first-connector.md has no `npm create` command for after the release')
   return line
 }
+
+/** A tutorial command with the documented checkout path replaced by a real one. */
+export const atCheckout = (command: string, checkout: string) =>
+  command.replaceAll('path/to/patchbay', checkout)
+
+export const SCAFFOLD_FROM_CHECKOUT = BIN
 
 /**
  * `npm create @patchbay/connector@latest NAME -- FLAGS` as run from a checkout before

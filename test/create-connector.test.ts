@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AUTH_STYLES, renderScaffold } from '../create-connector/src/index.ts'
 import { root } from './_build.ts'
 import { nodePackage, npmDir, oldNodeDir, pathWithout24, userEnv } from './_old-node.ts'
-import { checkoutCommand, fromCheckout, tutorialCommands } from './_tutorial.ts'
+import {
+  atCheckout,
+  fromCheckout,
+  releasedCommand,
+  SCAFFOLD_FROM_CHECKOUT,
+  tutorialCommands,
+} from './_tutorial.ts'
 
 // Scaffolds each kind into a temporary folder, installs it against this checkout's packages
 // (packed tarballs: --local), and runs the generated package's own scripts, exactly as
@@ -44,8 +50,7 @@ function follow(commands: string[]): { dir: string; outputs: Map<string, string>
   return { dir, outputs }
 }
 
-const asLocal = (commands: string[]) =>
-  commands.map((c) => (c.startsWith('npm create ') ? fromCheckout(c, checkout) : c))
+const asLocal = (commands: string[]) => commands.map((c) => atCheckout(c, checkout))
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'pb-first-connector-'))
@@ -56,9 +61,9 @@ describe('Your first connector (docs/first-connector.md), run as written', () =>
   const commands = tutorialCommands()
   let destination: string
 
-  it('documents the checkout variant of its scaffold command exactly', () => {
-    expect(commands[0]).toMatch(/^npm create @patchbay\/connector@latest /)
-    expect(checkoutCommand()).toBe(fromCheckout(commands[0]!))
+  it('leads with the scaffold command that works today, and gives the released one with the same flags', () => {
+    expect(commands[0]!.startsWith(SCAFFOLD_FROM_CHECKOUT)).toBe(true)
+    expect(fromCheckout(releasedCommand())).toBe(commands[0])
   })
 
   it('scaffolds, installs, tests, tries and builds a destination', { timeout: 600_000 }, () => {
@@ -74,6 +79,36 @@ describe('Your first connector (docs/first-connector.md), run as written', () =>
     const types = readFileSync(join(dir, 'dist/index.d.ts'), 'utf8')
     expect(types).toContain('kind: "destination"')
     expect(types).toContain('token: Type.TString')
+    // The build loads package.json at run time instead of bundling it.
+    expect(readFileSync(join(dir, 'dist/index.js'), 'utf8')).toMatch(/from "\.\.\/package\.json" with/)
+  })
+
+  it("runs the author's current src: an edit after the build shows in patchbay test", {
+    timeout: 300_000,
+  }, () => {
+    const file = join(destination, 'src/index.ts')
+    const original = readFileSync(file, 'utf8')
+    const url = 'url: `${config.endpoint}/events`'
+    expect(original).toContain(url)
+    writeFileSync(file, original.replace(url, 'url: `${config.endpoint}/events-v2`'))
+    try {
+      // dist/ was built from the old source; patchbay test must run the edit and so fail
+      // the golden with the new path.
+      const result = spawnSync('bash', ['-c', 'npx patchbay test'], {
+        cwd: destination,
+        env,
+        encoding: 'utf8',
+        timeout: 240_000,
+      })
+      expect(result.status).toBe(1)
+      expect(`${result.stdout}${result.stderr}`).toContain('/events-v2')
+      expect(shell('npx patchbay send event.json', destination)).toContain(
+        '"url": "https://api.example.com/v1/users/ada"',
+      )
+    } finally {
+      writeFileSync(file, original)
+    }
+    expect(shell('npx patchbay test', destination)).toMatch(/passed/)
   })
 
   for (const kind of ['source', 'transformation'] as const) {
@@ -88,11 +123,13 @@ describe('Your first connector (docs/first-connector.md), run as written', () =>
           'npm install',
           'npm test',
           'npx patchbay validate',
+          'npx patchbay dev --once',
           'npm run build',
         ]),
       )
       expect(outputs.get('npm test')).toMatch(/Tests\s+\d+ passed/)
       expect(outputs.get('npx patchbay validate')).toContain(`@acme/${kind}-demo: valid`)
+      expect(outputs.get('npx patchbay dev --once')).toContain('"type":"track"')
     })
   }
 

@@ -37,10 +37,11 @@ export function packageJson(options: ScaffoldOptions, local?: Record<string, str
     engines: { node: '>=24' },
     keywords: ['patchbay', `patchbay-${options.kind}`],
     exports: {
-      '.': { types: './dist/index.d.ts', default: './dist/index.js' },
+      // `@patchbay/source`: Patchbay's author commands (test, validate, send, dev) run src/.
+      '.': { '@patchbay/source': './src/index.ts', types: './dist/index.d.ts', default: './dist/index.js' },
       './package.json': './package.json',
     },
-    files: ['dist', 'README.md', 'CHANGELOG.md'],
+    files: ['dist', 'src', 'README.md', 'CHANGELOG.md'],
     scripts: {
       build: 'tsup',
       // The check first: on an old Node, one line saying what to run instead of a stack trace.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ScaffoldOptions } from '../src/index.ts'
-import { renderScaffold, ScaffoldError, scaffold } from '../src/index.ts'
+import { AUTH_STYLES, renderScaffold, ScaffoldError, scaffold } from '../src/index.ts'
 
 let work: string
 beforeEach(() => {
@@ -35,11 +35,50 @@ describe('scaffold', () => {
         type: 'module',
         patchbay: { kind, apiVersion: 1 },
         peerDependencies: { '@patchbay/core': expect.stringMatching(/^\^\d/) },
-        exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } },
+        exports: {
+          '.': {
+            '@patchbay/source': './src/index.ts',
+            types: './dist/index.d.ts',
+            default: './dist/index.js',
+          },
+        },
         scripts: { build: 'tsup', test: 'patchbay check-node && vitest run' },
       })
       expect(pkg.devDependencies).toHaveProperty('@patchbay/testing')
     }
+  })
+
+  it('author commands run src (a source condition first in exports); the build does not bundle package.json', () => {
+    const files = renderScaffold(options())
+    const pkg = JSON.parse(files.get('package.json')!)
+    expect(Object.keys(pkg.exports['.'])[0]).toBe('@patchbay/source')
+    expect(pkg.files).toContain('src')
+    expect(files.get('tsup.config.ts')).toContain('build.onResolve({ filter: /^\\.\\.\\/package\\.json$/ }')
+  })
+
+  it('keeps the --local tarballs package.json depends on in git, and says the description once', () => {
+    const files = renderScaffold(options({ description: 'Sends orders to the CRM' }))
+    const ignore = files.get('.gitignore')!.split('\n')
+    expect(ignore).not.toContain('.patchbay-local/')
+    expect(ignore).toContain('!.patchbay-local/*.tgz')
+    const readme = files.get('README.md')!
+    expect(readme.match(/Sends orders to the CRM/g)).toHaveLength(1)
+    expect(readme).not.toContain('A Patchbay destination')
+  })
+
+  it('renders valid JSON fixtures for every kind, auth style and batching choice, goldens with the batch plan when batching', () => {
+    for (const kind of ['destination', 'source', 'transformation'] as const)
+      for (const auth of AUTH_STYLES)
+        for (const batching of [false, true]) {
+          const files = renderScaffold(options({ kind, auth, batching }))
+          for (const [file, content] of files)
+            if (file.endsWith('.json'))
+              expect(() => JSON.parse(content), `${kind} ${auth} ${batching} ${file}`).not.toThrow()
+          if (kind === 'destination')
+            expect('batch' in JSON.parse(files.get('test/fixtures/contract/golden/track.json')!)).toBe(
+              batching,
+            )
+        }
   })
 
   it('renders the chosen auth style and batching into the destination', () => {

@@ -1,4 +1,4 @@
-import { compileConfig, type PluginLogger } from '@patchbay/core'
+import { compileConfig, type PluginLogger, runtimeServices } from '@patchbay/core'
 import { defineBench, measureRate } from '../../../test/bench/_harness.ts'
 import { createWebhookDestination, verifySignature, WebhookConfigSchema } from '../src/index.ts'
 
@@ -6,7 +6,12 @@ const NOW_MS = 1_768_471_200_000
 const webhook = createWebhookDestination({ now: () => NOW_MS })
 const logger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} }
 const compiled = compileConfig(WebhookConfigSchema)
-const ctx = (input: Record<string, unknown>) => ({ config: compiled.parse(input), logger, plugin: 'bench' })
+const ctx = (input: Record<string, unknown>) => ({
+  ...runtimeServices,
+  config: compiled.parse(input),
+  logger,
+  plugin: 'bench',
+})
 
 /** A ~400-byte track event, as analytics.js sends it. */
 const event = {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { compileConfig, type HttpRequest, type PluginLogger } from '@patchbay/core'
+import { compileConfig, type HttpRequest, type PluginLogger, runtimeServices } from '@patchbay/core'
 import type { PatchbayEvent } from '@patchbay/protocol'
 import { createWebhookDestination, type WebhookConfig, WebhookConfigSchema } from '../src/index.ts'
 
@@ -36,7 +36,7 @@ const silent: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} }
 export const PLUGIN_ID = '@patchbay/destination-webhook@test'
 
 export function ctx(input: Record<string, unknown>) {
-  return { config: config(input), logger: silent, plugin: PLUGIN_ID }
+  return { ...runtimeServices, config: config(input), logger: silent, plugin: PLUGIN_ID }
 }
 
 /** Runs `transform` for one event and returns the single request it built. */

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
-import { compileConfig, createLogger, silentSink } from '@patchbay/core'
+import { compileConfig, createLogger, runtimeServices, silentSink } from '@patchbay/core'
 import { type LogSourceConfig, LogSourceConfigSchema } from './config.ts'
 import { createLogSource, type LogSourceOptions } from './source.ts'
 
@@ -32,6 +32,7 @@ export function readLogStream(
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })
   const source = createLogSource(options)
   return source.readLines!(lines, {
+    ...runtimeServices,
     config: parsed,
     origin,
     plugin: `${source.name}@${source.version}`,

@@ -12,6 +12,7 @@ export const processOutput: Output = {
   tty: Boolean(process.stderr.isTTY) && process.env.CI !== 'true',
 }
 
-const useColor = () => processOutput.tty && !process.env.NO_COLOR
+/** Colour only when both streams are terminals: piped output (`| less`, `> file`) stays plain. */
+const useColor = () => processOutput.tty && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
 const paint = (code: number) => (s: string) => (useColor() ? `\u001b[${code}m${s}\u001b[0m` : s)
 export const color = { red: paint(31), green: paint(32), yellow: paint(33), dim: paint(2), bold: paint(1) }

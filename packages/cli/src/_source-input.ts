@@ -7,6 +7,7 @@ import {
   type LoadedPipeline,
   PluginRegistry,
   parseJson,
+  runtimeServices,
   type SourcePlugin,
   silentSink,
 } from '@patchbay/core'
@@ -52,7 +53,13 @@ export async function* readThroughSource(
   const origin = path === '-' ? 'stdin' : basename(path)
 
   if (plugin.readLines) {
-    for await (const events of plugin.readLines(lines, { config, logger, plugin: resolved.id, origin })) {
+    for await (const events of plugin.readLines(lines, {
+      ...runtimeServices,
+      config,
+      logger,
+      plugin: resolved.id,
+      origin,
+    })) {
       yield { events, lines: [], bad: [] }
     }
     return
@@ -72,7 +79,7 @@ export async function* readThroughSource(
           query: {},
           body,
         },
-        { config, logger, plugin: resolved.id },
+        { ...runtimeServices, config, logger, plugin: resolved.id },
       )
       for (const event of result.events) {
         batch.events.push(event)

@@ -19,6 +19,7 @@ const commands = {
   transform: () => import('./commands/transform.ts').then((m) => m.default as CommandDef),
   test: () => import('./commands/test.ts').then((m) => m.default as CommandDef),
   validate: () => import('./commands/validate.ts').then((m) => m.default as CommandDef),
+  check: () => import('./commands/check.ts').then((m) => m.default as CommandDef),
   dev: () => import('./commands/dev.ts').then((m) => m.default as CommandDef),
   send: () => import('./commands/send.ts').then((m) => m.default as CommandDef),
   types: () => import('./commands/types.ts').then((m) => m.default as CommandDef),

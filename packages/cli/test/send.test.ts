@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { runCli } from './_cli.ts'
+import { fixtures, runCli } from './_cli.ts'
 
 const connector = (name: string) => fileURLToPath(new URL(`../../../connectors/${name}`, import.meta.url))
 const file = (name: string, value: unknown) => {
@@ -55,5 +55,43 @@ describe('patchbay send', () => {
         properties: { id: 'evt_1', type: 'invoice.paid' },
       }),
     ])
+  })
+
+  it('gives a source headers, a query and the raw body, so a signature-checking source can be tried', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'patchbay-send-'))
+    const body = join(dir, 'body.json')
+    writeFileSync(body, '{"visitor":"v-7"}')
+    const args = ['send', body, '--connector', `${fixtures}dev-source`, '--query', 'src=cli', '--json']
+    const signed = await runCli([...args, '-H', 'x-signature: whsec_dev', '--raw', '--header', 'x-extra: 1'])
+    expect(signed.code).toBe(0)
+    const steps = JSON.parse(signed.stdout) as Array<{ step: string; value: Record<string, unknown> }>
+    expect(steps[0]).toMatchObject({
+      step: 'request',
+      value: {
+        url: '/v1/webhook/send?src=cli',
+        // The header carries the source's secret, so what send prints shows it redacted.
+        headers: { 'x-signature': '[redacted]', 'x-extra': '1' },
+        body: { visitor: 'v-7' },
+      },
+    })
+    expect(steps[1]!.value).toEqual([expect.objectContaining({ anonymousId: 'v-7' })])
+    const text = await runCli([
+      ...args,
+      '--raw',
+      '-H',
+      'x-signature: whsec_dev',
+      '-H',
+      'content-type: text/plain',
+    ])
+    expect(text.code).not.toBe(0)
+    expect(text.stderr).toContain('the body must be a JSON object')
+    const parsed = await runCli([...args, '--header=x-signature: whsec_dev'])
+    expect(parsed.code).toBe(0)
+    expect(JSON.parse(parsed.stdout)[1].value).toEqual([
+      expect.objectContaining({ anonymousId: 'v-7', properties: { visitor: 'v-7', source: 'cli' } }),
+    ])
+    const unsigned = await runCli(args)
+    expect(unsigned.code).not.toBe(0)
+    expect(unsigned.stderr).toContain('bad signature')
   })
 })

@@ -106,7 +106,46 @@ async function throughput(path: string | undefined) {
   }
 }
 
+/** Deep-freezes in place, as the engine does (src/engine/_freeze.ts). */
+function freeze(value: unknown): void {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const key of Object.keys(value)) freeze((value as Record<string, unknown>)[key])
+  }
+}
+
+/**
+ * Events/s of making a batch safe to share with `destinations` plugins: freezing each event
+ * once (what the engine does), or giving every destination its own structuredClone.
+ */
+function isolation(mode: 'freeze' | 'copy', destinations: number) {
+  return measureRate(() => {
+    const batch = events.map((e) => ({ ...e, context: { ...e.context }, properties: { ...e.properties } }))
+    if (mode === 'freeze') for (const e of batch) freeze(e)
+    else for (let d = 0; d < destinations; d++) for (const e of batch) structuredClone(e)
+    return batch.length
+  })
+}
+
 export default defineBench([
+  {
+    name: 'core.engine.isolation.freeze',
+    unit: 'events/s',
+    description: 'deep-freeze each ~350-byte event once, shared by every plugin (the engine does this)',
+    measure: () => isolation('freeze', 2),
+  },
+  {
+    name: 'core.engine.isolation.copy',
+    unit: 'events/s',
+    description: 'the alternative: a structuredClone of each event per destination, 2 destinations',
+    measure: () => isolation('copy', 2),
+  },
+  {
+    name: 'core.engine.isolation.freeze-vs-copy',
+    unit: 'ratio',
+    description: 'freeze throughput / copy throughput, same run (> 1: freezing is cheaper)',
+    measure: (ctx) => ctx.get('core.engine.isolation.freeze') / ctx.get('core.engine.isolation.copy'),
+  },
   {
     name: 'core.engine.passthrough',
     unit: 'events/s',

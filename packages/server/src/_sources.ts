@@ -8,6 +8,7 @@ import {
   type LogSink,
   type PipelineDefinition,
   type PluginRegistry,
+  runtimeServices,
   type SourcePlugin,
   shortSecretWarnings,
 } from '@patchbay/core'
@@ -68,7 +69,7 @@ export async function loadSources(
       ...(step.writeKey ? { writeKey: step.writeKey } : {}),
       parse: async (request) => {
         try {
-          return await plugin.parse(request, { config, logger, plugin: resolved.id })
+          return await plugin.parse(request, { ...runtimeServices, config, logger, plugin: resolved.id })
         } catch (error) {
           throw redactor.error(error) // its message may reach the client's 400 and the log
         }

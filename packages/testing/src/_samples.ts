@@ -1,7 +1,11 @@
 import type { EventType, PatchbayEvent } from '@patchbay/protocol'
 
-/** One valid, normalised-looking event of each type, with fixed ids and times. */
-export const SAMPLE_EVENTS: Record<EventType, PatchbayEvent> = {
+/**
+ * One valid, normalised-looking event of each type, with fixed ids and times. Deep-frozen:
+ * every check shares them, so a plugin that mutates one fails there and then, instead of
+ * changing what the checks after it see.
+ */
+export const SAMPLE_EVENTS: Readonly<Record<EventType, PatchbayEvent>> = deepFreeze({
   track: {
     type: 'track',
     event: 'Order Completed',
@@ -50,7 +54,7 @@ export const SAMPLE_EVENTS: Record<EventType, PatchbayEvent> = {
     messageId: 'contract-alias-1',
     timestamp: '2026-11-22T10:00:00.000Z',
   },
-}
+} satisfies Record<EventType, PatchbayEvent>)
 
 /** Deep-freezes a value, so a plugin that mutates its input throws a TypeError. */
 export function deepFreeze<T>(value: T): T {

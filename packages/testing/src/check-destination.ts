@@ -11,13 +11,18 @@ import { EVENT_TYPES } from '@patchbay/protocol'
 import { http, HttpResponse as MswResponse } from 'msw'
 import { setupServer } from 'msw/node'
 import { pluginContext } from './_context.ts'
-import { deepFreeze, SAMPLE_EVENTS } from './_samples.ts'
+import { corpusOf } from './_corpus.ts'
+import { SAMPLE_EVENTS } from './_samples.ts'
 import { type Finding, pass, violation } from './finding.ts'
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
 
-async function mapOne(plugin: DestinationPlugin, config: unknown, type: (typeof EVENT_TYPES)[number]) {
-  const event = deepFreeze(structuredClone(SAMPLE_EVENTS[type]))
+async function mapOne(
+  plugin: DestinationPlugin,
+  config: unknown,
+  input: (typeof EVENT_TYPES)[number] | object,
+) {
+  const event = typeof input === 'string' ? SAMPLE_EVENTS[input] : input // both deep-frozen
   const out = await plugin.transform(event as never, pluginContext(plugin, config) as never)
   return out === null || out === undefined ? [] : Array.isArray(out) ? out : [out]
 }
@@ -32,21 +37,29 @@ export async function checkEventTypes(plugin: DestinationPlugin, config: unknown
       findings.push(pass(rule, 'not in supports: the engine refuses them with UnsupportedEventError'))
       continue
     }
-    try {
-      await mapOne(plugin, config, type)
-      findings.push(pass(rule))
-    } catch (error) {
-      findings.push(
-        isPatchbayError(error)
-          ? pass(rule, `refused: ${error.message}`)
-          : violation(
-              rule,
-              `transform maps a valid ${type} event or refuses it with InvalidEventError (it does not crash).`,
-              `it threw ${(error as Error)?.name ?? typeof error}: ${(error as Error)?.message ?? String(error)}`,
-              `Handle ${type} events, throw InvalidEventError for ones you cannot map, or remove '${type}' from supports. A TypeError on a frozen input means transform mutates its input: return new objects.`,
-            ),
-      )
+    const refused: string[] = []
+    const crashed: string[] = []
+    for (const { name, event } of corpusOf(type)) {
+      try {
+        await mapOne(plugin, config, event)
+      } catch (error) {
+        if (isPatchbayError(error)) refused.push(`${name}: ${error.message}`)
+        else
+          crashed.push(
+            `on ${name} it threw ${(error as Error)?.name ?? typeof error}: ${(error as Error)?.message ?? String(error)}`,
+          )
+      }
     }
+    findings.push(
+      crashed.length === 0
+        ? pass(rule, refused.length ? `refused ${refused.join('; ')}` : undefined)
+        : violation(
+            rule,
+            `transform maps every valid ${type} event (minimal, full, unicode, large, odd characters) or refuses it with InvalidEventError (it does not crash).`,
+            crashed.slice(0, 3).join('; '),
+            `Handle ${type} events, throw InvalidEventError for ones you cannot map, or remove '${type}' from supports. A TypeError on a frozen input means transform mutates its input: return new objects. Optional fields may be missing.`,
+          ),
+    )
   }
   return findings
 }
@@ -65,12 +78,12 @@ export async function checkRequests(plugin: DestinationPlugin, config: unknown):
   const second: Record<string, unknown> = {}
   const problems: string[] = []
   try {
-    for (const type of plugin.supports) {
+    for (const { name, event } of plugin.supports.flatMap(corpusOf)) {
       try {
-        const requests = (await mapOne(plugin, config, type)) as HttpRequest[]
-        first[type] = requests
-        for (const r of requests) problems.push(...requestProblems(r, type))
-        second[type] = await mapOne(plugin, config, type)
+        const requests = (await mapOne(plugin, config, event)) as HttpRequest[]
+        first[name] = requests
+        for (const r of requests) problems.push(...requestProblems(r, name))
+        second[name] = await mapOne(plugin, config, event)
       } catch {
         // refusals are checked by checkEventTypes
       }
@@ -85,7 +98,7 @@ export async function checkRequests(plugin: DestinationPlugin, config: unknown):
       : violation(
           'well-formed requests',
           'Each request has a valid method (GET, POST, PUT, PATCH, DELETE), an absolute http(s) URL and a body that survives JSON serialisation.',
-          problems.join('; '),
+          `${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
           'Build absolute URLs from the config, and put only JSON values (no Dates, Maps, functions, undefined) in bodies.',
         ),
   )
@@ -177,9 +190,31 @@ const SCENARIOS: Scenario[] = [
   },
 ]
 
+type Verdict = 'delivered' | 'retryable' | 'aborted'
+
 /**
- * Each simulated answer comes out delivered, retried or aborted as the core policy says,
- * or as the plugin's own handleResponse decides (which must not throw).
+ * The direction of the core policy a handleResponse must keep: 2xx is never retried; 408,
+ * 429, 5xx (but 501), timeouts and resets are never delivered or failed for good; other
+ * 4xx are never retried, and never delivered as a whole (a per-event array may deliver
+ * the records the body does not list as failed).
+ */
+function directionProblem(s: Scenario, verdicts: Verdict[]): { requires: string } | undefined {
+  if (s.expect === 'delivered')
+    return verdicts.includes('retryable') ? { requires: `a ${s.name} is never retried.` } : undefined
+  if (s.expect === 'retryable')
+    return verdicts.every((v) => v === 'retryable')
+      ? undefined
+      : { requires: `${s.name} is always retried (never delivered, never failed for good).` }
+  if (verdicts.includes('retryable')) return { requires: `a ${s.name} is never retried.` }
+  if (verdicts.every((v) => v === 'delivered'))
+    return { requires: `a ${s.name} is never delivered as a whole (fail the events it rejected).` }
+  return undefined
+}
+
+/**
+ * Each simulated answer comes out delivered, retried or aborted as the core policy says.
+ * A plugin's handleResponse (which must not throw) may refine the policy, but only in its
+ * direction (see directionProblem).
  */
 export async function checkDeliveryClassification(
   plugin: DestinationPlugin,
@@ -199,46 +234,58 @@ export async function checkDeliveryClassification(
     const rule = `delivery: ${s.name}`
     try {
       const handle = plugin.handleResponse
+      let raw: unknown
       const result = await deliverer.deliver(request, {
         ...(handle
           ? {
               handleResponse: (response: HttpResponse, req: HttpRequest) => {
-                const verdict = handle(response, {
-                  ...pluginContext(plugin, config),
-                  request: req,
-                  events: 1,
-                } as never)
-                return Array.isArray(verdict) ? (verdict[0] ?? 'delivered') : verdict
+                raw = handle(response, { ...pluginContext(plugin, config), request: req, events: 1 } as never)
+                return Array.isArray(raw) ? 'delivered' : (raw as never)
               },
             }
           : {}),
       })
-      const got =
+      const got: Verdict =
         result.status === 'delivered'
           ? 'delivered'
           : result.error?.family === 'retryable'
             ? 'retryable'
             : 'aborted'
-      const expected = handle ? got : s.expect
-      const expectedBy = handle ? "the plugin's handleResponse" : 'the core policy'
-      if (!handle && s.name === '200' && got !== 'delivered') {
+      // What the plugin decided for each event of the request (a per-event array refines).
+      const verdicts: Verdict[] = Array.isArray(raw)
+        ? raw.length === 0
+          ? ['delivered']
+          : raw.map(
+              (v): Verdict =>
+                isPatchbayError(v) ? (v.family === 'retryable' ? 'retryable' : 'aborted') : 'delivered',
+            )
+        : [got]
+      if (!handle || raw === undefined) {
         findings.push(
-          violation(rule, 'A 200 answer is delivered.', `it came out ${got}`, 'Check handleResponse.'),
-        )
-      } else {
-        findings.push(
-          got === expected
-            ? pass(rule, `${got} (${expectedBy})`)
+          got === s.expect
+            ? pass(rule, `${got} (the core policy)`)
             : violation(
                 rule,
-                `${s.name} is ${expected} per ${expectedBy}.`,
+                `${s.name} is ${s.expect} per the core policy.`,
                 `it came out ${got}`,
                 'Follow the policy in docs/errors-and-retries.md.',
               ),
         )
+      } else {
+        const wrong = directionProblem(s, verdicts)
+        findings.push(
+          wrong === undefined
+            ? pass(rule, `${verdicts.join(', ')} (the plugin's handleResponse, in the policy's direction)`)
+            : violation(
+                rule,
+                `handleResponse may refine the core policy, not reverse it: ${wrong.requires}`,
+                `its handleResponse made it ${verdicts.join(', ')}`,
+                'Return undefined to apply the policy; refine only in its direction (e.g. a 400 whose body lists the failed records fails just those). See docs/errors-and-retries.md.',
+              ),
+        )
       }
       if (
-        !handle &&
+        (!handle || raw === undefined) &&
         s.name === '429 with Retry-After' &&
         (result.error as { retryAfterMs?: number })?.retryAfterMs !== 7000
       )

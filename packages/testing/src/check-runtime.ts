@@ -4,16 +4,16 @@ import {
   createMemoryTransport,
   createPipeline,
   createSecretMatcher,
-  defineDestination,
-  type LogRecord,
-  PluginRegistry,
-  parsePipeline,
   resolveDeliveryOptions,
+  type SourcePlugin,
+  type TransformationPlugin,
   walkSecrets,
 } from '@patchbay/core'
 import { EVENT_TYPES } from '@patchbay/protocol'
-import Type from 'typebox'
+import { pipelineFor, registryFor } from './_engine.ts'
+import { captureOutput, errorText, runCheck, runSource, runThroughEngine } from './_leak-channels.ts'
 import { SAMPLE_EVENTS } from './_samples.ts'
+import type { RequestFixture } from './check-source.ts'
 import { type Finding, pass, violation } from './finding.ts'
 
 /** Replaces every secret value of `config` with a marker; returns the config and the markers. */
@@ -34,76 +34,37 @@ export function plantSecrets(plugin: AnyPlugin, config: unknown): { config: unkn
   return { config: planted, markers }
 }
 
-/** A destination that accepts everything, so transformations can run through a real pipeline. */
-const SINK = defineDestination({
-  name: 'patchbay-contract-sink',
-  version: '1.0.0',
-  apiVersion: 1,
-  config: Type.Object({}),
-  supports: ['track', 'identify', 'page', 'screen', 'group', 'alias'],
-  transform: (event) => ({ method: 'POST', url: 'https://sink.invalid/events', body: event }),
-})
-
-const registryFor = (plugin: AnyPlugin) => new PluginRegistry().add(plugin).add(SINK)
-
-function pipelineFor(plugin: AnyPlugin, config: unknown) {
-  const step = plugin.kind === 'transformation' ? 'transformations' : 'destinations'
-  const yaml =
-    plugin.kind === 'destination'
-      ? { destinations: [{ id: 'under_test', use: `${plugin.name}@${plugin.version}`, config }] }
-      : {
-          [step]: [{ id: 'under_test', use: `${plugin.name}@${plugin.version}`, config }],
-          destinations: [{ id: 'sink', use: SINK.name }],
-        }
-  return parsePipeline(JSON.stringify(yaml), { file: 'contract.json', env: {} })
-}
-
 /**
- * Runs a destination (or transformation) through the real engine with marker values in its
- * secret fields, a destination that answers 400 with the request echoed back, and every log
- * line, console line, outcome error and record captured: no marker may appear in them.
+ * Runs the plugin as a host does, with marker values in its secret fields, and searches
+ * every channel for them: log lines, `console`, `process.stdout`/`stderr` writes, errors,
+ * outcomes and recorded requests. Destinations and transformations run through the real
+ * engine (delivering to a destination that answers 400 and echoes the request back);
+ * sources parse their request fixtures, a plain JSON request and malformed ones; a `check`
+ * hook runs as hosts call it, against a server that answers 401 and echoes the request.
  */
-export async function checkSecretsNotLeaked(plugin: AnyPlugin, configs: unknown[]): Promise<Finding[]> {
-  if (plugin.kind !== 'destination') return [pass('secrets never leak', 'checked for destinations')]
+export async function checkSecretsNotLeaked(
+  plugin: AnyPlugin,
+  configs: unknown[],
+  requests: RequestFixture[] = [],
+): Promise<Finding[]> {
   const seen: string[] = []
   let markers: string[] = []
-  const original = { ...console }
-  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const)
-    console[level] = (...args: unknown[]) => {
-      seen.push(args.map(String).join(' '))
-    }
+  const restore = captureOutput(seen)
   try {
     for (const raw of configs) {
       const planted = plantSecrets(plugin, raw)
       if (planted.markers.length === 0) continue
       markers = [...markers, ...planted.markers]
-      const pipeline = await createPipeline(pipelineFor(plugin, planted.config), {
-        registry: registryFor(plugin),
-        record: true,
-        logSink: (record: LogRecord) => seen.push(JSON.stringify(record)),
-        createDeliverer: (dest) =>
-          createDeliverer({
-            transport: createMemoryTransport((r) => ({
-              status: 400,
-              headers: {},
-              body: `rejected: ${r.url} ${JSON.stringify(r.headers)} ${r.body ?? ''}`,
-            })),
-            options: resolveDeliveryOptions({ retry: { maxAttempts: 1 } }),
-            label: dest.label,
-            redactor: dest.redactor,
-          }),
-      })
       try {
-        const outcomes = await pipeline.process(EVENT_TYPES.map((t) => SAMPLE_EVENTS[t]))
-        seen.push(JSON.stringify(outcomes))
-      } finally {
-        await pipeline.close()
+        if (plugin.kind === 'source') await runSource(plugin as SourcePlugin, planted.config, requests, seen)
+        else await runThroughEngine(plugin, planted.config, seen)
+        await runCheck(plugin, planted.config, seen)
+      } catch (error) {
+        seen.push(errorText(error))
       }
     }
-  } catch (error) {
-    seen.push(String((error as Error)?.message ?? error))
   } finally {
-    Object.assign(console, original)
+    restore()
   }
   if (markers.length === 0)
     return [
@@ -117,17 +78,31 @@ export async function checkSecretsNotLeaked(plugin: AnyPlugin, configs: unknown[
       ? pass('secrets never leak')
       : violation(
           'secrets never leak',
-          'Secret config values never appear in logs, console output, errors or recorded requests, in any form (raw, URL-encoded, JSON-escaped, base64, base64url, hex).',
+          'Secret config values never appear in logs, console or stdout/stderr output, errors, events or recorded requests, in any form (raw, URL-encoded, JSON-escaped, base64, base64url, hex).',
           `a planted secret showed up (${leak.found!.form}) in: ${leak.line.slice(Math.max(0, leak.found!.start - 150), leak.found!.end + 150)}`,
-          'Log through ctx.logger (it redacts), never console.log, and do not put secrets in error messages or encode them in ways redaction cannot see.',
+          'Log through ctx.logger (it redacts), never console.log or process.stdout/stderr.write, and do not put secrets in error messages or events, or encode them in ways redaction cannot see.',
         ),
   ]
 }
 
-/** Loading, running and closing works twice in a row, and closing without running works. */
+/**
+ * Loading, running and closing works twice in a row, the second run gives the same outcomes
+ * as the first, and closing without running works (close errors are not swallowed here,
+ * unlike in a pipeline's close).
+ */
 export async function checkLifecycle(plugin: AnyPlugin, config: unknown): Promise<Finding[]> {
-  if (plugin.kind === 'source') return [pass('load, run, close twice', 'sources are stateless parsers')]
+  const rule = 'load, run, close twice'
+  if (plugin.kind === 'source') return [pass(rule, 'sources are stateless parsers')]
+  const broken = (did: string) => [
+    violation(
+      rule,
+      'A plugin loads, runs and closes twice in a row with the same results, and closes without having run.',
+      did,
+      'Keep no module-level state that close() leaves broken; make close() safe to call at any time.',
+    ),
+  ]
   try {
+    const rounds: string[][] = []
     for (let round = 0; round < 2; round++) {
       const pipeline = await createPipeline(pipelineFor(plugin, config), {
         registry: registryFor(plugin),
@@ -137,22 +112,25 @@ export async function checkLifecycle(plugin: AnyPlugin, config: unknown): Promis
             options: resolveDeliveryOptions({ retry: { maxAttempts: 1 } }),
           }),
       })
-      await pipeline.process([SAMPLE_EVENTS.track, SAMPLE_EVENTS.identify])
+      const outcomes = await pipeline.process(EVENT_TYPES.map((t) => SAMPLE_EVENTS[t]))
+      rounds.push(
+        outcomes.map(
+          (o) => `${o.messageId} ${o.destination}: ${o.status}${o.error ? ` (${o.error.message})` : ''}`,
+        ),
+      )
       await pipeline.close()
+      if (plugin.kind === 'transformation') await (plugin as TransformationPlugin).close?.()
     }
-    const idle = await createPipeline(pipelineFor(plugin, config), {
-      registry: registryFor(plugin),
-    })
+    const changed = rounds[1]!.filter((line, i) => line !== rounds[0]![i])
+    if (changed.length > 0)
+      return broken(
+        `after a close, the second run differed: ${changed.slice(0, 3).join('; ')} (first run: ${rounds[0]!.slice(0, 3).join('; ')})`,
+      )
+    const idle = await createPipeline(pipelineFor(plugin, config), { registry: registryFor(plugin) })
     await idle.close()
-    return [pass('load, run, close twice')]
+    if (plugin.kind === 'transformation') await (plugin as TransformationPlugin).close?.()
+    return [pass(rule)]
   } catch (error) {
-    return [
-      violation(
-        'load, run, close twice',
-        'A plugin loads, runs and closes twice in a row, and closes without having run.',
-        `it failed: ${(error as Error).message}`,
-        'Keep no module-level state that close() leaves broken; make close() safe to call at any time.',
-      ),
-    ]
+    return broken(`it failed: ${(error as Error).message}`)
   }
 }

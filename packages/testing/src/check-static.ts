@@ -10,10 +10,80 @@ import {
 import { Compile } from 'typebox/compile'
 import { type Finding, pass, violation } from './finding.ts'
 
-const SECRET_NAME = /(token|secret|password|passwd|api_?key|private_?key|credential)/i
+/** Words that make a field a credential when a field name ends with one (`writeKey`, `client_secret`). */
+const SECRET_WORDS = new Set([
+  'token',
+  'secret',
+  'password',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'key',
+  'apikey',
+  'credential',
+  'credentials',
+  'bearer',
+  'authorization',
+])
+/** `…Key` fields that name something other than a credential. */
+const NOT_CREDENTIAL_KEY = new Set([
+  'partition',
+  'primary',
+  'sort',
+  'idempotency',
+  'dedup',
+  'dedupe',
+  'dedupl',
+  'cache',
+  'routing',
+  'lookup',
+  'foreign',
+  'join',
+  'event',
+  'property',
+  'map',
+  'group',
+  'public',
+  'object',
+  'row',
+])
 
-/** The manifest: a branded plugin with a name, semver version, kind and a supported apiVersion. */
-export function checkManifest(plugin: unknown): Finding[] {
+/** Splits `writeKey`, `client_secret`, `API-TOKEN` into lower-case words. */
+const words = (name: string) =>
+  name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase())
+
+/**
+ * A field name that says it holds a credential: its last word is token, secret, password,
+ * key (unless a partition/sort/... key), credential(s); or it contains password.
+ */
+export function isCredentialName(name: string): boolean {
+  const w = words(name)
+  const last = w.at(-1)
+  if (!last) return false
+  if (w.includes('password') || w.includes('passwd')) return true
+  if (!SECRET_WORDS.has(last)) return false
+  return !(last === 'key' && w.length > 1 && NOT_CREDENTIAL_KEY.has(w.at(-2)!))
+}
+
+/** What the manifest is compared with: the connector's package.json (and where it is). */
+export interface PackageManifest {
+  name?: string
+  version?: string
+  /** The package.json file, named in findings. */
+  file?: string
+}
+
+/**
+ * The manifest: a branded plugin with a name, semver version, kind and a supported
+ * apiVersion; with `pkg`, its name and version are the package's (the registry refuses a
+ * name that drifted, and a version that drifted makes upgrade checks and migrations lie).
+ */
+export function checkManifest(plugin: unknown, pkg?: PackageManifest): Finding[] {
   if (!isPlugin(plugin)) {
     return [
       violation(
@@ -47,6 +117,7 @@ export function checkManifest(plugin: unknown): Finding[] {
       ),
     )
   } else findings.push(pass('manifest'))
+  if (pkg) findings.push(manifestDrift(p, pkg))
   findings.push(
     SUPPORTED_PLUGIN_API_VERSIONS.includes(p.apiVersion)
       ? pass('apiVersion')
@@ -58,6 +129,26 @@ export function checkManifest(plugin: unknown): Finding[] {
         ),
   )
   return findings
+}
+
+function manifestDrift(p: AnyPlugin, pkg: PackageManifest): Finding {
+  const drift = [
+    pkg.name !== undefined && pkg.name !== p.name
+      ? `name ${JSON.stringify(p.name)} vs ${JSON.stringify(pkg.name)}`
+      : '',
+    pkg.version !== undefined && pkg.version !== p.version
+      ? `version ${JSON.stringify(p.version)} vs ${JSON.stringify(pkg.version)}`
+      : '',
+  ].filter(Boolean)
+  const where = pkg.file ?? 'package.json'
+  return drift.length === 0
+    ? pass('manifest matches package.json')
+    : violation(
+        'manifest matches package.json',
+        `The plugin's name and version are the package's (${where}): the registry finds plugins by package name, and upgrade checks and config migrations go by version.`,
+        `the manifest says ${drift.join(' and ')} (manifest vs package.json)`,
+        `Set name: '${pkg.name ?? p.name}' and version: '${pkg.version ?? p.version}' in the definition (bump both together when you release).`,
+      )
 }
 
 /** The config schema compiles as JSON Schema, and every secret-looking field is marked Secret. */
@@ -86,7 +177,7 @@ export function checkConfigSchema(plugin: AnyPlugin): Finding[] {
     for (const [name, child] of Object.entries(properties ?? {})) {
       const childPath = `${path}/${name}`
       const leaf = child as Record<string, unknown>
-      if (SECRET_NAME.test(name) && leaf.type === 'string' && !isSecretSchema(child)) unmarked.push(childPath)
+      if (isCredentialName(name) && leaf.type === 'string' && !isSecretSchema(child)) unmarked.push(childPath)
       visit(child, childPath)
     }
   }
@@ -129,7 +220,7 @@ export function checkExamples(
       findings.push(
         violation(
           `example ${i + 1}`,
-          'Every example config passes the config schema.',
+          `Every example config passes the config schema (this is examples[${i}] of the definition).`,
           (error as Error).message,
           'Fix the example or the schema.',
         ),
@@ -142,7 +233,7 @@ export function checkExamples(
       findings.push(
         violation(
           `invalid config ${fixture.name}`,
-          `The invalid config fixture ${fixture.name} is refused.`,
+          `The invalid config fixture configs/invalid/${fixture.name}.json is refused.`,
           'the schema accepted it',
           `Tighten the schema for ${fixture.field}, or fix the fixture.`,
         ),
@@ -155,7 +246,7 @@ export function checkExamples(
           ? pass(`invalid config ${fixture.name}`)
           : violation(
               `invalid config ${fixture.name}`,
-              `The invalid config fixture ${fixture.name} fails with a ConfigurationError naming ${fixture.field}.`,
+              `The invalid config fixture configs/invalid/${fixture.name}.json fails with a ConfigurationError naming ${fixture.field}.`,
               `it failed with: ${(error as Error).message}`,
               'Describe the field in the schema so the error names it.',
             ),

@@ -11,9 +11,11 @@ import {
   type TransformationPlugin,
 } from '@patchbay/core'
 import { describe, expect, it } from 'vitest'
-import { pluginContext } from './_context.ts'
+import { findPackageManifest } from './_package.ts'
+import { checkBatchAttribution } from './check-batch.ts'
 import { checkCompatibility } from './check-compatibility.ts'
 import { checkDeliveryClassification, checkEventTypes, checkRequests } from './check-destination.ts'
+import { checkGolden } from './check-goldens.ts'
 import { checkLifecycle, checkSecretsNotLeaked } from './check-runtime.ts'
 import { checkSourceRequests } from './check-source.ts'
 import { checkConfigSchema, checkExamples, checkManifest } from './check-static.ts'
@@ -29,6 +31,11 @@ export interface DescribeConnectorOptions {
   previous?: AnyPlugin
   /** The folder of contract fixtures (see loadFixtures), e.g. `new URL('./fixtures/', import.meta.url)`. */
   fixtures?: URL | string
+  /**
+   * The package.json whose name and version the manifest must match. Default: the nearest
+   * one above the fixtures folder with a `"patchbay"` key; `false` skips the check.
+   */
+  packageJson?: URL | string | false
 }
 
 /** Fails the current test with every violation's message. */
@@ -51,7 +58,9 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
   const fixtures = loadFixtures(options.fixtures)
   const name = isPlugin(plugin) ? `${plugin.name}@${plugin.version} (${plugin.kind})` : 'connector'
   describe(`contract: ${name}`, () => {
-    it('has a valid manifest for a supported plugin API', () => expectContract(checkManifest(plugin)))
+    const pkg = findPackageManifest(options.packageJson, fixtures.dir)
+    it('has a valid manifest for a supported plugin API, matching package.json', () =>
+      expectContract(checkManifest(plugin, pkg)))
     if (!isPlugin(plugin)) return
     // Configs as the runtime hands them to handlers: validated, with defaults filled in.
     const parse = (raw: unknown) => {
@@ -70,7 +79,7 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
     it('loads, runs and closes twice, and closes without running', async () =>
       expectContract(await checkLifecycle(plugin, config)))
     it('never leaks a secret into logs, errors or records', async () =>
-      expectContract(await checkSecretsNotLeaked(plugin, plugin.examples ?? [config])))
+      expectContract(await checkSecretsNotLeaked(plugin, plugin.examples ?? [config], fixtures.requests)))
 
     const previousFile = fixtures.dir ? join(fixtures.dir, 'previous', 'plugin.js') : undefined
     if (options.previous || (previousFile && existsSync(previousFile))) {
@@ -88,26 +97,11 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
         expectContract(await checkEventTypes(dest, config)))
       it('builds well-formed requests, deterministically, without I/O', async () =>
         expectContract(await checkRequests(dest, config)))
-      it('classifies delivery answers per the policy or its handleResponse', async () =>
+      it('classifies delivery answers per the policy (handleResponse may only refine it)', async () =>
         expectContract(await checkDeliveryClassification(dest, config)))
-      for (const golden of fixtures.goldens) {
-        it(`matches the golden requests ${golden.name}`, async () => {
-          const out = await dest.transform(
-            golden.event as never,
-            pluginContext(dest, golden.config === undefined ? config : parse(golden.config)) as never,
-          )
-          const requests = JSON.parse(
-            JSON.stringify(out === null || out === undefined ? [] : Array.isArray(out) ? out : [out]),
-          )
-          if (updatingGoldens())
-            writeGolden(golden.file, { config: golden.config, event: golden.event, requests })
-          else
-            expect(
-              requests,
-              `golden ${golden.name} (re-record with PATCHBAY_UPDATE_GOLDENS=1 or patchbay test --update)`,
-            ).toEqual(golden.requests)
-        })
-      }
+      if (dest.transformBatch)
+        it('keeps batch outcomes on the right events', async () =>
+          expectContract(await checkBatchAttribution(dest, config)))
     }
     if (plugin.kind === 'source') {
       it('turns its request fixtures into valid events and refuses malformed ones', async () =>
@@ -116,6 +110,22 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
     if (plugin.kind === 'transformation') {
       it('drops, fans out and errors per the contract, never mutating its input', async () =>
         expectContract(await checkTransformation(plugin as TransformationPlugin, config)))
+    }
+    for (const golden of fixtures.goldens) {
+      it(`matches the golden ${golden.name}, twice, without an undeclared clock or randomness`, async () => {
+        const result = await checkGolden(
+          plugin,
+          golden,
+          golden.config === undefined ? config : parse(golden.config),
+        )
+        if (updatingGoldens()) writeGolden(golden, result.actual)
+        else
+          expect(
+            result.actual,
+            `golden ${golden.file} (re-record with PATCHBAY_UPDATE_GOLDENS=1 or patchbay test --update)`,
+          ).toEqual(result.expected)
+        expectContract(result.findings.filter((f) => f.rule !== `golden ${golden.name}`))
+      })
     }
   })
 }

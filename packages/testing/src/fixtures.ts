@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { basename, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseJson } from '@patchbay/core'
+import type { PreviousConfig } from './check-compatibility.ts'
+import type { GoldenFixture } from './check-goldens.ts'
 import type { RequestFixture } from './check-source.ts'
 
 /**
@@ -11,7 +13,9 @@ import type { RequestFixture } from './check-source.ts'
  * fixtures/
  *   config.json                 the config the checks run with (default: the first example)
  *   configs/invalid/<name>.json { "config": {...}, "field": "url" }: must fail, naming the field
- *   golden/<name>.json          { "config"?: {...}, "event": {...}, "requests": [...] } (destinations)
+ *   golden/<name>.json          destinations: { "config"?, "event", "requests", "batch"? }
+ *                               transformations: { "config"?, "in": [events], "out": [events] }
+ *                               sources: { "config"?, "request": { body, headers, query }, "events" }
  *   requests/<name>.json        { "request": { "body": ..., "headers": ... } } (sources)
  *   requests/malformed/<name>.json  requests a source must refuse
  *   previous/plugin.js          the previous published version (default export), for upgrade checks
@@ -22,10 +26,11 @@ export interface ContractFixtures {
   dir: string | undefined
   config: unknown
   invalidConfigs: Array<{ name: string; config: unknown; field: string }>
-  goldens: Array<{ name: string; file: string; config?: unknown; event: unknown; requests: unknown }>
+  /** `golden/*.json`: input and recorded output (see GoldenFixture for each kind's fields). */
+  goldens: GoldenFixture[]
   requests: RequestFixture[]
-  /** Configs written for the previous version (`previous/configs/*.json`). */
-  previousConfigs: unknown[]
+  /** Configs written for the previous version (`previous/configs/*.json`), with their file. */
+  previousConfigs: PreviousConfig[]
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: fixture files are free-form JSON; the checks that use each one validate it
@@ -66,13 +71,17 @@ export function loadFixtures(location: URL | string | undefined): ContractFixtur
         malformed: true,
       })),
     ],
-    previousConfigs: jsonFiles(join(dir, 'previous', 'configs')).map(readJson),
+    previousConfigs: jsonFiles(join(dir, 'previous', 'configs')).map((f) => ({
+      file: relative(dir, f),
+      config: readJson(f),
+    })),
   }
 }
 
 /** Rewrites a golden with what the plugin produces now (`PATCHBAY_UPDATE_GOLDENS=1`). */
-export function writeGolden(file: string, golden: { config?: unknown; event: unknown; requests: unknown }) {
-  writeFileSync(file, `${JSON.stringify(golden, null, 2)}\n`)
+export function writeGolden(golden: GoldenFixture, output: Record<string, unknown>) {
+  const { name: _name, file, ...recorded } = golden
+  writeFileSync(file, `${JSON.stringify({ ...recorded, ...output }, null, 2)}\n`)
 }
 
 export const updatingGoldens = () => process.env.PATCHBAY_UPDATE_GOLDENS === '1'

@@ -5,11 +5,13 @@ import * as protocol from '../src/index.ts'
 it('exports a stable public API', () => {
   expect(Object.keys(protocol).sort()).toMatchInlineSnapshot(`
     [
+      "checkBatchAttribution",
       "checkCompatibility",
       "checkConfigSchema",
       "checkDeliveryClassification",
       "checkEventTypes",
       "checkExamples",
+      "checkGolden",
       "checkLifecycle",
       "checkManifest",
       "checkRequests",
@@ -18,8 +20,10 @@ it('exports a stable public API', () => {
       "checkTransformation",
       "describeConnector",
       "expectContract",
+      "isCredentialName",
       "loadFixtures",
       "plantSecrets",
+      "testContext",
     ]
   `)
 })

@@ -1,4 +1,5 @@
-import { InvalidEventError, type PluginContext } from '@patchbay/core'
+import { InvalidEventError } from '@patchbay/core'
+import { testContext } from '@patchbay/testing'
 import { describe, expect, it } from 'vitest'
 import plugin from '../src/index.ts'
 
@@ -16,8 +17,8 @@ const config = {
   // #endif
 }
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} }
-const ctx = { config, logger: silent, plugin: `${plugin.name}@${plugin.version}` } as PluginContext<typeof config>
+// A typed context: the config parsed as the runtime parses it, a quiet logger, a fixed clock.
+const ctx = testContext(plugin, config)
 
 describe('{{name}}', () => {
   it('sends a track event to /events with its properties', async () => {

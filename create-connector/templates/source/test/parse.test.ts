@@ -1,10 +1,11 @@
-import type { InboundRequest, PluginContext } from '@patchbay/core'
+import type { InboundRequest } from '@patchbay/core'
+import { testContext } from '@patchbay/testing'
 import { describe, expect, it } from 'vitest'
 import plugin from '../src/index.ts'
 
 const config = { eventName: 'Webhook Received' }
-const silent = { debug() {}, info() {}, warn() {}, error() {} }
-const ctx = { config, logger: silent, plugin: `${plugin.name}@${plugin.version}` } as PluginContext<typeof config>
+// A typed context: the config parsed as the runtime parses it, a quiet logger, a fixed clock.
+const ctx = testContext(plugin, config)
 const post = (body: unknown): InboundRequest => ({
   method: 'POST',
   url: '/v1/webhook/{{name}}',

@@ -1,15 +1,11 @@
-import type { EventOf, TransformationContext } from '@patchbay/core'
+import type { EventOf } from '@patchbay/core'
+import { testContext } from '@patchbay/testing'
 import { describe, expect, it } from 'vitest'
 import plugin from '../src/index.ts'
 
 const config = { drop: ['Heartbeat'], rename: { 'Order Done': 'Order Completed' } }
-const silent = { debug() {}, info() {}, warn() {}, error() {} }
-const ctx = {
-  config,
-  logger: silent,
-  plugin: `${plugin.name}@${plugin.version}`,
-  metadata: { stepId: 'test' },
-} as TransformationContext<typeof config>
+// A typed context: the config parsed as the runtime parses it, a quiet logger, a fixed clock.
+const ctx = testContext(plugin, config)
 const track = (event: string): EventOf<'track'> => ({ type: 'track', event, userId: 'u-1', messageId: 'm-1' })
 
 describe('{{name}}', () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { watch } from 'node:fs'
+import { readFileSync, watch } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import {
@@ -8,20 +8,35 @@ import {
   createPipeline,
   createUndiciTransport,
   type DestinationPlugin,
+  defineDestination,
   isPlugin,
+  type Outcome,
   PluginRegistry,
   parseJson,
   parsePipeline,
   type Redactor,
   resolveDeliveryOptions,
+  type SourcePlugin,
   type WireRequest,
 } from '@patchbay/core'
 import { defineCommand } from 'citty'
+import Type from 'typebox'
 import { loadConnector } from '../_connector-dir.ts'
-import { UsageError } from '../_exit.ts'
+import { devSourceOnce, serveSource } from '../_dev-source.ts'
+import { EXIT, UsageError } from '../_exit.ts'
 import { color, type Output, processOutput } from '../_output.ts'
 import { readJsonl } from '../_read-events.ts'
 import { describeReceived, startReceiver } from '../_receiver.ts'
+
+/** A destination that takes everything and sends nowhere: transformations need one after them. */
+const PRINT = defineDestination({
+  name: 'patchbay-dev-print',
+  version: '1.0.0',
+  apiVersion: 1,
+  config: Type.Object({}),
+  supports: ['track', 'identify', 'page', 'screen', 'group', 'alias'],
+  transform: () => null,
+})
 
 const SAMPLE = [
   { type: 'identify', userId: 'dev-user', traits: { email: 'ada@example.com', plan: 'pro' } },
@@ -34,46 +49,153 @@ const SAMPLE = [
   { type: 'page', anonymousId: 'dev-anon', name: 'Pricing', properties: { path: '/pricing' } },
 ]
 
-/**
- * `patchbay dev`: runs the destination in `dir` against a local pipeline. Every request it
- * would send goes to a local receiver instead, which prints it; editing a file under the
- * package reloads the connector and runs the events again.
- */
-export async function devConnector(
-  options: { dir: string; input?: string; config?: string; once?: boolean; receiverUrl?: string },
-  output: Output = processOutput,
-): Promise<void> {
-  if (!options.once) return watchConnector(options, output)
-  // Requests are printed as sent (below), redacted; the receiver only answers.
-  const receiver = options.receiverUrl
-    ? { url: options.receiverUrl, close: async () => {} }
-    : await startReceiver()
-  if (!options.receiverUrl)
-    output.err(color.dim(`receiver on ${receiver.url}: requests are sent here instead of their real URL`))
-  const events: unknown[] = options.input ? [] : SAMPLE
-  if (options.input) for await (const batch of readJsonl(options.input, 1000)) events.push(...batch.events)
+/** Imports the connector anew (each round picks up edits) and checks it is a plugin. */
+async function loadFresh(dir: string, round: number) {
+  const connector = await loadConnector(dir)
+  const mod = (await import(`${pathToFileURL(connector.entry).href}?round=${round}`)) as { default?: unknown }
+  if (!isPlugin(mod.default))
+    throw new UsageError(
+      `${connector.name} does not default-export a Patchbay plugin (defineSource, defineDestination or defineTransformation)`,
+    )
+  return { connector, plugin: mod.default as AnyPlugin }
+}
 
-  let round = 0
-  const runOnce = async () => {
-    round++
-    const connector = await loadConnector(options.dir)
-    // A fresh import each round, so edits are picked up without restarting.
-    const mod = (await import(`${pathToFileURL(connector.entry).href}?round=${round}`)) as {
-      default?: unknown
+const readConfig = (file: string | undefined) =>
+  file ? parseJson(readFileSync(file), { what: `the config ${file}` }) : undefined
+
+export interface DevOptions {
+  dir: string
+  input?: string
+  config?: string
+  once?: boolean
+  /** Destinations: send to this server instead of printing (path and query are kept). */
+  to?: string
+  /** Sources: serve without watching (watch mode runs this in a child it restarts). */
+  serve?: boolean
+  /** Sources: the port to serve on. */
+  port?: number
+}
+
+/**
+ * `patchbay dev`: runs the connector in `dir` locally. A destination runs sample (or given)
+ * events through a local pipeline and prints every request it would send (or sends them to
+ * `--to`); a transformation prints what it makes of them; a source serves its webhook on
+ * 127.0.0.1 and prints the events each request becomes. Without `--once` it runs again on
+ * every change under src/. Returns the exit code: 1 when an event or request failed.
+ */
+export async function devConnector(options: DevOptions, output: Output = processOutput): Promise<number> {
+  const { plugin, connector } = await loadFresh(options.dir, 0)
+  if (plugin.kind === 'source') {
+    if (options.once)
+      return devSourceOnce(
+        plugin as SourcePlugin,
+        connector.root,
+        { input: options.input, config: readConfig(options.config) },
+        output,
+      )
+    if (options.serve) {
+      const server = await serveSource(
+        plugin as SourcePlugin,
+        { port: options.port ?? DEFAULT_PORT, config: readConfig(options.config) },
+        output,
+      )
+      output.err(
+        `${plugin.name}@${plugin.version} listening on ${server.url}: POST a webhook to it (any path); Ctrl-C to stop`,
+      )
+      await untilSignal()
+      await server.close()
+      return EXIT.ok
     }
-    if (!isPlugin(mod.default) || (mod.default as AnyPlugin).kind !== 'destination') {
-      throw new UsageError(
-        `${connector.name}: patchbay dev runs destinations; this package does not default-export one`,
+    return watchSource(connector.root, options, output)
+  }
+  if (!options.once) return watchConnector(options, output)
+  const events: unknown[] = []
+  if (options.input) for await (const batch of readJsonl(options.input, 1000)) events.push(...batch.events)
+  return plugin.kind === 'transformation'
+    ? devTransformationOnce(options, events, output)
+    : devDestinationOnce(options, events, output)
+}
+
+/** The sample events a destination supports (the others would only fail). */
+function samplesFor(plugin: AnyPlugin) {
+  const supports = (plugin as DestinationPlugin).supports as readonly string[] | undefined
+  return SAMPLE.filter((e) => !supports || supports.includes(e.type))
+}
+
+function printOutcomes(outcomes: Outcome[], output: Output): number {
+  let failed = 0
+  for (const o of outcomes)
+    if (o.status !== 'delivered') {
+      if (o.status === 'failed') failed++
+      output.err(
+        `${o.messageId ?? `#${o.index + 1}`}: ${o.status}${o.reason ? ` (${o.reason})` : ''}${o.error ? `: ${o.error.message}` : ''}`,
       )
     }
-    const plugin = mod.default as DestinationPlugin
-    const config = options.config
-      ? parseJson((await import('node:fs')).readFileSync(options.config), {
-          what: `the config ${options.config}`,
-        })
-      : (plugin.examples?.[0] ?? {})
+  return failed > 0 ? EXIT.failed : EXIT.ok
+}
+
+async function devTransformationOnce(options: DevOptions, given: unknown[], output: Output): Promise<number> {
+  const { plugin } = await loadFresh(options.dir, Date.now())
+  const events = options.input ? given : SAMPLE
+  const yaml = JSON.stringify({
+    transformations: [
+      {
+        id: 'dev',
+        use: `${plugin.name}@${plugin.version}`,
+        config: readConfig(options.config) ?? plugin.examples?.[0] ?? {},
+      },
+    ],
+    destinations: [{ id: 'print', use: PRINT.name }],
+  })
+  const pipeline = await createPipeline(
+    parsePipeline(yaml, { file: options.config ?? 'dev-config.json', env: {} }),
+    {
+      registry: new PluginRegistry().add(plugin).add(PRINT),
+      logSink: (record) => output.err(`${color.dim(record.scope)} ${record.message}`),
+    },
+  )
+  try {
+    output.err(color.bold(`── ${plugin.name}@${plugin.version}: ${events.length} events in`))
+    const result = await pipeline.transform(events)
+    for (const { event } of result.events) output.out(pipeline.redactor.string(JSON.stringify(event)))
+    let failed = 0
+    for (const stop of result.stopped) {
+      if (stop.status === 'failed') failed++
+      output.err(
+        `${stop.messageId ?? `#${stop.index + 1}`}: ${stop.status}${stop.reason ? ` (${stop.reason})` : ''}${stop.error ? `: ${stop.error.message}` : ''}`,
+      )
+    }
+    output.err(color.dim(`${result.events.length} events out`))
+    return failed > 0 ? EXIT.failed : EXIT.ok
+  } finally {
+    await pipeline.close()
+  }
+}
+
+async function devDestinationOnce(options: DevOptions, given: unknown[], output: Output): Promise<number> {
+  // Requests are printed as sent (below), redacted with the config's secrets; the receiver only answers.
+  const receiver = options.to
+    ? { url: options.to.replace(/\/$/, ''), close: async () => {} }
+    : await startReceiver()
+  output.err(
+    color.dim(
+      options.to
+        ? `sending to ${receiver.url} instead of each request's real URL (path and query kept)`
+        : `receiver on ${receiver.url}: requests are sent here instead of their real URL`,
+    ),
+  )
+  const target = new URL(receiver.url)
+  try {
+    const { plugin } = await loadFresh(options.dir, Date.now())
+    const events = options.input ? given : samplesFor(plugin)
     const yaml = JSON.stringify({
-      destinations: [{ id: 'dev', use: `${plugin.name}@${plugin.version}`, config }],
+      destinations: [
+        {
+          id: 'dev',
+          use: `${plugin.name}@${plugin.version}`,
+          config: readConfig(options.config) ?? plugin.examples?.[0] ?? {},
+        },
+      ],
     })
     const pipeline = await createPipeline(
       parsePipeline(yaml, { file: options.config ?? 'dev-config.json', env: {} }),
@@ -81,11 +203,11 @@ export async function devConnector(
         registry: new PluginRegistry().add(plugin),
         logSink: (record) => output.err(`${color.dim(record.scope)} ${record.message}`),
         createDeliverer: (dest) => {
-          const options = resolveDeliveryOptions({ retry: { maxAttempts: 1 } })
+          const delivery = resolveDeliveryOptions({ retry: { maxAttempts: 1 } })
           const http = createUndiciTransport({
-            timeouts: options.timeouts,
+            timeouts: delivery.timeouts,
             connections: 4,
-            egress: { allow: ['127.0.0.1'] },
+            egress: { allow: [target.hostname] },
           })
           return createDeliverer({
             transport: {
@@ -100,7 +222,7 @@ export async function devConnector(
               },
               close: () => http.close(),
             },
-            options,
+            options: delivery,
             label: dest.label,
             redactor: dest.redactor,
           })
@@ -109,41 +231,73 @@ export async function devConnector(
     )
     try {
       output.err(color.bold(`── ${plugin.name}@${plugin.version}: ${events.length} events`))
-      const outcomes = await pipeline.process(events)
-      for (const o of outcomes)
-        if (o.status !== 'delivered')
-          output.err(
-            `${o.messageId ?? `#${o.index + 1}`}: ${o.status}${o.reason ? ` (${o.reason})` : ''}${o.error ? `: ${o.error.message}` : ''}`,
-          )
+      return printOutcomes(await pipeline.process(events), output)
     } finally {
       await pipeline.close()
     }
-  }
-
-  try {
-    await runOnce()
   } finally {
     await receiver.close()
   }
 }
 
+const DEFAULT_PORT = 4780
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve())
+    process.once('SIGTERM', () => resolve())
+  })
+}
+
 /**
- * Watch mode: one receiver for the session, and a fresh child process per change, so every
- * module of the connector is loaded anew (ESM caches imports for the life of a process).
+ * Watch mode for a source: the server runs in a child Node restarts whenever a file under
+ * src/ changes (`--watch-path`), so every module is loaded anew and the URL stays the same.
  */
-async function watchConnector(options: { dir: string; input?: string; config?: string }, output: Output) {
-  // The child prints each request it sends, redacted with the config it loaded.
-  const receiver = await startReceiver()
-  output.err(color.dim(`receiver on ${receiver.url}: requests are sent here instead of their real URL`))
-  const { root } = await loadConnector(options.dir)
+async function watchSource(root: string, options: DevOptions, output: Output): Promise<number> {
+  const args = [
+    ...process.execArgv.filter((a) => !a.startsWith('--watch')),
+    `--watch-path=${join(root, 'src')}`,
+    '--watch-preserve-output',
+    process.argv[1]!,
+    'dev',
+    root,
+    '--serve',
+    '--port',
+    String(options.port ?? DEFAULT_PORT),
+    ...(options.config ? ['--config', options.config] : []),
+  ]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] })
+  output.err(color.dim(`watching ${join(root, 'src')}; Ctrl-C to stop`))
+  await untilSignal()
+  child.kill('SIGTERM')
+  await new Promise((resolve) => child.once('close', resolve))
+  return EXIT.ok
+}
+
+/**
+ * Watch mode for destinations and transformations: one receiver for the session (unless
+ * `--to`), and a fresh child process per change running `--once`, so every module of the
+ * connector is loaded anew (ESM caches imports for the life of a process).
+ */
+async function watchConnector(options: DevOptions, output: Output): Promise<number> {
+  const { root, plugin } = await loadConnector(options.dir).then(async (c) => ({
+    root: c.root,
+    plugin: (await loadFresh(options.dir, 0)).plugin,
+  }))
+  const receiver =
+    plugin.kind === 'destination' && !options.to
+      ? await startReceiver() // the child prints each request it sends, redacted with the config it loaded
+      : undefined
+  if (receiver)
+    output.err(color.dim(`receiver on ${receiver.url}: requests are sent here instead of their real URL`))
+  const to = options.to ?? receiver?.url
   const args = [
     ...process.execArgv,
     process.argv[1]!,
     'dev',
     root,
     '--once',
-    '--receiver-url',
-    receiver.url,
+    ...(to ? ['--to', to] : []),
     ...(options.input ? ['--input', options.input] : []),
     ...(options.config ? ['--config', options.config] : []),
   ]
@@ -164,14 +318,11 @@ async function watchConnector(options: { dir: string; input?: string; config?: s
     timer = setTimeout(round, 100)
   })
   output.err(color.dim(`watching ${join(root, 'src')}; Ctrl-C to stop`))
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      watcher.close()
-      void running.then(() => receiver.close()).then(resolve)
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-  })
+  await untilSignal()
+  watcher.close()
+  await running
+  await receiver?.close()
+  return EXIT.ok
 }
 
 /** One request as `dev` shows it: a summary line and the body, redacted. */
@@ -190,30 +341,52 @@ function printRequest(output: Output, request: WireRequest, redactor: Redactor):
 export default defineCommand({
   meta: {
     name: 'dev',
-    description: `Run the destination in a folder against a local receiver that prints what it would send; reloads on every change under src/.
+    description: `Run the connector in a folder locally, and again on every change under src/.
+A destination sends sample (or --input) events through a local pipeline and prints every request it would send, or sends them to --to.
+A transformation prints the events it makes of them. A source serves its webhook on 127.0.0.1 and prints the events of each request.
+Exit code 1 (with --once) when an event or request failed.
 
 Examples:
   patchbay dev
+  patchbay dev --once
+  patchbay dev --to http://127.0.0.1:8080       try a destination against a local server
   patchbay dev connectors/destination-webhook --input docs/examples/events.jsonl
-  patchbay dev --config my-config.json --once`,
+  patchbay dev connectors/source-webhook --port 4780       then: curl -d '{...}' http://127.0.0.1:4780/
+  patchbay dev connectors/source-webhook --once            parse test/fixtures/contract/requests/*.json`,
   },
   args: {
     dir: { type: 'positional', description: 'Connector package folder', default: '.' },
-    input: { type: 'string', description: 'Events as JSON lines (default: three sample events)' },
-    config: { type: 'string', description: 'A config file (JSON); default: the first example config' },
-    once: { type: 'boolean', description: 'Run once and exit instead of watching' },
-    'receiver-url': {
+    input: {
       type: 'string',
-      description: 'Send to this receiver instead of starting one (used by watch mode)',
+      description:
+        'Destinations and transformations: events as JSON lines (default: sample events). Sources: a request file { "request": { ... } }',
     },
+    config: { type: 'string', description: 'A config file (JSON); default: the first example config' },
+    once: {
+      type: 'boolean',
+      description: 'Run once and exit instead of watching (exit 1 when something failed)',
+    },
+    to: {
+      type: 'string',
+      description:
+        'Destinations: send each request to this server (e.g. http://127.0.0.1:8080), keeping path and query',
+    },
+    port: { type: 'string', description: `Sources: the port to serve on (default ${DEFAULT_PORT})` },
+    serve: { type: 'boolean', description: 'Sources: serve without watching' },
+    'receiver-url': { type: 'string', description: 'Deprecated: the same as --to' },
   },
   async run({ args }) {
-    await devConnector({
+    const port = args.port === undefined ? undefined : Number(args.port)
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))
+      throw new UsageError(`--port must be a port number, got ${args.port}`)
+    process.exitCode = await devConnector({
       dir: args.dir,
       input: args.input,
       config: args.config,
       once: Boolean(args.once),
-      receiverUrl: args['receiver-url'],
+      to: args.to ?? args['receiver-url'],
+      serve: Boolean(args.serve),
+      ...(port === undefined ? {} : { port }),
     })
   },
 })

@@ -1,6 +1,10 @@
-import { PluginRegistry } from '@patchbay/core'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { type AnyPlugin, isPlugin, PluginRegistry } from '@patchbay/core'
 import { defineCommand } from 'citty'
-import { EXIT } from '../_exit.ts'
+import { aboutJson, aboutMarkdown } from '../_about.ts'
+import { loadConnector } from '../_connector-dir.ts'
+import { EXIT, UsageError } from '../_exit.ts'
 import { color, type Output, processOutput } from '../_output.ts'
 
 /** `patchbay plugins`: lists installed plugins, with versions and kinds. */
@@ -48,20 +52,49 @@ export function listPlugins(
   return EXIT.ok
 }
 
+/**
+ * `patchbay plugins --about <plugin>`: a plugin's settings documented from its TypeBox
+ * config (the Singer SDK's `--about`): type, required, default, secret, description. The
+ * plugin is an installed package (`name` or `name@range`) or a connector folder.
+ */
+export async function aboutPlugin(
+  options: { cwd: string; about: string; format: string },
+  output: Output = processOutput,
+): Promise<number> {
+  if (options.format !== 'md' && options.format !== 'json')
+    throw new UsageError(`--format is md or json, got ${JSON.stringify(options.format)}`)
+  const folder = resolve(options.cwd, options.about)
+  const plugin = existsSync(join(folder, 'package.json'))
+    ? ((await loadConnector(folder)).plugin as AnyPlugin)
+    : (await new PluginRegistry({ cwd: options.cwd }).resolve(options.about, { baseDir: options.cwd })).plugin
+  if (!isPlugin(plugin)) throw new UsageError(`${options.about} does not default-export a Patchbay plugin`)
+  output.out(options.format === 'json' ? JSON.stringify(aboutJson(plugin), null, 2) : aboutMarkdown(plugin))
+  return EXIT.ok
+}
+
 export default defineCommand({
   meta: {
     name: 'plugins',
-    description: `List the Patchbay plugins installed in this project (every major, npm aliases included).
+    description: `List the Patchbay plugins installed in this project (every major, npm aliases included), or document one's settings.
 
 Examples:
   patchbay plugins
-  patchbay plugins --json`,
+  patchbay plugins --json
+  patchbay plugins --about @patchbay/destination-webhook            its settings as Markdown
+  patchbay plugins --about connectors/source-webhook --format json  a connector folder, as JSON`,
   },
   args: {
     json: { type: 'boolean', description: 'Print JSON' },
     cwd: { type: 'string', description: 'Project folder to look from', default: '.' },
+    about: {
+      type: 'string',
+      description: "Document this plugin's settings (an installed name@range, or a connector folder)",
+    },
+    format: { type: 'string', description: 'With --about: md (default) or json', default: 'md' },
   },
-  run({ args }) {
-    process.exitCode = listPlugins({ cwd: args.cwd, json: args.json })
+  async run({ args }) {
+    process.exitCode = args.about
+      ? await aboutPlugin({ cwd: args.cwd, about: args.about, format: args.json ? 'json' : args.format })
+      : listPlugins({ cwd: args.cwd, json: args.json })
   },
 })

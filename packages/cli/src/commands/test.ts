@@ -17,7 +17,10 @@ export async function testConnector(dir: string, update: boolean): Promise<numbe
     file,
     `import { describeConnector } from '@patchbay/testing'
 import plugin from ${JSON.stringify(pathToFileURL(connector.entry).href)}
-describeConnector(plugin, { fixtures: ${JSON.stringify(join(connector.root, 'test', 'fixtures', 'contract'))} })
+describeConnector(plugin, {
+  fixtures: ${JSON.stringify(join(connector.root, 'test', 'fixtures', 'contract'))},
+  packageJson: ${JSON.stringify(connector.manifest.file)},
+})
 `,
   )
   if (update) process.env.PATCHBAY_UPDATE_GOLDENS = '1'

@@ -20,7 +20,7 @@ export async function validateConnector(
 ): Promise<number> {
   const connector = await loadConnector(dir)
   const fixtures = loadFixtures(join(connector.root, 'test', 'fixtures', 'contract'))
-  const findings: Finding[] = checkManifest(connector.plugin)
+  const findings: Finding[] = checkManifest(connector.plugin, connector.manifest)
   if (connector.isPlugin) {
     const plugin = connector.plugin as AnyPlugin
     findings.push(...checkConfigSchema(plugin), ...checkExamples(plugin, fixtures.invalidConfigs))

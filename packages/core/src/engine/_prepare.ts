@@ -3,12 +3,14 @@ import { compileConfig } from '../config/compile-config.ts'
 import { migrateConfig } from '../config/migrate.ts'
 import { collectSecrets } from '../config/secret.ts'
 import { resolveDeliveryOptions } from '../delivery/delivery-options.ts'
+import { deepFreeze } from '../engine/_freeze.ts'
 import { ConfigurationError } from '../errors/errors.ts'
 import { createLogger, type LogSink } from '../logging/logger.ts'
 import type { FilePosition } from '../pipeline/load-pipeline.ts'
 import type { DestinationStep, PipelineDefinition, TransformationStep } from '../pipeline/pipeline-schema.ts'
 import type { DestinationPlugin } from '../plugin/define-destination.ts'
 import type { TransformationPlugin } from '../plugin/define-transformation.ts'
+import { runtimeServices } from '../plugin/manifest.ts'
 import { createRedactor } from '../redaction/redact.ts'
 import { shortSecretWarnings } from '../redaction/secret-forms.ts'
 import type { PluginRegistry, ResolvedPlugin } from '../registry/plugin-registry.ts'
@@ -59,7 +61,8 @@ async function configure(
     ctx.sink({ level: 'warn', scope: label, message: warning })
   const redactor = createRedactor(secrets)
   const logger = createLogger({ scope: label, sink: ctx.sink, scrub: redactor.string })
-  return { config: parsed, redactor, logger }
+  // parse returns its own copy; frozen, so a plugin cannot change the config between events.
+  return { config: deepFreeze(parsed), redactor, logger }
 }
 
 async function resolveStep(
@@ -117,7 +120,7 @@ export async function prepareTransformation(
   const resolved = await resolveStep(step.use!, 'transformation', pointer, ctx)
   const plugin = resolved.plugin as TransformationPlugin
   const { config, logger } = await configure(resolved, step.config, pointer, label, ctx)
-  const pluginCtx = { config, logger, plugin: resolved.id, metadata: { stepId: step.id } }
+  const pluginCtx = { ...runtimeServices, config, logger, plugin: resolved.id, metadata: { stepId: step.id } }
   return {
     id: step.id,
     label,

@@ -1,6 +1,7 @@
 import { type PatchbayEvent, validateEvent } from '@patchbay/protocol'
 import { InvalidEventError } from '../errors/errors.ts'
 import type { PatchbayError } from '../errors/patchbay-error.ts'
+import { deepFreeze } from './_freeze.ts'
 import type { PreparedTransformation, WorkItem } from './_steps.ts'
 import { matchesFilter } from './route.ts'
 
@@ -50,7 +51,7 @@ export async function runChain(
       for (const event of result.events) {
         // Returned unchanged: already valid. Anything new must still be a valid event.
         if (event === item.event || checkOutput(event, item.origin, step.label, stopped))
-          next.push({ origin: item.origin, event: event as PatchbayEvent })
+          next.push({ origin: item.origin, event: deepFreeze(event) as PatchbayEvent })
       }
     }
     items = next

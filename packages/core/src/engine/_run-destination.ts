@@ -4,6 +4,7 @@ import { AbortedError, InvalidEventError, UnsupportedEventError } from '../error
 import type { PatchbayError } from '../errors/patchbay-error.ts'
 import type { HttpRequest, HttpResponse } from '../http/http-request.ts'
 import type { BatchPlan, DestinationContext } from '../plugin/define-destination.ts'
+import { runtimeServices } from '../plugin/manifest.ts'
 import { asStepError } from './_plugin-transformation.ts'
 import type { Stopped } from './_run-chain.ts'
 import type { EngineDeliverer, PreparedDestination, WorkItem } from './_steps.ts'
@@ -49,7 +50,12 @@ export async function runDestination(
     const t = tally(origin)
     t.failure ??= error
   }
-  const ctx: DestinationContext<unknown> = { config: dest.config, logger: dest.logger, plugin: dest.source }
+  const ctx: DestinationContext<unknown> = {
+    ...runtimeServices,
+    config: dest.config,
+    logger: dest.logger,
+    plugin: dest.source,
+  }
   const supports = dest.plugin.supports as readonly string[]
 
   const routed: WorkItem[] = []
@@ -247,17 +253,20 @@ async function planBatches(
   const jobs: Job[] = []
   for (const part of chunks) {
     let plan: BatchPlan
+    // The plugin gets its own array (the events in it are frozen): it may sort or splice it.
+    const batch = part.map((i) => i.event)
     try {
-      plan = await dest.plugin.transformBatch!(part.map((i) => i.event) as never, ctx as never)
+      plan = await dest.plugin.transformBatch!(batch as never, ctx as never)
     } catch (cause) {
       const error = asStepError(cause, { plugin: dest.source, step: dest.label })
       for (const item of part) fail(item.origin, error)
       continue
     }
-    const mentioned = new Set<number>()
+    const itemAt = batchIndexResolver(part, batch)
+    const mentioned = new Set<WorkItem>()
     for (const entry of plan) {
-      const members = entry.events.map((k) => part[k]).filter((i): i is WorkItem => i !== undefined)
-      for (const k of entry.events) mentioned.add(k)
+      const members = entry.events.map(itemAt).filter((i): i is WorkItem => i !== undefined)
+      for (const member of members) mentioned.add(member)
       if ('error' in entry) for (const item of members) fail(item.origin, entry.error)
       else {
         try {
@@ -267,9 +276,29 @@ async function planBatches(
         }
       }
     }
-    part.forEach((item, k) => {
-      if (!mentioned.has(k)) tally(item.origin).dropped ??= 'destination mapped it to no request'
+    part.forEach((item) => {
+      if (!mentioned.has(item)) tally(item.origin).dropped ??= 'destination mapped it to no request'
     })
   }
   return jobs
+}
+
+/**
+ * Maps the indices a `transformBatch` plan names to work items. An index means the event at
+ * that position of the array as the plugin left it, so a plugin that sorted its array in
+ * place still gets each outcome on the right event: events are matched by identity. An
+ * element the plugin replaced with an object it did not receive falls back to the position.
+ */
+function batchIndexResolver(
+  part: WorkItem[],
+  batch: readonly unknown[],
+): (k: number) => WorkItem | undefined {
+  const byEvent = new Map<unknown, WorkItem[]>()
+  for (const item of part) byEvent.set(item.event, [...(byEvent.get(item.event) ?? []), item])
+  return (k) => {
+    const event = batch[k]
+    if (part[k]?.event === event) return part[k]
+    const owners = byEvent.get(event)
+    return owners?.length === 1 ? owners[0] : part[k]
+  }
 }

@@ -6,6 +6,7 @@ import type { LoadedPipeline } from '../pipeline/load-pipeline.ts'
 import type { PipelineDefinition } from '../pipeline/pipeline-schema.ts'
 import { createRedactor, type Redactor } from '../redaction/redact.ts'
 import { PluginRegistry } from '../registry/plugin-registry.ts'
+import { deepFreeze } from './_freeze.ts'
 import { httpDelivererFactory } from './_http-deliverer.ts'
 import { type PrepareContext, prepareDestination, prepareTransformation } from './_prepare.ts'
 import { runChain, type Stopped } from './_run-chain.ts'
@@ -181,7 +182,9 @@ export async function createPipeline(
         runtimeLog.debug('rejected an invalid event', { index, path: issue?.path })
         return { messageId }
       }
-      const event = at.normalized ? checked.event : normalizeEvent(checked.event, { receivedAt })
+      // Frozen once here, so every transformation and destination shares it without copies
+      // and none can change what the others receive.
+      const event = deepFreeze(at.normalized ? checked.event : normalizeEvent(checked.event, { receivedAt }))
       items.push({ origin: index, event })
       return { messageId: event.messageId }
     })
@@ -236,7 +239,7 @@ export async function createPipeline(
         throw new Error(
           `pipeline ${definition.name ?? ''} has no destination "${destinationId}"; it has ${destinations.map((d) => d.prepared.id).join(', ')}`,
         )
-      const items = events.map((event, origin) => ({ origin, event }))
+      const items = events.map((event, origin) => ({ origin, event: deepFreeze(event) }))
       const inputs = events.map((event) => ({ messageId: event.messageId }))
       return clean(
         await runDestination(destination.prepared, destination.deliverer, items, new Map(), inputs, delivery),

@@ -28,6 +28,13 @@ export const ERROR_CODES = {
     description: 'A module was loaded as a plugin but does not export a valid plugin definition.',
     howToSolve: 'Default-export the result of defineSource, defineDestination or defineTransformation.',
   },
+  PB_CHECK_FAILED: {
+    family: 'configuration',
+    description:
+      "A plugin's connection check (its `check` hook) failed with an error that is not a Patchbay error.",
+    howToSolve:
+      'Read the message: the config is probably wrong (URL, credentials). Plugin authors: throw a ConfigurationError saying what was refused.',
+  },
   PB_PLUGIN_API_MISMATCH: {
     family: 'configuration',
     description: 'The plugin was written for a plugin API version this core does not support.',

@@ -43,6 +43,20 @@ export interface PluginBase<C extends TSchema> {
   /** Example configs: shown in docs and checked by the contract suite. */
   examples?: Static<C>[]
   migrations?: ConfigMigrations
+  /**
+   * Declares that the plugin reads the clock or random numbers itself (`Date.now()`,
+   * `Math.random()`, `crypto.randomUUID()`) instead of through `ctx.now()`/`ctx.randomId()`.
+   * The contract suite flags undeclared use; declared, it seeds them while running goldens.
+   */
+  uses?: ReadonlyArray<'clock' | 'random'>
+  /**
+   * Tests a config against the real service before the first event (Segment's
+   * `testAuthentication`, Airbyte's `check`): resolve when it works, throw a PatchbayError
+   * saying what is wrong (e.g. `ConfigurationError('the API key was refused (401)')`)
+   * when not. Called by `patchbay check` and hosts at start-up through `checkConnection`,
+   * which redacts secret values from what it reports.
+   */
+  check?(ctx: PluginContext<Static<C>>): MaybePromise<void>
 }
 
 /** A logger handed to plugins; lines are redacted before they are written. */
@@ -59,6 +73,19 @@ export interface PluginContext<Config> {
   logger: PluginLogger
   /** `name@version` of the running plugin, for messages. */
   plugin: string
+  /**
+   * The current time. Use it rather than `new Date()` or `Date.now()`: the contract suite
+   * hands plugins a fixed clock, so goldens stay exact.
+   */
+  now(): Date
+  /** A new unique id: a random UUID at run time, `contract-id-1`, `-2`, ... in the contract suite. */
+  randomId(): string
 }
+
+/** The clock and id source hosts give plugins (the contract suite gives seeded ones). */
+export const runtimeServices: Pick<PluginContext<unknown>, 'now' | 'randomId'> = Object.freeze({
+  now: () => new Date(),
+  randomId: () => crypto.randomUUID(),
+})
 
 export type MaybePromise<T> = T | Promise<T>

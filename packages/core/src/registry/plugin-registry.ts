@@ -193,10 +193,11 @@ export class PluginRegistry {
     const plugin = await this.#import(packageEntry(pkg.dir))
     if (plugin.name !== pkg.name) {
       throw new ConfigurationError(
-        `${pkg.dir} declares plugin ${plugin.name} but its package is ${pkg.name}`,
+        `${pkg.dir} declares plugin ${plugin.name} but its package is ${pkg.name}: the manifest's name has drifted from package.json`,
         {
           code: 'PB_PLUGIN_INVALID',
           plugin: id,
+          hint: `Set name: '${pkg.name}' in the plugin definition (or import name and version from package.json), then rebuild. \`patchbay validate\` checks this.`,
         },
       )
     }

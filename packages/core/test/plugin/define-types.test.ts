@@ -3,6 +3,7 @@ import Type from 'typebox'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import {
   defineDestination,
+  defineMigration,
   defineSource,
   defineTransformation,
   type HttpRequest,
@@ -102,5 +103,25 @@ describe('define* refuse incomplete definitions with a clear error', () => {
     )
     expect(error.message).toBe('destination x must list the event types it supports')
     expect(error.code).toBe('PB_PLUGIN_INVALID')
+  })
+})
+
+describe('defineMigration', () => {
+  it('types the old config and the migrated one from the two schemas', () => {
+    const V1 = Type.Object({
+      url: Type.String(),
+      region: Type.Union([Type.Literal('eu'), Type.Literal('us')]),
+    })
+    const V2 = Type.Object({ endpoint: Type.String(), region: Type.String() })
+    const migrate = defineMigration(V1, V2, (v1) => {
+      expectTypeOf(v1).toEqualTypeOf<{ url: string; region: 'eu' | 'us' }>()
+      return { endpoint: v1.url, region: v1.region }
+    })
+    // @ts-expect-error the result must be a config of the new schema
+    defineMigration(V1, V2, (v1) => ({ url: v1.url }))
+    expect(migrate({ url: 'https://a.example', region: 'eu' })).toEqual({
+      endpoint: 'https://a.example',
+      region: 'eu',
+    })
   })
 })

@@ -50,7 +50,22 @@ describe('PluginRegistry', () => {
         kind: 'destination',
         installName: '@acme/destination-liar',
       },
+      {
+        name: '@acme/destination-renamed',
+        version: '1.0.0',
+        kind: 'destination',
+        installName: '@acme/destination-renamed',
+      },
     ])
+  })
+
+  it('refuses a plugin whose name drifted from its package, saying which name to set', async () => {
+    const error = await rejected(registry().resolve('@acme/destination-renamed'))
+    expect(error.code).toBe('PB_PLUGIN_INVALID')
+    expect(error.message).toContain(
+      'declares plugin @acme/destination-old-name but its package is @acme/destination-renamed',
+    )
+    expect(error.hint).toContain("Set name: '@acme/destination-renamed' in the plugin definition")
   })
 
   it('loads two majors of one plugin side by side and picks one per range', async () => {
