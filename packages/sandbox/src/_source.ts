@@ -18,6 +18,8 @@ export interface PreparedSource {
   /** The JavaScript the isolate compiles. */
   code: string
   mapper: SourceMapper | undefined
+  /** The source map JSON of transpiled TypeScript (workers build their own mapper from it). */
+  map?: string
   /** V8 code cache, produced by Patchbay from `code` the first time it compiled it. */
   cachedData?: ExternalCopy<ArrayBuffer>
 }
@@ -75,6 +77,7 @@ export async function prepareSource(
       original: code,
       code: out.code,
       mapper: createSourceMapper(out.map),
+      map: out.map,
     })
   } catch (error) {
     const first = (
