@@ -67,7 +67,8 @@ delete OriginalArrayBuffer.prototype.resize;
 defineProperty(G, 'ArrayBuffer', { value: SafeArrayBuffer, writable: true, configurable: true, enumerable: false });
 // The stack of an error is formatted lazily, on first read, by Error.prepareStackTrace if set:
 // pin it to undefined so that read (by us, or by isolated-vm outside any timeout) runs no user code.
-defineProperty(Err, 'prepareStackTrace', { value: undefined, writable: false, configurable: false });
+// An accessor, so assigning it is not an error, and V8 (which reads only data properties here) never calls it.
+defineProperty(Err, 'prepareStackTrace', { get() { return undefined; }, set(_) {}, configurable: false });
 
 // ---- logs, kept per run up to cfg.logLimit characters (each entry costs ENTRY_COST more, so
 // a flood of empty lines is bounded too) and cfg.maxLogEntries entries

@@ -62,22 +62,28 @@ export class WorkerPool {
     for (;;) {
       if (this.#disposed) throw new Error('the sandbox was disposed')
       let best: WorkerProcess | undefined
+      let bestScore = Number.POSITIVE_INFINITY
       for (const w of this.#workers) {
-        if (!w.alive || w.inflight >= DEPTH) continue
-        const score = w.inflight * 2 + (transform !== undefined && w.loaded.has(transform) ? 0 : 1)
-        const bestScore = best
-          ? best.inflight * 2 + (transform !== undefined && best.loaded.has(transform) ? 0 : 1)
-          : Number.POSITIVE_INFINITY
-        if (score < bestScore) best = w
+        if (!w.alive || w.assigned >= DEPTH) continue
+        const score = w.assigned * 2 + (transform !== undefined && w.loaded.has(transform) ? 0 : 1)
+        if (score < bestScore) {
+          best = w
+          bestScore = score
+        }
       }
       // A new worker beats queueing behind a busy one.
-      if ((!best || best.inflight > 0) && this.#workers.length < this.#options.size) return this.#spawn()
-      if (best) return best
+      if ((!best || best.assigned > 0) && this.#workers.length < this.#options.size) best = this.#spawn()
+      if (best) {
+        // Counted now, synchronously, so concurrent callers spread over the workers.
+        best.assigned++
+        return best
+      }
       await new Promise<void>((resolve) => this.#waiting.push(resolve))
     }
   }
 
-  #settled(): void {
+  #settled(worker: WorkerProcess): void {
+    worker.assigned--
     this.#wakeOne()
   }
 
@@ -88,7 +94,7 @@ export class WorkerPool {
   ): Promise<LoadAnswer | { killed: KillReason }> {
     for (;;) {
       const worker = await this.#pick(message.transform)
-      const answer = await worker.load(message, timeoutMs).finally(() => this.#settled())
+      const answer = await worker.load(message, timeoutMs).finally(() => this.#settled(worker))
       if ('requeue' in answer) continue
       return answer
     }
@@ -124,7 +130,7 @@ export class WorkerPool {
         if ('requeue' in answer) continue
         return answer
       } finally {
-        this.#settled()
+        this.#settled(worker)
       }
     }
   }

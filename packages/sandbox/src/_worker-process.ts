@@ -58,6 +58,8 @@ export class WorkerProcess {
   #killed: KillReason | undefined
   #lastHeard = performance.now()
   alive = true
+  /** Operations the pool gave this worker that have not finished (a load and its run count once). */
+  assigned = 0
   rss = 0
   isolateHeap = 0
 
