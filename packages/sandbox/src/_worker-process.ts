@@ -32,6 +32,8 @@ const here = import.meta.url
 const DEV = here.endsWith('.ts')
 const ENTRY = new URL(DEV ? './_worker/main.ts' : './_worker.js', here)
 const PAGE = 4096
+/** How long a new worker may take to start (Node, isolated-vm) before it is given up on. */
+const STARTUP_TIMEOUT_MS = 30_000
 
 export interface WorkerProcessOptions {
   init: Omit<InitMessage, 't'>
@@ -57,6 +59,7 @@ export class WorkerProcess {
   #timer: NodeJS.Timeout | undefined
   #killed: KillReason | undefined
   #lastHeard = performance.now()
+  #ready = false
   alive = true
   /** Operations the pool gave this worker that have not finished (a load and its run count once). */
   assigned = 0
@@ -109,6 +112,18 @@ export class WorkerProcess {
     clearTimeout(this.#timer)
     const head = this.#queue[0]
     if (!head) return
+    // A request's time starts when the worker is up: starting Node is not the batch's fault.
+    if (!this.#ready) {
+      this.#timer = setTimeout(
+        () =>
+          this.kill({
+            code: 'PB_SANDBOX_CRASHED',
+            message: `the sandbox worker did not start within ${STARTUP_TIMEOUT_MS} ms`,
+          }),
+        STARTUP_TIMEOUT_MS,
+      )
+      return
+    }
     this.#timer = setTimeout(
       () =>
         this.kill({
@@ -160,7 +175,11 @@ export class WorkerProcess {
       this.#checkMemory(message.rss)
       return
     }
-    if (message.t === 'ready') return
+    if (message.t === 'ready') {
+      this.#ready = true
+      this.#arm()
+      return
+    }
     const head = this.#queue[0]
     if (!head || head.id !== message.id) {
       this.kill({ code: 'PB_SANDBOX_CRASHED', message: 'the sandbox worker answered out of order' })
@@ -186,7 +205,7 @@ export class WorkerProcess {
    */
   async watch(now: number): Promise<void> {
     if (!this.alive) return
-    if (this.#queue.length === 0 && now - this.#lastHeard > this.#options.heartbeatTimeoutMs) {
+    if (this.#ready && this.#queue.length === 0 && now - this.#lastHeard > this.#options.heartbeatTimeoutMs) {
       this.kill({
         code: 'PB_SANDBOX_CRASHED',
         message: `the sandbox worker missed its heartbeat for ${this.#options.heartbeatTimeoutMs} ms; it was killed and replaced`,

@@ -15,7 +15,11 @@ import {
 import { loadSources } from './_sources.ts'
 import { createAdminHandler } from './admin/admin-handler.ts'
 import { createWakeup } from './delivery/_wakeup.ts'
-import { type GatewayDestination, startProcessor } from './delivery/processor.ts'
+import {
+  DEFAULT_MAX_TRANSFORM_ATTEMPTS,
+  type GatewayDestination,
+  startProcessor,
+} from './delivery/processor.ts'
 import { startDeliveryWorkers } from './delivery/workers.ts'
 import { overloadCheck } from './ingest/_backpressure.ts'
 import { sendJson } from './ingest/_http.ts'
@@ -174,6 +178,10 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     },
     onStopped: (source, status, step, count) => metrics.stopped(source, status, step, count),
     log: sink,
+    // Poison-pill protection whenever user code runs.
+    ...(userCode
+      ? { maxTransformAttempts: definition.sandbox?.maxTransformAttempts ?? DEFAULT_MAX_TRANSFORM_ATTEMPTS }
+      : {}),
   })
   const workers = destinations.map((destination) =>
     startDeliveryWorkers({
