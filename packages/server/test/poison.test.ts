@@ -124,7 +124,7 @@ describe('a poison pill in the gateway', () => {
     await send(run.url, [ev('Ok', 'ok-3')])
 
     await waitFor(
-      () => run.logs.some((l) => l.message.includes('event poison-1 from source web failed at transformations: PB_SANDBOX_POISON')),
+      () => run.logs.some((l) => l.message.includes('event poison-1 from source web failed at transformations.user: PB_SANDBOX_POISON')),
       'poison-1 dead-lettered',
       90_000,
     )

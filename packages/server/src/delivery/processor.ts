@@ -115,7 +115,7 @@ export function startProcessor(options: ProcessorOptions) {
     return queued
   }
 
-  function bury(events: StoredEvent[], limit: number, cause?: string): void {
+  function bury(events: StoredEvent[], limit: number, step = 'transformations', cause?: string): void {
     const letters = events.flatMap((e) =>
       destinations.map((destination) => ({
         destinationId: destination.id,
@@ -135,9 +135,9 @@ export function startProcessor(options: ProcessorOptions) {
       log({
         level: 'warn',
         scope: 'gateway',
-        message: `event ${e.messageId} from source ${e.sourceId} failed at transformations: PB_SANDBOX_POISON after ${e.transformAttempts} attempt(s); it is a dead letter at every destination and will not run again${cause ? ` (last error: ${cause})` : ''}`,
+        message: `event ${e.messageId} from source ${e.sourceId} failed at ${step}: PB_SANDBOX_POISON after ${e.transformAttempts} attempt(s); it is a dead letter at every destination and will not run again${cause ? ` (last error: ${cause})` : ''}`,
       })
-      options.onStopped?.(e.sourceId, 'failed', 'transformations', 1)
+      options.onStopped?.(e.sourceId, 'failed', step, 1)
     }
   }
 
@@ -145,7 +145,7 @@ export function startProcessor(options: ProcessorOptions) {
     const jobs: NewJob[] = []
     /** Events whose attempt took the sandbox down: left pending for another attempt, or buried. */
     const retry: StoredEvent[] = []
-    const buried: Array<{ event: StoredEvent; cause: string }> = []
+    const buried: Array<{ event: StoredEvent; step: string; cause: string }> = []
     // Transform per run of events from the same source, keeping their order.
     for (let start = 0; start < events.length; ) {
       let end = start + 1
@@ -171,7 +171,7 @@ export function startProcessor(options: ProcessorOptions) {
           if (stop.status !== 'failed' || !stop.error || !WORKER_DOWN.has(stop.error.code)) continue
           const event = run[stop.index]!
           stoppedHere.add(stop.index)
-          if (event.transformAttempts >= limit) buried.push({ event, cause: stop.error.message })
+          if (event.transformAttempts >= limit) buried.push({ event, step: stop.step, cause: stop.error.message })
           else {
             retry.push(event)
             log({
@@ -206,7 +206,7 @@ export function startProcessor(options: ProcessorOptions) {
       jobs,
       Date.now(),
     )
-    for (const { event, cause } of buried) bury([event], limit!, cause)
+    for (const { event, step, cause } of buried) bury([event], limit!, step, cause)
     return jobs.length
   }
 
