@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { LogRecord } from '@patchbay/core'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { basic, startReceiver, waitFor } from './_gateway.ts'
 
@@ -30,8 +32,8 @@ interface Run {
   logs: LogRecord[]
 }
 
-function startRun(dataDir: string, receiverUrl: string): Promise<Run> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', '--conditions=@patchbay/source', script, dataDir, receiverUrl], {
+function startRun(dataDir: string, receiverUrl: string, ...extra: string[]): Promise<Run> {
+  const child = spawn(process.execPath, ['--no-node-snapshot', '--conditions=@patchbay/source', script, dataDir, receiverUrl, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   children.add(child)
@@ -148,5 +150,62 @@ describe('a poison pill in the gateway', () => {
     await health.stop()
     expect(health.state.missed).toEqual([])
     expect(health.state.ok).toBeGreaterThan(10)
+  }, 240_000)
+
+  it('survives hostile rejection reasons (dead-lettered) and fetch floods (held to the fetch budgets)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pb-hostile-'))
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }))
+    const receiver = await startReceiver()
+    cleanups.push(() => receiver.close())
+    // The flood's target: counts requests and the most at once; answers each after 20 ms.
+    const flood = { received: 0, inFlight: 0, peak: 0 }
+    const target = createServer((_req, res) => {
+      flood.received++
+      flood.inFlight++
+      flood.peak = Math.max(flood.peak, flood.inFlight)
+      res.on('close', () => flood.inFlight--)
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 20)
+    })
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve))
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          target.closeAllConnections()
+          target.close(() => resolve())
+        }),
+    )
+    const host = `127.0.0.1:${(target.address() as AddressInfo).port}`
+
+    const current = { url: undefined as string | undefined }
+    const run = await startRun(dataDir, receiver.url, 'hostile.js', host)
+    current.url = run.url
+    const health = watchHealth(current)
+    const flooding = { ...ev('Flood', 'flood-1'), properties: { url: `http://${host}/x` } }
+    await send(run.url, [ev('Ok', 'ok-1'), ev('Getter', 'getter-1'), ev('Ok', 'ok-2')])
+    await waitFor(
+      () => run.logs.some((l) => l.message.includes('event getter-1 from source web took the sandbox down')),
+      'the first attempt on getter-1 failed',
+      60_000,
+    )
+    await send(run.url, [flooding])
+
+    await waitFor(
+      () => ['ok-1', 'ok-2', 'flood-1'].every((id) => ids(receiver).has(id)),
+      'ok-1, ok-2 and flood-1 delivered',
+      60_000,
+    )
+    await waitFor(
+      () => run.logs.some((l) => l.message.includes('event getter-1 from source web failed at transformations.user: PB_SANDBOX_POISON after 3 attempt')),
+      'getter-1 dead-lettered',
+      90_000,
+    )
+    expect((await deadLetters(run.url)).map((d) => d.messageId)).toEqual(['getter-1'])
+    // At most fetch.maxRequests of the 1500, at most fetch.maxConcurrent at once, none left open.
+    expect(flood.received).toBe(50)
+    expect(flood.peak).toBeLessThanOrEqual(4)
+    await waitFor(() => flood.inFlight === 0, 'every flood request aborted', 20_000)
+
+    await health.stop()
+    expect(health.state.missed).toEqual([])
   }, 240_000)
 })
