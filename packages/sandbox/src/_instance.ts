@@ -3,7 +3,7 @@ import type { Context, Isolate, Module, Reference } from 'isolated-vm'
 import type { FetchBudget, HostFetch } from './_fetch.ts'
 import type { Ivm } from './_ivm.ts'
 import { RUNTIME_SOURCE } from './_runtime.ts'
-import { BUILTIN_MODULES, builtinSource, locateImport, type PreparedSource as FullSource } from './_source.ts'
+import { BUILTIN_MODULES, builtinSource, type PreparedSource as FullSource, locateImport } from './_source.ts'
 
 /** What loading a transform needs of its prepared source. */
 export type PreparedSource = Pick<FullSource, 'filename' | 'code' | 'original' | 'mapper' | 'cachedData'>

@@ -139,7 +139,13 @@ export class WorkerPool {
     for (const w of this.#workers) w.unload(transform)
   }
 
-  stats(): { workers: number; workersStarted: number; rssBytes: number; isolateHeapBytes: number; loaded: number } {
+  stats(): {
+    workers: number
+    workersStarted: number
+    rssBytes: number
+    isolateHeapBytes: number
+    loaded: number
+  } {
     let rssBytes = 0
     let isolateHeapBytes = 0
     let loaded = 0
@@ -149,7 +155,13 @@ export class WorkerPool {
       isolateHeapBytes += w.isolateHeap
       loaded += w.loaded.size
     }
-    return { workers: this.#workers.filter((w) => w.alive).length, workersStarted: this.#started, rssBytes, isolateHeapBytes, loaded }
+    return {
+      workers: this.#workers.filter((w) => w.alive).length,
+      workersStarted: this.#started,
+      rssBytes,
+      isolateHeapBytes,
+      loaded,
+    }
   }
 
   /** Kills every worker; waiting requests fail. */

@@ -16,7 +16,9 @@ export type KillReason = {
   message: string
 }
 
-export type LoadAnswer = { ok: true; kind: 'transformEvent' | 'transformBatch' } | { ok: false; error: LoadError }
+export type LoadAnswer =
+  | { ok: true; kind: 'transformEvent' | 'transformBatch' }
+  | { ok: false; error: LoadError }
 /** `requeue`: the worker died before it started this request; send it to another worker. */
 export type Answer<T> = T | { requeue: true }
 
@@ -80,7 +82,9 @@ export class WorkerProcess {
     })
     this.child.on('message', (message: unknown) => this.#receive(message))
     this.child.on('exit', (code, signal) => this.#exited(code, signal))
-    this.child.on('error', () => this.kill({ code: 'PB_SANDBOX_CRASHED', message: 'the worker process failed to start' }))
+    this.child.on('error', () =>
+      this.kill({ code: 'PB_SANDBOX_CRASHED', message: 'the worker process failed to start' }),
+    )
     this.#post({ t: 'init', ...options.init })
   }
 
@@ -93,7 +97,10 @@ export class WorkerProcess {
     return this.child.send(message)
   }
 
-  #request<T>(message: LoadMessage | RunMessage, timeoutMs: number): Promise<T | { requeue: true } | { killed: KillReason }> {
+  #request<T>(
+    message: LoadMessage | RunMessage,
+    timeoutMs: number,
+  ): Promise<T | { requeue: true } | { killed: KillReason }> {
     return new Promise((resolve) => {
       const pending: Pending = { id: message.id, timeoutMs, settle: resolve as Pending['settle'] }
       this.#queue.push(pending)
@@ -134,15 +141,23 @@ export class WorkerProcess {
     )
   }
 
-  async load(message: Omit<LoadMessage, 't' | 'id'>, timeoutMs: number): Promise<Answer<LoadAnswer> | { killed: KillReason }> {
-    const answer = await this.#request<WorkerMessage>({ t: 'load', id: this.#nextId++, ...message }, timeoutMs)
+  async load(
+    message: Omit<LoadMessage, 't' | 'id'>,
+    timeoutMs: number,
+  ): Promise<Answer<LoadAnswer> | { killed: KillReason }> {
+    const answer = await this.#request<WorkerMessage>(
+      { t: 'load', id: this.#nextId++, ...message },
+      timeoutMs,
+    )
     if ('requeue' in answer || 'killed' in answer) return answer
     if (answer.t === 'loaded') {
       this.loaded.add(message.transform)
       return { ok: true, kind: answer.kind }
     }
     if (answer.t === 'load-failed') return { ok: false, error: answer.error }
-    return { killed: { code: 'PB_SANDBOX_CRASHED', message: 'the worker answered a load with something else' } }
+    return {
+      killed: { code: 'PB_SANDBOX_CRASHED', message: 'the worker answered a load with something else' },
+    }
   }
 
   async run(message: Omit<RunMessage, 't' | 'id'>, timeoutMs: number): Promise<Answer<BatchOutcome>> {
@@ -150,7 +165,10 @@ export class WorkerProcess {
     if ('requeue' in answer) return answer
     if ('killed' in answer) return { ok: false, failure: { kind: 'worker', ...answer.killed } }
     if (answer.t === 'done') return answer.outcome
-    return { ok: false, failure: { kind: 'internal', message: 'the worker answered a batch with something else' } }
+    return {
+      ok: false,
+      failure: { kind: 'internal', message: 'the worker answered a batch with something else' },
+    }
   }
 
   unload(transform: number): void {

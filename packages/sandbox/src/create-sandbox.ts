@@ -49,8 +49,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       heartbeatMs: Math.max(50, Math.floor(SANDBOX_DEFAULTS.heartbeatTimeoutMs / 10)),
     },
     memoryCap: (transforms) =>
-      (opts.workerMemoryMb ?? SANDBOX_DEFAULTS.workerBaseMemoryMb + 2 * opts.memoryLimitMb * Math.max(1, transforms)) *
-      MB,
+      (opts.workerMemoryMb ??
+        SANDBOX_DEFAULTS.workerBaseMemoryMb + 2 * opts.memoryLimitMb * Math.max(1, transforms)) * MB,
     heartbeatTimeoutMs: SANDBOX_DEFAULTS.heartbeatTimeoutMs,
   })
 

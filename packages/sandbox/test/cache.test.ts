@@ -13,7 +13,6 @@ describe('compile cache', () => {
     expect(await prepareSource(`${code}\n`, 'cache-a.ts')).not.toBe(a)
     expect(await prepareSource(code, 'cache-b.ts')).not.toBe(a)
   })
-
 })
 
 describe('pool', () => {

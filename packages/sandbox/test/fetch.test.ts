@@ -126,7 +126,9 @@ describe('fetch', () => {
   it('checks the resolved address against the egress policy: a name that resolves to loopback needs egress.allow', async () => {
     const code = `export async function transformEvent(event) { return { ...event, res: await fetchV2(event.context.url) } }`
     const url = base.replace('127.0.0.1', 'localhost')
-    const refused = await open({ fetch: { allow: [`localhost:${port}`] } }).compile(code, { filename: 'egress.js' })
+    const refused = await open({ fetch: { allow: [`localhost:${port}`] } }).compile(code, {
+      filename: 'egress.js',
+    })
     const { results } = await refused.run([withUrl('m-1', `${url}/json`)])
     expect(results[0]).toMatchObject({
       ok: false,
@@ -135,12 +137,12 @@ describe('fetch', () => {
         message: expect.stringContaining('it is a loopback address'),
       },
     })
-    const allowed = await open({ fetch: { allow: [`localhost:${port}`] }, egress: { allow: ['localhost'] } }).compile(
-      code,
-      {
-        filename: 'egress.js',
-      },
-    )
+    const allowed = await open({
+      fetch: { allow: [`localhost:${port}`] },
+      egress: { allow: ['localhost'] },
+    }).compile(code, {
+      filename: 'egress.js',
+    })
     expect((await allowed.run([withUrl('m-1', `${url}/json`)])).results[0]!.ok).toBe(true)
   })
 

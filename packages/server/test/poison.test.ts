@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { LogRecord } from '@patchbay/core'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { basic, startReceiver, waitFor } from './_gateway.ts'
 
@@ -33,9 +33,13 @@ interface Run {
 }
 
 function startRun(dataDir: string, receiverUrl: string, ...extra: string[]): Promise<Run> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', '--conditions=@patchbay/source', script, dataDir, receiverUrl, ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--no-node-snapshot', '--conditions=@patchbay/source', script, dataDir, receiverUrl, ...extra],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   children.add(child)
   let stderr = ''
   child.stderr!.on('data', (chunk) => {
@@ -53,7 +57,9 @@ function startRun(dataDir: string, receiverUrl: string, ...extra: string[]): Pro
         else if (line.startsWith('ready ')) resolve({ child, url: line.slice(6), logs })
       }
     })
-    child.once('exit', (code, signal) => reject(new Error(`the gateway exited before it was ready (${signal ?? code}): ${stderr}`)))
+    child.once('exit', (code, signal) =>
+      reject(new Error(`the gateway exited before it was ready (${signal ?? code}): ${stderr}`)),
+    )
   })
 }
 
@@ -76,7 +82,13 @@ function watchHealth(run: { url: string | undefined }) {
       await new Promise((r) => setTimeout(r, 100))
     }
   })()
-  return { state, stop: async () => ((state.stop = true), await loop) }
+  return {
+    state,
+    async stop() {
+      state.stop = true
+      await loop
+    },
+  }
 }
 
 /** Delivered messageIds (a delivery cut by a kill may arrive twice: at-least-once). */
@@ -93,7 +105,12 @@ async function send(url: string, batch: unknown[]) {
 }
 async function deadLetters(url: string) {
   const res = await fetch(`${url}/admin/dead-letters`, { headers: ADMIN })
-  return (await res.json()) as Array<{ messageId: string; attempts: number; reason: string; payload: { event: string } }>
+  return (await res.json()) as Array<{
+    messageId: string
+    attempts: number
+    reason: string
+    payload: { event: string }
+  }>
 }
 
 describe('a poison pill in the gateway', () => {
@@ -110,9 +127,18 @@ describe('a poison pill in the gateway', () => {
 
     await send(run.url, [ev('Ok', 'ok-1'), ev('Poison', 'poison-1'), ev('Ok', 'ok-2')])
     // Its neighbours go through at the first attempt, bisected away from it.
-    await waitFor(() => ids(receiver).has('ok-1') && ids(receiver).has('ok-2'), 'ok-1 and ok-2 delivered', 60_000)
     await waitFor(
-      () => run.logs.some((l) => l.message.includes('event poison-1 from source web took the sandbox down') && l.message.includes('(attempt 1 of 3)')),
+      () => ids(receiver).has('ok-1') && ids(receiver).has('ok-2'),
+      'ok-1 and ok-2 delivered',
+      60_000,
+    )
+    await waitFor(
+      () =>
+        run.logs.some(
+          (l) =>
+            l.message.includes('event poison-1 from source web took the sandbox down') &&
+            l.message.includes('(attempt 1 of 3)'),
+        ),
       'the first attempt on poison-1 failed',
       60_000,
     )
@@ -126,7 +152,12 @@ describe('a poison pill in the gateway', () => {
     await send(run.url, [ev('Ok', 'ok-3')])
 
     await waitFor(
-      () => run.logs.some((l) => l.message.includes('event poison-1 from source web failed at transformations.user: PB_SANDBOX_POISON')),
+      () =>
+        run.logs.some((l) =>
+          l.message.includes(
+            'event poison-1 from source web failed at transformations.user: PB_SANDBOX_POISON',
+          ),
+        ),
       'poison-1 dead-lettered',
       90_000,
     )
@@ -195,7 +226,12 @@ describe('a poison pill in the gateway', () => {
       60_000,
     )
     await waitFor(
-      () => run.logs.some((l) => l.message.includes('event getter-1 from source web failed at transformations.user: PB_SANDBOX_POISON after 3 attempt')),
+      () =>
+        run.logs.some((l) =>
+          l.message.includes(
+            'event getter-1 from source web failed at transformations.user: PB_SANDBOX_POISON after 3 attempt',
+          ),
+        ),
       'getter-1 dead-lettered',
       90_000,
     )

@@ -35,10 +35,17 @@ describe('sandboxed user code in the gateway', () => {
     const warnings = g.logs.filter((l) => l.level === 'warn').map((l) => l.message)
     // Hang takes the sandbox down (its CPU limit): it is tried again alone, then dead-lettered.
     expect(warnings).toContainEqual(
-      expect.stringMatching(/event Hang-2 from source web took the sandbox down at transformations\.user \(attempt 1 of 3\)/),
+      expect.stringMatching(
+        /event Hang-2 from source web took the sandbox down at transformations\.user \(attempt 1 of 3\)/,
+      ),
     )
     await waitFor(
-      () => g.logs.some((l) => /event Hang-2 from source web failed at transformations.user: PB_SANDBOX_POISON after 3 attempt/.test(l.message)),
+      () =>
+        g.logs.some((l) =>
+          /event Hang-2 from source web failed at transformations.user: PB_SANDBOX_POISON after 3 attempt/.test(
+            l.message,
+          ),
+        ),
       'Hang-2 dead-lettered after 3 attempts',
       20_000,
     )

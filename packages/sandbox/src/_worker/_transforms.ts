@@ -91,8 +91,8 @@ export class WorkerTransforms {
           error: {
             code: error.code as LoadError['code'],
             message: error.message,
-            ...(typeof error.location.line === "number" ? { line: error.location.line } : {}),
-            ...(typeof error.location.column === "number" ? { column: error.location.column } : {}),
+            ...(typeof error.location.line === 'number' ? { line: error.location.line } : {}),
+            ...(typeof error.location.column === 'number' ? { column: error.location.column } : {}),
           },
         }
       return {
@@ -111,7 +111,11 @@ export class WorkerTransforms {
 
   async run(msg: RunMessage): Promise<BatchOutcome> {
     const slot = this.#slots.get(msg.transform)
-    if (!slot) return { ok: false, failure: { kind: 'internal', message: 'the transform is not loaded in this worker' } }
+    if (!slot)
+      return {
+        ok: false,
+        failure: { kind: 'internal', message: 'the transform is not loaded in this worker' },
+      }
     let instance: Instance
     try {
       instance = await this.#instance(slot)

@@ -4,8 +4,8 @@
  * exits when the host goes away (IPC disconnect), so a worker never outlives its host.
  */
 import { loadIvm } from '../_ivm.ts'
-import type { HostMessage, WorkerMessage } from './protocol.ts'
 import { WorkerTransforms } from './_transforms.ts'
+import type { HostMessage, WorkerMessage } from './protocol.ts'
 
 const send = (message: WorkerMessage) => {
   if (process.connected) process.send!(message)
@@ -34,7 +34,11 @@ async function handle(message: HostMessage): Promise<void> {
     }
     case 'load': {
       const loaded = await transforms!.load(message)
-      send('kind' in loaded ? { t: 'loaded', id: message.id, kind: loaded.kind } : { t: 'load-failed', id: message.id, error: loaded.error })
+      send(
+        'kind' in loaded
+          ? { t: 'loaded', id: message.id, kind: loaded.kind }
+          : { t: 'load-failed', id: message.id, error: loaded.error },
+      )
       return
     }
     case 'run': {
@@ -60,8 +64,10 @@ async function drain(): Promise<void> {
       } catch (error) {
         // A bug of ours, not user code (that is caught inside): answer, so the host moves on.
         const message = `the sandbox worker failed: ${String((error as Error)?.message ?? error)}`
-        if (next.t === 'run') send({ t: 'done', id: next.id, outcome: { ok: false, failure: { kind: 'internal', message } } })
-        else if (next.t === 'load') send({ t: 'load-failed', id: next.id, error: { code: 'PB_TRANSFORM_FAILED', message } })
+        if (next.t === 'run')
+          send({ t: 'done', id: next.id, outcome: { ok: false, failure: { kind: 'internal', message } } })
+        else if (next.t === 'load')
+          send({ t: 'load-failed', id: next.id, error: { code: 'PB_TRANSFORM_FAILED', message } })
         else throw error
       }
     }

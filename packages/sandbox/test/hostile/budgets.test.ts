@@ -25,7 +25,8 @@ beforeAll(async () => {
     peak = Math.max(peak, inFlight)
     res.on('close', () => inFlight--)
     if (req.url === '/hang') return // answers never: only an abort ends it
-    if (req.url === '/big') return void setTimeout(() => res.writeHead(200).end(`"${'x'.repeat(100_000)}"`), 5)
+    if (req.url === '/big')
+      return void setTimeout(() => res.writeHead(200).end(`"${'x'.repeat(100_000)}"`), 5)
     if (req.url === '/headers') return void res.writeHead(200).end(JSON.stringify(req.headers))
     setTimeout(() => res.writeHead(200).end('{"ok":true}'), 20)
   })
@@ -189,7 +190,9 @@ describe('output floods', () => {
       ok: false,
       error: {
         code: 'PB_SANDBOX_OUTPUT_LIMIT',
-        message: expect.stringContaining('transformEvent returned 11 events for one input, over the fan-out limit of 10'),
+        message: expect.stringContaining(
+          'transformEvent returned 11 events for one input, over the fan-out limit of 10',
+        ),
       },
     })
   })
@@ -202,7 +205,9 @@ describe('output floods', () => {
     const { results } = await t.run(Array.from({ length: 40 }, (_, i) => track(`m-${i}`)))
     expect(results.every((r) => !r.ok && r.error.code === 'PB_SANDBOX_OUTPUT_LIMIT')).toBe(true)
     expect(results[0]).toMatchObject({
-      error: { message: expect.stringContaining('over the batch limit of 100000 (sandbox batchOutputLimitBytes)') },
+      error: {
+        message: expect.stringContaining('over the batch limit of 100000 (sandbox batchOutputLimitBytes)'),
+      },
     })
     const small = await t.run([track('m-1')])
     expect(small.results[0]!.ok).toBe(true)

@@ -47,9 +47,12 @@ describe('out of memory inside one call never reaches the host', () => {
 
   it('compile() of a module whose top level runs out of memory rejects with a PatchbayError', async () => {
     const error = await sandbox
-      .compile('const m = []; for (;;) m.push(new Array(1e5).fill(1)); export function transformEvent(e) { return e }', {
-        filename: 'top-bomb.js',
-      })
+      .compile(
+        'const m = []; for (;;) m.push(new Array(1e5).fill(1)); export function transformEvent(e) { return e }',
+        {
+          filename: 'top-bomb.js',
+        },
+      )
       .catch((e: unknown) => e)
     expect(error).toMatchObject({ code: expect.stringMatching(/^PB_SANDBOX_/), name: 'PatchbayError' })
     await nextBatchSucceeds()

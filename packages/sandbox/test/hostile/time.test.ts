@@ -55,7 +55,9 @@ describe('code that runs outside the limits is contained by the worker', () => {
       )
       .catch((e: unknown) => e)
     expect(error).toMatchObject({ name: 'PatchbayError', code: 'PB_SANDBOX_TIMEOUT' })
-    expect((error as Error).message).toContain('top-level.js: loading the module took the sandbox worker down')
+    expect((error as Error).message).toContain(
+      'top-level.js: loading the module took the sandbox worker down',
+    )
     await nextBatchSucceeds()
   }, 60_000)
 
@@ -70,7 +72,9 @@ describe('code that runs outside the limits is contained by the worker', () => {
     )
     const { results, logs } = await t.run([track('m-1')])
     expect(results[0]).toEqual({ ok: true, events: [{ ...track('m-1'), stack: 'string' }] })
-    expect(logs).toEqual([{ level: 'warn', message: 'unhandled promise rejection (the batch went on): Error: boom' }])
+    expect(logs).toEqual([
+      { level: 'warn', message: 'unhandled promise rejection (the batch went on): Error: boom' },
+    ])
   })
 
   it('an endless loop over a big batch never blocks the host: the CPU limit fails it', async () => {

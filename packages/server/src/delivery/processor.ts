@@ -171,7 +171,8 @@ export function startProcessor(options: ProcessorOptions) {
           if (stop.status !== 'failed' || !stop.error || !WORKER_DOWN.has(stop.error.code)) continue
           const event = run[stop.index]!
           stoppedHere.add(stop.index)
-          if (event.transformAttempts >= limit) buried.push({ event, step: stop.step, cause: stop.error.message })
+          if (event.transformAttempts >= limit)
+            buried.push({ event, step: stop.step, cause: stop.error.message })
           else {
             retry.push(event)
             log({
