@@ -83,7 +83,12 @@ export async function prepareSource(
     const first = (
       error as { errors?: Array<{ text: string; location?: { line: number; column: number } | null }> }
     ).errors?.[0]
-    if (!first) throw error
+    if (!first)
+      throw new PatchbayError(
+        'PB_SANDBOX_COMPILE',
+        `${filename}: the TypeScript could not be transpiled: ${(error as Error)?.message ?? String(error)}`,
+        { file: filename, cause: error },
+      )
     const line = first.location?.line
     const column = first.location ? first.location.column + 1 : undefined
     throw new PatchbayError(
