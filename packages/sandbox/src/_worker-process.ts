@@ -80,6 +80,9 @@ export class WorkerProcess {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
+    // An idle worker does not keep the host alive; one with work in flight does (see #hold).
+    this.child.unref()
+    this.child.channel?.unref()
     this.child.on('message', (message: unknown) => this.#receive(message))
     this.child.on('exit', (code, signal) => this.#exited(code, signal))
     this.child.on('error', () =>
@@ -111,8 +114,22 @@ export class WorkerProcess {
         this.#queue.splice(this.#queue.indexOf(pending), 1)
         throw error
       }
-      if (this.#queue.length === 1) this.#arm()
+      if (this.#queue.length === 1) {
+        this.#hold(true)
+        this.#arm()
+      }
     })
+  }
+
+  /** Keeps the host's event loop alive while requests are in flight, and only then. */
+  #hold(on: boolean): void {
+    if (on) {
+      this.child.ref()
+      this.child.channel?.ref()
+    } else {
+      this.child.unref()
+      this.child.channel?.unref()
+    }
   }
 
   #arm(): void {
@@ -204,6 +221,7 @@ export class WorkerProcess {
       return
     }
     this.#queue.shift()
+    if (this.#queue.length === 0) this.#hold(false)
     this.#arm()
     head.settle(message)
   }
@@ -249,6 +267,8 @@ export class WorkerProcess {
     this.#killed ??= reason
     this.alive = false
     clearTimeout(this.#timer)
+    // Held until its exit is seen, so whoever awaits it is answered.
+    this.child.ref()
     this.child.kill('SIGKILL')
   }
 
