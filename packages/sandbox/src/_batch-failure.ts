@@ -60,6 +60,14 @@ export function batchFailure(
         ),
         logs: [],
       }
+    case 'worker':
+      return {
+        error: new PatchbayError(failure.code, `${ctx.filename}: ${failure.message}; ${batch}`, {
+          ...base,
+          details: { memoryLimitMb: ctx.memoryLimitMb, wallTimeMs: ctx.wallTimeMs },
+        }),
+        logs: [],
+      }
     case 'internal':
       return {
         error: new PatchbayError(

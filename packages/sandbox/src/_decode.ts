@@ -99,6 +99,7 @@ export function decodeOutput(output: string, events: readonly unknown[], ctx: De
     return { results: failAll(events, malformed(ctx, 'not JSON')), logs: [] }
   }
   const logs = logsOf(parsed.l)
+  if (isWireError(parsed.be)) return { results: failAll(events, userError(parsed.be, undefined, ctx)), logs }
   if (ctx.kind === 'transformEvent') {
     const entries = parsed.r
     if (!Array.isArray(entries) || entries.length !== events.length)
@@ -120,34 +121,41 @@ export function decodeOutput(output: string, events: readonly unknown[], ctx: De
     })
     return { results, logs }
   }
-  if (isWireError(parsed.be)) return { results: failAll(events, userError(parsed.be, undefined, ctx)), logs }
-  if (!Array.isArray(parsed.b)) return { results: failAll(events, malformed(ctx, 'no batch output')), logs }
-  return { results: correlate(events, parsed.b, ctx), logs }
+  if (!Array.isArray(parsed.b) || !Array.isArray(parsed.x))
+    return { results: failAll(events, malformed(ctx, 'no batch output')), logs }
+  return { results: correlate(events, parsed.b, parsed.x, ctx), logs }
 }
 
 /**
  * Matches transformBatch outputs to inputs by messageId, as RudderStack does: an input with
  * no output was dropped; an output whose messageId matches no input belongs to the first
- * input. An error item fails the input it names.
+ * input. A failure (an output item that could not be serialized or was over its limit)
+ * fails the input it names. Events and failures arrive in separate lists, so an event is
+ * always an event, whatever fields it carries.
  */
-function correlate(inputs: readonly unknown[], outputs: unknown[], ctx: DecodeContext): StepResult[] {
+function correlate(
+  inputs: readonly unknown[],
+  outputs: unknown[],
+  failures: unknown[],
+  ctx: DecodeContext,
+): StepResult[] {
   const results: StepResult[] = inputs.map(() => ({ ok: true, events: [] as unknown[] }))
   const byId = new Map<string, number>()
   inputs.forEach((e, i) => {
     const id = messageIdOf(e)
     if (id !== undefined && !byId.has(id)) byId.set(id, i)
   })
+  const indexOf = (id: unknown) => (typeof id === 'string' ? byId.get(id) : undefined) ?? 0
   for (const out of outputs) {
     if (!isEvent(out)) continue
-    const error = isWireError(out.e) ? out.e : undefined
-    const id = error ? out.id : out.messageId
-    const index = (typeof id === 'string' ? byId.get(id) : undefined) ?? 0
-    if (index >= results.length) continue
-    if (error) results[index] = { ok: false, error: userError(error, messageIdOf(inputs[index]), ctx) }
-    else {
-      const slot = results[index]!
-      if (slot.ok) slot.events.push(out)
-    }
+    const slot = results[indexOf(out.messageId)]
+    if (slot?.ok) slot.events.push(out)
+  }
+  for (const failure of failures) {
+    if (!isEvent(failure) || !isWireError(failure.e)) continue
+    const index = indexOf(failure.id)
+    if (index < results.length)
+      results[index] = { ok: false, error: userError(failure.e, messageIdOf(inputs[index]), ctx) }
   }
   return results
 }

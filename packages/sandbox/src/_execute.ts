@@ -1,23 +1,15 @@
+import type { Isolate } from 'isolated-vm'
+import type { FetchBudget } from './_fetch.ts'
 import type { ActiveRun, Instance } from './_instance.ts'
-import type { IsolatePool, Slot } from './_pool.ts'
+import type { BatchFailure, BatchOutcome } from './_worker/protocol.ts'
 
-/** Why a whole batch failed inside the sandbox (as opposed to single events failing). */
-export type BatchFailure =
-  | { kind: 'memory' }
-  | { kind: 'cpu-timeout' }
-  | { kind: 'wall-timeout' }
-  | { kind: 'never-settled'; logs: string }
-  | { kind: 'input'; message: string }
-  | { kind: 'internal'; message: string }
+export type { BatchFailure, BatchOutcome }
 
-export type BatchOutcome =
-  | {
-      ok: true
-      output: string
-      /** Promise rejections nobody handled; the batch went on, and each becomes a warning log. */
-      unhandled: string[]
-    }
-  | { ok: false; failure: BatchFailure }
+/** The isolate a batch runs in, and how to throw it away after a limit was hit. */
+export interface IsolateHolder {
+  readonly isolate: Isolate | undefined
+  retire(): void
+}
 
 export interface ExecuteLimits {
   cpuTimeMs: number
@@ -25,14 +17,25 @@ export interface ExecuteLimits {
 }
 
 const TIMED_OUT = 'Script execution timed out.'
+/** Longest reason of an unhandled rejection kept for its warning log. */
+const REASON_LIMIT = 2000
 
+/**
+ * A floating rejection as isolated-vm copied it out (its message and stack are already plain
+ * strings by then), cut to REASON_LIMIT characters.
+ */
 function describeThrown(value: unknown): string {
-  if (value instanceof Error) return `${value.name}: ${value.message}`
-  try {
-    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
-  } catch {
-    return String(value)
+  let text: string
+  if (value instanceof Error) text = `${value.name}: ${value.message}`
+  else if (typeof value === 'string') text = value
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value)
+    } catch {
+      text = 'a value that cannot be printed'
+    }
   }
+  return text.length > REASON_LIMIT ? `${text.slice(0, REASON_LIMIT)}… (${text.length} characters)` : text
 }
 
 /**
@@ -42,27 +45,33 @@ function describeThrown(value: unknown): string {
  * and a wall-clock timer disposes the isolate if the whole batch takes too long.
  */
 export function execute(
-  pool: IsolatePool,
-  slot: Slot,
+  slot: IsolateHolder,
   instance: Instance,
   events: readonly unknown[],
   meta: { sourceId?: string; destinationId?: string },
   limits: ExecuteLimits,
+  budget: () => FetchBudget,
 ): BatchOutcome | Promise<BatchOutcome> {
   const started = performance.now()
   const seq = ++instance.seq
   const unhandled: string[] = []
-  let controller: AbortController | undefined
+  let fetches: FetchBudget | undefined
   const run: ActiveRun = {
     closed: false,
     inflight: 0,
-    get signal() {
-      controller ??= new AbortController()
-      return controller.signal
+    get budget() {
+      fetches ??= budget()
+      return fetches
     },
     onResponse: () => {},
   }
   instance.active = run
+  /** Ends the batch: every request it started and did not await is aborted now. */
+  const close = () => {
+    run.closed = true
+    instance.active = undefined
+    fetches?.abort()
+  }
 
   /** An error from a call that is not the isolate failing: a floating promise rejected. */
   const isRejection = (error: unknown) =>
@@ -77,7 +86,7 @@ export function execute(
     else if (error instanceof Error && /could not be cloned/.test(message))
       failure = { kind: 'input', message }
     else failure = { kind: 'internal', message }
-    if (failure.kind !== 'input') pool.retire(slot)
+    if (failure.kind !== 'input') slot.retire()
     return { ok: false, failure }
   }
 
@@ -97,26 +106,22 @@ export function execute(
       }
     }
     if (!rescued) {
-      run.closed = true
-      instance.active = undefined
+      close()
       return classify(error)
     }
     unhandled.push(describeThrown(error))
     output = rescued
   }
   if (output !== 'P') {
-    run.closed = true
-    instance.active = undefined
+    close()
     return { ok: true, output, unhandled }
   }
 
   return new Promise<BatchOutcome>((resolve) => {
     const finish = (outcome: BatchOutcome) => {
       if (run.closed) return
-      run.closed = true
-      instance.active = undefined
+      close()
       clearTimeout(timer)
-      controller?.abort()
       resolve(outcome)
     }
     /** Calls into the isolate; a floating rejection is noted and the batch goes on. */
@@ -162,7 +167,7 @@ export function execute(
     const timer = setTimeout(
       () => {
         if (run.closed) return
-        pool.retire(slot)
+        slot.retire()
         finish({ ok: false, failure: { kind: 'wall-timeout' } })
       },
       Math.max(0, limits.wallTimeMs - (performance.now() - started)),

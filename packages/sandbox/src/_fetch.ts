@@ -25,13 +25,47 @@ export interface FetchFailure {
   code?: string
 }
 
+/**
+ * What one batch may still fetch: requests in flight (more wait their turn), requests in all,
+ * and response bytes over all its requests. `abort()` ends every request of the batch; the
+ * batch calls it when it ends, so nothing it started outlives it.
+ */
+export interface FetchBudget {
+  readonly signal: AbortSignal
+  abort(): void
+  /** A refusal when the batch made its last allowed request; else counts this one. */
+  admit(): FetchFailure | undefined
+  /** Waits for a free request slot of this batch. */
+  slot(): Promise<() => void>
+  /** Counts response bytes; false once the batch is over its byte budget. */
+  take(bytes: number): boolean
+}
+
 export interface HostFetch {
-  /** Refuses a URL whose host is not allowed; undefined when the request may go ahead. */
-  check(url: string): FetchFailure | undefined
+  /** Refuses a URL whose host or port is not allowed, or a header user code may not set. */
+  check(req: FetchRequest): FetchFailure | undefined
+  /** A fresh budget for one batch. */
+  budget(): FetchBudget
   /** Sends the request; resolves to the JSON the isolate's `deliver` expects, never rejects. */
-  send(req: FetchRequest, signal: AbortSignal): Promise<string>
+  send(req: FetchRequest, budget: FetchBudget): Promise<string>
   close(): Promise<void>
 }
+
+/** Headers user code may not set: the host decides them, or they steer the connection itself. */
+const FORBIDDEN_HEADERS = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+  'expect',
+])
 
 const denied = (message: string): FetchFailure => ({
   name: 'FetchDeniedError',
@@ -39,11 +73,23 @@ const denied = (message: string): FetchFailure => ({
   message,
 })
 
-function hostMatches(host: string, pattern: string): boolean {
-  const p = pattern.toLowerCase().replace(/^\[|\]$/g, '')
-  if (p.startsWith('*.')) return host.endsWith(p.slice(1)) && host.length > p.length - 1
-  return host === p
+/** An allow entry split into host pattern and port: `api.example.com`, `*.example.com:8443`, `[::1]:80`, `::1`. */
+export function parseAllowEntry(entry: string): { host: string; port: number | undefined } {
+  const e = entry.trim().toLowerCase()
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(e)
+  if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? Number(bracketed[2]) : undefined }
+  if (isIP(e) === 6) return { host: e, port: undefined }
+  const withPort = /^(.*):(\d+)$/.exec(e)
+  if (withPort) return { host: withPort[1]!, port: Number(withPort[2]) }
+  return { host: e, port: undefined }
 }
+
+function hostMatches(host: string, pattern: string): boolean {
+  if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1
+  return host === pattern
+}
+
+const DEFAULT_PORT: Record<string, number> = { 'http:': 80, 'https:': 443 }
 
 /**
  * The host side of `fetch` in user code: only to the allowed hosts, only http(s), through
@@ -56,15 +102,20 @@ export function createHostFetch(
   options: NonNullable<ResolvedSandboxOptions['fetch']>,
   egress: EgressPolicy = {},
 ): HostFetch {
-  const ips = options.allow.filter((entry) => isIP(entry.replace(/^\[|\]$/g, '')) !== 0)
+  const rules = options.allow.map(parseAllowEntry)
+  const ips = rules.filter((r) => isIP(r.host) !== 0).map((r) => r.host)
   const guard = createEgressGuard({ ...egress, allow: [...(egress.allow ?? []), ...ips] }, 'sandbox fetch')
+  // One batch runs at a time in a worker, so maxConcurrent also bounds this worker's sockets.
   const agent = new Agent({
     connect: { lookup: guard.lookup, timeout: options.timeoutMs },
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
+    connections: options.maxConcurrent,
+    maxOrigins: 64,
   })
 
-  const check = (url: string): FetchFailure | undefined => {
+  const check = (req: FetchRequest): FetchFailure | undefined => {
+    const { url } = req
     let parsed: URL
     try {
       parsed = new URL(url)
@@ -74,10 +125,16 @@ export function createHostFetch(
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
       return denied(`fetch to ${parsed.protocol}// URLs is denied: only http and https are allowed`)
     const host = parsed.hostname.toLowerCase().replace(/^\[|\]$/g, '')
-    if (!options.allow.some((pattern) => hostMatches(host, pattern)))
+    const port = parsed.port === '' ? DEFAULT_PORT[parsed.protocol]! : Number(parsed.port)
+    if (!rules.some((r) => hostMatches(host, r.host) && (r.port ?? DEFAULT_PORT[parsed.protocol]) === port))
       return denied(
-        `fetch to ${host} is denied: it is not in the sandbox fetch.allow list (${options.allow.join(', ') || 'empty'})`,
+        `fetch to ${host}:${port} is denied: it is not in the sandbox fetch.allow list (${options.allow.join(', ') || 'empty'}); an entry without a port allows only the default port`,
       )
+    for (const name of Object.keys(req.headers)) {
+      const lower = name.toLowerCase()
+      if (FORBIDDEN_HEADERS.has(lower) || lower.startsWith('proxy-'))
+        return { name: 'TypeError', message: `fetch: the ${lower} header cannot be set by a transform` }
+    }
     if (isIP(host) !== 0) {
       try {
         guard.check(host, host)
@@ -88,15 +145,59 @@ export function createHostFetch(
     return undefined
   }
 
-  const exchange = async (req: FetchRequest, signal: AbortSignal): Promise<FetchResponse> => {
+  const budget = (): FetchBudget => {
+    const controller = new AbortController()
+    let requests = 0
+    let active = 0
+    let bytes = 0
+    const queue: Array<() => void> = []
+    const release = () => {
+      active--
+      const next = queue.shift()
+      if (next) {
+        active++
+        next()
+      }
+    }
+    return {
+      signal: controller.signal,
+      abort() {
+        queue.length = 0
+        controller.abort()
+      },
+      admit() {
+        if (requests >= options.maxRequests)
+          return denied(
+            `fetch denied: this batch already made ${options.maxRequests} requests, the sandbox limit per batch (fetch.maxRequests)`,
+          )
+        requests++
+        return undefined
+      },
+      slot() {
+        if (active < options.maxConcurrent) {
+          active++
+          return Promise.resolve(release)
+        }
+        return new Promise((resolve) => queue.push(() => resolve(release)))
+      },
+      take(n) {
+        bytes += n
+        return bytes <= options.maxBatchResponseBytes
+      },
+    }
+  }
+
+  const exchange = async (req: FetchRequest, batch: FetchBudget): Promise<FetchResponse> => {
     const timeout = AbortSignal.timeout(options.timeoutMs)
+    const done = await batch.slot()
     try {
+      if (batch.signal.aborted) throw new Error('the batch ended before the request was sent')
       const res = await request(req.url, {
         method: req.method.toUpperCase() as 'GET',
         headers: req.headers,
         body: req.body,
         dispatcher: agent,
-        signal: AbortSignal.any([signal, timeout]),
+        signal: AbortSignal.any([batch.signal, timeout]),
       })
       const chunks: Buffer[] = []
       let size = 0
@@ -105,6 +206,12 @@ export function createHostFetch(
         if (size > options.maxResponseBytes) {
           res.body.destroy()
           throw new Error(`the response body is over the sandbox limit of ${options.maxResponseBytes} bytes`)
+        }
+        if (!batch.take((chunk as Buffer).length)) {
+          res.body.destroy()
+          throw new Error(
+            `the batch read more than ${options.maxBatchResponseBytes} response bytes, the sandbox limit per batch (fetch.maxBatchResponseBytes)`,
+          )
         }
         chunks.push(chunk as Buffer)
       }
@@ -116,12 +223,14 @@ export function createHostFetch(
     } catch (error) {
       if (timeout.aborted) throw new Error(`fetch to ${req.url} timed out after ${options.timeoutMs} ms`)
       throw error
+    } finally {
+      done()
     }
   }
 
-  const send = async (req: FetchRequest, signal: AbortSignal): Promise<string> => {
+  const send = async (req: FetchRequest, batch: FetchBudget): Promise<string> => {
     try {
-      return JSON.stringify(await exchange(req, signal))
+      return JSON.stringify(await exchange(req, batch))
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause
       const refusal = isPatchbayError(error) ? error : isPatchbayError(cause) ? cause : undefined
@@ -134,6 +243,7 @@ export function createHostFetch(
 
   return {
     check,
+    budget,
     send,
     close: () => agent.close(),
   }

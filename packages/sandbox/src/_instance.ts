@@ -1,16 +1,20 @@
 import { PatchbayError } from '@patchbay/core'
 import type { Context, Isolate, Module, Reference } from 'isolated-vm'
-import type { HostFetch } from './_fetch.ts'
+import type { FetchBudget, HostFetch } from './_fetch.ts'
 import type { Ivm } from './_ivm.ts'
 import { RUNTIME_SOURCE } from './_runtime.ts'
-import { BUILTIN_MODULES, builtinSource, locateImport, type PreparedSource } from './_source.ts'
+import { BUILTIN_MODULES, builtinSource, type PreparedSource as FullSource, locateImport } from './_source.ts'
+
+/** What loading a transform needs of its prepared source. */
+export type PreparedSource = Pick<FullSource, 'filename' | 'code' | 'original' | 'mapper' | 'cachedData'>
 
 export type TransformKind = 'transformEvent' | 'transformBatch'
 
 /** A batch in flight that awaits something; user fetches report to it. */
 export interface ActiveRun {
   closed: boolean
-  signal: AbortSignal
+  /** The batch's fetch budget, made on its first fetch. */
+  readonly budget: FetchBudget
   /** Called with the fetch id and the JSON for `deliver` when a host fetch finished. */
   onResponse(id: number, json: string): void
   inflight: number
@@ -37,7 +41,10 @@ export interface Instance {
 export interface InstanceConfig {
   cpuTimeMs: number
   outputLimitBytes: number
+  batchOutputLimitBytes: number
+  maxFanOut: number
   logLimitBytes: number
+  maxLogEntries: number
   fetch: HostFetch | undefined
   /** Pipeline step label for messages, e.g. `transformations.enrich`. */
   step: string | undefined
@@ -117,7 +124,10 @@ export async function createInstance(
         JSON.stringify({
           file: prepared.filename,
           outputLimit: config.outputLimitBytes,
+          batchOutputLimit: config.batchOutputLimitBytes,
+          maxFanOut: config.maxFanOut,
           logLimit: config.logLimitBytes,
+          maxLogEntries: config.maxLogEntries,
         }),
       ],
       { result: { reference: true } },
@@ -244,9 +254,9 @@ function startFetch(instance: Instance, fetch: HostFetch, id: number, payload: s
     })
   }
   const request = JSON.parse(payload) as Parameters<HostFetch['send']>[0]
-  const refusal = fetch.check(request.url)
+  const refusal = fetch.check(request) ?? run.budget.admit()
   if (refusal) return JSON.stringify(refusal)
   run.inflight++
-  void fetch.send(request, run.signal).then((json) => run.onResponse(id, json))
+  void fetch.send(request, run.budget).then((json) => run.onResponse(id, json))
   return ''
 }

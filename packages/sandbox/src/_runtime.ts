@@ -10,9 +10,15 @@
  * that replaces `JSON.stringify` or `Array.prototype.join` only breaks its own output, which
  * the host validates anyway. No isolated-vm object is ever put where user code can reach it.
  *
+ * It also closes the doors out of the memory limit and the timeouts: resizable ArrayBuffers
+ * (whose pages V8 commits outside the heap limit) are refused, and `Error.prepareStackTrace`
+ * is fixed to undefined, so reading an error's `stack` never runs user code.
+ *
  * Output of a run (a JSON string): `{"r":[entry...],"l":[log...]}` for transformEvent, where an
- * entry is an array of output events or `{"e":error}`; `{"b":[item...],"l":[...]}` or
- * `{"be":error,"l":[...]}` for transformBatch, where an item is an event or `{"e":error,"id":...}`.
+ * entry is an array of output events or `{"e":error}`; `{"b":[event...],"x":[failure...],"l":[...]}`
+ * for transformBatch, where events are exactly what the batch returned and a failure is
+ * `{"e":error,"id":...}` in its own list, so no event content can pass for an error.
+ * `{"be":error,"l":[...]}` fails the whole batch (either kind: a throw, or an output budget).
  * An error is `{"c":code,"m":message,"n":name,"l":line,"k":column}`.
  */
 export const RUNTIME_SOURCE = String.raw`'use strict';
@@ -41,7 +47,32 @@ const LOCATION = /:(\d+):(\d+)\)?\s*$/;
 
 for (const name of ['SharedArrayBuffer', 'Atomics', 'WebAssembly', 'FinalizationRegistry']) delete G[name];
 
-// ---- logs, kept per run up to cfg.logLimit characters
+// Resizable buffers reserve maxByteLength and commit pages on resize(), outside the isolate's
+// memory accounting: refuse the option and remove resize, so every buffer is allocated (and
+// counted) once, at its full size.
+const RangeErr = RangeError;
+const OriginalArrayBuffer = ArrayBuffer;
+const construct = Reflect.construct;
+const hasOwn = Object.prototype.hasOwnProperty;
+const SafeArrayBuffer = function ArrayBuffer(length, options) {
+  if (new.target === undefined) throw new TypeErr("Constructor ArrayBuffer requires 'new'");
+  if (options !== undefined && options !== null && typeof options === 'object' && apply(hasOwn, options, ['maxByteLength']))
+    throw new RangeErr('resizable ArrayBuffers (maxByteLength) are disabled in the Patchbay sandbox');
+  return construct(OriginalArrayBuffer, [length], new.target);
+};
+defineProperty(SafeArrayBuffer, 'prototype', { value: OriginalArrayBuffer.prototype });
+defineProperty(SafeArrayBuffer, 'isView', { value: OriginalArrayBuffer.isView, writable: true, configurable: true });
+defineProperty(OriginalArrayBuffer.prototype, 'constructor', { value: SafeArrayBuffer, writable: true, configurable: true });
+delete OriginalArrayBuffer.prototype.resize;
+defineProperty(G, 'ArrayBuffer', { value: SafeArrayBuffer, writable: true, configurable: true, enumerable: false });
+// The stack of an error is formatted lazily, on first read, by Error.prepareStackTrace if set:
+// pin it to undefined so that read (by us, or by isolated-vm outside any timeout) runs no user code.
+// An accessor, so assigning it is not an error, and V8 (which reads only data properties here) never calls it.
+defineProperty(Err, 'prepareStackTrace', { get() { return undefined; }, set(_) {}, configurable: false });
+
+// ---- logs, kept per run up to cfg.logLimit characters (each entry costs ENTRY_COST more, so
+// a flood of empty lines is bounded too) and cfg.maxLogEntries entries
+const ENTRY_COST = 64;
 let logs = [];
 let logCount = 0;
 let logChars = 0;
@@ -64,14 +95,14 @@ function capture(level, args) {
     message += (i === 0 ? '' : ' ') + show(args[i]);
     if (message.length > cfg.logLimit) break;
   }
-  if (logChars + message.length > cfg.logLimit) { logDropped++; return; }
-  logChars += message.length;
+  if (logCount >= cfg.maxLogEntries || logChars + message.length + ENTRY_COST > cfg.logLimit) { logDropped++; return; }
+  logChars += message.length + ENTRY_COST;
   logs[logCount++] = currentId === undefined ? { level, message } : { level, message, messageId: currentId };
 }
 
 function takeLogs() {
   if (logDropped > 0) {
-    logs[logCount++] = { level: 'warn', message: logDropped + ' more log line(s) dropped: the sandbox keeps ' + cfg.logLimit + ' log characters per batch' };
+    logs[logCount++] = { level: 'warn', message: logDropped + ' more log line(s) dropped: the sandbox keeps ' + cfg.logLimit + ' log characters (64 per entry included) and ' + cfg.maxLogEntries + ' entries per batch' };
   }
   let s;
   try { s = stringify(logs); } catch { s = '[]'; }
@@ -211,6 +242,7 @@ const INVALID = (code, message) => ({ e: { c: code, m: message, n: 'Error' } });
 function checkOne(v) {
   if (v === null || v === undefined) return [];
   if (isArray(v)) {
+    if (v.length > cfg.maxFanOut) return INVALID('PB_SANDBOX_OUTPUT_LIMIT', 'transformEvent returned ' + v.length + ' events for one input, over the fan-out limit of ' + cfg.maxFanOut + ' (sandbox maxFanOut)');
     for (let j = 0; j < v.length; j++) {
       const x = v[j];
       if (x === null || typeof x !== 'object' || isArray(x)) return INVALID('PB_TRANSFORM_INVALID_OUTPUT', 'transformEvent returned an array whose item ' + j + ' is ' + kindOf(x) + '; every item must be an event object');
@@ -278,14 +310,22 @@ function bind(ns, name) {
  * and fails only those.
  */
 function finishEvents(st) {
-  const logsJson = takeLogs();
   let all;
   try { all = stringify(st.out); } catch { all = undefined; }
-  if (typeof all === 'string' && all.length <= cfg.outputLimit) return '{"r":' + all + ',"l":' + logsJson + '}';
+  if (typeof all === 'string' && all.length <= cfg.outputLimit) return '{"r":' + all + ',"l":' + takeLogs() + '}';
   const n = st.out.length;
   const parts = new Array(n);
-  for (let i = 0; i < n; i++) parts[i] = encodeOne(st.out[i]);
-  return '{"r":[' + apply(join, parts, [',']) + '],"l":' + logsJson + '}';
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    parts[i] = encodeOne(st.out[i]);
+    total += parts[i].length;
+    if (total > cfg.batchOutputLimit) return overBatchLimit('more than ' + total);
+  }
+  return '{"r":[' + apply(join, parts, [',']) + '],"l":' + takeLogs() + '}';
+}
+
+function overBatchLimit(size) {
+  return '{"be":' + stringify({ c: 'PB_SANDBOX_OUTPUT_LIMIT', m: 'the output of the whole batch is ' + size + ' characters of JSON, over the batch limit of ' + cfg.batchOutputLimit + ' (sandbox batchOutputLimitBytes)', n: 'Error' }) + ',"l":' + takeLogs() + '}';
 }
 
 function runEvents(events, md) {
@@ -314,22 +354,29 @@ function runEvents(events, md) {
   return 'P';
 }
 
-function encodeBatch(v) {
-  if (v === null || v === undefined) return '{"b":[],"l":' + takeLogs() + '}';
+function encodeBatch(v, inputs) {
+  if (v === null || v === undefined) return '{"b":[],"x":[],"l":' + takeLogs() + '}';
   if (!isArray(v)) return '{"be":' + stringify({ c: 'PB_TRANSFORM_INVALID_OUTPUT', m: 'transformBatch returned ' + kindOf(v) + '; it must return an array of events', n: 'Error' }) + ',"l":' + takeLogs() + '}';
-  const items = new Array(v.length);
+  if (v.length > inputs * cfg.maxFanOut) return '{"be":' + stringify({ c: 'PB_SANDBOX_OUTPUT_LIMIT', m: 'transformBatch returned ' + v.length + ' events for ' + inputs + ' inputs, over the fan-out limit of ' + cfg.maxFanOut + ' per input (sandbox maxFanOut)', n: 'Error' }) + ',"l":' + takeLogs() + '}';
+  const items = [];
+  const failures = [];
+  let total = 0;
   for (let j = 0; j < v.length; j++) {
     const x = v[j];
     if (x === null || typeof x !== 'object' || isArray(x)) {
       return '{"be":' + stringify({ c: 'PB_TRANSFORM_INVALID_OUTPUT', m: 'transformBatch returned an array whose item ' + j + ' is ' + kindOf(x) + '; every item must be an event object', n: 'Error' }) + ',"l":' + takeLogs() + '}';
     }
     let s;
-    try { s = stringify(x); } catch (e) { s = undefined; items[j] = stringify({ e: { c: 'PB_TRANSFORM_INVALID_OUTPUT', m: 'output item ' + j + ' cannot be turned into JSON: ' + describe(e).m, n: 'Error' }, id: idOf(x) }); continue; }
-    if (typeof s !== 'string' || s[0] !== '{') items[j] = stringify({ e: { c: 'PB_TRANSFORM_INVALID_OUTPUT', m: 'output item ' + j + ' did not serialize to a JSON object', n: 'Error' }, id: idOf(x) });
-    else if (s.length > cfg.outputLimit) items[j] = stringify({ e: { c: 'PB_SANDBOX_OUTPUT_LIMIT', m: 'output item ' + j + ' is ' + s.length + ' characters of JSON, over the limit of ' + cfg.outputLimit, n: 'Error' }, id: idOf(x) });
-    else items[j] = s;
+    try { s = stringify(x); } catch (e) { failures[failures.length] = stringify({ e: { c: 'PB_TRANSFORM_INVALID_OUTPUT', m: 'output item ' + j + ' cannot be turned into JSON: ' + describe(e).m, n: 'Error' }, id: idOf(x) }); continue; }
+    if (typeof s !== 'string' || s[0] !== '{') failures[failures.length] = stringify({ e: { c: 'PB_TRANSFORM_INVALID_OUTPUT', m: 'output item ' + j + ' did not serialize to a JSON object', n: 'Error' }, id: idOf(x) });
+    else if (s.length > cfg.outputLimit) failures[failures.length] = stringify({ e: { c: 'PB_SANDBOX_OUTPUT_LIMIT', m: 'output item ' + j + ' is ' + s.length + ' characters of JSON, over the limit of ' + cfg.outputLimit, n: 'Error' }, id: idOf(x) });
+    else {
+      total += s.length;
+      if (total > cfg.batchOutputLimit) return overBatchLimit('more than ' + total);
+      items[items.length] = s;
+    }
   }
-  return '{"b":[' + apply(join, items, [',']) + '],"l":' + takeLogs() + '}';
+  return '{"b":[' + apply(join, items, [',']) + '],"x":[' + apply(join, failures, [',']) + '],"l":' + takeLogs() + '}';
 }
 
 function batchError(e) {
@@ -339,11 +386,11 @@ function batchError(e) {
 function runBatch(events, md) {
   let r;
   try { r = fn(events, md); } catch (e) { return batchError(e); }
-  if (!isThenable(r)) return encodeBatch(r);
+  if (!isThenable(r)) return encodeBatch(r, events.length);
   const st = { done: undefined };
   try {
     apply(thenP, apply(resolveP, P, [r]), [
-      (v) => { st.done = encodeBatch(v); },
+      (v) => { st.done = encodeBatch(v, events.length); },
       (e) => { st.done = batchError(e); },
     ]);
   } catch (e) {

@@ -18,6 +18,8 @@ export interface PreparedSource {
   /** The JavaScript the isolate compiles. */
   code: string
   mapper: SourceMapper | undefined
+  /** The source map JSON of transpiled TypeScript (workers build their own mapper from it). */
+  map?: string
   /** V8 code cache, produced by Patchbay from `code` the first time it compiled it. */
   cachedData?: ExternalCopy<ArrayBuffer>
 }
@@ -75,12 +77,18 @@ export async function prepareSource(
       original: code,
       code: out.code,
       mapper: createSourceMapper(out.map),
+      map: out.map,
     })
   } catch (error) {
     const first = (
       error as { errors?: Array<{ text: string; location?: { line: number; column: number } | null }> }
     ).errors?.[0]
-    if (!first) throw error
+    if (!first)
+      throw new PatchbayError(
+        'PB_SANDBOX_COMPILE',
+        `${filename}: the TypeScript could not be transpiled: ${(error as Error)?.message ?? String(error)}`,
+        { file: filename, cause: error },
+      )
     const line = first.location?.line
     const column = first.location ? first.location.column + 1 : undefined
     throw new PatchbayError(

@@ -1,26 +1,28 @@
+import { PatchbayError } from '@patchbay/core'
 import { batchFailure } from './_batch-failure.ts'
 import { type DecodeContext, decodeOutput } from './_decode.ts'
-import { type BatchOutcome, execute } from './_execute.ts'
-import { createHostFetch, type HostFetch } from './_fetch.ts'
-import { createInstance, type Instance } from './_instance.ts'
-import { loadIvm } from './_ivm.ts'
-import { IsolatePool, type Slot } from './_pool.ts'
+import type { BatchOutcome } from './_execute.ts'
 import { prepareSource } from './_source.ts'
-import { resolveSandboxOptions, type SandboxOptions } from './sandbox-options.ts'
+import type { LoadMessage } from './_worker/protocol.ts'
+import { WorkerPool } from './_worker-pool.ts'
+import { resolveSandboxOptions, SANDBOX_DEFAULTS, type SandboxOptions } from './sandbox-options.ts'
 import type { CompileOptions, RunMetadata, Sandbox, SandboxTransform, TransformRun } from './types.ts'
 
 let nextTransformId = 1
 
 /** Most events per call into the isolate for transformEvent. */
 const CHUNK = 250
+const MB = 2 ** 20
 
 /**
- * Creates a sandbox: a pool of isolated-vm isolates that compiles user transforms and runs
- * them a batch at a time, within memory, CPU, wall-clock and output limits. User code sees
- * plain JavaScript plus `log`, `console`, `fetch` (only to allowed hosts) and the built-in
- * modules; nothing of Node.
+ * Creates a sandbox: supervised worker processes, each holding isolated-vm isolates, that
+ * compile user transforms and run them a batch at a time within memory, CPU, wall-clock,
+ * log, output and fetch budgets. Untrusted code never runs in the calling process: a worker
+ * that runs out of memory, hangs in a built-in or dies is killed and replaced, and only its
+ * batch fails. User code sees plain JavaScript plus `log`, `console`, `fetch` (only to
+ * allowed hosts) and the built-in modules; nothing of Node.
  *
- * Throws PB_SANDBOX_NODE_FLAG when Node was started without `--no-node-snapshot`.
+ * Worker processes start on first use; `dispose()` kills them.
  *
  * @example
  * const sandbox = createSandbox({ memoryLimitMb: 64 })
@@ -33,9 +35,24 @@ const CHUNK = 250
  */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const opts = resolveSandboxOptions(options)
-  const ivm = loadIvm()
-  const pool = new IsolatePool(ivm, opts.memoryLimitMb, opts.poolSize)
-  const hostFetch: HostFetch | undefined = opts.fetch && createHostFetch(opts.fetch, opts.egress)
+  const pool = new WorkerPool({
+    size: opts.poolSize,
+    init: {
+      memoryLimitMb: opts.memoryLimitMb,
+      outputLimitBytes: opts.outputLimitBytes,
+      batchOutputLimitBytes: opts.batchOutputLimitBytes,
+      maxFanOut: opts.maxFanOut,
+      logLimitBytes: opts.logLimitBytes,
+      maxLogEntries: opts.maxLogEntries,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      ...(opts.egress ? { egress: opts.egress } : {}),
+      heartbeatMs: Math.max(50, Math.floor(SANDBOX_DEFAULTS.heartbeatTimeoutMs / 10)),
+    },
+    memoryCap: (transforms) =>
+      (opts.workerMemoryMb ??
+        SANDBOX_DEFAULTS.workerBaseMemoryMb + 2 * opts.memoryLimitMb * Math.max(1, transforms)) * MB,
+    heartbeatTimeoutMs: SANDBOX_DEFAULTS.heartbeatTimeoutMs,
+  })
 
   const compile = async (code: string, compileOptions: CompileOptions): Promise<SandboxTransform> => {
     const prepared = await prepareSource(code, compileOptions.filename, compileOptions.language)
@@ -44,33 +61,32 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       cpuTimeMs: compileOptions.cpuTimeMs ?? opts.cpuTimeMs,
       wallTimeMs: compileOptions.wallTimeMs ?? opts.wallTimeMs,
     }
-    const config = {
+    /** How long the host waits for a worker's answer before it kills it. */
+    const hostTimeoutMs = Math.max(limits.wallTimeMs, limits.cpuTimeMs) + SANDBOX_DEFAULTS.wallGraceMs
+    const loadMessage = (): Omit<LoadMessage, 't' | 'id'> => ({
+      transform: id,
+      filename: prepared.filename,
+      code: prepared.code,
+      original: prepared.original,
+      ...(prepared.map !== undefined ? { map: prepared.map } : {}),
+      ...(compileOptions.step !== undefined ? { step: compileOptions.step } : {}),
       cpuTimeMs: limits.cpuTimeMs,
-      outputLimitBytes: opts.outputLimitBytes,
-      logLimitBytes: opts.logLimitBytes,
-      fetch: hostFetch,
-      step: compileOptions.step,
-    }
-    const instanceIn = (slot: Slot): Instance | Promise<Instance> => {
-      const have = slot.instances.get(id)
-      if (have && !have.dead) return have
-      return createInstance(ivm, slot.isolate!, prepared, config).then((instance) => {
-        slot.instances.set(id, instance)
-        return instance
-      })
-    }
+    })
+    const where = { file: prepared.filename, step: compileOptions.step }
 
     // Load once now, so compile, import and export errors surface at compile time.
-    const first = await pool.acquire(id)
-    let kind: Instance['kind']
-    try {
-      kind = (await instanceIn(first)).kind
-    } catch (error) {
-      if (!first.isolate || first.isolate.isDisposed) pool.retire(first)
-      throw error
-    } finally {
-      pool.release(first)
+    const loaded = await pool.load(loadMessage(), hostTimeoutMs)
+    if ('killed' in loaded)
+      throw new PatchbayError(
+        loaded.killed.code === 'PB_SANDBOX_CRASHED' ? 'PB_SANDBOX_COMPILE' : loaded.killed.code,
+        `${prepared.filename}: loading the module took the sandbox worker down: ${loaded.killed.message}`,
+        where,
+      )
+    if (!loaded.ok) {
+      const { error } = loaded
+      throw new PatchbayError(error.code, error.message, { ...where, line: error.line, column: error.column })
     }
+    const kind = loaded.kind
 
     const ctx: DecodeContext = {
       filename: prepared.filename,
@@ -91,58 +107,49 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       return { results: events.map(() => ({ ok: false, error })), logs }
     }
 
+    const runPiece = async (
+      piece: readonly unknown[],
+      meta: RunMetadata,
+      wallTimeMs: number,
+    ): Promise<BatchOutcome> =>
+      pool.run(
+        { transform: id, events: piece as unknown[], meta, cpuTimeMs: limits.cpuTimeMs, wallTimeMs },
+        loadMessage,
+        wallTimeMs + Math.max(0, hostTimeoutMs - limits.wallTimeMs),
+      )
+
     const run = async (events: readonly unknown[], metadata: RunMetadata = {}): Promise<TransformRun> => {
       if (disposed) throw new Error(`${prepared.filename}: this transform was disposed`)
       if (events.length === 0) return { results: [], logs: [] }
-      const slot = await pool.acquire(id)
-      try {
-        let instance: Instance
-        try {
-          const got = instanceIn(slot)
-          instance = got instanceof Promise ? await got : got
-        } catch (error) {
-          // It compiled before, so this is the isolate failing (out of memory while loading).
-          const memory = !slot.isolate || slot.isolate.isDisposed
-          pool.retire(slot)
-          return failed(
-            {
-              ok: false,
-              failure: memory ? { kind: 'memory' } : { kind: 'internal', message: (error as Error).message },
-            },
-            events,
-          )
-        }
-        const meta: RunMetadata = {}
-        if (metadata.sourceId !== undefined) meta.sourceId = metadata.sourceId
-        if (metadata.destinationId !== undefined) meta.destinationId = metadata.destinationId
-        // transformEvent batches cross in chunks: small working sets keep both heaps in their
-        // young generation, which is faster than one large copy each way.
-        const size = kind === 'transformEvent' ? CHUNK : events.length
-        const deadline = performance.now() + limits.wallTimeMs
-        const out: TransformRun = { results: [], logs: [] }
-        for (let start = 0; start < events.length; start += size) {
-          const piece = size >= events.length ? events : events.slice(start, start + size)
-          const wallTimeMs = Math.max(1, Math.round(deadline - performance.now()))
-          const pending = execute(pool, slot, instance, piece, meta, {
-            cpuTimeMs: limits.cpuTimeMs,
-            wallTimeMs,
-          })
-          const outcome = pending instanceof Promise ? await pending : pending
-          // A limit hit anywhere fails the whole batch, as if it had crossed in one piece.
-          if (!outcome.ok) return failed(outcome, events)
-          const decoded = decodeOutput(outcome.output, piece, ctx)
-          for (const r of decoded.results) out.results.push(r)
-          for (const l of decoded.logs) out.logs.push(l)
-          for (const reason of outcome.unhandled)
-            out.logs.push({
-              level: 'warn',
-              message: `unhandled promise rejection (the batch went on): ${reason}`,
-            })
-        }
-        return out
-      } finally {
-        pool.release(slot)
+      const meta: RunMetadata = {}
+      if (metadata.sourceId !== undefined) meta.sourceId = metadata.sourceId
+      if (metadata.destinationId !== undefined) meta.destinationId = metadata.destinationId
+      // transformEvent batches cross in chunks: small working sets keep the heaps in their
+      // young generation, and big batches spread over the workers.
+      const size = kind === 'transformEvent' ? CHUNK : events.length
+      const deadline = performance.now() + limits.wallTimeMs
+      const out: TransformRun = { results: [], logs: [] }
+      const pieces: Array<Promise<BatchOutcome>> = []
+      const slices: Array<readonly unknown[]> = []
+      for (let start = 0; start < events.length; start += size) {
+        const piece = size >= events.length ? events : events.slice(start, start + size)
+        slices.push(piece)
+        pieces.push(runPiece(piece, meta, Math.max(1, Math.round(deadline - performance.now()))))
       }
+      const outcomes = await Promise.all(pieces)
+      for (const [i, outcome] of outcomes.entries()) {
+        // A limit hit anywhere fails the whole batch, as if it had crossed in one piece.
+        if (!outcome.ok) return failed(outcome, events)
+        const decoded = decodeOutput(outcome.output, slices[i]!, ctx)
+        for (const r of decoded.results) out.results.push(r)
+        for (const l of decoded.logs) out.logs.push(l)
+        for (const reason of outcome.unhandled)
+          out.logs.push({
+            level: 'warn',
+            message: `unhandled promise rejection (the batch went on): ${reason}`,
+          })
+      }
+      return out
     }
 
     return {
@@ -161,11 +168,15 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     compile,
     stats: () => {
       const s = pool.stats()
-      return { isolates: s.isolates, isolatesCreated: s.isolatesCreated, heapUsedBytes: pool.heapUsed() }
+      return {
+        isolates: s.loaded,
+        isolatesCreated: s.workersStarted,
+        heapUsedBytes: s.isolateHeapBytes,
+        workers: s.workers,
+        workersStarted: s.workersStarted,
+        workerRssBytes: s.rssBytes,
+      }
     },
-    async dispose() {
-      pool.dispose()
-      await hostFetch?.close()
-    },
+    dispose: () => pool.dispose(),
   }
 }

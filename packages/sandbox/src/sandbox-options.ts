@@ -23,8 +23,13 @@ export interface ResolvedSandboxOptions {
   cpuTimeMs: number
   wallTimeMs: number
   outputLimitBytes: number
+  batchOutputLimitBytes: number
+  maxFanOut: number
   logLimitBytes: number
+  maxLogEntries: number
   poolSize: number
+  /** Resident-memory cap of a worker process; undefined: 256 MB + 2 × memoryLimitMb per transform held. */
+  workerMemoryMb: number | undefined
   fetch: Required<SandboxFetchOptions> | undefined
   egress: SandboxOptions['egress']
 }
@@ -34,10 +39,22 @@ export const SANDBOX_DEFAULTS = {
   cpuTimeMs: 1000,
   wallTimeMs: 10_000,
   outputLimitBytes: 1024 * 1024,
+  batchOutputLimitBytes: 16 * 1024 * 1024,
+  maxFanOut: 100,
   logLimitBytes: 64 * 1024,
+  maxLogEntries: 1000,
   poolSize: 2,
   fetchTimeoutMs: 5000,
   fetchMaxResponseBytes: 1024 * 1024,
+  fetchMaxConcurrent: 8,
+  fetchMaxRequests: 1000,
+  fetchMaxBatchResponseBytes: 8 * 1024 * 1024,
+  /** A worker process's resident memory cap: this, plus 2 × memoryLimitMb per transform it holds. */
+  workerBaseMemoryMb: 256,
+  /** How long a worker may stay silent (no heartbeat, no answer) before it is replaced. */
+  heartbeatTimeoutMs: 5000,
+  /** How much longer than wallTimeMs the host waits for a batch before it kills the worker. */
+  wallGraceMs: 2000,
 } as const
 
 const check = Compile(SandboxOptionsSchema)
@@ -58,12 +75,19 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     cpuTimeMs: o.cpuTimeMs ?? SANDBOX_DEFAULTS.cpuTimeMs,
     wallTimeMs: o.wallTimeMs ?? SANDBOX_DEFAULTS.wallTimeMs,
     outputLimitBytes: o.outputLimitBytes ?? SANDBOX_DEFAULTS.outputLimitBytes,
+    batchOutputLimitBytes: o.batchOutputLimitBytes ?? SANDBOX_DEFAULTS.batchOutputLimitBytes,
+    maxFanOut: o.maxFanOut ?? SANDBOX_DEFAULTS.maxFanOut,
     logLimitBytes: o.logLimitBytes ?? SANDBOX_DEFAULTS.logLimitBytes,
+    maxLogEntries: o.maxLogEntries ?? SANDBOX_DEFAULTS.maxLogEntries,
     poolSize: o.poolSize ?? SANDBOX_DEFAULTS.poolSize,
+    workerMemoryMb: o.workerMemoryMb,
     fetch: o.fetch && {
       allow: o.fetch.allow,
       timeoutMs: o.fetch.timeoutMs ?? SANDBOX_DEFAULTS.fetchTimeoutMs,
       maxResponseBytes: o.fetch.maxResponseBytes ?? SANDBOX_DEFAULTS.fetchMaxResponseBytes,
+      maxConcurrent: o.fetch.maxConcurrent ?? SANDBOX_DEFAULTS.fetchMaxConcurrent,
+      maxRequests: o.fetch.maxRequests ?? SANDBOX_DEFAULTS.fetchMaxRequests,
+      maxBatchResponseBytes: o.fetch.maxBatchResponseBytes ?? SANDBOX_DEFAULTS.fetchMaxBatchResponseBytes,
     },
     egress: o.egress,
   }

@@ -47,19 +47,25 @@ export interface SandboxTransform {
 }
 
 export interface SandboxStats {
-  /** Isolates alive now. */
+  /** Transforms loaded across live workers (each has its own isolate in each worker that runs it). */
   isolates: number
-  /** Isolates created so far (a retired isolate is replaced by a new one). */
+  /** Worker processes started so far (the same as workersStarted; kept for compatibility). */
   isolatesCreated: number
-  /** Heap used by the live isolates, in bytes. */
+  /** Heap used by the live isolates, in bytes, as the workers last reported it (every 500 ms). */
   heapUsedBytes: number
+  /** Worker processes alive now. */
+  workers: number
+  /** Worker processes started so far: a worker killed after a limit is replaced by a new one. */
+  workersStarted: number
+  /** Resident memory of the live workers, in bytes (the host's own memory is not included). */
+  workerRssBytes: number
 }
 
 /** A pool of isolates that compiles and runs user transforms. */
 export interface Sandbox {
   compile(code: string, options: CompileOptions): Promise<SandboxTransform>
   stats(): SandboxStats
-  /** Disposes every isolate; transforms of this sandbox stop working. */
+  /** Kills every worker process; transforms of this sandbox stop working. */
   dispose(): Promise<void>
 }
 

@@ -202,7 +202,8 @@ describe('logs', () => {
   })
 
   it('keeps at most logLimitBytes characters per batch and says how many lines it dropped', async () => {
-    const small = sandboxFor({ logLimitBytes: 20 })
+    // Each entry costs 64 characters on top of its text: 2 × (10 + 64) fit in 150, a third does not.
+    const small = sandboxFor({ logLimitBytes: 150 })
     try {
       const t = await small.compile(
         `export function transformEvent(e) { for (let i = 0; i < 5; i++) log('line ' + i + ' ' + 'x'.repeat(3)); return e }`,
@@ -215,7 +216,8 @@ describe('logs', () => {
         { level: 'log', message: 'line 1 xxx', messageId: 'm-1' },
         {
           level: 'warn',
-          message: '3 more log line(s) dropped: the sandbox keeps 20 log characters per batch',
+          message:
+            '3 more log line(s) dropped: the sandbox keeps 150 log characters (64 per entry included) and 1000 entries per batch',
         },
       ])
     } finally {

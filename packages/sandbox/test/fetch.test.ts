@@ -6,6 +6,9 @@ import { sandboxFor, summarize, track } from './_helpers.ts'
 
 let server: Server
 let base: string
+let port: number
+/** The test server as a fetch.allow entry: host and port. */
+let here: string
 const sandboxes: Sandbox[] = []
 const open = (...args: Parameters<typeof sandboxFor>) => {
   const s = sandboxFor(...args)
@@ -34,7 +37,9 @@ beforeAll(async () => {
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  port = (server.address() as AddressInfo).port
+  base = `http://127.0.0.1:${port}`
+  here = `127.0.0.1:${port}`
 })
 afterAll(async () => {
   for (const s of sandboxes) await s.dispose()
@@ -67,21 +72,21 @@ describe('fetch', () => {
       error: {
         code: 'PB_SANDBOX_FETCH_DENIED',
         message: expect.stringContaining(
-          'fetch to 127.0.0.1 is denied: it is not in the sandbox fetch.allow list (api.example.com)',
+          `fetch to 127.0.0.1:${port} is denied: it is not in the sandbox fetch.allow list (api.example.com)`,
         ),
       },
     })
   })
 
   it('resolves to the JSON body for an allowed host, and to "ERROR" when it fails (RudderStack semantics)', async () => {
-    const t = await open({ fetch: { allow: ['127.0.0.1'] } }).compile(lookup, { filename: 'lookup.js' })
+    const t = await open({ fetch: { allow: [here] } }).compile(lookup, { filename: 'lookup.js' })
     const { results } = await t.run([withUrl('m-1', `${base}/json`), withUrl('m-2', `${base}/text`)])
     expect(summarize(results[0]!)).toEqual([{ ...withUrl('m-1', `${base}/json`), account: { plan: 'pro' } }])
     expect(summarize(results[1]!)).toEqual([{ ...withUrl('m-2', `${base}/text`), account: 'ERROR' }])
   })
 
   it('fetchV2 gives status, headers and body, and sends method, headers and body', async () => {
-    const t = await open({ fetch: { allow: ['127.0.0.1'] } }).compile(
+    const t = await open({ fetch: { allow: [here] } }).compile(
       `export async function transformEvent(event) {
         const res = await fetchV2(event.context.url, { method: 'POST', headers: { authorization: 'Bearer t' }, body: JSON.stringify({ id: event.messageId }) })
         return { ...event, res }
@@ -99,29 +104,31 @@ describe('fetch', () => {
   })
 
   it('runs the fetches of a batch concurrently and answers each event', async () => {
-    const t = await open({ fetch: { allow: ['127.0.0.1'] } }).compile(lookup, { filename: 'lookup.js' })
+    const t = await open({ fetch: { allow: [here] } }).compile(lookup, { filename: 'lookup.js' })
     const events = Array.from({ length: 20 }, (_, i) => withUrl(`m-${i}`, `${base}/json`))
     const { results } = await t.run(events)
     expect(results.every((r) => r.ok && (r.events[0] as { account: unknown }).account !== 'ERROR')).toBe(true)
   })
 
-  it('holds an isolate per batch while it awaits: concurrent batches use the pool, or queue when it is full', async () => {
+  it('holds a worker per batch while it awaits: concurrent batches use the pool, or queue when it is full', async () => {
     for (const poolSize of [2, 1]) {
-      const sandbox = open({ fetch: { allow: ['127.0.0.1'] }, poolSize })
+      const sandbox = open({ fetch: { allow: [here] }, poolSize })
       const t = await sandbox.compile(lookup, { filename: 'concurrent.js' })
       const runs = await Promise.all([1, 2, 3].map((n) => t.run([withUrl(`m-${n}`, `${base}/slow`)])))
       for (const { results } of runs)
         expect((results[0] as { events: Array<{ account: unknown }> }).events[0]!.account).toEqual({
           slow: true,
         })
-      expect(sandbox.stats().isolatesCreated).toBe(poolSize)
+      expect(sandbox.stats().workersStarted).toBe(poolSize)
     }
   })
 
   it('checks the resolved address against the egress policy: a name that resolves to loopback needs egress.allow', async () => {
     const code = `export async function transformEvent(event) { return { ...event, res: await fetchV2(event.context.url) } }`
     const url = base.replace('127.0.0.1', 'localhost')
-    const refused = await open({ fetch: { allow: ['localhost'] } }).compile(code, { filename: 'egress.js' })
+    const refused = await open({ fetch: { allow: [`localhost:${port}`] } }).compile(code, {
+      filename: 'egress.js',
+    })
     const { results } = await refused.run([withUrl('m-1', `${url}/json`)])
     expect(results[0]).toMatchObject({
       ok: false,
@@ -130,17 +137,17 @@ describe('fetch', () => {
         message: expect.stringContaining('it is a loopback address'),
       },
     })
-    const allowed = await open({ fetch: { allow: ['localhost'] }, egress: { allow: ['localhost'] } }).compile(
-      code,
-      {
-        filename: 'egress.js',
-      },
-    )
+    const allowed = await open({
+      fetch: { allow: [`localhost:${port}`] },
+      egress: { allow: ['localhost'] },
+    }).compile(code, {
+      filename: 'egress.js',
+    })
     expect((await allowed.run([withUrl('m-1', `${url}/json`)])).results[0]!.ok).toBe(true)
   })
 
   it('refuses response bodies over maxResponseBytes', async () => {
-    const t = await open({ fetch: { allow: ['127.0.0.1'], maxResponseBytes: 1000 } }).compile(
+    const t = await open({ fetch: { allow: [here], maxResponseBytes: 1000 } }).compile(
       `export async function transformEvent(event) { await fetchV2(event.context.url); return event }`,
       { filename: 'big.js' },
     )
@@ -154,7 +161,7 @@ describe('fetch', () => {
   })
 
   it('times a request out after fetch.timeoutMs', async () => {
-    const t = await open({ fetch: { allow: ['127.0.0.1'], timeoutMs: 100 } }).compile(
+    const t = await open({ fetch: { allow: [here], timeoutMs: 100 } }).compile(
       `export async function transformEvent(event) { await fetchV2(event.context.url); return event }`,
       { filename: 'slow.js' },
     )
@@ -166,7 +173,7 @@ describe('fetch', () => {
   })
 
   it('fails the batch at the wall-clock limit when it waits too long, then serves the next batch', async () => {
-    const sandbox = open({ fetch: { allow: ['127.0.0.1'], timeoutMs: 60_000 }, wallTimeMs: 200 })
+    const sandbox = open({ fetch: { allow: [here], timeoutMs: 60_000 }, wallTimeMs: 200 })
     const t = await sandbox.compile(
       `export async function transformEvent(event) {
         if (event.context) await fetchV2(event.context.url)
@@ -184,7 +191,7 @@ describe('fetch', () => {
   })
 
   it('applies the CPU limit to code that runs after an awaited fetch', async () => {
-    const sandbox = open({ fetch: { allow: ['127.0.0.1'] }, cpuTimeMs: 100 })
+    const sandbox = open({ fetch: { allow: [here] }, cpuTimeMs: 100 })
     const t = await sandbox.compile(
       `export async function transformEvent(event) {
         await fetch(event.context.url)
@@ -197,7 +204,7 @@ describe('fetch', () => {
   })
 
   it('is refused at the top level of the module, outside any batch', async () => {
-    const error = await open({ fetch: { allow: ['127.0.0.1'] } })
+    const error = await open({ fetch: { allow: [here] } })
       .compile(
         `const config = await fetchV2('${base}/json')\nexport function transformEvent(e) { return e }`,
         {

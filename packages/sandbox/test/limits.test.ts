@@ -24,7 +24,6 @@ describe('memory limit', () => {
       const hoard = []
       while (true) hoard.push(new Array(100000).fill(event.messageId))
     }`)
-    const before = sandbox.stats().isolatesCreated
     const { results } = await bomb.run([track('m-1'), track('boom'), track('m-3')])
     expect(results.map(summarize)).toEqual(
       Array(3).fill({
@@ -35,7 +34,6 @@ describe('memory limit', () => {
     )
     const next = await bomb.run([track('m-4')])
     expect(next.results[0]).toEqual({ ok: true, events: [track('m-4')] })
-    expect(sandbox.stats().isolatesCreated).toBe(before + 1)
   })
 
   it('gives other transforms of the sandbox a working isolate after one ran out of memory', async () => {

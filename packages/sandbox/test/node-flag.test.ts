@@ -24,11 +24,9 @@ function startNode(args: string[], env: Record<string, string | undefined>) {
 }
 
 describe('--no-node-snapshot', () => {
-  it('createSandbox refuses to start without the flag and says how to start Node', () => {
+  it('is not needed by the host: isolates run only in worker processes, which start with it', () => {
     const out = startNode([], {})
-    expect(out.stdout.trim()).toBe(
-      "PB_SANDBOX_NODE_FLAG the sandbox needs Node started with --no-node-snapshot (isolated-vm can crash the process without it) | Start Node as `node --no-node-snapshot app.js`, or set NODE_OPTIONS=--no-node-snapshot. The `patchbay` command adds the flag itself; under vitest use pool: 'forks' with execArgv: ['--no-node-snapshot'].",
-    )
+    expect(out.stdout.trim()).toBe('ran [{"ok":true,"events":[{"messageId":"m-1"}]}]')
   })
 
   it('runs with the flag on the command line or in NODE_OPTIONS', () => {

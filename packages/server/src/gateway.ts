@@ -19,7 +19,11 @@ import { loadSources } from './_sources.ts'
 import { createStorageHealth } from './_storage-health.ts'
 import { createAdminHandler } from './admin/admin-handler.ts'
 import { createWakeup } from './delivery/_wakeup.ts'
-import { type GatewayDestination, startProcessor } from './delivery/processor.ts'
+import {
+  DEFAULT_MAX_TRANSFORM_ATTEMPTS,
+  type GatewayDestination,
+  startProcessor,
+} from './delivery/processor.ts'
 import { startDeliveryWorkers } from './delivery/workers.ts'
 import { overloadCheck } from './ingest/_backpressure.ts'
 import { createIngestHandler } from './ingest/ingest-handler.ts'
@@ -195,6 +199,10 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     },
     onStopped: (source, status, step, count) => metrics.stopped(source, status, step, count),
     log: sink,
+    // Poison-pill protection whenever user code runs.
+    ...(userCode
+      ? { maxTransformAttempts: definition.sandbox?.maxTransformAttempts ?? DEFAULT_MAX_TRANSFORM_ATTEMPTS }
+      : {}),
   })
   const workers = destinations.map((destination) =>
     startDeliveryWorkers({

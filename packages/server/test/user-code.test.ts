@@ -33,8 +33,21 @@ describe('sandboxed user code in the gateway', () => {
       ),
     ).toBe(true)
     const warnings = g.logs.filter((l) => l.level === 'warn').map((l) => l.message)
+    // Hang takes the sandbox down (its CPU limit): it is tried again alone, then dead-lettered.
     expect(warnings).toContainEqual(
-      expect.stringMatching(/event Hang-2 from source web failed at transformations\.user: .*/),
+      expect.stringMatching(
+        /event Hang-2 from source web took the sandbox down at transformations\.user \(attempt 1 of 3\)/,
+      ),
+    )
+    await waitFor(
+      () =>
+        g.logs.some((l) =>
+          /event Hang-2 from source web failed at transformations.user: PB_SANDBOX_POISON after 3 attempt/.test(
+            l.message,
+          ),
+        ),
+      'Hang-2 dead-lettered after 3 attempts',
+      20_000,
     )
     expect(warnings).toContainEqual(expect.stringContaining('boom: cannot handle this event'))
     expect(warnings.some((w) => w.includes('Ok-'))).toBe(false)

@@ -177,7 +177,11 @@ Exit codes: 0 every event transformed or dropped, 1 some events failed or lines 
       description: 'Time limit per batch in ms, CPU and wall clock (default 1000 / 10000)',
     },
     'batch-size': { type: 'string', description: 'Events per batch', default: '100' },
-    'allow-fetch': { type: 'string', description: 'Comma-separated hosts fetch may reach (default: none)' },
+    'allow-fetch': {
+      type: 'string',
+      description:
+        'Comma-separated hosts fetch may reach, as host or host:port (default: none; without a port only 80 and 443)',
+    },
     'source-id': { type: 'string', description: 'sourceId that metadata(event) returns' },
     'destination-id': { type: 'string', description: 'destinationId that metadata(event) returns' },
     json: { type: 'boolean', description: 'Print one JSON document: summary, per-line results and logs' },

@@ -153,6 +153,20 @@ export const ERROR_CODES = {
     description: 'User transform code returned more data than the output size cap allows.',
     howToSolve: 'Return smaller events, or raise the output cap.',
   },
+  PB_SANDBOX_CRASHED: {
+    family: 'event',
+    description:
+      'The sandbox worker process running the batch died (a V8 fatal error, its memory cap, or a missed heartbeat); the batch failed and the worker was replaced.',
+    howToSolve:
+      'Look for code that builds huge arrays, maps or strings in one call; the gateway dead-letters an event that keeps taking workers down.',
+  },
+  PB_SANDBOX_POISON: {
+    family: 'event',
+    description:
+      'The gateway stopped running an event through the transformations because earlier attempts took a sandbox worker (or the gateway) down too many times.',
+    howToSolve:
+      'Inspect the dead letter, fix the transform, then replay it with `patchbay dlq replay`; `sandbox.maxTransformAttempts` sets how many attempts are allowed.',
+  },
   PB_SANDBOX_FETCH_DENIED: {
     family: 'event',
     description: 'User transform code called fetch for a host the operator did not allow.',

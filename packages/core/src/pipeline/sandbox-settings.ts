@@ -5,13 +5,29 @@ export const SandboxFetchSchema = Type.Object(
   {
     allow: Type.Array(Type.String({ minLength: 1 }), {
       description:
-        'Hosts user code may fetch from: `api.example.com`, `*.example.com` (any subdomain), or an IP address.',
+        'Hosts user code may fetch from: `api.example.com`, `*.example.com` (any subdomain), or an IP address, each optionally with `:port`. Without a port only the default port of http (80) and https (443) is allowed.',
     }),
     timeoutMs: Type.Optional(
       Type.Integer({ minimum: 1, description: 'Per request, headers and body together (default 5000).' }),
     ),
     maxResponseBytes: Type.Optional(
       Type.Integer({ minimum: 1, description: 'Largest response body handed to user code (default 1 MiB).' }),
+    ),
+    maxConcurrent: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'Requests of one batch in flight at once; more wait their turn (default 8). A worker runs one batch at a time, so a sandbox has at most poolSize × this many.',
+      }),
+    ),
+    maxRequests: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Requests one batch may make in all (default 1000).' }),
+    ),
+    maxBatchResponseBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'Response bytes one batch may read over all its requests (default 8 MiB).',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -45,13 +61,47 @@ export const SandboxSettingsSchema = Type.Object(
         description: 'Largest output of one input event, as JSON characters (default 1 MiB).',
       }),
     ),
+    batchOutputLimitBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'Largest output of one whole batch, as JSON characters (default 16 MiB).',
+      }),
+    ),
+    maxFanOut: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'Most events one input may turn into (transformEvent), or a batch may return per input (transformBatch) (default 100).',
+      }),
+    ),
     logLimitBytes: Type.Optional(
-      Type.Integer({ minimum: 0, description: 'Log characters kept per batch (default 64 KiB).' }),
+      Type.Integer({
+        minimum: 0,
+        description: 'Log characters kept per batch, each entry costing 64 more (default 64 KiB).',
+      }),
+    ),
+    maxLogEntries: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Log entries kept per batch (default 1000).' }),
+    ),
+    workerMemoryMb: Type.Optional(
+      Type.Integer({
+        minimum: 64,
+        description:
+          'Resident memory a sandbox worker process may use before it is killed, in MB (default 256 + 2 × memoryLimitMb per transform it holds).',
+      }),
+    ),
+    maxTransformAttempts: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'Gateway only: an event whose transformation took a worker (or the gateway) down this many times becomes a dead letter without being run again (default 3).',
+      }),
     ),
     poolSize: Type.Optional(
       Type.Integer({
         minimum: 1,
-        description: 'Most isolates kept warm; more only help transforms that await fetch (default 2).',
+        description:
+          'Sandbox worker processes; each runs one batch at a time, so this many batches run in parallel (default 2).',
       }),
     ),
     fetch: Type.Optional(SandboxFetchSchema),

@@ -10,7 +10,16 @@ export interface GatewayDestination {
 }
 
 /** Sandbox failures that fail a whole batch of user code, whichever event caused them. */
-const BATCH_FAILURES = new Set(['PB_SANDBOX_TIMEOUT', 'PB_SANDBOX_MEMORY_LIMIT', 'PB_SANDBOX_OUTPUT_LIMIT'])
+const BATCH_FAILURES = new Set([
+  'PB_SANDBOX_TIMEOUT',
+  'PB_SANDBOX_MEMORY_LIMIT',
+  'PB_SANDBOX_OUTPUT_LIMIT',
+  'PB_SANDBOX_CRASHED',
+])
+/** Failures that took the sandbox (a worker, an isolate) down: the event is tried again alone, up to the attempt limit. */
+const WORKER_DOWN = new Set(['PB_SANDBOX_TIMEOUT', 'PB_SANDBOX_MEMORY_LIMIT', 'PB_SANDBOX_CRASHED'])
+/** Default of `sandbox.maxTransformAttempts`. */
+export const DEFAULT_MAX_TRANSFORM_ATTEMPTS = 3
 
 type TransformResult = Awaited<ReturnType<Pipeline['transform']>>
 
@@ -58,6 +67,13 @@ export interface ProcessorOptions {
   log: LogSink
   batchSize?: number
   pollMs?: number
+  /**
+   * Poison-pill protection, for pipelines that run user code: transform attempts are counted
+   * durably per event before the code runs; an event whose attempt took the sandbox (or the
+   * gateway) down is tried again alone, and after this many attempts it becomes a dead letter
+   * at every destination without being run again. Undefined: no counting.
+   */
+  maxTransformAttempts?: number
 }
 
 /**
@@ -73,8 +89,63 @@ export function startProcessor(options: ProcessorOptions) {
   const pollMs = options.pollMs ?? 250
   let running = true
 
-  async function processBatch(events: StoredEvent[]): Promise<number> {
+  const maxAttempts = options.maxTransformAttempts
+
+  /**
+   * With attempt counting: events that reached the limit are buried without running; events
+   * a previous attempt never finished run alone, one at a time; the rest run as one batch.
+   * Each attempt is counted durably before it starts.
+   */
+  async function processCounted(events: StoredEvent[], limit: number): Promise<number> {
+    const spent = events.filter((e) => e.transformAttempts >= limit)
+    if (spent.length > 0) bury(spent, limit)
+    let queued = 0
+    for (const suspect of events.filter((e) => e.transformAttempts > 0 && e.transformAttempts < limit)) {
+      store.markTransformAttempt([suspect.seq])
+      queued += await processBatch([{ ...suspect, transformAttempts: suspect.transformAttempts + 1 }], limit)
+    }
+    const fresh = events.filter((e) => e.transformAttempts === 0)
+    if (fresh.length > 0) {
+      store.markTransformAttempt(fresh.map((e) => e.seq))
+      queued += await processBatch(
+        fresh.map((e) => ({ ...e, transformAttempts: 1 })),
+        limit,
+      )
+    }
+    return queued
+  }
+
+  function bury(events: StoredEvent[], limit: number, step = 'transformations', cause?: string): void {
+    const letters = events.flatMap((e) =>
+      destinations.map((destination) => ({
+        destinationId: destination.id,
+        orderKey: destination.ordering === 'user' ? orderKeyOf(e.event as Record<string, unknown>) : null,
+        messageId: e.messageId,
+        payload: e.event,
+        attempts: e.transformAttempts,
+        reason: `PB_SANDBOX_POISON: the transformations took the sandbox or the gateway down ${e.transformAttempts} time(s) on this event (limit ${limit}); it was not transformed and is kept untransformed${cause ? `. Last error: ${cause}` : ''}`,
+      })),
+    )
+    store.buryEvents(
+      events.map((e) => e.seq),
+      letters,
+      Date.now(),
+    )
+    for (const e of events) {
+      log({
+        level: 'warn',
+        scope: 'gateway',
+        message: `event ${e.messageId} from source ${e.sourceId} failed at ${step}: PB_SANDBOX_POISON after ${e.transformAttempts} attempt(s); it is a dead letter at every destination and will not run again${cause ? ` (last error: ${cause})` : ''}`,
+      })
+      options.onStopped?.(e.sourceId, 'failed', step, 1)
+    }
+  }
+
+  async function processBatch(events: StoredEvent[], limit?: number): Promise<number> {
     const jobs: NewJob[] = []
+    /** Events whose attempt took the sandbox down: left pending for another attempt, or buried. */
+    const retry: StoredEvent[] = []
+    const buried: Array<{ event: StoredEvent; step: string; cause: string }> = []
     // Transform per run of events from the same source, keeping their order.
     for (let start = 0; start < events.length; ) {
       let end = start + 1
@@ -94,8 +165,26 @@ export function startProcessor(options: ProcessorOptions) {
             messageId: event.messageId ?? '',
             payload: event,
           })
+      const stoppedHere = new Set<number>()
+      if (limit !== undefined)
+        for (const stop of result.stopped) {
+          if (stop.status !== 'failed' || !stop.error || !WORKER_DOWN.has(stop.error.code)) continue
+          const event = run[stop.index]!
+          stoppedHere.add(stop.index)
+          if (event.transformAttempts >= limit)
+            buried.push({ event, step: stop.step, cause: stop.error.message })
+          else {
+            retry.push(event)
+            log({
+              level: 'warn',
+              scope: 'gateway',
+              message: `event ${stop.messageId ?? event.messageId} from source ${sourceId} took the sandbox down at ${stop.step} (attempt ${event.transformAttempts} of ${limit}); it will be tried again alone: ${stop.error.message}`,
+            })
+          }
+        }
       const tally = new Map<string, number>()
       for (const stop of result.stopped) {
+        if (stoppedHere.has(stop.index)) continue
         const key = `${stop.status}\u0000${stop.step}`
         tally.set(key, (tally.get(key) ?? 0) + 1)
         if (stop.status === 'failed')
@@ -111,11 +200,14 @@ export function startProcessor(options: ProcessorOptions) {
       }
       start = end
     }
+    const held = new Set([...retry, ...buried.map((b) => b.event)].map((e) => e.seq))
+    // Jobs of a held event cannot exist: it failed as a whole at the transformations.
     store.commitProcessed(
-      events.map((e) => e.seq),
+      events.filter((e) => !held.has(e.seq)).map((e) => e.seq),
       jobs,
       Date.now(),
     )
+    for (const { event, step, cause } of buried) bury([event], limit!, step, cause)
     return jobs.length
   }
 
@@ -127,7 +219,8 @@ export function startProcessor(options: ProcessorOptions) {
         continue
       }
       try {
-        const queued = await processBatch(events)
+        const queued =
+          maxAttempts === undefined ? await processBatch(events) : await processCounted(events, maxAttempts)
         if (queued > 0) options.onJobs(queued)
       } catch (error) {
         log({

@@ -14,7 +14,8 @@ export interface GroupCommitInfo {
   events: number
 }
 
-export interface EventLog extends Pick<Store, 'append' | 'readPending' | 'commitProcessed'> {
+export interface EventLog
+  extends Pick<Store, 'append' | 'readPending' | 'commitProcessed' | 'markTransformAttempt' | 'buryEvents'> {
   /** Resolves once the pending group commit, if any, is written. */
   drain(): Promise<void>
 }
@@ -48,6 +49,12 @@ export function createEventLog(
   const rollbackSavepoint = db.prepare('ROLLBACK TO call')
   const pending = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events ORDER BY seq LIMIT ?`)
   const remove = db.prepare('DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?))')
+  const countAttempt = db.prepare(
+    'UPDATE events SET transform_attempts = transform_attempts + 1 WHERE seq IN (SELECT value FROM json_each(?))',
+  )
+  const insertDeadLetter = db.prepare(`
+    INSERT INTO dead_letters (destination_id, order_key, message_id, payload, attempts, reason, created_at, aborted_at)
+    VALUES ($destinationId, $orderKey, $messageId, $payload, $attempts, $reason, $now, $now)`)
 
   function writeCall(rows: EventRow[], storedAt: number): Error | undefined {
     savepoint.run()
@@ -110,6 +117,37 @@ export function createEventLog(
       })
       stats.addEvents(-unique)
       for (const { destinationId } of newJobs) stats.addJobs(destinationId, 'waiting', 1)
+      stats.invalidateOldest()
+    },
+    markTransformAttempt(seqs) {
+      if (seqs.length === 0) return
+      inTransaction(db, () => countAttempt.run(JSON.stringify(seqs)), { durable: true })
+    },
+    buryEvents(seqs, letters, at) {
+      const unique = new Set(seqs).size
+      const rows = letters.map((l) => ({
+        destinationId: l.destinationId,
+        orderKey: l.orderKey,
+        messageId: l.messageId,
+        payload: toJson(l.payload, `the event ${JSON.stringify(l.messageId)}`),
+        attempts: l.attempts,
+        reason: l.reason,
+        now: at,
+      }))
+      inTransaction(
+        db,
+        () => {
+          const removed = Number(remove.run(JSON.stringify(seqs)).changes)
+          if (removed !== unique)
+            throw new Error(
+              `buryEvents: ${unique - removed} of the ${unique} events are not pending; nothing was changed`,
+            )
+          for (const row of rows) insertDeadLetter.run(row)
+        },
+        { durable: true },
+      )
+      stats.addEvents(-unique)
+      for (const { destinationId } of letters) stats.addDeadLetters(destinationId, 1)
       stats.invalidateOldest()
     },
     drain: group.drain,

@@ -5,7 +5,7 @@ type Row = Record<string, SQLOutputValue>
 
 /** Select lists whose aliases are the field names of the public types. */
 export const EVENT_COLUMNS =
-  'seq, source_id AS sourceId, message_id AS messageId, event, stored_at AS storedAt'
+  'seq, source_id AS sourceId, message_id AS messageId, event, stored_at AS storedAt, transform_attempts AS transformAttempts'
 export const JOB_COLUMNS =
   'id, destination_id AS destinationId, order_key AS orderKey, message_id AS messageId, payload, state, attempts, next_at AS nextAt, created_at AS createdAt, last_error AS lastError'
 export const DEAD_LETTER_COLUMNS =

@@ -50,6 +50,11 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX dead_letters_destination ON dead_letters (destination_id);
   `,
+  // Transform attempts per event, counted durably before user code runs, so an event that
+  // takes the sandbox (or the whole gateway) down is recognised after a restart.
+  `
+  ALTER TABLE events ADD COLUMN transform_attempts INTEGER NOT NULL DEFAULT 0;
+  `,
 ]
 
 /** Brings the schema up to date, one transaction per migration. */

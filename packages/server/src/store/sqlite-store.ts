@@ -52,6 +52,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     append: (batch) => (closed ? Promise.reject(closedError()) : events.append(batch)),
     readPending: whileOpen(events.readPending),
     commitProcessed: whileOpen(events.commitProcessed),
+    markTransformAttempt: whileOpen(events.markTransformAttempt),
+    buryEvents: whileOpen(events.buryEvents),
     claim: whileOpen(jobs.claim),
     complete: whileOpen(jobs.complete),
     retry: whileOpen(jobs.retry),

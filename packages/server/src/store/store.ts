@@ -22,6 +22,14 @@ export interface StoredEvent {
   messageId: string
   event: unknown
   storedAt: number
+  /** Times the transformations started on this event without finishing it (see markTransformAttempt). */
+  transformAttempts: number
+}
+
+/** A dead letter made from an event the transformations never finished (see buryEvents). */
+export interface BuriedEvent extends NewJob {
+  attempts: number
+  reason: string
 }
 
 /** A job that processing an event produced for one destination. */
@@ -129,6 +137,16 @@ export interface Store {
    * one of the events is not pending (processed twice).
    */
   commitProcessed(seqs: number[], jobs: NewJob[], now: number): void
+  /**
+   * Durably counts one more transform attempt for each event, before user code runs on it:
+   * if the attempt takes the sandbox or the gateway down, the count survives.
+   */
+  markTransformAttempt(seqs: number[]): void
+  /**
+   * In one transaction: removes the events and keeps them as dead letters (one per
+   * destination, as the processor lists them) without transforming them. For poison events.
+   */
+  buryEvents(seqs: number[], letters: BuriedEvent[], now: number): void
   /**
    * Marks due jobs of a destination in_flight and returns them, earliest due first (fresh
    * jobs are due when created, so oldest first). With `ordered`, a job is only claimed when

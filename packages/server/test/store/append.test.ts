@@ -16,9 +16,30 @@ describe('append', () => {
 
     const reopened = open({ dir })
     expect(reopened.readPending(10)).toEqual([
-      { seq: 1, sourceId: 'web', messageId: 'm1', event: { type: 'track', messageId: 'm1' }, storedAt: 1000 },
-      { seq: 2, sourceId: 'ios', messageId: 'm2', event: { type: 'track', messageId: 'm2' }, storedAt: 1000 },
-      { seq: 3, sourceId: 'web', messageId: 'm3', event: { type: 'track', messageId: 'm3' }, storedAt: 1000 },
+      {
+        seq: 1,
+        sourceId: 'web',
+        messageId: 'm1',
+        event: { type: 'track', messageId: 'm1' },
+        storedAt: 1000,
+        transformAttempts: 0,
+      },
+      {
+        seq: 2,
+        sourceId: 'ios',
+        messageId: 'm2',
+        event: { type: 'track', messageId: 'm2' },
+        storedAt: 1000,
+        transformAttempts: 0,
+      },
+      {
+        seq: 3,
+        sourceId: 'web',
+        messageId: 'm3',
+        event: { type: 'track', messageId: 'm3' },
+        storedAt: 1000,
+        transformAttempts: 0,
+      },
     ])
     expect(reopened.readPending(2).map((e) => e.messageId)).toEqual(['m1', 'm2'])
   })

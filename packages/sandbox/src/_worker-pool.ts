@@ -1,0 +1,182 @@
+import type { BatchOutcome, InitMessage, LoadMessage, RunMessage } from './_worker/protocol.ts'
+import { type KillReason, type LoadAnswer, WorkerProcess } from './_worker-process.ts'
+
+export interface WorkerPoolOptions {
+  size: number
+  init: Omit<InitMessage, 't'>
+  memoryCap: (transforms: number) => number
+  heartbeatTimeoutMs: number
+}
+
+/** Requests a worker holds at once: one running, one waiting behind it, so it never idles. */
+const DEPTH = 2
+/** How often the watchdog reads workers' memory and checks heartbeats. */
+const WATCH_MS = 100
+
+/**
+ * The sandbox's worker processes, started on demand up to `size`. Batches go to the least
+ * busy worker, preferring one that already holds the transform; each worker takes two at a
+ * time, so the next batch is already there when one finishes and every core stays busy. A
+ * worker that dies is replaced on the next request, and the requests it had not started are
+ * sent again elsewhere.
+ */
+export class WorkerPool {
+  readonly #options: WorkerPoolOptions
+  readonly #workers: WorkerProcess[] = []
+  readonly #waiting: Array<() => void> = []
+  readonly #watchdog: NodeJS.Timeout
+  #started = 0
+  #disposed = false
+
+  constructor(options: WorkerPoolOptions) {
+    this.#options = options
+    this.#watchdog = setInterval(() => {
+      const now = performance.now()
+      for (const w of this.#workers) void w.watch(now)
+    }, WATCH_MS)
+    this.#watchdog.unref()
+  }
+
+  #spawn(): WorkerProcess {
+    const worker = new WorkerProcess({
+      init: this.#options.init,
+      memoryCap: this.#options.memoryCap,
+      heartbeatTimeoutMs: this.#options.heartbeatTimeoutMs,
+      onExit: (w) => {
+        const at = this.#workers.indexOf(w)
+        if (at !== -1) this.#workers.splice(at, 1)
+        this.#wakeOne()
+      },
+    })
+    this.#started++
+    this.#workers.push(worker)
+    return worker
+  }
+
+  #wakeOne(): void {
+    this.#waiting.shift()?.()
+  }
+
+  /** A worker with room for one more request, waiting for one if all are full. */
+  async #pick(transform: number | undefined): Promise<WorkerProcess> {
+    for (;;) {
+      if (this.#disposed) throw new Error('the sandbox was disposed')
+      let best: WorkerProcess | undefined
+      let bestScore = Number.POSITIVE_INFINITY
+      for (const w of this.#workers) {
+        if (!w.alive || w.assigned >= DEPTH) continue
+        const score = w.assigned * 2 + (transform !== undefined && w.loaded.has(transform) ? 0 : 1)
+        if (score < bestScore) {
+          best = w
+          bestScore = score
+        }
+      }
+      // A new worker beats queueing behind a busy one.
+      if ((!best || best.assigned > 0) && this.#workers.length < this.#options.size) best = this.#spawn()
+      if (best) {
+        // Counted now, synchronously, so concurrent callers spread over the workers.
+        best.assigned++
+        return best
+      }
+      await new Promise<void>((resolve) => this.#waiting.push(resolve))
+    }
+  }
+
+  #settled(worker: WorkerProcess): void {
+    worker.assigned--
+    this.#wakeOne()
+  }
+
+  /** Loads a transform into some worker (to check it compiles); retried elsewhere if that worker dies first. */
+  async load(
+    message: Omit<LoadMessage, 't' | 'id'>,
+    timeoutMs: number,
+  ): Promise<LoadAnswer | { killed: KillReason }> {
+    for (;;) {
+      const worker = await this.#pick(message.transform)
+      const answer = await worker.load(message, timeoutMs).finally(() => this.#settled(worker))
+      if ('requeue' in answer) continue
+      return answer
+    }
+  }
+
+  /**
+   * Runs a batch, loading the transform into the chosen worker first when it is not there
+   * yet. `load` gives the load message (the transform's code) on demand.
+   */
+  async run(
+    message: Omit<RunMessage, 't' | 'id'>,
+    load: () => Omit<LoadMessage, 't' | 'id'>,
+    timeoutMs: number,
+  ): Promise<BatchOutcome> {
+    for (;;) {
+      const worker = await this.#pick(message.transform)
+      try {
+        if (!worker.loaded.has(message.transform)) {
+          const loaded = await worker.load(load(), timeoutMs)
+          if ('requeue' in loaded) continue
+          if ('killed' in loaded) return { ok: false, failure: { kind: 'worker', ...loaded.killed } }
+          if (!loaded.ok)
+            return loaded.error.code === 'PB_SANDBOX_MEMORY_LIMIT'
+              ? { ok: false, failure: { kind: 'memory' } }
+              : { ok: false, failure: { kind: 'internal', message: loaded.error.message } }
+        }
+        let answer: Awaited<ReturnType<WorkerProcess['run']>>
+        try {
+          answer = await worker.run(message, timeoutMs)
+        } catch (error) {
+          return { ok: false, failure: { kind: 'input', message: (error as Error).message } }
+        }
+        if ('requeue' in answer) continue
+        return answer
+      } finally {
+        this.#settled(worker)
+      }
+    }
+  }
+
+  forget(transform: number): void {
+    for (const w of this.#workers) w.unload(transform)
+  }
+
+  stats(): {
+    workers: number
+    workersStarted: number
+    rssBytes: number
+    isolateHeapBytes: number
+    loaded: number
+  } {
+    let rssBytes = 0
+    let isolateHeapBytes = 0
+    let loaded = 0
+    for (const w of this.#workers) {
+      if (!w.alive) continue
+      rssBytes += w.rss
+      isolateHeapBytes += w.isolateHeap
+      loaded += w.loaded.size
+    }
+    return {
+      workers: this.#workers.filter((w) => w.alive).length,
+      workersStarted: this.#started,
+      rssBytes,
+      isolateHeapBytes,
+      loaded,
+    }
+  }
+
+  /** Kills every worker; waiting requests fail. */
+  dispose(): Promise<void> {
+    this.#disposed = true
+    clearInterval(this.#watchdog)
+    for (const wake of this.#waiting.splice(0)) wake()
+    const exits = this.#workers.map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve()
+          w.child.once('exit', () => resolve())
+          w.kill({ code: 'PB_SANDBOX_CRASHED', message: 'the sandbox was disposed' })
+        }),
+    )
+    return Promise.all(exits).then(() => undefined)
+  }
+}

@@ -1,0 +1,287 @@
+import { type ChildProcess, fork } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import {
+  type BatchOutcome,
+  checkWorkerMessage,
+  type InitMessage,
+  type LoadError,
+  type LoadMessage,
+  type RunMessage,
+  type WorkerMessage,
+} from './_worker/protocol.ts'
+
+/** Why the host ended a worker: the batch it was running fails with this code. */
+export type KillReason = {
+  code: 'PB_SANDBOX_TIMEOUT' | 'PB_SANDBOX_MEMORY_LIMIT' | 'PB_SANDBOX_CRASHED'
+  message: string
+}
+
+export type LoadAnswer =
+  | { ok: true; kind: 'transformEvent' | 'transformBatch' }
+  | { ok: false; error: LoadError }
+/** `requeue`: the worker died before it started this request; send it to another worker. */
+export type Answer<T> = T | { requeue: true }
+
+interface Pending {
+  id: number
+  /** How long the worker may take once this request is at the head of its queue. */
+  timeoutMs: number
+  settle(value: WorkerMessage | { requeue: true } | { killed: KillReason }): void
+}
+
+const here = import.meta.url
+/** In development the sources run directly (Node strips the types); published, the built file. */
+const DEV = here.endsWith('.ts')
+const ENTRY = new URL(DEV ? './_worker/main.ts' : './_worker.js', here)
+const PAGE = 4096
+/** How long a new worker may take to start (Node, isolated-vm) before it is given up on. */
+const STARTUP_TIMEOUT_MS = 30_000
+
+export interface WorkerProcessOptions {
+  init: Omit<InitMessage, 't'>
+  /** Resident memory the worker may use: a base plus this much per transform it holds. */
+  memoryCap: (transforms: number) => number
+  heartbeatTimeoutMs: number
+  onExit: (worker: WorkerProcess) => void
+}
+
+/**
+ * One sandbox worker process, seen from the host: a FIFO of requests (the worker answers them
+ * in order), a wall-clock timer on the request at the head, a heartbeat and a resident-memory
+ * watchdog. Whatever goes wrong (a timer fires, memory runs over, the heartbeat stops, the
+ * process dies) ends in SIGKILL: the head request fails with the reason, the requests queued
+ * behind it are handed back to be sent elsewhere, and the pool starts a fresh worker.
+ */
+export class WorkerProcess {
+  readonly child: ChildProcess
+  readonly loaded = new Set<number>()
+  readonly #queue: Pending[] = []
+  readonly #options: WorkerProcessOptions
+  #nextId = 1
+  #timer: NodeJS.Timeout | undefined
+  #killed: KillReason | undefined
+  #lastHeard = performance.now()
+  #ready = false
+  alive = true
+  /** Operations the pool gave this worker that have not finished (a load and its run count once). */
+  assigned = 0
+  rss = 0
+  isolateHeap = 0
+
+  constructor(options: WorkerProcessOptions) {
+    this.#options = options
+    const heapMb = 256
+    this.child = fork(ENTRY, [], {
+      execArgv: [
+        '--no-node-snapshot',
+        `--max-old-space-size=${heapMb}`,
+        ...(DEV ? ['--conditions=@patchbay/source', '--disable-warning=ExperimentalWarning'] : []),
+      ],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    // An idle worker does not keep the host alive; one with work in flight does (see #hold).
+    this.child.unref()
+    this.child.channel?.unref()
+    this.child.on('message', (message: unknown) => this.#receive(message))
+    this.child.on('exit', (code, signal) => this.#exited(code, signal))
+    this.child.on('error', () =>
+      this.kill({ code: 'PB_SANDBOX_CRASHED', message: 'the worker process failed to start' }),
+    )
+    this.#post({ t: 'init', ...options.init })
+  }
+
+  /** Requests sent and not answered yet (the head one is running). */
+  get inflight(): number {
+    return this.#queue.length
+  }
+
+  #post(message: object): boolean {
+    return this.child.send(message)
+  }
+
+  #request<T>(
+    message: LoadMessage | RunMessage,
+    timeoutMs: number,
+  ): Promise<T | { requeue: true } | { killed: KillReason }> {
+    return new Promise((resolve) => {
+      const pending: Pending = { id: message.id, timeoutMs, settle: resolve as Pending['settle'] }
+      this.#queue.push(pending)
+      try {
+        this.#post(message)
+      } catch (error) {
+        // Not cloneable (a function in an event): nothing was sent.
+        this.#queue.splice(this.#queue.indexOf(pending), 1)
+        throw error
+      }
+      if (this.#queue.length === 1) {
+        this.#hold(true)
+        this.#arm()
+      }
+    })
+  }
+
+  /** Keeps the host's event loop alive while requests are in flight, and only then. */
+  #hold(on: boolean): void {
+    if (on) {
+      this.child.ref()
+      this.child.channel?.ref()
+    } else {
+      this.child.unref()
+      this.child.channel?.unref()
+    }
+  }
+
+  #arm(): void {
+    clearTimeout(this.#timer)
+    const head = this.#queue[0]
+    if (!head) return
+    // A request's time starts when the worker is up: starting Node is not the batch's fault.
+    if (!this.#ready) {
+      this.#timer = setTimeout(
+        () =>
+          this.kill({
+            code: 'PB_SANDBOX_CRASHED',
+            message: `the sandbox worker did not start within ${STARTUP_TIMEOUT_MS} ms`,
+          }),
+        STARTUP_TIMEOUT_MS,
+      )
+      return
+    }
+    this.#timer = setTimeout(
+      () =>
+        this.kill({
+          code: 'PB_SANDBOX_TIMEOUT',
+          message: `the sandbox worker did not answer within ${head.timeoutMs} ms (code that ignores the time limit, such as a huge built-in call or a hostile error getter); it was killed and replaced`,
+        }),
+      head.timeoutMs,
+    )
+  }
+
+  async load(
+    message: Omit<LoadMessage, 't' | 'id'>,
+    timeoutMs: number,
+  ): Promise<Answer<LoadAnswer> | { killed: KillReason }> {
+    const answer = await this.#request<WorkerMessage>(
+      { t: 'load', id: this.#nextId++, ...message },
+      timeoutMs,
+    )
+    if ('requeue' in answer || 'killed' in answer) return answer
+    if (answer.t === 'loaded') {
+      this.loaded.add(message.transform)
+      return { ok: true, kind: answer.kind }
+    }
+    if (answer.t === 'load-failed') return { ok: false, error: answer.error }
+    return {
+      killed: { code: 'PB_SANDBOX_CRASHED', message: 'the worker answered a load with something else' },
+    }
+  }
+
+  async run(message: Omit<RunMessage, 't' | 'id'>, timeoutMs: number): Promise<Answer<BatchOutcome>> {
+    const answer = await this.#request<WorkerMessage>({ t: 'run', id: this.#nextId++, ...message }, timeoutMs)
+    if ('requeue' in answer) return answer
+    if ('killed' in answer) return { ok: false, failure: { kind: 'worker', ...answer.killed } }
+    if (answer.t === 'done') return answer.outcome
+    return {
+      ok: false,
+      failure: { kind: 'internal', message: 'the worker answered a batch with something else' },
+    }
+  }
+
+  unload(transform: number): void {
+    if (!this.loaded.delete(transform) || !this.alive) return
+    try {
+      this.#post({ t: 'unload', transform })
+    } catch {
+      // the worker is going away
+    }
+  }
+
+  #receive(raw: unknown): void {
+    this.#lastHeard = performance.now()
+    if (!checkWorkerMessage.Check(raw)) {
+      this.kill({ code: 'PB_SANDBOX_CRASHED', message: 'the sandbox worker sent a malformed message' })
+      return
+    }
+    const message = raw as WorkerMessage
+    if (message.t === 'beat') {
+      this.rss = message.rss
+      this.isolateHeap = message.isolateHeap
+      this.#checkMemory(message.rss)
+      return
+    }
+    if (message.t === 'ready') {
+      this.#ready = true
+      this.#arm()
+      return
+    }
+    const head = this.#queue[0]
+    if (!head || head.id !== message.id) {
+      this.kill({ code: 'PB_SANDBOX_CRASHED', message: 'the sandbox worker answered out of order' })
+      return
+    }
+    this.#queue.shift()
+    if (this.#queue.length === 0) this.#hold(false)
+    this.#arm()
+    head.settle(message)
+  }
+
+  #checkMemory(rss: number): void {
+    const cap = this.#options.memoryCap(this.loaded.size)
+    if (rss > cap)
+      this.kill({
+        code: 'PB_SANDBOX_MEMORY_LIMIT',
+        message: `the sandbox worker used ${Math.round(rss / 2 ** 20)} MB of memory, over its cap of ${Math.round(cap / 2 ** 20)} MB (memory outside the isolate heap counts too); it was killed and replaced`,
+      })
+  }
+
+  /**
+   * Called by the pool's watchdog tick: reads the worker's resident memory from /proc (the
+   * worker itself may be stuck in a call), and checks the heartbeat of an idle worker.
+   */
+  async watch(now: number): Promise<void> {
+    if (!this.alive) return
+    if (this.#ready && this.#queue.length === 0 && now - this.#lastHeard > this.#options.heartbeatTimeoutMs) {
+      this.kill({
+        code: 'PB_SANDBOX_CRASHED',
+        message: `the sandbox worker missed its heartbeat for ${this.#options.heartbeatTimeoutMs} ms; it was killed and replaced`,
+      })
+      return
+    }
+    if (this.#queue.length === 0 || this.child.pid === undefined) return
+    try {
+      const statm = await readFile(`/proc/${this.child.pid}/statm`, 'utf8')
+      const pages = Number(statm.split(' ')[1])
+      if (Number.isFinite(pages)) {
+        this.rss = pages * PAGE
+        this.#checkMemory(this.rss)
+      }
+    } catch {
+      // not Linux, or the process is gone: the heartbeat's figure is all there is
+    }
+  }
+
+  /** SIGKILL now; the head request fails with `reason` once the process has exited. */
+  kill(reason: KillReason): void {
+    if (!this.alive) return
+    this.#killed ??= reason
+    this.alive = false
+    clearTimeout(this.#timer)
+    // Held until its exit is seen, so whoever awaits it is answered.
+    this.child.ref()
+    this.child.kill('SIGKILL')
+  }
+
+  #exited(code: number | null, signal: NodeJS.Signals | null): void {
+    this.alive = false
+    clearTimeout(this.#timer)
+    const reason: KillReason = this.#killed ?? {
+      code: 'PB_SANDBOX_CRASHED',
+      message: `the sandbox worker process exited (${signal ? `signal ${signal}` : `code ${code}`}) while running the batch, probably a V8 fatal error such as running out of memory inside one built-in call; it was replaced`,
+    }
+    const [head, ...rest] = this.#queue.splice(0)
+    head?.settle({ killed: reason })
+    for (const p of rest) p.settle({ requeue: true })
+    this.#options.onExit(this)
+  }
+}

@@ -1,0 +1,159 @@
+import { isPatchbayError } from '@patchbay/core'
+import type { Isolate } from 'isolated-vm'
+import { type BatchOutcome, execute, type IsolateHolder } from '../_execute.ts'
+import { createHostFetch, type HostFetch } from '../_fetch.ts'
+import { createInstance, type Instance, type InstanceConfig, type PreparedSource } from '../_instance.ts'
+import type { Ivm } from '../_ivm.ts'
+import { createSourceMapper } from '../_sourcemap.ts'
+import type { InitMessage, LoadError, LoadMessage, RunMessage } from './protocol.ts'
+
+/**
+ * One transform in this worker: its own isolate (so its memory is never blamed on another
+ * transform) and its context there. An isolate that hit a limit is disposed and made again,
+ * module and all, on the next batch.
+ */
+class TransformSlot implements IsolateHolder {
+  isolate: Isolate | undefined
+  instance: Instance | undefined
+  readonly prepared: PreparedSource
+  readonly config: InstanceConfig
+
+  constructor(prepared: PreparedSource, config: InstanceConfig) {
+    this.prepared = prepared
+    this.config = config
+  }
+
+  retire(): void {
+    if (this.instance) this.instance.dead = true
+    this.instance = undefined
+    const isolate = this.isolate
+    this.isolate = undefined
+    if (isolate && !isolate.isDisposed) {
+      try {
+        isolate.dispose()
+      } catch {
+        // already going away
+      }
+    }
+  }
+}
+
+/** The transforms a worker holds, by the host's transform id. */
+export class WorkerTransforms {
+  readonly #ivm: Ivm
+  readonly #init: InitMessage
+  readonly #fetch: HostFetch | undefined
+  readonly #slots = new Map<number, TransformSlot>()
+
+  constructor(ivm: Ivm, init: InitMessage) {
+    this.#ivm = ivm
+    this.#init = init
+    this.#fetch = init.fetch && createHostFetch(init.fetch, (init.egress ?? {}) as never)
+  }
+
+  async #instance(slot: TransformSlot): Promise<Instance> {
+    if (slot.instance && !slot.instance.dead && slot.isolate && !slot.isolate.isDisposed) return slot.instance
+    slot.retire()
+    // No onCatastrophicError: when V8 loses control of an isolate, isolated-vm aborts this
+    // process, and the host replaces it. (With a handler installed it would park the thread.)
+    slot.isolate = new this.#ivm.Isolate({ memoryLimit: this.#init.memoryLimitMb })
+    slot.instance = await createInstance(this.#ivm, slot.isolate, slot.prepared, slot.config)
+    return slot.instance
+  }
+
+  async load(msg: LoadMessage): Promise<{ kind: Instance['kind'] } | { error: LoadError }> {
+    const prepared: PreparedSource = {
+      filename: msg.filename,
+      code: msg.code,
+      original: msg.original,
+      mapper: msg.map === undefined ? undefined : createSourceMapper(msg.map),
+    }
+    const config: InstanceConfig = {
+      cpuTimeMs: msg.cpuTimeMs,
+      outputLimitBytes: this.#init.outputLimitBytes,
+      batchOutputLimitBytes: this.#init.batchOutputLimitBytes,
+      maxFanOut: this.#init.maxFanOut,
+      logLimitBytes: this.#init.logLimitBytes,
+      maxLogEntries: this.#init.maxLogEntries,
+      fetch: this.#fetch,
+      step: msg.step,
+    }
+    const slot = new TransformSlot(prepared, config)
+    try {
+      const instance = await this.#instance(slot)
+      this.#slots.set(msg.transform, slot)
+      return { kind: instance.kind }
+    } catch (error) {
+      const memory = !slot.isolate || slot.isolate.isDisposed
+      slot.retire()
+      if (isPatchbayError(error))
+        return {
+          error: {
+            code: error.code as LoadError['code'],
+            message: error.message,
+            ...(typeof error.location.line === 'number' ? { line: error.location.line } : {}),
+            ...(typeof error.location.column === 'number' ? { column: error.location.column } : {}),
+          },
+        }
+      return {
+        error: memory
+          ? {
+              code: 'PB_SANDBOX_MEMORY_LIMIT',
+              message: `${msg.filename}: ran out of memory while loading (the isolate memory limit of ${this.#init.memoryLimitMb} MB was reached)`,
+            }
+          : {
+              code: 'PB_TRANSFORM_FAILED',
+              message: `${msg.filename}: the sandbox failed while loading the transform: ${String((error as Error)?.message ?? error)}`,
+            },
+      }
+    }
+  }
+
+  async run(msg: RunMessage): Promise<BatchOutcome> {
+    const slot = this.#slots.get(msg.transform)
+    if (!slot)
+      return {
+        ok: false,
+        failure: { kind: 'internal', message: 'the transform is not loaded in this worker' },
+      }
+    let instance: Instance
+    try {
+      instance = await this.#instance(slot)
+    } catch (error) {
+      // It compiled before, so this is the isolate failing (out of memory while loading).
+      const memory = !slot.isolate || slot.isolate.isDisposed
+      slot.retire()
+      return {
+        ok: false,
+        failure: memory ? { kind: 'memory' } : { kind: 'internal', message: (error as Error).message },
+      }
+    }
+    const fetch = this.#fetch
+    return execute(
+      slot,
+      instance,
+      msg.events,
+      msg.meta,
+      { cpuTimeMs: msg.cpuTimeMs, wallTimeMs: msg.wallTimeMs },
+      () => fetch!.budget(),
+    )
+  }
+
+  unload(transform: number): void {
+    const slot = this.#slots.get(transform)
+    if (!slot) return
+    this.#slots.delete(transform)
+    slot.retire()
+  }
+
+  /** Heap in use across this worker's isolates, in bytes. */
+  isolateHeap(): number {
+    let total = 0
+    for (const slot of this.#slots.values()) {
+      if (!slot.isolate || slot.isolate.isDisposed) continue
+      const h = slot.isolate.getHeapStatisticsSync()
+      total += h.used_heap_size + h.externally_allocated_size
+    }
+    return total
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The messages between the host and a sandbox worker process, as TypeBox schemas; the types
+ * are derived from them. The host validates every message a worker sends before it acts on
+ * it (a worker runs hostile code, so its answers are checked like any other input); the
+ * worker trusts the host. Events travel with `serialization: 'advanced'` (V8's structured
+ * clone), so they are never turned into JSON text on the way in.
+ */
+import Type, { type Static } from 'typebox'
+import { Compile } from 'typebox/compile'
+
+const Id = Type.Integer({ minimum: 0 })
+
+export const WorkerFetchSchema = Type.Object({
+  allow: Type.Array(Type.String()),
+  timeoutMs: Type.Integer(),
+  maxResponseBytes: Type.Integer(),
+  maxConcurrent: Type.Integer(),
+  maxRequests: Type.Integer(),
+  maxBatchResponseBytes: Type.Integer(),
+})
+
+/** Sent once, first: the limits every transform of this worker runs under. */
+export const InitMessageSchema = Type.Object({
+  t: Type.Literal('init'),
+  memoryLimitMb: Type.Integer(),
+  outputLimitBytes: Type.Integer(),
+  batchOutputLimitBytes: Type.Integer(),
+  maxFanOut: Type.Integer(),
+  logLimitBytes: Type.Integer(),
+  maxLogEntries: Type.Integer(),
+  fetch: Type.Optional(WorkerFetchSchema),
+  egress: Type.Optional(Type.Unknown()),
+  heartbeatMs: Type.Integer(),
+})
+
+/** Compiles a transform into its own isolate (checking imports and exports). */
+export const LoadMessageSchema = Type.Object({
+  t: Type.Literal('load'),
+  id: Id,
+  transform: Id,
+  filename: Type.String(),
+  /** The JavaScript to compile. */
+  code: Type.String(),
+  /** The user's own text (for locating imports), and the source map when it was TypeScript. */
+  original: Type.String(),
+  map: Type.Optional(Type.String()),
+  step: Type.Optional(Type.String()),
+  cpuTimeMs: Type.Integer(),
+})
+
+export const RunMessageSchema = Type.Object({
+  t: Type.Literal('run'),
+  id: Id,
+  transform: Id,
+  events: Type.Array(Type.Unknown()),
+  meta: Type.Object({ sourceId: Type.Optional(Type.String()), destinationId: Type.Optional(Type.String()) }),
+  cpuTimeMs: Type.Integer(),
+  wallTimeMs: Type.Integer(),
+})
+
+export const UnloadMessageSchema = Type.Object({ t: Type.Literal('unload'), transform: Id })
+
+export const HostMessageSchema = Type.Union([
+  InitMessageSchema,
+  LoadMessageSchema,
+  RunMessageSchema,
+  UnloadMessageSchema,
+])
+
+export const BatchFailureSchema = Type.Union([
+  Type.Object({ kind: Type.Literal('memory') }),
+  Type.Object({ kind: Type.Literal('cpu-timeout') }),
+  Type.Object({ kind: Type.Literal('wall-timeout') }),
+  Type.Object({ kind: Type.Literal('never-settled'), logs: Type.String() }),
+  Type.Object({ kind: Type.Literal('input'), message: Type.String() }),
+  Type.Object({ kind: Type.Literal('internal'), message: Type.String() }),
+  /** Host-side only: the host killed the worker running the batch, or it died. */
+  Type.Object({
+    kind: Type.Literal('worker'),
+    code: Type.Union([
+      Type.Literal('PB_SANDBOX_TIMEOUT'),
+      Type.Literal('PB_SANDBOX_MEMORY_LIMIT'),
+      Type.Literal('PB_SANDBOX_CRASHED'),
+    ]),
+    message: Type.String(),
+  }),
+])
+
+export const BatchOutcomeSchema = Type.Union([
+  Type.Object({ ok: Type.Literal(true), output: Type.String(), unhandled: Type.Array(Type.String()) }),
+  Type.Object({ ok: Type.Literal(false), failure: BatchFailureSchema }),
+])
+
+export const LoadErrorSchema = Type.Object({
+  code: Type.Union([
+    Type.Literal('PB_SANDBOX_COMPILE'),
+    Type.Literal('PB_SANDBOX_IMPORT'),
+    Type.Literal('PB_SANDBOX_EXPORT'),
+    Type.Literal('PB_SANDBOX_MEMORY_LIMIT'),
+    Type.Literal('PB_TRANSFORM_FAILED'),
+  ]),
+  message: Type.String(),
+  line: Type.Optional(Type.Integer()),
+  column: Type.Optional(Type.Integer()),
+})
+
+export const WorkerMessageSchema = Type.Union([
+  Type.Object({ t: Type.Literal('ready') }),
+  Type.Object({
+    t: Type.Literal('loaded'),
+    id: Id,
+    kind: Type.Union([Type.Literal('transformEvent'), Type.Literal('transformBatch')]),
+  }),
+  Type.Object({ t: Type.Literal('load-failed'), id: Id, error: LoadErrorSchema }),
+  Type.Object({ t: Type.Literal('done'), id: Id, outcome: BatchOutcomeSchema }),
+  /** Every heartbeatMs while the worker's event loop turns: its memory, for the watchdog and stats. */
+  Type.Object({
+    t: Type.Literal('beat'),
+    rss: Type.Number(),
+    heapUsed: Type.Number(),
+    isolateHeap: Type.Number(),
+  }),
+])
+
+export type InitMessage = Static<typeof InitMessageSchema>
+export type LoadMessage = Static<typeof LoadMessageSchema>
+export type RunMessage = Static<typeof RunMessageSchema>
+export type HostMessage = Static<typeof HostMessageSchema>
+export type WorkerMessage = Static<typeof WorkerMessageSchema>
+export type BatchFailure = Static<typeof BatchFailureSchema>
+export type BatchOutcome = Static<typeof BatchOutcomeSchema>
+export type LoadError = Static<typeof LoadErrorSchema>
+
+export const checkWorkerMessage = Compile(WorkerMessageSchema)

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, expect } from 'vitest'
+
+/**
+ * The longest the host's event loop may stall while hostile code runs in the sandbox, in ms.
+ * User code never runs in the host, so what is left is the host's own work (copying a batch
+ * out, decoding at most batchOutputLimitBytes of output) plus the machine's own scheduling
+ * noise, which on a loaded 2-core CI machine is the larger part. The in-process sandbox this
+ * replaces stalled for the whole CPU limit per call, or forever.
+ */
+export const HOST_STALL_BOUND_MS = 2000
+const TICK_MS = 100
+
+/**
+ * Checks, for the whole file, that a 100 ms timer in the host keeps firing: after all tests,
+ * no tick was later than HOST_STALL_BOUND_MS.
+ */
+export function watchHostHeartbeat(): { worst(): number } {
+  let timer: NodeJS.Timeout | undefined
+  let last = 0
+  let worst = 0
+  beforeAll(() => {
+    last = performance.now()
+    timer = setInterval(() => {
+      const now = performance.now()
+      worst = Math.max(worst, now - last - TICK_MS)
+      last = now
+    }, TICK_MS)
+  })
+  afterAll(() => {
+    clearInterval(timer)
+    expect(worst, 'the host event loop stalled').toBeLessThan(HOST_STALL_BOUND_MS)
+  })
+  return { worst: () => worst }
+}
+
+/** Pids of this process's children (Linux), to check that workers are gone. */
+export async function childPids(): Promise<number[]> {
+  const { readFile, readdir } = await import('node:fs/promises')
+  const pids: number[] = []
+  for (const task of await readdir(`/proc/${process.pid}/task`)) {
+    const text = await readFile(`/proc/${process.pid}/task/${task}/children`, 'utf8').catch(() => '')
+    for (const p of text.split(' ')) if (p.trim()) pids.push(Number(p))
+  }
+  return pids
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

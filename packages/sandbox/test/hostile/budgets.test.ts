@@ -1,0 +1,238 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/index.ts'
+import { track } from '../_helpers.ts'
+import { watchHostHeartbeat } from './_watch.ts'
+
+watchHostHeartbeat()
+const sandboxes: Sandbox[] = []
+const open = (options: SandboxOptions) => {
+  const s = createSandbox({ memoryLimitMb: 64, poolSize: 1, ...options })
+  sandboxes.push(s)
+  return s
+}
+
+let server: Server
+let port: number
+let inFlight = 0
+let peak = 0
+let received = 0
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    received++
+    inFlight++
+    peak = Math.max(peak, inFlight)
+    res.on('close', () => inFlight--)
+    if (req.url === '/hang') return // answers never: only an abort ends it
+    if (req.url === '/big')
+      return void setTimeout(() => res.writeHead(200).end(`"${'x'.repeat(100_000)}"`), 5)
+    if (req.url === '/headers') return void res.writeHead(200).end(JSON.stringify(req.headers))
+    setTimeout(() => res.writeHead(200).end('{"ok":true}'), 20)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  port = (server.address() as AddressInfo).port
+})
+afterAll(async () => {
+  for (const s of sandboxes) await s.dispose()
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+})
+
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25))
+  return check()
+}
+
+describe('fetch floods', () => {
+  it('runs at most fetch.maxConcurrent requests of a batch at once and refuses past fetch.maxRequests', async () => {
+    const t = await open({
+      fetch: { allow: [`127.0.0.1:${port}`], maxConcurrent: 4, maxRequests: 50 },
+    }).compile(
+      `export async function transformEvent(e) {
+        const all = []
+        for (let i = 0; i < 1500; i++) all.push(fetch(e.context.url).then(() => 'ok', (err) => err.code || err.message))
+        const out = await Promise.all(all)
+        return { ...e, ok: out.filter((x) => x === 'ok').length, denied: out.filter((x) => x === 'PB_SANDBOX_FETCH_DENIED').length }
+      }`,
+      { filename: 'flood.js' },
+    )
+    peak = 0
+    received = 0
+    const { results } = await t.run([track('m-1', { context: { url: `http://127.0.0.1:${port}/x` } })])
+    expect(results[0]).toMatchObject({ ok: true, events: [{ ok: 50, denied: 1450 }] })
+    expect(received).toBe(50)
+    expect(peak).toBeLessThanOrEqual(4)
+  })
+
+  it('aborts every request a batch started when the batch ends, awaited or not', async () => {
+    const t = await open({ fetch: { allow: [`127.0.0.1:${port}`], maxConcurrent: 8 } }).compile(
+      `export function transformEvent(e) {
+        for (let i = 0; i < 8; i++) fetch(e.context.url).catch(() => {})
+        return e
+      }`,
+      { filename: 'floating.js' },
+    )
+    received = 0
+    const { results } = await t.run([track('m-1', { context: { url: `http://127.0.0.1:${port}/hang` } })])
+    expect(results[0]!.ok).toBe(true)
+    // The requests reach the server (or are cut before they do), and none is left open.
+    expect(await until(() => inFlight === 0)).toBe(true)
+  })
+
+  it('caps the response bytes of a whole batch (fetch.maxBatchResponseBytes)', async () => {
+    const t2 = await open({
+      fetch: { allow: [`127.0.0.1:${port}`], maxBatchResponseBytes: 250_000, maxConcurrent: 1 },
+    }).compile(
+      `export async function transformEvent(e) {
+        const out = []
+        for (let i = 0; i < 4; i++) out.push(await fetchV2(e.context.url).then(() => 'ok', (err) => err.message))
+        return { ...e, out }
+      }`,
+      { filename: 'bytes2.js' },
+    )
+    const second = await t2.run([track('m-1', { context: { url: `http://127.0.0.1:${port}/big` } })])
+    const got = (second.results[0] as { events: Array<{ out: string[] }> }).events[0]!.out
+    expect(got.slice(0, 2)).toEqual(['ok', 'ok'])
+    expect(got[2]).toContain('the batch read more than 250000 response bytes')
+  })
+
+  it('matches ports: an allowed host is not reachable on another port', async () => {
+    const t = await open({ fetch: { allow: ['127.0.0.1'] } }).compile(
+      `export async function transformEvent(e) { return { ...e, r: await fetch(e.context.url).catch((err) => err.message) } }`,
+      { filename: 'port.js' },
+    )
+    const { results } = await t.run([track('m-1', { context: { url: `http://127.0.0.1:${port}/x` } })])
+    expect((results[0] as { events: Array<{ r: string }> }).events[0]!.r).toContain(
+      `fetch to 127.0.0.1:${port} is denied: it is not in the sandbox fetch.allow list (127.0.0.1); an entry without a port allows only the default port`,
+    )
+  })
+
+  it('refuses Host and hop-by-hop headers set by user code', async () => {
+    const t = await open({ fetch: { allow: [`127.0.0.1:${port}`] } }).compile(
+      `export async function transformEvent(e) {
+        const out = []
+        for (const h of ['Host', 'Connection', 'Transfer-Encoding', 'Proxy-Authorization', 'Upgrade'])
+          out.push(await fetchV2(e.context.url, { headers: { [h]: 'evil' } }).then(() => 'sent', (err) => err.message))
+        const ok = await fetchV2(e.context.url, { headers: { 'x-fine': 'yes' } })
+        return { ...e, out, fine: ok.body['x-fine'] }
+      }`,
+      { filename: 'headers.js' },
+    )
+    const { results } = await t.run([track('m-1', { context: { url: `http://127.0.0.1:${port}/headers` } })])
+    expect(results[0]).toMatchObject({
+      ok: true,
+      events: [
+        {
+          fine: 'yes',
+          out: [
+            'fetch: the host header cannot be set by a transform',
+            'fetch: the connection header cannot be set by a transform',
+            'fetch: the transfer-encoding header cannot be set by a transform',
+            'fetch: the proxy-authorization header cannot be set by a transform',
+            'fetch: the upgrade header cannot be set by a transform',
+          ],
+        },
+      ],
+    })
+  })
+})
+
+describe('log floods', () => {
+  it('keeps at most maxLogEntries entries, and empty entries cost too', async () => {
+    const t = await open({ maxLogEntries: 100 }).compile(
+      'export function transformEvent(e) { for (let i = 0; i < 1_500_000; i++) log(); return e }',
+      { filename: 'logs.js' },
+    )
+    const { results, logs } = await t.run([track('m-1')])
+    expect(results[0]!.ok).toBe(true)
+    expect(logs).toHaveLength(101)
+    expect(logs.at(-1)).toEqual({
+      level: 'warn',
+      message:
+        '1499900 more log line(s) dropped: the sandbox keeps 65536 log characters (64 per entry included) and 100 entries per batch',
+    })
+  })
+
+  it('a flood of empty entries is bounded by the per-entry cost under logLimitBytes', async () => {
+    const t = await open({ logLimitBytes: 64 * 10 }).compile(
+      'export function transformEvent(e) { for (let i = 0; i < 1000; i++) log(); return e }',
+      { filename: 'logs2.js' },
+    )
+    const { logs } = await t.run([track('m-1')])
+    expect(logs).toHaveLength(11)
+  })
+
+  it('cuts the reason of an unhandled rejection to 2000 characters', async () => {
+    const t = await open({}).compile(
+      "export function transformEvent(e) { Promise.reject('x'.repeat(5_000_000)); return e }",
+      { filename: 'reason.js' },
+    )
+    const { results, logs } = await t.run([track('m-1')])
+    expect(results[0]!.ok).toBe(true)
+    expect(logs).toHaveLength(1)
+    expect(logs[0]!.message).toBe(
+      `unhandled promise rejection (the batch went on): ${'x'.repeat(2000)}… (5000000 characters)`,
+    )
+  })
+})
+
+describe('output floods', () => {
+  it('caps fan-out per input (maxFanOut)', async () => {
+    const t = await open({ maxFanOut: 10 }).compile(
+      'export function transformEvent(e) { return Array.from({ length: e.n }, (_, i) => ({ ...e, i })) }',
+      { filename: 'fan.js' },
+    )
+    const { results } = await t.run([track('m-1', { n: 10 }), track('m-2', { n: 11 })])
+    expect(results[0]).toMatchObject({ ok: true })
+    expect((results[0] as { events: unknown[] }).events).toHaveLength(10)
+    expect(results[1]).toMatchObject({
+      ok: false,
+      error: {
+        code: 'PB_SANDBOX_OUTPUT_LIMIT',
+        message: expect.stringContaining(
+          'transformEvent returned 11 events for one input, over the fan-out limit of 10',
+        ),
+      },
+    })
+  })
+
+  it('caps the output of a whole batch (batchOutputLimitBytes), failing the batch', async () => {
+    const t = await open({ batchOutputLimitBytes: 100_000, outputLimitBytes: 50_000 }).compile(
+      "export function transformEvent(e) { return { ...e, pad: 'x'.repeat(4000) } }",
+      { filename: 'big-batch.js' },
+    )
+    const { results } = await t.run(Array.from({ length: 40 }, (_, i) => track(`m-${i}`)))
+    expect(results.every((r) => !r.ok && r.error.code === 'PB_SANDBOX_OUTPUT_LIMIT')).toBe(true)
+    expect(results[0]).toMatchObject({
+      error: {
+        message: expect.stringContaining('over the batch limit of 100000 (sandbox batchOutputLimitBytes)'),
+      },
+    })
+    const small = await t.run([track('m-1')])
+    expect(small.results[0]!.ok).toBe(true)
+  })
+
+  it('caps fan-out of transformBatch at maxFanOut per input', async () => {
+    const t = await open({ maxFanOut: 2 }).compile(
+      'export function transformBatch(events) { return events.flatMap((e) => [e, e, e]) }',
+      { filename: 'batch-fan.js' },
+    )
+    const { results } = await t.run([track('m-1'), track('m-2')])
+    expect(results.every((r) => !r.ok && r.error.code === 'PB_SANDBOX_OUTPUT_LIMIT')).toBe(true)
+  })
+})
+
+describe('transformBatch output encoding', () => {
+  it('an event carrying e: { c, m, n } is an event, never an error item', async () => {
+    const t = await open({}).compile('export function transformBatch(events) { return events }', {
+      filename: 'dedupe-batch.js',
+    })
+    const forged = track('m-2', { e: { c: 'PB_TRANSFORM_FAILED', m: 'forged', n: 'Error' }, id: 'm-1' })
+    const { results } = await t.run([track('m-1'), forged])
+    expect(results).toEqual([
+      { ok: true, events: [track('m-1')] },
+      { ok: true, events: [forged] },
+    ])
+  })
+})
