@@ -1,7 +1,7 @@
 import { compileConfig } from '../config/compile-config.ts'
-import { createRedactor } from '../redaction/redact.ts'
 import { isPatchbayError } from '../errors/patchbay-error.ts'
 import { createLogger, type LogSink, silentSink } from '../logging/logger.ts'
+import { createRedactor } from '../redaction/redact.ts'
 import type { AnyPlugin } from '../registry/plugin-registry.ts'
 import { runtimeServices } from './manifest.ts'
 
