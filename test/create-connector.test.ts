@@ -123,13 +123,13 @@ describe('Your first connector (docs/first-connector.md), run as written', () =>
           'npm install',
           'npm test',
           'npx patchbay validate',
-          'npx patchbay dev --once',
+          'npm run dev -- --once',
           'npm run build',
         ]),
       )
       expect(outputs.get('npm test')).toMatch(/Tests\s+\d+ passed/)
       expect(outputs.get('npx patchbay validate')).toContain(`@acme/${kind}-demo: valid`)
-      expect(outputs.get('npx patchbay dev --once')).toContain('"type":"track"')
+      expect(outputs.get('npm run dev -- --once')).toContain('"type":"track"')
     })
   }
 

@@ -46,7 +46,7 @@ export function packageJson(options: ScaffoldOptions, local?: Record<string, str
       build: 'tsup',
       // The check first: on an old Node, one line saying what to run instead of a stack trace.
       test: 'patchbay check-node && vitest run',
-      ...(options.kind === 'destination' ? { dev: 'patchbay dev' } : {}),
+      dev: 'patchbay dev',
       typecheck: 'tsc',
       validate: 'patchbay validate',
       changeset: 'changeset',

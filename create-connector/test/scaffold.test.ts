@@ -93,11 +93,11 @@ describe('scaffold', () => {
     expect(JSON.parse(basic).requests[0].headers.authorization).toMatch(/^Basic /)
   })
 
-  it('gives only destinations a dev script', () => {
+  it('gives every kind a dev script (patchbay dev fits each kind)', () => {
     const scripts = (kind: ScaffoldOptions['kind']) =>
       JSON.parse(renderScaffold(options({ kind })).get('package.json')!).scripts
-    expect(scripts('destination').dev).toBe('patchbay dev')
-    expect(scripts('source').dev).toBeUndefined()
+    for (const kind of ['destination', 'source', 'transformation'] as const)
+      expect(scripts(kind).dev).toBe('patchbay dev')
   })
 
   it('refuses a non-empty folder and leaves it untouched', () => {
