@@ -13,6 +13,7 @@ import {
   silentSink,
   type UserCodeLoader,
 } from '@patchbay/core'
+import { checkDestinations } from './_check-destinations.ts'
 import { guardProcess } from './_process-guard.ts'
 import { createRequestHandler } from './_request-handler.ts'
 import { loadSources } from './_sources.ts'
@@ -153,6 +154,13 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     singleAttempt: true,
     ...(userCode ? { userCode } : {}),
   })
+  try {
+    await checkDestinations(pipeline, options.checkOnStart, sink)
+  } catch (error) {
+    await pipeline.close()
+    await closeUserCode()
+    throw error
+  }
   let store: Store
   try {
     store = openStore(dataDir)

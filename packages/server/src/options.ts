@@ -117,6 +117,11 @@ export const GatewayOptionsSchema = Type.Object(
       default: false,
       description: 'Take request_ip from X-Forwarded-For (only behind a proxy you run).',
     }),
+    checkOnStart: Type.Union([Type.Literal('warn'), Type.Literal('fail'), Type.Literal('off')], {
+      default: 'warn',
+      description:
+        "At start, run each destination's `check` hook: `warn` logs a failure and starts anyway (events queue until the config is fixed), `fail` refuses to start, `off` skips the checks.",
+    }),
   },
   { additionalProperties: false },
 )

@@ -13,6 +13,8 @@ export interface ServeOptions {
   retryForMs?: number
   receiver?: boolean
   trustProxy?: boolean
+  /** What a failed destination `check` hook does at start: warn (default), fail or off. */
+  check?: 'warn' | 'fail' | 'off'
 }
 
 /**
@@ -45,6 +47,7 @@ export async function serve(
         ...(options.dataDir ? { dataDir: options.dataDir } : {}),
         ...(options.retryForMs !== undefined ? { retry: { forMs: options.retryForMs } } : {}),
         ...(options.trustProxy ? { trustProxy: true } : {}),
+        ...(options.check ? { checkOnStart: options.check } : {}),
         ...(process.env.PATCHBAY_ADMIN_TOKEN ? { adminToken: process.env.PATCHBAY_ADMIN_TOKEN } : {}),
       },
       logSink: (record) => output.err(`${color.dim(record.scope)} ${record.message}`),
@@ -118,6 +121,12 @@ Examples:
       type: 'boolean',
       description: 'Take request_ip from X-Forwarded-For (only behind a proxy you run)',
     },
+    check: {
+      type: 'string',
+      description:
+        "At start, run each destination's check hook: warn (log a failure, start anyway), fail (refuse to start) or off",
+      default: 'warn',
+    },
     'retry-for': {
       type: 'string',
       description: 'How long to retry a failing delivery before the dead letter queue',
@@ -141,6 +150,12 @@ Examples:
       retryForMs: parseDuration(args['retry-for'], '--retry-for'),
       receiver: args.receiver ?? false,
       trustProxy: args['trust-proxy'] ?? false,
+      check: checkMode(args.check),
     })
   },
 })
+
+function checkMode(given: string): 'warn' | 'fail' | 'off' {
+  if (given === 'warn' || given === 'fail' || given === 'off') return given
+  throw new UsageError(`--check must be warn, fail or off, got "${given}"`)
+}

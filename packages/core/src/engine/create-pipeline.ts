@@ -4,6 +4,7 @@ import type { PatchbayError } from '../errors/patchbay-error.ts'
 import { createLogger, type LogSink, silentSink } from '../logging/logger.ts'
 import type { LoadedPipeline } from '../pipeline/load-pipeline.ts'
 import type { PipelineDefinition } from '../pipeline/pipeline-schema.ts'
+import { type ConnectionCheck, checkConnection } from '../plugin/check-connection.ts'
 import { createRedactor, type Redactor } from '../redaction/redact.ts'
 import { PluginRegistry } from '../registry/plugin-registry.ts'
 import { deepFreeze } from './_freeze.ts'
@@ -90,6 +91,12 @@ export interface Pipeline {
    * Returns one outcome per event, in order (`index` is the position in `events`).
    */
   deliver(destinationId: string, events: readonly PatchbayEvent[]): Promise<Outcome[]>
+  /**
+   * Runs the `check` hook of every destination that has one, with its prepared config (see
+   * `checkConnection`): one result per destination, in pipeline order, secrets redacted.
+   * Nothing is delivered. Destinations without a hook answer `unsupported`.
+   */
+  check(): Promise<Array<ConnectionCheck & { destination: string }>>
   close(): Promise<void>
 }
 
@@ -243,6 +250,14 @@ export async function createPipeline(
       const inputs = events.map((event) => ({ messageId: event.messageId }))
       return clean(
         await runDestination(destination.prepared, destination.deliverer, items, new Map(), inputs, delivery),
+      )
+    },
+    check() {
+      return Promise.all(
+        destinations.map(async ({ prepared }) => ({
+          destination: prepared.id,
+          ...(await checkConnection(prepared.plugin, prepared.config, { logSink: sink })),
+        })),
       )
     },
     async close() {
