@@ -45,6 +45,7 @@ it('exports a stable public API', () => {
       "classifyTransportError",
       "collectSecrets",
       "compileConfig",
+      "compileEgressRule",
       "createDeliverer",
       "createEgressGuard",
       "createLogger",

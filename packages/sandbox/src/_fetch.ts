@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { createEgressGuard, type EgressPolicy, isPatchbayError } from '@patchbay/core'
 import { Agent, request } from 'undici'
+import { compileFetchAllow } from './_fetch-allow.ts'
 import type { ResolvedSandboxOptions } from './sandbox-options.ts'
 
 /** What user code asked for, already checked for shape inside the isolate. */
@@ -73,38 +74,23 @@ const denied = (message: string): FetchFailure => ({
   message,
 })
 
-/** An allow entry split into host pattern and port: `api.example.com`, `*.example.com:8443`, `[::1]:80`, `::1`. */
-export function parseAllowEntry(entry: string): { host: string; port: number | undefined } {
-  const e = entry.trim().toLowerCase()
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(e)
-  if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? Number(bracketed[2]) : undefined }
-  if (isIP(e) === 6) return { host: e, port: undefined }
-  const withPort = /^(.*):(\d+)$/.exec(e)
-  if (withPort) return { host: withPort[1]!, port: Number(withPort[2]) }
-  return { host: e, port: undefined }
-}
-
-function hostMatches(host: string, pattern: string): boolean {
-  if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1
-  return host === pattern
-}
-
 const DEFAULT_PORT: Record<string, number> = { 'http:': 80, 'https:': 443 }
 
 /**
- * The host side of `fetch` in user code: only to the allowed hosts, only http(s), through
- * undici with a timeout and a response size cap. Addresses are checked by core's egress
- * guard at DNS-resolve time, so an allowed name that resolves to a private or metadata
- * address (169.254.169.254) is still refused unless the egress policy allows it. IP addresses
- * written in `fetch.allow` count as explicitly allowed by the egress policy too.
+ * The host side of `fetch` in user code: only to the allowed hosts and ports, only http(s),
+ * through undici with a timeout and a response size cap. Two gates, both required: the host
+ * and port must match `fetch.allow` (names as names, addresses as parsed numbers), and the
+ * address connected to must pass core's egress guard, checked at connect time. So an allowed
+ * name or address that is private, loopback or link-local (169.254.169.254) is refused unless
+ * the egress policy allows it: `fetch.allow` says what user code may ask for, `egress` what
+ * the pipeline may reach.
  */
 export function createHostFetch(
   options: NonNullable<ResolvedSandboxOptions['fetch']>,
   egress: EgressPolicy = {},
 ): HostFetch {
-  const rules = options.allow.map(parseAllowEntry)
-  const ips = rules.filter((r) => isIP(r.host) !== 0).map((r) => r.host)
-  const guard = createEgressGuard({ ...egress, allow: [...(egress.allow ?? []), ...ips] }, 'sandbox fetch')
+  const rules = compileFetchAllow(options.allow)
+  const guard = createEgressGuard(egress, 'sandbox fetch')
   // One batch runs at a time in a worker, so maxConcurrent also bounds this worker's sockets.
   const agent = new Agent({
     connect: { lookup: guard.lookup, timeout: options.timeoutMs },
@@ -126,7 +112,7 @@ export function createHostFetch(
       return denied(`fetch to ${parsed.protocol}// URLs is denied: only http and https are allowed`)
     const host = parsed.hostname.toLowerCase().replace(/^\[|\]$/g, '')
     const port = parsed.port === '' ? DEFAULT_PORT[parsed.protocol]! : Number(parsed.port)
-    if (!rules.some((r) => hostMatches(host, r.host) && (r.port ?? DEFAULT_PORT[parsed.protocol]) === port))
+    if (!rules.some((r) => r.matches(host, port, DEFAULT_PORT[parsed.protocol]!)))
       return denied(
         `fetch to ${host}:${port} is denied: it is not in the sandbox fetch.allow list (${options.allow.join(', ') || 'empty'}); an entry without a port allows only the default port`,
       )

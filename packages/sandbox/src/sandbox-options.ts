@@ -6,6 +6,7 @@ import {
 } from '@patchbay/core'
 import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
+import { compileFetchAllow } from './_fetch-allow.ts'
 
 export { SandboxFetchSchema }
 
@@ -70,6 +71,8 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     )
   }
   const o = defined as SandboxOptions
+  // A bad fetch.allow entry (0177.0.0.1, a range, a bad port) is refused here, not at first fetch.
+  if (o.fetch) compileFetchAllow(o.fetch.allow)
   return {
     memoryLimitMb: o.memoryLimitMb ?? SANDBOX_DEFAULTS.memoryLimitMb,
     cpuTimeMs: o.cpuTimeMs ?? SANDBOX_DEFAULTS.cpuTimeMs,

@@ -7,16 +7,20 @@ import { createSandbox, type Sandbox, type SandboxOptions } from '../src/index.t
  * The egress table for `fetch` in user code (issue 13, section 2), written against the
  * sandbox's public API only (createSandbox → compile → run).
  *
- * Two gates stand in front of a request: the host must match `fetch.allow` (as a string, after
- * the WHATWG URL parser has normalised it), and the address connected to must pass core's
- * egress guard (parsed numbers, checked at connect time). An address written in `fetch.allow`
- * counts as allowed by the egress policy too, so the guard is what refuses a literal that only
- * a wildcard (`*.1`) let through, and a host name that resolves to a private address.
+ * Two gates stand in front of a request, and both must pass: the host and port must match
+ * `fetch.allow` (names as names; addresses as parsed numbers, so every spelling of 127.0.0.1
+ * matches `127.0.0.1:PORT`), and the address connected to must pass core's egress guard
+ * (parsed numbers, checked at connect time). An address in `fetch.allow` is not an egress rule:
+ * loopback stays refused until `egress.allow` names it.
  */
 
 let server: Server
 let port: number
 const hits: string[] = []
+/** A second loopback server: what an allow entry for the first one's port must not reach. */
+let other: Server
+let otherPort: number
+let otherHits = 0
 const sandboxes: Sandbox[] = []
 
 beforeAll(async () => {
@@ -28,11 +32,19 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   port = (server.address() as AddressInfo).port
+  other = createServer((_req, res) => {
+    otherHits++
+    res.writeHead(200).end('{}')
+  })
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+  otherPort = (other.address() as AddressInfo).port
 })
 afterAll(async () => {
   for (const s of sandboxes) await s.dispose()
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
+  for (const s of [server, other]) {
+    s.closeAllConnections()
+    await new Promise((resolve) => s.close(resolve))
+  }
 })
 
 const CODE = `export async function transformEvent(event) {
@@ -77,11 +89,19 @@ const METADATA_V4 = [
   '0xa9.0xfe.0xa9.0xfe',
 ]
 
+/** Every way `fetch.allow` can name 127.0.0.1 on the test server's port. */
+const ALLOW_LOOPBACK = () => [
+  `127.0.0.1:${port}`,
+  `[::ffff:127.0.0.1]:${port}`,
+  `[::ffff:7f00:1]:${port}`,
+  `[0:0:0:0:0:ffff:7f00:1]:${port}`,
+]
+
 describe('sandbox fetch: IPv4 literals that pass fetch.allow reach core’s egress guard', () => {
   it.each(LOOPBACK_V4)('%s: refused without an egress rule, delivered with one', async (spelling) => {
     const url = `http://${spelling}:${port}/hook`
-    // `*.1` matches the normalised host 127.0.0.1 as a string; only the guard stands in the way.
-    const refused = await fetchWith({ fetch: { allow: ['*.1'] } }, url)
+    // fetch.allow matches (the URL parser makes it 127.0.0.1); only the guard stands in the way.
+    const refused = await fetchWith({ fetch: { allow: [`127.0.0.1:${port}`] } }, url)
     expect(refused).toEqual({
       code: 'PB_SANDBOX_FETCH_DENIED',
       message: expect.stringContaining(
@@ -90,31 +110,37 @@ describe('sandbox fetch: IPv4 literals that pass fetch.allow reach core’s egre
       reached: 0,
     })
     for (const rule of ['127.0.0.1', '::ffff:127.0.0.1', '127.0.0.0/8', '::ffff:7f00:0/104'])
-      expect(await fetchWith({ fetch: { allow: ['*.1'] }, egress: { allow: [rule] } }, url)).toEqual({
-        status: 200,
-        reached: 1,
-      })
+      expect(
+        await fetchWith({ fetch: { allow: [`127.0.0.1:${port}`] }, egress: { allow: [rule] } }, url),
+      ).toEqual({ status: 200, reached: 1 })
   })
 
   it.each(METADATA_V4)('%s: refused as link-local, with nothing sent', async (spelling) => {
-    const refused = await fetchWith({ fetch: { allow: ['*.254'] } }, `http://${spelling}/latest/meta-data/`)
-    expect(refused).toEqual({
-      code: 'PB_SANDBOX_FETCH_DENIED',
-      message: expect.stringContaining(
-        'sandbox fetch: egress to 169.254.169.254 is denied: it is a link-local address',
-      ),
-      reached: 0,
-    })
+    // Every spelling of the address in fetch.allow matches; the egress guard refuses it.
+    for (const allow of ['169.254.169.254', '[::ffff:169.254.169.254]', '[::ffff:a9fe:a9fe]:80']) {
+      const refused = await fetchWith({ fetch: { allow: [allow] } }, `http://${spelling}/latest/meta-data/`)
+      expect(refused).toEqual({
+        code: 'PB_SANDBOX_FETCH_DENIED',
+        message: expect.stringContaining(
+          'sandbox fetch: egress to 169.254.169.254 is denied: it is a link-local address',
+        ),
+        reached: 0,
+      })
+    }
     // A rule for another private range does not cover it.
     const otherRule = await fetchWith(
-      { fetch: { allow: ['*.254'] }, egress: { allow: ['10.0.0.0/8', '::ffff:a9fe:a9fd'] } },
+      { fetch: { allow: ['169.254.169.254'] }, egress: { allow: ['10.0.0.0/8', '::ffff:a9fe:a9fd'] } },
       `http://${spelling}/latest/meta-data/`,
     )
-    expect(otherRule).toMatchObject({ code: 'PB_SANDBOX_FETCH_DENIED', reached: 0 })
+    expect(otherRule).toMatchObject({
+      code: 'PB_SANDBOX_FETCH_DENIED',
+      message: expect.stringContaining('it is a link-local address'),
+      reached: 0,
+    })
   })
 
   it('0.0.0.0 (which Linux connects to loopback) is refused', async () => {
-    const refused = await fetchWith({ fetch: { allow: ['*.0'] } }, `http://0.0.0.0:${port}/hook`)
+    const refused = await fetchWith({ fetch: { allow: [`0.0.0.0:${port}`] } }, `http://0.0.0.0:${port}/hook`)
     expect(refused).toMatchObject({
       code: 'PB_SANDBOX_FETCH_DENIED',
       message: expect.stringContaining('egress to 0.0.0.0 is denied: it is a this network address'),
@@ -126,28 +152,87 @@ describe('sandbox fetch: IPv4 literals that pass fetch.allow reach core’s egre
 describe('sandbox fetch: IPv6 spellings of IPv4 loopback', () => {
   const MAPPED = ['[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[0:0:0:0:0:ffff:7f00:1]']
 
-  it.each(MAPPED)('%s: refused unless fetch.allow names the normalised address', async (spelling) => {
-    const url = `http://${spelling}:${port}/hook`
-    // fetch.allow compares host strings: a rule for 127.0.0.1 does not match ::ffff:7f00:1
-    // (refused, never connected), whatever egress allows.
-    for (const egress of [undefined, { allow: ['127.0.0.0/8'] }])
-      expect(await fetchWith({ fetch: { allow: ['127.0.0.1'] }, egress }, url)).toMatchObject({
-        code: 'PB_SANDBOX_FETCH_DENIED',
-        message: expect.stringContaining(
-          'fetch to ::ffff:7f00:1 is denied: it is not in the sandbox fetch.allow list',
+  it.each(MAPPED)(
+    '%s: matches an allow entry for 127.0.0.1:PORT in any spelling, then needs egress',
+    async (spelling) => {
+      const url = `http://${spelling}:${port}/hook`
+      for (const allow of ALLOW_LOOPBACK()) {
+        // fetch.allow matches by number; the egress guard still refuses loopback...
+        expect(await fetchWith({ fetch: { allow: [allow] } }, url)).toEqual({
+          code: 'PB_SANDBOX_FETCH_DENIED',
+          message: expect.stringContaining(
+            'sandbox fetch: egress to ::ffff:7f00:1 is denied: it is a loopback address (IPv4-mapped 127.0.0.1)',
+          ),
+          reached: 0,
+        })
+        // ...until egress allows it.
+        expect(await fetchWith({ fetch: { allow: [allow] }, egress: { allow: ['127.0.0.1'] } }, url)).toEqual(
+          {
+            status: 200,
+            reached: 1,
+          },
+        )
+      }
+    },
+  )
+
+  it('an IPv6-mapped allow entry matches the plain IPv4 URL too', async () => {
+    for (const allow of ALLOW_LOOPBACK())
+      expect(
+        await fetchWith(
+          { fetch: { allow: [allow] }, egress: { allow: ['127.0.0.1'] } },
+          `http://127.0.0.1:${port}/hook`,
         ),
-        reached: 0,
-      })
-    // Written in fetch.allow (with or without brackets), the address is explicitly allowed.
-    for (const allow of ['::ffff:7f00:1', '[::ffff:7f00:1]'])
-      expect(await fetchWith({ fetch: { allow: [allow] } }, url)).toEqual({ status: 200, reached: 1 })
+      ).toEqual({ status: 200, reached: 1 })
+  })
+})
+
+describe('sandbox fetch: fetch.allow ports', () => {
+  it('an allow entry for 127.0.0.1:PORT does not allow another port, in any spelling', async () => {
+    const before = otherHits
+    for (const allow of ALLOW_LOOPBACK())
+      for (const host of ['127.0.0.1', '[::ffff:7f00:1]', '2130706433']) {
+        const refused = await fetchWith(
+          { fetch: { allow: [allow] }, egress: { allow: ['127.0.0.0/8'] } },
+          `http://${host}:${otherPort}/hook`,
+        )
+        expect(refused).toMatchObject({
+          code: 'PB_SANDBOX_FETCH_DENIED',
+          message: expect.stringMatching(
+            new RegExp(
+              `fetch to (127\\.0\\.0\\.1|::ffff:7f00:1):${otherPort} is denied: it is not in the sandbox fetch.allow list`,
+            ),
+          ),
+        })
+      }
+    expect(otherHits).toBe(before)
+    // The same request with the other port allowed reaches it: the refusal above was the port.
+    expect(
+      await fetchWith(
+        { fetch: { allow: [`127.0.0.1:${otherPort}`] }, egress: { allow: ['127.0.0.1'] } },
+        `http://[::ffff:7f00:1]:${otherPort}/hook`,
+      ),
+    ).toMatchObject({ status: 200 })
+    expect(otherHits).toBe(before + 1)
+  })
+
+  it('an address entry without a port allows only the default port', async () => {
+    const refused = await fetchWith(
+      { fetch: { allow: ['127.0.0.1', '::ffff:127.0.0.1'] }, egress: { allow: ['127.0.0.1'] } },
+      `http://127.0.0.1:${port}/hook`,
+    )
+    expect(refused).toMatchObject({
+      code: 'PB_SANDBOX_FETCH_DENIED',
+      message: expect.stringContaining('an entry without a port allows only the default port'),
+      reached: 0,
+    })
   })
 })
 
 describe('sandbox fetch: host names are checked at connect time', () => {
   it('a name that resolves to loopback (localhost) is refused without an egress rule and allowed by one', async () => {
     const url = `http://localhost:${port}/hook`
-    const refused = await fetchWith({ fetch: { allow: ['localhost'] } }, url)
+    const refused = await fetchWith({ fetch: { allow: [`localhost:${port}`] } }, url)
     expect(refused).toMatchObject({
       code: 'PB_SANDBOX_FETCH_DENIED',
       message: expect.stringMatching(
@@ -155,18 +240,70 @@ describe('sandbox fetch: host names are checked at connect time', () => {
       ),
       reached: 0,
     })
-    const other = await fetchWith({ fetch: { allow: ['localhost'] }, egress: { allow: ['10.0.0.0/8'] } }, url)
+    const other = await fetchWith(
+      { fetch: { allow: [`localhost:${port}`] }, egress: { allow: ['10.0.0.0/8'] } },
+      url,
+    )
     expect(other).toMatchObject({ code: 'PB_SANDBOX_FETCH_DENIED', reached: 0 })
     // localhost may also resolve to ::1; every address it resolves to must be allowed.
     for (const allow of [['localhost'], ['::ffff:127.0.0.1', '::1'], ['127.0.0.0/8', '::1/128']])
-      expect(await fetchWith({ fetch: { allow: ['localhost'] }, egress: { allow } }, url)).toEqual({
+      expect(await fetchWith({ fetch: { allow: [`localhost:${port}`] }, egress: { allow } }, url)).toEqual({
         status: 200,
         reached: 1,
       })
   })
 
+  it('a name entry matches case-insensitively and without a trailing dot, and never an address', async () => {
+    const egress = { allow: ['localhost', '127.0.0.1'] }
+    expect(
+      await fetchWith({ fetch: { allow: [`LocalHost.:${port}`] }, egress }, `http://localhost:${port}/hook`),
+    ).toEqual({ status: 200, reached: 1 })
+    expect(
+      await fetchWith({ fetch: { allow: [`localhost:${port}`] }, egress }, `http://127.0.0.1:${port}/hook`),
+    ).toMatchObject({
+      code: 'PB_SANDBOX_FETCH_DENIED',
+      message: expect.stringContaining('it is not in the sandbox fetch.allow list'),
+      reached: 0,
+    })
+  })
+
   it('a redirect to a private address is not followed: user code sees the 302', async () => {
-    const result = await fetchWith({ fetch: { allow: ['127.0.0.1'] } }, `http://127.0.0.1:${port}/redirect`)
+    // The redirect target ([::ffff:7f00:1] on the same port) passes both gates, so only the
+    // no-redirect rule keeps it from being reached.
+    const result = await fetchWith(
+      { fetch: { allow: [`127.0.0.1:${port}`] }, egress: { allow: ['127.0.0.1'] } },
+      `http://127.0.0.1:${port}/redirect`,
+    )
     expect(result).toEqual({ status: 302, reached: 1 })
+    expect(hits.at(-1)).toBe('/redirect')
+  })
+})
+
+describe('sandbox fetch: fetch.allow entries are checked when the sandbox is created', () => {
+  it.each([
+    ['0177.0.0.1', '"0177.0.0.1" is an IPv4 address in a legacy spelling'],
+    ['2130706433:8080', '"2130706433" is an IPv4 address in a legacy spelling'],
+    ['[::ffff:0x7f.1]', '"[::ffff:0x7f.1]" is not a host name, address or wildcard'],
+    ['127.0.0.1:0', '"127.0.0.1:0" has an invalid port "0"'],
+    ['127.0.0.1:65536', '"127.0.0.1:65536" has an invalid port "65536"'],
+    ['api.example.com:http', '"api.example.com:http" has an invalid port "http"'],
+    ['[::1]:', '"[::1]:" has an invalid port ""'],
+    [':8080', '":8080" has a port but no host'],
+    ['10.0.0.0/8', '"10.0.0.0/8" is not a host: fetch.allow takes no CIDR ranges or URLs'],
+    [
+      'https://api.example.com',
+      '"https://api.example.com" is not a host: fetch.allow takes no CIDR ranges or URLs',
+    ],
+    ['api example.com', '"api example.com" is not a host name, address or wildcard'],
+    ['*.1', '"*.1" is a wildcard over addresses'],
+    ['*.[::1]', '"*.[::1]" is a wildcard over an address'],
+    ['  ', 'is empty'],
+  ])('%j is refused: fetch.allow[1] %s', (entry, problem) => {
+    expect(() => createSandbox({ fetch: { allow: ['api.example.com', entry] } })).toThrow(
+      expect.objectContaining({
+        code: 'PB_CONFIG_INVALID',
+        message: expect.stringContaining(`fetch.allow[1] ${problem}`),
+      }),
+    )
   })
 })

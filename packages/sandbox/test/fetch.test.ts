@@ -10,8 +10,12 @@ let port: number
 /** The test server as a fetch.allow entry: host and port. */
 let here: string
 const sandboxes: Sandbox[] = []
-const open = (...args: Parameters<typeof sandboxFor>) => {
-  const s = sandboxFor(...args)
+/**
+ * The test server is on loopback, which the egress policy refuses unless allowed: a
+ * `fetch.allow` entry lets user code ask for it, `egress.allow` lets the sandbox reach it.
+ */
+const open = (options: Parameters<typeof sandboxFor>[0] = {}) => {
+  const s = sandboxFor({ egress: { allow: ['127.0.0.1'] }, ...options })
   sandboxes.push(s)
   return s
 }
@@ -126,7 +130,7 @@ describe('fetch', () => {
   it('checks the resolved address against the egress policy: a name that resolves to loopback needs egress.allow', async () => {
     const code = `export async function transformEvent(event) { return { ...event, res: await fetchV2(event.context.url) } }`
     const url = base.replace('127.0.0.1', 'localhost')
-    const refused = await open({ fetch: { allow: [`localhost:${port}`] } }).compile(code, {
+    const refused = await open({ fetch: { allow: [`localhost:${port}`] }, egress: {} }).compile(code, {
       filename: 'egress.js',
     })
     const { results } = await refused.run([withUrl('m-1', `${url}/json`)])

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net'
 import { ConfigurationError } from '../errors/errors.ts'
-import { canonicalRange, parseAddress, type Range, stripBrackets } from './_ip.ts'
+import { canonicalRange, inRange, parseAddress, type Range, stripBrackets } from './_ip.ts'
 
 /** Host names compare case-insensitively and without a trailing dot (`Hooks.Internal.`). */
 export const hostKey = (host: string) => stripBrackets(host).toLowerCase().replace(/\.$/, '')
@@ -36,6 +36,28 @@ export function parseAllowRule(entry: string, field: string): { host: string } |
       hint: 'Write an address and a prefix length, e.g. "10.20.0.0/16" or "fd00::/8".',
     })
   return { range: canonicalRange([address, Number(prefix)]) }
+}
+
+/** A rule with its canonical text and matcher (see `compileEgressRule`). */
+export function compileRule(
+  entry: string,
+  field: string,
+): { kind: 'name' | 'address' | 'range'; text: string; matches(host: string): boolean } {
+  const rule = parseAllowRule(entry, field)
+  if ('host' in rule) {
+    const name = rule.host
+    return { kind: 'name', text: name, matches: (host) => hostKey(host) === name }
+  }
+  const [network, prefix] = rule.range
+  const single = !entry.includes('/')
+  return {
+    kind: single ? 'address' : 'range',
+    text: single ? network.toString() : `${network.toString()}/${prefix}`,
+    matches: (host) => {
+      const address = parseAddress(host)
+      return address !== undefined && inRange(address, rule.range)
+    },
+  }
 }
 
 /** Reads `egress.allow`: addresses and ranges as parsed numbers, everything else as host names. */

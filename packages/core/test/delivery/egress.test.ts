@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  compileEgressRule,
   createDeliverer,
   createEgressGuard,
   createUndiciTransport,
@@ -273,6 +274,35 @@ describe('allow rules are parsed addresses', () => {
     expect(error).toMatchObject({ code: 'PB_CONFIG_INVALID', location: { field: 'egress.allow[1]' } })
     expect(error.message).toBe(message)
     expect(error.hint).toContain(hint)
+  })
+
+  it('compileEgressRule gives other allow lists the same reading: canonical text and a matcher', () => {
+    const mapped = compileEgressRule('[::ffff:127.0.0.1]', 'fetch.allow[0]')
+    expect([mapped.kind, mapped.text]).toEqual(['address', '127.0.0.1'])
+    for (const host of ['127.0.0.1', '[::ffff:7f00:1]', '0:0:0:0:0:ffff:7f00:1', '2130706433'])
+      expect(mapped.matches(host)).toBe(true)
+    for (const host of ['127.0.0.2', '::7f00:1', '64:ff9b::7f00:1', 'localhost'])
+      expect(mapped.matches(host)).toBe(false)
+    const range = compileEgressRule('::ffff:10.0.0.0/104', 'x')
+    expect([range.kind, range.text, range.matches('10.9.8.7'), range.matches('11.0.0.1')]).toEqual([
+      'range',
+      '10.0.0.0/8',
+      true,
+      false,
+    ])
+    const name = compileEgressRule('Hooks.Internal.', 'x')
+    expect([name.kind, name.text, name.matches('HOOKS.internal.'), name.matches('10.0.0.1')]).toEqual([
+      'name',
+      'hooks.internal',
+      true,
+      false,
+    ])
+    expect(thrown(() => compileEgressRule('0x7f.1', 'fetch.allow[3]'))).toMatchObject({
+      code: 'PB_CONFIG_INVALID',
+      message:
+        'fetch.allow[3] "0x7f.1" is an IPv4 address in a legacy spelling, which tools read differently',
+      location: { field: 'fetch.allow[3]' },
+    })
   })
 
   it('privateRange names the range of any spelling', () => {

@@ -7,8 +7,9 @@ import { watchHostHeartbeat } from './_watch.ts'
 
 watchHostHeartbeat()
 const sandboxes: Sandbox[] = []
+/** The test server is on loopback: `egress.allow` lets the sandbox reach it at all. */
 const open = (options: SandboxOptions) => {
-  const s = createSandbox({ memoryLimitMb: 64, poolSize: 1, ...options })
+  const s = createSandbox({ memoryLimitMb: 64, poolSize: 1, egress: { allow: ['127.0.0.1'] }, ...options })
   sandboxes.push(s)
   return s
 }
