@@ -1,4 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -234,6 +236,33 @@ describe('the documented example transforms', () => {
       ['Product Purchased', 'm-1-item-0'],
       ['Product Purchased', 'm-1-item-1'],
     ])
+  })
+
+  it('reaches a mock server on loopback only with --allow-fetch and --allow-egress both', async () => {
+    const server = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"tier":"gold"}'),
+    )
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    try {
+      const cwd = workspace({
+        'lookup.js': `export async function transformEvent(event) {
+  const res = await fetch('http://127.0.0.1:${port}/tier')
+  return { ...event, tier: (await res.json()).tier }
+}
+`,
+        'events.jsonl': JSON.stringify(events[0]),
+      })
+      const base = ['transform', 'lookup.js', '--input', 'events.jsonl', '--allow-fetch', `127.0.0.1:${port}`]
+      const refused = await runCli(base, { cwd })
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toContain('egress to 127.0.0.1 is denied: it is a loopback address')
+      const allowed = await runCli([...base, '--allow-egress', '127.0.0.1'], { cwd })
+      expect(allowed.stderr).toContain('1 events in: 1 out, 0 dropped, 0 failed')
+      expect(JSON.parse(allowed.stdout)).toMatchObject({ messageId: 'm-1', tier: 'gold' })
+    } finally {
+      server.close()
+    }
   })
 
   it('dedupe-batch.js drops the repeated messageId', async () => {

@@ -17,6 +17,8 @@ export interface TransformOptions {
   batchSize?: number
   /** Hosts `fetch` may reach. */
   allowFetch?: string[]
+  /** Egress rules beyond public addresses (a loopback mock server): `egress.allow` entries. */
+  allowEgress?: string[]
   sourceId?: string
   destinationId?: string
 }
@@ -75,6 +77,7 @@ export async function transformFile(
     sandboxOptions.wallTimeMs = options.timeoutMs
   }
   if (options.allowFetch?.length) sandboxOptions.fetch = { allow: options.allowFetch }
+  if (options.allowEgress?.length) sandboxOptions.egress = { allow: options.allowEgress }
   const sandbox = createSandbox(sandboxOptions)
   try {
     const transform = await sandbox.compile(code, { filename: options.code })
@@ -163,6 +166,7 @@ Examples:
   patchbay transform docs/examples/transforms/hash-pii.js --input docs/examples/transforms/events.jsonl
   cat events.jsonl | patchbay transform filter.js --input - > kept.jsonl
   patchbay transform lookup.js --input events.jsonl --allow-fetch api.example.com --timeout-ms 5000
+  patchbay transform lookup.js --input events.jsonl --allow-fetch 127.0.0.1:3000 --allow-egress 127.0.0.1
   patchbay transform enrich.ts --input events.jsonl --json
 
 Exit codes: 0 every event transformed or dropped, 1 some events failed or lines were unreadable,
@@ -182,6 +186,11 @@ Exit codes: 0 every event transformed or dropped, 1 some events failed or lines 
       description:
         'Comma-separated hosts fetch may reach, as host or host:port (default: none; without a port only 80 and 443)',
     },
+    'allow-egress': {
+      type: 'string',
+      description:
+        'Comma-separated egress.allow rules (address, CIDR or host name) fetch may connect to beyond public addresses, e.g. 127.0.0.1 for a local mock server',
+    },
     'source-id': { type: 'string', description: 'sourceId that metadata(event) returns' },
     'destination-id': { type: 'string', description: 'destinationId that metadata(event) returns' },
     json: { type: 'boolean', description: 'Print one JSON document: summary, per-line results and logs' },
@@ -197,12 +206,16 @@ Exit codes: 0 every event transformed or dropped, 1 some events failed or lines 
       limitMb,
       timeoutMs: positiveInt('timeout-ms', args['timeout-ms']),
       batchSize: positiveInt('batch-size', args['batch-size']),
-      allowFetch: args['allow-fetch']
-        ?.split(',')
-        .map((h) => h.trim())
-        .filter(Boolean),
+      allowFetch: list(args['allow-fetch']),
+      allowEgress: list(args['allow-egress']),
       sourceId: args['source-id'],
       destinationId: args['destination-id'],
     })
   },
 })
+
+const list = (given: string | undefined) =>
+  given
+    ?.split(',')
+    .map((h) => h.trim())
+    .filter(Boolean)
