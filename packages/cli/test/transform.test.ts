@@ -248,7 +248,7 @@ describe('the documented example transforms', () => {
       const cwd = workspace({
         'lookup.js': `export async function transformEvent(event) {
   const res = await fetch('http://127.0.0.1:${port}/tier')
-  return { ...event, tier: (await res.json()).tier }
+  return { ...event, tier: res.tier }
 }
 `,
         'events.jsonl': JSON.stringify(events[0]),
