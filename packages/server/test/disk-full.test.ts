@@ -60,6 +60,9 @@ async function fillAndRecover({ reserve }: { reserve: boolean }) {
         dataDir: join(disk, 'data'),
         options: {
           backpressure: { retryAfterSeconds: 2 },
+          // Retries at most a second apart, however long filling the disk took on a busy
+          // machine: the test waits for the first delivery after the destination recovers.
+          retry: { baseDelayMs: 100, maxDelayMs: 1_000 },
           // The default 8 MB reserve: twice what SQLite's WAL grows to between checkpoints.
           limits: { batchBytes: 100 * 1024, ...(reserve ? {} : { storageReserveBytes: 0 }) },
         },
