@@ -5,33 +5,19 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Agent, request } from 'undici'
 import { defineBench, median } from '../../../test/bench/_harness.ts'
+import { BATCH, bodies, CLIENTS, WRITE_KEY } from './_bodies.ts'
 
 // The gateway runs in its own process pinned to one core (taskset), the load generator and
 // the receiver on the other: "on one core of this 2-core machine".
 
-const here = new URL('.', import.meta.url).pathname
-const WRITE_KEY = 'wk_bench_0123456789'
-const AUTH = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
-const CLIENTS = 8
-const BATCH = 100
+// Each figure that depends on the machine's load has a baseline measured in the same run,
+// pinned to the same core: a bare HTTP server, a bare node:sqlite store, and core delivering
+// without a store.
 
-/** A ~400-byte track event, as analytics.js sends it. */
-const event = (batch: number, i: number) => ({
-  type: 'track',
-  event: 'Order Completed',
-  userId: `user-${(batch * BATCH + i) % 5000}`,
-  messageId: `b${batch}-${i}`,
-  timestamp: '2026-01-15T10:00:00.000Z',
-  properties: { orderId: `o-${batch}-${i}`, total: 129.5, currency: 'EUR', items: 3 },
-  context: { library: { name: 'analytics.js', version: '5.2.0' }, page: { path: '/checkout' } },
-})
-/** 64 distinct pre-serialised batch bodies, cycled: the load generator must stay cheap. */
-const bodies = Array.from({ length: 64 }, (_, b) =>
-  JSON.stringify({
-    batch: Array.from({ length: BATCH }, (_, i) => event(b, i)),
-    sentAt: '2026-01-15T10:00:01.000Z',
-  }),
-)
+const here = new URL('.', import.meta.url).pathname
+const AUTH = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
+const E2E_EVENTS = 20_000
+const E2E_WARMUP = 2_000
 
 function spawnReady(args: string[], core: number): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn('taskset', ['-c', String(core), process.execPath, '--no-node-snapshot', ...args], {
@@ -119,6 +105,53 @@ async function withGateway<T>(
   }
 }
 
+/**
+ * Runs a baseline process pinned to the gateway's core (1) and returns the rates it prints,
+ * one `rate <n>` line per round.
+ */
+function runBaseline(args: string[]): Promise<number[]> {
+  const child = spawn('taskset', ['-c', '1', process.execPath, '--no-node-snapshot', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const rates: number[] = []
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (line.startsWith('rate ')) rates.push(Number(line.slice(5)))
+  })
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) =>
+      code === 0 ? resolve(rates) : reject(new Error(`${args[0]} exited with ${code}`)),
+    ),
+  )
+}
+
+/** Core's pipeline delivering the same events to a receiver, no store: events/s, median of 3 rounds. */
+async function directRate(mode: 'single' | 'batched'): Promise<number> {
+  const receiver = await spawnReady([join(here, '_receiver-process.ts')], 0)
+  try {
+    const before = await received(receiver.url)
+    const sizes = [E2E_WARMUP, E2E_EVENTS, E2E_EVENTS, E2E_EVENTS]
+    const rates = await runBaseline([join(here, '_direct-process.ts'), receiver.url, mode, sizes.join(',')])
+    const got = (await received(receiver.url)) - before
+    const sent = sizes.reduce((a, b) => a + b)
+    if (got !== sent)
+      throw new Error(`the receiver counted ${got} events from the direct baseline, not ${sent}`)
+    return median(rates.slice(1))
+  } finally {
+    await stop(receiver.child)
+  }
+}
+
+/** A bare node:sqlite store of the same rows with the gateway's commit policy: events/s. */
+async function storeRate(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'pb-bench-store-'))
+  try {
+    const rates = await runBaseline([join(here, '_store-process.ts'), dir, '1500', '4'])
+    return median(rates.slice(1))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 const rounds = async (n: number, measure: () => Promise<number>) => {
   const values: number[] = []
   for (let i = 0; i < n; i++) values.push(await measure())
@@ -135,6 +168,12 @@ export default defineBench([
         await ingestRate(url, 500)
         return rounds(3, () => ingestRate(url, 1_500))
       }),
+  },
+  {
+    name: 'gateway.ingest.store_baseline',
+    unit: 'events/s',
+    description: `baseline: a bare node:sqlite insert of the rows the gateway stores for the same events, on one core, with its commit policy (WAL, synchronous=FULL per append transaction, ${CLIENTS} calls of ${BATCH} per group commit, a savepoint per call)`,
+    measure: () => storeRate(),
   },
   {
     name: 'gateway.ingest.batch100',
@@ -155,6 +194,20 @@ export default defineBench([
     measure: (ctx) => ctx.get('gateway.ingest.batch100') / ctx.get('gateway.ingest.http_baseline'),
   },
   {
+    name: 'gateway.ingest.batch100.vs_store',
+    unit: 'ratio',
+    description:
+      'gateway.ingest.batch100 / gateway.ingest.store_baseline: what HTTP, validation, normalisation and the gateway around the store cost',
+    goal: { op: '>=', value: 0.5 },
+    measure: (ctx) => ctx.get('gateway.ingest.batch100') / ctx.get('gateway.ingest.store_baseline'),
+  },
+  {
+    name: 'gateway.e2e.direct',
+    unit: 'events/s',
+    description: `baseline: core's pipeline.process (same pipeline, webhook with delivery.concurrency 32, one POST per event) delivering the same ${E2E_EVENTS.toLocaleString('en-US')} events to the same receiver without a store, ${CLIENTS} batches of ${BATCH} at a time, on one core`,
+    measure: () => directRate('single'),
+  },
+  {
     name: 'gateway.e2e.delivered',
     unit: 'events/s',
     description:
@@ -162,18 +215,40 @@ export default defineBench([
     goal: { op: '>=', value: 10_000 },
     measure: () =>
       withGateway('single', async (url, receiverUrl) => {
-        await endToEndRate(url, receiverUrl, 2_000)
-        return rounds(3, () => endToEndRate(url, receiverUrl, 20_000))
+        await endToEndRate(url, receiverUrl, E2E_WARMUP)
+        return rounds(3, () => endToEndRate(url, receiverUrl, E2E_EVENTS))
       }),
+  },
+  {
+    name: 'gateway.e2e.delivered.vs_direct',
+    unit: 'ratio',
+    description:
+      'gateway.e2e.delivered / gateway.e2e.direct: what the durable store and HTTP ingestion cost end to end',
+    goal: { op: '>=', value: 0.7 },
+    measure: (ctx) => ctx.get('gateway.e2e.delivered') / ctx.get('gateway.e2e.direct'),
+  },
+  {
+    name: 'gateway.e2e.direct.batched',
+    unit: 'events/s',
+    description: 'baseline: the same as gateway.e2e.direct with the webhook batching 100 events per request',
+    measure: () => directRate('batched'),
   },
   {
     name: 'gateway.e2e.delivered.batched',
     unit: 'events/s',
-    description: 'the same with the webhook batching 100 events per request',
+    description: 'gateway.e2e.delivered with the webhook batching 100 events per request',
+    goal: { op: '>=', value: 20_000 },
     measure: () =>
       withGateway('batched', async (url, receiverUrl) => {
-        await endToEndRate(url, receiverUrl, 2_000)
-        return rounds(3, () => endToEndRate(url, receiverUrl, 20_000))
+        await endToEndRate(url, receiverUrl, E2E_WARMUP)
+        return rounds(3, () => endToEndRate(url, receiverUrl, E2E_EVENTS))
       }),
+  },
+  {
+    name: 'gateway.e2e.delivered.batched.vs_direct',
+    unit: 'ratio',
+    description: 'gateway.e2e.delivered.batched / gateway.e2e.direct.batched',
+    goal: { op: '>=', value: 0.7 },
+    measure: (ctx) => ctx.get('gateway.e2e.delivered.batched') / ctx.get('gateway.e2e.direct.batched'),
   },
 ])
