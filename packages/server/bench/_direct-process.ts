@@ -1,13 +1,14 @@
 // The baseline of gateway.e2e.delivered: core delivering the same events to the same
 // receiver without a store, in its own process (pinned to the gateway's core by the bench).
-// argv = receiver URL, `batched` or `single`, events per round (comma-separated). For each round it
-// parses the same /v1/batch bodies as the gateway gets and runs each batch through
-// `pipeline.process` (validate, normalise, route, deliver), CLIENTS batches at a time,
-// and prints `rate <events/s>` once every event of the round is delivered.
+// argv = receiver URL, `batched` or `single`. Prints `ready`, then for each `run <events>` line
+// on stdin it parses the same /v1/batch bodies as the gateway gets and runs each batch through
+// `pipeline.process` (validate, normalise, route, deliver), CLIENTS batches at a time, and
+// prints `rate <events/s>` once every event of the round is delivered.
+import { createInterface } from 'node:readline'
 import { createPipeline, parsePipeline } from '@patchbay/core'
 import { BATCH, bodies, CLIENTS, pipelineYaml } from './_bodies.ts'
 
-const [receiverUrl, mode, rounds] = process.argv.slice(2) as [string, string, string]
+const [receiverUrl, mode] = process.argv.slice(2) as [string, string]
 const base = new URL('..', import.meta.url).pathname
 const pipeline = await createPipeline({
   ...parsePipeline(pipelineYaml(receiverUrl, mode === 'batched'), { file: `${base}pipeline.yaml` }),
@@ -30,5 +31,7 @@ async function round(events: number): Promise<number> {
   return (events / (performance.now() - start)) * 1000
 }
 
-for (const events of rounds.split(',')) process.stdout.write(`rate ${await round(Number(events))}\n`)
+process.stdout.write('ready\n')
+for await (const line of createInterface({ input: process.stdin }))
+  if (line.startsWith('run ')) process.stdout.write(`rate ${await round(Number(line.slice(4)))}\n`)
 await pipeline.close()

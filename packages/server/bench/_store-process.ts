@@ -2,14 +2,15 @@
 // stores for the same events, with its commit policy: WAL, synchronous=FULL around each
 // append transaction (one fsync), a group of CLIENTS calls of BATCH events per transaction,
 // each call in its own savepoint. The rows (normalised event JSON) are made before timing;
-// what is timed is only the store. argv = data dir, milliseconds per round, rounds.
-// Prints `rate <events/s>` per round.
+// what is timed is only the store. argv = data dir. Prints `ready`, then for each `run <ms>`
+// line on stdin it commits groups for that long and prints `rate <events/s>`.
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { DatabaseSync } from 'node:sqlite'
 import { normalizeEvent, type PatchbayEvent } from '@patchbay/protocol'
 import { BATCH, bodies, CLIENTS } from './_bodies.ts'
 
-const [dir, ms, rounds] = process.argv.slice(2) as [string, string, string]
+const [dir] = process.argv.slice(2) as [string]
 const db = new DatabaseSync(join(dir, 'baseline.db'))
 db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL')
 // The gateway's events table, as its first two migrations make it.
@@ -50,10 +51,12 @@ function groupCommit(): void {
   db.exec('PRAGMA synchronous = NORMAL')
 }
 
-for (let r = 0; r < Number(rounds); r++) {
+process.stdout.write('ready\n')
+for await (const line of createInterface({ input: process.stdin })) {
+  if (!line.startsWith('run ')) continue
   let stored = 0
   const start = performance.now()
-  while (performance.now() - start < Number(ms)) {
+  while (performance.now() - start < Number(line.slice(4))) {
     groupCommit()
     stored += CLIENTS * BATCH
   }
