@@ -5,6 +5,7 @@
 import { createServer } from 'node:http'
 import { parsePipeline } from '@patchbay/core'
 import { startGateway } from '../src/index.ts'
+import { pipelineYaml } from './_bodies.ts'
 
 const [dataDir, receiverUrl, mode] = process.argv.slice(2) as [string, string, string]
 
@@ -21,23 +22,12 @@ if (mode === 'http') {
     process.stdout.write(`ready http://127.0.0.1:${(server.address() as { port: number }).port}\n`)
   })
 } else {
-  const yaml = `
-name: bench
-sources:
-  - id: web
-    writeKey: wk_bench_0123456789
-destinations:
-  - id: receiver
-    use: "@patchbay/destination-webhook@^0"
-    config:
-      url: "${receiverUrl}/events"
-      ${mode === 'batched' ? 'batch: { enabled: true, maxEvents: 100 }' : ''}
-    delivery: { concurrency: 32 }
-egress: { allow: ["127.0.0.1"] }
-`
   const base = new URL('..', import.meta.url).pathname
   const gateway = await startGateway({
-    pipeline: { ...parsePipeline(yaml, { file: `${base}pipeline.yaml` }), baseDir: base },
+    pipeline: {
+      ...parsePipeline(pipelineYaml(receiverUrl, mode === 'batched'), { file: `${base}pipeline.yaml` }),
+      baseDir: base,
+    },
     options: { port: 0, dataDir },
   })
   process.stdout.write(`ready ${gateway.url}\n`)

@@ -6,7 +6,7 @@ type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<vo
 
 export interface RequestHandlerOptions {
   health: () => { status: number; body: unknown }
-  metrics: { render(): string; readonly contentType: string }
+  metrics: { render(): Promise<string>; readonly contentType: string }
   admin: Route
   ingest: Route
   log: LogSink
@@ -73,7 +73,7 @@ export function createRequestHandler(options: RequestHandlerOptions) {
       return sendJson(res, status, body)
     }
     if (req.method === 'GET' && url.pathname === '/metrics') {
-      const text = options.metrics.render()
+      const text = await options.metrics.render()
       res.writeHead(200, { 'content-type': options.metrics.contentType })
       return void res.end(text)
     }

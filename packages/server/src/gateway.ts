@@ -63,8 +63,8 @@ export interface Gateway {
   stats(): StoreStats
   /** The dead letter queue: aborted jobs, to inspect, replay (after a fix) or purge while running. */
   readonly deadLetters: DeadLetters
-  /** The Prometheus exposition `/metrics` serves. */
-  metrics(): string
+  /** The Prometheus exposition `/metrics` serves (prom-client renders asynchronously). */
+  metrics(): Promise<string>
   /** Replaces every form of the pipeline's secrets: for anything a host prints besides the log. */
   readonly redactor: Redactor
   /**

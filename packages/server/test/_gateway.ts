@@ -138,9 +138,13 @@ export async function post(
 }
 
 /** Waits until `check` returns true, polling; fails with `what` after `ms`. */
-export async function waitFor(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 10_000,
+): Promise<void> {
   const deadline = Date.now() + ms
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 10))
   }

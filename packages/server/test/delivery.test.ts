@@ -73,7 +73,9 @@ describe('delivery through an outage', () => {
     }
     // The outage did happen to both, and retries were counted.
     expect(receiver.answered.filter((r) => r.status === 503).length).toBe(60)
-    expect(g.metrics()).toMatch(/patchbay_deliveries_total\{destination="ordered",status="retried"\} [1-9]/)
+    expect(await g.metrics()).toMatch(
+      /patchbay_deliveries_total\{destination="ordered",status="retried"\} [1-9]/,
+    )
     // The receiver has everything; the gateway settles the last answers right after.
     await waitFor(() => Object.keys(g.stats().jobs).length === 0, 'every job settled')
   })
@@ -129,7 +131,7 @@ describe('dead letters', () => {
       /^gave up after \d+ attempts over the 300 ms retry window; last error PB_DELIVERY_RETRYABLE/,
     )
     expect(down.attempts).toBeGreaterThan(1)
-    expect(g.metrics()).toContain('patchbay_dead_letters{destination="ordered"} 2')
+    expect(await g.metrics()).toContain('patchbay_dead_letters{destination="ordered"} 2')
 
     healthy = true
     expect(g.deadLetters.replay({ destinationId: 'ordered' }, Date.now())).toBe(2)
@@ -189,7 +191,7 @@ describe('backpressure', () => {
       code: 'PB_GATEWAY_OVERLOADED',
       message: expect.stringContaining('limit 5'),
     })
-    expect(g.metrics()).toContain('reason="backpressure"} 1')
+    expect(await g.metrics()).toContain('reason="backpressure"} 1')
     up = true
     await waitFor(() => receiver.received.length === 5, 'the queue to drain')
     await waitFor(() => Object.keys(g.stats().jobs).length === 0, 'the jobs to settle')

@@ -80,7 +80,7 @@ describe('ingestion: what is accepted', () => {
     expect(
       (await post(g, '/v1/batch', { batch: [event(1), event(2, { userId: 7 }), event(3)] })).status,
     ).toBe(400)
-    expect(g.metrics()).toContain('patchbay_events_rejected_total{source="web",reason="invalid"} 3')
+    expect(await g.metrics()).toContain('patchbay_events_rejected_total{source="web",reason="invalid"} 3')
   })
 })
 
@@ -155,7 +155,7 @@ describe('ingestion: bad input gets a clear 4xx and nothing is stored', () => {
       [3, 'm-3'],
     ])
     expect(res.body.error.rejected[0].errors[0].path).toBe('/batch/1/userId')
-    expect(g.metrics()).not.toContain('patchbay_events_accepted_total{')
+    expect(await g.metrics()).not.toContain('patchbay_events_accepted_total{')
   })
 
   it('refuses a call posted to the wrong endpoint', async () => {
@@ -211,7 +211,7 @@ describe('health and metrics', () => {
     const health = await fetch(`${g.url}/health`)
     expect(health.status).toBe(200)
     expect(await health.json()).toMatchObject({ status: 'ok', queue: { pendingEvents: expect.any(Number) } })
-    await waitFor(() => g.metrics().includes('status="delivered"} 2'), 'the delivered counter')
+    await waitFor(async () => (await g.metrics()).includes('status="delivered"} 2'), 'the delivered counter')
     const metrics = await fetch(`${g.url}/metrics`)
     expect(metrics.headers.get('content-type')).toContain('text/plain; version=0.0.4')
     const text = await metrics.text()

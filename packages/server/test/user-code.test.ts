@@ -57,7 +57,7 @@ describe('sandboxed user code in the gateway', () => {
       'the console.log of the user code in the gateway log',
     )
     expect(g.logs.find((l) => l.message === 'hello from user code: log-1')?.scope).toContain('user')
-    expect(g.metrics()).toContain(
+    expect(await g.metrics()).toContain(
       'patchbay_events_stopped_total{source="web",status="failed",step="transformations.user"} 2',
     )
   })

@@ -37,7 +37,7 @@ describe('webhooks through a source plugin: /v1/webhook/<source>', () => {
       request_ip: '127.0.0.1',
     })
     expect(JSON.stringify(receiver.received[0]!.body)).not.toContain(STRIPE_KEY)
-    expect(g.metrics()).toContain('patchbay_events_accepted_total{source="stripe"} 1')
+    expect(await g.metrics()).toContain('patchbay_events_accepted_total{source="stripe"} 1')
   })
 
   it('takes the key from ?writeKey= (SaaS webhooks cannot always send Basic auth)', async () => {
@@ -62,7 +62,7 @@ describe('webhooks through a source plugin: /v1/webhook/<source>', () => {
     const sdkOnly = await post(g, '/v1/webhook/web', invoice, { authorization: basic(WRITE_KEY) })
     expect(sdkOnly.status).toBe(404)
     expect(sdkOnly.body.error.message).toContain('takes SDK calls only')
-    expect(g.metrics()).not.toContain('reason="invalid"')
+    expect(await g.metrics()).not.toContain('reason="invalid"')
   })
 
   it('refuses a body it cannot read with a 400, storing nothing', async () => {
@@ -75,6 +75,6 @@ describe('webhooks through a source plugin: /v1/webhook/<source>', () => {
       message: expect.stringContaining('the body is not valid JSON'),
     })
     expect(g.stats().pendingEvents).toBe(0)
-    expect(g.metrics()).not.toContain('patchbay_events_accepted_total{')
+    expect(await g.metrics()).not.toContain('patchbay_events_accepted_total{')
   })
 })

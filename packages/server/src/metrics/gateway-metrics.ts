@@ -1,11 +1,14 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { JobState, StoreStats } from '../store/store.ts'
-import { createMetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './registry.ts'
 
 /** Why the gateway turned events away, as the `reason` label of `patchbay_events_rejected_total`. */
 export type RejectReason = 'invalid' | 'too_large' | 'unauthorized' | 'backpressure' | 'storage_full'
 
 /** How a delivery attempt ended, as the `status` label of `patchbay_deliveries_total`. */
 export type DeliveryStatus = 'delivered' | 'retried' | 'aborted' | 'dropped'
+
+/** Where an unexpected error happened, as the `where` label of `patchbay_internal_errors_total`. */
+export type InternalErrorSite = 'request' | 'admin' | 'delivery' | 'uncaught'
 
 /**
  * Buckets of `patchbay_delivery_latency_seconds`: 5 ms to a minute for live traffic, then
@@ -17,6 +20,7 @@ export const DELIVERY_LATENCY_BUCKETS: readonly number[] = [
 
 const JOB_STATES: readonly JobState[] = ['waiting', 'in_flight', 'retrying']
 const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['delivered', 'retried', 'aborted', 'dropped']
+const INTERNAL_ERROR_SITES: readonly InternalErrorSite[] = ['request', 'admin', 'delivery', 'uncaught']
 
 /** The gateway's metrics, one typed call per thing that happens. */
 export interface GatewayMetrics {
@@ -39,23 +43,32 @@ export interface GatewayMetrics {
    * client went away before its body was complete (nothing stored, nothing answered).
    */
   ingestRequest(endpoint: string, status: number | 'aborted'): void
-  /** An unexpected error (a bug, a broken disk): `where` is request, admin, delivery or uncaught. */
-  internalError(where: 'request' | 'admin' | 'delivery' | 'uncaught'): void
-  /** Every metric in the Prometheus text format; the queue gauges read `statsSource` once, now. */
-  render(): string
+  /** An unexpected error (a bug, a broken disk). */
+  internalError(where: InternalErrorSite): void
+  /**
+   * Every metric in the Prometheus text format 0.0.4; the queue gauges read `statsSource`
+   * once, now. (prom-client renders asynchronously.)
+   */
+  render(): Promise<string>
   /** The Content-Type to serve `render()` with. */
   readonly contentType: string
 }
 
 /**
- * The gateway's Prometheus metrics:
+ * The gateway's Prometheus metrics, on prom-client, in a registry of their own (never
+ * prom-client's global one, so several gateways in one process keep their counts apart):
  * `patchbay_events_accepted_total{source}`, `patchbay_events_rejected_total{source,reason}`,
  * `patchbay_deliveries_total{destination,status}`, `patchbay_queue_jobs{destination,state}`,
  * `patchbay_queue_pending_events`, `patchbay_dead_letters{destination}`,
  * `patchbay_delivery_latency_seconds{destination}`, `patchbay_ingest_requests_total{endpoint,status}`,
- * `patchbay_storage_full` and `patchbay_internal_errors_total{where}`.
+ * `patchbay_events_stopped_total{source,status,step}`, `patchbay_storage_full` and
+ * `patchbay_internal_errors_total{where}`.
  *
- * The queue gauges come from `statsSource` (the store's `stats()`, cheap) at each render.
+ * Label values come only from the pipeline file (source, destination and step ids) and from
+ * closed sets (reasons, statuses, states, the ingestion endpoints), never from a request, so
+ * the number of series is bounded and no event data, header or secret becomes a label.
+ *
+ * The queue gauges are set from `statsSource` (the store's `stats()`, cheap) at each render.
  * Destinations named in `destinations`, and any the stats ever showed, always have their
  * queue series (at 0 when idle), so a queue that empties reads 0 instead of vanishing; the
  * named ones also start with their `patchbay_deliveries_total` series at 0.
@@ -65,7 +78,7 @@ export interface GatewayMetrics {
  * metrics.accepted('web', events.length)
  * metrics.delivered('crm', (Date.now() - acceptedAt) / 1000)
  * // GET /metrics
- * reply.header('content-type', metrics.contentType).send(metrics.render())
+ * reply.header('content-type', metrics.contentType).send(await metrics.render())
  */
 export function createGatewayMetrics(
   statsSource: () => StoreStats,
@@ -75,89 +88,98 @@ export function createGatewayMetrics(
     storageFull?: () => boolean
   } = {},
 ): GatewayMetrics {
-  const registry = createMetricsRegistry()
+  const registers = [new Registry()]
   const known = new Set(options.destinations)
-  let scrape: StoreStats | undefined
-  /** One stats snapshot per render, shared by the three queue gauges. */
-  const stats = () => {
-    if (scrape) return scrape
-    scrape = statsSource()
-    for (const destination of [...Object.keys(scrape.jobs), ...Object.keys(scrape.deadLetters)])
-      known.add(destination)
-    return scrape
-  }
 
-  const accepted = registry.counter({
+  const accepted = new Counter({
     name: 'patchbay_events_accepted_total',
     help: 'Events accepted and stored durably, per source.',
-    labels: ['source'],
+    labelNames: ['source'] as const,
+    registers,
   })
-  const rejected = registry.counter({
+  const rejected = new Counter({
     name: 'patchbay_events_rejected_total',
-    help: 'Events turned away, per source and reason (invalid, too_large, unauthorized, backpressure).',
-    labels: ['source', 'reason'],
+    help: 'Events turned away, per source and reason (invalid, too_large, unauthorized, backpressure, storage_full).',
+    labelNames: ['source', 'reason'] as const,
+    registers,
   })
-  const deliveries = registry.counter({
+  const deliveries = new Counter({
     name: 'patchbay_deliveries_total',
     help: 'Delivery outcomes per destination: delivered, retried (an attempt failed and will be retried), aborted (became a dead letter), dropped (not sent).',
-    labels: ['destination', 'status'],
+    labelNames: ['destination', 'status'] as const,
+    registers,
   })
-  registry.gauge({
+  const queueJobs = new Gauge({
     name: 'patchbay_queue_jobs',
     help: 'Delivery jobs queued, per destination and state (waiting, in_flight, retrying).',
-    labels: ['destination', 'state'],
-    collect(set) {
-      const { jobs } = stats()
-      for (const destination of known)
-        for (const state of JOB_STATES) set({ destination, state }, jobs[destination]?.[state] ?? 0)
-    },
+    labelNames: ['destination', 'state'] as const,
+    registers,
   })
-  registry.gauge({
+  const pendingEvents = new Gauge({
     name: 'patchbay_queue_pending_events',
     help: 'Events accepted but not yet processed into delivery jobs.',
-    collect: (set) => set({}, stats().pendingEvents),
+    registers,
   })
-  registry.gauge({
+  const deadLetters = new Gauge({
     name: 'patchbay_dead_letters',
     help: 'Dead letters kept, per destination: jobs given up on, until replayed or purged.',
-    labels: ['destination'],
-    collect(set) {
-      const { deadLetters } = stats()
-      for (const destination of known) set({ destination }, deadLetters[destination] ?? 0)
-    },
+    labelNames: ['destination'] as const,
+    registers,
   })
-  const latency = registry.histogram({
+  const latency = new Histogram({
     name: 'patchbay_delivery_latency_seconds',
     help: 'Seconds from accepting an event to delivering it, per destination.',
-    labels: ['destination'],
-    buckets: DELIVERY_LATENCY_BUCKETS,
+    labelNames: ['destination'] as const,
+    buckets: [...DELIVERY_LATENCY_BUCKETS],
+    registers,
   })
-  const ingest = registry.counter({
+  const ingest = new Counter({
     name: 'patchbay_ingest_requests_total',
     help: 'HTTP requests to the ingestion endpoints, per endpoint and status code.',
-    labels: ['endpoint', 'status'],
+    labelNames: ['endpoint', 'status'] as const,
+    registers,
   })
-
-  const stopped = registry.counter({
+  const stopped = new Counter({
     name: 'patchbay_events_stopped_total',
     help: 'Accepted events that reached no destination: failed (an error at a step: see the log) or dropped (a filter or transformation returned nothing), per source and step.',
-    labels: ['source', 'status', 'step'],
+    labelNames: ['source', 'status', 'step'] as const,
+    registers,
   })
-
-  registry.gauge({
+  const storageFull = new Gauge({
     name: 'patchbay_storage_full',
     help: 'Whether the disk of the data directory is full (1): ingestion answers 503 until space returns; delivery goes on.',
-    collect: (set) => set({}, options.storageFull?.() ? 1 : 0),
+    registers,
   })
-  const internal = registry.counter({
+  const internal = new Counter({
     name: 'patchbay_internal_errors_total',
     help: 'Unexpected errors (bugs, a broken disk), per where they happened: request, admin, delivery, uncaught. Each is logged.',
-    labels: ['where'],
+    labelNames: ['where'] as const,
+    registers,
   })
-  for (const where of ['request', 'admin', 'delivery', 'uncaught']) internal.inc({ where }, 0)
 
+  for (const where of INTERNAL_ERROR_SITES) internal.inc({ where }, 0)
   for (const destination of known)
     for (const status of DELIVERY_STATUSES) deliveries.inc({ destination, status }, 0)
+
+  /**
+   * Sets the scrape-time gauges from one stats snapshot. Done before prom-client renders
+   * rather than in `collect` callbacks, so the three queue gauges share one read and two
+   * scrapes at once cannot see half of each other's snapshot.
+   */
+  function setGauges(): void {
+    const stats = statsSource()
+    for (const destination of [...Object.keys(stats.jobs), ...Object.keys(stats.deadLetters)])
+      known.add(destination)
+    queueJobs.reset()
+    deadLetters.reset()
+    for (const destination of known) {
+      for (const state of JOB_STATES)
+        queueJobs.set({ destination, state }, stats.jobs[destination]?.[state] ?? 0)
+      deadLetters.set({ destination }, stats.deadLetters[destination] ?? 0)
+    }
+    pendingEvents.set(stats.pendingEvents)
+    storageFull.set(options.storageFull?.() ? 1 : 0)
+  }
 
   return {
     accepted: (source, count = 1) => accepted.inc({ source }, count),
@@ -172,13 +194,10 @@ export function createGatewayMetrics(
     stopped: (source, status, step, count = 1) => stopped.inc({ source, status, step }, count),
     ingestRequest: (endpoint, status) => ingest.inc({ endpoint, status: String(status) }),
     internalError: (where) => internal.inc({ where }),
-    render() {
-      try {
-        return registry.render()
-      } finally {
-        scrape = undefined
-      }
+    async render() {
+      setGauges()
+      return registers[0]!.metrics()
     },
-    contentType: PROMETHEUS_CONTENT_TYPE,
+    contentType: registers[0]!.contentType,
   }
 }

@@ -1,6 +1,1 @@
-export * from './counter.ts'
 export * from './gateway-metrics.ts'
-export * from './gauge.ts'
-export * from './histogram.ts'
-export * from './metric-options.ts'
-export * from './registry.ts'

@@ -1,3 +1,4 @@
+import { register as globalRegistry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
 import { createGatewayMetrics, DELIVERY_LATENCY_BUCKETS } from '../../src/metrics/index.ts'
 import type { StoreStats } from '../../src/store/index.ts'
@@ -8,10 +9,57 @@ const idle = (): StoreStats => ({ pendingEvents: 0, jobs: {}, deadLetters: {}, o
 const samples = (text: string, name: string) =>
   text.split('\n').filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
 
+/**
+ * Parses the text exposition format 0.0.4 as a scraper does, strictly: every line is a HELP, a
+ * TYPE, a sample of the family just declared, or blank; label values are quoted with `\\`, `\"`
+ * and `\n` escapes only; values are numbers or +Inf/-Inf/NaN. Returns the samples, unescaped.
+ */
+function scrape(text: string) {
+  const families = new Map<string, { help: string; type: string }>()
+  const samples: Array<{ name: string; labels: Record<string, string>; value: number }> = []
+  let family: string | undefined
+  expect(text.endsWith('\n')).toBe(true)
+  for (const line of text.slice(0, -1).split('\n')) {
+    if (line === '') continue
+    const help = /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line)
+    const type = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram)$/.exec(line)
+    if (help) {
+      expect(families.has(help[1]!), `${help[1]} declared twice`).toBe(false)
+      family = help[1]!
+      families.set(family, { help: help[2]!, type: '' })
+      continue
+    }
+    if (type) {
+      expect(type[1]).toBe(family)
+      families.get(family!)!.type = type[2]!
+      continue
+    }
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
+    expect(sample, `not a sample line: ${line}`).not.toBeNull()
+    const [, name, labelText = '', valueText] = sample!
+    const suffixes = families.get(family!)?.type === 'histogram' ? ['_bucket', '_sum', '_count'] : ['']
+    expect(
+      suffixes.map((suffix) => `${family}${suffix}`),
+      line,
+    ).toContain(name)
+    const labels: Record<string, string> = {}
+    const pair = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"(,|$)/y
+    while (pair.lastIndex < labelText.length) {
+      const m = pair.exec(labelText)
+      expect(m, `bad labels in: ${line}`).not.toBeNull()
+      labels[m![1]!] = m![2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c))
+    }
+    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : Number(valueText)
+    expect(Number.isNaN(value) && valueText !== 'NaN', `bad value in: ${line}`).toBe(false)
+    samples.push({ name: name!, labels, value })
+  }
+  return { families, samples }
+}
+
 describe('createGatewayMetrics', () => {
-  it('defines exactly the gateway metrics, with help text, types and series at 0 for named destinations', () => {
+  it('defines exactly the gateway metrics, with help text, types and series at 0 for named destinations', async () => {
     const metrics = createGatewayMetrics(idle, { destinations: ['crm'] })
-    const text = metrics.render()
+    const text = await metrics.render()
     expect(text.split('\n').filter((line) => line.startsWith('# TYPE'))).toEqual([
       '# TYPE patchbay_events_accepted_total counter',
       '# TYPE patchbay_events_rejected_total counter',
@@ -51,7 +99,7 @@ describe('createGatewayMetrics', () => {
     expect(metrics.contentType).toBe('text/plain; version=0.0.4; charset=utf-8')
   })
 
-  it('counts what the typed calls report', () => {
+  it('counts what the typed calls report', async () => {
     const metrics = createGatewayMetrics(idle)
     metrics.accepted('web', 20)
     metrics.accepted('web')
@@ -64,7 +112,7 @@ describe('createGatewayMetrics', () => {
     metrics.delivered('crm', 7200)
     metrics.ingestRequest('/v1/batch', 200)
     metrics.ingestRequest('/v1/batch', 413)
-    const text = metrics.render()
+    const text = await metrics.render()
     expect(samples(text, 'patchbay_events_accepted_total')).toEqual([
       'patchbay_events_accepted_total{source="web"} 21',
     ])
@@ -84,24 +132,24 @@ describe('createGatewayMetrics', () => {
     ])
   })
 
-  it('buckets delivery latency from 5 ms to a day', () => {
+  it('buckets delivery latency from 5 ms to a day', async () => {
     expect(DELIVERY_LATENCY_BUCKETS).toEqual([
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 3600, 86400,
     ])
     const metrics = createGatewayMetrics(idle)
     metrics.delivered('crm', 0.02)
     metrics.delivered('crm', 7200)
-    expect(samples(metrics.render(), 'patchbay_delivery_latency_seconds_bucket').slice(-6)).toEqual([
-      'patchbay_delivery_latency_seconds_bucket{destination="crm",le="10"} 1',
-      'patchbay_delivery_latency_seconds_bucket{destination="crm",le="30"} 1',
-      'patchbay_delivery_latency_seconds_bucket{destination="crm",le="60"} 1',
-      'patchbay_delivery_latency_seconds_bucket{destination="crm",le="3600"} 1',
-      'patchbay_delivery_latency_seconds_bucket{destination="crm",le="86400"} 2',
-      'patchbay_delivery_latency_seconds_bucket{destination="crm",le="+Inf"} 2',
+    expect(samples(await metrics.render(), 'patchbay_delivery_latency_seconds_bucket').slice(-6)).toEqual([
+      'patchbay_delivery_latency_seconds_bucket{le="10",destination="crm"} 1',
+      'patchbay_delivery_latency_seconds_bucket{le="30",destination="crm"} 1',
+      'patchbay_delivery_latency_seconds_bucket{le="60",destination="crm"} 1',
+      'patchbay_delivery_latency_seconds_bucket{le="3600",destination="crm"} 1',
+      'patchbay_delivery_latency_seconds_bucket{le="86400",destination="crm"} 2',
+      'patchbay_delivery_latency_seconds_bucket{le="+Inf",destination="crm"} 2',
     ])
   })
 
-  it('reads the store stats once per render, live; an emptied queue reads 0 instead of vanishing', () => {
+  it('reads the store stats once per render, live; an emptied queue reads 0 instead of vanishing', async () => {
     let stats: StoreStats = {
       pendingEvents: 4,
       jobs: { crm: { waiting: 5, in_flight: 2, retrying: 1 } },
@@ -113,7 +161,7 @@ describe('createGatewayMetrics', () => {
       reads++
       return stats
     })
-    const first = metrics.render()
+    const first = await metrics.render()
     expect(reads).toBe(1)
     expect(samples(first, 'patchbay_queue_jobs')).toEqual([
       'patchbay_queue_jobs{destination="crm",state="waiting"} 5',
@@ -130,7 +178,7 @@ describe('createGatewayMetrics', () => {
     ])
 
     stats = idle()
-    const second = metrics.render()
+    const second = await metrics.render()
     expect(reads).toBe(2)
     expect(samples(second, 'patchbay_queue_jobs')[0]).toBe(
       'patchbay_queue_jobs{destination="crm",state="waiting"} 0',
@@ -140,5 +188,56 @@ describe('createGatewayMetrics', () => {
       'patchbay_dead_letters{destination="crm"} 0',
       'patchbay_dead_letters{destination="ads"} 0',
     ])
+  })
+
+  it('renders an exposition a scraper parses, with label values escaped as given', async () => {
+    const metrics = createGatewayMetrics(idle, { destinations: ['crm'] })
+    const odd = 'we"b\\app\nline2'
+    metrics.accepted(odd, 2)
+    metrics.stopped('web', 'failed', 'transformations.geo')
+    metrics.delivered('crm', 0.3)
+    const text = await metrics.render()
+    expect(text).toContain('patchbay_events_accepted_total{source="we\\"b\\\\app\\nline2"} 2\n')
+    const { families, samples: all } = scrape(text)
+    expect(families.size).toBe(11)
+    for (const [name, { help, type }] of families) {
+      expect(help, name).not.toBe('')
+      expect(type, name).not.toBe('')
+    }
+    expect(all.find((s) => s.name === 'patchbay_events_accepted_total')).toEqual({
+      name: 'patchbay_events_accepted_total',
+      labels: { source: odd },
+      value: 2,
+    })
+    expect(all.find((s) => s.name === 'patchbay_events_stopped_total')?.labels).toEqual({
+      source: 'web',
+      status: 'failed',
+      step: 'transformations.geo',
+    })
+    const buckets = all.filter((s) => s.name === 'patchbay_delivery_latency_seconds_bucket')
+    expect(buckets.map((s) => s.labels.le)).toEqual([...DELIVERY_LATENCY_BUCKETS.map(String), '+Inf'])
+    expect(buckets.map((s) => s.value)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+  })
+
+  it("keeps each gateway's counts in its own registry, never prom-client's global one", async () => {
+    const one = createGatewayMetrics(idle)
+    const two = createGatewayMetrics(idle)
+    one.accepted('web', 5)
+    two.accepted('web', 7)
+    expect(samples(await one.render(), 'patchbay_events_accepted_total')).toEqual([
+      'patchbay_events_accepted_total{source="web"} 5',
+    ])
+    expect(samples(await two.render(), 'patchbay_events_accepted_total')).toEqual([
+      'patchbay_events_accepted_total{source="web"} 7',
+    ])
+    expect(await globalRegistry.metrics()).not.toContain('patchbay_')
+  })
+
+  it('sets the scrape-time gauges once per render, so renders at the same time agree', async () => {
+    let pending = 0
+    const metrics = createGatewayMetrics(() => ({ ...idle(), pendingEvents: ++pending }))
+    const [a, b] = await Promise.all([metrics.render(), metrics.render()])
+    expect(samples(a, 'patchbay_queue_pending_events')).toEqual(['patchbay_queue_pending_events 1'])
+    expect(samples(b, 'patchbay_queue_pending_events')).toEqual(['patchbay_queue_pending_events 2'])
   })
 })
