@@ -10,8 +10,28 @@ import type { CompileOptions, RunMetadata, Sandbox, SandboxTransform, TransformR
 
 let nextTransformId = 1
 
+/** A piece of a batch back from its worker: decoded, or the failure that fails the whole batch. */
+type Piece =
+  | { ok: true; outcome: Extract<BatchOutcome, { ok: true }>; decoded: TransformRun }
+  | Extract<BatchOutcome, { ok: false }>
+
 /** Most events per call into the isolate for transformEvent. */
 const CHUNK = 250
+/**
+ * Fewest events per piece when a transformEvent batch is spread over the workers: below this,
+ * a crossing's fixed cost (two IPC messages, one call into the isolate) outweighs running in
+ * parallel.
+ */
+const MIN_PIECE = 25
+
+/**
+ * How many events of a transformEvent batch cross in one piece: the batch is spread evenly
+ * over the workers (so one caller's batch of 100 keeps both cores busy: the host encodes the
+ * second piece and decodes the first while the workers run), in pieces of MIN_PIECE to CHUNK.
+ */
+function pieceSize(events: number, workers: number): number {
+  return Math.min(CHUNK, Math.max(MIN_PIECE, Math.ceil(events / Math.max(1, workers))))
+}
 const MB = 2 ** 20
 
 /**
@@ -124,23 +144,27 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       const meta: RunMetadata = {}
       if (metadata.sourceId !== undefined) meta.sourceId = metadata.sourceId
       if (metadata.destinationId !== undefined) meta.destinationId = metadata.destinationId
-      // transformEvent batches cross in chunks: small working sets keep the heaps in their
-      // young generation, and big batches spread over the workers.
-      const size = kind === 'transformEvent' ? CHUNK : events.length
+      // transformEvent batches cross in pieces spread over the workers (small working sets
+      // also keep the isolate heaps in their young generation); transformBatch needs the
+      // whole batch in one call.
+      const size = kind === 'transformEvent' ? pieceSize(events.length, opts.poolSize) : events.length
       const deadline = performance.now() + limits.wallTimeMs
       const out: TransformRun = { results: [], logs: [] }
-      const pieces: Array<Promise<BatchOutcome>> = []
-      const slices: Array<readonly unknown[]> = []
+      const pieces: Array<Promise<Piece>> = []
       for (let start = 0; start < events.length; start += size) {
         const piece = size >= events.length ? events : events.slice(start, start + size)
-        slices.push(piece)
-        pieces.push(runPiece(piece, meta, Math.max(1, Math.round(deadline - performance.now()))))
+        // Each piece is decoded as soon as it is back, while the others still run.
+        pieces.push(
+          runPiece(piece, meta, Math.max(1, Math.round(deadline - performance.now()))).then((outcome) =>
+            outcome.ok ? { ok: true, outcome, decoded: decodeOutput(outcome.output, piece, ctx) } : outcome,
+          ),
+        )
       }
-      const outcomes = await Promise.all(pieces)
-      for (const [i, outcome] of outcomes.entries()) {
+      const answers = await Promise.all(pieces)
+      for (const answer of answers) {
         // A limit hit anywhere fails the whole batch, as if it had crossed in one piece.
-        if (!outcome.ok) return failed(outcome, events)
-        const decoded = decodeOutput(outcome.output, slices[i]!, ctx)
+        if (!answer.ok) return failed(answer, events)
+        const { outcome, decoded } = answer
         for (const r of decoded.results) out.results.push(r)
         for (const l of decoded.logs) out.logs.push(l)
         for (const reason of outcome.unhandled)
