@@ -192,6 +192,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     compile,
     stats: () => {
       const s = pool.stats()
+      const host = process.memoryUsage()
       return {
         isolates: s.loaded,
         isolatesCreated: s.workersStarted,
@@ -199,6 +200,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         workers: s.workers,
         workersStarted: s.workersStarted,
         workerRssBytes: s.rssBytes,
+        workerHeapUsedBytes: s.heapUsedBytes,
+        workerExternalBytes: s.externalBytes,
+        hostRssBytes: host.rss,
+        hostHeapUsedBytes: host.heapUsed,
+        hostExternalBytes: host.external,
       }
     },
     dispose: () => pool.dispose(),

@@ -57,8 +57,21 @@ export interface SandboxStats {
   workers: number
   /** Worker processes started so far: a worker killed after a limit is replaced by a new one. */
   workersStarted: number
-  /** Resident memory of the live workers, in bytes (the host's own memory is not included). */
+  /** Resident memory of the live workers, in bytes, as last read (the host's own memory is not included). */
   workerRssBytes: number
+  /** The workers' own Node heaps (not the isolates'), in bytes, as they last reported them. */
+  workerHeapUsedBytes: number
+  /**
+   * The workers' memory outside their Node heaps (IPC buffers, and the output strings isolates
+   * hand back until a worker collects them), in bytes, as they last reported them.
+   */
+  workerExternalBytes: number
+  /** Resident memory of the host process (the one that called createSandbox), in bytes, now. */
+  hostRssBytes: number
+  /** The host's Node heap in use, in bytes, now. */
+  hostHeapUsedBytes: number
+  /** The host's memory outside its Node heap (buffers, external strings), in bytes, now. */
+  hostExternalBytes: number
 }
 
 /** A pool of isolates that compiles and runs user transforms. */

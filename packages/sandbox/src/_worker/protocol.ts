@@ -118,6 +118,8 @@ export const WorkerMessageSchema = Type.Union([
     t: Type.Literal('beat'),
     rss: Type.Number(),
     heapUsed: Type.Number(),
+    /** Memory outside the worker's own heap (buffers, and the strings isolates hand back). */
+    external: Type.Number(),
     isolateHeap: Type.Number(),
   }),
 ])
