@@ -17,7 +17,7 @@ export type KillReason = {
 }
 
 export type LoadAnswer =
-  | { ok: true; kind: 'transformEvent' | 'transformBatch' }
+  | { ok: true; kind: 'transformEvent' | 'transformBatch' | 'transformLine' }
   | { ok: false; error: LoadError }
 /** `requeue`: the worker died before it started this request; send it to another worker. */
 export type Answer<T> = T | { requeue: true }

@@ -35,7 +35,7 @@ export interface CompileOptions {
 /** A compiled user transform, ready to run batches. */
 export interface SandboxTransform {
   /** Which function the module exports. */
-  readonly kind: 'transformEvent' | 'transformBatch'
+  readonly kind: 'transformEvent' | 'transformBatch' | 'transformLine'
   readonly filename: string
   /**
    * Runs a batch. Never rejects for anything user code does: a throw, a bad return value, a
@@ -86,6 +86,17 @@ export interface Sandbox {
 export type TransformEventFunction<E = Record<string, unknown>> = (
   event: E,
   metadata: (event: unknown) => { sourceId?: string; destinationId?: string; messageId?: string },
+) => E | E[] | null | undefined | Promise<E | E[] | null | undefined>
+
+/**
+ * The signature of a user `transformLine`: the raw text of one log line in (the
+ * `properties.message` of a log source's event), the fields of the event to send out. What it
+ * returns is laid over the line's event (`{ ...lineEvent, ...returned }`), so returning
+ * `{ event, properties }` keeps the line's `type`, ids, timestamps and context.
+ */
+export type TransformLineFunction<E = Record<string, unknown>> = (
+  line: string,
+  metadata: (line: string) => { sourceId?: string; destinationId?: string },
 ) => E | E[] | null | undefined | Promise<E | E[] | null | undefined>
 
 /** The signature of a user `transformBatch`. */
