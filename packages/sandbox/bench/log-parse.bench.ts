@@ -73,7 +73,7 @@ export default defineBench([
     },
   },
   {
-    name: 'log.nginx.parse.sandbox.events-ratio',
+    name: 'log.nginx.parse.sandbox-events-ratio',
     unit: 'ratio',
     description: 'log.nginx.parse.sandbox (transformEvent: whole events cross) / in-process, same run',
     measure: (ctx) => ctx.get('log.nginx.parse.sandbox') / ctx.get('log.nginx.parse.in-process'),
