@@ -92,7 +92,7 @@ export function execute(
 
   let output: string
   try {
-    output = instance.run.applySync(undefined, [events, meta, seq], {
+    output = instance.run.applySync(undefined, [events as unknown[] | string, meta, seq], {
       arguments: { copy: true },
       timeout: Math.min(limits.cpuTimeMs, limits.wallTimeMs),
     }) as string

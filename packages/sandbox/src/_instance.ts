@@ -23,7 +23,7 @@ export interface ActiveRun {
 /** One transform's context inside one isolate, with the runtime's entry points. */
 export interface Instance {
   kind: TransformKind
-  run: Reference<(events: unknown[], meta: unknown, seq: number) => string>
+  run: Reference<(events: unknown[] | string, meta: unknown, seq: number) => string>
   /** The output of run `seq` when isolated-vm threw an unhandled rejection instead of returning it. */
   take: Reference<(seq: number) => string>
   /** Numbers runs, so `take` never hands back an older run's output. */
