@@ -15,7 +15,7 @@ export interface DecodeContext {
   filename: string
   step: string | undefined
   mapper: SourceMapper | undefined
-  kind: 'transformEvent' | 'transformBatch'
+  kind: 'transformEvent' | 'transformBatch' | 'transformLine'
   memoryLimitMb: number
   cpuTimeMs: number
   wallTimeMs: number
@@ -100,7 +100,7 @@ export function decodeOutput(output: string, events: readonly unknown[], ctx: De
   }
   const logs = logsOf(parsed.l)
   if (isWireError(parsed.be)) return { results: failAll(events, userError(parsed.be, undefined, ctx)), logs }
-  if (ctx.kind === 'transformEvent') {
+  if (ctx.kind !== 'transformBatch') {
     const entries = parsed.r
     if (!Array.isArray(entries) || entries.length !== events.length)
       return { results: failAll(events, malformed(ctx, 'wrong number of results')), logs }

@@ -47,7 +47,7 @@ function describeThrown(value: unknown): string {
 export function execute(
   slot: IsolateHolder,
   instance: Instance,
-  events: readonly unknown[],
+  events: readonly unknown[] | string,
   meta: { sourceId?: string; destinationId?: string },
   limits: ExecuteLimits,
   budget: () => FetchBudget,
@@ -92,7 +92,7 @@ export function execute(
 
   let output: string
   try {
-    output = instance.run.applySync(undefined, [events as unknown[], meta, seq], {
+    output = instance.run.applySync(undefined, [events as unknown[] | string, meta, seq], {
       arguments: { copy: true },
       timeout: Math.min(limits.cpuTimeMs, limits.wallTimeMs),
     }) as string

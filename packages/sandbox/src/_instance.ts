@@ -8,7 +8,7 @@ import { BUILTIN_MODULES, builtinSource, type PreparedSource as FullSource, loca
 /** What loading a transform needs of its prepared source. */
 export type PreparedSource = Pick<FullSource, 'filename' | 'code' | 'original' | 'mapper' | 'cachedData'>
 
-export type TransformKind = 'transformEvent' | 'transformBatch'
+export type TransformKind = 'transformEvent' | 'transformBatch' | 'transformLine'
 
 /** A batch in flight that awaits something; user fetches report to it. */
 export interface ActiveRun {
@@ -23,7 +23,7 @@ export interface ActiveRun {
 /** One transform's context inside one isolate, with the runtime's entry points. */
 export interface Instance {
   kind: TransformKind
-  run: Reference<(events: unknown[], meta: unknown, seq: number) => string>
+  run: Reference<(events: unknown[] | string, meta: unknown, seq: number) => string>
   /** The output of run `seq` when isolated-vm threw an unhandled rejection instead of returning it. */
   take: Reference<(seq: number) => string>
   /** Numbers runs, so `take` never hands back an older run's output. */
@@ -210,15 +210,17 @@ export async function createInstance(
     const exported = JSON.parse(
       inspect.applySync(undefined, [main.namespace.derefInto()]) as string,
     ) as Record<string, string>
-    const candidates = (['transformEvent', 'transformBatch'] as const).filter((name) => name in exported)
+    const candidates = (['transformEvent', 'transformBatch', 'transformLine'] as const).filter(
+      (name) => name in exported,
+    )
     const found = Object.keys(exported).length === 0 ? 'nothing' : Object.keys(exported).join(', ')
     if (candidates.length !== 1) {
       throw loadError(
         'PB_SANDBOX_EXPORT',
         prepared,
         candidates.length === 0
-          ? `the module must export a function named transformEvent or transformBatch; it exports ${found}`
-          : 'the module exports both transformEvent and transformBatch; export exactly one',
+          ? `the module must export a function named transformEvent, transformBatch or transformLine; it exports ${found}`
+          : `the module exports ${candidates.length === 2 ? 'both ' : ''}${candidates.join(' and ')}; export exactly one`,
         {},
         config,
       )

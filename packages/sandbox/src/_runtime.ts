@@ -236,20 +236,20 @@ function kindOf(v) {
   return typeof v === 'object' ? 'an object' : 'a ' + typeof v;
 }
 
-// ---- encoding what transformEvent returned for one event: checked now, serialized at the end
+// ---- encoding what transformEvent (or transformLine) returned for one input: checked now, serialized at the end
 const INVALID = (code, message) => ({ e: { c: code, m: message, n: 'Error' } });
 
 function checkOne(v) {
   if (v === null || v === undefined) return [];
   if (isArray(v)) {
-    if (v.length > cfg.maxFanOut) return INVALID('PB_SANDBOX_OUTPUT_LIMIT', 'transformEvent returned ' + v.length + ' events for one input, over the fan-out limit of ' + cfg.maxFanOut + ' (sandbox maxFanOut)');
+    if (v.length > cfg.maxFanOut) return INVALID('PB_SANDBOX_OUTPUT_LIMIT', kind + ' returned ' + v.length + ' events for one input, over the fan-out limit of ' + cfg.maxFanOut + ' (sandbox maxFanOut)');
     for (let j = 0; j < v.length; j++) {
       const x = v[j];
-      if (x === null || typeof x !== 'object' || isArray(x)) return INVALID('PB_TRANSFORM_INVALID_OUTPUT', 'transformEvent returned an array whose item ' + j + ' is ' + kindOf(x) + '; every item must be an event object');
+      if (x === null || typeof x !== 'object' || isArray(x)) return INVALID('PB_TRANSFORM_INVALID_OUTPUT', kind + ' returned an array whose item ' + j + ' is ' + kindOf(x) + '; every item must be an event object');
     }
     return v;
   }
-  if (typeof v !== 'object') return INVALID('PB_TRANSFORM_INVALID_OUTPUT', 'transformEvent returned ' + kindOf(v) + '; return an event object, an array of them to fan out, or null to drop');
+  if (typeof v !== 'object') return INVALID('PB_TRANSFORM_INVALID_OUTPUT', kind + ' returned ' + kindOf(v) + '; return an event object, an array of them to fan out, or null to drop');
   return [v];
 }
 
@@ -405,11 +405,14 @@ function runBatch(events, md) {
 let lastSeq = 0;
 let lastOutput = '';
 
-function run(events, meta, seq) {
+function run(input, meta, seq) {
   state = undefined;
   lastSeq = 0;
   lastOutput = '';
   const md = metadataFor(meta);
+  // transformLine's lines may cross as one string joined by newlines (none of them has one):
+  // one copy instead of one per line.
+  const events = typeof input === 'string' ? apply(split, input, ['\n']) : input;
   const out = kind === 'transformBatch' ? runBatch(events, md) : runEvents(events, md);
   lastSeq = seq;
   lastOutput = out;

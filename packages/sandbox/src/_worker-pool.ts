@@ -143,15 +143,21 @@ export class WorkerPool {
     workers: number
     workersStarted: number
     rssBytes: number
+    heapUsedBytes: number
+    externalBytes: number
     isolateHeapBytes: number
     loaded: number
   } {
     let rssBytes = 0
+    let heapUsedBytes = 0
+    let externalBytes = 0
     let isolateHeapBytes = 0
     let loaded = 0
     for (const w of this.#workers) {
       if (!w.alive) continue
       rssBytes += w.rss
+      heapUsedBytes += w.heapUsed
+      externalBytes += w.external
       isolateHeapBytes += w.isolateHeap
       loaded += w.loaded.size
     }
@@ -159,6 +165,8 @@ export class WorkerPool {
       workers: this.#workers.filter((w) => w.alive).length,
       workersStarted: this.#started,
       rssBytes,
+      heapUsedBytes,
+      externalBytes,
       isolateHeapBytes,
       loaded,
     }

@@ -17,7 +17,7 @@ export type KillReason = {
 }
 
 export type LoadAnswer =
-  | { ok: true; kind: 'transformEvent' | 'transformBatch' }
+  | { ok: true; kind: 'transformEvent' | 'transformBatch' | 'transformLine' }
   | { ok: false; error: LoadError }
 /** `requeue`: the worker died before it started this request; send it to another worker. */
 export type Answer<T> = T | { requeue: true }
@@ -66,6 +66,8 @@ export class WorkerProcess {
   /** Operations the pool gave this worker that have not finished (a load and its run count once). */
   assigned = 0
   rss = 0
+  heapUsed = 0
+  external = 0
   isolateHeap = 0
 
   constructor(options: WorkerProcessOptions) {
@@ -74,6 +76,8 @@ export class WorkerProcess {
     this.child = fork(ENTRY, [], {
       execArgv: [
         '--no-node-snapshot',
+        // For the worker's own full collections (see OUTPUT_PER_COLLECTION in _worker/main.ts).
+        '--expose-gc',
         `--max-old-space-size=${heapMb}`,
         ...(DEV ? ['--conditions=@patchbay/source', '--disable-warning=ExperimentalWarning'] : []),
       ],
@@ -206,6 +210,8 @@ export class WorkerProcess {
     const message = raw as WorkerMessage
     if (message.t === 'beat') {
       this.rss = message.rss
+      this.heapUsed = message.heapUsed
+      this.external = message.external
       this.isolateHeap = message.isolateHeap
       this.#checkMemory(message.rss)
       return

@@ -1,4 +1,4 @@
-import { PatchbayError } from '@patchbay/core'
+import { PatchbayError, type StepResult } from '@patchbay/core'
 import { batchFailure } from './_batch-failure.ts'
 import { type DecodeContext, decodeOutput } from './_decode.ts'
 import type { BatchOutcome } from './_execute.ts'
@@ -10,8 +10,59 @@ import type { CompileOptions, RunMetadata, Sandbox, SandboxTransform, TransformR
 
 let nextTransformId = 1
 
+/** The raw line of a log source's event: its `properties.message`, when that is a string. */
+function lineOf(event: unknown): string | undefined {
+  const properties = (event as { properties?: unknown } | null)?.properties
+  const message = (properties as { message?: unknown } | null | undefined)?.message
+  return typeof message === 'string' ? message : undefined
+}
+
+/**
+ * Lines cross as one string joined by newlines (one copy into the worker and one into the
+ * isolate, split there), unless a line holds a newline itself; then as an array.
+ */
+function joinLines(lines: string[]): string | string[] {
+  for (const line of lines) if (line.includes('\n')) return lines
+  return lines.join('\n')
+}
+
+function notALine(event: unknown, ctx: DecodeContext): PatchbayError {
+  const id = (event as { messageId?: unknown } | null)?.messageId
+  const messageId = typeof id === 'string' ? id : undefined
+  return new PatchbayError(
+    'PB_TRANSFORM_FAILED',
+    `${ctx.filename}: transformLine takes log lines, and this event has no string properties.message${messageId ? ` (event ${messageId})` : ''}`,
+    {
+      step: ctx.step,
+      file: ctx.filename,
+      messageId,
+      hint: 'Feed it from a log source (@patchbay/source-log), or export transformEvent to transform any event.',
+    },
+  )
+}
+
+/** A piece of a batch back from its worker: decoded, or the failure that fails the whole batch. */
+type Piece =
+  | { ok: true; outcome: Extract<BatchOutcome, { ok: true }>; decoded: TransformRun }
+  | Extract<BatchOutcome, { ok: false }>
+
 /** Most events per call into the isolate for transformEvent. */
 const CHUNK = 250
+/**
+ * Fewest events per piece when a transformEvent batch is spread over the workers: below this,
+ * a crossing's fixed cost (two IPC messages, one call into the isolate) outweighs running in
+ * parallel.
+ */
+const MIN_PIECE = 25
+
+/**
+ * How many events of a transformEvent batch cross in one piece: the batch is spread evenly
+ * over the workers (so one caller's batch of 100 keeps both cores busy: the host encodes the
+ * second piece and decodes the first while the workers run), in pieces of MIN_PIECE to CHUNK.
+ */
+function pieceSize(events: number, workers: number): number {
+  return Math.min(CHUNK, Math.max(MIN_PIECE, Math.ceil(events / Math.max(1, workers))))
+}
 const MB = 2 ** 20
 
 /**
@@ -113,34 +164,48 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       wallTimeMs: number,
     ): Promise<BatchOutcome> =>
       pool.run(
-        { transform: id, events: piece as unknown[], meta, cpuTimeMs: limits.cpuTimeMs, wallTimeMs },
+        {
+          transform: id,
+          events: kind === 'transformLine' ? joinLines(piece as string[]) : (piece as unknown[]),
+          meta,
+          cpuTimeMs: limits.cpuTimeMs,
+          wallTimeMs,
+        },
         loadMessage,
         wallTimeMs + Math.max(0, hostTimeoutMs - limits.wallTimeMs),
       )
 
-    const run = async (events: readonly unknown[], metadata: RunMetadata = {}): Promise<TransformRun> => {
-      if (disposed) throw new Error(`${prepared.filename}: this transform was disposed`)
-      if (events.length === 0) return { results: [], logs: [] }
-      const meta: RunMetadata = {}
-      if (metadata.sourceId !== undefined) meta.sourceId = metadata.sourceId
-      if (metadata.destinationId !== undefined) meta.destinationId = metadata.destinationId
-      // transformEvent batches cross in chunks: small working sets keep the heaps in their
-      // young generation, and big batches spread over the workers.
-      const size = kind === 'transformEvent' ? CHUNK : events.length
+    /**
+     * Runs `inputs` (what crosses: the events, or for transformLine their lines) and decodes
+     * the answers against `events`. transformEvent and transformLine batches cross in pieces
+     * spread over the workers (small working sets also keep the isolate heaps in their young
+     * generation); transformBatch needs the whole batch in one call.
+     */
+    const runAll = async (
+      events: readonly unknown[],
+      inputs: readonly unknown[],
+      meta: RunMetadata,
+    ): Promise<TransformRun | Extract<BatchOutcome, { ok: false }>> => {
+      const size = kind === 'transformBatch' ? inputs.length : pieceSize(inputs.length, opts.poolSize)
       const deadline = performance.now() + limits.wallTimeMs
       const out: TransformRun = { results: [], logs: [] }
-      const pieces: Array<Promise<BatchOutcome>> = []
-      const slices: Array<readonly unknown[]> = []
-      for (let start = 0; start < events.length; start += size) {
-        const piece = size >= events.length ? events : events.slice(start, start + size)
-        slices.push(piece)
-        pieces.push(runPiece(piece, meta, Math.max(1, Math.round(deadline - performance.now()))))
+      const pieces: Array<Promise<Piece>> = []
+      for (let start = 0; start < inputs.length; start += size) {
+        const whole = size >= inputs.length
+        const piece = whole ? inputs : inputs.slice(start, start + size)
+        const against = whole ? events : events.slice(start, start + size)
+        // Each piece is decoded as soon as it is back, while the others still run.
+        pieces.push(
+          runPiece(piece, meta, Math.max(1, Math.round(deadline - performance.now()))).then((outcome) =>
+            outcome.ok ? { ok: true, outcome, decoded: decodeOutput(outcome.output, against, ctx) } : outcome,
+          ),
+        )
       }
-      const outcomes = await Promise.all(pieces)
-      for (const [i, outcome] of outcomes.entries()) {
+      const answers = await Promise.all(pieces)
+      for (const answer of answers) {
         // A limit hit anywhere fails the whole batch, as if it had crossed in one piece.
-        if (!outcome.ok) return failed(outcome, events)
-        const decoded = decodeOutput(outcome.output, slices[i]!, ctx)
+        if (!answer.ok) return answer
+        const { outcome, decoded } = answer
         for (const r of decoded.results) out.results.push(r)
         for (const l of decoded.logs) out.logs.push(l)
         for (const reason of outcome.unhandled)
@@ -150,6 +215,48 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           })
       }
       return out
+    }
+
+    /**
+     * transformLine: only each event's line crosses (its `properties.message`), the user code
+     * builds the event inside the sandbox, and only what it keeps comes back, laid over the
+     * line's event on the host. An event without a line fails alone.
+     */
+    const runLines = async (events: readonly unknown[], meta: RunMetadata): Promise<TransformRun> => {
+      const results: StepResult[] = new Array(events.length)
+      const lines: string[] = []
+      const withLine: unknown[] = []
+      const at: number[] = []
+      for (const [i, event] of events.entries()) {
+        const line = lineOf(event)
+        if (line === undefined) results[i] = { ok: false, error: notALine(event, ctx) }
+        else {
+          lines.push(line)
+          withLine.push(event)
+          at.push(i)
+        }
+      }
+      if (lines.length === 0) return { results, logs: [] }
+      const ran = await runAll(withLine, lines, meta)
+      if (!('results' in ran)) return failed(ran, events)
+      for (const [j, result] of ran.results.entries()) {
+        const base = withLine[j] as Record<string, unknown>
+        results[at[j]!] = result.ok
+          ? { ok: true, events: result.events.map((built) => ({ ...base, ...(built as object) })) }
+          : result
+      }
+      return { results, logs: ran.logs }
+    }
+
+    const run = async (events: readonly unknown[], metadata: RunMetadata = {}): Promise<TransformRun> => {
+      if (disposed) throw new Error(`${prepared.filename}: this transform was disposed`)
+      if (events.length === 0) return { results: [], logs: [] }
+      const meta: RunMetadata = {}
+      if (metadata.sourceId !== undefined) meta.sourceId = metadata.sourceId
+      if (metadata.destinationId !== undefined) meta.destinationId = metadata.destinationId
+      if (kind === 'transformLine') return runLines(events, meta)
+      const ran = await runAll(events, events, meta)
+      return 'results' in ran ? ran : failed(ran, events)
     }
 
     return {
@@ -168,6 +275,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     compile,
     stats: () => {
       const s = pool.stats()
+      const host = process.memoryUsage()
       return {
         isolates: s.loaded,
         isolatesCreated: s.workersStarted,
@@ -175,6 +283,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         workers: s.workers,
         workersStarted: s.workersStarted,
         workerRssBytes: s.rssBytes,
+        workerHeapUsedBytes: s.heapUsedBytes,
+        workerExternalBytes: s.externalBytes,
+        hostRssBytes: host.rss,
+        hostHeapUsedBytes: host.heapUsed,
+        hostExternalBytes: host.external,
       }
     },
     dispose: () => pool.dispose(),

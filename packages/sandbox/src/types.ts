@@ -35,7 +35,7 @@ export interface CompileOptions {
 /** A compiled user transform, ready to run batches. */
 export interface SandboxTransform {
   /** Which function the module exports. */
-  readonly kind: 'transformEvent' | 'transformBatch'
+  readonly kind: 'transformEvent' | 'transformBatch' | 'transformLine'
   readonly filename: string
   /**
    * Runs a batch. Never rejects for anything user code does: a throw, a bad return value, a
@@ -57,8 +57,21 @@ export interface SandboxStats {
   workers: number
   /** Worker processes started so far: a worker killed after a limit is replaced by a new one. */
   workersStarted: number
-  /** Resident memory of the live workers, in bytes (the host's own memory is not included). */
+  /** Resident memory of the live workers, in bytes, as last read (the host's own memory is not included). */
   workerRssBytes: number
+  /** The workers' own Node heaps (not the isolates'), in bytes, as they last reported them. */
+  workerHeapUsedBytes: number
+  /**
+   * The workers' memory outside their Node heaps (IPC buffers, and the output strings isolates
+   * hand back until a worker collects them), in bytes, as they last reported them.
+   */
+  workerExternalBytes: number
+  /** Resident memory of the host process (the one that called createSandbox), in bytes, now. */
+  hostRssBytes: number
+  /** The host's Node heap in use, in bytes, now. */
+  hostHeapUsedBytes: number
+  /** The host's memory outside its Node heap (buffers, external strings), in bytes, now. */
+  hostExternalBytes: number
 }
 
 /** A pool of isolates that compiles and runs user transforms. */
@@ -73,6 +86,17 @@ export interface Sandbox {
 export type TransformEventFunction<E = Record<string, unknown>> = (
   event: E,
   metadata: (event: unknown) => { sourceId?: string; destinationId?: string; messageId?: string },
+) => E | E[] | null | undefined | Promise<E | E[] | null | undefined>
+
+/**
+ * The signature of a user `transformLine`: the raw text of one log line in (the
+ * `properties.message` of a log source's event), the fields of the event to send out. What it
+ * returns is laid over the line's event (`{ ...lineEvent, ...returned }`), so returning
+ * `{ event, properties }` keeps the line's `type`, ids, timestamps and context.
+ */
+export type TransformLineFunction<E = Record<string, unknown>> = (
+  line: string,
+  metadata: (line: string) => { sourceId?: string; destinationId?: string },
 ) => E | E[] | null | undefined | Promise<E | E[] | null | undefined>
 
 /** The signature of a user `transformBatch`. */

@@ -301,7 +301,7 @@ describe('compile-time checks', () => {
     )
     expect(error.code).toBe('PB_SANDBOX_EXPORT')
     expect(error.message).toBe(
-      'transform.js: the module must export a function named transformEvent or transformBatch; it exports transform, version',
+      'transform.js: the module must export a function named transformEvent, transformBatch or transformLine; it exports transform, version',
     )
   })
 

@@ -52,7 +52,8 @@ export const RunMessageSchema = Type.Object({
   t: Type.Literal('run'),
   id: Id,
   transform: Id,
-  events: Type.Array(Type.Unknown()),
+  /** The events; for transformLine, the lines, or one string of them joined by newlines. */
+  events: Type.Union([Type.Array(Type.Unknown()), Type.String()]),
   meta: Type.Object({ sourceId: Type.Optional(Type.String()), destinationId: Type.Optional(Type.String()) }),
   cpuTimeMs: Type.Integer(),
   wallTimeMs: Type.Integer(),
@@ -109,7 +110,11 @@ export const WorkerMessageSchema = Type.Union([
   Type.Object({
     t: Type.Literal('loaded'),
     id: Id,
-    kind: Type.Union([Type.Literal('transformEvent'), Type.Literal('transformBatch')]),
+    kind: Type.Union([
+      Type.Literal('transformEvent'),
+      Type.Literal('transformBatch'),
+      Type.Literal('transformLine'),
+    ]),
   }),
   Type.Object({ t: Type.Literal('load-failed'), id: Id, error: LoadErrorSchema }),
   Type.Object({ t: Type.Literal('done'), id: Id, outcome: BatchOutcomeSchema }),
@@ -118,6 +123,8 @@ export const WorkerMessageSchema = Type.Union([
     t: Type.Literal('beat'),
     rss: Type.Number(),
     heapUsed: Type.Number(),
+    /** Memory outside the worker's own heap (buffers, and the strings isolates hand back). */
+    external: Type.Number(),
     isolateHeap: Type.Number(),
   }),
 ])

@@ -4,7 +4,15 @@
  * same file inside the isolate, so hashing PII never crosses into the host.
  *
  * Strings are hashed as UTF-8, so results match `crypto.createHash('sha256')` and every other
- * SHA-256 implementation fed the same text.
+ * SHA-256 implementation fed the same text. *
+ * Why not @noble/hashes (audited, and it would run in an isolate): this file is loaded into
+ * isolates as one self-contained module with no imports. Using noble means either inlining it
+ * into our dist (which test/packaging.test.ts forbids for every dependency, so a security fix
+ * upstream reaches users by a plain `npm update`) or bundling it with esbuild inside every
+ * worker at start; and noble's string input needs `TextEncoder`, which isolates lack, so the
+ * UTF-8 encoding below would stay ours anyway. What is left is 60 lines of FIPS 180-4,
+ * checked against node:crypto on the NIST vectors and on every length across the padding
+ * boundaries (test/hash.test.ts). Revisit if the sandbox gains a bundling step for builtins.
  */
 
 const K = new Uint32Array([
