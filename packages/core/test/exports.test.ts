@@ -51,6 +51,7 @@ it('exports a stable public API', () => {
       "createMemoryTransport",
       "createPipeline",
       "createRedactor",
+      "createRetryPolicy",
       "createSecretMatcher",
       "createUndiciTransport",
       "defineDestination",

@@ -25,7 +25,7 @@ const sourceV2 = defineSource({
   version: '2.0.0',
   apiVersion: 1,
   config: Type.Object({ label: Type.String(), token: Secret(Type.String()) }),
-  migrations: { 2: (v1: { tag: string; token: string }) => ({ label: v1.tag, token: v1.token }) },
+  migrations: { 2: (v1) => ({ label: v1.tag, token: v1.token }) },
   parse(request, { config, logger }) {
     logger.info(`token ${config.token}`)
     if ((request.body as { fail?: boolean }).fail) throw new Error(`token ${config.token} is refused`)
