@@ -50,7 +50,15 @@ export interface StoppedInput {
   /** `validate` or `transformations.<id>`. */
   step: string
   reason?: string
-  error?: { code: string; message: string; retryable: boolean }
+  error?: {
+    code: string
+    message: string
+    retryable: boolean
+    /** The error failed the whole batch, not only this input (see `PatchbayError.poisonsBatch`). */
+    poisonsBatch?: boolean
+    /** It also took the worker down (see `PatchbayError.takesWorkerDown`). */
+    takesWorkerDown?: boolean
+  }
 }
 
 /** What `transform` made of a batch: the events for the destinations, and the inputs that stopped. */
@@ -251,6 +259,8 @@ export async function createPipeline(
                   code: stop.error.code,
                   message: redactor.string(stop.error.message),
                   retryable: stop.error.family === 'retryable',
+                  ...(stop.error.poisonsBatch ? { poisonsBatch: true } : {}),
+                  ...(stop.error.takesWorkerDown ? { takesWorkerDown: true } : {}),
                 },
               }
             : { reason: stop.reason }),

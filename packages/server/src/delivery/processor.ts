@@ -9,15 +9,6 @@ export interface GatewayDestination {
   ordering: 'none' | 'user'
 }
 
-/** Sandbox failures that fail a whole batch of user code, whichever event caused them. */
-const BATCH_FAILURES = new Set([
-  'PB_SANDBOX_TIMEOUT',
-  'PB_SANDBOX_MEMORY_LIMIT',
-  'PB_SANDBOX_OUTPUT_LIMIT',
-  'PB_SANDBOX_CRASHED',
-])
-/** Failures that took the sandbox (a worker, an isolate) down: the event is tried again alone, up to the attempt limit. */
-const WORKER_DOWN = new Set(['PB_SANDBOX_TIMEOUT', 'PB_SANDBOX_MEMORY_LIMIT', 'PB_SANDBOX_CRASHED'])
 /** Default of `sandbox.maxTransformAttempts`. */
 export const DEFAULT_MAX_TRANSFORM_ATTEMPTS = 3
 
@@ -46,9 +37,10 @@ async function transformIsolating(
     const r = await pipeline.transform(events, { sourceId, normalized: true })
     result = {
       events: r.events,
-      stopped: r.stopped.map((s) => (s.error && WORKER_DOWN.has(s.error.code) ? { ...s, down: true } : s)),
+      // The errors say what they did to the batch (core's error registry): no list of codes here.
+      stopped: r.stopped.map((s) => (s.error?.takesWorkerDown ? { ...s, down: true } : s)),
     }
-    poisoned = r.stopped.some((s) => s.error && BATCH_FAILURES.has(s.error.code))
+    poisoned = r.stopped.some((s) => s.error?.poisonsBatch)
   } catch (error) {
     // Not an answer per event: the batch as a whole failed. Every event is suspect.
     const code = (error as { code?: unknown }).code
