@@ -1,29 +1,22 @@
 import { createReadStream, existsSync } from 'node:fs'
 import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
-import {
-  compileConfig,
-  createLogger,
-  type LoadedPipeline,
-  PluginRegistry,
-  parseJson,
-  runtimeServices,
-  type SourcePlugin,
-  silentSink,
-} from '@patchbay/core'
+import { type LoadedPipeline, type LogSink, parseJson, prepareSources } from '@patchbay/core'
 import { UsageError } from './_exit.ts'
 import type { BadLine } from './_read-events.ts'
 
 /**
  * Reads `--input` through one of the pipeline's sources (`--source <id>`). A source with
  * `readLines` (logs) gets the stream of lines; any other source gets each line as a JSON
- * request body to `parse`, as if it had been posted to the gateway.
+ * request body to `parse`, as if it had been posted to the gateway. The source's log lines go
+ * to `logSink`, redacted.
  */
 export async function* readThroughSource(
   loaded: LoadedPipeline,
   sourceId: string,
   path: string,
   batchSize: number,
+  logSink: LogSink,
 ): AsyncGenerator<{ events: unknown[]; lines: Array<number | undefined>; bad: BadLine[] }> {
   const step = loaded.definition.sources?.find((s) => s.id === sourceId)
   if (!step) {
@@ -37,31 +30,15 @@ export async function* readThroughSource(
       `source "${sourceId}" has no \`use:\` plugin to read --input with: it takes SDK calls to the gateway only`,
     )
   if (path !== '-' && !existsSync(path)) throw new UsageError(`input file ${path} does not exist`)
-  const resolved = await new PluginRegistry({ cwd: loaded.baseDir }).resolve(step.use, {
-    baseDir: loaded.baseDir,
-    kind: 'source',
-  })
-  const plugin = resolved.plugin as SourcePlugin
-  const config = compileConfig(plugin.config).parse(step.config ?? {}, {
-    plugin: resolved.id,
-    step: `sources.${step.id}`,
-    locate: (p) => loaded.locate(`/sources/${loaded.definition.sources!.indexOf(step)}/config${p}`),
-  })
-  const logger = createLogger({ scope: `sources.${step.id}`, sink: silentSink })
+  // Core's source stage: config migration, validation, and a logger and errors that redact
+  // the source's secrets, exactly as the gateway runs the same source.
+  const [source] = (await prepareSources(loaded, { only: [sourceId], logSink })).sources
   const stream = path === '-' ? process.stdin : createReadStream(path, { encoding: 'utf8' })
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })
   const origin = path === '-' ? 'stdin' : basename(path)
 
-  if (plugin.readLines) {
-    for await (const events of plugin.readLines(lines, {
-      ...runtimeServices,
-      config,
-      logger,
-      plugin: resolved.id,
-      origin,
-    })) {
-      yield { events, lines: [], bad: [] }
-    }
+  if (source!.readLines) {
+    for await (const events of source!.readLines(lines, origin)) yield { events, lines: [], bad: [] }
     return
   }
   let batch = { events: [] as unknown[], lines: [] as Array<number | undefined>, bad: [] as BadLine[] }
@@ -71,16 +48,13 @@ export async function* readThroughSource(
     if (text.trim() === '') continue
     try {
       const body = parseJson(text, { what: 'the line' })
-      const result = await plugin.parse(
-        {
-          method: 'POST',
-          url: `file://${origin}`,
-          headers: { 'content-type': 'application/json' },
-          query: {},
-          body,
-        },
-        { ...runtimeServices, config, logger, plugin: resolved.id },
-      )
+      const result = await source!.parse!({
+        method: 'POST',
+        url: `file://${origin}`,
+        headers: { 'content-type': 'application/json' },
+        query: {},
+        body,
+      })
       for (const event of result.events) {
         batch.events.push(event)
         batch.lines.push(n)

@@ -85,6 +85,7 @@ const deadLetter = (id: number, destinationId: string, messageId: string): Parti
   destinationId,
   messageId,
   payload: { email: `${messageId}@example.com`, properties: { total: 42.5 } },
+  step: 'delivery',
 })
 
 describe('patchbay dlq list', () => {

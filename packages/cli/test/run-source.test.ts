@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runCli } from './_cli.ts'
+import { fixtures, runCli } from './_cli.ts'
 
 describe('patchbay run --source', () => {
   it("reads a log file through the pipeline's log source, one event per line", async () => {
@@ -32,5 +32,21 @@ describe('patchbay run --source', () => {
     const r = await runCli(['run', 'logs.yaml', '--source', 'nginx', '--input', 'access.log', '--receiver'])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('the pipeline has no source "nginx" (it has: logs)')
+  })
+
+  it("migrates a v1 source config to the installed v2, as the gateway does, and redacts the source's secret in its logs and errors", async () => {
+    const r = await runCli(
+      ['run', 'pipeline.yaml', '--source', 'tagged', '--input', 'lines.jsonl', '--receiver'],
+      { cwd: `${fixtures}migrating` },
+    )
+    // Without core's source stage the v1 config (`tag:`) failed v2's schema (`label` required).
+    expect(r.stderr).toContain(
+      'migrated the config of step "sources.tagged" from @acme/source-tagged@1 to @acme/source-tagged@2.0.0',
+    )
+    expect(r.stdout).toContain('collect (collect@1.0.0): delivered 2, dropped 0, failed 0')
+    // The bad line is reported with the source's error, redacted; so are its log lines.
+    expect(r.stderr).toContain('input lines.jsonl:2: token [redacted] refused this body')
+    expect(r.stderr).toContain('sources.tagged parsing with token [redacted]')
+    expect(`${r.stdout}${r.stderr}`).not.toContain('tok-s3cret-value')
   })
 })

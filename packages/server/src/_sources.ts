@@ -1,16 +1,10 @@
 import {
   ConfigurationError,
-  collectSecrets,
-  compileConfig,
-  createLogger,
-  createRedactor,
   type LoadedPipeline,
   type LogSink,
   type PipelineDefinition,
   type PluginRegistry,
-  runtimeServices,
-  type SourcePlugin,
-  shortSecretWarnings,
+  prepareSources,
 } from '@patchbay/core'
 import type { IngestSource } from './ingest/ingest-handler.ts'
 
@@ -45,36 +39,14 @@ export async function loadSources(
       })
     seen.set(step.writeKey, step.id)
   }
-  const sources: IngestSource[] = []
-  const plugins: Array<{ step: string; source: string }> = []
-  for (const [index, step] of steps.entries()) {
-    if (!step.use) {
-      sources.push({ id: step.id, ...(step.writeKey ? { writeKey: step.writeKey } : {}) })
-      continue
-    }
-    const resolved = await registry.resolve(step.use, { baseDir: loaded.baseDir, kind: 'source' })
-    const plugin = resolved.plugin as SourcePlugin
-    const config = compileConfig(plugin.config).parse(step.config ?? {}, {
-      plugin: resolved.id,
-      step: `sources.${step.id}`,
-      ...(loaded.locate ? { locate: (p: string) => loaded.locate!(`/sources/${index}/config${p}`) } : {}),
-    })
-    const redactor = createRedactor(collectSecrets(plugin.config, config))
-    for (const message of shortSecretWarnings(plugin.config, config, `sources.${step.id}`))
-      sink({ level: 'warn', scope: `sources.${step.id}`, message })
-    const logger = createLogger({ scope: `sources.${step.id}`, sink, scrub: (s) => redactor.string(s) })
-    plugins.push({ step: `sources.${step.id}`, source: resolved.id })
-    sources.push({
-      id: step.id,
-      ...(step.writeKey ? { writeKey: step.writeKey } : {}),
-      parse: async (request) => {
-        try {
-          return await plugin.parse(request, { ...runtimeServices, config, logger, plugin: resolved.id })
-        } catch (error) {
-          throw redactor.error(error) // its message may reach the client's 400 and the log
-        }
-      },
-    })
-  }
+  // Core's source stage: the same preparation as every other plugin (migration, validation,
+  // redacting logger and errors), shared with `patchbay run --source`.
+  const stage = await prepareSources(loaded, { registry, logSink: sink })
+  const sources: IngestSource[] = stage.sources.map((s) => ({
+    id: s.id,
+    ...(s.writeKey ? { writeKey: s.writeKey } : {}),
+    ...(s.parse ? { parse: s.parse } : {}),
+  }))
+  const plugins = stage.sources.flatMap((s) => (s.plugin ? [{ step: s.label, source: s.plugin }] : []))
   return { sources, plugins }
 }

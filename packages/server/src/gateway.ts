@@ -206,9 +206,12 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       for (const wakeup of deliveryWakeups.values()) wakeup.wake()
     },
     onStopped: (source, status, step, count) => metrics.stopped(source, status, step, count),
+    // Routing happens before any job exists: what it keeps from a destination counts there.
+    onRouted: (destinationId, status) =>
+      status === 'dropped' ? metrics.dropped(destinationId) : metrics.aborted(destinationId),
     log: sink,
-    // Poison-pill protection whenever user code runs.
-    ...(userCode
+    // Poison-pill protection whenever transformations run: a batch that fails as a whole ends.
+    ...(userCode || (definition.transformations?.length ?? 0) > 0
       ? { maxTransformAttempts: definition.sandbox?.maxTransformAttempts ?? DEFAULT_MAX_TRANSFORM_ATTEMPTS }
       : {}),
   })

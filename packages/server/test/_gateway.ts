@@ -105,10 +105,15 @@ export function useGateways() {
       return item
     },
     tempDir,
-    async start(yaml: string, options: GatewayOptionsInput = {}): Promise<Gateway & { logs: LogRecord[] }> {
+    /** `baseDir`: where the pipeline's plugins resolve from (default: the server package). */
+    async start(
+      yaml: string,
+      options: GatewayOptionsInput = {},
+      baseDir = serverDir,
+    ): Promise<Gateway & { logs: LogRecord[] }> {
       const logs: LogRecord[] = []
       const gateway = await startGateway({
-        pipeline: { ...parsePipeline(yaml, { file: join(serverDir, 'pipeline.yaml') }), baseDir: serverDir },
+        pipeline: { ...parsePipeline(yaml, { file: join(baseDir, 'pipeline.yaml') }), baseDir },
         options: { port: 0, dataDir: options.dataDir ?? tempDir(), ...options },
         logSink: (record) => logs.push(record),
       })

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { basic, post, startReceiver, useGateways, WRITE_KEY, waitFor } from './_gateway.ts'
 
@@ -23,6 +24,40 @@ egress: { allow: ["127.0.0.1"] }
 const invoice = { id: 'evt_1', type: 'invoice.paid', data: { customer: 'cus_42' } }
 
 describe('webhooks through a source plugin: /v1/webhook/<source>', () => {
+  it("migrates a source's v1 config to the installed v2 (core's source stage), and redacts its secret in logs and 400s", async () => {
+    const receiver = track(await startReceiver())
+    const yaml = `
+name: migrating
+sources:
+  - id: tagged
+    use: "@acme/source-tagged@^1"
+    writeKey: ${STRIPE_KEY}
+    config: { tag: from-v1, token: tok-s3cret-value }
+destinations:
+  - id: hook
+    use: "@patchbay/destination-webhook@^0"
+    config: { url: "${receiver.url}/events" }
+egress: { allow: ["127.0.0.1"] }
+`
+    // Only @acme/source-tagged@2.0.0 is installed there; v2 renamed `tag` to `label`.
+    const g = await start(yaml, {}, fileURLToPath(new URL('./fixtures/migrating/', import.meta.url)))
+    expect(g.logs.map((l) => l.message)).toContain(
+      'migrated the config of step "sources.tagged" from @acme/source-tagged@1 to @acme/source-tagged@2.0.0 (v1→v2)',
+    )
+    const auth = { authorization: basic(STRIPE_KEY) }
+    expect((await post(g, '/v1/webhook/tagged', { n: 1 }, auth)).status).toBe(200)
+    await waitFor(() => receiver.received.length === 1, 'the delivery')
+    expect(receiver.received[0]!.body).toMatchObject({
+      event: 'Tagged',
+      properties: { label: 'from-v1', n: 1 },
+    })
+    const refused = await post(g, '/v1/webhook/tagged', { fail: true }, auth)
+    expect(refused.status).toBe(400)
+    expect(JSON.stringify(refused.body)).toContain('token [redacted] refused this body')
+    expect(g.logs.map((l) => l.message)).toContain('parsing with token [redacted]')
+    expect(JSON.stringify([g.logs, refused.body])).not.toContain('tok-s3cret-value')
+  })
+
   it("turns a post into events with the source's mapping, and delivers them", async () => {
     const receiver = track(await startReceiver())
     const g = await start(pipeline(receiver.url))

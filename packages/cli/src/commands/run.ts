@@ -58,7 +58,13 @@ export async function runPipeline(options: RunOptions, output: Output = processO
     let badLines = 0
     try {
       const batches = options.source
-        ? readThroughSource(loaded, options.source, options.input, options.batchSize ?? 500)
+        ? readThroughSource(
+            loaded,
+            options.source,
+            options.input,
+            options.batchSize ?? 500,
+            pipelineOptions.logSink!,
+          )
         : readJsonl(options.input, options.batchSize ?? 500)
       for await (const batch of batches) {
         for (const bad of batch.bad) output.err(`${color.red('input')} ${bad.message}`)

@@ -1,7 +1,10 @@
 /**
- * Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And
- * Jitter"): attempt n waits a uniformly random time in [0, min(max, base·2^(n-1))).
- * Full jitter spreads the retries of many clients that failed at once.
+ * Exponential backoff with equal jitter (AWS architecture blog, "Exponential Backoff And
+ * Jitter"): attempt n waits a uniformly random time in [c/2, c), c = min(max, base·2^(n-1)).
+ * The jitter spreads the retries of many clients that failed at once; unlike full jitter it
+ * never retries at once, which matters when a receiver is down and a whole queue would
+ * otherwise spin. The one backoff of Patchbay: `createRetryPolicy` uses it for the in-memory
+ * deliverer and the gateway's durable scheduler alike.
  */
 export function backoffDelay(
   attempt: number,
@@ -9,7 +12,7 @@ export function backoffDelay(
   random: () => number = Math.random,
 ): number {
   const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1))
-  return Math.floor(random() * ceiling)
+  return Math.floor(ceiling / 2 + random() * (ceiling / 2))
 }
 
 /**

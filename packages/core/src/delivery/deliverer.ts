@@ -2,10 +2,10 @@ import type { PatchbayError } from '../errors/patchbay-error.ts'
 import type { HttpRequest, HttpResponse } from '../http/http-request.ts'
 import { createRedactor, type Redactor } from '../redaction/redact.ts'
 import { createSemaphore } from './_semaphore.ts'
-import { backoffDelay } from './backoff.ts'
 import type { DeliveryOptions } from './delivery-options.ts'
 import { type ExchangeRecord, recordExchange } from './exchange-record.ts'
 import { classifyResponse, classifyTransportError } from './policy.ts'
+import { createRetryPolicy } from './retry-policy.ts'
 import { type Transport, toWireRequest } from './transport.ts'
 
 export interface DelivererOptions {
@@ -65,7 +65,7 @@ export function createDeliverer(init: DelivererOptions): Deliverer {
   const random = init.random ?? Math.random
   const record = init.record ?? true
   const semaphore = createSemaphore(options.concurrency)
-  const { maxAttempts, maxElapsedMs } = options.retry
+  const policy = createRetryPolicy({ ...options.retry, random })
 
   return {
     async deliver(request, { handleResponse } = {}) {
@@ -107,10 +107,13 @@ export function createDeliverer(init: DelivererOptions): Deliverer {
         }
         if (!error) return { status: 'delivered', ...base }
         if (error.family !== 'retryable') return { status: 'failed', error, ...base }
-        const hinted = (error as { retryAfterMs?: number }).retryAfterMs
-        const wait = hinted ?? backoffDelay(attempt, options.retry, random)
-        if (attempt >= maxAttempts || elapsedMs + wait > maxElapsedMs)
-          return { status: 'failed', error, exhausted: true, ...base }
+        const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs
+        const wait = policy.next(
+          attempt,
+          { retryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+          elapsedMs,
+        )
+        if (wait === undefined) return { status: 'failed', error, exhausted: true, ...base }
         await sleep(wait)
       }
     },

@@ -30,7 +30,7 @@ export interface PrepareContext {
 }
 
 /** Resolves a step's plugin, migrates its config when needed, and validates it. */
-async function configure(
+export async function configure(
   resolved: ResolvedPlugin,
   rawConfig: Record<string, unknown> | undefined,
   pointer: string,
@@ -65,9 +65,9 @@ async function configure(
   return { config: deepFreeze(parsed), redactor, logger }
 }
 
-async function resolveStep(
+export async function resolveStep(
   use: string,
-  kind: 'transformation' | 'destination',
+  kind: 'source' | 'transformation' | 'destination',
   pointer: string,
   ctx: PrepareContext,
 ) {
@@ -164,6 +164,7 @@ export async function prepareDestination(
     config,
     logger,
     names: [step.id, shortName, ...(plugin.title ? [plugin.title] : [])],
+    supports: plugin.supports as readonly string[],
     filter: step.filter,
     batching,
     delivery: resolveDeliveryOptions(step.delivery),

@@ -1,6 +1,6 @@
 import type { PatchbayEvent } from '@patchbay/protocol'
 import type { DeliveryResult } from '../delivery/deliverer.ts'
-import { AbortedError, InvalidEventError, UnsupportedEventError } from '../errors/errors.ts'
+import { AbortedError, InvalidEventError } from '../errors/errors.ts'
 import type { PatchbayError } from '../errors/patchbay-error.ts'
 import type { HttpRequest, HttpResponse } from '../http/http-request.ts'
 import type { BatchPlan, DestinationContext } from '../plugin/define-destination.ts'
@@ -9,7 +9,7 @@ import { asStepError } from './_plugin-transformation.ts'
 import type { Stopped } from './_run-chain.ts'
 import type { EngineDeliverer, PreparedDestination, WorkItem } from './_steps.ts'
 import type { Outcome } from './outcome.ts'
-import { isRoutedTo, matchesFilter } from './route.ts'
+import { routeTo } from './route.ts'
 
 interface Tally {
   requests: number
@@ -56,26 +56,13 @@ export async function runDestination(
     logger: dest.logger,
     plugin: dest.source,
   }
-  const supports = dest.plugin.supports as readonly string[]
 
   const routed: WorkItem[] = []
   for (const item of items) {
-    if (!isRoutedTo(item.event.integrations, dest.names)) tally(item.origin).dropped ??= 'integrations'
-    else if (!matchesFilter(item.event, dest.filter)) tally(item.origin).dropped ??= 'filter'
-    else if (!supports.includes(item.event.type)) {
-      fail(
-        item.origin,
-        new UnsupportedEventError(
-          `${dest.label} (${dest.source}) does not support ${item.event.type} events`,
-          {
-            plugin: dest.source,
-            step: dest.label,
-            messageId: item.event.messageId,
-            hint: `It supports ${supports.join(', ')}. Add \`filter: { types: [${supports.join(', ')}] }\` to the destination to skip the others.`,
-          },
-        ),
-      )
-    } else routed.push(item)
+    const decision = routeTo(item.event, dest)
+    if (decision.status === 'dropped') tally(item.origin).dropped ??= decision.reason
+    else if (decision.status === 'failed') fail(item.origin, decision.error)
+    else routed.push(item)
   }
 
   const jobs = dest.batching

@@ -41,6 +41,8 @@ export interface PreparedDestination {
   logger: PluginLogger
   /** Names the event's `integrations` object may use for this destination. */
   names: string[]
+  /** The event types its plugin takes (the route stage fails the others). */
+  supports: readonly string[]
   filter: EventFilter | undefined
   batching: { maxEvents: number; maxBytes: number } | undefined
   delivery: DeliveryOptions

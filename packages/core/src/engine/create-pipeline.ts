@@ -20,6 +20,7 @@ import type {
   WorkItem,
 } from './_steps.ts'
 import type { Outcome } from './outcome.ts'
+import { type RouteDecision, type RouteTarget, route } from './route.ts'
 
 export interface PipelineOptions {
   /** Where plugins come from (default: installed packages, seen from the pipeline folder). */
@@ -50,7 +51,15 @@ export interface StoppedInput {
   /** `validate` or `transformations.<id>`. */
   step: string
   reason?: string
-  error?: { code: string; message: string; retryable: boolean }
+  error?: {
+    code: string
+    message: string
+    retryable: boolean
+    /** The error failed the whole batch, not only this input (see `PatchbayError.poisonsBatch`). */
+    poisonsBatch?: boolean
+    /** It also took the worker down (see `PatchbayError.takesWorkerDown`). */
+    takesWorkerDown?: boolean
+  }
 }
 
 /** What `transform` made of a batch: the events for the destinations, and the inputs that stopped. */
@@ -65,6 +74,8 @@ export interface Pipeline {
   readonly name: string
   readonly transformations: ReadonlyArray<{ id: string; source: string }>
   readonly destinations: ReadonlyArray<{ id: string; source: string }>
+  /** The route stage's view of every destination, for `route(event, pipeline.routes)`. */
+  readonly routes: readonly RouteTarget[]
   /** What the runtime did on your behalf while loading (e.g. config migrations). */
   readonly notices: readonly string[]
   /**
@@ -79,13 +90,19 @@ export interface Pipeline {
   process(events: readonly unknown[], options?: { sourceId?: string }): Promise<Outcome[]>
   /**
    * The first half of `process`, for a runtime that queues between the halves: validates,
-   * normalises (unless `normalized`: the events were normalised on arrival) and runs the
-   * transformations. Nothing is delivered.
+   * normalises and runs the transformations. Nothing is delivered. `normalized`: the events
+   * were validated and normalised on arrival (the gateway's ingest), so neither is done
+   * again; only events a transformation changed are validated (where they were made).
    */
   transform(
     events: readonly unknown[],
     options?: { sourceId?: string; normalized?: boolean },
   ): Promise<TransformResult>
+  /**
+   * The route stage: one decision per destination for a transformed event (pure; no I/O).
+   * Same as `route(event, pipeline.routes)`.
+   */
+  route(event: PatchbayEvent): RouteDecision[]
   /**
    * The second half: routes, maps and delivers transformed events at one destination.
    * Returns one outcome per event, in order (`index` is the position in `events`).
@@ -166,6 +183,14 @@ export async function createPipeline(
   const clean = (outcomes: Outcome[]) => outcomes.map((o) => (o.error || o.exchanges ? redactor.value(o) : o))
   const now = options.now ?? (() => new Date())
   const runtimeLog = createLogger({ scope: 'runtime', sink })
+  const routes: RouteTarget[] = destinations.map(({ prepared: d }) => ({
+    id: d.id,
+    label: d.label,
+    source: d.source,
+    names: d.names,
+    filter: d.filter,
+    supports: d.supports,
+  }))
   const delivery = { record: options.record ?? false, singleAttempt: options.singleAttempt ?? false }
 
   /** Validates, normalises and runs the chain: what `process` and `transform` share. */
@@ -174,6 +199,12 @@ export async function createPipeline(
     const stopped = new Map<number, Stopped>()
     const items: WorkItem[] = []
     const inputs = events.map((raw, index) => {
+      if (at.normalized) {
+        // Validated and normalised on arrival: trusted as is, frozen in place (no copy).
+        const event = deepFreeze(raw as PatchbayEvent)
+        items.push({ origin: index, event })
+        return { messageId: event.messageId }
+      }
       const checked = validateEvent(raw)
       if (!checked.ok) {
         const issue = checked.errors[0]
@@ -191,7 +222,7 @@ export async function createPipeline(
       }
       // Frozen once here, so every transformation and destination shares it without copies
       // and none can change what the others receive.
-      const event = deepFreeze(at.normalized ? checked.event : normalizeEvent(checked.event, { receivedAt }))
+      const event = deepFreeze(normalizeEvent(checked.event, { receivedAt }))
       items.push({ origin: index, event })
       return { messageId: event.messageId }
     })
@@ -208,6 +239,7 @@ export async function createPipeline(
     name: definition.name ?? 'pipeline',
     transformations: transformations.map((t) => ({ id: t.id, source: t.source })),
     destinations: destinations.map((d) => ({ id: d.prepared.id, source: d.prepared.source })),
+    routes,
     notices,
     redactor,
     async process(events, { sourceId } = {}) {
@@ -234,12 +266,15 @@ export async function createPipeline(
                   code: stop.error.code,
                   message: redactor.string(stop.error.message),
                   retryable: stop.error.family === 'retryable',
+                  ...(stop.error.poisonsBatch ? { poisonsBatch: true } : {}),
+                  ...(stop.error.takesWorkerDown ? { takesWorkerDown: true } : {}),
                 },
               }
             : { reason: stop.reason }),
         })),
       }
     },
+    route: (event) => route(event, routes),
     async deliver(destinationId, events) {
       const destination = destinations.find((d) => d.prepared.id === destinationId)
       if (!destination)

@@ -1,4 +1,5 @@
 import type { PatchbayEvent } from '@patchbay/protocol'
+import { UnsupportedEventError } from '../errors/errors.ts'
 import type { EventFilter } from '../pipeline/pipeline-schema.ts'
 
 /** True when the event passes a step's `filter` (types and track event names). */
@@ -30,4 +31,66 @@ export function isRoutedTo(integrations: unknown, names: readonly string[]): boo
     if (value === true || (typeof value === 'object' && value !== null)) return true
   }
   return entries.All !== false
+}
+
+/** What routing needs to know of a destination: the pipeline's `routes` lists one per destination. */
+export interface RouteTarget {
+  /** The destination step's id. */
+  id: string
+  /** `destinations.<id>`. */
+  label: string
+  /** `name@version` of its plugin. */
+  source: string
+  /** Names the event's `integrations` object may use for it (step id, short name, title). */
+  names: readonly string[]
+  filter: EventFilter | undefined
+  /** The event types its plugin takes. */
+  supports: readonly string[]
+}
+
+/**
+ * Where an event goes at one destination: `routed` (deliver it), `dropped` (by its
+ * `integrations` or the step's `filter`: a normal outcome), or `failed` (the plugin does
+ * not take that event type: a configuration problem worth a dead letter).
+ */
+export type RouteDecision =
+  | { destination: string; status: 'routed' }
+  | { destination: string; status: 'dropped'; reason: 'integrations' | 'filter' }
+  | { destination: string; status: 'failed'; error: UnsupportedEventError }
+
+/**
+ * The route stage for one destination: pure, no I/O, so a host can ask it before it
+ * persists anything (the gateway queues jobs only for `routed` destinations).
+ */
+export function routeTo(event: PatchbayEvent, target: RouteTarget): RouteDecision {
+  if (!isRoutedTo(event.integrations, target.names))
+    return { destination: target.id, status: 'dropped', reason: 'integrations' }
+  if (!matchesFilter(event, target.filter))
+    return { destination: target.id, status: 'dropped', reason: 'filter' }
+  if (!target.supports.includes(event.type))
+    return {
+      destination: target.id,
+      status: 'failed',
+      error: new UnsupportedEventError(
+        `${target.label} (${target.source}) does not support ${event.type} events`,
+        {
+          plugin: target.source,
+          step: target.label,
+          messageId: event.messageId,
+          hint: `It supports ${target.supports.join(', ')}. Add \`filter: { types: [${target.supports.join(', ')}] }\` to the destination to skip the others.`,
+        },
+      ),
+    }
+  return { destination: target.id, status: 'routed' }
+}
+
+/**
+ * The route stage: one decision per destination, in the pipeline's order.
+ *
+ * @example
+ * const decisions = route(event, pipeline.routes)
+ * const targets = decisions.filter((d) => d.status === 'routed').map((d) => d.destination)
+ */
+export function route(event: PatchbayEvent, targets: readonly RouteTarget[]): RouteDecision[] {
+  return targets.map((target) => routeTo(event, target))
 }

@@ -142,16 +142,19 @@ export const ERROR_CODES = {
     family: 'event',
     description: 'User transform code exceeded the isolate memory limit; its batch failed.',
     howToSolve: 'Reduce what the transform keeps in memory, or raise the memory limit.',
+    effect: 'takes-worker-down',
   },
   PB_SANDBOX_TIMEOUT: {
     family: 'event',
     description: 'User transform code exceeded its CPU or wall-clock time limit.',
     howToSolve: 'Look for an endless loop, a slow regex or a promise that never settles; or raise the limit.',
+    effect: 'takes-worker-down',
   },
   PB_SANDBOX_OUTPUT_LIMIT: {
     family: 'event',
     description: 'User transform code returned more data than the output size cap allows.',
     howToSolve: 'Return smaller events, or raise the output cap.',
+    effect: 'poisons-batch',
   },
   PB_SANDBOX_CRASHED: {
     family: 'event',
@@ -159,6 +162,7 @@ export const ERROR_CODES = {
       'The sandbox worker process running the batch died (a V8 fatal error, its memory cap, or a missed heartbeat); the batch failed and the worker was replaced.',
     howToSolve:
       'Look for code that builds huge arrays, maps or strings in one call; the gateway dead-letters an event that keeps taking workers down.',
+    effect: 'takes-worker-down',
   },
   PB_SANDBOX_POISON: {
     family: 'event',
@@ -229,7 +233,19 @@ export const ERROR_CODES = {
     howToSolve:
       'Retry after the Retry-After delay (the SDKs do). Operators: free space on the data directory disk; the gateway accepts again by itself.',
   },
-} as const satisfies Record<string, { family: ErrorFamily; description: string; howToSolve: string }>
+} as const satisfies Record<
+  string,
+  { family: ErrorFamily; description: string; howToSolve: string; effect?: BatchEffect }
+>
+
+/**
+ * What an error does to the batch it happened in, whichever event caused it:
+ * `poisons-batch` fails every event of the batch (a host bisects the batch to find the
+ * culprit); `takes-worker-down` also took the worker down (a host counts the attempt against
+ * each event and retries it alone). Hosts read it from the error (`PatchbayError.poisonsBatch`,
+ * `takesWorkerDown`), never from a list of codes.
+ */
+export type BatchEffect = 'poisons-batch' | 'takes-worker-down'
 
 /** How the runtime treats an error: retry it, give up on it, or report it as bad input/config. */
 export type ErrorFamily = 'configuration' | 'event' | 'retryable' | 'aborted'

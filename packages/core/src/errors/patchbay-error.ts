@@ -52,6 +52,10 @@ export class PatchbayError extends Error {
   readonly hint: string
   readonly details: Record<string, unknown> | undefined
   readonly location: ErrorLocation
+  /** It failed its whole batch, whichever event caused it: bisect the batch to find the culprit. */
+  readonly poisonsBatch: boolean
+  /** It also took the worker running the batch down (implies `poisonsBatch`). */
+  readonly takesWorkerDown: boolean
 
   constructor(code: ErrorCode, message: string, options: PatchbayErrorOptions = {}) {
     const { hint, cause, details, ...location } = options
@@ -62,6 +66,9 @@ export class PatchbayError extends Error {
     this.hint = hint ?? ERROR_CODES[code].howToSolve
     this.details = details
     this.location = location
+    const effect = (ERROR_CODES[code] as { effect?: string }).effect
+    this.takesWorkerDown = effect === 'takes-worker-down'
+    this.poisonsBatch = this.takesWorkerDown || effect === 'poisons-batch'
     Object.defineProperty(this, MARKER, { value: true })
   }
 

@@ -52,7 +52,7 @@ describe('delivery against a real HTTP server', () => {
     const { d, sleeps } = deliverer()
     const result = await d.deliver({ method: 'POST', url: `${s.url}/in`, body: { a: 1 } })
     expect(result).toMatchObject({ status: 'delivered', attempts: 3 })
-    expect(sleeps).toEqual([50, 100]) // full jitter at random()=0.5 of 100·2^0, 100·2^1
+    expect(sleeps).toEqual([75, 150]) // equal jitter at random()=0.5: 3/4 of 100·2^0, 100·2^1
     expect(s.received.map((r) => r.body)).toEqual(['{"a":1}', '{"a":1}', '{"a":1}'])
     expect(s.received[0]!.headers['content-type']).toBe('application/json')
   })
@@ -150,8 +150,8 @@ describe('delivery against a real HTTP server', () => {
     expect(result).toMatchObject({ status: 'failed', exhausted: true })
     expect(result.error?.code).toBe('PB_DELIVERY_RETRYABLE')
     expect(result.error?.message).toContain('ECONNREFUSED')
-    // waits 500, 1000 (total 1500); the next, 2000, would pass 2500.
-    expect(sleeps).toEqual([500, 1000])
+    // waits 750, 1500 (total 2250); the next, 3000, would pass 2500.
+    expect(sleeps).toEqual([750, 1500])
   })
 
   it('keeps at most `concurrency` requests in flight', async () => {

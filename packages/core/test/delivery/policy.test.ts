@@ -1,12 +1,40 @@
 import { describe, expect, it } from 'vitest'
-import { backoffDelay, createEgressGuard, parseRetryAfter, privateRange } from '../../src/index.ts'
+import {
+  backoffDelay,
+  createEgressGuard,
+  createRetryPolicy,
+  parseRetryAfter,
+  privateRange,
+} from '../../src/index.ts'
 import { thrown } from '../_thrown.ts'
 
-describe('backoffDelay (full jitter)', () => {
+describe('backoffDelay (equal jitter)', () => {
   const retry = { baseDelayMs: 100, maxDelayMs: 1000 }
-  it('draws uniformly below base·2^(attempt-1), capped by maxDelayMs', () => {
+  it('draws uniformly between half and all of base·2^(attempt-1), capped by maxDelayMs', () => {
     expect([1, 2, 3, 4, 5].map((a) => backoffDelay(a, retry, () => 0.999))).toEqual([99, 199, 399, 799, 999])
-    expect(backoffDelay(3, retry, () => 0)).toBe(0)
+    expect([1, 2, 3, 4, 5].map((a) => backoffDelay(a, retry, () => 0))).toEqual([50, 100, 200, 400, 500])
+  })
+})
+
+describe('createRetryPolicy: next(attempt, error, elapsed)', () => {
+  const policy = createRetryPolicy({
+    baseDelayMs: 100,
+    maxDelayMs: 1000,
+    maxAttempts: 4,
+    maxElapsedMs: 2000,
+    random: () => 0,
+  })
+  it('waits the backoff, or the Retry-After as sent, for a retryable failure', () => {
+    expect(policy.next(1, { retryable: true }, 0)).toBe(50)
+    expect(policy.next(3, { retryable: true }, 0)).toBe(200)
+    expect(policy.next(1, { retryable: true, retryAfterMs: 1500 }, 0)).toBe(1500)
+  })
+  it('gives up on a failure that is not retryable, at maxAttempts, and past the window', () => {
+    expect(policy.next(1, { retryable: false }, 0)).toBeUndefined()
+    expect(policy.next(4, { retryable: true }, 0)).toBeUndefined()
+    expect(policy.next(1, { retryable: true }, 1960)).toBeUndefined() // 1960 + 50 > 2000
+    expect(policy.next(1, { retryable: true }, 1950)).toBe(50)
+    expect(policy.next(1, { retryable: true, retryAfterMs: 2500 }, 0)).toBeUndefined()
   })
 })
 

@@ -59,4 +59,17 @@ describe('PatchbayError', () => {
     const cause = new Error('ECONNRESET')
     expect(new RetryableError('network', { cause }).cause).toBe(cause)
   })
+
+  it('says what it did to its batch, from the registry: hosts read the property, not a list of codes', () => {
+    const effect = (
+      code: 'PB_SANDBOX_TIMEOUT' | 'PB_SANDBOX_OUTPUT_LIMIT' | 'PB_SANDBOX_CRASHED' | 'PB_EVENT_INVALID',
+    ) => {
+      const error = new PatchbayError(code, 'x')
+      return [error.poisonsBatch, error.takesWorkerDown]
+    }
+    expect(effect('PB_SANDBOX_TIMEOUT')).toEqual([true, true])
+    expect(effect('PB_SANDBOX_CRASHED')).toEqual([true, true])
+    expect(effect('PB_SANDBOX_OUTPUT_LIMIT')).toEqual([true, false])
+    expect(effect('PB_EVENT_INVALID')).toEqual([false, false])
+  })
 })

@@ -1,5 +1,5 @@
 import type { LogSink, Pipeline } from '@patchbay/core'
-import type { NewJob, Store, StoredEvent } from '../store/store.ts'
+import type { BuriedEvent, NewJob, Store, StoredEvent } from '../store/store.ts'
 import type { Wakeup } from './_wakeup.ts'
 
 /** A destination as the processor and its workers see it. */
@@ -9,32 +9,58 @@ export interface GatewayDestination {
   ordering: 'none' | 'user'
 }
 
-/** Sandbox failures that fail a whole batch of user code, whichever event caused them. */
-const BATCH_FAILURES = new Set([
-  'PB_SANDBOX_TIMEOUT',
-  'PB_SANDBOX_MEMORY_LIMIT',
-  'PB_SANDBOX_OUTPUT_LIMIT',
-  'PB_SANDBOX_CRASHED',
-])
-/** Failures that took the sandbox (a worker, an isolate) down: the event is tried again alone, up to the attempt limit. */
-const WORKER_DOWN = new Set(['PB_SANDBOX_TIMEOUT', 'PB_SANDBOX_MEMORY_LIMIT', 'PB_SANDBOX_CRASHED'])
 /** Default of `sandbox.maxTransformAttempts`. */
 export const DEFAULT_MAX_TRANSFORM_ATTEMPTS = 3
 
 type TransformResult = Awaited<ReturnType<Pipeline['transform']>>
+/**
+ * A stopped input; `down`: its attempt did not finish (the sandbox went down, or the
+ * transformations threw: `thrown`).
+ */
+type Stop = TransformResult['stopped'][number] & { down?: boolean; thrown?: boolean }
+type Result = { events: TransformResult['events']; stopped: Stop[] }
 
 /**
  * Runs the transformations, isolating poison events: when user code fails a whole batch (an
- * endless loop, a memory bomb), the batch is split in halves and each half tried again, so
- * only the events that cause the failure fail, not their neighbours.
+ * endless loop, a memory bomb) or the transformations throw instead of reporting per event,
+ * the batch is split in halves and each half tried again, so only the events that cause the
+ * failure fail, not their neighbours.
  */
 async function transformIsolating(
   pipeline: Pick<Pipeline, 'transform'>,
   events: unknown[],
   sourceId: string,
-): Promise<TransformResult> {
-  const result = await pipeline.transform(events, { sourceId, normalized: true })
-  const poisoned = result.stopped.some((s) => s.error && BATCH_FAILURES.has(s.error.code))
+): Promise<Result> {
+  let result: Result
+  let poisoned: boolean
+  try {
+    const r = await pipeline.transform(events, { sourceId, normalized: true })
+    result = {
+      events: r.events,
+      // The errors say what they did to the batch (core's error registry): no list of codes here.
+      stopped: r.stopped.map((s) => (s.error?.takesWorkerDown ? { ...s, down: true } : s)),
+    }
+    poisoned = r.stopped.some((s) => s.error?.poisonsBatch)
+  } catch (error) {
+    // Not an answer per event: the batch as a whole failed. Every event is suspect.
+    const code = (error as { code?: unknown }).code
+    result = {
+      events: [],
+      stopped: events.map((_, index) => ({
+        index,
+        status: 'failed' as const,
+        step: 'transformations',
+        error: {
+          code: typeof code === 'string' ? code : 'PB_INTERNAL',
+          message: (error as Error).message ?? String(error),
+          retryable: true,
+        },
+        down: true,
+        thrown: true,
+      })),
+    }
+    poisoned = true
+  }
   if (!poisoned || events.length === 1) return result
   const half = Math.ceil(events.length / 2)
   const left = await transformIsolating(pipeline, events.slice(0, half), sourceId)
@@ -56,7 +82,7 @@ export function orderKeyOf(event: { userId?: unknown; anonymousId?: unknown }): 
 
 export interface ProcessorOptions {
   store: Store
-  pipeline: Pick<Pipeline, 'transform'>
+  pipeline: Pick<Pipeline, 'transform' | 'route'>
   destinations: readonly GatewayDestination[]
   /** Wakes the processor when events arrive. */
   wakeup: Wakeup
@@ -64,14 +90,20 @@ export interface ProcessorOptions {
   onJobs: (count: number) => void
   /** Inputs the transformations failed or dropped, by step. */
   onStopped?: (sourceId: string, status: 'failed' | 'dropped', step: string, count: number) => void
+  /**
+   * Events the route stage kept from a destination: `dropped` (its `integrations` or the
+   * step's `filter`) or `failed` (the destination cannot take that type: a dead letter).
+   */
+  onRouted?: (destinationId: string, status: 'dropped' | 'failed') => void
   log: LogSink
   batchSize?: number
   pollMs?: number
   /**
-   * Poison-pill protection, for pipelines that run user code: transform attempts are counted
-   * durably per event before the code runs; an event whose attempt took the sandbox (or the
-   * gateway) down is tried again alone, and after this many attempts it becomes a dead letter
-   * at every destination without being run again. Undefined: no counting.
+   * Poison-pill protection, for pipelines with transformations: transform attempts are
+   * counted durably per event before they run; an event whose attempt did not finish (the
+   * sandbox or the gateway went down, or the transformations threw) is tried again alone,
+   * and after this many attempts it becomes a dead letter at every destination, replayable
+   * through the transformations, without being run again. Undefined: no counting.
    */
   maxTransformAttempts?: number
 }
@@ -79,9 +111,11 @@ export interface ProcessorOptions {
 /**
  * Turns accepted events into delivery jobs, off the ingest path: reads pending events in
  * the order they were accepted, runs the pipeline's transformations (sandboxed user code
- * included) per source, and in one transaction removes the events and queues one job per
- * resulting event and destination. If the transformations throw, the events stay pending
- * and are tried again: nothing accepted is lost, and ingestion never waits for this loop.
+ * included) per source, asks the route stage where each result goes, and in one
+ * transaction takes the events out of the pending queue and queues one job per routed
+ * destination. A job references the stored event when the transformations left it
+ * unchanged (no copy); a changed event is stored with its jobs. Ingestion never waits for
+ * this loop.
  */
 export function startProcessor(options: ProcessorOptions) {
   const { store, pipeline, destinations, wakeup, log } = options
@@ -90,6 +124,10 @@ export function startProcessor(options: ProcessorOptions) {
   let running = true
 
   const maxAttempts = options.maxTransformAttempts
+  const targetsOf = (e: StoredEvent) =>
+    e.destinationId === undefined ? destinations : destinations.filter((d) => d.id === e.destinationId)
+  const orderKey = (destination: GatewayDestination, event: unknown) =>
+    destination.ordering === 'user' ? orderKeyOf(event as Record<string, unknown>) : null
 
   /**
    * With attempt counting: events that reached the limit are buried without running; events
@@ -117,14 +155,18 @@ export function startProcessor(options: ProcessorOptions) {
 
   function bury(events: StoredEvent[], limit: number, step = 'transformations', cause?: string): void {
     const letters = events.flatMap((e) =>
-      destinations.map((destination) => ({
-        destinationId: destination.id,
-        orderKey: destination.ordering === 'user' ? orderKeyOf(e.event as Record<string, unknown>) : null,
-        messageId: e.messageId,
-        payload: e.event,
-        attempts: e.transformAttempts,
-        reason: `PB_SANDBOX_POISON: the transformations took the sandbox or the gateway down ${e.transformAttempts} time(s) on this event (limit ${limit}); it was not transformed and is kept untransformed${cause ? `. Last error: ${cause}` : ''}`,
-      })),
+      targetsOf(e).map(
+        (destination): BuriedEvent => ({
+          destinationId: destination.id,
+          orderKey: orderKey(destination, e.event),
+          messageId: e.messageId,
+          payload: e.event,
+          attempts: e.transformAttempts,
+          step: 'transformations',
+          sourceId: e.sourceId,
+          reason: `PB_SANDBOX_POISON: the transformations did not finish on this event ${e.transformAttempts} time(s) (limit ${limit}; the sandbox or the gateway went down, or they threw); it is kept untransformed, and a replay runs the transformations again${cause ? `. Last error: ${cause}` : ''}`,
+        }),
+      ),
     )
     store.buryEvents(
       events.map((e) => e.seq),
@@ -135,15 +177,42 @@ export function startProcessor(options: ProcessorOptions) {
       log({
         level: 'warn',
         scope: 'gateway',
-        message: `event ${e.messageId} from source ${e.sourceId} failed at ${step}: PB_SANDBOX_POISON after ${e.transformAttempts} attempt(s); it is a dead letter at every destination and will not run again${cause ? ` (last error: ${cause})` : ''}`,
+        message: `event ${e.messageId} from source ${e.sourceId} failed at ${step}: PB_SANDBOX_POISON after ${e.transformAttempts} attempt(s); it is a dead letter at every destination and will not run again unless replayed${cause ? ` (last error: ${cause})` : ''}`,
       })
       options.onStopped?.(e.sourceId, 'failed', step, 1)
     }
   }
 
+  /** Jobs for the routed destinations of one transformed event; dead letters for those that cannot take it. */
+  function route(stored: StoredEvent, event: unknown, jobs: NewJob[], letters: BuriedEvent[]): void {
+    // Unchanged by the transformations (the same object): the job references the stored row.
+    const unchanged = event === stored.event
+    const decisions = pipeline.route(event as never)
+    const messageId = (event as { messageId?: string }).messageId ?? stored.messageId
+    for (const destination of targetsOf(stored)) {
+      const decision = decisions.find((d) => d.destination === destination.id)
+      const target = { destinationId: destination.id, orderKey: orderKey(destination, event), messageId }
+      if (!decision || decision.status === 'routed')
+        jobs.push(unchanged ? { ...target, eventSeq: stored.seq } : { ...target, payload: event })
+      else if (decision.status === 'dropped') options.onRouted?.(destination.id, 'dropped')
+      else {
+        letters.push({
+          ...target,
+          payload: event,
+          attempts: 0,
+          step: 'delivery',
+          sourceId: stored.sourceId,
+          reason: `${decision.error.code}: ${decision.error.message}`,
+        })
+        options.onRouted?.(destination.id, 'failed')
+      }
+    }
+  }
+
   async function processBatch(events: StoredEvent[], limit?: number): Promise<number> {
     const jobs: NewJob[] = []
-    /** Events whose attempt took the sandbox down: left pending for another attempt, or buried. */
+    const letters: BuriedEvent[] = []
+    /** Events whose attempt did not finish: left pending for another attempt, or buried. */
     const retry: StoredEvent[] = []
     const buried: Array<{ event: StoredEvent; step: string; cause: string }> = []
     // Transform per run of events from the same source, keeping their order.
@@ -157,31 +226,30 @@ export function startProcessor(options: ProcessorOptions) {
         run.map((e) => e.event),
         sourceId,
       )
-      for (const { event } of result.events)
-        for (const destination of destinations)
-          jobs.push({
-            destinationId: destination.id,
-            orderKey: destination.ordering === 'user' ? orderKeyOf(event) : null,
-            messageId: event.messageId ?? '',
-            payload: event,
-          })
       const stoppedHere = new Set<number>()
-      if (limit !== undefined)
-        for (const stop of result.stopped) {
-          if (stop.status !== 'failed' || !stop.error || !WORKER_DOWN.has(stop.error.code)) continue
-          const event = run[stop.index]!
-          stoppedHere.add(stop.index)
-          if (event.transformAttempts >= limit)
-            buried.push({ event, step: stop.step, cause: stop.error.message })
-          else {
-            retry.push(event)
-            log({
-              level: 'warn',
-              scope: 'gateway',
-              message: `event ${stop.messageId ?? event.messageId} from source ${sourceId} took the sandbox down at ${stop.step} (attempt ${event.transformAttempts} of ${limit}); it will be tried again alone: ${stop.error.message}`,
-            })
-          }
+      for (const stop of result.stopped) {
+        if (stop.status !== 'failed' || !stop.down) continue
+        if (limit === undefined) {
+          // Without attempt counting, a batch that threw stays pending and is tried again.
+          if (stop.thrown) throw new Error(stop.error?.message ?? 'the transformations failed')
+          continue
         }
+        const event = run[stop.index]!
+        stoppedHere.add(stop.index)
+        if (event.transformAttempts >= limit)
+          buried.push({ event, step: stop.step, cause: stop.error!.message })
+        else {
+          retry.push(event)
+          log({
+            level: 'warn',
+            scope: 'gateway',
+            message: `event ${stop.messageId ?? event.messageId} from source ${sourceId} ${stop.thrown ? 'failed the transformations as a whole' : 'took the sandbox down'} at ${stop.step} (attempt ${event.transformAttempts} of ${limit}); it will be tried again alone: ${stop.error!.message}`,
+          })
+        }
+      }
+      for (const { index, event } of result.events) {
+        if (!stoppedHere.has(index)) route(run[index]!, event, jobs, letters)
+      }
       const tally = new Map<string, number>()
       for (const stop of result.stopped) {
         if (stoppedHere.has(stop.index)) continue
@@ -206,6 +274,7 @@ export function startProcessor(options: ProcessorOptions) {
       events.filter((e) => !held.has(e.seq)).map((e) => e.seq),
       jobs,
       Date.now(),
+      letters,
     )
     for (const { event, step, cause } of buried) bury([event], limit!, step, cause)
     return jobs.length

@@ -1,9 +1,8 @@
-import type { LogSink, Outcome, Pipeline } from '@patchbay/core'
+import { createRetryPolicy, type LogSink, type Outcome, type Pipeline } from '@patchbay/core'
 import type { PatchbayEvent } from '@patchbay/protocol'
 import { durationText } from '../_duration-text.ts'
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts'
 import type { Job, Store } from '../store/store.ts'
-import { retryDelay } from './_retry-delay.ts'
 import type { Wakeup } from './_wakeup.ts'
 import type { GatewayDestination } from './processor.ts'
 
@@ -22,6 +21,8 @@ export interface WorkerOptions {
   /** A store write failed (a full disk, say); the worker keeps the write and tries it again. */
   onStoreError?: (error: unknown) => void
   now?: () => number
+  /** The backoff's random source (tests). */
+  random?: () => number
 }
 
 /** How long a worker waits before trying again the store writes it could not make. */
@@ -45,6 +46,12 @@ export function startDeliveryWorkers(options: WorkerOptions) {
   const { store, pipeline, destination, settings, retry, counters, wakeup, log } = options
   const now = options.now ?? Date.now
   const ordered = destination.ordering === 'user'
+  // Core's retry policy, the same as the in-memory deliverer's: the window counts from when the job was queued.
+  const policy = createRetryPolicy({
+    ...retry,
+    maxElapsedMs: retry.forMs,
+    ...(options.random ? { random: options.random } : {}),
+  })
   let running = true
   let inFlight = 0
   /** Settlements the store refused (oldest first), made again before the next claim. */
@@ -116,8 +123,8 @@ export function startDeliveryWorkers(options: WorkerOptions) {
     const attempts = job.attempts + 1
     const reason = `${error.code}: ${error.message}`
     if (error.retryable) {
-      const wait = retryDelay(attempts, retry, error.retryAfterMs)
-      if (at + wait - job.createdAt <= retry.forMs) {
+      const wait = policy.next(attempts, error, at - job.createdAt)
+      if (wait !== undefined) {
         counters.retried(destination.id)
         settle(`scheduling job ${job.id} for a retry`, () =>
           store.retry(job.id, { nextAt: at + wait, error: reason }),

@@ -61,6 +61,8 @@ function refusal(rejected: Rejected[], total: number, batch: boolean): IngestErr
 
 export interface Accepted {
   events: NormalizedEvent[]
+  /** Each event as JSON text: measured for the size limit, then stored as is (one serialisation). */
+  json: string[]
 }
 
 /**
@@ -123,16 +125,6 @@ export function acceptEvents(
     }
     return found
   }
-  items.forEach((item, index) => {
-    const bytes = Buffer.byteLength(JSON.stringify(item))
-    if (bytes > at.eventBytes) {
-      const messageId = isObject(item) && typeof item.messageId === 'string' ? item.messageId : undefined
-      problemOf(index, messageId).errors.push({
-        path: at.batch ? `/batch/${index}` : '',
-        message: `the event is ${Math.ceil(bytes / 1024)} KB; the limit is ${Math.round(at.eventBytes / 1024)} KB (code PB_EVENT_TOO_LARGE)`,
-      })
-    }
-  })
   const checked = validateBatch({ ...envelope, batch: items })
   if (!checked.ok)
     throw new IngestError(400, 'PB_GATEWAY_BODY_INVALID', checked.errors.map((e) => e.message).join('; '))
@@ -145,12 +137,24 @@ export function acceptEvents(
     )
   }
   if (problems.size > 0) throw refusal([...problems.values()], items.length, at.batch)
-  return {
-    events: checked.events.map((event) =>
-      normalizeEvent(event, {
-        receivedAt: at.receivedAt,
-        ...(at.requestIp ? { requestIp: at.requestIp } : {}),
-      }),
-    ),
-  }
+  const events = checked.events.map((event) =>
+    normalizeEvent(event, {
+      receivedAt: at.receivedAt,
+      ...(at.requestIp ? { requestIp: at.requestIp } : {}),
+    }),
+  )
+  // The size limit is on the event as stored: the same text the store writes, so each event
+  // is serialised once on the way in.
+  const json = events.map((event, index) => {
+    const text = JSON.stringify(event)
+    const bytes = Buffer.byteLength(text)
+    if (bytes > at.eventBytes)
+      problemOf(index, event.messageId).errors.push({
+        path: at.batch ? `/batch/${index}` : '',
+        message: `the event is ${Math.ceil(bytes / 1024)} KB; the limit is ${Math.round(at.eventBytes / 1024)} KB (code PB_EVENT_TOO_LARGE)`,
+      })
+    return text
+  })
+  if (problems.size > 0) throw refusal([...problems.values()], items.length, at.batch)
+  return { events, json }
 }

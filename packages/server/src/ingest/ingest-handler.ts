@@ -109,10 +109,15 @@ export function createIngestHandler(options: IngestOptions) {
       )
   }
 
-  async function store(source: IngestSource, events: Awaited<ReturnType<typeof acceptEvents>>['events']) {
+  async function store(source: IngestSource, { events, json }: ReturnType<typeof acceptEvents>) {
     try {
       await options.store.append(
-        events.map((event) => ({ sourceId: source.id, messageId: event.messageId, event })),
+        events.map((event, i) => ({
+          sourceId: source.id,
+          messageId: event.messageId,
+          event,
+          json: json[i]!,
+        })),
       )
     } catch (error) {
       // Nothing of the request was kept (appends are all-or-nothing): the client retries later.
@@ -146,7 +151,7 @@ export function createIngestHandler(options: IngestOptions) {
       source = authorize(call, typeof bodyKey === 'string' ? bodyKey : undefined)
       checkCapacity()
     }
-    const { events } = acceptEvents(body, {
+    const accepted = acceptEvents(body, {
       type,
       batch: type === undefined,
       eventBytes: options.limits.eventBytes,
@@ -154,7 +159,7 @@ export function createIngestHandler(options: IngestOptions) {
       receivedAt: now(),
       requestIp: clientIp(req, options.trustProxy),
     })
-    await store(source, events)
+    await store(source, accepted)
     sendJson(res, 200, { success: true })
   }
 
@@ -203,7 +208,7 @@ export function createIngestHandler(options: IngestOptions) {
         throw new IngestError(400, error.code, `source "${id}": ${error.message}`)
       throw error
     }
-    const { events } = acceptEvents(
+    const accepted = acceptEvents(
       { batch: result.events },
       {
         batch: true,
@@ -213,7 +218,7 @@ export function createIngestHandler(options: IngestOptions) {
         requestIp: clientIp(req, options.trustProxy),
       },
     )
-    await store(source, events)
+    await store(source, accepted)
     const reply = result.response ?? { status: 200, body: { ok: true } }
     sendJson(res, reply.status, reply.body ?? null, reply.headers)
   }

@@ -17,7 +17,11 @@ export function createDeadLetters(db: DatabaseSync, stats: StatsCounters, jobs: 
     AND ($destinationId IS NULL OR destination_id = $destinationId)`
   const take = db.prepare(`
     DELETE FROM dead_letters ${selected}
-    RETURNING id, destination_id AS destinationId, order_key AS orderKey, message_id AS messageId, payload`)
+    RETURNING id, destination_id AS destinationId, order_key AS orderKey, message_id AS messageId, payload,
+      step, source_id AS sourceId`)
+  const pend = db.prepare(`
+    INSERT INTO events (source_id, message_id, event, stored_at, destination_id)
+    VALUES ($sourceId, $messageId, $payload, $now, $destinationId)`)
   const drop = db.prepare(`DELETE FROM dead_letters ${selected} RETURNING destination_id AS destinationId`)
 
   function bind(selector: DeadLetterSelector, method: string) {
@@ -49,17 +53,24 @@ export function createDeadLetters(db: DatabaseSync, stats: StatsCounters, jobs: 
       const replayed = inTransaction(
         db,
         () => {
-          const rows = take.all(params) as unknown as Array<JobRecord & { id: number }>
+          const rows = take.all(params) as unknown as Array<
+            JobRecord & { id: number; step: string; sourceId: string | null; payload: string }
+          >
           rows.sort((a, b) => a.id - b.id)
-          for (const { destinationId, orderKey, messageId, payload } of rows)
-            jobs.insert({ destinationId, orderKey, messageId, payload }, now)
+          for (const { destinationId, orderKey, messageId, payload, step, sourceId } of rows) {
+            // Failed before the transformations finished: it runs through them again.
+            if (step === 'transformations' && sourceId !== null)
+              pend.run({ sourceId, messageId, payload, now, destinationId })
+            else jobs.insert({ destinationId, orderKey, messageId, eventSeq: null, payload }, now)
+          }
           return rows
         },
         { durable: true },
       )
-      for (const { destinationId } of replayed) {
+      for (const { destinationId, step, sourceId } of replayed) {
         stats.addDeadLetters(destinationId, -1)
-        stats.addJobs(destinationId, 'waiting', 1)
+        if (step === 'transformations' && sourceId !== null) stats.addEvents(1)
+        else stats.addJobs(destinationId, 'waiting', 1)
       }
       stats.invalidateOldest()
       return replayed.length

@@ -4,7 +4,7 @@ import type { JobQueue } from './_jobs.ts'
 import { EVENT_COLUMNS, toJson, toStoredEvent } from './_rows.ts'
 import type { StatsCounters } from './_stats.ts'
 import { inTransaction } from './_transaction.ts'
-import type { Store } from './store.ts'
+import type { BuriedEvent, Store } from './store.ts'
 
 /** What one group commit wrote: for metrics and tests. */
 export interface GroupCommitInfo {
@@ -33,6 +33,21 @@ const callError = (events: Array<{ messageId: string }>, i: number, cause: unkno
     { cause },
   )
 
+/** A dead letter made while processing, as its row. */
+function letterRow(l: BuriedEvent, now: number) {
+  return {
+    destinationId: l.destinationId,
+    orderKey: l.orderKey,
+    messageId: l.messageId,
+    payload: toJson(l.payload, `the event ${JSON.stringify(l.messageId)}`),
+    attempts: l.attempts,
+    reason: l.reason,
+    now,
+    step: l.step,
+    sourceId: l.sourceId ?? null,
+  }
+}
+
 /** The events table: group-committed appends, and processing events into jobs. */
 export function createEventLog(
   db: DatabaseSync,
@@ -47,14 +62,25 @@ export function createEventLog(
   const savepoint = db.prepare('SAVEPOINT call')
   const releaseSavepoint = db.prepare('RELEASE call')
   const rollbackSavepoint = db.prepare('ROLLBACK TO call')
-  const pending = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events ORDER BY seq LIMIT ?`)
-  const remove = db.prepare('DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?))')
+  const pending = db.prepare(
+    `SELECT ${EVENT_COLUMNS} FROM events INDEXED BY events_pending WHERE processed = 0 ORDER BY seq LIMIT ?`,
+  )
+  const remove = db.prepare(
+    'DELETE FROM events WHERE processed = 0 AND seq IN (SELECT value FROM json_each(?))',
+  )
+  const markProcessed = db.prepare(
+    'UPDATE events SET processed = 1 WHERE processed = 0 AND seq IN (SELECT value FROM json_each(?))',
+  )
+  // Processed events no job references (none was routed, or every job changed the event).
+  const dropUnreferenced = db.prepare(`
+    DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?))
+      AND NOT EXISTS (SELECT 1 FROM jobs WHERE event_seq = events.seq)`)
   const countAttempt = db.prepare(
     'UPDATE events SET transform_attempts = transform_attempts + 1 WHERE seq IN (SELECT value FROM json_each(?))',
   )
   const insertDeadLetter = db.prepare(`
-    INSERT INTO dead_letters (destination_id, order_key, message_id, payload, attempts, reason, created_at, aborted_at)
-    VALUES ($destinationId, $orderKey, $messageId, $payload, $attempts, $reason, $now, $now)`)
+    INSERT INTO dead_letters (destination_id, order_key, message_id, payload, attempts, reason, created_at, aborted_at, step, source_id)
+    VALUES ($destinationId, $orderKey, $messageId, $payload, $attempts, $reason, $now, $now, $step, $sourceId)`)
 
   function writeCall(rows: EventRow[], storedAt: number): Error | undefined {
     savepoint.run()
@@ -89,9 +115,9 @@ export function createEventLog(
       if (events.length === 0) return Promise.resolve()
       // Serialised now, so the call commits the events as they were when it was made.
       const rows: EventRow[] = []
-      for (const [i, { sourceId, messageId, event }] of events.entries()) {
+      for (const [i, { sourceId, messageId, event, json }] of events.entries()) {
         try {
-          rows.push({ sourceId, messageId, event: toJson(event, 'the event') })
+          rows.push({ sourceId, messageId, event: json ?? toJson(event, 'the event') })
         } catch (cause) {
           return Promise.reject(callError(events, i, cause))
         }
@@ -99,24 +125,38 @@ export function createEventLog(
       return group.submit(rows)
     },
     readPending: (limit) => pending.all(limit).map(toStoredEvent),
-    commitProcessed(seqs, newJobs, at) {
+    commitProcessed(seqs, newJobs, at, letters = []) {
       const unique = new Set(seqs).size
-      const jobRecords = newJobs.map(({ destinationId, orderKey, messageId, payload }) => ({
-        destinationId,
-        orderKey,
-        messageId,
-        payload: toJson(payload, `the payload of job ${JSON.stringify(messageId)} for ${destinationId}`),
+      const jobRecords = newJobs.map((job) => ({
+        destinationId: job.destinationId,
+        orderKey: job.orderKey,
+        messageId: job.messageId,
+        // An unchanged event is referenced, not copied: +0 payloads per destination.
+        ...(job.eventSeq !== undefined
+          ? { eventSeq: job.eventSeq, payload: null }
+          : {
+              eventSeq: null,
+              payload: toJson(
+                job.payload,
+                `the payload of job ${JSON.stringify(job.messageId)} for ${job.destinationId}`,
+              ),
+            }),
       }))
+      const letterRows = letters.map((l) => letterRow(l, at))
+      const seqList = JSON.stringify(seqs)
       inTransaction(db, () => {
-        const removed = Number(remove.run(JSON.stringify(seqs)).changes)
-        if (removed !== unique)
+        const marked = Number(markProcessed.run(seqList).changes)
+        if (marked !== unique)
           throw new Error(
-            `commitProcessed: ${unique - removed} of the ${unique} events are not pending (processed already?); nothing was committed`,
+            `commitProcessed: ${unique - marked} of the ${unique} events are not pending (processed already?); nothing was committed`,
           )
         for (const job of jobRecords) jobs.insert(job, at)
+        for (const row of letterRows) insertDeadLetter.run(row)
+        dropUnreferenced.run(seqList)
       })
       stats.addEvents(-unique)
       for (const { destinationId } of newJobs) stats.addJobs(destinationId, 'waiting', 1)
+      for (const { destinationId } of letters) stats.addDeadLetters(destinationId, 1)
       stats.invalidateOldest()
     },
     markTransformAttempt(seqs) {
@@ -125,15 +165,7 @@ export function createEventLog(
     },
     buryEvents(seqs, letters, at) {
       const unique = new Set(seqs).size
-      const rows = letters.map((l) => ({
-        destinationId: l.destinationId,
-        orderKey: l.orderKey,
-        messageId: l.messageId,
-        payload: toJson(l.payload, `the event ${JSON.stringify(l.messageId)}`),
-        attempts: l.attempts,
-        reason: l.reason,
-        now: at,
-      }))
+      const rows = letters.map((l) => letterRow(l, at))
       inTransaction(
         db,
         () => {

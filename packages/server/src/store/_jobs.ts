@@ -4,12 +4,13 @@ import type { StatsCounters } from './_stats.ts'
 import { inTransaction } from './_transaction.ts'
 import type { JobState, Store } from './store.ts'
 
-/** A job to queue, its payload already JSON text. */
+/** A job to queue: its payload as JSON text, or the stored event it references. */
 export interface JobRecord {
   destinationId: string
   orderKey: string | null
   messageId: string
-  payload: string
+  eventSeq: number | null
+  payload: string | null
 }
 
 export interface JobQueue extends Pick<Store, 'claim' | 'complete' | 'retry' | 'abort' | 'releaseInFlight'> {
@@ -21,29 +22,35 @@ interface RemovedJob {
   destinationId: string
   orderKey: string | null
   state: JobState
+  eventSeq: number | null
 }
 
 /** The jobs table: claiming, settling and recovering jobs, with the stats kept in step. */
 export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue {
   // A new job has the highest id, so it is the head of its key when no other job has that key.
   const insert = db.prepare(`
-    INSERT INTO jobs (destination_id, order_key, message_id, payload, state, head, next_at, created_at)
-    VALUES ($destinationId, $orderKey, $messageId, $payload, 'waiting',
+    INSERT INTO jobs (destination_id, order_key, message_id, event_seq, payload, state, head, next_at, created_at)
+    VALUES ($destinationId, $orderKey, $messageId, $eventSeq, $payload, 'waiting',
       $orderKey IS NULL OR NOT EXISTS (SELECT 1 FROM jobs WHERE destination_id = $destinationId AND order_key = $orderKey),
       $now, $now)`)
-  const due = `WHERE destination_id = $destinationId AND state <> 'in_flight' AND next_at <= $now`
+  const due = `WHERE j.destination_id = $destinationId AND j.state <> 'in_flight' AND j.next_at <= $now`
+  const withEvent = 'LEFT JOIN events AS e ON e.seq = j.event_seq'
   const claimAny = db.prepare(
-    `SELECT ${JOB_COLUMNS} FROM jobs INDEXED BY jobs_due ${due} ORDER BY next_at, id LIMIT $limit`,
+    `SELECT ${JOB_COLUMNS} FROM jobs AS j INDEXED BY jobs_due ${withEvent} ${due} ORDER BY j.next_at, j.id LIMIT $limit`,
   )
   const claimHeads = db.prepare(
-    `SELECT ${JOB_COLUMNS} FROM jobs INDEXED BY jobs_due_head ${due} AND head = 1 ORDER BY next_at, id LIMIT $limit`,
+    `SELECT ${JOB_COLUMNS} FROM jobs AS j INDEXED BY jobs_due_head ${withEvent} ${due} AND j.head = 1 ORDER BY j.next_at, j.id LIMIT $limit`,
   )
   const markInFlight = db.prepare(
     `UPDATE jobs SET state = 'in_flight' WHERE id IN (SELECT value FROM json_each(?))`,
   )
   const remove = db.prepare(`
     DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(?))
-    RETURNING destination_id AS destinationId, order_key AS orderKey, state`)
+    RETURNING destination_id AS destinationId, order_key AS orderKey, state, event_seq AS eventSeq`)
+  // A processed event goes with the last job that references it.
+  const dropEvent = db.prepare(`
+    DELETE FROM events WHERE seq = ? AND processed = 1
+      AND NOT EXISTS (SELECT 1 FROM jobs WHERE event_seq = events.seq)`)
   const promoteHead = db.prepare(`
     UPDATE jobs SET head = 1 WHERE head = 0 AND id =
       (SELECT id FROM jobs WHERE destination_id = $destinationId AND order_key = $orderKey ORDER BY id LIMIT 1)`)
@@ -51,10 +58,11 @@ export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue
   const markRetrying = db.prepare(`
     UPDATE jobs SET state = 'retrying', attempts = attempts + 1, next_at = $nextAt, last_error = $error
     WHERE id = $id`)
+  // A dead letter copies its event at abort time, so it outlives the event row.
   const bury = db.prepare(`
-    INSERT INTO dead_letters (destination_id, order_key, message_id, payload, attempts, reason, created_at, aborted_at)
-    SELECT destination_id, order_key, message_id, payload, attempts + 1, $reason, created_at, $now
-    FROM jobs WHERE id = $id`)
+    INSERT INTO dead_letters (destination_id, order_key, message_id, payload, attempts, reason, created_at, aborted_at, step, source_id)
+    SELECT j.destination_id, j.order_key, j.message_id, coalesce(j.payload, e.event), j.attempts + 1, $reason, j.created_at, $now, 'delivery', e.source_id
+    FROM jobs AS j LEFT JOIN events AS e ON e.seq = j.event_seq WHERE j.id = $id`)
   const releaseAll = db.prepare(
     `UPDATE jobs SET state = 'waiting' WHERE state = 'in_flight' RETURNING destination_id AS destinationId`,
   )
@@ -62,8 +70,12 @@ export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue
   /** Deletes jobs; the next job of each of their keys becomes the head. */
   function removeJobs(ids: number[]): RemovedJob[] {
     const removed = remove.all(JSON.stringify(ids)) as unknown as RemovedJob[]
-    for (const { destinationId, orderKey } of removed)
+    const events = new Set<number>()
+    for (const { destinationId, orderKey, eventSeq } of removed) {
       if (orderKey !== null) promoteHead.run({ destinationId, orderKey })
+      if (eventSeq !== null) events.add(eventSeq)
+    }
+    for (const seq of events) dropEvent.run(seq)
     return removed
   }
 

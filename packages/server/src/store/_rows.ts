@@ -5,17 +5,30 @@ type Row = Record<string, SQLOutputValue>
 
 /** Select lists whose aliases are the field names of the public types. */
 export const EVENT_COLUMNS =
-  'seq, source_id AS sourceId, message_id AS messageId, event, stored_at AS storedAt, transform_attempts AS transformAttempts'
+  'seq, source_id AS sourceId, message_id AS messageId, event, stored_at AS storedAt, transform_attempts AS transformAttempts, destination_id AS destinationId'
+/** A job's columns, its payload read from the stored event it references when it has none of its own (`jobs AS j`, `events AS e`). */
 export const JOB_COLUMNS =
-  'id, destination_id AS destinationId, order_key AS orderKey, message_id AS messageId, payload, state, attempts, next_at AS nextAt, created_at AS createdAt, last_error AS lastError'
+  'j.id, j.destination_id AS destinationId, j.order_key AS orderKey, j.message_id AS messageId, coalesce(j.payload, e.event) AS payload, j.state, j.attempts, j.next_at AS nextAt, j.created_at AS createdAt, j.last_error AS lastError'
 export const DEAD_LETTER_COLUMNS =
-  'id, destination_id AS destinationId, order_key AS orderKey, message_id AS messageId, payload, attempts, reason, created_at AS createdAt, aborted_at AS abortedAt'
+  'id, destination_id AS destinationId, order_key AS orderKey, message_id AS messageId, payload, attempts, reason, created_at AS createdAt, aborted_at AS abortedAt, step, source_id AS sourceId'
 
-export const toStoredEvent = (row: Row): StoredEvent =>
-  ({ ...row, event: JSON.parse(row.event as string) }) as StoredEvent
+export const toStoredEvent = (row: Row): StoredEvent => {
+  const { destinationId, ...rest } = row
+  return {
+    ...rest,
+    ...(destinationId === null ? {} : { destinationId }),
+    event: JSON.parse(row.event as string),
+  } as StoredEvent
+}
 export const toJob = (row: Row): Job => ({ ...row, payload: JSON.parse(row.payload as string) }) as Job
-export const toDeadLetter = (row: Row): DeadLetter =>
-  ({ ...row, payload: JSON.parse(row.payload as string) }) as DeadLetter
+export const toDeadLetter = (row: Row): DeadLetter => {
+  const { sourceId, ...rest } = row
+  return {
+    ...rest,
+    ...(sourceId === null ? {} : { sourceId }),
+    payload: JSON.parse(row.payload as string),
+  } as DeadLetter
+}
 
 /** JSON text for a column; throws when the value has no JSON form (undefined, a function, a symbol). */
 export function toJson(value: unknown, what: string): string {

@@ -55,6 +55,44 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE events ADD COLUMN transform_attempts INTEGER NOT NULL DEFAULT 0;
   `,
+  // An event is stored once. Processing marks it processed (it leaves the pending queue)
+  // instead of copying it into every job: a job whose event the transformations left
+  // unchanged references it (event_seq) and has no payload of its own; a job with a changed
+  // event carries that event. The event row goes when its last job does. Dead letters copy
+  // the payload when a job is aborted, so they outlive the event row.
+  `
+  ALTER TABLE events ADD COLUMN processed INTEGER NOT NULL DEFAULT 0;
+  -- Set on an event replayed from a transformations dead letter: its jobs go to that destination only.
+  ALTER TABLE events ADD COLUMN destination_id TEXT;
+  CREATE INDEX events_pending ON events (seq) WHERE processed = 0;
+
+  CREATE TABLE jobs_v3 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    destination_id TEXT NOT NULL,
+    order_key TEXT,
+    message_id TEXT NOT NULL,
+    event_seq INTEGER,
+    payload TEXT,
+    state TEXT NOT NULL CHECK (state IN ('waiting', 'in_flight', 'retrying')),
+    head INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_error TEXT,
+    CHECK ((event_seq IS NULL) <> (payload IS NULL))
+  ) STRICT;
+  INSERT INTO jobs_v3 (id, destination_id, order_key, message_id, payload, state, head, attempts, next_at, created_at, last_error)
+    SELECT id, destination_id, order_key, message_id, payload, state, head, attempts, next_at, created_at, last_error FROM jobs;
+  DROP TABLE jobs;
+  ALTER TABLE jobs_v3 RENAME TO jobs;
+  CREATE INDEX jobs_due ON jobs (destination_id, next_at) WHERE state <> 'in_flight';
+  CREATE INDEX jobs_due_head ON jobs (destination_id, next_at) WHERE state <> 'in_flight' AND head = 1;
+  CREATE INDEX jobs_key ON jobs (destination_id, order_key) WHERE order_key IS NOT NULL;
+  CREATE INDEX jobs_event ON jobs (event_seq) WHERE event_seq IS NOT NULL;
+
+  ALTER TABLE dead_letters ADD COLUMN step TEXT NOT NULL DEFAULT 'delivery' CHECK (step IN ('transformations', 'delivery'));
+  ALTER TABLE dead_letters ADD COLUMN source_id TEXT;
+  `,
 ]
 
 /** Brings the schema up to date, one transaction per migration. */

@@ -13,12 +13,16 @@ export interface StatsCounters {
 }
 
 export function createStatsCounters(db: DatabaseSync): StatsCounters {
-  let pendingEvents = (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n
+  let pendingEvents = (
+    db.prepare('SELECT count(*) AS n FROM events WHERE processed = 0').get() as { n: number }
+  ).n
   const jobs = new Map<string, Record<JobState, number>>()
   const deadLetters = new Map<string, number>()
   let deadTotal = 0
   // Both are the first row of their primary key: two index seeks, done only after a change.
-  const oldestEvent = db.prepare('SELECT stored_at AS at FROM events ORDER BY seq LIMIT 1')
+  const oldestEvent = db.prepare(
+    'SELECT stored_at AS at FROM events INDEXED BY events_pending WHERE processed = 0 ORDER BY seq LIMIT 1',
+  )
   const oldestJob = db.prepare('SELECT created_at AS at FROM jobs ORDER BY id LIMIT 1')
   let oldest: number | null | undefined
 

@@ -12,6 +12,8 @@ export interface IncomingEvent {
   messageId: string
   /** The normalised event: anything JSON can represent. */
   event: unknown
+  /** `event` as JSON text, when the caller has it already (ingest measures it): stored as is, not serialised again. */
+  json?: string
 }
 
 /** An accepted event waiting to be processed into jobs. */
@@ -24,25 +26,46 @@ export interface StoredEvent {
   storedAt: number
   /** Times the transformations started on this event without finishing it (see markTransformAttempt). */
   transformAttempts: number
+  /** Set when the event is a dead letter replayed through the transformations: its jobs go to this destination only. */
+  destinationId?: string
 }
 
-/** A dead letter made from an event the transformations never finished (see buryEvents). */
-export interface BuriedEvent extends NewJob {
-  attempts: number
-  reason: string
-}
-
-/** A job that processing an event produced for one destination. */
-export interface NewJob {
+/** Where a job or dead letter goes. */
+export interface JobTarget {
   destinationId: string
   /** Jobs with the same key are delivered one at a time, in order, when claimed `ordered`. */
   orderKey: string | null
   messageId: string
-  payload: unknown
 }
 
-/** A job in the queue of its destination. */
-export interface Job extends NewJob {
+/**
+ * A dead letter made while processing: an event the transformations never finished
+ * (`step: 'transformations'`, kept untransformed; replay runs the transformations again),
+ * or one routed to a destination that cannot take it (`step: 'delivery'`).
+ */
+export interface BuriedEvent extends JobTarget {
+  payload: unknown
+  attempts: number
+  reason: string
+  step: DeadLetterStep
+  /** The source the event came from: a replay from the transformations runs them for it. */
+  sourceId?: string
+}
+
+/**
+ * A job that processing an event produced for one destination: either the transformed
+ * event (`payload`), or, when the transformations left the event unchanged, a reference to
+ * the stored event (`eventSeq`), so an event routed to N destinations is stored once.
+ */
+export type NewJob = JobTarget &
+  ({ payload: unknown; eventSeq?: undefined } | { eventSeq: number; payload?: undefined })
+
+/** The step a dead letter failed at, which is where its replay starts. */
+export type DeadLetterStep = 'transformations' | 'delivery'
+
+/** A job in the queue of its destination: `payload` is the event to deliver. */
+export interface Job extends JobTarget {
+  payload: unknown
   /** Ascending in creation order; never reused. */
   id: number
   state: JobState
@@ -55,7 +78,13 @@ export interface Job extends NewJob {
 }
 
 /** A job that was aborted: kept until it is replayed or purged. */
-export interface DeadLetter extends NewJob {
+export interface DeadLetter extends JobTarget {
+  /** The event: untransformed when `step` is `transformations`, else as the destination got it. */
+  payload: unknown
+  /** Where it failed: `transformations` dead letters are replayed through the transformations. */
+  step: DeadLetterStep
+  /** The source of the event, for a replay through the transformations. */
+  sourceId?: string
   /** Ascending in the order jobs were aborted; never reused. */
   id: number
   /** Attempts made, the aborted one included. */
@@ -102,7 +131,9 @@ export interface DeadLetters {
   /**
    * Moves dead letters back to their destination's queue as new jobs (waiting, attempts 0,
    * due now), oldest first, keeping their order key: each goes behind the jobs already
-   * queued for that key. Returns how many.
+   * queued for that key. A dead letter that failed at the transformations goes back to the
+   * pending events instead (for its destination only, attempts reset), so the
+   * transformations run on it again. Returns how many.
    */
   replay(selector: DeadLetterSelector, now: number): number
   /** Deletes dead letters for good. Returns how many. */
@@ -132,11 +163,13 @@ export interface Store {
   /** Events not yet processed, oldest first. */
   readPending(limit: number): StoredEvent[]
   /**
-   * In one transaction: removes the processed events and queues their jobs (waiting, due
-   * `now`). An event that produced no job is simply removed. Throws, changing nothing, when
-   * one of the events is not pending (processed twice).
+   * In one transaction: takes the processed events out of the pending queue, queues their
+   * jobs (waiting, due `now`) and keeps `deadLetters` (events routed to a destination that
+   * cannot take them). An event stays stored while a job references it (`eventSeq`) and is
+   * removed with the last one; an event no job references is removed now. Throws, changing
+   * nothing, when one of the events is not pending (processed twice).
    */
-  commitProcessed(seqs: number[], jobs: NewJob[], now: number): void
+  commitProcessed(seqs: number[], jobs: NewJob[], now: number, deadLetters?: BuriedEvent[]): void
   /**
    * Durably counts one more transform attempt for each event, before user code runs on it:
    * if the attempt takes the sandbox or the gateway down, the count survives.

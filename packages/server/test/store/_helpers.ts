@@ -71,11 +71,13 @@ export function recount(dir: string): StoreStats {
       deadLetters[row.d as string] = row.n as number
     const oldest = db
       .prepare(
-        'SELECT min(at) AS at FROM (SELECT min(stored_at) AS at FROM events UNION ALL SELECT min(created_at) FROM jobs)',
+        'SELECT min(at) AS at FROM (SELECT min(stored_at) AS at FROM events WHERE processed = 0 UNION ALL SELECT min(created_at) FROM jobs)',
       )
       .get()
     return {
-      pendingEvents: (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n,
+      pendingEvents: (
+        db.prepare('SELECT count(*) AS n FROM events WHERE processed = 0').get() as { n: number }
+      ).n,
       jobs,
       deadLetters,
       oldestPendingAt: (oldest?.at as number | null) ?? null,

@@ -34,6 +34,7 @@ describe('dead letters', () => {
       reason: '400 invalid email',
       createdAt: 1000,
       abortedAt: 2500,
+      step: 'delivery',
     })
     expect(store.deadLetters.get(2)).toBeUndefined()
   })

@@ -43,7 +43,7 @@ describe('openSqliteStore', () => {
     db.exec('PRAGMA user_version = 99')
     db.close()
     expect(thrown(() => openSqliteStore({ dir })).message).toBe(
-      `${path.join(dir, 'patchbay.db')} has schema version 99, but this Patchbay only knows versions up to 2: it was written by a newer Patchbay. Run that version, or a newer one, on this data directory.`,
+      `${path.join(dir, 'patchbay.db')} has schema version 99, but this Patchbay only knows versions up to 3: it was written by a newer Patchbay. Run that version, or a newer one, on this data directory.`,
     )
   })
 })

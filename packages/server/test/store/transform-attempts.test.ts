@@ -29,6 +29,8 @@ describe('transform attempts', () => {
       payload: { type: 'track', messageId: 'm1' },
       attempts: 3,
       reason: 'PB_SANDBOX_POISON: test',
+      step: 'transformations' as const,
+      sourceId: 'web',
     })
     // One of the events is not pending: nothing changes.
     expect(() => store.buryEvents([1, 99], [letter('a')], 5000)).toThrow(
