@@ -1,3 +1,4 @@
+import './error-codes.ts'
 import { PatchbayError } from '@patchbay/core'
 import { type DecodeContext, logsOf } from './_decode.ts'
 import type { BatchFailure } from './_execute.ts'

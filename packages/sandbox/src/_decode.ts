@@ -1,3 +1,4 @@
+import './error-codes.ts'
 import { type ErrorCode, PatchbayError, type StepResult } from '@patchbay/core'
 import type { SourceMapper } from './_sourcemap.ts'
 import type { SandboxLog, TransformRun } from './types.ts'

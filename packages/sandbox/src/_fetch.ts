@@ -1,3 +1,4 @@
+import './error-codes.ts'
 import { isIP } from 'node:net'
 import { createEgressGuard, type EgressPolicy, isPatchbayError } from '@patchbay/core'
 import { Agent, request } from 'undici'

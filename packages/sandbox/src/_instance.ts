@@ -1,3 +1,4 @@
+import './error-codes.ts'
 import { PatchbayError } from '@patchbay/core'
 import type { Context, Isolate, Module, Reference } from 'isolated-vm'
 import type { FetchBudget, HostFetch } from './_fetch.ts'

@@ -1,3 +1,4 @@
+import './error-codes.ts'
 import { createRequire } from 'node:module'
 import { PatchbayError } from '@patchbay/core'
 import type IVM from 'isolated-vm'

@@ -1,3 +1,4 @@
+import './error-codes.ts'
 /**
  * The code that runs inside every sandbox context before the user's module, as the body of
  * `context.evalClosure`. `$0` is the host's fetch starter (a plain function made from an

@@ -1,3 +1,4 @@
+import './error-codes.ts'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

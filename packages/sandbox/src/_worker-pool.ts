@@ -1,3 +1,4 @@
+import './error-codes.ts'
 import type { BatchOutcome, InitMessage, LoadMessage, RunMessage } from './_worker/protocol.ts'
 import { type KillReason, type LoadAnswer, WorkerProcess } from './_worker-process.ts'
 

@@ -1,3 +1,4 @@
+import './error-codes.ts'
 import { type ChildProcess, fork } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import {

@@ -1,3 +1,4 @@
+import './error-codes.ts'
 import { PatchbayError, type StepResult } from '@patchbay/core'
 import { batchFailure } from './_batch-failure.ts'
 import { type DecodeContext, decodeOutput } from './_decode.ts'

@@ -1,4 +1,5 @@
 export * from './create-sandbox.ts'
+export * from './error-codes.ts'
 export * from './sandbox-options.ts'
 export * from './types.ts'
 export * from './user-code-loader.ts'

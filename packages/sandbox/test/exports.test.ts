@@ -6,6 +6,7 @@ it('exports a stable public API', () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
       "SANDBOX_DEFAULTS",
+      "SANDBOX_ERROR_CODES",
       "SandboxFetchSchema",
       "SandboxOptionsSchema",
       "createSandbox",

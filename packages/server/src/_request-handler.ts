@@ -1,3 +1,4 @@
+import './error-codes.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { LogSink } from '@patchbay/core'
 import { IngestError, RequestAborted, sendJson, sendRefusal } from './ingest/_http.ts'

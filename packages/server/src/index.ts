@@ -1,4 +1,5 @@
 export * from './default-pipeline.ts'
+export * from './error-codes.ts'
 export * from './gateway.ts'
 export * from './options.ts'
 export * from './store/index.ts'

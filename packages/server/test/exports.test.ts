@@ -7,6 +7,7 @@ it('exports a stable public API', () => {
     [
       "DEFAULT_PIPELINE_FILE",
       "DEV_WRITE_KEY",
+      "GATEWAY_ERROR_CODES",
       "GatewayOptionsSchema",
       "openSqliteStore",
       "resolveGatewayOptions",

@@ -1,11 +1,14 @@
+import { defineErrorCodes } from './registry.ts'
+
 /**
- * Every error code Patchbay can raise, in one place.
+ * The error codes of @patchbay/core: configuration, events, transformation and delivery,
+ * shared by every plugin. Other packages register their own with {@link defineErrorCodes}.
  *
  * Codes are stable: they are part of the public API, appear in outcomes, logs and
  * `--json` output, and are documented in docs/errors.md (a test keeps that table and
- * this list in sync). Add new codes at the end of their group; never rename one.
+ * the registry in sync). Add new codes at the end of their group; never rename one.
  */
-export const ERROR_CODES = {
+export const ERROR_CODES = defineErrorCodes('@patchbay/core', {
   // configuration and plugins
   PB_CONFIG_INVALID: {
     family: 'configuration',
@@ -116,141 +119,4 @@ export const ERROR_CODES = {
       'The egress policy forbids the address (anything but public unicast: private, loopback, link-local, unique-local, ...), in any spelling.',
     howToSolve: 'Add the host or address to `egress.allow`, or set `egress.allowPrivate: true` if intended.',
   },
-  // sandbox
-  PB_SANDBOX_NODE_FLAG: {
-    family: 'configuration',
-    description: 'Node was started without `--no-node-snapshot`, which isolated-vm needs.',
-    howToSolve:
-      'Start Node with `node --no-node-snapshot`, or set NODE_OPTIONS=--no-node-snapshot; the patchbay bin does this itself.',
-  },
-  PB_SANDBOX_COMPILE: {
-    family: 'configuration',
-    description: 'User transform code failed to transpile or compile.',
-    howToSolve: 'Fix the syntax error at the reported line and column.',
-  },
-  PB_SANDBOX_IMPORT: {
-    family: 'configuration',
-    description: 'User transform code imports a module that is not one of the built-in libraries.',
-    howToSolve: 'Use only the libraries listed in docs/transformations.md, or inline the code you need.',
-  },
-  PB_SANDBOX_EXPORT: {
-    family: 'configuration',
-    description: 'User transform code does not export exactly one of transformEvent or transformBatch.',
-    howToSolve: 'Export `transformEvent(event, metadata)` or `transformBatch(events, metadata)`.',
-  },
-  PB_SANDBOX_MEMORY_LIMIT: {
-    family: 'event',
-    description: 'User transform code exceeded the isolate memory limit; its batch failed.',
-    howToSolve: 'Reduce what the transform keeps in memory, or raise the memory limit.',
-    effect: 'takes-worker-down',
-  },
-  PB_SANDBOX_TIMEOUT: {
-    family: 'event',
-    description: 'User transform code exceeded its CPU or wall-clock time limit.',
-    howToSolve: 'Look for an endless loop, a slow regex or a promise that never settles; or raise the limit.',
-    effect: 'takes-worker-down',
-  },
-  PB_SANDBOX_OUTPUT_LIMIT: {
-    family: 'event',
-    description: 'User transform code returned more data than the output size cap allows.',
-    howToSolve: 'Return smaller events, or raise the output cap.',
-    effect: 'poisons-batch',
-  },
-  PB_SANDBOX_CRASHED: {
-    family: 'event',
-    description:
-      'The sandbox worker process running the batch died (a V8 fatal error, its memory cap, or a missed heartbeat); the batch failed and the worker was replaced.',
-    howToSolve:
-      'Look for code that builds huge arrays, maps or strings in one call; the gateway dead-letters an event that keeps taking workers down.',
-    effect: 'takes-worker-down',
-  },
-  PB_SANDBOX_POISON: {
-    family: 'event',
-    description:
-      'The gateway stopped running an event through the transformations because earlier attempts took a sandbox worker (or the gateway) down too many times.',
-    howToSolve:
-      'Inspect the dead letter, fix the transform, then replay it with `patchbay dlq replay`; `sandbox.maxTransformAttempts` sets how many attempts are allowed.',
-  },
-  PB_SANDBOX_FETCH_DENIED: {
-    family: 'event',
-    description: 'User transform code called fetch for a host the operator did not allow.',
-    howToSolve: 'Add the host to the sandbox `fetch.allow` list, or remove the call.',
-  },
-  // gateway (HTTP ingestion)
-  PB_GATEWAY_UNAUTHORIZED: {
-    family: 'event',
-    description: 'A request to the gateway had no write key, or one no source of the pipeline has.',
-    howToSolve:
-      'Send the source write key as HTTP Basic auth (the key as user name, empty password), or `?writeKey=` for webhooks.',
-  },
-  PB_GATEWAY_BODY_INVALID: {
-    family: 'event',
-    description:
-      'A request body could not be read: malformed JSON, bad gzip, or not the shape the endpoint takes.',
-    howToSolve:
-      'Send a JSON object (gzip-compressed with `Content-Encoding: gzip` if you like) as the endpoint documents.',
-  },
-  PB_GATEWAY_BODY_TOO_LARGE: {
-    family: 'event',
-    description:
-      'A request body is larger than the gateway batch limit (500 KB by default), after decompression.',
-    howToSolve: 'Send fewer events per batch; the SDKs split batches at this size themselves.',
-  },
-  PB_GATEWAY_NOT_FOUND: {
-    family: 'event',
-    description: 'No gateway endpoint, or no source of the pipeline, has that path.',
-    howToSolve:
-      'Use one of the endpoints in the HTTP API docs; for webhooks, the path names a source id of the pipeline.',
-  },
-  PB_GATEWAY_OVERLOADED: {
-    family: 'retryable',
-    description: 'The gateway queue is past its size or age limit, so it refuses new events for now (503).',
-    howToSolve:
-      'Retry after the Retry-After delay (the SDKs do). Operators: see why deliveries lag (`/metrics`), or raise the limits.',
-  },
-  PB_GATEWAY_DATA_DIR: {
-    family: 'configuration',
-    description:
-      'The gateway data directory cannot be used: not writable, corrupt, or held by another gateway.',
-    howToSolve:
-      'The message names the directory and the problem: stop the gateway that holds it, fix its permissions, restore a backup of a damaged file, or point --data-dir elsewhere.',
-  },
-  PB_GATEWAY_LISTEN: {
-    family: 'configuration',
-    description:
-      'The gateway cannot listen on the host and port it was given (in use, or not an address of this machine).',
-    howToSolve: 'Pick another port with --port (0 takes any free one), or another --host.',
-  },
-  PB_GATEWAY_BAD_REQUEST: {
-    family: 'event',
-    description: 'The gateway cannot read the request target (a path that is not a URL path).',
-    howToSolve: 'Send an origin-form path such as `/v1/batch`, as the HTTP API docs show.',
-  },
-  PB_GATEWAY_STORAGE_FULL: {
-    family: 'retryable',
-    description:
-      'The disk of the gateway data directory is full, so it refuses new events for now (503) while it keeps delivering what it holds.',
-    howToSolve:
-      'Retry after the Retry-After delay (the SDKs do). Operators: free space on the data directory disk; the gateway accepts again by itself.',
-  },
-} as const satisfies Record<
-  string,
-  { family: ErrorFamily; description: string; howToSolve: string; effect?: BatchEffect }
->
-
-/**
- * What an error does to the batch it happened in, whichever event caused it:
- * `poisons-batch` fails every event of the batch (a host bisects the batch to find the
- * culprit); `takes-worker-down` also took the worker down (a host counts the attempt against
- * each event and retries it alone). Hosts read it from the error (`PatchbayError.poisonsBatch`,
- * `takesWorkerDown`), never from a list of codes.
- */
-export type BatchEffect = 'poisons-batch' | 'takes-worker-down'
-
-/** How the runtime treats an error: retry it, give up on it, or report it as bad input/config. */
-export type ErrorFamily = 'configuration' | 'event' | 'retryable' | 'aborted'
-
-export type ErrorCode = keyof typeof ERROR_CODES
-export type CodesOf<F extends ErrorFamily> = {
-  [K in ErrorCode]: (typeof ERROR_CODES)[K]['family'] extends F ? K : never
-}[ErrorCode]
+})

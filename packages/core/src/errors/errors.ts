@@ -1,5 +1,5 @@
-import type { CodesOf } from './codes.ts'
 import { PatchbayError, type PatchbayErrorOptions } from './patchbay-error.ts'
+import type { CodesOf } from './registry.ts'
 
 /** A plugin config (or pipeline setting) is invalid. Never retried. */
 export class ConfigurationError extends PatchbayError {

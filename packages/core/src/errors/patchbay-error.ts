@@ -1,4 +1,5 @@
-import { ERROR_CODES, type ErrorCode, type ErrorFamily } from './codes.ts'
+import './codes.ts'
+import { type ErrorCode, type ErrorFamily, errorCodeSpec } from './registry.ts'
 
 const MARKER = Symbol.for('patchbay.error')
 
@@ -62,11 +63,14 @@ export class PatchbayError extends Error {
     super(message, cause === undefined ? undefined : { cause })
     this.name = 'PatchbayError'
     this.code = code
-    this.family = ERROR_CODES[code].family
-    this.hint = hint ?? ERROR_CODES[code].howToSolve
+    // An unregistered code (a package's error revived where that package is not loaded) is
+    // treated as a permanent failure rather than hiding the error behind a TypeError.
+    const spec = errorCodeSpec(code)
+    this.family = spec?.family ?? 'aborted'
+    this.hint = hint ?? spec?.howToSolve ?? 'See docs/errors.md for this code.'
     this.details = details
     this.location = location
-    const effect = (ERROR_CODES[code] as { effect?: string }).effect
+    const effect = spec?.effect
     this.takesWorkerDown = effect === 'takes-worker-down'
     this.poisonsBatch = this.takesWorkerDown || effect === 'poisons-batch'
     Object.defineProperty(this, MARKER, { value: true })

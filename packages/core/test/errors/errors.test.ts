@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   AbortedError,
   ConfigurationError,
+  defineErrorCodes,
   ERROR_CODES,
   isPatchbayError,
   PatchbayError,
@@ -61,15 +62,16 @@ describe('PatchbayError', () => {
   })
 
   it('says what it did to its batch, from the registry: hosts read the property, not a list of codes', () => {
-    const effect = (
-      code: 'PB_SANDBOX_TIMEOUT' | 'PB_SANDBOX_OUTPUT_LIMIT' | 'PB_SANDBOX_CRASHED' | 'PB_EVENT_INVALID',
-    ) => {
-      const error = new PatchbayError(code, 'x')
+    defineErrorCodes('@acme/effects', {
+      PB_ACME_HANG: { family: 'aborted', description: 'x', howToSolve: 'y', effect: 'takes-worker-down' },
+      PB_ACME_BIG: { family: 'aborted', description: 'x', howToSolve: 'y', effect: 'poisons-batch' },
+    })
+    const effect = (code: string) => {
+      const error = new PatchbayError(code as never, 'x')
       return [error.poisonsBatch, error.takesWorkerDown]
     }
-    expect(effect('PB_SANDBOX_TIMEOUT')).toEqual([true, true])
-    expect(effect('PB_SANDBOX_CRASHED')).toEqual([true, true])
-    expect(effect('PB_SANDBOX_OUTPUT_LIMIT')).toEqual([true, false])
+    expect(effect('PB_ACME_HANG')).toEqual([true, true])
+    expect(effect('PB_ACME_BIG')).toEqual([true, false])
     expect(effect('PB_EVENT_INVALID')).toEqual([false, false])
   })
 })

@@ -1,3 +1,4 @@
+import '../error-codes.ts'
 import { isPatchbayError } from '@patchbay/core'
 import type { Isolate } from 'isolated-vm'
 import { type BatchOutcome, execute, type IsolateHolder } from '../_execute.ts'

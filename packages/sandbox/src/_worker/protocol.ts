@@ -1,3 +1,4 @@
+import '../error-codes.ts'
 /**
  * The messages between the host and a sandbox worker process, as TypeBox schemas; the types
  * are derived from them. The host validates every message a worker sends before it acts on

@@ -1,3 +1,4 @@
+import '../error-codes.ts'
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { IngestError, parseJson, readBody, sendJson, sendRefusal } from '../ingest/_http.ts'

@@ -1,3 +1,4 @@
+import '../error-codes.ts'
 import { type NormalizedEvent, normalizeEvent, type ValidationIssue, validateBatch } from '@patchbay/protocol'
 import { IngestError } from './_http.ts'
 

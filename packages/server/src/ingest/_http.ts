@@ -1,3 +1,4 @@
+import '../error-codes.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { gunzip, inflate } from 'node:zlib'
 import { type ErrorCode, JsonInputError, PatchbayError, parseJson as parseJsonSafely } from '@patchbay/core'

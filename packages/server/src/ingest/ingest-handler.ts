@@ -1,3 +1,4 @@
+import '../error-codes.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type InboundRequest, isPatchbayError, type SourceResult } from '@patchbay/core'
 import type { StorageHealth } from '../_storage-health.ts'

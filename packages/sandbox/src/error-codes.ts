@@ -1,0 +1,73 @@
+import { defineErrorCodes } from '@patchbay/core'
+
+/**
+ * The error codes of @patchbay/sandbox: user code that cannot load, or that broke a budget.
+ * Registered in core's registry when this module loads; documented in docs/errors.md.
+ * Add new codes at the end; never rename one.
+ */
+export const SANDBOX_ERROR_CODES = defineErrorCodes('@patchbay/sandbox', {
+  PB_SANDBOX_NODE_FLAG: {
+    family: 'configuration',
+    description: 'Node was started without `--no-node-snapshot`, which isolated-vm needs.',
+    howToSolve:
+      'Start Node with `node --no-node-snapshot`, or set NODE_OPTIONS=--no-node-snapshot; the patchbay bin does this itself.',
+  },
+  PB_SANDBOX_COMPILE: {
+    family: 'configuration',
+    description: 'User transform code failed to transpile or compile.',
+    howToSolve: 'Fix the syntax error at the reported line and column.',
+  },
+  PB_SANDBOX_IMPORT: {
+    family: 'configuration',
+    description: 'User transform code imports a module that is not one of the built-in libraries.',
+    howToSolve: 'Use only the libraries listed in docs/transformations.md, or inline the code you need.',
+  },
+  PB_SANDBOX_EXPORT: {
+    family: 'configuration',
+    description: 'User transform code does not export exactly one of transformEvent or transformBatch.',
+    howToSolve: 'Export `transformEvent(event, metadata)` or `transformBatch(events, metadata)`.',
+  },
+  PB_SANDBOX_MEMORY_LIMIT: {
+    family: 'event',
+    description: 'User transform code exceeded the isolate memory limit; its batch failed.',
+    howToSolve: 'Reduce what the transform keeps in memory, or raise the memory limit.',
+    effect: 'takes-worker-down',
+  },
+  PB_SANDBOX_TIMEOUT: {
+    family: 'event',
+    description: 'User transform code exceeded its CPU or wall-clock time limit.',
+    howToSolve: 'Look for an endless loop, a slow regex or a promise that never settles; or raise the limit.',
+    effect: 'takes-worker-down',
+  },
+  PB_SANDBOX_OUTPUT_LIMIT: {
+    family: 'event',
+    description: 'User transform code returned more data than the output size cap allows.',
+    howToSolve: 'Return smaller events, or raise the output cap.',
+    effect: 'poisons-batch',
+  },
+  PB_SANDBOX_CRASHED: {
+    family: 'event',
+    description:
+      'The sandbox worker process running the batch died (a V8 fatal error, its memory cap, or a missed heartbeat); the batch failed and the worker was replaced.',
+    howToSolve:
+      'Look for code that builds huge arrays, maps or strings in one call; the gateway dead-letters an event that keeps taking workers down.',
+    effect: 'takes-worker-down',
+  },
+  PB_SANDBOX_POISON: {
+    family: 'event',
+    description:
+      'The gateway stopped running an event through the transformations because earlier attempts took a sandbox worker (or the gateway) down too many times.',
+    howToSolve:
+      'Inspect the dead letter, fix the transform, then replay it with `patchbay dlq replay`; `sandbox.maxTransformAttempts` sets how many attempts are allowed.',
+  },
+  PB_SANDBOX_FETCH_DENIED: {
+    family: 'event',
+    description: 'User transform code called fetch for a host the operator did not allow.',
+    howToSolve: 'Add the host to the sandbox `fetch.allow` list, or remove the call.',
+  },
+})
+
+declare module '@patchbay/core' {
+  interface ErrorCodeRegistry extends SandboxErrorCodes {}
+}
+type SandboxErrorCodes = typeof SANDBOX_ERROR_CODES
