@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { openSqliteStore, type Store } from '@patchbay/server'
+import { openPostgresStore, openSqliteStore, redactStoreUrl, type Store } from '@patchbay/server'
 import { type DlqBackend, DlqRefused } from './_dlq-backend.ts'
 
 /** The data directory when neither `--data-dir` nor `PATCHBAY_DATA_DIR` names one. */
@@ -59,15 +59,37 @@ function openStore(dir: string): Store {
  * try { console.log(await backend.counts()) } finally { await backend.close() }
  */
 export function openStoreBackend(dir: string): DlqBackend {
-  const store = openStore(dir)
+  return backendOf(openStore(dir), dir, false)
+}
+
+function backendOf(store: Store, where: string, live: boolean): DlqBackend {
   return {
-    where: dir,
-    live: false,
-    list: async (options) => store.deadLetters.list(options),
-    get: async (id) => store.deadLetters.get(id),
-    counts: async () => store.stats().deadLetters,
-    replay: async (selector, now) => store.deadLetters.replay(selector, now),
-    purge: async (selector) => store.deadLetters.purge(selector),
+    where,
+    live,
+    list: (options) => store.deadLetters.list(options),
+    get: (id) => store.deadLetters.get(id),
+    counts: async () => (await store.stats()).deadLetters,
+    replay: (selector, now) => store.deadLetters.replay(selector, now),
+    purge: (selector) => store.deadLetters.purge(selector),
     close: () => store.close(),
   }
+}
+
+/**
+ * The dead letters of a PostgreSQL queue, shared by every gateway node on it: replayed jobs
+ * are delivered by whichever node runs. Throws DlqRefused, the password left out, when the
+ * database cannot be opened.
+ *
+ * @example
+ * const backend = await openPostgresBackend('postgres://patchbay@db/patchbay')
+ */
+export async function openPostgresBackend(url: string): Promise<DlqBackend> {
+  let store: Store
+  try {
+    store = await openPostgresStore({ url, statsMaxAgeMs: 0, poolSize: 2 })
+  } catch (error) {
+    // The store's message names the URL without its password.
+    throw new DlqRefused(`${(error as Error).message}. Check --store (or PATCHBAY_STORE_URL).`)
+  }
+  return backendOf(store, redactStoreUrl(url), true)
 }

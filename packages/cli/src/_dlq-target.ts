@@ -1,6 +1,6 @@
 import { type DlqBackend, DlqRefused } from './_dlq-backend.ts'
 import { openGatewayBackend } from './_dlq-gateway.ts'
-import { openStoreBackend, resolveDataDir } from './_dlq-store.ts'
+import { openPostgresBackend, openStoreBackend, resolveDataDir } from './_dlq-store.ts'
 import { EXIT, UsageError } from './_exit.ts'
 import { color, type Output } from './_output.ts'
 
@@ -8,7 +8,7 @@ import { color, type Output } from './_output.ts'
  * What the `dlq` commands act on: a running gateway's admin API (its URL; the admin token
  * from `token`, else PATCHBAY_ADMIN_TOKEN), or a stopped gateway's data directory.
  */
-export type DlqTarget = { gateway: string; token?: string } | { dataDir: string }
+export type DlqTarget = { gateway: string; token?: string } | { dataDir: string } | { store: string }
 
 /**
  * The target the flags and the environment name. Flags come first: `--gateway`, else
@@ -20,16 +20,23 @@ export type DlqTarget = { gateway: string; token?: string } | { dataDir: string 
  * resolveTarget({}, {}) // { dataDir: './patchbay-data' }
  */
 export function resolveTarget(
-  flags: { gateway?: string; dataDir?: string },
+  flags: { gateway?: string; dataDir?: string; store?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): DlqTarget {
-  if (flags.gateway && flags.dataDir)
+  const given = [
+    flags.gateway && '--gateway',
+    flags.dataDir && '--data-dir',
+    flags.store && '--store',
+  ].filter(Boolean)
+  if (given.length > 1)
     throw new UsageError(
-      '--gateway and --data-dir name two places: give --gateway for a running gateway, --data-dir for a stopped one',
+      `${given.join(' and ')} name different places: give --gateway for a running gateway, --data-dir for a stopped one's SQLite queue, or --store for a PostgreSQL queue`,
     )
   if (flags.gateway) return { gateway: flags.gateway }
   if (flags.dataDir) return { dataDir: flags.dataDir }
+  if (flags.store) return { store: flags.store }
   if (env.PATCHBAY_GATEWAY_URL) return { gateway: env.PATCHBAY_GATEWAY_URL }
+  if (env.PATCHBAY_STORE_URL) return { store: env.PATCHBAY_STORE_URL }
   return { dataDir: resolveDataDir(undefined, env) }
 }
 
@@ -54,7 +61,9 @@ export async function withBackend(
     const backend =
       'gateway' in target
         ? openGatewayBackend(target.gateway, target.token ?? process.env.PATCHBAY_ADMIN_TOKEN)
-        : openStoreBackend(target.dataDir)
+        : 'store' in target
+          ? await openPostgresBackend(target.store)
+          : openStoreBackend(target.dataDir)
     try {
       return await use(backend)
     } finally {

@@ -82,12 +82,12 @@ async function deadLettersOf(g: Gateway, n: number) {
     body: JSON.stringify({ batch }),
   })
   expect(res.status).toBe(200)
-  await waitFor(() => g.deadLetters.count() === n, `${n} dead letters`)
+  await waitFor(async () => (await g.deadLetters.count()) === n, `${n} dead letters`)
 }
 
-async function waitFor(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 10))
   }
@@ -107,7 +107,7 @@ describe('patchbay dlq --gateway (a running gateway, through its admin API)', ()
     const receiver = await startReceiver()
     const g = await gateway(receiver.url, TOKEN)
     await deadLettersOf(g, 3)
-    const [first, second, third] = g.deadLetters.list()
+    const [first, second, third] = await g.deadLetters.list()
     const ids = [first!.id, second!.id, third!.id]
 
     const table = await dlq(['list', '--gateway', g.url])
@@ -124,7 +124,7 @@ describe('patchbay dlq --gateway (a running gateway, through its admin API)', ()
     const json = await dlq(['list', '--gateway', `${g.url}/`, '--json', '--limit', '2'])
     expect(json.code).toBe(0)
     const page = JSON.parse(json.stdout) as DeadLetter[]
-    expect(page).toEqual(g.deadLetters.list({ limit: 2 }))
+    expect(page).toEqual(await g.deadLetters.list({ limit: 2 }))
     expect(page.map((d) => d.messageId)).toEqual(['m-1', 'm-2'])
     const next = await dlq(['list', '--gateway', g.url, '--after', String(ids[1]), '--json'])
     expect((JSON.parse(next.stdout) as DeadLetter[]).map((d) => d.id)).toEqual([ids[2]])
@@ -150,7 +150,7 @@ describe('patchbay dlq --gateway (a running gateway, through its admin API)', ()
     )
     await waitFor(() => receiver.delivered.length === 1, 'the replayed delivery')
     expect(JSON.stringify(receiver.delivered[0])).toContain('m-1')
-    expect(g.deadLetters.count()).toBe(2)
+    expect(await g.deadLetters.count()).toBe(2)
 
     const unknown = await dlq(['replay', '999', '--gateway', g.url])
     expect(unknown.code).toBe(1)
@@ -159,13 +159,13 @@ describe('patchbay dlq --gateway (a running gateway, through its admin API)', ()
     const unconfirmed = await dlq(['purge', '--destination', 'hook', '--gateway', g.url])
     expect(unconfirmed.code).toBe(2)
     expect(unconfirmed.stderr).toContain('pass --yes to confirm')
-    expect(g.deadLetters.count()).toBe(2)
+    expect(await g.deadLetters.count()).toBe(2)
 
     const purged = await dlq(['purge', '--destination', 'hook', '--yes', '--gateway', g.url])
     expect(purged.stderr).toBe('')
     expect(purged.code).toBe(0)
     expect(purged.stdout).toBe('Purged 2 dead letters (hook 2).\n')
-    expect(g.deadLetters.count()).toBe(0)
+    expect(await g.deadLetters.count()).toBe(0)
 
     const empty = await dlq(['list', '--gateway', g.url])
     expect(empty.stdout).toBe(`No dead letters in the gateway at ${g.url}.\n`)
@@ -206,7 +206,7 @@ describe('patchbay dlq --gateway (a running gateway, through its admin API)', ()
       )
       expect(r.stderr).not.toContain(wrong)
     }
-    expect(g.deadLetters.count()).toBe(1)
+    expect(await g.deadLetters.count()).toBe(1)
   })
 
   it('exits 2 when the gateway runs without an admin API, saying how to turn it on', async () => {

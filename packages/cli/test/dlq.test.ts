@@ -25,11 +25,11 @@ const tempDir = () => {
 }
 
 /** Claims the destination's next due job, fails it `failures` times, then aborts it with `reason`. */
-function bury(store: Store, destinationId: string, reason: string, failures: number, at: number) {
+async function bury(store: Store, destinationId: string, reason: string, failures: number, at: number) {
   for (let attempt = 0; ; attempt++) {
-    const [job] = store.claim(destinationId, { limit: 1, now: at, ordered: false })
+    const [job] = await store.claim(destinationId, { limit: 1, now: at, ordered: false })
     if (attempt === failures) return store.abort(job!.id, { reason, now: at })
-    store.retry(job!.id, { nextAt: at, error: '503' })
+    await store.retry(job!.id, { nextAt: at, error: '503' })
   }
 }
 
@@ -50,8 +50,8 @@ async function seededDir(): Promise<string> {
     await store.append(
       messages.map(([messageId]) => ({ sourceId: 'web', messageId, event: { type: 'track', messageId } })),
     )
-    const pending = store.readPending(10)
-    store.commitProcessed(
+    const pending = await store.readPending(10)
+    await store.commitProcessed(
       pending.map((e) => e.seq),
       messages.map(([messageId, destinationId, orderKey]) => ({
         destinationId,
@@ -61,9 +61,9 @@ async function seededDir(): Promise<string> {
       })),
       T0,
     )
-    bury(store, 'crm', REFUSED, 0, minutes(1))
-    bury(store, 'crm', EXHAUSTED, 2, minutes(2))
-    bury(store, 'ads', 'the destination answered 404 Not Found', 0, minutes(3))
+    await bury(store, 'crm', REFUSED, 0, minutes(1))
+    await bury(store, 'crm', EXHAUSTED, 2, minutes(2))
+    await bury(store, 'ads', 'the destination answered 404 Not Found', 0, minutes(3))
   } finally {
     await store.close()
   }
@@ -71,10 +71,10 @@ async function seededDir(): Promise<string> {
 }
 
 /** Opens the store after the CLI ran, hands it to `look`, and closes it. */
-async function inspect<T>(dir: string, look: (store: Store) => T): Promise<T> {
+async function inspect<T>(dir: string, look: (store: Store) => T | Promise<T>): Promise<T> {
   const store = openSqliteStore({ dir })
   try {
-    return look(store)
+    return await look(store)
   } finally {
     await store.close()
   }
@@ -210,13 +210,13 @@ describe('patchbay dlq replay', () => {
     expect(r.stdout).toBe(
       'Replayed 2 dead letters (ads 1, crm 1): queued again, the gateway will deliver them when it runs.\n',
     )
-    await inspect(dir, (store) => {
-      expect(store.deadLetters.list().map((d) => d.id)).toEqual([2])
-      expect(store.stats().jobs).toEqual({
+    await inspect(dir, async (store) => {
+      expect((await store.deadLetters.list()).map((d) => d.id)).toEqual([2])
+      expect((await store.stats()).jobs).toEqual({
         crm: { waiting: 1, in_flight: 0, retrying: 0 },
         ads: { waiting: 1, in_flight: 0, retrying: 0 },
       })
-      const [job] = store.claim('crm', { limit: 10, now: Date.now(), ordered: true })
+      const [job] = await store.claim('crm', { limit: 10, now: Date.now(), ordered: true })
       expect(job).toMatchObject({
         messageId: 'm-1',
         orderKey: 'u1',
@@ -232,9 +232,9 @@ describe('patchbay dlq replay', () => {
     expect(crm.stdout).toMatch(/^Replayed 2 dead letters \(crm 2\)/)
     const all = await runCli(['dlq', 'replay', '--all', '--data-dir', dir])
     expect(all.stdout).toMatch(/^Replayed 1 dead letter \(ads 1\): queued again, the gateway will deliver it/)
-    await inspect(dir, (store) => {
-      expect(store.deadLetters.count()).toBe(0)
-      expect(store.stats().jobs.crm?.waiting).toBe(2)
+    await inspect(dir, async (store) => {
+      expect(await store.deadLetters.count()).toBe(0)
+      expect((await store.stats()).jobs.crm?.waiting).toBe(2)
     })
   })
 
@@ -256,7 +256,7 @@ describe('patchbay dlq replay', () => {
     const mixed = await runCli(['dlq', 'replay', '1', '--all', '--data-dir', dir])
     expect(mixed.code).toBe(2)
     expect(mixed.stderr).toContain('--all replays every dead letter: give it alone')
-    await inspect(dir, (store) => expect(store.deadLetters.count()).toBe(3))
+    await inspect(dir, async (store) => expect(await store.deadLetters.count()).toBe(3))
   })
 })
 
@@ -266,9 +266,9 @@ describe('patchbay dlq purge', () => {
     const r = await runCli(['dlq', 'purge', '--destination', 'crm', '--yes', '--data-dir', dir])
     expect(r.code).toBe(0)
     expect(r.stdout).toBe('Purged 2 dead letters (crm 2).\n')
-    await inspect(dir, (store) => {
-      expect(store.deadLetters.list().map((d) => d.id)).toEqual([3])
-      expect(store.stats().jobs).toEqual({})
+    await inspect(dir, async (store) => {
+      expect((await store.deadLetters.list()).map((d) => d.id)).toEqual([3])
+      expect((await store.stats()).jobs).toEqual({})
     })
   })
 
@@ -277,7 +277,7 @@ describe('patchbay dlq purge', () => {
     const r = await runCli(['dlq', 'purge', '--all', '--data-dir', dir])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('stdin is not a terminal to ask on: pass --yes to confirm')
-    await inspect(dir, (store) => expect(store.deadLetters.count()).toBe(3))
+    await inspect(dir, async (store) => expect(await store.deadLetters.count()).toBe(3))
   })
 
   it('asks on a terminal: no keeps them, yes deletes them', async () => {
@@ -297,7 +297,7 @@ describe('patchbay dlq purge', () => {
       `Delete 2 dead letters (crm 2) from ${dir} for good?`,
     ])
     expect(printed).toEqual(['Nothing purged.', 'Purged 2 dead letters (crm 2).'])
-    await inspect(dir, (store) => expect(store.deadLetters.count()).toBe(1))
+    await inspect(dir, async (store) => expect(await store.deadLetters.count()).toBe(1))
   })
 })
 
@@ -332,7 +332,7 @@ describe('the data directory', () => {
           `error Process ${process.pid} (a running gateway?) holds ${dir}, and the store allows one process per data directory. While the gateway runs, go through it instead: add --gateway URL (or set PATCHBAY_GATEWAY_URL), with PATCHBAY_ADMIN_TOKEN set to its admin token.\n`,
         )
       }
-      expect(gateway.deadLetters.count()).toBe(3)
+      expect(await gateway.deadLetters.count()).toBe(3)
     } finally {
       await gateway.close()
     }

@@ -28,7 +28,12 @@ if (mode === 'http') {
       ...parsePipeline(pipelineYaml(receiverUrl, mode === 'batched'), { file: `${base}pipeline.yaml` }),
       baseDir: base,
     },
-    options: { port: 0, dataDir },
+    // PB_BENCH_STORE: a postgres:// URL, for the PostgreSQL store's figures (postgres.bench.ts).
+    options: {
+      port: 0,
+      dataDir,
+      ...(process.env.PB_BENCH_STORE ? { store: process.env.PB_BENCH_STORE } : {}),
+    },
   })
   process.stdout.write(`ready ${gateway.url}\n`)
   process.on('SIGTERM', () => void gateway.close().then(() => process.exit(0)))

@@ -6,7 +6,7 @@ import { IngestError, RequestAborted, sendJson, sendRefusal } from './ingest/_ht
 type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
 
 export interface RequestHandlerOptions {
-  health: () => { status: number; body: unknown }
+  health: () => Promise<{ status: number; body: unknown }>
   metrics: { render(): Promise<string>; readonly contentType: string }
   admin: Route
   ingest: Route
@@ -70,7 +70,7 @@ export function createRequestHandler(options: RequestHandlerOptions) {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestUrl(req.url)
     if (req.method === 'GET' && url.pathname === '/health') {
-      const { status, body } = options.health()
+      const { status, body } = await options.health()
       return sendJson(res, status, body)
     }
     if (req.method === 'GET' && url.pathname === '/metrics') {

@@ -62,6 +62,20 @@ export const GATEWAY_ERROR_CODES = defineErrorCodes('@patchbay/server', {
     howToSolve:
       'Retry after the Retry-After delay (the SDKs do). Operators: free space on the data directory disk; the gateway accepts again by itself.',
   },
+  PB_GATEWAY_STORE_UNAVAILABLE: {
+    family: 'retryable',
+    description:
+      'The gateway cannot reach its PostgreSQL store (restarting, or the network to it is cut), so it refuses new events for now (503); nothing it acknowledged is lost.',
+    howToSolve:
+      'Retry after the Retry-After delay (the SDKs do). Operators: bring PostgreSQL back; the gateway accepts and delivers again by itself.',
+  },
+  PB_GATEWAY_STORE_URL: {
+    family: 'configuration',
+    description:
+      'The `--store` URL (or PATCHBAY_STORE_URL) is not one the gateway can open, or its database refused the connection.',
+    howToSolve:
+      'Give a `postgres://user@host:port/database` URL of a reachable PostgreSQL 13+ server whose user may create tables, or leave it out to use the SQLite data directory.',
+  },
 })
 
 declare module '@patchbay/core' {

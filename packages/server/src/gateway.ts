@@ -31,6 +31,8 @@ import { overloadCheck } from './ingest/_backpressure.ts'
 import { createIngestHandler } from './ingest/ingest-handler.ts'
 import { createGatewayMetrics } from './metrics/index.ts'
 import { type GatewayOptionsInput, type ResolvedGatewayOptions, resolveGatewayOptions } from './options.ts'
+import { redactUrl } from './store/postgres/_url.ts'
+import { openPostgresStore } from './store/postgres/postgres-store.ts'
 import { openSqliteStore } from './store/sqlite-store.ts'
 import type { DeadLetters, Store, StoreStats } from './store/store.ts'
 
@@ -59,9 +61,11 @@ export interface Gateway {
   readonly options: ResolvedGatewayOptions
   /** The absolute data directory. */
   readonly dataDir: string
+  /** Where the queue lives: the SQLite database file, or the PostgreSQL URL without its password. */
+  readonly store: string
   /** Every plugin step loaded, with the plugin's name@version. */
   readonly plugins: ReadonlyArray<{ step: string; source: string }>
-  stats(): StoreStats
+  stats(): Promise<StoreStats>
   /** The dead letter queue: aborted jobs, to inspect, replay (after a fix) or purge while running. */
   readonly deadLetters: DeadLetters
   /** The Prometheus exposition `/metrics` serves (prom-client renders asynchronously). */
@@ -75,7 +79,17 @@ export interface Gateway {
   close(): Promise<void>
 }
 
-function openStore(dir: string): Store {
+/** The PostgreSQL store when a store URL is given, else the SQLite store of the data directory. */
+async function openStore(dir: string, options: ResolvedGatewayOptions, redactor: Redactor): Promise<Store> {
+  if (options.store !== undefined) {
+    try {
+      return await openPostgresStore({ url: options.store, ...options.postgres })
+    } catch (error) {
+      throw new ConfigurationError(redactor.string((error as Error).message), {
+        code: 'PB_GATEWAY_STORE_URL',
+      })
+    }
+  }
   try {
     return openSqliteStore({ dir })
   } catch (error) {
@@ -103,15 +117,23 @@ async function defaultUserCode(definition: PipelineDefinition, sink: LogSink) {
  * Jobs of destinations the pipeline no longer has would wait forever (and count towards
  * backpressure): they become dead letters, to replay once the destination is back, or purge.
  */
-function retireOrphanJobs(store: Store, destinations: ReadonlySet<string>, sink: LogSink): void {
-  for (const destinationId of Object.keys(store.stats().jobs)) {
+async function retireOrphanJobs(
+  store: Store,
+  destinations: ReadonlySet<string>,
+  sink: LogSink,
+): Promise<void> {
+  for (const destinationId of Object.keys((await store.stats()).jobs)) {
     if (destinations.has(destinationId)) continue
     let moved = 0
     for (;;) {
-      const jobs = store.claim(destinationId, { limit: 500, now: Number.MAX_SAFE_INTEGER, ordered: false })
+      const jobs = await store.claim(destinationId, {
+        limit: 500,
+        now: Number.MAX_SAFE_INTEGER,
+        ordered: false,
+      })
       if (jobs.length === 0) break
       for (const job of jobs)
-        store.abort(job.id, {
+        await store.abort(job.id, {
           reason: `destination "${destinationId}" is no longer in the pipeline`,
           now: Date.now(),
         })
@@ -164,14 +186,20 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   }
   let store: Store
   try {
-    store = openStore(dataDir)
+    store = await openStore(dataDir, options, pipeline.redactor)
   } catch (error) {
     await pipeline.close()
     await closeUserCode()
     throw error
   }
-  const released = store.releaseInFlight()
-  retireOrphanJobs(store, new Set(definition.destinations.map((d) => d.id)), sink)
+  let released: number
+  try {
+    released = await store.releaseInFlight()
+    await retireOrphanJobs(store, new Set(definition.destinations.map((d) => d.id)), sink)
+  } catch (error) {
+    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode()])
+    throw error
+  }
   if (released > 0)
     sink({
       level: 'info',
@@ -199,7 +227,10 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const processor = startProcessor({
     // While the disk is full, accepted events wait: turning them into jobs is a large write
     // that would fail anyway, and its attempts would eat the space deliveries settle in.
-    store: { ...store, readPending: (limit) => (storage.full() ? [] : store.readPending(limit)) },
+    store: {
+      ...store,
+      readPending: (limit) => (storage.full() ? Promise.resolve([]) : store.readPending(limit)),
+    },
     pipeline,
     destinations,
     wakeup: processorWakeup,
@@ -255,8 +286,8 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     list: (o) => store.deadLetters.list(o),
     get: (id) => store.deadLetters.get(id),
     count: (d) => store.deadLetters.count(d),
-    replay: (selector, now) => {
-      const n = store.deadLetters.replay(selector, now)
+    replay: async (selector, now) => {
+      const n = await store.deadLetters.replay(selector, now)
       for (const wakeup of deliveryWakeups.values()) wakeup.wake()
       return n
     },
@@ -267,14 +298,30 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   let closing = false
   const server: Server = createServer(
     createRequestHandler({
-      health: () => ({
-        status: closing ? 503 : 200,
-        body: {
-          status: closing ? 'stopping' : storage.full() ? 'degraded' : 'ok',
-          queue: store.stats(),
-          storage: storage.status(),
-        },
-      }),
+      health: async () => {
+        let queue: StoreStats | { error: string }
+        try {
+          queue = await store.stats()
+        } catch (error) {
+          // The store cannot be reached: the gateway is up but cannot take events.
+          queue = { error: (error as Error).message }
+        }
+        const reachable = !('error' in queue)
+        return {
+          status: closing || !reachable ? 503 : 200,
+          body: {
+            status: closing
+              ? 'stopping'
+              : !reachable
+                ? 'store unavailable'
+                : storage.full()
+                  ? 'degraded'
+                  : 'ok',
+            queue,
+            storage: storage.status(),
+          },
+        }
+      },
       metrics,
       admin,
       ingest,
@@ -306,8 +353,10 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
 
   return {
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
-    options,
+    // The store URL's password stays inside: hosts print these options.
+    options: options.store === undefined ? options : { ...options, store: redactUrl(options.store) },
     dataDir,
+    store: options.store === undefined ? resolve(dataDir, 'patchbay.db') : redactUrl(options.store),
     plugins: [
       ...sourcePlugins,
       ...pipeline.transformations.map((t) => ({ step: `transformations.${t.id}`, source: t.source })),

@@ -10,6 +10,29 @@ export const GatewayOptionsSchema = Type.Object(
     host: Type.String({ default: '127.0.0.1', description: 'Interface to listen on (0.0.0.0 for all).' }),
     port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8080, description: '0 picks a free port.' }),
     dataDir: Type.String({ default: './patchbay-data', description: 'Where the durable queue lives.' }),
+    store: Type.Optional(
+      Type.String({
+        description:
+          'A `postgres://user@host:port/database` URL: the queue lives in that PostgreSQL database, shared by every gateway node given the same URL. Default: SQLite in dataDir.',
+      }),
+    ),
+    postgres: Type.Object(
+      {
+        poolSize: Type.Integer({ minimum: 1, default: 10, description: 'Connections per node.' }),
+        leaseMs: Type.Integer({
+          minimum: 100,
+          default: 30_000,
+          description:
+            'How long a claimed job or event batch stays with its node without a heartbeat; after that another node takes it over.',
+        }),
+        statsMaxAgeMs: Type.Integer({
+          minimum: 0,
+          default: 1_000,
+          description: 'How old the queue counts used for backpressure, /health and /metrics may be.',
+        }),
+      },
+      { default: {} },
+    ),
     limits: Type.Object(
       {
         eventBytes: Type.Integer({

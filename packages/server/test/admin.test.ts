@@ -25,7 +25,7 @@ describe('the admin API', () => {
     const g = await start(webhookPipeline(receiver.url), { adminToken: TOKEN })
     const batch = [1, 2, 3].map((i) => ({ type: 'track', event: 'A', userId: `u${i}`, messageId: `m-${i}` }))
     await post(g, '/v1/batch', { batch })
-    await waitFor(() => g.deadLetters.count() === 3, '3 dead letters')
+    await waitFor(async () => (await g.deadLetters.count()) === 3, '3 dead letters')
 
     const list = await admin(g.url, 'dead-letters?limit=2')
     expect(list.status).toBe(200)
@@ -48,7 +48,7 @@ describe('the admin API', () => {
       body: { destinationId: 'hook' },
     })
     expect(purged.body).toEqual({ purged: 2 })
-    expect(g.deadLetters.count()).toBe(0)
+    expect(await g.deadLetters.count()).toBe(0)
   })
 
   it('needs the admin token, and is off without one', async () => {

@@ -10,27 +10,27 @@ const stats = (pendingEvents: number, inFlight: number, oldestPendingAt: number 
 })
 
 describe('the backpressure rule', () => {
-  it('counts pending events and queued jobs (not dead letters) against maxQueued', () => {
+  it('counts pending events and queued jobs (not dead letters) against maxQueued', async () => {
     const check = (s: StoreStats) =>
       overloadCheck(
-        () => s,
+        async () => s,
         { maxQueued: 10, maxAgeMs: 0 },
         () => 0,
       )()
-    expect(check(stats(4, 5, null))).toBeUndefined()
-    expect(check(stats(5, 5, null))).toBe('10 events and jobs are queued (limit 10)')
+    expect(await check(stats(4, 5, null))).toBeUndefined()
+    expect(await check(stats(5, 5, null))).toBe('10 events and jobs are queued (limit 10)')
   })
 
-  it('refuses when the oldest queued item is older than maxAgeMs, and never without an age limit', () => {
+  it('refuses when the oldest queued item is older than maxAgeMs, and never without an age limit', async () => {
     const hour = 3_600_000
     const at = (maxAgeMs: number) =>
       overloadCheck(
-        () => stats(1, 0, 0),
+        async () => stats(1, 0, 0),
         { maxQueued: 100, maxAgeMs },
         () => 3 * hour,
       )()
-    expect(at(2 * hour)).toBe('the oldest queued item is 3 h old (limit 2 h)')
-    expect(at(4 * hour)).toBeUndefined()
-    expect(at(0)).toBeUndefined()
+    expect(await at(2 * hour)).toBe('the oldest queued item is 3 h old (limit 2 h)')
+    expect(await at(4 * hour)).toBeUndefined()
+    expect(await at(0)).toBeUndefined()
   })
 })

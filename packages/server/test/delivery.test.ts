@@ -77,7 +77,7 @@ describe('delivery through an outage', () => {
       /patchbay_deliveries_total\{destination="ordered",status="retried"\} [1-9]/,
     )
     // The receiver has everything; the gateway settles the last answers right after.
-    await waitFor(() => Object.keys(g.stats().jobs).length === 0, 'every job settled')
+    await waitFor(async () => Object.keys((await g.stats()).jobs).length === 0, 'every job settled')
   })
 
   it('waits at least Retry-After before trying a throttled job again', async () => {
@@ -118,8 +118,8 @@ describe('dead letters', () => {
         { type: 'track', event: 'Down', userId: 'bob', messageId: 'm-down' },
       ],
     })
-    await waitFor(() => g.deadLetters.count() === 2, 'two dead letters', 10_000)
-    const letters = g.deadLetters.list()
+    await waitFor(async () => (await g.deadLetters.count()) === 2, 'two dead letters', 10_000)
+    const letters = await g.deadLetters.list()
     const bad = letters.find((l) => l.messageId === 'm-bad')!
     const down = letters.find((l) => l.messageId === 'm-down')!
     expect(bad).toMatchObject({
@@ -134,9 +134,9 @@ describe('dead letters', () => {
     expect(await g.metrics()).toContain('patchbay_dead_letters{destination="ordered"} 2')
 
     healthy = true
-    expect(g.deadLetters.replay({ destinationId: 'ordered' }, Date.now())).toBe(2)
+    expect(await g.deadLetters.replay({ destinationId: 'ordered' }, Date.now())).toBe(2)
     await waitFor(() => receiver.received.length === 2, 'the replayed deliveries')
-    expect(g.deadLetters.count()).toBe(0)
+    expect(await g.deadLetters.count()).toBe(0)
   })
 })
 
@@ -147,12 +147,12 @@ describe('a destination removed from the pipeline', () => {
     const both = twoDestinations(receiver.url)
     const first = await start(both, { ...FAST, dataDir })
     await post(first, '/v1/track', { userId: 'ada', event: 'A', messageId: 'm-1' })
-    await waitFor(() => (first.stats().jobs.unordered?.retrying ?? 0) === 1, 'a retrying job')
+    await waitFor(async () => ((await first.stats()).jobs.unordered?.retrying ?? 0) === 1, 'a retrying job')
     await first.close()
     const onlyOrdered = both.replace(/ {2}- id: unordered[\s\S]*?(?=egress)/, '')
     const second = await start(onlyOrdered, { ...FAST, dataDir })
-    expect(second.stats().jobs.unordered).toBeUndefined()
-    expect(second.deadLetters.list({ destinationId: 'unordered' })).toEqual([
+    expect((await second.stats()).jobs.unordered).toBeUndefined()
+    expect(await second.deadLetters.list({ destinationId: 'unordered' })).toEqual([
       expect.objectContaining({
         messageId: 'm-1',
         reason: 'destination "unordered" is no longer in the pipeline',
@@ -194,7 +194,7 @@ describe('backpressure', () => {
     expect(await g.metrics()).toContain('reason="backpressure"} 1')
     up = true
     await waitFor(() => receiver.received.length === 5, 'the queue to drain')
-    await waitFor(() => Object.keys(g.stats().jobs).length === 0, 'the jobs to settle')
+    await waitFor(async () => Object.keys((await g.stats()).jobs).length === 0, 'the jobs to settle')
     expect((await post(g, '/v1/track', { userId: 'late', event: 'A' })).status).toBe(200)
   })
 })
@@ -213,7 +213,7 @@ describe('graceful shutdown', () => {
       messageId: `m-${i}`,
     }))
     expect((await post(g, '/v1/batch', { batch })).status).toBe(200)
-    await waitFor(() => g.stats().jobs.ordered?.in_flight === 1, 'a delivery in flight')
+    await waitFor(async () => (await g.stats()).jobs.ordered?.in_flight === 1, 'a delivery in flight')
     await g.close()
     await expect(fetch(`${g.url}/health`)).rejects.toThrow()
     const beforeRestart = receiver.answered.length

@@ -144,8 +144,11 @@ describe('the store keeps one copy of an event', () => {
       body: JSON.stringify(event),
     })
     expect(res.status).toBe(200)
-    await waitFor(() => ok.received.length === 1 && g.deadLetters.count() === 1, 'both outcomes')
-    const [letter] = g.deadLetters.list()
+    await waitFor(
+      async () => ok.received.length === 1 && (await g.deadLetters.count()) === 1,
+      'both outcomes',
+    )
+    const [letter] = await g.deadLetters.list()
     expect(letter).toMatchObject({
       destinationId: 'd0',
       messageId: 'm-half',

@@ -92,16 +92,16 @@ describe('ingestion: bad input gets a clear 4xx and nothing is stored', () => {
     body: unknown,
     headers?: Record<string, string>,
   ) {
-    const queued = () => {
-      const stats = g.stats()
+    const queued = async () => {
+      const stats = await g.stats()
       return (
         stats.pendingEvents +
         Object.values(stats.jobs).reduce((n, s) => n + s.waiting + s.retrying + s.in_flight, 0)
       )
     }
-    const before = queued()
+    const before = await queued()
     const res = await post(g, path, body, headers)
-    expect(queued()).toBe(before)
+    expect(await queued()).toBe(before)
     return res
   }
 

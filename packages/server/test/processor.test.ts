@@ -63,18 +63,18 @@ describe('a transformation batch that throws', () => {
     })
     try {
       await waitFor(
-        () => store.deadLetters.count() === 2,
+        async () => (await store.deadLetters.count()) === 2,
         'the poison event to be buried at both destinations',
       )
-      expect(store.stats().pendingEvents).toBe(0)
+      expect((await store.stats()).pendingEvents).toBe(0)
       // The neighbours went on, transformed, one job per destination each.
-      const jobs = store.claim('a', { limit: 10, now: Date.now(), ordered: false })
+      const jobs = await store.claim('a', { limit: 10, now: Date.now(), ordered: false })
       expect(jobs.map((j) => [j.messageId, (j.payload as { transformed?: boolean }).transformed])).toEqual([
         ['m1', true],
         ['m2', true],
         ['m4', true],
       ])
-      const letters = store.deadLetters.list()
+      const letters = await store.deadLetters.list()
       expect(letters.map((l) => [l.destinationId, l.messageId, l.step, l.sourceId, l.attempts])).toEqual([
         ['a', 'bad', 'transformations', 'web', 3],
         ['b', 'bad', 'transformations', 'web', 3],
@@ -89,13 +89,13 @@ describe('a transformation batch that throws', () => {
       // The fix is deployed; a replay of the dead letter at `b` runs the transformations again
       // and queues a job for `b` only.
       poison.clear()
-      expect(store.deadLetters.replay({ destinationId: 'b' }, Date.now())).toBe(1)
+      expect(await store.deadLetters.replay({ destinationId: 'b' }, Date.now())).toBe(1)
       wakeup.wake()
-      await waitFor(() => store.stats().jobs.b?.waiting === 4, 'the replayed job at b')
-      const atB = store.claim('b', { limit: 10, now: Date.now(), ordered: false })
+      await waitFor(async () => (await store.stats()).jobs.b?.waiting === 4, 'the replayed job at b')
+      const atB = await store.claim('b', { limit: 10, now: Date.now(), ordered: false })
       expect(atB.find((j) => j.messageId === 'bad')?.payload).toEqual({ ...track('bad'), transformed: true })
-      expect(store.stats().jobs.a?.in_flight).toBe(3) // nothing new at `a`
-      expect(store.deadLetters.count()).toBe(1)
+      expect((await store.stats()).jobs.a?.in_flight).toBe(3) // nothing new at `a`
+      expect(await store.deadLetters.count()).toBe(1)
     } finally {
       await processor.stop()
     }

@@ -150,7 +150,7 @@ async function deliveredExactlyOnce(
   const ids = sent.map((e) => e.messageId)
   expect(new Set(ids).size, 'the SDK gave every call its own messageId').toBe(ids.length)
   await waitFor(() => receiver.received.length >= ids.length, `${ids.length} deliveries`)
-  expect(gateway.deadLetters.count()).toBe(0)
+  expect(await gateway.deadLetters.count()).toBe(0)
   await gateway.close()
   const byId = deliveredOnce(receiver.received)
   expect([...byId.keys()].sort()).toEqual([...ids].sort())

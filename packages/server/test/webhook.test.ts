@@ -109,7 +109,7 @@ egress: { allow: ["127.0.0.1"] }
       code: 'PB_GATEWAY_BODY_INVALID',
       message: expect.stringContaining('the body is not valid JSON'),
     })
-    expect(g.stats().pendingEvents).toBe(0)
+    expect((await g.stats()).pendingEvents).toBe(0)
     expect(await g.metrics()).not.toContain('patchbay_events_accepted_total{')
   })
 })

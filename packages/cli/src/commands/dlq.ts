@@ -172,11 +172,20 @@ const targetArgs = {
     description:
       'A stopped gateway, through its data directory (default: $PATCHBAY_DATA_DIR, else ./patchbay-data)',
   },
+  store: {
+    type: 'string',
+    description:
+      'A PostgreSQL queue, e.g. postgres://patchbay@db/patchbay, shared by every gateway node on it, running or not (default: $PATCHBAY_STORE_URL)',
+  },
 } as const
 
-/** The target the `--gateway` and `--data-dir` flags (else the environment) name. */
-const targetOf = (args: { gateway?: string; 'data-dir'?: string }) =>
-  resolveTarget({ gateway: args.gateway || undefined, dataDir: args['data-dir'] || undefined })
+/** The target the `--gateway`, `--data-dir` and `--store` flags (else the environment) name. */
+const targetOf = (args: { gateway?: string; 'data-dir'?: string; store?: string }) =>
+  resolveTarget({
+    gateway: args.gateway || undefined,
+    dataDir: args['data-dir'] || undefined,
+    store: args.store || undefined,
+  })
 
 const selectorArgs = {
   ...targetArgs,

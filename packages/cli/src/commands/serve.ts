@@ -10,6 +10,8 @@ export interface ServeOptions {
   host?: string
   port?: number
   dataDir?: string
+  /** A `postgres://` URL: the queue lives there, shared by every node given it (default: SQLite in dataDir). */
+  store?: string
   retryForMs?: number
   receiver?: boolean
   trustProxy?: boolean
@@ -45,6 +47,7 @@ export async function serve(
         ...(options.host ? { host: options.host } : {}),
         ...(options.port !== undefined ? { port: options.port } : {}),
         ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+        ...(options.store ? { store: options.store } : {}),
         ...(options.retryForMs !== undefined ? { retry: { forMs: options.retryForMs } } : {}),
         ...(options.trustProxy ? { trustProxy: true } : {}),
         ...(options.check ? { checkOnStart: options.check } : {}),
@@ -56,7 +59,9 @@ export async function serve(
     const lines = [
       `patchbay gateway listening on ${gateway.url}`,
       `  pipeline  ${useDefault ? 'built-in default' : loaded.file}`,
-      `  data dir  ${gateway.dataDir}`,
+      gateway.store.startsWith('postgres')
+        ? `  store     ${gateway.store}`
+        : `  data dir  ${gateway.dataDir}`,
       ...gateway.plugins.map((p) => `  plugin    ${p.step}  ${p.source}`),
       ...(receiver
         ? [`  receiver  ${receiver.url} (PATCHBAY_RECEIVER_URL): requests are printed below`]
@@ -117,6 +122,11 @@ Examples:
     port: { type: 'string', alias: 'p', description: 'Port (0: any free port; env PATCHBAY_PORT)' },
     host: { type: 'string', description: 'Interface to listen on', default: '127.0.0.1' },
     'data-dir': { type: 'string', description: 'Where the durable queue lives (env PATCHBAY_DATA_DIR)' },
+    store: {
+      type: 'string',
+      description:
+        'postgres://user@host/db: keep the queue in PostgreSQL, shared by every node given the same URL (env PATCHBAY_STORE_URL; default: SQLite in --data-dir)',
+    },
     'trust-proxy': {
       type: 'boolean',
       description: 'Take request_ip from X-Forwarded-For (only behind a proxy you run)',
@@ -147,6 +157,9 @@ Examples:
       host: args.host,
       port,
       dataDir: args['data-dir'] ?? process.env.PATCHBAY_DATA_DIR ?? './patchbay-data',
+      ...(args.store || process.env.PATCHBAY_STORE_URL
+        ? { store: args.store || process.env.PATCHBAY_STORE_URL }
+        : {}),
       retryForMs: parseDuration(args['retry-for'], '--retry-for'),
       receiver: args.receiver ?? false,
       trustProxy: args['trust-proxy'] ?? false,

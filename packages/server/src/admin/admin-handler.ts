@@ -8,7 +8,7 @@ export interface AdminOptions {
   /** The bearer token /admin requires; without one the admin API is off (404). */
   token: string | undefined
   deadLetters: DeadLetters
-  stats: () => StoreStats
+  stats: () => Promise<StoreStats>
 }
 
 function sameToken(given: string, expected: string): boolean {
@@ -67,7 +67,8 @@ export function createAdminHandler(options: AdminOptions) {
         )
       const [, , resource, id] = url.pathname.split('/')
       const { deadLetters } = options
-      if (req.method === 'GET' && resource === 'stats' && !id) return sendJson(res, 200, options.stats())
+      if (req.method === 'GET' && resource === 'stats' && !id)
+        return sendJson(res, 200, await options.stats())
       if (resource === 'dead-letters' && req.method === 'GET' && !id) {
         const limit = Number(url.searchParams.get('limit') ?? 100)
         const afterId = Number(url.searchParams.get('after') ?? 0)
@@ -81,18 +82,19 @@ export function createAdminHandler(options: AdminOptions) {
         return sendJson(
           res,
           200,
-          deadLetters.list({ limit, afterId, ...(destinationId ? { destinationId } : {}) }),
+          await deadLetters.list({ limit, afterId, ...(destinationId ? { destinationId } : {}) }),
         )
       }
       if (resource === 'dead-letters' && req.method === 'GET' && id && /^\d+$/.test(id)) {
-        const found = deadLetters.get(Number(id))
+        const found = await deadLetters.get(Number(id))
         if (!found) throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `no dead letter ${id}`)
         return sendJson(res, 200, found)
       }
       if (resource === 'dead-letters' && req.method === 'POST' && (id === 'replay' || id === 'purge')) {
         const selector = selectorOf(parseJson(await readBody(req, 1024 * 1024), 16))
-        if (id === 'replay') return sendJson(res, 200, { replayed: deadLetters.replay(selector, Date.now()) })
-        return sendJson(res, 200, { purged: deadLetters.purge(selector) })
+        if (id === 'replay')
+          return sendJson(res, 200, { replayed: await deadLetters.replay(selector, Date.now()) })
+        return sendJson(res, 200, { purged: await deadLetters.purge(selector) })
       }
       throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `no admin endpoint ${req.method} ${url.pathname}`)
     } catch (error) {

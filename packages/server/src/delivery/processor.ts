@@ -136,15 +136,15 @@ export function startProcessor(options: ProcessorOptions) {
    */
   async function processCounted(events: StoredEvent[], limit: number): Promise<number> {
     const spent = events.filter((e) => e.transformAttempts >= limit)
-    if (spent.length > 0) bury(spent, limit)
+    if (spent.length > 0) await bury(spent, limit)
     let queued = 0
     for (const suspect of events.filter((e) => e.transformAttempts > 0 && e.transformAttempts < limit)) {
-      store.markTransformAttempt([suspect.seq])
+      await store.markTransformAttempt([suspect.seq])
       queued += await processBatch([{ ...suspect, transformAttempts: suspect.transformAttempts + 1 }], limit)
     }
     const fresh = events.filter((e) => e.transformAttempts === 0)
     if (fresh.length > 0) {
-      store.markTransformAttempt(fresh.map((e) => e.seq))
+      await store.markTransformAttempt(fresh.map((e) => e.seq))
       queued += await processBatch(
         fresh.map((e) => ({ ...e, transformAttempts: 1 })),
         limit,
@@ -153,7 +153,12 @@ export function startProcessor(options: ProcessorOptions) {
     return queued
   }
 
-  function bury(events: StoredEvent[], limit: number, step = 'transformations', cause?: string): void {
+  async function bury(
+    events: StoredEvent[],
+    limit: number,
+    step = 'transformations',
+    cause?: string,
+  ): Promise<void> {
     const letters = events.flatMap((e) =>
       targetsOf(e).map(
         (destination): BuriedEvent => ({
@@ -168,7 +173,7 @@ export function startProcessor(options: ProcessorOptions) {
         }),
       ),
     )
-    store.buryEvents(
+    await store.buryEvents(
       events.map((e) => e.seq),
       letters,
       Date.now(),
@@ -270,19 +275,31 @@ export function startProcessor(options: ProcessorOptions) {
     }
     const held = new Set([...retry, ...buried.map((b) => b.event)].map((e) => e.seq))
     // Jobs of a held event cannot exist: it failed as a whole at the transformations.
-    store.commitProcessed(
+    await store.commitProcessed(
       events.filter((e) => !held.has(e.seq)).map((e) => e.seq),
       jobs,
       Date.now(),
       letters,
     )
-    for (const { event, step, cause } of buried) bury([event], limit!, step, cause)
+    for (const { event, step, cause } of buried) await bury([event], limit!, step, cause)
     return jobs.length
   }
 
   const done = (async () => {
     while (running) {
-      const events = store.readPending(batchSize)
+      let events: StoredEvent[]
+      try {
+        events = await store.readPending(batchSize)
+      } catch (error) {
+        // The store is unreachable (a database restarting, say): the events stay pending.
+        log({
+          level: 'error',
+          scope: 'gateway',
+          message: `reading pending events failed; trying again in a second: ${(error as Error).message}`,
+        })
+        if (running) await wakeup.wait(1_000)
+        continue
+      }
       if (events.length === 0) {
         await wakeup.wait(pollMs)
         continue

@@ -55,7 +55,7 @@ export function startDeliveryWorkers(options: WorkerOptions) {
   let running = true
   let inFlight = 0
   /** Settlements the store refused (oldest first), made again before the next claim. */
-  const unsettled: Array<() => void> = []
+  const unsettled: Array<() => Promise<void>> = []
   let claimFailing = false
 
   function storeError(error: unknown, what: string): void {
@@ -68,25 +68,27 @@ export function startDeliveryWorkers(options: WorkerOptions) {
       })
   }
 
-  /** Makes a settling store write now, or after the ones still waiting. */
-  function settle(what: string, write: () => void): void {
-    if (unsettled.length === 0) {
-      try {
-        write()
-        return
-      } catch (error) {
-        if (!running) return // a closed store during shutdown: the jobs stay in flight, released at restart
-        storeError(error, what)
-      }
+  /**
+   * Makes a settling store write now, or after the ones still waiting. The returned promise
+   * never rejects: a refused write is kept for settleWaiting.
+   */
+  function settle(what: string, write: () => Promise<void>): Promise<void> {
+    if (unsettled.length > 0) {
+      unsettled.push(write)
+      return Promise.resolve()
     }
-    unsettled.push(write)
+    return write().catch((error: unknown) => {
+      if (!running) return // a closed store during shutdown: the jobs stay in flight, released at restart
+      storeError(error, what)
+      unsettled.push(write)
+    })
   }
 
   /** Makes the waiting settlements, in order; false when the store still refuses. */
-  function settleWaiting(): boolean {
+  async function settleWaiting(): Promise<boolean> {
     while (unsettled.length > 0) {
       try {
-        unsettled[0]!()
+        await unsettled[0]!()
       } catch (error) {
         if (!running) return false
         options.onStoreError?.(error)
@@ -103,18 +105,21 @@ export function startDeliveryWorkers(options: WorkerOptions) {
     return true
   }
 
-  function abort(job: Job, reason: string, at: number): void {
+  function abort(job: Job, reason: string, at: number): Promise<void> {
     counters.aborted(destination.id)
-    settle(`recording job ${job.id} as a dead letter`, () => store.abort(job.id, { reason, now: at }))
+    const settled = settle(`recording job ${job.id} as a dead letter`, () =>
+      store.abort(job.id, { reason, now: at }),
+    )
     log({
       level: 'warn',
       scope: `destinations.${destination.id}`,
       message: `event ${shortId(job.messageId)} is now a dead letter: ${reason}`,
     })
+    return settled
   }
 
   /** Settles a failed job: retried later, or a dead letter. Delivered jobs are completed together. */
-  function settleFailure(job: Job, outcome: Outcome | undefined, at: number): void {
+  function settleFailure(job: Job, outcome: Outcome | undefined, at: number): Promise<void> {
     const error = outcome?.error ?? {
       code: 'PB_INTERNAL',
       message: 'no outcome for this job',
@@ -126,19 +131,17 @@ export function startDeliveryWorkers(options: WorkerOptions) {
       const wait = policy.next(attempts, error, at - job.createdAt)
       if (wait !== undefined) {
         counters.retried(destination.id)
-        settle(`scheduling job ${job.id} for a retry`, () =>
+        return settle(`scheduling job ${job.id} for a retry`, () =>
           store.retry(job.id, { nextAt: at + wait, error: reason }),
         )
-        return
       }
-      abort(
+      return abort(
         job,
         `gave up after ${attempts} attempts over the ${durationText(retry.forMs)} retry window; last error ${reason}`,
         at,
       )
-      return
     }
-    abort(job, reason, at)
+    return abort(job, reason, at)
   }
 
   async function deliver(jobs: Job[]): Promise<void> {
@@ -160,6 +163,7 @@ export function startDeliveryWorkers(options: WorkerOptions) {
     const byIndex = new Map(outcomes.map((o) => [o.index, o]))
     const at = now()
     const done: number[] = []
+    const settling: Array<Promise<void>> = []
     for (const [index, job] of jobs.entries()) {
       const outcome = byIndex.get(index)
       if (outcome?.status === 'delivered') {
@@ -169,21 +173,25 @@ export function startDeliveryWorkers(options: WorkerOptions) {
       } else if (outcome?.status === 'dropped') {
         counters.dropped(destination.id)
         done.push(job.id)
-      } else settleFailure(job, outcome, at)
+      } else settling.push(settleFailure(job, outcome, at))
     }
     // One transaction (one fsync) for every job of the claim that went through.
-    if (done.length > 0) settle(`recording ${done.length} deliveries`, () => store.complete(done))
+    if (done.length > 0)
+      settling.push(settle(`recording ${done.length} deliveries`, () => store.complete(done)))
+    // Settled before the next claim, so an ordered user's next job sees this one gone.
+    if (settling.length === 1) await settling[0]
+    else if (settling.length > 1) await Promise.all(settling)
   }
 
   async function work(): Promise<void> {
     while (running) {
-      if (!settleWaiting()) {
+      if (unsettled.length > 0 && !(await settleWaiting())) {
         await wakeup.wait(SETTLE_RETRY_MS)
         continue
       }
       let jobs: Job[]
       try {
-        jobs = store.claim(destination.id, { limit: settings.claim, now: now(), ordered })
+        jobs = await store.claim(destination.id, { limit: settings.claim, now: now(), ordered })
       } catch (error) {
         if (!running) return
         options.onStoreError?.(error)

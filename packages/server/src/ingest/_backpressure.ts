@@ -7,12 +7,12 @@ import type { StoreStats } from '../store/store.ts'
  * Reads the store's in-memory counters, so it is cheap enough for every request.
  */
 export function overloadCheck(
-  stats: () => StoreStats,
+  stats: () => Promise<StoreStats>,
   limits: { maxQueued: number; maxAgeMs: number },
   now: () => number = Date.now,
-): () => string | undefined {
-  return () => {
-    const current = stats()
+): () => Promise<string | undefined> {
+  return async () => {
+    const current = await stats()
     let queued = current.pendingEvents
     for (const states of Object.values(current.jobs))
       queued += states.waiting + states.retrying + states.in_flight

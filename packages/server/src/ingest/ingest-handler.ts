@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type InboundRequest, isPatchbayError, type SourceResult } from '@patchbay/core'
 import type { StorageHealth } from '../_storage-health.ts'
 import type { GatewayMetrics, RejectReason } from '../metrics/gateway-metrics.ts'
+import { isStoreUnavailable } from '../store/_unavailable.ts'
 import type { Store } from '../store/store.ts'
 import { acceptEvents, clip, EVENT_TYPES } from './_events.ts'
 import {
@@ -34,7 +35,7 @@ export interface IngestOptions {
   limits: { eventBytes: number; batchBytes: number; batchEvents: number; depth: number }
   trustProxy: boolean
   /** Returns a reason while the queue is past its limits: ingestion answers 503. */
-  overloaded: () => string | undefined
+  overloaded: () => Promise<string | undefined>
   retryAfterSeconds: number
   /** Whether the data directory's disk is full (ingestion answers 503 meanwhile), and where to report that it is. */
   storage: Pick<StorageHealth, 'full' | 'report' | 'ok'>
@@ -51,10 +52,15 @@ const REASONS: Partial<Record<string, RejectReason>> = {
   PB_EVENT_TOO_LARGE: 'too_large',
   PB_GATEWAY_OVERLOADED: 'backpressure',
   PB_GATEWAY_STORAGE_FULL: 'storage_full',
+  PB_GATEWAY_STORE_UNAVAILABLE: 'store_unavailable',
 }
 
 /** Refusals that ask the client to come back later, with Retry-After. */
-const RETRY_LATER = new Set(['PB_GATEWAY_OVERLOADED', 'PB_GATEWAY_STORAGE_FULL'])
+const RETRY_LATER = new Set([
+  'PB_GATEWAY_OVERLOADED',
+  'PB_GATEWAY_STORAGE_FULL',
+  'PB_GATEWAY_STORE_UNAVAILABLE',
+])
 
 /**
  * The ingestion endpoints: `/v1/{track,identify,page,screen,group,alias,batch}` as in the
@@ -90,6 +96,15 @@ export function createIngestHandler(options: IngestOptions) {
     return found
   }
 
+  const storeUnavailable = (error: unknown, events: number) =>
+    new IngestError(
+      503,
+      'PB_GATEWAY_STORE_UNAVAILABLE',
+      `the gateway is not accepting events for now: its store cannot be reached (${(error as Error).message})`,
+      {},
+      events,
+    )
+
   const storageFull = (events = 1) =>
     new IngestError(
       503,
@@ -99,9 +114,9 @@ export function createIngestHandler(options: IngestOptions) {
       events,
     )
 
-  function checkCapacity() {
+  async function checkCapacity() {
     if (options.storage.full()) throw storageFull()
-    const reason = options.overloaded()
+    const reason = await options.overloaded()
     if (reason)
       throw new IngestError(
         503,
@@ -123,6 +138,7 @@ export function createIngestHandler(options: IngestOptions) {
     } catch (error) {
       // Nothing of the request was kept (appends are all-or-nothing): the client retries later.
       if (options.storage.report(error)) throw storageFull(events.length)
+      if (isStoreUnavailable(error)) throw storeUnavailable(error, events.length)
       throw error
     }
     options.storage.ok()
@@ -143,14 +159,14 @@ export function createIngestHandler(options: IngestOptions) {
     let source: IngestSource
     if (headerKey) {
       source = authorize(call, headerKey)
-      checkCapacity()
+      await checkCapacity()
       body = parseJson(await readBody(req, limit), options.limits.depth)
     } else {
       // Segment's HTTP API also takes the write key in the body.
       body = parseJson(await readBody(req, limit), options.limits.depth)
       const bodyKey = (body as { writeKey?: unknown } | null)?.writeKey
       source = authorize(call, typeof bodyKey === 'string' ? bodyKey : undefined)
-      checkCapacity()
+      await checkCapacity()
     }
     const accepted = acceptEvents(body, {
       type,
@@ -186,7 +202,7 @@ export function createIngestHandler(options: IngestOptions) {
         {},
         0,
       )
-    checkCapacity()
+    await checkCapacity()
     const raw = await readBody(req, options.limits.batchBytes)
     const type = String(req.headers['content-type'] ?? '')
     const request: InboundRequest = {

@@ -2,7 +2,13 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { JobState, StoreStats } from '../store/store.ts'
 
 /** Why the gateway turned events away, as the `reason` label of `patchbay_events_rejected_total`. */
-export type RejectReason = 'invalid' | 'too_large' | 'unauthorized' | 'backpressure' | 'storage_full'
+export type RejectReason =
+  | 'invalid'
+  | 'too_large'
+  | 'unauthorized'
+  | 'backpressure'
+  | 'storage_full'
+  | 'store_unavailable'
 
 /** How a delivery attempt ended, as the `status` label of `patchbay_deliveries_total`. */
 export type DeliveryStatus = 'delivered' | 'retried' | 'aborted' | 'dropped'
@@ -81,7 +87,7 @@ export interface GatewayMetrics {
  * reply.header('content-type', metrics.contentType).send(await metrics.render())
  */
 export function createGatewayMetrics(
-  statsSource: () => StoreStats,
+  statsSource: () => Promise<StoreStats>,
   options: {
     destinations?: readonly string[]
     /** 1 while the data directory's disk is full, for `patchbay_storage_full`. */
@@ -166,8 +172,10 @@ export function createGatewayMetrics(
    * rather than in `collect` callbacks, so the three queue gauges share one read and two
    * scrapes at once cannot see half of each other's snapshot.
    */
-  function setGauges(): void {
-    const stats = statsSource()
+  let rendering: Promise<unknown> = Promise.resolve()
+
+  async function setGauges(): Promise<void> {
+    const stats = await statsSource()
     for (const destination of [...Object.keys(stats.jobs), ...Object.keys(stats.deadLetters)])
       known.add(destination)
     queueJobs.reset()
@@ -194,9 +202,16 @@ export function createGatewayMetrics(
     stopped: (source, status, step, count = 1) => stopped.inc({ source, status, step }, count),
     ingestRequest: (endpoint, status) => ingest.inc({ endpoint, status: String(status) }),
     internalError: (where) => internal.inc({ where }),
-    async render() {
-      setGauges()
-      return registers[0]!.metrics()
+    render() {
+      // One render at a time: the stats read is asynchronous, and two renders interleaving
+      // would each print the other's gauges. A store that cannot be reached leaves the queue
+      // gauges as they were; the rest still renders.
+      const next = rendering.then(async () => {
+        await setGauges().catch(() => storageFull.set(options.storageFull?.() ? 1 : 0))
+        return registers[0]!.metrics()
+      })
+      rendering = next.catch(() => {})
+      return next
     },
     contentType: registers[0]!.contentType,
   }

@@ -2,11 +2,16 @@ import type { DatabaseSync } from 'node:sqlite'
 import type { JobQueue, JobRecord } from './_jobs.ts'
 import { DEAD_LETTER_COLUMNS, toDeadLetter } from './_rows.ts'
 import type { StatsCounters } from './_stats.ts'
+import type { Synchronous } from './_synchronous.ts'
 import { inTransaction } from './_transaction.ts'
 import type { DeadLetterSelector, DeadLetters } from './store.ts'
 
 /** The dead_letters table: browsing, replaying into the job queue, purging. */
-export function createDeadLetters(db: DatabaseSync, stats: StatsCounters, jobs: JobQueue): DeadLetters {
+export function createDeadLetters(
+  db: DatabaseSync,
+  stats: StatsCounters,
+  jobs: JobQueue,
+): Synchronous<DeadLetters> {
   const page = 'id > $afterId ORDER BY id LIMIT $limit'
   const listAll = db.prepare(`SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE ${page}`)
   const listFor = db.prepare(

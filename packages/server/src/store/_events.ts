@@ -3,6 +3,7 @@ import { createGroupCommit } from './_group-commit.ts'
 import type { JobQueue } from './_jobs.ts'
 import { EVENT_COLUMNS, toJson, toStoredEvent } from './_rows.ts'
 import type { StatsCounters } from './_stats.ts'
+import type { Synchronous } from './_synchronous.ts'
 import { inTransaction } from './_transaction.ts'
 import type { BuriedEvent, Store } from './store.ts'
 
@@ -15,7 +16,8 @@ export interface GroupCommitInfo {
 }
 
 export interface EventLog
-  extends Pick<Store, 'append' | 'readPending' | 'commitProcessed' | 'markTransformAttempt' | 'buryEvents'> {
+  extends Pick<Store, 'append'>,
+    Synchronous<Pick<Store, 'readPending' | 'commitProcessed' | 'markTransformAttempt' | 'buryEvents'>> {
   /** Resolves once the pending group commit, if any, is written. */
   drain(): Promise<void>
 }

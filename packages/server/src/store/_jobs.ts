@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite'
 import { JOB_COLUMNS, toJob } from './_rows.ts'
 import type { StatsCounters } from './_stats.ts'
+import type { Synchronous } from './_synchronous.ts'
 import { inTransaction } from './_transaction.ts'
 import type { JobState, Store } from './store.ts'
 
@@ -13,7 +14,8 @@ export interface JobRecord {
   payload: string | null
 }
 
-export interface JobQueue extends Pick<Store, 'claim' | 'complete' | 'retry' | 'abort' | 'releaseInFlight'> {
+export interface JobQueue
+  extends Synchronous<Pick<Store, 'claim' | 'complete' | 'retry' | 'abort' | 'releaseInFlight'>> {
   /** Queues a job inside the caller's transaction; the caller counts it once that commits. */
   insert(job: JobRecord, now: number): void
 }

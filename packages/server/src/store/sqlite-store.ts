@@ -25,7 +25,7 @@ export interface SqliteStoreOptions {
  *
  * @example
  * const store = openSqliteStore({ dir: process.env.PATCHBAY_DATA ?? './data' })
- * const released = store.releaseInFlight() // jobs a crash left in flight are delivered again
+ * const released = await store.releaseInFlight() // jobs a crash left in flight are delivered again
  */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const { db, release } = openDatabase(options.dir)
@@ -40,12 +40,19 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const { stats, jobs, events, deadLetters } = parts
   let closed: Promise<void> | undefined
   const closedError = () => new Error(`The store in ${options.dir} is closed`)
-  /** `fn`, refusing with a plain error once the store is closed. */
+  /**
+   * `fn` as the async interface has it: run now, synchronously, its result or error in a
+   * settled promise (no extra turn of the event loop); refused once the store is closed.
+   */
   const whileOpen =
     <A extends unknown[], R>(fn: (...args: A) => R) =>
-    (...args: A): R => {
-      if (closed) throw closedError()
-      return fn(...args)
+    (...args: A): Promise<R> => {
+      if (closed) return Promise.reject(closedError())
+      try {
+        return Promise.resolve(fn(...args))
+      } catch (error) {
+        return Promise.reject(error)
+      }
     }
 
   return {

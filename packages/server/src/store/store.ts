@@ -124,10 +124,10 @@ export interface StoreStats {
 /** Aborted jobs, kept for inspection until they are replayed or purged. */
 export interface DeadLetters {
   /** Oldest first, `limit` (default 100) at a time; pass the last id seen as `afterId` for the next page. */
-  list(options?: { destinationId?: string; limit?: number; afterId?: number }): DeadLetter[]
-  get(id: number): DeadLetter | undefined
-  /** From memory: no query. */
-  count(destinationId?: string): number
+  list(options?: { destinationId?: string; limit?: number; afterId?: number }): Promise<DeadLetter[]>
+  get(id: number): Promise<DeadLetter | undefined>
+  /** From counters, not a count of rows. */
+  count(destinationId?: string): Promise<number>
   /**
    * Moves dead letters back to their destination's queue as new jobs (waiting, attempts 0,
    * due now), oldest first, keeping their order key: each goes behind the jobs already
@@ -135,22 +135,23 @@ export interface DeadLetters {
    * pending events instead (for its destination only, attempts reset), so the
    * transformations run on it again. Returns how many.
    */
-  replay(selector: DeadLetterSelector, now: number): number
+  replay(selector: DeadLetterSelector, now: number): Promise<number>
   /** Deletes dead letters for good. Returns how many. */
-  purge(selector: DeadLetterSelector): number
+  purge(selector: DeadLetterSelector): Promise<number>
 }
 
 /**
- * The durable store. Every method but `append` and `close` is synchronous and commits its
- * own transaction before it returns.
+ * The durable store. Every method is asynchronous and commits its own transaction before its
+ * promise resolves. The SQLite store does its work synchronously inside the call (the promise
+ * is already settled); the PostgreSQL store talks to the database.
  *
  * @example
  * const store = openSqliteStore({ dir: './data' })
- * store.releaseInFlight()
+ * await store.releaseInFlight()
  * await store.append([{ sourceId: 'web', messageId: 'm1', event }]) // durable now: answer 200
- * const events = store.readPending(100)
- * store.commitProcessed(events.map((e) => e.seq), jobsFor(events), Date.now())
- * const jobs = store.claim('crm', { limit: 10, now: Date.now(), ordered: true })
+ * const events = await store.readPending(100)
+ * await store.commitProcessed(events.map((e) => e.seq), jobsFor(events), Date.now())
+ * const jobs = await store.claim('crm', { limit: 10, now: Date.now(), ordered: true })
  */
 export interface Store {
   /**
@@ -161,7 +162,7 @@ export interface Store {
    */
   append(events: IncomingEvent[]): Promise<void>
   /** Events not yet processed, oldest first. */
-  readPending(limit: number): StoredEvent[]
+  readPending(limit: number): Promise<StoredEvent[]>
   /**
    * In one transaction: takes the processed events out of the pending queue, queues their
    * jobs (waiting, due `now`) and keeps `deadLetters` (events routed to a destination that
@@ -169,35 +170,42 @@ export interface Store {
    * removed with the last one; an event no job references is removed now. Throws, changing
    * nothing, when one of the events is not pending (processed twice).
    */
-  commitProcessed(seqs: number[], jobs: NewJob[], now: number, deadLetters?: BuriedEvent[]): void
+  commitProcessed(seqs: number[], jobs: NewJob[], now: number, deadLetters?: BuriedEvent[]): Promise<void>
   /**
    * Durably counts one more transform attempt for each event, before user code runs on it:
    * if the attempt takes the sandbox or the gateway down, the count survives.
    */
-  markTransformAttempt(seqs: number[]): void
+  markTransformAttempt(seqs: number[]): Promise<void>
   /**
    * In one transaction: removes the events and keeps them as dead letters (one per
    * destination, as the processor lists them) without transforming them. For poison events.
    */
-  buryEvents(seqs: number[], letters: BuriedEvent[], now: number): void
+  buryEvents(seqs: number[], letters: BuriedEvent[], now: number): Promise<void>
   /**
    * Marks due jobs of a destination in_flight and returns them, earliest due first (fresh
    * jobs are due when created, so oldest first). With `ordered`, a job is only claimed when
    * it is the oldest pending (waiting, retrying or in_flight) job of its order key: while a
    * key's job is in flight or waiting to be retried, that key's later jobs wait.
    */
-  claim(destinationId: string, options: ClaimOptions): Job[]
+  claim(destinationId: string, options: ClaimOptions): Promise<Job[]>
   /** The jobs were delivered: they are removed. Unknown ids are ignored. */
-  complete(jobIds: number[]): void
+  complete(jobIds: number[]): Promise<void>
   /** The attempt failed but may succeed later: retrying, attempts + 1, due at `nextAt`. */
-  retry(jobId: number, options: { nextAt: number; error: string }): void
+  retry(jobId: number, options: { nextAt: number; error: string }): Promise<void>
   /** Gives up: the job becomes a dead letter (attempts + 1) and no longer holds back its key. */
-  abort(jobId: number, options: { reason: string; now: number }): void
-  /** For startup after a crash: every in_flight job goes back to waiting (at-least-once). Returns how many. */
-  releaseInFlight(): number
+  abort(jobId: number, options: { reason: string; now: number }): Promise<void>
+  /**
+   * For startup after a crash: in_flight jobs nobody holds go back to waiting (at-least-once).
+   * Returns how many. SQLite (one process per data directory): every in_flight job. PostgreSQL
+   * (several nodes): only jobs whose lease expired; a live node's claims are left alone.
+   */
+  releaseInFlight(): Promise<number>
   deadLetters: DeadLetters
-  /** From counters kept in memory in step with the database: cheap enough for every request. */
-  stats(): StoreStats
+  /**
+   * Cheap enough for every request: SQLite keeps counters in memory in step with the
+   * database; PostgreSQL serves a snapshot at most `statsMaxAgeMs` old (see its options).
+   */
+  stats(): Promise<StoreStats>
   /** Waits for a pending group commit, then closes the database and releases the data directory. */
   close(): Promise<void>
 }

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest'
 import { createGatewayMetrics, DELIVERY_LATENCY_BUCKETS } from '../../src/metrics/index.ts'
 import type { StoreStats } from '../../src/store/index.ts'
 
-const idle = (): StoreStats => ({ pendingEvents: 0, jobs: {}, deadLetters: {}, oldestPendingAt: null })
+const idle = async (): Promise<StoreStats> => ({
+  pendingEvents: 0,
+  jobs: {},
+  deadLetters: {},
+  oldestPendingAt: null,
+})
 
 /** The sample lines of one metric (its name followed by `{` or a space), in order. */
 const samples = (text: string, name: string) =>
@@ -157,7 +162,7 @@ describe('createGatewayMetrics', () => {
       oldestPendingAt: 1000,
     }
     let reads = 0
-    const metrics = createGatewayMetrics(() => {
+    const metrics = createGatewayMetrics(async () => {
       reads++
       return stats
     })
@@ -177,7 +182,7 @@ describe('createGatewayMetrics', () => {
       'patchbay_dead_letters{destination="ads"} 3',
     ])
 
-    stats = idle()
+    stats = await idle()
     const second = await metrics.render()
     expect(reads).toBe(2)
     expect(samples(second, 'patchbay_queue_jobs')[0]).toBe(
@@ -235,7 +240,7 @@ describe('createGatewayMetrics', () => {
 
   it('sets the scrape-time gauges once per render, so renders at the same time agree', async () => {
     let pending = 0
-    const metrics = createGatewayMetrics(() => ({ ...idle(), pendingEvents: ++pending }))
+    const metrics = createGatewayMetrics(async () => ({ ...(await idle()), pendingEvents: ++pending }))
     const [a, b] = await Promise.all([metrics.render(), metrics.render()])
     expect(samples(a, 'patchbay_queue_pending_events')).toEqual(['patchbay_queue_pending_events 1'])
     expect(samples(b, 'patchbay_queue_pending_events')).toEqual(['patchbay_queue_pending_events 2'])

@@ -54,13 +54,13 @@ async function claimSpeed(ordered: boolean): Promise<void> {
         messageId: `m${start + i}`,
         payload: { n: start + i },
       }))
-      store.commitProcessed([], jobs, 1000)
+      await store.commitProcessed([], jobs, 1000)
     }
     const rounds = 100
     const started = performance.now()
     for (let round = 0; round < rounds; round++) {
-      const claimed = store.claim('crm', { limit: 100, now: 1000, ordered })
-      store.complete(claimed.map((job) => job.id))
+      const claimed = await store.claim('crm', { limit: 100, now: 1000, ordered })
+      await store.complete(claimed.map((job) => job.id))
     }
     const ms = (performance.now() - started) / rounds
     console.log(

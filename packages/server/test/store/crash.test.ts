@@ -34,7 +34,7 @@ describe('a crash', () => {
     expect(calls.length).toBeGreaterThanOrEqual(200)
 
     const store = open({ dir }) // takes over the dead child's lock
-    const stored = store.readPending(1_000_000).map((e) => e.messageId)
+    const stored = (await store.readPending(1_000_000)).map((e) => e.messageId)
     const kept = new Set(stored)
     expect(calls.flat().filter((id) => !kept.has(id))).toEqual([])
     // Every call the child made is stored whole or not at all.
@@ -44,6 +44,6 @@ describe('a crash', () => {
       perCall.set(call, (perCall.get(call) ?? 0) + 1)
     }
     expect([...perCall.values()].filter((n) => n !== 10)).toEqual([])
-    expect(store.stats().pendingEvents).toBe(stored.length)
+    expect((await store.stats()).pendingEvents).toBe(stored.length)
   })
 })

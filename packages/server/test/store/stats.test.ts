@@ -1,53 +1,60 @@
-import { describe, expect, it } from 'vitest'
-import { event, job, recount, useStores } from './_helpers.ts'
+import { expect, it } from 'vitest'
+import type { Store } from '../../src/store/index.ts'
+import { describeStores, event, job } from './_helpers.ts'
 
-const { open, tempDir } = useStores()
-
-describe('stats', () => {
+describeStores('stats', (stores) => {
   it('stay in step with the database through every operation, and after a reopen', async () => {
-    const dir = tempDir()
+    const at = stores.place()
     let clock = 1000
-    const store = open({ dir, now: () => clock })
-    const inStep = () => expect(store.stats()).toEqual(recount(dir))
+    let store: Store = await stores.open({ at, now: () => clock })
+    const inStep = async () => expect(await store.stats()).toEqual(await stores.recount(at))
 
-    expect(store.stats()).toEqual({ pendingEvents: 0, jobs: {}, deadLetters: {}, oldestPendingAt: null })
+    expect(await store.stats()).toEqual({
+      pendingEvents: 0,
+      jobs: {},
+      deadLetters: {},
+      oldestPendingAt: null,
+    })
     await Promise.all([store.append([event('m1'), event('m2')]), store.append([event('m3')])])
-    inStep()
+    await inStep()
     clock = 1100
     await store.append([event('m4')])
-    inStep()
-    expect(store.stats()).toMatchObject({ pendingEvents: 4, oldestPendingAt: 1000 })
+    await inStep()
+    expect(await store.stats()).toMatchObject({ pendingEvents: 4, oldestPendingAt: 1000 })
 
-    const [e1, e2, e3] = store.readPending(3)
-    store.commitProcessed(
+    const [e1, e2, e3] = await store.readPending(3)
+    await store.commitProcessed(
       [e1!.seq, e2!.seq, e3!.seq],
       [job('crm', 'u1', 'm1'), job('crm', 'u1', 'm2'), job('crm', null, 'm3'), job('ads', null, 'm1')],
       2000,
     )
-    inStep()
-    expect(store.stats()).toMatchObject({ pendingEvents: 1, oldestPendingAt: 1100 })
+    await inStep()
+    expect(await store.stats()).toMatchObject({ pendingEvents: 1, oldestPendingAt: 1100 })
 
-    const [m1, m3] = store.claim('crm', { limit: 10, now: 2000, ordered: true })
-    inStep()
-    store.retry(m1!.id, { nextAt: 3000, error: '503' })
-    inStep()
-    store.complete([m3!.id])
-    inStep()
-    store.claim('crm', { limit: 10, now: 3000, ordered: true })
-    store.abort(m1!.id, { reason: '400', now: 3000 })
-    inStep()
-    store.claim('ads', { limit: 10, now: 3000, ordered: false })
-    store.claim('crm', { limit: 10, now: 3000, ordered: true })
-    inStep()
-    expect(store.releaseInFlight()).toBe(2)
-    inStep()
-    expect(store.deadLetters.replay({ destinationId: 'crm' }, 4000)).toBe(1)
-    inStep()
-    const [again] = store.claim('crm', { limit: 1, now: 4000, ordered: false })
-    store.abort(again!.id, { reason: '400 again', now: 4000 })
-    inStep()
+    const [m1, m3] = await store.claim('crm', { limit: 10, now: 2000, ordered: true })
+    await inStep()
+    await store.retry(m1!.id, { nextAt: 3000, error: '503' })
+    await inStep()
+    await store.complete([m3!.id])
+    await inStep()
+    await store.claim('crm', { limit: 10, now: 3000, ordered: true })
+    await store.abort(m1!.id, { reason: '400', now: 3000 })
+    await inStep()
+    await store.claim('ads', { limit: 10, now: 3000, ordered: false })
+    await store.claim('crm', { limit: 10, now: 3000, ordered: true })
+    await inStep()
+    // The store goes away with two jobs in flight; the next one delivers them again.
+    await store.close()
+    store = await stores.open({ at, now: () => clock })
+    await store.releaseInFlight()
+    await inStep()
+    expect(await store.deadLetters.replay({ destinationId: 'crm' }, 4000)).toBe(1)
+    await inStep()
+    const [again] = await store.claim('crm', { limit: 1, now: 4000, ordered: false })
+    await store.abort(again!.id, { reason: '400 again', now: 4000 })
+    await inStep()
 
-    const before = store.stats()
+    const before = await store.stats()
     expect(before).toEqual({
       pendingEvents: 1,
       jobs: {
@@ -57,12 +64,12 @@ describe('stats', () => {
       deadLetters: { crm: 1 },
       oldestPendingAt: 1100,
     })
-    expect(store.deadLetters.purge({ destinationId: 'crm' })).toBe(1)
-    inStep()
+    expect(await store.deadLetters.purge({ destinationId: 'crm' })).toBe(1)
+    await inStep()
     await store.close()
 
-    const reopened = open({ dir })
-    expect(reopened.stats()).toEqual({ ...before, deadLetters: {} })
-    expect(reopened.stats()).toEqual(recount(dir))
+    const reopened = await stores.open({ at })
+    expect(await reopened.stats()).toEqual({ ...before, deadLetters: {} })
+    expect(await reopened.stats()).toEqual(await stores.recount(at))
   })
 })

@@ -1,18 +1,16 @@
-import { describe, expect, it } from 'vitest'
-import { event, useStores } from './_helpers.ts'
+import { expect, it } from 'vitest'
+import { describeStores, event, rejected } from './_helpers.ts'
 
-const { open, tempDir } = useStores()
-
-describe('transform attempts', () => {
+describeStores('transform_attempts', (stores) => {
   it('are counted per event and survive a reopen', async () => {
-    const dir = tempDir()
-    const first = open({ dir })
+    const at = stores.place()
+    const first = await stores.open({ at })
     await first.append([event('m1'), event('m2'), event('m3')])
-    first.markTransformAttempt([1, 2])
-    first.markTransformAttempt([2])
+    await first.markTransformAttempt([1, 2])
+    await first.markTransformAttempt([2])
     await first.close()
-    const reopened = open({ dir })
-    expect(reopened.readPending(10).map((e) => [e.messageId, e.transformAttempts])).toEqual([
+    const reopened = await stores.open({ at })
+    expect((await reopened.readPending(10)).map((e) => [e.messageId, e.transformAttempts])).toEqual([
       ['m1', 1],
       ['m2', 2],
       ['m3', 0],
@@ -20,7 +18,7 @@ describe('transform attempts', () => {
   })
 
   it('buryEvents removes the events and keeps them as dead letters, all or nothing', async () => {
-    const store = open({ dir: tempDir() })
+    const store = await stores.open()
     await store.append([event('m1'), event('m2')])
     const letter = (destinationId: string) => ({
       destinationId,
@@ -33,18 +31,18 @@ describe('transform attempts', () => {
       sourceId: 'web',
     })
     // One of the events is not pending: nothing changes.
-    expect(() => store.buryEvents([1, 99], [letter('a')], 5000)).toThrow(
+    expect((await rejected(store.buryEvents([1, 99], [letter('a')], 5000))).message).toBe(
       'buryEvents: 1 of the 2 events are not pending; nothing was changed',
     )
-    expect(store.deadLetters.count()).toBe(0)
-    store.buryEvents([1], [letter('a'), letter('b')], 5000)
-    expect(store.readPending(10).map((e) => e.messageId)).toEqual(['m2'])
-    expect(store.deadLetters.list().map((d) => [d.destinationId, d.messageId, d.attempts, d.reason])).toEqual(
-      [
-        ['a', 'm1', 3, 'PB_SANDBOX_POISON: test'],
-        ['b', 'm1', 3, 'PB_SANDBOX_POISON: test'],
-      ],
-    )
-    expect(store.stats()).toMatchObject({ pendingEvents: 1, deadLetters: { a: 1, b: 1 } })
+    expect(await store.deadLetters.count()).toBe(0)
+    await store.buryEvents([1], [letter('a'), letter('b')], 5000)
+    expect((await store.readPending(10)).map((e) => e.messageId)).toEqual(['m2'])
+    expect(
+      (await store.deadLetters.list()).map((d) => [d.destinationId, d.messageId, d.attempts, d.reason]),
+    ).toEqual([
+      ['a', 'm1', 3, 'PB_SANDBOX_POISON: test'],
+      ['b', 'm1', 3, 'PB_SANDBOX_POISON: test'],
+    ])
+    expect(await store.stats()).toMatchObject({ pendingEvents: 1, deadLetters: { a: 1, b: 1 } })
   })
 })

@@ -1,0 +1,18 @@
+/**
+ * A store operation failed because the database cannot be reached (connection refused or
+ * lost, the server shutting down), not because of what was asked: the caller answers 503
+ * and tries again later. Stores mark such errors with `storeUnavailable: true`.
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { storeUnavailable?: unknown }).storeUnavailable === true
+  )
+}
+
+/** Marks `error` as a store-unavailable one (see isStoreUnavailable) and returns it. */
+export function markUnavailable<E extends object>(error: E): E {
+  Object.defineProperty(error, 'storeUnavailable', { value: true, enumerable: false })
+  return error
+}

@@ -1,0 +1,348 @@
+import pg from 'pg'
+import { toJson } from '../_rows.ts'
+import type { BuriedEvent, NewJob, Store } from '../store.ts'
+import { classify, inTransaction, type Query, types } from './_pool.ts'
+import { EVENT_COLUMNS, toStoredEvent } from './_rows.ts'
+
+/** What one group commit wrote: for metrics and tests. */
+export interface PgGroupCommitInfo {
+  calls: number
+  events: number
+}
+
+const callError = (events: Array<{ messageId: string }>, i: number, cause: unknown) =>
+  new Error(
+    `append: event ${i} of ${events.length} (messageId ${JSON.stringify(events[i]?.messageId)}) cannot be stored, so none of the ${events.length} were: ${(cause as Error).message}`,
+    { cause },
+  )
+
+interface Call {
+  /** The error for this call when its event `i` is refused. */
+  fail: (i: number, cause: unknown) => Error
+  sources: string[]
+  messageIds: string[]
+  events: string[]
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+/** One multi-row INSERT through arrays: one prepared statement whatever the batch size. */
+const INSERT_EVENTS = `INSERT INTO patchbay.events (source_id, message_id, event, stored_at)
+  SELECT s, m, e, $4 FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(s, m, e, n) ORDER BY n`
+
+const INSERT_LETTERS = `INSERT INTO patchbay.dead_letters
+    (destination_id, order_key, message_id, payload, attempts, reason, created_at, aborted_at, step, source_id)
+  SELECT d, k, m, p, a, r, $8, $8, st, src
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $9::text[])
+    WITH ORDINALITY AS t(d, k, m, p, a, r, st, src, n) ORDER BY n`
+
+/** Inserts dead letters made while processing, in the caller's transaction. */
+export async function insertLetters(query: Query, letters: BuriedEvent[], now: number): Promise<void> {
+  if (letters.length === 0) return
+  await query('pb_insert_letters', INSERT_LETTERS, [
+    letters.map((l) => l.destinationId),
+    letters.map((l) => l.orderKey),
+    letters.map((l) => l.messageId),
+    letters.map((l) => toJson(l.payload, `the event ${JSON.stringify(l.messageId)}`)),
+    letters.map((l) => l.attempts),
+    letters.map((l) => l.reason),
+    letters.map((l) => l.step),
+    now,
+    letters.map((l) => l.sourceId ?? null),
+  ])
+}
+
+const INSERT_JOBS = `INSERT INTO patchbay.jobs (destination_id, order_key, message_id, event_seq, payload, state, next_at, created_at)
+  SELECT d, k, m, s, p, 'waiting', $6, $6
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) WITH ORDINALITY AS t(d, k, m, s, p, n) ORDER BY n`
+
+/** A job to queue: its payload as JSON text, or the stored event it references. */
+export interface JobRecord {
+  destinationId: string
+  orderKey: string | null
+  messageId: string
+  eventSeq: number | null
+  payload: string | null
+}
+
+/** Queues jobs in the caller's transaction, in order (ascending ids). */
+export async function insertJobs(query: Query, jobs: JobRecord[], now: number): Promise<void> {
+  if (jobs.length === 0) return
+  await query('pb_insert_jobs', INSERT_JOBS, [
+    jobs.map((j) => j.destinationId),
+    jobs.map((j) => j.orderKey),
+    jobs.map((j) => j.messageId),
+    jobs.map((j) => j.eventSeq),
+    jobs.map((j) => j.payload),
+    now,
+  ])
+}
+
+/** The advisory lock whose holder is the one node that turns pending events into jobs. */
+const PROCESSOR_LOCK = 0x7062_0002
+
+export type EventLog = Pick<
+  Store,
+  'append' | 'readPending' | 'commitProcessed' | 'markTransformAttempt' | 'buryEvents'
+> & {
+  drain(): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * The events table: group-committed appends from any node, and processing by one node at a
+ * time. The processor's turn is a session advisory lock on a connection of its own: when its
+ * node dies the connection closes and the lock passes to the next node that asks, so events
+ * are turned into jobs in the order they were committed and no two nodes transform the same
+ * event (per-user order starts here).
+ */
+export function createEventLog(
+  pool: pg.Pool,
+  url: string,
+  { now, onGroupCommit }: { now: () => number; onGroupCommit?: (info: PgGroupCommitInfo) => void },
+): EventLog {
+  let waiting: Call[] = []
+  let scheduled = false
+  const inFlight = new Set<Promise<void>>()
+
+  async function write(group: Call[]): Promise<void> {
+    const storedAt = now()
+    const all = (pick: (c: Call) => string[]) => group.flatMap(pick)
+    let failed: Array<unknown | undefined> | undefined
+    try {
+      await inTransaction(
+        pool,
+        (query) =>
+          query('pb_append', INSERT_EVENTS, [
+            all((c) => c.sources),
+            all((c) => c.messageIds),
+            all((c) => c.events),
+            storedAt,
+          ]),
+        { durable: true },
+      )
+    } catch (error) {
+      if ((error as { storeUnavailable?: boolean }).storeUnavailable) {
+        for (const call of group) call.reject(error)
+        return
+      }
+      // A row of some call was refused: again, a savepoint per call, so the others are kept.
+      try {
+        failed = await inTransaction(pool, (query) => writeEach(query, group, storedAt), { durable: true })
+      } catch (again) {
+        for (const call of group) call.reject(again)
+        return
+      }
+    }
+    let events = 0
+    group.forEach((call, i) => {
+      const error = failed?.[i]
+      if (error) call.reject(error)
+      else {
+        events += call.events.length
+        call.resolve()
+      }
+    })
+    onGroupCommit?.({ calls: group.length, events })
+  }
+
+  /** Each call under its own savepoint; a refused call is rolled back and its first bad row named. */
+  async function writeEach(query: Query, group: Call[], storedAt: number): Promise<unknown[]> {
+    const outcomes: unknown[] = []
+    for (const call of group) {
+      await query('pb_savepoint', 'SAVEPOINT call')
+      try {
+        await query('pb_append', INSERT_EVENTS, [call.sources, call.messageIds, call.events, storedAt])
+        await query('pb_release', 'RELEASE SAVEPOINT call')
+        outcomes.push(undefined)
+        continue
+      } catch {
+        await query('pb_rollback', 'ROLLBACK TO SAVEPOINT call')
+      }
+      let refusal: unknown
+      for (let i = 0; i < call.events.length && refusal === undefined; i++) {
+        try {
+          await query('pb_append', INSERT_EVENTS, [
+            [call.sources[i]],
+            [call.messageIds[i]],
+            [call.events[i]],
+            storedAt,
+          ])
+        } catch (cause) {
+          refusal = call.fail(i, cause)
+        }
+        await query('pb_rollback', 'ROLLBACK TO SAVEPOINT call')
+      }
+      await query('pb_release', 'RELEASE SAVEPOINT call')
+      outcomes.push(refusal ?? call.fail(0, new Error('refused by the database')))
+    }
+    return outcomes
+  }
+
+  function flush(): void {
+    scheduled = false
+    const group = waiting
+    waiting = []
+    const done = write(group).finally(() => inFlight.delete(done))
+    inFlight.add(done)
+  }
+
+  let lock: pg.Client | undefined
+  let locking: Promise<boolean> | undefined
+
+  /** Whether this node holds the processor's turn, taking it when it is free. */
+  async function holdTurn(): Promise<boolean> {
+    if (lock) return true
+    locking ??= (async () => {
+      const client = new pg.Client({
+        connectionString: url,
+        connectionTimeoutMillis: 5_000,
+        keepAlive: true,
+        types,
+      })
+      client.on('error', () => {
+        if (lock === client) lock = undefined
+      })
+      client.on('end', () => {
+        if (lock === client) lock = undefined
+      })
+      try {
+        await client.connect()
+        const { rows } = await client.query('SELECT pg_try_advisory_lock($1) AS held', [PROCESSOR_LOCK])
+        if (rows[0].held) {
+          lock = client
+          return true
+        }
+      } catch (error) {
+        await client.end().catch(() => {})
+        throw classify(error)
+      }
+      await client.end().catch(() => {})
+      return false
+    })().finally(() => {
+      locking = undefined
+    })
+    return locking
+  }
+
+  return {
+    append(events) {
+      if (events.length === 0) return Promise.resolve()
+      const call = { sources: [], messageIds: [], events: [] } as unknown as Call
+      for (const [i, { sourceId, messageId, event, json }] of events.entries()) {
+        try {
+          call.events.push(json ?? toJson(event, 'the event'))
+        } catch (cause) {
+          return Promise.reject(callError(events, i, cause))
+        }
+        call.sources.push(sourceId)
+        call.messageIds.push(messageId)
+      }
+      call.fail = (i, cause) => callError(events, i, cause)
+      const done = new Promise<void>((resolve, reject) => {
+        call.resolve = resolve
+        call.reject = reject
+      })
+      waiting.push(call)
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(flush)
+      }
+      return done
+    },
+    async readPending(limit) {
+      if (!(await holdTurn())) return []
+      const { rows } = await lock!
+        .query({
+          name: 'pb_pending',
+          text: `SELECT ${EVENT_COLUMNS} FROM patchbay.events WHERE NOT processed ORDER BY seq LIMIT $1`,
+          values: [limit],
+        })
+        .catch((error: unknown) => {
+          throw classify(error)
+        })
+      return rows.map(toStoredEvent)
+    },
+    async commitProcessed(seqs, newJobs: NewJob[], at, letters = []) {
+      const unique = [...new Set(seqs)]
+      const jobRecords: JobRecord[] = newJobs.map((job) => ({
+        destinationId: job.destinationId,
+        orderKey: job.orderKey,
+        messageId: job.messageId,
+        ...(job.eventSeq !== undefined
+          ? { eventSeq: job.eventSeq, payload: null }
+          : {
+              eventSeq: null,
+              payload: toJson(
+                job.payload,
+                `the payload of job ${JSON.stringify(job.messageId)} for ${job.destinationId}`,
+              ),
+            }),
+      }))
+      await inTransaction(pool, async (query) => {
+        const marked = await query(
+          'pb_mark_processed',
+          'UPDATE patchbay.events SET processed = true WHERE NOT processed AND seq = ANY($1::bigint[])',
+          [unique],
+        )
+        if (marked.rowCount !== unique.length)
+          throw new Error(
+            `commitProcessed: ${unique.length - (marked.rowCount ?? 0)} of the ${unique.length} events are not pending (processed already?); nothing was committed`,
+          )
+        await insertJobs(query, jobRecords, at)
+        await insertLetters(query, letters, at)
+        await query(
+          'pb_drop_unreferenced',
+          `DELETE FROM patchbay.events e WHERE e.seq = ANY($1::bigint[])
+            AND NOT EXISTS (SELECT 1 FROM patchbay.jobs j WHERE j.event_seq = e.seq)`,
+          [unique],
+        )
+      })
+    },
+    async markTransformAttempt(seqs) {
+      if (seqs.length === 0) return
+      await inTransaction(
+        pool,
+        (query) =>
+          query(
+            'pb_count_attempt',
+            'UPDATE patchbay.events SET transform_attempts = transform_attempts + 1 WHERE seq = ANY($1::bigint[])',
+            [seqs],
+          ),
+        { durable: true },
+      )
+    },
+    async buryEvents(seqs, letters, at) {
+      const unique = [...new Set(seqs)]
+      await inTransaction(
+        pool,
+        async (query) => {
+          const removed = await query(
+            'pb_remove_pending',
+            'DELETE FROM patchbay.events WHERE NOT processed AND seq = ANY($1::bigint[])',
+            [unique],
+          )
+          if (removed.rowCount !== unique.length)
+            throw new Error(
+              `buryEvents: ${unique.length - (removed.rowCount ?? 0)} of the ${unique.length} events are not pending; nothing was changed`,
+            )
+          await insertLetters(query, letters, at)
+        },
+        { durable: true },
+      )
+    },
+    async drain() {
+      while (scheduled || inFlight.size > 0) {
+        if (scheduled) await new Promise((r) => setImmediate(r))
+        await Promise.all(inFlight)
+      }
+    },
+    async close() {
+      const client = lock
+      lock = undefined
+      await locking?.catch(() => {})
+      if (lock) await (lock as pg.Client).end().catch(() => {})
+      if (client) await client.end().catch(() => {})
+    },
+  }
+}

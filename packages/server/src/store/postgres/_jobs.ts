@@ -1,0 +1,150 @@
+import type pg from 'pg'
+import type { Store } from '../store.ts'
+import { inTransaction, type Query, queryOnce } from './_pool.ts'
+import { JOB_COLUMNS, toJob } from './_rows.ts'
+
+export type JobQueue = Pick<Store, 'claim' | 'complete' | 'retry' | 'abort' | 'releaseInFlight'> & {
+  /** Extends the leases of every job this node holds; returns how many. */
+  heartbeat(): Promise<number>
+  /** Gives this node's in-flight jobs back (graceful close): they are delivered again. */
+  releaseOwn(): Promise<number>
+}
+
+const missing = (method: string, jobId: number) =>
+  new Error(`${method}: job ${jobId} does not exist (it was completed or aborted already)`)
+
+/**
+ * A key check inside the claim: a job with an order key is claimed only when no older job
+ * of its destination and key exists (waiting, retrying or in flight on any node). The check
+ * is an index probe (jobs_key) per candidate, under FOR UPDATE SKIP LOCKED, so two nodes
+ * claiming at once never take the same job, nor two jobs of one key: the older job's row
+ * exists until it is completed or aborted, whoever holds it.
+ */
+const headOnly = `AND (j.order_key IS NULL OR NOT EXISTS (
+  SELECT 1 FROM patchbay.jobs p
+  WHERE p.destination_id = j.destination_id AND p.order_key = j.order_key AND p.id < j.id))`
+
+const claimSql = (ordered: boolean) => `
+  WITH picked AS (
+    SELECT j.id FROM patchbay.jobs j
+    WHERE j.destination_id = $1 AND j.state <> 'in_flight' AND j.next_at <= $2 ${ordered ? headOnly : ''}
+    ORDER BY j.next_at, j.id LIMIT $3
+    FOR UPDATE SKIP LOCKED
+  ), claimed AS (
+    UPDATE patchbay.jobs j SET state = 'in_flight', node = $4, lease_until = now() + $5 * interval '1 millisecond'
+    FROM picked WHERE j.id = picked.id
+    RETURNING j.*
+  )
+  SELECT ${JOB_COLUMNS} FROM claimed j LEFT JOIN patchbay.events e ON e.seq = j.event_seq
+  ORDER BY j.next_at, j.id`
+
+/**
+ * Deletes jobs, then the processed events no job references any more. The events are locked
+ * first (in seq order), so two nodes completing the last two jobs of one event in parallel
+ * cannot both see the other's job and leave the event behind.
+ */
+async function removeJobs(query: Query, ids: number[]): Promise<number> {
+  const removed = await query(
+    'pb_remove_jobs',
+    'DELETE FROM patchbay.jobs WHERE id = ANY($1::bigint[]) RETURNING event_seq',
+    [ids],
+  )
+  const seqs = [
+    ...new Set(removed.rows.flatMap((r) => (r.event_seq === null ? [] : [r.event_seq as number]))),
+  ]
+  if (seqs.length > 0) {
+    await query(
+      'pb_lock_events',
+      'SELECT seq FROM patchbay.events WHERE seq = ANY($1::bigint[]) ORDER BY seq FOR UPDATE',
+      [seqs],
+    )
+    await query(
+      'pb_drop_events',
+      `DELETE FROM patchbay.events e WHERE e.seq = ANY($1::bigint[]) AND e.processed
+        AND NOT EXISTS (SELECT 1 FROM patchbay.jobs j WHERE j.event_seq = e.seq)`,
+      [seqs],
+    )
+  }
+  return removed.rowCount ?? 0
+}
+
+/** The jobs table, shared by every node: leased claims, settling, and taking over expired leases. */
+export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number): JobQueue {
+  const claimOrdered = claimSql(true)
+  const claimAny = claimSql(false)
+  const releaseExpired = async () =>
+    (
+      await queryOnce(
+        pool,
+        'pb_release_expired',
+        `UPDATE patchbay.jobs SET state = 'waiting', node = NULL, lease_until = NULL
+         WHERE state = 'in_flight' AND lease_until < now()`,
+      )
+    ).rowCount ?? 0
+
+  return {
+    async claim(destinationId, { limit, now, ordered }) {
+      const { rows } = await queryOnce(
+        pool,
+        ordered ? 'pb_claim_ordered' : 'pb_claim_any',
+        ordered ? claimOrdered : claimAny,
+        [destinationId, now, limit, node, leaseMs],
+      )
+      return rows.map(toJob)
+    },
+    async complete(jobIds) {
+      if (jobIds.length > 0) await inTransaction(pool, (query) => removeJobs(query, jobIds))
+    },
+    async retry(jobId, { nextAt, error }) {
+      const { rowCount } = await queryOnce(
+        pool,
+        'pb_retry',
+        `UPDATE patchbay.jobs SET state = 'retrying', attempts = attempts + 1, next_at = $2, last_error = $3,
+           node = NULL, lease_until = NULL
+         WHERE id = $1`,
+        [jobId, nextAt, error],
+      )
+      if (rowCount === 0) throw missing('retry', jobId)
+    },
+    async abort(jobId, { reason, now }) {
+      await inTransaction(
+        pool,
+        async (query) => {
+          // A dead letter copies its event at abort time, so it outlives the event row.
+          const buried = await query(
+            'pb_bury_job',
+            `INSERT INTO patchbay.dead_letters (destination_id, order_key, message_id, payload, attempts, reason, created_at, aborted_at, step, source_id)
+             SELECT j.destination_id, j.order_key, j.message_id, coalesce(j.payload, e.event), j.attempts + 1, $2, j.created_at, $3, 'delivery', e.source_id
+             FROM patchbay.jobs j LEFT JOIN patchbay.events e ON e.seq = j.event_seq WHERE j.id = $1`,
+            [jobId, reason, now],
+          )
+          if (buried.rowCount === 0) throw missing('abort', jobId)
+          await removeJobs(query, [jobId])
+        },
+        { durable: true },
+      )
+    },
+    releaseInFlight: releaseExpired,
+    async heartbeat() {
+      const extended = await queryOnce(
+        pool,
+        'pb_heartbeat',
+        `UPDATE patchbay.jobs SET lease_until = now() + $2 * interval '1 millisecond'
+         WHERE state = 'in_flight' AND node = $1`,
+        [node, leaseMs],
+      )
+      await releaseExpired()
+      return extended.rowCount ?? 0
+    },
+    async releaseOwn() {
+      const { rowCount } = await queryOnce(
+        pool,
+        'pb_release_own',
+        `UPDATE patchbay.jobs SET state = 'waiting', node = NULL, lease_until = NULL
+         WHERE state = 'in_flight' AND node = $1`,
+        [node],
+      )
+      return rowCount ?? 0
+    },
+  }
+}

@@ -1,0 +1,29 @@
+import type { DeadLetter, Job, StoredEvent } from '../store.ts'
+
+type Row = Record<string, unknown>
+
+/** Select lists whose aliases are the field names of the public types (quoted: Postgres folds case). */
+export const EVENT_COLUMNS =
+  'seq, source_id AS "sourceId", message_id AS "messageId", event, stored_at AS "storedAt", transform_attempts AS "transformAttempts", destination_id AS "destinationId"'
+export const JOB_COLUMNS =
+  'j.id, j.destination_id AS "destinationId", j.order_key AS "orderKey", j.message_id AS "messageId", coalesce(j.payload, e.event) AS payload, j.state, j.attempts, j.next_at AS "nextAt", j.created_at AS "createdAt", j.last_error AS "lastError"'
+export const DEAD_LETTER_COLUMNS =
+  'id, destination_id AS "destinationId", order_key AS "orderKey", message_id AS "messageId", payload, attempts, reason, created_at AS "createdAt", aborted_at AS "abortedAt", step, source_id AS "sourceId"'
+
+export const toStoredEvent = (row: Row): StoredEvent => {
+  const { destinationId, ...rest } = row
+  return {
+    ...rest,
+    ...(destinationId === null ? {} : { destinationId }),
+    event: JSON.parse(row.event as string),
+  } as StoredEvent
+}
+export const toJob = (row: Row): Job => ({ ...row, payload: JSON.parse(row.payload as string) }) as Job
+export const toDeadLetter = (row: Row): DeadLetter => {
+  const { sourceId, ...rest } = row
+  return {
+    ...rest,
+    ...(sourceId === null ? {} : { sourceId }),
+    payload: JSON.parse(row.payload as string),
+  } as DeadLetter
+}

@@ -1,0 +1,113 @@
+import { hostname } from 'node:os'
+import type { Store } from '../store.ts'
+import { createDeadLetters } from './_dead-letters.ts'
+import { createEventLog, type PgGroupCommitInfo } from './_events.ts'
+import { createJobQueue } from './_jobs.ts'
+import { classify, createPool } from './_pool.ts'
+import { migrate } from './_schema.ts'
+import { createStatsCache } from './_stats.ts'
+import { redactUrl, urlRedactor } from './_url.ts'
+
+export type { PgGroupCommitInfo }
+
+export interface PostgresStoreOptions {
+  /** `postgres://user[:password]@host[:port]/database`. Its password is never printed. */
+  url: string
+  /** Connections per node. Default 10. */
+  poolSize?: number
+  /** How long a node keeps a claimed job without a heartbeat (sent every third of it). Default 30 s. */
+  leaseMs?: number
+  /** How old `stats()` may be: one query per node at most this often. Default 1 s; 0 reads every time. */
+  statsMaxAgeMs?: number
+  /** This node's name in the jobs it holds. Default: host name, pid and a random suffix. */
+  node?: string
+  /** The clock that stamps appended events. Default `Date.now`. */
+  now?: () => number
+  /** Called after each group commit of appends. */
+  onGroupCommit?: (info: PgGroupCommitInfo) => void
+}
+
+/**
+ * Opens the PostgreSQL store: the queue of every gateway node given the same database.
+ * Appends are group-committed (one multi-row INSERT per event-loop turn, synchronous_commit
+ * on); claims take due jobs with FOR UPDATE SKIP LOCKED and lease them to this node, which
+ * extends its leases with a heartbeat; a node that dies loses its leases and any node takes
+ * its jobs over. Migrations run under an advisory lock.
+ *
+ * @example
+ * const store = await openPostgresStore({ url: process.env.PATCHBAY_STORE_URL! })
+ * await store.append([{ sourceId: 'web', messageId: 'm1', event }]) // committed: answer 200
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const where = redactUrl(options.url)
+  const leaseMs = options.leaseMs ?? 30_000
+  const node = options.node ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`
+  const pool = createPool({ url: options.url, poolSize: options.poolSize ?? 10 })
+  try {
+    const client = await pool.connect()
+    try {
+      await migrate(client, where)
+    } finally {
+      client.release()
+    }
+  } catch (error) {
+    await pool.end().catch(() => {})
+    // The driver's message, never the URL's password, whatever form it takes there.
+    const reason = urlRedactor(options.url).string((classify(error) as Error).message)
+    throw new Error(`cannot open the PostgreSQL store at ${where}: ${reason}`)
+  }
+  const stats = createStatsCache(pool, options.statsMaxAgeMs ?? 1_000)
+  const events = createEventLog(pool, options.url, {
+    now: options.now ?? Date.now,
+    ...(options.onGroupCommit ? { onGroupCommit: options.onGroupCommit } : {}),
+  })
+  const jobs = createJobQueue(pool, node, leaseMs)
+  const deadLetters = createDeadLetters(pool, async (destinationId) => {
+    const { deadLetters: counts } = await stats.get()
+    return destinationId === undefined
+      ? Object.values(counts).reduce((a, b) => a + b, 0)
+      : (counts[destinationId] ?? 0)
+  })
+  // Heartbeats keep this node's leases; expired ones (a dead node's) go back to waiting.
+  const beat = setInterval(() => void jobs.heartbeat().catch(() => {}), Math.max(50, Math.floor(leaseMs / 3)))
+  beat.unref()
+
+  let closed: Promise<void> | undefined
+  const closedError = () => new Error(`The store in ${where} is closed`)
+  const whileOpen =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      closed ? Promise.reject(closedError()) : fn(...args)
+
+  return {
+    append: whileOpen(events.append),
+    readPending: whileOpen(events.readPending),
+    commitProcessed: whileOpen(events.commitProcessed),
+    markTransformAttempt: whileOpen(events.markTransformAttempt),
+    buryEvents: whileOpen(events.buryEvents),
+    claim: whileOpen(jobs.claim),
+    complete: whileOpen(jobs.complete),
+    retry: whileOpen(jobs.retry),
+    abort: whileOpen(jobs.abort),
+    releaseInFlight: whileOpen(jobs.releaseInFlight),
+    deadLetters: {
+      list: whileOpen(deadLetters.list),
+      get: whileOpen(deadLetters.get),
+      count: whileOpen(deadLetters.count),
+      replay: whileOpen(deadLetters.replay),
+      purge: whileOpen(deadLetters.purge),
+    },
+    stats: whileOpen(stats.get),
+    close() {
+      closed ??= (async () => {
+        clearInterval(beat)
+        await events.drain()
+        // A graceful stop gives its claims back at once rather than after the lease.
+        await jobs.releaseOwn().catch(() => {})
+        await events.close()
+        await pool.end()
+      })()
+      return closed
+    },
+  }
+}

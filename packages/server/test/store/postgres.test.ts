@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { openPostgresStore, type Store } from '../../src/store/index.ts'
+import { waitFor } from '../_gateway.ts'
+import { job, rejected } from './_helpers.ts'
+import { createTestDatabase, queryDatabase } from './_postgres.ts'
+
+const holder = fileURLToPath(new URL('./_lease-holder.ts', import.meta.url))
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>
+const stores: Store[] = []
+beforeAll(async () => {
+  database = await createTestDatabase('pg_nodes')
+})
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()))
+  await queryDatabase(database.url, 'DROP SCHEMA IF EXISTS patchbay CASCADE')
+})
+afterAll(() => database.drop())
+
+/** A node: a store of its own on the shared database. */
+async function node(options: { leaseMs?: number } = {}): Promise<Store> {
+  const store = await openPostgresStore({ url: database.url, statsMaxAgeMs: 0, poolSize: 4, ...options })
+  stores.push(store)
+  return store
+}
+
+describe('several nodes on one database', () => {
+  it('start together: one migrates under the advisory lock, the others find the schema ready', async () => {
+    const nodes = await Promise.all([node(), node(), node()])
+    const { rows } = await queryDatabase(database.url, 'SELECT version FROM patchbay.schema_migrations')
+    expect(rows).toEqual([{ version: 1 }])
+    await nodes[0]!.commitProcessed([], [job('crm', null, 'a')], 1000)
+    expect((await nodes[2]!.stats()).jobs).toEqual({ crm: { waiting: 1, in_flight: 0, retrying: 0 } })
+  })
+
+  it('refuse a database whose schema a newer Patchbay wrote', async () => {
+    await node()
+    await queryDatabase(database.url, 'INSERT INTO patchbay.schema_migrations (version) VALUES (99)')
+    const error = await rejected(openPostgresStore({ url: database.url }))
+    expect(error.message).toContain(
+      'has Patchbay schema version 99, but this Patchbay only knows versions up to 1',
+    )
+  })
+
+  it('claim concurrently: every job once, and never two jobs of one key in flight', async () => {
+    const [a, b] = await Promise.all([node(), node()])
+    const jobs = Array.from({ length: 200 }, (_, i) => job('crm', `u${i % 10}`, `m${i}`))
+    await a.commitProcessed([], jobs, 1000)
+    const delivered: string[] = []
+    const inFlightKeys = new Set<string>()
+    let overlap = 0
+    const work = async (store: Store) => {
+      for (;;) {
+        const claimed = await store.claim('crm', { limit: 5, now: 1000, ordered: true })
+        if (claimed.length === 0) {
+          if (delivered.length === jobs.length) return
+          await new Promise((r) => setImmediate(r))
+          continue
+        }
+        for (const j of claimed) {
+          if (inFlightKeys.has(j.orderKey!)) overlap++
+          inFlightKeys.add(j.orderKey!)
+        }
+        await new Promise((r) => setImmediate(r))
+        for (const j of claimed) {
+          inFlightKeys.delete(j.orderKey!)
+          delivered.push(j.messageId)
+        }
+        await store.complete(claimed.map((j) => j.id))
+      }
+    }
+    await Promise.all([work(a), work(b), work(a), work(b)])
+    expect(overlap).toBe(0)
+    expect([...delivered].sort()).toEqual(jobs.map((j) => j.messageId).sort())
+    // Per key, in the order the jobs were queued.
+    for (let key = 0; key < 10; key++) {
+      const mine = delivered.filter((id) => Number(id.slice(1)) % 10 === key)
+      expect(mine).toEqual(jobs.filter((_, i) => i % 10 === key).map((j) => j.messageId))
+    }
+  })
+
+  it('take over the jobs of a node killed with SIGKILL once its lease expires, not before', async () => {
+    const survivor = await node({ leaseMs: 60_000 })
+    await survivor.commitProcessed(
+      [],
+      [job('crm', 'u1', 'a'), job('crm', 'u1', 'b'), job('crm', null, 'c')],
+      1000,
+    )
+    const child = spawn(process.execPath, [holder, database.url, '1500'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    const [line] = (await once(child.stdout, 'data')) as [Buffer]
+    expect(JSON.parse(line.toString())).toEqual(['a', 'c'])
+    // The holder is alive: its claims are its own.
+    expect(await survivor.releaseInFlight()).toBe(0)
+    expect(await survivor.claim('crm', { limit: 10, now: Date.now(), ordered: true })).toEqual([])
+    child.kill('SIGKILL')
+    await once(child, 'exit')
+
+    let taken: string[] = []
+    await waitFor(
+      async () => {
+        await survivor.releaseInFlight()
+        taken = taken.concat(
+          (await survivor.claim('crm', { limit: 10, now: Date.now(), ordered: true })).map(
+            (j) => j.messageId,
+          ),
+        )
+        return taken.length >= 2
+      },
+      "the dead node's jobs",
+      30_000,
+    )
+    expect(taken).toEqual(['a', 'c'])
+  })
+
+  it('turn events into jobs on one node at a time; the turn passes on when that node goes', async () => {
+    const [a, b] = await Promise.all([node(), node()])
+    await a.append([{ sourceId: 'web', messageId: 'm1', event: { type: 'track' } }])
+    const first = await a.readPending(10)
+    expect(first.map((e) => e.messageId)).toEqual(['m1'])
+    expect(await b.readPending(10)).toEqual([])
+    await a.close()
+    expect((await b.readPending(10)).map((e) => e.messageId)).toEqual(['m1'])
+  })
+
+  it('never print the password of the store URL', async () => {
+    const url = 'postgres://postgres:s3cret-Pa55@127.0.0.1:1/nowhere'
+    const error = await rejected(openPostgresStore({ url }))
+    expect(error.message).toContain('postgres://postgres:***@127.0.0.1:1/nowhere')
+    expect(error.message).not.toContain('s3cret-Pa55')
+  })
+})
