@@ -1,5 +1,4 @@
-import { Compile } from 'typebox/compile'
-import { RudderStackConsentSchema, SegmentConsentSchema } from './consent-schema.ts'
+import type { RudderStackConsentSchema, SegmentConsentSchema } from './consent-schema.ts'
 
 /** The consent fields an event can carry. */
 export type ConsentShape = 'segment' | 'rudderstack'
@@ -58,95 +57,86 @@ export interface ConsentView {
   issues: readonly ConsentIssue[]
 }
 
-const segmentShape = Compile(SegmentConsentSchema)
-const rudderShape = Compile(RudderStackConsentSchema)
 const EMPTY: ReadonlySet<string> = new Set()
 const NONE: ConsentView = Object.freeze({
   state: 'missing',
   granted: EMPTY,
   denied: EMPTY,
   unlisted: 'granted',
-  shapes: [],
-  issues: [],
+  shapes: Object.freeze([]),
+  issues: Object.freeze([]),
 }) as ConsentView
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-interface Partial {
+/** What the shapes read so far add up to. */
+interface Reading {
   granted: Set<string>
   denied: Set<string>
-  /** The shape lists consents, so what it does not list was not consented to. */
+  issues: Set<ConsentIssue>
+  /** A shape lists consents, so what it does not list was not consented to. */
   listsGrants: boolean
 }
 
-function readSegment(consent: unknown, issues: Set<ConsentIssue>): Partial | undefined {
-  if (consent === undefined) return undefined
+/** Segment's `context.consent`: true if it held usable consent information. */
+function readSegment(consent: unknown, into: Reading): boolean {
+  if (consent === undefined) return false
   if (!isObject(consent)) {
-    issues.add('segment_not_object')
-    return undefined
+    into.issues.add('segment_not_object')
+    return false
   }
   const prefs = consent.categoryPreferences
-  if (prefs === undefined) return undefined
+  if (prefs === undefined) return false
   if (!isObject(prefs)) {
-    issues.add('segment_not_object')
-    return undefined
+    into.issues.add('segment_not_object')
+    return false
   }
-  const granted = new Set<string>()
-  const denied = new Set<string>()
-  if (segmentShape.Check(consent)) {
-    for (const [category, value] of Object.entries(prefs)) (value ? granted : denied).add(category)
-  } else {
-    for (const [category, value] of Object.entries(prefs)) {
-      if (value === true) granted.add(category)
-      else if (value === false) denied.add(category)
-      else issues.add('segment_not_boolean')
-    }
+  for (const category of Object.keys(prefs)) {
+    const value = prefs[category]
+    if (value === true) into.granted.add(category)
+    else if (value === false) into.denied.add(category)
+    else into.issues.add('segment_not_boolean')
   }
-  return { granted, denied, listsGrants: true }
+  into.listsGrants = true
+  return true
 }
 
-function readIds(list: unknown, issues: Set<ConsentIssue>): string[] {
-  const ids: string[] = []
-  for (const id of list as unknown[]) {
-    if (typeof id === 'string' && id !== '') ids.push(id)
+function readIds(list: readonly unknown[], to: Set<string>, issues: Set<ConsentIssue>): void {
+  for (const id of list) {
+    if (typeof id === 'string' && id !== '') to.add(id)
     else issues.add('rudderstack_not_string')
   }
-  return ids
 }
 
-function readRudderStack(
-  management: unknown,
-  issues: Set<ConsentIssue>,
-): (Partial & { provider?: string }) | undefined {
-  if (management === undefined) return undefined
+/** RudderStack's `context.consentManagement`: true if it held usable consent information. */
+function readRudderStack(management: unknown, into: Reading): boolean {
+  if (management === undefined) return false
   if (!isObject(management)) {
-    issues.add('rudderstack_not_object')
-    return undefined
+    into.issues.add('rudderstack_not_object')
+    return false
   }
-  const { allowedConsentIds: allowed, deniedConsentIds: denied, provider } = management
+  const { allowedConsentIds: allowed, deniedConsentIds: denied } = management
   if (
     (allowed !== undefined && !Array.isArray(allowed)) ||
     (denied !== undefined && !Array.isArray(denied))
   ) {
-    issues.add('rudderstack_not_list')
-    return undefined
+    into.issues.add('rudderstack_not_list')
+    return false
   }
-  if (allowed === undefined && denied === undefined) return undefined
-  const valid = rudderShape.Check(management)
-  const read = (list: unknown) =>
-    list === undefined ? [] : valid ? (list as string[]) : readIds(list, issues)
-  return {
-    granted: new Set(read(allowed)),
-    denied: new Set(read(denied)),
-    listsGrants: allowed !== undefined,
-    ...(typeof provider === 'string' && provider !== '' ? { provider } : {}),
+  if (allowed === undefined && denied === undefined) return false
+  if (allowed) {
+    readIds(allowed, into.granted, into.issues)
+    into.listsGrants = true
   }
+  if (denied) readIds(denied, into.denied, into.issues)
+  return true
 }
 
 /**
  * Reads an event's consent into one view: Segment's `context.consent.categoryPreferences`
- * and RudderStack's `context.consentManagement`, either or both. Pure and total: it never
+ * and RudderStack's `context.consentManagement`, either or both (their shapes:
+ * {@link SegmentConsentSchema}, {@link RudderStackConsentSchema}). Pure and total: it never
  * throws, whatever the event holds. Malformed parts are ignored and named in `issues`; an
  * event whose consent fields are all unusable reads as `missing`.
  *
@@ -162,27 +152,25 @@ export function readConsent(event: unknown): ConsentView {
   if (!isObject(context)) return NONE
   const { consent, consentManagement } = context
   if (consent === undefined && consentManagement === undefined) return NONE
-  const issues = new Set<ConsentIssue>()
-  const segment = readSegment(consent, issues)
-  const rudder = readRudderStack(consentManagement, issues)
-  const parts = [segment, rudder].filter((p): p is Partial => p !== undefined)
-  if (parts.length === 0) return { ...NONE, issues: [...issues] }
-  const granted = new Set<string>()
-  const denied = new Set<string>()
-  for (const part of parts) {
-    for (const category of part.granted) granted.add(category)
-    for (const category of part.denied) denied.add(category)
-  }
-  for (const category of denied) {
-    if (granted.delete(category)) issues.add('conflicting')
-  }
+  const reading: Reading = { granted: new Set(), denied: new Set(), issues: new Set(), listsGrants: false }
+  const segment = readSegment(consent, reading)
+  const rudder = readRudderStack(consentManagement, reading)
+  const { granted, denied, issues } = reading
+  if (!segment && !rudder) return { ...NONE, issues: [...issues] }
+  for (const category of denied) if (granted.delete(category)) issues.add('conflicting')
+  const shapes: ConsentShape[] = segment
+    ? rudder
+      ? ['segment', 'rudderstack']
+      : ['segment']
+    : ['rudderstack']
+  const provider = rudder ? (consentManagement as { provider?: unknown }).provider : undefined
   return {
     state: 'given',
     granted,
     denied,
-    unlisted: parts.some((p) => p.listsGrants) ? 'denied' : 'granted',
-    shapes: [...(segment ? ['segment' as const] : []), ...(rudder ? ['rudderstack' as const] : [])],
-    ...(rudder?.provider ? { provider: rudder.provider } : {}),
-    issues: [...issues],
+    unlisted: reading.listsGrants ? 'denied' : 'granted',
+    shapes,
+    ...(typeof provider === 'string' && provider !== '' ? { provider } : {}),
+    issues: issues.size === 0 ? (NONE.issues as ConsentIssue[]) : [...issues],
   }
 }

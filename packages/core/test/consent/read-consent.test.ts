@@ -1,5 +1,12 @@
+import fc from 'fast-check'
+import { Value } from 'typebox/value'
 import { describe, expect, it } from 'vitest'
-import { type ConsentView, readConsent } from '../../src/index.ts'
+import {
+  type ConsentView,
+  RudderStackConsentSchema,
+  readConsent,
+  SegmentConsentSchema,
+} from '../../src/index.ts'
 
 const withContext = (context: unknown) => ({ type: 'track', event: 'Clicked', context })
 const plain = (view: ConsentView) => ({
@@ -168,3 +175,42 @@ describe('readConsent', () => {
     })
   })
 })
+
+describe('the TypeBox schemas of both shapes', () => {
+  it('describe exactly the consent fields readConsent reads without an issue', () => {
+    const category = fc.constantFrom('Analytics', 'Advertising', 'C0001', '', 'x')
+    const value = fc.oneof(fc.boolean(), fc.string(), fc.integer(), fc.constant(null), fc.array(category))
+    const segment = fc.oneof(
+      fc.record({ categoryPreferences: fc.dictionary(category, fc.oneof(fc.boolean(), value)) }),
+      value,
+    )
+    const rudder = fc.oneof(
+      fc.record(
+        {
+          provider: fc.constantFrom('oneTrust', 'ketch', 'custom'),
+          allowedConsentIds: fc.oneof(fc.array(fc.oneof(category, value)), value),
+          deniedConsentIds: fc.oneof(fc.array(fc.oneof(category, value)), value),
+        },
+        { requiredKeys: [] },
+      ),
+      value,
+    )
+    fc.assert(
+      fc.property(segment, rudder, (consent, consentManagement) => {
+        const segmentIssues = readConsent(withContext({ consent })).issues
+        const rudderIssues = readConsent(withContext({ consentManagement })).issues
+        const segmentOk = Value.Check(SegmentConsentSchema, consent)
+        const rudderOk = Value.Check(RudderStackConsentSchema, consentManagement)
+        // An empty category name passes nothing through the schema, but reads as a (useless) category.
+        const hasEmpty =
+          isRecord(consent) && isRecord(consent.categoryPreferences) && '' in consent.categoryPreferences
+        if (!hasEmpty) expect(segmentIssues.length === 0, JSON.stringify(consent)).toBe(segmentOk)
+        expect(rudderIssues.length === 0, JSON.stringify(consentManagement)).toBe(rudderOk)
+      }),
+      { numRuns: 500 },
+    )
+  })
+})
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
