@@ -196,7 +196,7 @@ describe('consent with the real SDKs through patchbay serve', () => {
     let rudderAcked = 0
     for (const [event, context] of rudderCalls)
       rudder.track(
-        { anonymousId: `anon-${event}`, event, ...(context ? { context } : {}) },
+        { anonymousId: `anon-${event}`, event, ...(context ? { context: context as never } : {}) },
         (err?: unknown) => (err ? rudderErrors.push(err) : rudderAcked++),
       )
     await rudder.flush()

@@ -57,6 +57,13 @@ export interface ConsentView {
   issues: readonly ConsentIssue[]
 }
 
+const BIT = Object.fromEntries(CONSENT_ISSUES.map((issue, i) => [issue, 1 << i])) as Record<
+  ConsentIssue,
+  number
+>
+const issueList = (bits: number): readonly ConsentIssue[] =>
+  bits === 0 ? NONE.issues : CONSENT_ISSUES.filter((issue) => (bits & BIT[issue]) !== 0)
+
 const EMPTY: ReadonlySet<string> = new Set()
 const NONE: ConsentView = Object.freeze({
   state: 'missing',
@@ -74,7 +81,8 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 interface Reading {
   granted: Set<string>
   denied: Set<string>
-  issues: Set<ConsentIssue>
+  /** Issues as bits of {@link CONSENT_ISSUES} (no allocation on the common, clean path). */
+  issues: number
   /** A shape lists consents, so what it does not list was not consented to. */
   listsGrants: boolean
 }
@@ -83,37 +91,40 @@ interface Reading {
 function readSegment(consent: unknown, into: Reading): boolean {
   if (consent === undefined) return false
   if (!isObject(consent)) {
-    into.issues.add('segment_not_object')
+    into.issues |= BIT.segment_not_object
     return false
   }
   const prefs = consent.categoryPreferences
   if (prefs === undefined) return false
   if (!isObject(prefs)) {
-    into.issues.add('segment_not_object')
+    into.issues |= BIT.segment_not_object
     return false
   }
   for (const category of Object.keys(prefs)) {
     const value = prefs[category]
     if (value === true) into.granted.add(category)
     else if (value === false) into.denied.add(category)
-    else into.issues.add('segment_not_boolean')
+    else into.issues |= BIT.segment_not_boolean
   }
   into.listsGrants = true
   return true
 }
 
-function readIds(list: readonly unknown[], to: Set<string>, issues: Set<ConsentIssue>): void {
+/** Adds the ids to `to`; true when one was not a non-empty string (and was skipped). */
+function readIds(list: readonly unknown[], to: Set<string>): boolean {
+  let skipped = false
   for (const id of list) {
     if (typeof id === 'string' && id !== '') to.add(id)
-    else issues.add('rudderstack_not_string')
+    else skipped = true
   }
+  return skipped
 }
 
 /** RudderStack's `context.consentManagement`: true if it held usable consent information. */
 function readRudderStack(management: unknown, into: Reading): boolean {
   if (management === undefined) return false
   if (!isObject(management)) {
-    into.issues.add('rudderstack_not_object')
+    into.issues |= BIT.rudderstack_not_object
     return false
   }
   const { allowedConsentIds: allowed, deniedConsentIds: denied } = management
@@ -121,15 +132,15 @@ function readRudderStack(management: unknown, into: Reading): boolean {
     (allowed !== undefined && !Array.isArray(allowed)) ||
     (denied !== undefined && !Array.isArray(denied))
   ) {
-    into.issues.add('rudderstack_not_list')
+    into.issues |= BIT.rudderstack_not_list
     return false
   }
   if (allowed === undefined && denied === undefined) return false
   if (allowed) {
-    readIds(allowed, into.granted, into.issues)
+    if (readIds(allowed, into.granted)) into.issues |= BIT.rudderstack_not_string
     into.listsGrants = true
   }
-  if (denied) readIds(denied, into.denied, into.issues)
+  if (denied && readIds(denied, into.denied)) into.issues |= BIT.rudderstack_not_string
   return true
 }
 
@@ -152,12 +163,13 @@ export function readConsent(event: unknown): ConsentView {
   if (!isObject(context)) return NONE
   const { consent, consentManagement } = context
   if (consent === undefined && consentManagement === undefined) return NONE
-  const reading: Reading = { granted: new Set(), denied: new Set(), issues: new Set(), listsGrants: false }
+  const reading: Reading = { granted: new Set(), denied: new Set(), issues: 0, listsGrants: false }
   const segment = readSegment(consent, reading)
   const rudder = readRudderStack(consentManagement, reading)
-  const { granted, denied, issues } = reading
-  if (!segment && !rudder) return { ...NONE, issues: [...issues] }
-  for (const category of denied) if (granted.delete(category)) issues.add('conflicting')
+  const { granted, denied } = reading
+  if (!segment && !rudder) return { ...NONE, issues: issueList(reading.issues) }
+  if (granted.size > 0)
+    for (const category of denied) if (granted.delete(category)) reading.issues |= BIT.conflicting
   const shapes: ConsentShape[] = segment
     ? rudder
       ? ['segment', 'rudderstack']
@@ -171,6 +183,6 @@ export function readConsent(event: unknown): ConsentView {
     unlisted: reading.listsGrants ? 'denied' : 'granted',
     shapes,
     ...(typeof provider === 'string' && provider !== '' ? { provider } : {}),
-    issues: issues.size === 0 ? (NONE.issues as ConsentIssue[]) : [...issues],
+    issues: issueList(reading.issues),
   }
 }
