@@ -12,6 +12,8 @@ export type ConsentCheck =
       because: 'not_consented' | 'missing'
     }
 
+const OK: ConsentCheck = Object.freeze({ ok: true })
+
 /** Whether the view consents to one category (see `ConsentView.unlisted`). */
 export function consentsTo(view: ConsentView, category: string): boolean {
   if (view.granted.has(category)) return true
@@ -35,10 +37,11 @@ export function checkConsent(
   whenMissing: ConsentWhenMissing,
 ): ConsentCheck {
   if (view.state === 'missing')
-    return whenMissing === 'allow'
-      ? { ok: true }
-      : { ok: false, unmet: requirement.categories, because: 'missing' }
-  const unmet = requirement.categories.filter((category) => !consentsTo(view, category))
-  const ok = requirement.match === 'any' ? unmet.length < requirement.categories.length : unmet.length === 0
-  return ok ? { ok: true } : { ok: false, unmet, because: 'not_consented' }
+    return whenMissing === 'allow' ? OK : { ok: false, unmet: requirement.categories, because: 'missing' }
+  const { categories } = requirement
+  let met = 0
+  for (const category of categories) if (consentsTo(view, category)) met++
+  const ok = requirement.match === 'any' ? met > 0 : met === categories.length
+  if (ok) return OK
+  return { ok: false, unmet: categories.filter((c) => !consentsTo(view, c)), because: 'not_consented' }
 }
