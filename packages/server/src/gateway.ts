@@ -239,8 +239,15 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     },
     onStopped: (source, status, step, count) => metrics.stopped(source, status, step, count),
     // Routing happens before any job exists: what it keeps from a destination counts there.
-    onRouted: (destinationId, status) =>
-      status === 'dropped' ? metrics.dropped(destinationId) : metrics.aborted(destinationId),
+    onRouted: (destinationId, status, { sourceId, because }) => {
+      if (status === 'failed') return metrics.aborted(destinationId)
+      metrics.dropped(destinationId)
+      if (because) metrics.consentDropped(sourceId, destinationId, because)
+    },
+    // Consent is read (and its malformed fields counted) only where a destination needs it.
+    ...(pipeline.routes.some((r) => r.consent)
+      ? { onConsentIssues: (sourceId, issues) => metrics.consentIssues(sourceId, issues) }
+      : {}),
     log: sink,
     // Poison-pill protection whenever transformations run: a batch that fails as a whole ends.
     ...(userCode || (definition.transformations?.length ?? 0) > 0

@@ -166,6 +166,7 @@ export async function prepareDestination(
     names: [step.id, shortName, ...(plugin.title ? [plugin.title] : [])],
     supports: plugin.supports as readonly string[],
     filter: step.filter,
+    consent: step.consent,
     batching,
     delivery: resolveDeliveryOptions(step.delivery),
     redactor,

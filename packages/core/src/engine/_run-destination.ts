@@ -9,7 +9,7 @@ import { asStepError } from './_plugin-transformation.ts'
 import type { Stopped } from './_run-chain.ts'
 import type { EngineDeliverer, PreparedDestination, WorkItem } from './_steps.ts'
 import type { Outcome } from './outcome.ts'
-import { routeTo } from './route.ts'
+import { type RouteContext, routeTo } from './route.ts'
 
 interface Tally {
   requests: number
@@ -36,6 +36,8 @@ export async function runDestination(
   stopped: Map<number, Stopped>,
   inputs: Array<{ messageId?: string }>,
   { record, singleAttempt }: { record: boolean; singleAttempt: boolean },
+  /** For the route stage; `consentChecked`: the events were routed here already, with their source's policy. */
+  routing: RouteContext & { consentChecked?: boolean } = {},
 ): Promise<Outcome[]> {
   const tallies = new Map<number, Tally>()
   const tally = (origin: number) => {
@@ -58,8 +60,9 @@ export async function runDestination(
   }
 
   const routed: WorkItem[] = []
+  const target = routing.consentChecked ? { ...dest, consent: undefined } : dest
   for (const item of items) {
-    const decision = routeTo(item.event, dest)
+    const decision = routeTo(item.event, target, routing)
     if (decision.status === 'dropped') tally(item.origin).dropped ??= decision.reason
     else if (decision.status === 'failed') fail(item.origin, decision.error)
     else routed.push(item)

@@ -1,4 +1,5 @@
 import type { PatchbayEvent } from '@patchbay/protocol'
+import type { ConsentRequirement } from '../consent/consent-schema.ts'
 import type { Deliverer } from '../delivery/deliverer.ts'
 import type { DeliveryOptions } from '../delivery/delivery-options.ts'
 import type { DestinationStep, EventFilter } from '../pipeline/pipeline-schema.ts'
@@ -44,6 +45,8 @@ export interface PreparedDestination {
   /** The event types its plugin takes (the route stage fails the others). */
   supports: readonly string[]
   filter: EventFilter | undefined
+  /** The consent it needs (`consent:` of the step). */
+  consent: ConsentRequirement | undefined
   batching: { maxEvents: number; maxBytes: number } | undefined
   delivery: DeliveryOptions
   /** Replaces this destination's secret values in records, logs and errors. */

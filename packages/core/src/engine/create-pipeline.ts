@@ -1,4 +1,6 @@
 import { normalizeEvent, type PatchbayEvent, validateEvent } from '@patchbay/protocol'
+import type { ConsentWhenMissing } from '../consent/consent-schema.ts'
+import type { ConsentView } from '../consent/read-consent.ts'
 import { InvalidEventError } from '../errors/errors.ts'
 import type { PatchbayError } from '../errors/patchbay-error.ts'
 import { createLogger, type LogSink, silentSink } from '../logging/logger.ts'
@@ -100,14 +102,27 @@ export interface Pipeline {
   ): Promise<TransformResult>
   /**
    * The route stage: one decision per destination for a transformed event (pure; no I/O).
-   * Same as `route(event, pipeline.routes)`.
+   * Same as `route(event, pipeline.routes, { whenMissing: pipeline.consentPolicy(sourceId) })`.
+   * `consent`: the event's consent when the caller read it already (`readConsent(event)`).
    */
-  route(event: PatchbayEvent): RouteDecision[]
+  route(event: PatchbayEvent, options?: { sourceId?: string; consent?: ConsentView }): RouteDecision[]
+  /**
+   * What events from a source (none: from no source) without consent information get at
+   * destinations with consent requirements: the source's `consent.whenMissing`, else the
+   * pipeline's, else `allow`.
+   */
+  consentPolicy(sourceId?: string): ConsentWhenMissing
   /**
    * The second half: routes, maps and delivers transformed events at one destination.
    * Returns one outcome per event, in order (`index` is the position in `events`).
+   * Consent is checked with the policy of `sourceId`, unless `consentChecked`: the events
+   * were routed here by `route` already (the gateway's jobs), with their source's policy.
    */
-  deliver(destinationId: string, events: readonly PatchbayEvent[]): Promise<Outcome[]>
+  deliver(
+    destinationId: string,
+    events: readonly PatchbayEvent[],
+    options?: { sourceId?: string; consentChecked?: boolean },
+  ): Promise<Outcome[]>
   /**
    * Runs the `check` hook of every destination that has one, with its prepared config (see
    * `checkConnection`): one result per destination, in pipeline order, secrets redacted.
@@ -190,7 +205,9 @@ export async function createPipeline(
     names: d.names,
     filter: d.filter,
     supports: d.supports,
+    consent: d.consent,
   }))
+  const consentPolicy = consentPolicies(definition, routes, prep.notice)
   const delivery = { record: options.record ?? false, singleAttempt: options.singleAttempt ?? false }
 
   /** Validates, normalises and runs the chain: what `process` and `transform` share. */
@@ -246,7 +263,9 @@ export async function createPipeline(
       const { stopped, items, inputs } = await runFront(events, { sourceId, normalized: false })
       const perDestination = await Promise.all(
         destinations.map(({ prepared, deliverer }) =>
-          runDestination(prepared, deliverer, items, stopped, inputs, delivery),
+          runDestination(prepared, deliverer, items, stopped, inputs, delivery, {
+            whenMissing: consentPolicy(sourceId),
+          }),
         ),
       )
       return clean(perDestination.flat())
@@ -274,8 +293,10 @@ export async function createPipeline(
         })),
       }
     },
-    route: (event) => route(event, routes),
-    async deliver(destinationId, events) {
+    route: (event, { sourceId, consent } = {}) =>
+      route(event, routes, { whenMissing: consentPolicy(sourceId), ...(consent ? { consent } : {}) }),
+    consentPolicy,
+    async deliver(destinationId, events, { sourceId, consentChecked = false } = {}) {
       const destination = destinations.find((d) => d.prepared.id === destinationId)
       if (!destination)
         throw new Error(
@@ -284,7 +305,18 @@ export async function createPipeline(
       const items = events.map((event, origin) => ({ origin, event: deepFreeze(event) }))
       const inputs = events.map((event) => ({ messageId: event.messageId }))
       return clean(
-        await runDestination(destination.prepared, destination.deliverer, items, new Map(), inputs, delivery),
+        await runDestination(
+          destination.prepared,
+          destination.deliverer,
+          items,
+          new Map(),
+          inputs,
+          delivery,
+          {
+            whenMissing: consentPolicy(sourceId),
+            consentChecked,
+          },
+        ),
       )
     },
     check() {
@@ -302,6 +334,32 @@ export async function createPipeline(
       ])
     },
   }
+}
+
+/**
+ * Each source's `consent.whenMissing`, else the pipeline's, else `allow`. When a destination
+ * has consent requirements and that default applies somewhere, the pipeline says so in a
+ * notice: the default is never a silent guess.
+ */
+function consentPolicies(
+  definition: PipelineDefinition,
+  routes: readonly RouteTarget[],
+  notice: (message: string) => void,
+): (sourceId?: string) => ConsentWhenMissing {
+  const fallback = definition.consent?.whenMissing ?? 'allow'
+  const bySource = new Map(
+    (definition.sources ?? []).map((s) => [s.id, s.consent?.whenMissing ?? fallback] as const),
+  )
+  const needing = routes.filter((r) => r.consent).map((r) => r.id)
+  if (needing.length > 0 && !definition.consent) {
+    const unset = (definition.sources ?? []).filter((s) => !s.consent).map((s) => s.id)
+    notice(
+      `consent: ${needing.join(', ')} need${needing.length === 1 ? 's' : ''} consent; events without consent information from ${
+        unset.length > 0 ? `sources ${unset.join(', ')} and ` : ''
+      }no source (\`patchbay run\` without --source) are delivered to ${needing.length === 1 ? 'it' : 'them'} (consent.whenMissing defaults to allow). Set \`consent: { whenMissing: deny }\` on the pipeline or a source to drop them instead.`,
+    )
+  }
+  return (sourceId) => (sourceId === undefined ? fallback : (bySource.get(sourceId) ?? fallback))
 }
 
 function invalidInput(

@@ -1,4 +1,7 @@
 import type { PatchbayEvent } from '@patchbay/protocol'
+import { checkConsent } from '../consent/check-consent.ts'
+import type { ConsentRequirement, ConsentWhenMissing } from '../consent/consent-schema.ts'
+import { type ConsentView, readConsent } from '../consent/read-consent.ts'
 import { UnsupportedEventError } from '../errors/errors.ts'
 import type { EventFilter } from '../pipeline/pipeline-schema.ts'
 
@@ -46,27 +49,71 @@ export interface RouteTarget {
   filter: EventFilter | undefined
   /** The event types its plugin takes. */
   supports: readonly string[]
+  /** The consent it needs (`destinations[].consent`); none: consent is not checked. */
+  consent?: ConsentRequirement | undefined
+}
+
+/** What the route stage knows of an event besides the event: where it came from. */
+export interface RouteContext {
+  /**
+   * What an event without consent information gets at a destination with consent
+   * requirements: its source's `consent.whenMissing` (default `allow`).
+   */
+  whenMissing?: ConsentWhenMissing
+  /** The event's consent, read once for every destination; `routeTo` reads it when absent. */
+  consent?: ConsentView
 }
 
 /**
  * Where an event goes at one destination: `routed` (deliver it), `dropped` (by its
- * `integrations` or the step's `filter`: a normal outcome), or `failed` (the plugin does
- * not take that event type: a configuration problem worth a dead letter).
+ * `integrations`, the step's `filter`, or for want of the `consent` the destination needs:
+ * a normal outcome), or `failed` (the plugin does not take that event type: a configuration
+ * problem worth a dead letter).
  */
 export type RouteDecision =
   | { destination: string; status: 'routed' }
   | { destination: string; status: 'dropped'; reason: 'integrations' | 'filter' }
+  | {
+      destination: string
+      status: 'dropped'
+      reason: 'consent'
+      /** The required categories the event does not consent to. */
+      unmet: readonly string[]
+      /** `missing`: no consent information on the event, and its source's `whenMissing` is `deny`. */
+      because: 'not_consented' | 'missing'
+    }
   | { destination: string; status: 'failed'; error: UnsupportedEventError }
 
 /**
  * The route stage for one destination: pure, no I/O, so a host can ask it before it
- * persists anything (the gateway queues jobs only for `routed` destinations).
+ * persists anything (the gateway queues jobs only for `routed` destinations). Checks, in
+ * order: the event's `integrations`, the step's `filter`, the destination's `consent`
+ * (before its transform sees the event), and whether the plugin takes the event's type.
  */
-export function routeTo(event: PatchbayEvent, target: RouteTarget): RouteDecision {
+export function routeTo(
+  event: PatchbayEvent,
+  target: RouteTarget,
+  context: RouteContext = {},
+): RouteDecision {
   if (!isRoutedTo(event.integrations, target.names))
     return { destination: target.id, status: 'dropped', reason: 'integrations' }
   if (!matchesFilter(event, target.filter))
     return { destination: target.id, status: 'dropped', reason: 'filter' }
+  if (target.consent) {
+    const check = checkConsent(
+      context.consent ?? readConsent(event),
+      target.consent,
+      context.whenMissing ?? 'allow',
+    )
+    if (!check.ok)
+      return {
+        destination: target.id,
+        status: 'dropped',
+        reason: 'consent',
+        unmet: check.unmet,
+        because: check.because,
+      }
+  }
   if (!target.supports.includes(event.type))
     return {
       destination: target.id,
@@ -85,12 +132,21 @@ export function routeTo(event: PatchbayEvent, target: RouteTarget): RouteDecisio
 }
 
 /**
- * The route stage: one decision per destination, in the pipeline's order.
+ * The route stage: one decision per destination, in the pipeline's order. The event's
+ * consent is read once, and only when a destination has consent requirements.
  *
  * @example
- * const decisions = route(event, pipeline.routes)
+ * const decisions = route(event, pipeline.routes, { whenMissing: 'deny' })
  * const targets = decisions.filter((d) => d.status === 'routed').map((d) => d.destination)
  */
-export function route(event: PatchbayEvent, targets: readonly RouteTarget[]): RouteDecision[] {
-  return targets.map((target) => routeTo(event, target))
+export function route(
+  event: PatchbayEvent,
+  targets: readonly RouteTarget[],
+  context: RouteContext = {},
+): RouteDecision[] {
+  const shared =
+    context.consent === undefined && targets.some((t) => t.consent)
+      ? { ...context, consent: readConsent(event) }
+      : context
+  return targets.map((target) => routeTo(event, target, shared))
 }

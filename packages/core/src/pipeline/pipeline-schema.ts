@@ -1,6 +1,7 @@
 import { EventTypeSchema } from '@patchbay/protocol'
 import type { Static } from 'typebox'
 import Type from 'typebox'
+import { ConsentPolicySchema, ConsentRequirementSchema } from '../consent/consent-schema.ts'
 import { DeliveryOptionsSchema } from '../delivery/delivery-options.ts'
 import { EgressPolicySchema } from '../delivery/egress.ts'
 import { SandboxSettingsSchema } from './sandbox-settings.ts'
@@ -44,6 +45,8 @@ export const SourceStepSchema = Type.Object(
           'The write key SDKs (HTTP Basic auth, the key as user name) and webhooks use to send to this source.',
       }),
     ),
+    /** What this source's events without consent information get at destinations with consent requirements (overrides the pipeline's `consent`). */
+    consent: Type.Optional(ConsentPolicySchema),
   },
   { additionalProperties: false },
 )
@@ -67,6 +70,7 @@ export const DestinationStepSchema = Type.Object(
     use: Type.String({ description: 'A destination plugin as name@range, or a ./path.' }),
     config: Type.Optional(Config),
     filter: Type.Optional(EventFilterSchema),
+    consent: Type.Optional(ConsentRequirementSchema),
     delivery: Type.Optional(DeliveryOptionsSchema),
   },
   { additionalProperties: false },
@@ -82,6 +86,8 @@ export const PipelineSchema = Type.Object(
     destinations: Type.Array(DestinationStepSchema, { minItems: 1 }),
     egress: Type.Optional(EgressPolicySchema),
     sandbox: Type.Optional(SandboxSettingsSchema),
+    /** The default of every source without its own `consent`, and of events from no source (`patchbay run` without `--source`). */
+    consent: Type.Optional(ConsentPolicySchema),
   },
   { additionalProperties: false },
 )

@@ -1,4 +1,4 @@
-import type { LogSink, Pipeline } from '@patchbay/core'
+import { type ConsentIssue, type LogSink, type Pipeline, readConsent } from '@patchbay/core'
 import type { BuriedEvent, NewJob, Store, StoredEvent } from '../store/store.ts'
 import type { Wakeup } from './_wakeup.ts'
 
@@ -91,10 +91,21 @@ export interface ProcessorOptions {
   /** Inputs the transformations failed or dropped, by step. */
   onStopped?: (sourceId: string, status: 'failed' | 'dropped', step: string, count: number) => void
   /**
-   * Events the route stage kept from a destination: `dropped` (its `integrations` or the
-   * step's `filter`) or `failed` (the destination cannot take that type: a dead letter).
+   * Events the route stage kept from a destination: `dropped` (its `integrations`, the
+   * step's `filter` or its `consent`: `reason`) or `failed` (the destination cannot take
+   * that type: a dead letter).
    */
-  onRouted?: (destinationId: string, status: 'dropped' | 'failed') => void
+  onRouted?: (
+    destinationId: string,
+    status: 'dropped' | 'failed',
+    detail: { sourceId: string; reason?: string; because?: 'not_consented' | 'missing' },
+  ) => void
+  /**
+   * Malformed consent fields the route stage ignored, per source. When set, each event's
+   * consent is read once here and handed to the route stage (set it only when a destination
+   * has consent requirements).
+   */
+  onConsentIssues?: (sourceId: string, issues: readonly ConsentIssue[]) => void
   log: LogSink
   batchSize?: number
   pollMs?: number
@@ -192,14 +203,22 @@ export function startProcessor(options: ProcessorOptions) {
   function route(stored: StoredEvent, event: unknown, jobs: NewJob[], letters: BuriedEvent[]): void {
     // Unchanged by the transformations (the same object): the job references the stored row.
     const unchanged = event === stored.event
-    const decisions = pipeline.route(event as never)
+    const { sourceId } = stored
+    const consent = options.onConsentIssues ? readConsent(event) : undefined
+    if (consent && consent.issues.length > 0) options.onConsentIssues!(sourceId, consent.issues)
+    const decisions = pipeline.route(event as never, { sourceId, ...(consent ? { consent } : {}) })
     const messageId = (event as { messageId?: string }).messageId ?? stored.messageId
     for (const destination of targetsOf(stored)) {
       const decision = decisions.find((d) => d.destination === destination.id)
       const target = { destinationId: destination.id, orderKey: orderKey(destination, event), messageId }
       if (!decision || decision.status === 'routed')
         jobs.push(unchanged ? { ...target, eventSeq: stored.seq } : { ...target, payload: event })
-      else if (decision.status === 'dropped') options.onRouted?.(destination.id, 'dropped')
+      else if (decision.status === 'dropped')
+        options.onRouted?.(destination.id, 'dropped', {
+          sourceId,
+          reason: decision.reason,
+          ...(decision.reason === 'consent' ? { because: decision.because } : {}),
+        })
       else {
         letters.push({
           ...target,
@@ -209,7 +228,7 @@ export function startProcessor(options: ProcessorOptions) {
           sourceId: stored.sourceId,
           reason: `${decision.error.code}: ${decision.error.message}`,
         })
-        options.onRouted?.(destination.id, 'failed')
+        options.onRouted?.(destination.id, 'failed', { sourceId })
       }
     }
   }

@@ -150,6 +150,8 @@ export function startDeliveryWorkers(options: WorkerOptions) {
       outcomes = await pipeline.deliver(
         destination.id,
         jobs.map((job) => job.payload as PatchbayEvent),
+        // The route stage checked consent, with the event's source, before the job existed.
+        { consentChecked: true },
       )
     } catch (error) {
       // A bug, not an answer from the destination: keep the jobs and try them again later.

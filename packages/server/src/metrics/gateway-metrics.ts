@@ -1,3 +1,4 @@
+import type { ConsentIssue } from '@patchbay/core'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { JobState, StoreStats } from '../store/store.ts'
 
@@ -42,6 +43,14 @@ export interface GatewayMetrics {
   aborted(destination: string, count?: number): void
   /** Jobs the destination declined without sending anything (e.g. an unsupported event type). */
   dropped(destination: string, count?: number): void
+  /**
+   * An event the route stage kept from a destination for want of consent: `not_consented`
+   * (its consent does not meet the destination's requirement) or `missing` (no consent
+   * information, and its source's `whenMissing` is `deny`). Also counted as `dropped`.
+   */
+  consentDropped(source: string, destination: string, because: 'not_consented' | 'missing'): void
+  /** An event whose consent fields were malformed in these ways (each ignored; see `ConsentIssue`). */
+  consentIssues(source: string, issues: readonly ConsentIssue[]): void
   /** Accepted events the transformations failed or dropped (they get no delivery job). */
   stopped(source: string, status: 'failed' | 'dropped', step: string, count?: number): void
   /**
@@ -67,7 +76,9 @@ export interface GatewayMetrics {
  * `patchbay_deliveries_total{destination,status}`, `patchbay_queue_jobs{destination,state}`,
  * `patchbay_queue_pending_events`, `patchbay_dead_letters{destination}`,
  * `patchbay_delivery_latency_seconds{destination}`, `patchbay_ingest_requests_total{endpoint,status}`,
- * `patchbay_events_stopped_total{source,status,step}`, `patchbay_storage_full` and
+ * `patchbay_events_stopped_total{source,status,step}`,
+ * `patchbay_consent_dropped_total{source,destination,because}`,
+ * `patchbay_consent_malformed_total{source,reason}`, `patchbay_storage_full` and
  * `patchbay_internal_errors_total{where}`.
  *
  * Label values come only from the pipeline file (source, destination and step ids) and from
@@ -151,6 +162,18 @@ export function createGatewayMetrics(
     labelNames: ['source', 'status', 'step'] as const,
     registers,
   })
+  const consentDropped = new Counter({
+    name: 'patchbay_consent_dropped_total',
+    help: 'Events the route stage kept from a destination for want of consent, per source, destination and because (not_consented, missing: no consent information and the source says deny). Also in patchbay_deliveries_total{status="dropped"}.',
+    labelNames: ['source', 'destination', 'because'] as const,
+    registers,
+  })
+  const consentMalformed = new Counter({
+    name: 'patchbay_consent_malformed_total',
+    help: 'Events whose consent fields were partly or wholly malformed and ignored, per source and reason (see docs/privacy.md).',
+    labelNames: ['source', 'reason'] as const,
+    registers,
+  })
   const storageFull = new Gauge({
     name: 'patchbay_storage_full',
     help: 'Whether the disk of the data directory is full (1): ingestion answers 503 until space returns; delivery goes on.',
@@ -200,6 +223,10 @@ export function createGatewayMetrics(
     aborted: (destination, count = 1) => deliveries.inc({ destination, status: 'aborted' }, count),
     dropped: (destination, count = 1) => deliveries.inc({ destination, status: 'dropped' }, count),
     stopped: (source, status, step, count = 1) => stopped.inc({ source, status, step }, count),
+    consentDropped: (source, destination, because) => consentDropped.inc({ source, destination, because }),
+    consentIssues(source, issues) {
+      for (const reason of issues) consentMalformed.inc({ source, reason })
+    },
     ingestRequest: (endpoint, status) => ingest.inc({ endpoint, status: String(status) }),
     internalError: (where) => internal.inc({ where }),
     render() {

@@ -75,6 +75,8 @@ describe('createGatewayMetrics', () => {
       '# TYPE patchbay_delivery_latency_seconds histogram',
       '# TYPE patchbay_ingest_requests_total counter',
       '# TYPE patchbay_events_stopped_total counter',
+      '# TYPE patchbay_consent_dropped_total counter',
+      '# TYPE patchbay_consent_malformed_total counter',
       '# TYPE patchbay_storage_full gauge',
       '# TYPE patchbay_internal_errors_total counter',
     ])
@@ -117,7 +119,20 @@ describe('createGatewayMetrics', () => {
     metrics.delivered('crm', 7200)
     metrics.ingestRequest('/v1/batch', 200)
     metrics.ingestRequest('/v1/batch', 413)
+    metrics.consentDropped('web', 'ads', 'not_consented')
+    metrics.consentDropped('web', 'ads', 'not_consented')
+    metrics.consentDropped('app', 'ads', 'missing')
+    metrics.consentIssues('web', ['segment_not_boolean', 'conflicting'])
+    metrics.consentIssues('web', ['conflicting'])
     const text = await metrics.render()
+    expect(samples(text, 'patchbay_consent_dropped_total')).toEqual([
+      'patchbay_consent_dropped_total{source="web",destination="ads",because="not_consented"} 2',
+      'patchbay_consent_dropped_total{source="app",destination="ads",because="missing"} 1',
+    ])
+    expect(samples(text, 'patchbay_consent_malformed_total')).toEqual([
+      'patchbay_consent_malformed_total{source="web",reason="segment_not_boolean"} 1',
+      'patchbay_consent_malformed_total{source="web",reason="conflicting"} 2',
+    ])
     expect(samples(text, 'patchbay_events_accepted_total')).toEqual([
       'patchbay_events_accepted_total{source="web"} 21',
     ])
