@@ -20,6 +20,7 @@ import type {
   WorkItem,
 } from './_steps.ts'
 import type { Outcome } from './outcome.ts'
+import { runValidateStage, type ValidateStage } from './validate-stage.ts'
 import { type RouteDecision, type RouteTarget, route } from './route.ts'
 
 export interface PipelineOptions {
@@ -41,6 +42,12 @@ export interface PipelineOptions {
    * Default false: the deliverer retries per the destination's `delivery.retry`.
    */
   singleAttempt?: boolean
+  /**
+   * The validate stage (e.g. a tracking plan, see @patchbay/tracking-plan): runs on each
+   * batch of valid, normalised events before the transformation chain, in `process` and
+   * `transform` alike, so every host enforces it the same way. Default: none.
+   */
+  validate?: ValidateStage
 }
 
 /** An input event that did not reach the destinations, and why. */
@@ -226,9 +233,12 @@ export async function createPipeline(
       items.push({ origin: index, event })
       return { messageId: event.messageId }
     })
+    const checked = options.validate
+      ? runValidateStage(options.validate, items, at.sourceId === undefined ? {} : { sourceId: at.sourceId }, stopped)
+      : items
     const alive = await runChain(
       transformations,
-      items,
+      checked,
       at.sourceId === undefined ? {} : { sourceId: at.sourceId },
       stopped,
     )

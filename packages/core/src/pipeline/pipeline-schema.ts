@@ -4,6 +4,7 @@ import Type from 'typebox'
 import { DeliveryOptionsSchema } from '../delivery/delivery-options.ts'
 import { EgressPolicySchema } from '../delivery/egress.ts'
 import { SandboxSettingsSchema } from './sandbox-settings.ts'
+import { TrackingPlanRefSchema } from './tracking-plan-ref.ts'
 
 const StepId = Type.String({
   pattern: '^[A-Za-z][\\w-]*$',
@@ -44,6 +45,7 @@ export const SourceStepSchema = Type.Object(
           'The write key SDKs (HTTP Basic auth, the key as user name) and webhooks use to send to this source.',
       }),
     ),
+    trackingPlan: Type.Optional(TrackingPlanRefSchema),
   },
   { additionalProperties: false },
 )
