@@ -37,7 +37,7 @@ export async function generateTypes(plan: TrackingPlan): Promise<string> {
     const schema = { ...entrySchema(entry, additional), title: typeName }
     if (jsdoc) Object.assign(schema, { description: jsdoc })
     parts.push(
-      (await compile(schema as never, typeName, { bannerComment: '', format: false, additionalProperties: additional, strictIndexSignatures: false })).trim(),
+      (await compile(schema as never, typeName, { bannerComment: '', format: true, style: { semi: false, singleQuote: true, printWidth: 110 }, additionalProperties: additional, strictIndexSignatures: false })).trim(),
       '',
     )
     return (entry.required?.length ?? 0) > 0
