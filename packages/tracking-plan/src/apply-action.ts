@@ -42,12 +42,16 @@ export function applyAction(
   const field = event.type === 'identify' || event.type === 'group' ? 'traits' : 'properties'
   const offending = new Set<string>()
   for (const v of violations) {
-    if (v.type === 'Additional-Properties' && v.meta.instancePath === `/${field}` && v.meta.additionalProperty)
+    if (
+      v.type === 'Additional-Properties' &&
+      v.meta.instancePath === `/${field}` &&
+      v.meta.additionalProperty
+    )
       offending.add(v.meta.additionalProperty)
     else if (v.type !== 'Required-Missing' && v.type !== 'Unplanned-Event' && v.meta.instancePath) {
       // The top-level property holding the bad value: `/properties/address/zip` → `address`.
       const key = v.meta.instancePath.split('/')[2]
-      if (key !== undefined && v.meta.instancePath.startsWith(`/${field}/`)) offending.add(unescape(key))
+      if (key !== undefined && v.meta.instancePath.startsWith(`/${field}/`)) offending.add(unescapeKey(key))
     }
   }
   const values = (record[field] as Record<string, unknown> | undefined) ?? {}
@@ -58,4 +62,4 @@ export function applyAction(
   }
 }
 
-const unescape = (key: string) => key.replaceAll('~1', '/').replaceAll('~0', '~')
+const unescapeKey = (key: string) => key.replaceAll('~1', '/').replaceAll('~0', '~')

@@ -18,7 +18,10 @@ export interface CheckedEvent {
  * not valid Segment/RudderStack events at all are reported as `Unknown-Violation` with the
  * protocol's message. Returns the violating events only.
  */
-export function checkEvents(plan: CompiledPlan, events: Iterable<unknown>): { checked: number; violating: CheckedEvent[] } {
+export function checkEvents(
+  plan: CompiledPlan,
+  events: Iterable<unknown>,
+): { checked: number; violating: CheckedEvent[] } {
   const violating: CheckedEvent[] = []
   let line = 0
   for (const raw of events) {

@@ -51,7 +51,8 @@ export function compilePlan(plan: TrackingPlan): CompiledPlan {
   const others = new Map<string, Entry>()
   for (const type of OTHER_TYPES) {
     const event = plan[type]
-    if (event) others.set(type, compile(event, type === 'identify' || type === 'group' ? 'traits' : 'properties'))
+    if (event)
+      others.set(type, compile(event, type === 'identify' || type === 'group' ? 'traits' : 'properties'))
   }
 
   const entryOf = (event: PatchbayEvent): Entry | undefined =>
@@ -108,7 +109,11 @@ function toViolations(entry: Entry, value: unknown): Violation[] {
         out.push({
           type: 'Additional-Properties',
           message: `must NOT have additional properties: '${extra}'`,
-          meta: { instancePath: base, schemaPath: `${schemaPath}/additionalProperties`, additionalProperty: extra },
+          meta: {
+            instancePath: base,
+            schemaPath: `${schemaPath}/additionalProperties`,
+            additionalProperty: extra,
+          },
         })
       continue
     }

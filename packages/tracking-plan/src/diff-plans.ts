@@ -56,7 +56,8 @@ export function diffPlans(before: TrackingPlan, after: TrackingPlan): PlanChange
     const next = after.track?.[name]
     const where = `track "${name}"`
     if (!next) {
-      if (!unplannedAfter) add('event-removed', where, `${where} was removed: senders of it now get Unplanned-Event`)
+      if (!unplannedAfter)
+        add('event-removed', where, `${where} was removed: senders of it now get Unplanned-Event`)
       continue
     }
     compareEvent(old, next, where, additionalBefore, additionalAfter, add)
@@ -93,19 +94,25 @@ function compareEvent(
   const openBefore = old.additionalProperties ?? additionalBefore
   const openAfter = next.additionalProperties ?? additionalAfter
   if (openBefore && !openAfter)
-    add('additional-properties-closed', where, `${where}: properties the plan does not name are no longer allowed`)
+    add(
+      'additional-properties-closed',
+      where,
+      `${where}: properties the plan does not name are no longer allowed`,
+    )
   const oldProps = old.properties ?? {}
   const newProps = next.properties ?? {}
   for (const [p, schema] of Object.entries(oldProps)) {
     const to = newProps[p]
     if (!to) {
-      if (!openAfter) add('property-removed', where, `${where}: ${p} was removed and other properties are not allowed`, p)
+      if (!openAfter)
+        add('property-removed', where, `${where}: ${p} was removed and other properties are not allowed`, p)
       continue
     }
     compareProperty(schema, to, where, p, add)
   }
   for (const p of Object.keys(newProps))
-    if (!(p in oldProps) && !newRequired.has(p)) add('property-added', where, `${where}: ${p} was added (optional)`, p)
+    if (!(p in oldProps) && !newRequired.has(p))
+      add('property-added', where, `${where}: ${p} was added (optional)`, p)
 }
 
 function compareProperty(
@@ -121,20 +128,42 @@ function compareProperty(
   const lost = [...before].filter((t) => !accepts(after, t))
   const gained = [...after].filter((t) => !accepts(before, t))
   if (lost.length > 0)
-    add('type-narrowed', where, `${where}: ${property} no longer accepts ${lost.join(', ')} (was ${[...before].join('|')}, now ${[...after].join('|')})`, property)
+    add(
+      'type-narrowed',
+      where,
+      `${where}: ${property} no longer accepts ${lost.join(', ')} (was ${[...before].join('|')}, now ${[...after].join('|')})`,
+      property,
+    )
   else if (gained.length > 0)
     add('type-widened', where, `${where}: ${property} also accepts ${gained.join(', ')}`, property)
   const oldEnum = Array.isArray(old.enum) ? old.enum : undefined
   const newEnum = Array.isArray(next.enum) ? next.enum : undefined
-  if (newEnum && !oldEnum) add('enum-narrowed', where, `${where}: ${property} is now limited to ${newEnum.map(String).join(', ')}`, property)
+  if (newEnum && !oldEnum)
+    add(
+      'enum-narrowed',
+      where,
+      `${where}: ${property} is now limited to ${newEnum.map(String).join(', ')}`,
+      property,
+    )
   else if (oldEnum && newEnum) {
     const dropped = oldEnum.filter((v) => !newEnum.some((n) => JSON.stringify(n) === JSON.stringify(v)))
     const added = newEnum.filter((v) => !oldEnum.some((o) => JSON.stringify(o) === JSON.stringify(v)))
     if (dropped.length > 0)
-      add('enum-narrowed', where, `${where}: ${property} no longer accepts ${dropped.map((v) => JSON.stringify(v)).join(', ')}`, property)
+      add(
+        'enum-narrowed',
+        where,
+        `${where}: ${property} no longer accepts ${dropped.map((v) => JSON.stringify(v)).join(', ')}`,
+        property,
+      )
     else if (added.length > 0)
-      add('enum-widened', where, `${where}: ${property} also accepts ${added.map((v) => JSON.stringify(v)).join(', ')}`, property)
-  } else if (oldEnum && !newEnum) add('enum-widened', where, `${where}: ${property} is no longer limited to a list of values`, property)
+      add(
+        'enum-widened',
+        where,
+        `${where}: ${property} also accepts ${added.map((v) => JSON.stringify(v)).join(', ')}`,
+        property,
+      )
+  } else if (oldEnum && !newEnum)
+    add('enum-widened', where, `${where}: ${property} is no longer limited to a list of values`, property)
 }
 
 const ALL = ['string', 'number', 'boolean', 'object', 'array', 'null']

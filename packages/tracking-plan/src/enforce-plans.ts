@@ -122,13 +122,23 @@ function loadActive(loaded: PipelineInput): Map<string, Active> {
       throw new PatchbayError(
         'PB_PLAN_VERSION',
         `${where}sources.${source.id}.trackingPlan names version ${ref.version} of ${ref.file}, but the plan file is version ${plan.version} (plan ${plan.name})`,
-        { step: `sources.${source.id}`, field: `/sources/${index}/trackingPlan/version`, file: at?.file, line: at?.line },
+        {
+          step: `sources.${source.id}`,
+          field: `/sources/${index}/trackingPlan/version`,
+          file: at?.file,
+          line: at?.line,
+        },
       )
     if (ref.violationsTo !== undefined && !destinations.has(ref.violationsTo))
       throw new PatchbayError(
         'PB_PLAN_DESTINATION',
         `${where}sources.${source.id}.trackingPlan.violationsTo is "${ref.violationsTo}", but the pipeline's destinations are ${[...destinations].join(', ')}`,
-        { step: `sources.${source.id}`, field: `/sources/${index}/trackingPlan/violationsTo`, file: at?.file, line: at?.line },
+        {
+          step: `sources.${source.id}`,
+          field: `/sources/${index}/trackingPlan/violationsTo`,
+          file: at?.file,
+          line: at?.line,
+        },
       )
     const fallback = ref.actions?.default ?? 'forward'
     const actions: Record<string, PlanAction> = {}
@@ -174,7 +184,10 @@ function checkBatch(
     const reports =
       plan.ref.violationsTo === undefined
         ? []
-        : violationEvents(event, violations, compiled, { sourceId: source, destination: plan.ref.violationsTo })
+        : violationEvents(event, violations, compiled, {
+            sourceId: source,
+            destination: plan.ref.violationsTo,
+          })
     if (applied.event === undefined) {
       count('dropped', label)
       return { events: reports, dropped: applied.dropped }

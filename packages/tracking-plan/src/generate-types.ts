@@ -37,7 +37,15 @@ export async function generateTypes(plan: TrackingPlan): Promise<string> {
     const schema = { ...entrySchema(entry, additional), title: typeName }
     if (jsdoc) Object.assign(schema, { description: jsdoc })
     parts.push(
-      (await compile(schema as never, typeName, { bannerComment: '', format: true, style: { semi: false, singleQuote: true, printWidth: 110 }, additionalProperties: additional, strictIndexSignatures: false })).trim(),
+      (
+        await compile(schema as never, typeName, {
+          bannerComment: '',
+          format: true,
+          style: { semi: false, singleQuote: true, printWidth: 110 },
+          additionalProperties: additional,
+          strictIndexSignatures: false,
+        })
+      ).trim(),
       '',
     )
     return (entry.required?.length ?? 0) > 0
@@ -60,7 +68,12 @@ export async function generateTypes(plan: TrackingPlan): Promise<string> {
     const field = type === 'identify' || type === 'group' ? 'traits' : 'properties'
     const typeName = `${pascal(type)}${field === 'traits' ? 'Traits' : 'Properties'}`
     const required = await emit(entry, typeName, entry.description)
-    const extra = type === 'group' ? ' groupId: string;' : type === 'page' || type === 'screen' ? ' name?: string; category?: string;' : ''
+    const extra =
+      type === 'group'
+        ? ' groupId: string;'
+        : type === 'page' || type === 'screen'
+          ? ' name?: string; category?: string;'
+          : ''
     clientMethods.add(type)
     methods.push(
       doc(entry.description ?? `${type} call.`, '    '),
@@ -99,7 +112,9 @@ function words(name: string): string[] {
 }
 function camel(name: string): string {
   const w = words(name)
-  const text = w.map((x, i) => (i === 0 ? x.toLowerCase() : x[0]!.toUpperCase() + x.slice(1).toLowerCase())).join('')
+  const text = w
+    .map((x, i) => (i === 0 ? x.toLowerCase() : x[0]!.toUpperCase() + x.slice(1).toLowerCase()))
+    .join('')
   return /^[A-Za-z_]/.test(text) ? text : `event${text}`
 }
 function pascal(name: string): string {

@@ -40,17 +40,23 @@ export function inferPlan(
     if (type === 'track' && typeof event.event === 'string') {
       observe(shapeOf(track, event.event), event.properties)
     } else if (typeof type === 'string' && (OTHER_TYPES as readonly string[]).includes(type)) {
-      observe(shapeOf(others, type), type === 'identify' || type === 'group' ? event.traits : event.properties)
+      observe(
+        shapeOf(others, type),
+        type === 'identify' || type === 'group' ? event.traits : event.properties,
+      )
     }
   }
   const plan: TrackingPlan = {
     name,
     version,
-    description: 'Drafted by `patchbay plan infer`: review the types, required fields and enums before enforcing it.',
+    description:
+      'Drafted by `patchbay plan infer`: review the types, required fields and enums before enforcing it.',
     settings: { allowUnplannedEvents: false, additionalProperties: true },
   }
   if (track.size > 0)
-    plan.track = Object.fromEntries([...track].sort(([a], [b]) => a.localeCompare(b)).map(([n, s]) => [n, planned(s)]))
+    plan.track = Object.fromEntries(
+      [...track].sort(([a], [b]) => a.localeCompare(b)).map(([n, s]) => [n, planned(s)]),
+    )
   for (const type of OTHER_TYPES) {
     const shape = others.get(type)
     if (shape) plan[type] = planned(shape)
@@ -60,7 +66,10 @@ export function inferPlan(
 
 function shapeOf(map: Map<string, Shape>, key: string): Shape {
   let shape = map.get(key)
-  if (!shape) map.set(key, (shape = { objects: 0, props: new Map() }))
+  if (!shape) {
+    shape = { objects: 0, props: new Map() }
+    map.set(key, shape)
+  }
   return shape
 }
 
@@ -69,7 +78,10 @@ function observe(shape: Shape, value: unknown) {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return
   for (const [key, v] of Object.entries(value)) {
     let seen = shape.props.get(key)
-    if (!seen) shape.props.set(key, (seen = { count: 0, types: new Set(), values: new Set(), nested: undefined, items: new Set() }))
+    if (!seen) {
+      seen = { count: 0, types: new Set(), values: new Set(), nested: undefined, items: new Set() }
+      shape.props.set(key, seen)
+    }
     seen.count++
     const type = jsonType(v)
     seen.types.add(type)
@@ -77,7 +89,10 @@ function observe(shape: Shape, value: unknown) {
       seen.values.add(v as string)
       if (seen.values.size > MAX_ENUM) seen.values = undefined
     }
-    if (type === 'object') observe((seen.nested ??= { objects: 0, props: new Map() }), v)
+    if (type === 'object') {
+      seen.nested ??= { objects: 0, props: new Map() }
+      observe(seen.nested, v)
+    }
     if (type === 'array') for (const item of v as unknown[]) seen.items.add(jsonType(item))
   }
 }

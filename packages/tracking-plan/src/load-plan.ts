@@ -29,11 +29,15 @@ export function loadPlanFile(path: string): LoadedPlan {
   try {
     text = readFileSync(file, 'utf8')
   } catch (cause) {
-    throw new PatchbayError('PB_PLAN_INVALID', `Cannot read tracking plan ${path}: ${(cause as Error).message}`, {
-      file: path,
-      cause,
-      hint: 'Check the path; in a pipeline it is relative to the pipeline file.',
-    })
+    throw new PatchbayError(
+      'PB_PLAN_INVALID',
+      `Cannot read tracking plan ${path}: ${(cause as Error).message}`,
+      {
+        file: path,
+        cause,
+        hint: 'Check the path; in a pipeline it is relative to the pipeline file.',
+      },
+    )
   }
   return parsePlan(text, { file })
 }
@@ -57,7 +61,7 @@ export function parsePlan(text: string, { file = '<inline>' }: { file?: string }
   const locate = (pointer: string) => {
     let node = doc.contents as Node | null
     let best = node?.range ? at(node.range[0]) : { line: 1, col: 1 }
-    for (const key of pointer.split('/').slice(1).map(unescape)) {
+    for (const key of pointer.split('/').slice(1).map(unescapeKey)) {
       if (isMap(node)) {
         const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key)
         if (!pair) break
@@ -77,7 +81,7 @@ export function parsePlan(text: string, { file = '<inline>' }: { file?: string }
     for (const error of checkPlan.Errors(plan)) {
       if (error.keyword === 'boolean') continue
       const extra = (error.params as { additionalProperties?: string[] }).additionalProperties
-      const pointer = extra?.length ? `${error.instancePath}/${escape(extra[0]!)}` : error.instancePath
+      const pointer = extra?.length ? `${error.instancePath}/${escapeKey(extra[0]!)}` : error.instancePath
       problems.push({
         pointer,
         message: `${describe(pointer)}: ${error.message}${extra?.length ? ` (${extra.join(', ')})` : ''}`,
@@ -92,14 +96,18 @@ export function parsePlan(text: string, { file = '<inline>' }: { file?: string }
       return `${short}:${line}:${col}: ${p.message}`
     })
     const first = locate(problems[0]!.pointer)
-    throw new PatchbayError('PB_PLAN_INVALID', `Invalid tracking plan:\n${lines.map((l) => `  ${l}`).join('\n')}`, {
-      file,
-      line: first.line,
-      column: first.col,
-      field: problems[0]!.pointer,
-      details: { issues: problems },
-      hint: 'Fix the plan at the reported positions; see docs/tracking-plans.md for the format.',
-    })
+    throw new PatchbayError(
+      'PB_PLAN_INVALID',
+      `Invalid tracking plan:\n${lines.map((l) => `  ${l}`).join('\n')}`,
+      {
+        file,
+        line: first.line,
+        column: first.col,
+        field: problems[0]!.pointer,
+        details: { issues: problems },
+        hint: 'Fix the plan at the reported positions; see docs/tracking-plans.md for the format.',
+      },
+    )
   }
   return { plan, file }
 }
@@ -107,16 +115,19 @@ export function parsePlan(text: string, { file = '<inline>' }: { file?: string }
 /** Each property schema must compile, and each required name must be a planned property. */
 function checkSchemas(plan: TrackingPlan, problems: Array<{ pointer: string; message: string }>) {
   const entries = [
-    ...Object.entries(plan.track ?? {}).map(([name, e]) => [`/track/${escape(name)}`, e] as const),
+    ...Object.entries(plan.track ?? {}).map(([name, e]) => [`/track/${escapeKey(name)}`, e] as const),
     ...OTHER_TYPES.flatMap((t) => (plan[t] ? [[`/${t}`, plan[t]] as const] : [])),
   ]
   for (const [pointer, event] of entries) {
     for (const [name, schema] of Object.entries(event.properties ?? {})) {
-      const where = `${pointer}/properties/${escape(name)}`
+      const where = `${pointer}/properties/${escapeKey(name)}`
       try {
         Compile(schema as never)
       } catch (error) {
-        problems.push({ pointer: where, message: `${describe(where)}: not a valid JSON Schema: ${(error as Error).message}` })
+        problems.push({
+          pointer: where,
+          message: `${describe(where)}: not a valid JSON Schema: ${(error as Error).message}`,
+        })
         continue
       }
       const type = (schema as { type?: unknown }).type
@@ -139,14 +150,15 @@ function checkSchemas(plan: TrackingPlan, problems: Array<{ pointer: string; mes
 
 /** `/track/Order Completed/properties/total` → `track "Order Completed", property total`. */
 function describe(pointer: string): string {
-  const parts = pointer.split('/').slice(1).map(unescape)
+  const parts = pointer.split('/').slice(1).map(unescapeKey)
   if (parts.length === 0) return 'the plan'
   let text = parts[0] === 'track' && parts[1] !== undefined ? `track "${parts[1]}"` : parts[0]!
   const rest = parts.slice(parts[0] === 'track' ? 2 : 1)
-  if (rest[0] === 'properties' && rest[1] !== undefined) text += `, property ${rest[1]}${rest.length > 2 ? `.${rest.slice(2).join('.')}` : ''}`
+  if (rest[0] === 'properties' && rest[1] !== undefined)
+    text += `, property ${rest[1]}${rest.length > 2 ? `.${rest.slice(2).join('.')}` : ''}`
   else if (rest.length > 0) text += `.${rest.join('.')}`
   return text
 }
 
-const escape = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1')
-const unescape = (key: string) => key.replaceAll('~1', '/').replaceAll('~0', '~')
+const escapeKey = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1')
+const unescapeKey = (key: string) => key.replaceAll('~1', '/').replaceAll('~0', '~')

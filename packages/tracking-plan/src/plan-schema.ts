@@ -27,11 +27,14 @@ export type PlannedEvent = Static<typeof PlannedEventSchema>
 export const PlanSettingsSchema = Type.Object(
   {
     allowUnplannedEvents: Type.Optional(
-      Type.Boolean({ description: 'Track events the plan does not name are fine (default false: Unplanned-Event).' }),
+      Type.Boolean({
+        description: 'Track events the plan does not name are fine (default false: Unplanned-Event).',
+      }),
     ),
     additionalProperties: Type.Optional(
       Type.Boolean({
-        description: 'Properties the plan does not name are fine (default true); false makes them Additional-Properties violations.',
+        description:
+          'Properties the plan does not name are fine (default true); false makes them Additional-Properties violations.',
       }),
     ),
   },
@@ -41,11 +44,21 @@ export const PlanSettingsSchema = Type.Object(
 /** A tracking plan file (YAML or JSON). */
 export const TrackingPlanSchema = Type.Object(
   {
-    name: Type.String({ pattern: '^[A-Za-z0-9][\\w.-]*$', description: 'The plan id, as metrics and violations name it.' }),
-    version: Type.Integer({ minimum: 1, description: 'Bump it with every change; pipelines name the version they enforce.' }),
+    name: Type.String({
+      pattern: '^[A-Za-z0-9][\\w.-]*$',
+      description: 'The plan id, as metrics and violations name it.',
+    }),
+    version: Type.Integer({
+      minimum: 1,
+      description: 'Bump it with every change; pipelines name the version they enforce.',
+    }),
     description: Type.Optional(Type.String()),
     settings: Type.Optional(PlanSettingsSchema),
-    track: Type.Optional(Type.Record(Type.String({ minLength: 1 }), PlannedEventSchema, { description: 'Per track event name.' })),
+    track: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), PlannedEventSchema, {
+        description: 'Per track event name.',
+      }),
+    ),
     identify: Type.Optional(PlannedEventSchema),
     group: Type.Optional(PlannedEventSchema),
     page: Type.Optional(PlannedEventSchema),

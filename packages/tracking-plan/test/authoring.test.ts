@@ -38,7 +38,13 @@ describe('inferPlan', () => {
   it('is what check then holds new traffic to', () => {
     const compiled = compilePlan(plan)
     const { violating } = checkEvents(compiled, [
-      { type: 'track', event: 'Order Completed', userId: 'u', messageId: 'x', properties: { order_id: 1, total: 2, currency: 'GBP' } },
+      {
+        type: 'track',
+        event: 'Order Completed',
+        userId: 'u',
+        messageId: 'x',
+        properties: { order_id: 1, total: 2, currency: 'GBP' },
+      },
     ])
     expect(violating[0]?.violations.map((v) => [v.type, v.meta.instancePath])).toEqual([
       ['Unknown-Violation', '/properties/currency'],
@@ -53,7 +59,12 @@ describe('diffPlans', () => {
     version: 1,
     track: {
       A: {
-        properties: { id: { type: 'string' }, n: { type: ['number', 'string'] }, k: { type: 'string', enum: ['x', 'y'] }, note: { type: 'string' } },
+        properties: {
+          id: { type: 'string' },
+          n: { type: ['number', 'string'] },
+          k: { type: 'string', enum: ['x', 'y'] },
+          note: { type: 'string' },
+        },
         required: ['id'],
       },
       B: { properties: {} },

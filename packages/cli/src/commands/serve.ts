@@ -41,6 +41,8 @@ export async function serve(
     const loaded = loadPipelineFile(options.pipeline ?? DEFAULT_PIPELINE_FILE, { env })
     const gateway = await startGateway({
       pipeline: loaded,
+      // A changed tracking plan (or the pipeline's reference to it) is reloaded while running.
+      reloadPipeline: () => loadPipelineFile(loaded.file, { env }),
       options: {
         ...(options.host ? { host: options.host } : {}),
         ...(options.port !== undefined ? { port: options.port } : {}),
@@ -58,6 +60,9 @@ export async function serve(
       `  pipeline  ${useDefault ? 'built-in default' : loaded.file}`,
       `  data dir  ${gateway.dataDir}`,
       ...gateway.plugins.map((p) => `  plugin    ${p.step}  ${p.source}`),
+      ...gateway
+        .plans()
+        .map((p) => `  plan      sources.${p.source}  ${p.name} v${p.version} (reloaded when changed)`),
       ...(receiver
         ? [`  receiver  ${receiver.url} (PATCHBAY_RECEIVER_URL): requests are printed below`]
         : []),

@@ -20,8 +20,8 @@ import type {
   WorkItem,
 } from './_steps.ts'
 import type { Outcome } from './outcome.ts'
-import { runValidateStage, type ValidateStage } from './validate-stage.ts'
 import { type RouteDecision, type RouteTarget, route } from './route.ts'
+import { runValidateStage, type ValidateStage } from './validate-stage.ts'
 
 export interface PipelineOptions {
   /** Where plugins come from (default: installed packages, seen from the pipeline folder). */
@@ -234,7 +234,12 @@ export async function createPipeline(
       return { messageId: event.messageId }
     })
     const checked = options.validate
-      ? runValidateStage(options.validate, items, at.sourceId === undefined ? {} : { sourceId: at.sourceId }, stopped)
+      ? runValidateStage(
+          options.validate,
+          items,
+          at.sourceId === undefined ? {} : { sourceId: at.sourceId },
+          stopped,
+        )
       : items
     const alive = await runChain(
       transformations,

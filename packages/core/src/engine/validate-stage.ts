@@ -59,7 +59,12 @@ export function runValidateStage(
           step: label,
           error: new InvalidEventError(
             `${label} made an invalid event for ${item.event.messageId}: ${result.errors[0]?.message ?? 'not an event'}`,
-            { code: 'PB_TRANSFORM_INVALID_OUTPUT', step: label, field: result.errors[0]?.path, messageId: item.event.messageId },
+            {
+              code: 'PB_TRANSFORM_INVALID_OUTPUT',
+              step: label,
+              field: result.errors[0]?.path,
+              messageId: item.event.messageId,
+            },
           ),
         })
         break
@@ -67,7 +72,8 @@ export function runValidateStage(
       made.push({ origin: item.origin, event: deepFreeze(event) })
     }
     if (failed) continue
-    if (verdict.dropped !== undefined) stopped.set(item.origin, { status: 'dropped', step: label, reason: verdict.dropped })
+    if (verdict.dropped !== undefined)
+      stopped.set(item.origin, { status: 'dropped', step: label, reason: verdict.dropped })
     next.push(...made)
   }
   return next

@@ -13,7 +13,10 @@ const Action = Type.Union([Type.Literal('forward'), Type.Literal('drop'), Type.L
  */
 export const TrackingPlanRefSchema = Type.Object(
   {
-    file: Type.String({ minLength: 1, description: 'The plan file (YAML or JSON), relative to the pipeline file.' }),
+    file: Type.String({
+      minLength: 1,
+      description: 'The plan file (YAML or JSON), relative to the pipeline file.',
+    }),
     version: Type.Integer({
       minimum: 1,
       description: 'The plan version this source enforces; a plan file with another version is refused.',
@@ -29,12 +32,16 @@ export const TrackingPlanRefSchema = Type.Object(
           screen: Type.Optional(Action),
           alias: Type.Optional(Action),
         },
-        { additionalProperties: false, description: 'What to do with a violating event, per event type (default: forward).' },
+        {
+          additionalProperties: false,
+          description: 'What to do with a violating event, per event type (default: forward).',
+        },
       ),
     ),
     violationsTo: Type.Optional(
       Type.String({
-        description: 'A destination id: each violating event also sends a `Violation Generated` track there (only there).',
+        description:
+          'A destination id: each violating event also sends a `Violation Generated` track there (only there).',
       }),
     ),
   },
