@@ -34,7 +34,12 @@ page:
     path: { type: string }
 `
 // v2 allows a `gift` flag on orders.
-const planV2 = planV1.replace('version: 1', 'version: 2').replace('      total: { type: number, minimum: 0 }\n', '      total: { type: number, minimum: 0 }\n      gift: { type: boolean }\n')
+const planV2 = planV1
+  .replace('version: 1', 'version: 2')
+  .replace(
+    '      total: { type: number, minimum: 0 }\n',
+    '      total: { type: number, minimum: 0 }\n      gift: { type: boolean }\n',
+  )
 
 const pipeline = (version: number) => `name: plan-test
 sources:
@@ -67,7 +72,8 @@ let gateway: string
 async function until(check: () => boolean, what: string, ms = 60_000) {
   const deadline = Date.now() + ms
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; printed:\n${out.stdout}${out.stderr}`)
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; printed:\n${out.stdout}${out.stderr}`)
     await new Promise((r) => setTimeout(r, 20))
   }
 }
@@ -91,7 +97,17 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'pipeline.yaml'), pipeline(1))
   child = spawn(
     process.execPath,
-    ['--no-node-snapshot', '--conditions=@patchbay/source', main, 'serve', join(dir, 'pipeline.yaml'), '--port', '0', '--data-dir', join(dir, 'data')],
+    [
+      '--no-node-snapshot',
+      '--conditions=@patchbay/source',
+      main,
+      'serve',
+      join(dir, 'pipeline.yaml'),
+      '--port',
+      '0',
+      '--data-dir',
+      join(dir, 'data'),
+    ],
     { cwd: dir, env: { ...process.env, NO_COLOR: '1', PATCHBAY_TEST_RECEIVER: receiverUrl } },
   )
   child.stdout.on('data', (c: Buffer) => (out.stdout += c))
@@ -107,7 +123,12 @@ afterAll(async () => {
 })
 
 async function sendSegment(send: (analytics: SegmentAnalytics) => void) {
-  const analytics = new SegmentAnalytics({ writeKey: WRITE_KEY, host: gateway, flushAt: 50, flushInterval: 10_000 })
+  const analytics = new SegmentAnalytics({
+    writeKey: WRITE_KEY,
+    host: gateway,
+    flushAt: 50,
+    flushInterval: 10_000,
+  })
   const errors: unknown[] = []
   analytics.on('error', (e) => errors.push(e))
   send(analytics)
@@ -122,16 +143,45 @@ describe('patchbay serve with a tracking plan', () => {
 
   it('classifies every violation type and applies every action, from both SDKs', async () => {
     await sendSegment((a) => {
-      a.track({ userId: 'u-1', messageId: 'ok', event: 'Order Completed', properties: { order_id: 'o-1', total: 5 } })
+      a.track({
+        userId: 'u-1',
+        messageId: 'ok',
+        event: 'Order Completed',
+        properties: { order_id: 'o-1', total: 5 },
+      })
       a.track({ userId: 'u-1', messageId: 'unplanned', event: 'Order Complete', properties: {} })
       a.track({ userId: 'u-1', messageId: 'required', event: 'Order Completed', properties: { total: 5 } })
-      a.track({ userId: 'u-1', messageId: 'datatype', event: 'Order Completed', properties: { order_id: 'o', total: '5' } })
-      a.track({ userId: 'u-1', messageId: 'additional', event: 'Order Completed', properties: { order_id: 'o', total: 5, gift: true } })
-      a.track({ userId: 'u-1', messageId: 'unknown', event: 'Order Completed', properties: { order_id: 'o', total: -1 } })
+      a.track({
+        userId: 'u-1',
+        messageId: 'datatype',
+        event: 'Order Completed',
+        properties: { order_id: 'o', total: '5' },
+      })
+      a.track({
+        userId: 'u-1',
+        messageId: 'additional',
+        event: 'Order Completed',
+        properties: { order_id: 'o', total: 5, gift: true },
+      })
+      a.track({
+        userId: 'u-1',
+        messageId: 'unknown',
+        event: 'Order Completed',
+        properties: { order_id: 'o', total: -1 },
+      })
     })
-    const rudder = new RudderAnalytics(WRITE_KEY, { dataPlaneUrl: gateway, flushAt: 50, flushInterval: 10_000 })
-    rudder.identify({ userId: 'u-2', messageId: 'dropped', traits: { name: 'Ada' } })
-    rudder.page({ userId: 'u-2', messageId: 'omitted', name: 'Home', properties: { path: 5, title: 'Home' } })
+    const rudder = new RudderAnalytics(WRITE_KEY, {
+      dataPlaneUrl: gateway,
+      flushAt: 50,
+      flushInterval: 10_000,
+    })
+    rudder.identify({ userId: 'u-2', messageId: 'dropped', traits: { name: 'Ada' } } as never)
+    rudder.page({
+      userId: 'u-2',
+      messageId: 'omitted',
+      name: 'Home',
+      properties: { path: 5, title: 'Home' },
+    } as never)
     await rudder.flush()
 
     // 6 tracks and the omitted page reach the hook; 7 violation reports reach the audit.
@@ -146,7 +196,9 @@ describe('patchbay serve with a tracking plan', () => {
     expect(hookById('datatype')!.context).toMatchObject({
       trackingPlanId: 'shop',
       trackingPlanVersion: 1,
-      violationErrors: [{ type: 'Datatype-Mismatch', message: 'must be number', meta: { instancePath: '/properties/total' } }],
+      violationErrors: [
+        { type: 'Datatype-Mismatch', message: 'must be number', meta: { instancePath: '/properties/total' } },
+      ],
     })
     // forward keeps the properties as sent
     expect(hookById('datatype')!.properties).toEqual({ order_id: 'o', total: '5' })
@@ -171,21 +223,52 @@ describe('patchbay serve with a tracking plan', () => {
       ].sort(),
     )
     const metrics = await (await fetch(`${gateway}/metrics`)).text()
-    const series = (name: string, labels: string) => new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'm').exec(metrics)?.[1]
-    expect(series('patchbay_plan_events_total', 'source="web",plan="shop",version="1",event="Order Completed",outcome="validated"')).toBe('5')
-    expect(series('patchbay_plan_events_total', 'source="web",plan="shop",version="1",event="identify",outcome="dropped"')).toBe('1')
-    expect(series('patchbay_plan_violations_total', 'source="web",plan="shop",version="1",event="\\(unplanned\\)",type="Unplanned-Event"')).toBe('1')
-    expect(series('patchbay_plan_violations_total', 'source="web",plan="shop",version="1",event="Order Completed",type="Datatype-Mismatch"')).toBe('1')
+    const series = (name: string, labels: string) =>
+      new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'm').exec(metrics)?.[1]
+    expect(
+      series(
+        'patchbay_plan_events_total',
+        'source="web",plan="shop",version="1",event="Order Completed",outcome="validated"',
+      ),
+    ).toBe('5')
+    expect(
+      series(
+        'patchbay_plan_events_total',
+        'source="web",plan="shop",version="1",event="identify",outcome="dropped"',
+      ),
+    ).toBe('1')
+    expect(
+      series(
+        'patchbay_plan_violations_total',
+        'source="web",plan="shop",version="1",event="\\(unplanned\\)",type="Unplanned-Event"',
+      ),
+    ).toBe('1')
+    expect(
+      series(
+        'patchbay_plan_violations_total',
+        'source="web",plan="shop",version="1",event="Order Completed",type="Datatype-Mismatch"',
+      ),
+    ).toBe('1')
   }, 120_000)
 
   it('reloads a changed plan while running, without losing events', async () => {
     const before = at('/hook').length
     const ids = Array.from({ length: 60 }, (_, i) => `r-${i}`)
-    const analytics = new SegmentAnalytics({ writeKey: WRITE_KEY, host: gateway, flushAt: 5, flushInterval: 10_000 })
+    const analytics = new SegmentAnalytics({
+      writeKey: WRITE_KEY,
+      host: gateway,
+      flushAt: 5,
+      flushInterval: 10_000,
+    })
     const errors: unknown[] = []
     analytics.on('error', (e) => errors.push(e))
     for (const [i, id] of ids.entries()) {
-      analytics.track({ userId: 'u-3', messageId: id, event: 'Order Completed', properties: { order_id: id, total: 1, gift: true } })
+      analytics.track({
+        userId: 'u-3',
+        messageId: id,
+        event: 'Order Completed',
+        properties: { order_id: id, total: 1, gift: true },
+      })
       if (i === 19) {
         // r-0..r-19 (four flushes) are judged by v1; the plan changes while r-20.. are sent.
         await until(() => ids.slice(0, 20).every((x) => hookById(x)), 'the first events')
@@ -202,7 +285,11 @@ describe('patchbay serve with a tracking plan', () => {
     // Each event was judged by one plan: v1 flags `gift`, v2 allows it; the last ones came after the reload.
     for (const id of ids) {
       const context = hookById(id)!.context
-      if (context.violationErrors) expect(context).toMatchObject({ trackingPlanVersion: 1, violationErrors: [{ type: 'Additional-Properties' }] })
+      if (context.violationErrors)
+        expect(context).toMatchObject({
+          trackingPlanVersion: 1,
+          violationErrors: [{ type: 'Additional-Properties' }],
+        })
     }
     for (const id of ids.slice(0, 20)) expect(hookById(id)!.context.trackingPlanVersion).toBe(1)
     for (const id of ids.slice(41)) expect(hookById(id)!.context.violationErrors).toBeUndefined()
@@ -212,11 +299,21 @@ describe('patchbay serve with a tracking plan', () => {
   it('keeps the plan in force when a changed plan is invalid, and says why', async () => {
     writeFileSync(join(dir, 'tracking-plan.yaml'), planV2.replace('type: boolean', 'type: flag'))
     await until(() => out.stderr.includes('were not reloaded'), 'the refused reload')
-    expect(out.stderr).toMatch(/tracking-plan\.yaml:\d+:\d+: track "Order Completed", property gift: type "flag" is not a JSON Schema type/)
+    expect(out.stderr).toMatch(
+      /tracking-plan\.yaml:\d+:\d+: track "Order Completed", property gift: type "flag" is not a JSON Schema type/,
+    )
     await sendSegment((a) =>
-      a.track({ userId: 'u-4', messageId: 'after-bad', event: 'Order Completed', properties: { order_id: 'o', total: 1, gift: 'yes' } }),
+      a.track({
+        userId: 'u-4',
+        messageId: 'after-bad',
+        event: 'Order Completed',
+        properties: { order_id: 'o', total: 1, gift: 'yes' },
+      }),
     )
     await until(() => hookById('after-bad') !== undefined, 'the event')
-    expect(hookById('after-bad')!.context).toMatchObject({ trackingPlanVersion: 2, violationErrors: [{ type: 'Datatype-Mismatch' }] })
+    expect(hookById('after-bad')!.context).toMatchObject({
+      trackingPlanVersion: 2,
+      violationErrors: [{ type: 'Datatype-Mismatch' }],
+    })
   }, 120_000)
 })

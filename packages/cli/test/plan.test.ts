@@ -29,7 +29,11 @@ describe('patchbay plan', () => {
     ])
     const json = await runCli(['plan', 'check', plan, traffic, '--json'])
     expect(json.code).toBe(1)
-    expect(JSON.parse(json.stdout).violating.map((v: { messageId: string }) => v.messageId)).toEqual(['m-8', 'm-10', 'm-11'])
+    expect(JSON.parse(json.stdout).violating.map((v: { messageId: string }) => v.messageId)).toEqual([
+      'm-8',
+      'm-10',
+      'm-11',
+    ])
   }, 60_000)
 
   it('diff exits 1 on a breaking change and 0 on none', async () => {
@@ -58,6 +62,8 @@ describe('patchbay plan', () => {
   it('names file and line of a broken plan', async () => {
     const result = await runCli(['plan', 'check', join(fixtures, 'plan', 'broken.yaml'), events])
     expect(result.code).toBe(2)
-    expect(result.stderr).toContain('broken.yaml:5:27: track "Signed Up", property plan: type "text" is not a JSON Schema type')
+    expect(result.stderr).toContain(
+      'broken.yaml:5:27: track "Signed Up", property plan: type "text" is not a JSON Schema type',
+    )
   }, 60_000)
 })

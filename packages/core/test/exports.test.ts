@@ -37,6 +37,7 @@ it('exports a stable public API', () => {
       "Secret",
       "SourceStepSchema",
       "ThrottledError",
+      "TrackingPlanRefSchema",
       "TransformationStepSchema",
       "UnsupportedEventError",
       "backoffDelay",
