@@ -14,6 +14,7 @@ import { fixtures } from './_cli.ts'
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 const WRITE_KEY = 'wk_plan_test_123'
+// biome-ignore lint/suspicious/noExplicitAny: JSON received from the webhook, read field by field in assertions
 type Received = Record<string, any>
 
 const planV1 = `name: shop
