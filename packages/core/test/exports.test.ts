@@ -43,6 +43,7 @@ it('exports a stable public API', () => {
       "SegmentConsentSchema",
       "SourceStepSchema",
       "ThrottledError",
+      "TrackingPlanRefSchema",
       "TransformationStepSchema",
       "UnsupportedEventError",
       "backoffDelay",

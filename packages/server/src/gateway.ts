@@ -7,6 +7,7 @@ import {
   createPipeline,
   type LoadedPipeline,
   type LogSink,
+  loadPipelineFile,
   type Pipeline,
   type PipelineDefinition,
   PluginRegistry,
@@ -14,7 +15,9 @@ import {
   silentSink,
   type UserCodeLoader,
 } from '@patchbay/core'
+import { type EnforcedPlan, enforcePlans, type PlanCount } from '@patchbay/tracking-plan'
 import { checkDestinations } from './_check-destinations.ts'
+import { watchPlans } from './_plan-watch.ts'
 import { guardProcess } from './_process-guard.ts'
 import { createRequestHandler } from './_request-handler.ts'
 import { loadSources } from './_sources.ts'
@@ -52,6 +55,14 @@ export interface GatewayInit {
    * process is broken. Default true; false leaves `uncaughtException` to the host.
    */
   guardProcess?: boolean
+  /**
+   * How to read the pipeline file again when it or a tracking plan it names changes (the
+   * gateway then reloads the plans; see `reloadPlans`). Default: `loadPipelineFile(file)`
+   * with the process environment. Only for a pipeline loaded from a file.
+   */
+  reloadPipeline?: () => LoadedPipeline
+  /** Watch the pipeline and plan files and reload the plans when they change (default true). */
+  watchPlans?: boolean
 }
 
 /** A running gateway. */
@@ -70,6 +81,15 @@ export interface Gateway {
   readonly deadLetters: DeadLetters
   /** The Prometheus exposition `/metrics` serves (prom-client renders asynchronously). */
   metrics(): Promise<string>
+  /** The tracking plans in force, per source (`trackingPlan:` in the pipeline). */
+  plans(): EnforcedPlan[]
+  /**
+   * Loads the sources' tracking plans again, from `pipeline` (the pipeline file read again:
+   * only its `trackingPlan` references are taken) or the one the gateway started with, and
+   * swaps them in between two processor batches: no accepted event is lost or skipped, and
+   * each is checked by one plan. An invalid plan throws and the plans in force stay.
+   */
+  reloadPlans(pipeline?: GatewayInit['pipeline']): EnforcedPlan[]
   /** Replaces every form of the pipeline's secrets: for anything a host prints besides the log. */
   readonly redactor: Redactor
   /**
@@ -166,6 +186,9 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const dataDir = resolve(options.dataDir)
 
   const { sources, plugins: sourcePlugins } = await loadSources(init.pipeline, registry, sink)
+  // The validate stage: every source's tracking plan, compiled once (reloadable).
+  let countPlans: (counts: readonly PlanCount[]) => void = () => {}
+  const plans = enforcePlans(init.pipeline, { observe: (counts) => countPlans(counts) })
   const userCode = init.userCode ?? (await defaultUserCode(definition, sink))
   // The gateway closes the sandbox loader it made; one passed in belongs to the caller.
   const closeUserCode = async () => {
@@ -176,6 +199,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     logSink: sink,
     singleAttempt: true,
     ...(userCode ? { userCode } : {}),
+    ...(plans.stage ? { validate: plans.stage } : {}),
   })
   try {
     await checkDestinations(pipeline, options.checkOnStart, sink)
@@ -218,6 +242,35 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     destinations: definition.destinations.map((d) => d.id),
     storageFull: () => storage.full(),
   })
+  countPlans = metrics.plan
+  const pipelineFile = 'file' in init.pipeline ? (init.pipeline as LoadedPipeline).file : undefined
+  const reloadPlans = (next?: GatewayInit['pipeline']) => {
+    if (!plans.stage)
+      throw new ConfigurationError('the gateway started without a tracking plan; restart it to add one', {
+        code: 'PB_PIPELINE_INVALID',
+        hint: 'The validate stage is set up at start: add `trackingPlan` to a source and restart.',
+      })
+    const loaded = plans.reload(next)
+    for (const p of loaded)
+      sink({
+        level: 'info',
+        scope: 'gateway',
+        message: `source ${p.source} enforces tracking plan ${p.name} v${p.version} (${p.file})`,
+      })
+    return loaded
+  }
+  const planWatch =
+    plans.stage && pipelineFile && init.watchPlans !== false
+      ? watchPlans({
+          pipelineFile,
+          planFiles: plans.plans().map((p) => p.file),
+          reload: () =>
+            reloadPlans(init.reloadPipeline ? init.reloadPipeline() : loadPipelineFile(pipelineFile)).map(
+              (p) => p.file,
+            ),
+          log: sink,
+        })
+      : undefined
   const destinations: GatewayDestination[] = definition.destinations.map((d) => ({
     id: d.id,
     ordering: d.delivery?.ordering ?? 'none',
@@ -349,6 +402,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   } catch (error) {
     unguard()
     storage.close()
+    planWatch?.close()
     await Promise.allSettled([processor.stop(), ...workers.map((w) => w.stop())])
     await Promise.allSettled([pipeline.close(), store.close(), closeUserCode()])
     throw new ConfigurationError(
@@ -372,10 +426,13 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     stats: () => store.stats(),
     deadLetters,
     metrics: () => metrics.render(),
+    plans: () => plans.plans(),
+    reloadPlans,
     redactor: pipeline.redactor,
     async close() {
       if (closing) return
       closing = true
+      planWatch?.close()
       const stopped = new Promise<void>((r) => server.close(() => r()))
       server.closeIdleConnections()
       await processor.stop()

@@ -6,6 +6,7 @@ import {
   type PipelineOptions,
   summarizeOutcomes,
 } from '@patchbay/core'
+import { enforcePlans } from '@patchbay/tracking-plan'
 import { defineCommand } from 'citty'
 import { EXIT, UsageError } from '../_exit.ts'
 import { color, type Output, processOutput } from '../_output.ts'
@@ -49,6 +50,12 @@ export async function runPipeline(options: RunOptions, output: Output = processO
     }
     const userCode = await userCodeLoaderFor(loaded.definition, output, options.json)
     if (userCode) pipelineOptions.userCode = userCode
+    // The sources' tracking plans, enforced before the transformations as in the gateway.
+    const plans = enforcePlans(loaded)
+    if (plans.stage) pipelineOptions.validate = plans.stage
+    // Events read as they are come from the pipeline's only source, if it has one.
+    const sources = loaded.definition.sources ?? []
+    const sourceId = options.source ?? (sources.length === 1 ? sources[0]!.id : undefined)
     const pipeline = await createPipeline(loaded, pipelineOptions)
     redact = pipeline.redactor.string
     const outcomesFile = options.outcomes ? createWriteStream(options.outcomes) : undefined
@@ -69,10 +76,7 @@ export async function runPipeline(options: RunOptions, output: Output = processO
       for await (const batch of batches) {
         for (const bad of batch.bad) output.err(`${color.red('input')} ${bad.message}`)
         badLines += batch.bad.length
-        const outcomes = await pipeline.process(
-          batch.events,
-          options.source ? { sourceId: options.source } : {},
-        )
+        const outcomes = await pipeline.process(batch.events, sourceId ? { sourceId } : {})
         for (const o of outcomes) {
           const withLine = { ...o, index: events + o.index, line: batch.lines[o.index] }
           if (o.status === 'failed' && !firstErrors.has(o.destination))

@@ -43,6 +43,8 @@ export async function serve(
     const loaded = loadPipelineFile(options.pipeline ?? DEFAULT_PIPELINE_FILE, { env })
     const gateway = await startGateway({
       pipeline: loaded,
+      // A changed tracking plan (or the pipeline's reference to it) is reloaded while running.
+      reloadPipeline: () => loadPipelineFile(loaded.file, { env }),
       options: {
         ...(options.host ? { host: options.host } : {}),
         ...(options.port !== undefined ? { port: options.port } : {}),
@@ -63,6 +65,9 @@ export async function serve(
         ? `  store     ${gateway.store}`
         : `  data dir  ${gateway.dataDir}`,
       ...gateway.plugins.map((p) => `  plugin    ${p.step}  ${p.source}`),
+      ...gateway
+        .plans()
+        .map((p) => `  plan      sources.${p.source}  ${p.name} v${p.version} (reloaded when changed)`),
       ...(receiver
         ? [`  receiver  ${receiver.url} (PATCHBAY_RECEIVER_URL): requests are printed below`]
         : []),

@@ -23,6 +23,7 @@ import type {
 } from './_steps.ts'
 import type { Outcome } from './outcome.ts'
 import { type RouteDecision, type RouteTarget, route } from './route.ts'
+import { runValidateStage, type ValidateStage } from './validate-stage.ts'
 
 export interface PipelineOptions {
   /** Where plugins come from (default: installed packages, seen from the pipeline folder). */
@@ -43,6 +44,12 @@ export interface PipelineOptions {
    * Default false: the deliverer retries per the destination's `delivery.retry`.
    */
   singleAttempt?: boolean
+  /**
+   * The validate stage (e.g. a tracking plan, see @patchbay/tracking-plan): runs on each
+   * batch of valid, normalised events before the transformation chain, in `process` and
+   * `transform` alike, so every host enforces it the same way. Default: none.
+   */
+  validate?: ValidateStage
 }
 
 /** An input event that did not reach the destinations, and why. */
@@ -243,9 +250,17 @@ export async function createPipeline(
       items.push({ origin: index, event })
       return { messageId: event.messageId }
     })
+    const checked = options.validate
+      ? runValidateStage(
+          options.validate,
+          items,
+          at.sourceId === undefined ? {} : { sourceId: at.sourceId },
+          stopped,
+        )
+      : items
     const alive = await runChain(
       transformations,
-      items,
+      checked,
       at.sourceId === undefined ? {} : { sourceId: at.sourceId },
       stopped,
     )

@@ -5,6 +5,7 @@ import { ConsentPolicySchema, ConsentRequirementSchema } from '../consent/consen
 import { DeliveryOptionsSchema } from '../delivery/delivery-options.ts'
 import { EgressPolicySchema } from '../delivery/egress.ts'
 import { SandboxSettingsSchema } from './sandbox-settings.ts'
+import { TrackingPlanRefSchema } from './tracking-plan-ref.ts'
 
 const StepId = Type.String({
   pattern: '^[A-Za-z][\\w-]*$',
@@ -47,6 +48,7 @@ export const SourceStepSchema = Type.Object(
     ),
     /** What this source's events without consent information get at destinations with consent requirements (overrides the pipeline's `consent`). */
     consent: Type.Optional(ConsentPolicySchema),
+    trackingPlan: Type.Optional(TrackingPlanRefSchema),
   },
   { additionalProperties: false },
 )

@@ -1,6 +1,8 @@
 import type { ConsentIssue } from '@patchbay/core'
+import type { PlanCount } from '@patchbay/tracking-plan'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { JobState, StoreStats } from '../store/store.ts'
+import { createPlanMetrics } from './plan-metrics.ts'
 
 /** Why the gateway turned events away, as the `reason` label of `patchbay_events_rejected_total`. */
 export type RejectReason =
@@ -60,6 +62,8 @@ export interface GatewayMetrics {
   ingestRequest(endpoint: string, status: number | 'aborted'): void
   /** An unexpected error (a bug, a broken disk). */
   internalError(where: InternalErrorSite): void
+  /** What the tracking plans checked in one batch (see plan-metrics.ts). */
+  plan(counts: readonly PlanCount[]): void
   /**
    * Every metric in the Prometheus text format 0.0.4; the queue gauges read `statsSource`
    * once, now. (prom-client renders asynchronously.)
@@ -186,6 +190,8 @@ export function createGatewayMetrics(
     registers,
   })
 
+  const plan = createPlanMetrics(registers)
+
   for (const where of INTERNAL_ERROR_SITES) internal.inc({ where }, 0)
   for (const destination of known)
     for (const status of DELIVERY_STATUSES) deliveries.inc({ destination, status }, 0)
@@ -229,6 +235,7 @@ export function createGatewayMetrics(
     },
     ingestRequest: (endpoint, status) => ingest.inc({ endpoint, status: String(status) }),
     internalError: (where) => internal.inc({ where }),
+    plan,
     render() {
       // One render at a time: the stats read is asynchronous, and two renders interleaving
       // would each print the other's gauges. A store that cannot be reached leaves the queue
