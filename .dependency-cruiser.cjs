@@ -27,9 +27,9 @@ module.exports = {
     {
       name: 'sandbox-and-testing-below-the-hosts',
       comment:
-        'sandbox and testing sit on core and protocol; neither knows the other, a connector, the CLI or the server.',
+        'sandbox, testing and identity sit on core and protocol; none knows the others, a connector, the CLI or the server.',
       severity: 'error',
-      from: { path: '^packages/(sandbox|testing)/' },
+      from: { path: '^packages/(sandbox|testing|identity)/' },
       to: { path: '^(packages/(?!($1|core|protocol)/)|connectors/|create-connector/)' },
     },
     {

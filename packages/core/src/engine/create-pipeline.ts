@@ -19,6 +19,7 @@ import type {
   UserCodeLoader,
   WorkItem,
 } from './_steps.ts'
+import type { EventStage } from './event-stage.ts'
 import type { Outcome } from './outcome.ts'
 import { type RouteDecision, type RouteTarget, route } from './route.ts'
 
@@ -41,6 +42,8 @@ export interface PipelineOptions {
    * Default false: the deliverer retries per the destination's `delivery.retry`.
    */
   singleAttempt?: boolean
+  /** Built-in stages run after validation, before the transformations (identity stitching). */
+  stages?: readonly EventStage[]
 }
 
 /** An input event that did not reach the destinations, and why. */
@@ -226,6 +229,12 @@ export async function createPipeline(
       items.push({ origin: index, event })
       return { messageId: event.messageId }
     })
+    for (const stage of options.stages ?? []) {
+      const out = await stage.run(items.map((item) => item.event))
+      if (out.length !== items.length)
+        throw new Error(`stage ${stage.id} returned ${out.length} events for ${items.length}`)
+      for (const [k, item] of items.entries()) if (out[k] !== item.event) item.event = deepFreeze(out[k]!)
+    }
     const alive = await runChain(
       transformations,
       items,

@@ -3,6 +3,7 @@ import type { Static } from 'typebox'
 import Type from 'typebox'
 import { DeliveryOptionsSchema } from '../delivery/delivery-options.ts'
 import { EgressPolicySchema } from '../delivery/egress.ts'
+import { IdentitySettingsSchema } from './identity-settings.ts'
 import { SandboxSettingsSchema } from './sandbox-settings.ts'
 
 const StepId = Type.String({
@@ -82,6 +83,8 @@ export const PipelineSchema = Type.Object(
     destinations: Type.Array(DestinationStepSchema, { minItems: 1 }),
     egress: Type.Optional(EgressPolicySchema),
     sandbox: Type.Optional(SandboxSettingsSchema),
+    /** Identity stitching (@patchbay/identity): see docs/identity.md. */
+    identity: Type.Optional(IdentitySettingsSchema),
   },
   { additionalProperties: false },
 )
