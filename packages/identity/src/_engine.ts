@@ -1,6 +1,13 @@
 import { canonicalIdOf } from './canonical-id.ts'
 import type { Identifier } from './extract.ts'
-import type { EdgeRecord, EdgeStatus, GraphChanges, MergeRecord, NodeRecord, StoredGraph } from './identity-store.ts'
+import type {
+  EdgeRecord,
+  EdgeStatus,
+  GraphChanges,
+  MergeRecord,
+  NodeRecord,
+  StoredGraph,
+} from './identity-store.ts'
 import { type ResolvedIdentitySettings, typeRanker } from './settings.ts'
 
 const ACCEPTED = 0
@@ -85,7 +92,8 @@ export class IdentityEngine {
   load(stored: StoredGraph): void {
     const nodes = [...stored.nodes].sort((x, y) => x.id - y.id)
     for (const [i, node] of nodes.entries()) {
-      if (node.id !== i) throw new Error(`identity store: node ids are not dense (expected ${i}, found ${node.id})`)
+      if (node.id !== i)
+        throw new Error(`identity store: node ids are not dense (expected ${i}, found ${node.id})`)
       const id = this.#addNode(node.type, node.value, node.firstTs, node.firstMessageId)
       this.#blocked[id] = node.blocked || this.#settings.blocklist.ids.has(`${node.type}:${node.value}`)
       if (this.#blocked[id] !== node.blocked) this.#dirtyNodes.add(id)
@@ -96,10 +104,12 @@ export class IdentityEngine {
       this.#eReason[idx] = edge.reason
     }
     const all = nodes.map((n) => n.id)
-    for (let e = 0; e < this.#ea.length; e++) if (!this.#isBlockedEdge(e)) this.#rawUnion(this.#ea[e]!, this.#eb[e]!, e)
+    for (let e = 0; e < this.#ea.length; e++)
+      if (!this.#isBlockedEdge(e)) this.#rawUnion(this.#ea[e]!, this.#eb[e]!, e)
     this.#recompute(all, { log: false, dirtyAll: false })
     while (this.#pendingBlocks.length > 0) this.#block(this.#pendingBlocks.pop()!)
-    for (const node of nodes) if (this.#canonicalOfNode(node.id) !== node.canonicalId) this.#dirtyNodes.add(node.id)
+    for (const node of nodes)
+      if (this.#canonicalOfNode(node.id) !== node.canonicalId) this.#dirtyNodes.add(node.id)
   }
 
   // ---------------------------------------------------------------- writing
@@ -276,17 +286,17 @@ export class IdentityEngine {
   #loKey(e: number): string {
     const a = this.#key[this.#ea[e]!]!
     const b = this.#key[this.#eb[e]!]!
-    return a < b ? a : b
+    return cmp(a, b) <= 0 ? a : b
   }
   #hiKey(e: number): string {
     const a = this.#key[this.#ea[e]!]!
     const b = this.#key[this.#eb[e]!]!
-    return a < b ? b : a
+    return cmp(a, b) <= 0 ? b : a
   }
 
   #addEdge(a: number, b: number, prio: number, ts: number, messageId: string): number {
-    const lo = a < b ? a : b
-    const hi = a < b ? b : a
+    const lo = Math.min(a, b)
+    const hi = Math.max(a, b)
     const idx = this.#ea.length
     this.#edgeIndex.set(lo * PAIR + hi, idx)
     this.#ea.push(lo)
@@ -296,8 +306,11 @@ export class IdentityEngine {
     this.#eMsg.push(messageId)
     this.#eStatus.push(ACCEPTED)
     this.#eReason.push(undefined)
-    ;(this.#adj[lo] ??= []).push(idx)
-    ;(this.#adj[hi] ??= []).push(idx)
+    for (const n of [lo, hi]) {
+      const list = this.#adj[n]
+      if (list === undefined) this.#adj[n] = [idx]
+      else list.push(idx)
+    }
     return idx
   }
 
@@ -308,14 +321,13 @@ export class IdentityEngine {
   #link(a: number, b: number, ts: number, messageId: string): void {
     if (a === b) return
     const prio = Math.max(this.#typeRank[this.#type[a]!]!, this.#typeRank[this.#type[b]!]!)
-    const lo = a < b ? a : b
-    const hi = a < b ? b : a
+    const lo = Math.min(a, b)
+    const hi = Math.max(a, b)
     let idx = this.#edgeIndex.get(lo * PAIR + hi)
     let isNew = false
     if (idx !== undefined) {
       // The same pair again: only its earliest sighting matters to the order.
-      const later =
-        prio - this.#ePrio[idx]! || ts - this.#eTs[idx]! || cmp(messageId, this.#eMsg[idx]!)
+      const later = prio - this.#ePrio[idx]! || ts - this.#eTs[idx]! || cmp(messageId, this.#eMsg[idx]!)
       if (later >= 0) return
       this.#ePrio[idx] = prio
       this.#eTs[idx] = ts
@@ -350,7 +362,7 @@ export class IdentityEngine {
       this.#setStatus(idx, REJECTED, conflict)
     } else {
       // A conflict with an edge ranked before others of the component: re-run the component.
-      this.#recompute(this.#rawComponent(a), { log: true, dirtyAll: true })
+      this.#recompute(this.#rawComponent(a), { log: true, dirtyAll: false })
     }
   }
 
@@ -381,7 +393,10 @@ export class IdentityEngine {
     let worst: { type: number; total: number } | undefined
     const check = (type: number, n: number) => {
       const total = n + this.#countOf(other, type)
-      if (total > this.#typeCaps[type]! && (worst === undefined || this.#typeRank[type]! < this.#typeRank[worst.type]!))
+      if (
+        total > this.#typeCaps[type]! &&
+        (worst === undefined || this.#typeRank[type]! < this.#typeRank[worst.type]!)
+      )
         worst = { type, total }
     }
     const counts = this.#counts[small]
@@ -408,7 +423,8 @@ export class IdentityEngine {
     const moved = this.#members[loser] ?? [loser]
     if (log) {
       for (const m of moved) this.#dirtyNodes.add(m)
-      if (moved.length > 1 || !this.#fresh.has(moved[0]!)) this.#logEntry('merge', survivor === oldBig ? oldSmall : oldBig, survivor, moved.length)
+      if (moved.length > 1 || !this.#fresh.has(moved[0]!))
+        this.#logEntry('merge', survivor === oldBig ? oldSmall : oldBig, survivor, moved.length)
     }
     const counts = this.#counts[big] ?? new Map([[this.#type[big]!, 1]])
     const smallCounts = this.#counts[small] ?? new Map([[this.#type[small]!, 1]])
@@ -463,7 +479,8 @@ export class IdentityEngine {
     const ra = this.#rawFind(a)
     const rb = this.#rawFind(b)
     let max = this.#rawMax[ra]!
-    for (const m of [this.#rawMax[rb]!, edge]) if (m >= 0 && (max < 0 || this.#compareEdges(m, max) > 0)) max = m
+    for (const m of [this.#rawMax[rb]!, edge])
+      if (m >= 0 && (max < 0 || this.#compareEdges(m, max) > 0)) max = m
     if (ra !== rb) this.#rawParent[rb] = ra
     this.#rawMax[ra] = max
   }

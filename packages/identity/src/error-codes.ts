@@ -13,7 +13,8 @@ export const IDENTITY_ERROR_CODES = defineErrorCodes('@patchbay/identity', {
   },
   PB_IDENTITY_SETTINGS: {
     family: 'configuration',
-    description: 'The pipeline file\'s `identity:` block names something that cannot work (a priority type listed twice, a bad blocklist entry).',
+    description:
+      "The pipeline file's `identity:` block names something that cannot work (a priority type listed twice, a bad blocklist entry).",
     howToSolve: 'Fix the `identity:` block at the reported field; docs/identity.md lists the settings.',
   },
   PB_IDENTITY_CLOSED: {

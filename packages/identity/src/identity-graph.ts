@@ -14,7 +14,13 @@ export interface IdentityLookup {
   /** Merge log entries naming this person's canonical id. */
   merges: MergeRecord[]
   /** Links from this person's identifiers that were not merged, and why. */
-  rejections: Array<{ from: string; to: string; status: Exclude<EdgeStatus, 'accepted'>; reason: string; messageId: string }>
+  rejections: Array<{
+    from: string
+    to: string
+    status: Exclude<EdgeStatus, 'accepted'>
+    reason: string
+    messageId: string
+  }>
   /** Blocklisted identifiers of this person. */
   blocked: string[]
 }
@@ -58,6 +64,25 @@ export function eventTime(event: unknown): number {
     }
   }
   return 0
+}
+
+/**
+ * Checks a store's derived state against a recomputation from its edges: how many
+ * identifiers have a stored canonical id, and how many links a stored status, that the
+ * recomputation disagrees with (0 and 0 for a consistent store). Opening a graph repairs
+ * both; this only counts.
+ *
+ * @example
+ * const { nodes, edges } = await checkIdentityStore(openSqliteIdentityStore({ dir, readOnly: true }))
+ */
+export async function checkIdentityStore(
+  store: IdentityStore,
+  settings?: IdentitySettings,
+): Promise<{ identifiers: number; nodes: number; edges: number }> {
+  const engine = new IdentityEngine(resolveIdentitySettings(settings))
+  engine.load(await store.load())
+  const repairs = engine.drain()
+  return { identifiers: engine.size, nodes: repairs.nodes.length, edges: repairs.edges.length }
 }
 
 /**
@@ -153,12 +178,14 @@ export async function openIdentityGraph(init: {
       const node = await nodeForAsync(id)
       if (node === undefined) return undefined
       const members = engine.membersOf(node)
-      const identifiers: Record<string, string[]> = {}
+      const byType = new Map<string, string[]>()
       const rejections: IdentityLookup['rejections'] = []
       const blocked: string[] = []
       for (const m of members) {
         const { type, value, blocked: isBlocked } = engine.identifier(m)
-        ;(identifiers[type] ??= []).push(value)
+        const list = byType.get(type)
+        if (list === undefined) byType.set(type, [value])
+        else list.push(value)
         if (isBlocked) blocked.push(`${type}:${value}`)
         for (const e of engine.edgesOf(m)) {
           const edge = engine.edgeRecord(e)
@@ -173,6 +200,7 @@ export async function openIdentityGraph(init: {
           })
         }
       }
+      const identifiers = Object.fromEntries([...byType].sort(([x], [y]) => (x < y ? -1 : 1)))
       for (const list of Object.values(identifiers)) list.sort()
       const canonicalId = engine.canonicalOf(node)
       return {

@@ -14,7 +14,10 @@ export function createMemoryIdentityStore(): IdentityStore {
   return {
     where: 'memory',
     async load() {
-      return { nodes: [...nodes.values()].map((n) => ({ ...n })), edges: [...edges.values()].map((e) => ({ ...e })) }
+      return {
+        nodes: [...nodes.values()].map((n) => ({ ...n })),
+        edges: [...edges.values()].map((e) => ({ ...e })),
+      }
     },
     async commit(changes: GraphChanges) {
       for (const node of changes.nodes) nodes.set(node.id, { ...node })

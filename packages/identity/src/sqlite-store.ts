@@ -3,7 +3,14 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { PatchbayError } from '@patchbay/core'
-import type { EdgeRecord, EdgeStatus, GraphChanges, IdentityStore, MergeRecord, NodeRecord } from './identity-store.ts'
+import type {
+  EdgeRecord,
+  EdgeStatus,
+  GraphChanges,
+  IdentityStore,
+  MergeRecord,
+  NodeRecord,
+} from './identity-store.ts'
 
 /** The identity graph's own file in the data directory, next to the gateway's queue. */
 export const IDENTITY_DB_FILE = 'identity.db'
@@ -61,7 +68,9 @@ export function openSqliteIdentityStore(options: { dir: string; readOnly?: boole
   try {
     if (options.readOnly) {
       if (!fs.existsSync(file))
-        throw new Error(`${file} does not exist: no gateway with identity stitching has run on this data directory`)
+        throw new Error(
+          `${file} does not exist: no gateway with identity stitching has run on this data directory`,
+        )
       db = new DatabaseSync(file, { readOnly: true, timeout: 5000 })
     } else {
       fs.mkdirSync(path.dirname(file), { recursive: true })
@@ -74,11 +83,15 @@ export function openSqliteIdentityStore(options: { dir: string; readOnly?: boole
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
     }
   } catch (cause) {
-    throw new PatchbayError('PB_IDENTITY_STORE', `Cannot open the identity graph at ${file}: ${(cause as Error).message}`, {
-      cause,
-      file,
-      hint: 'Check the data directory (it must be writable), or move the file away and rebuild the graph from event history (docs/identity.md).',
-    })
+    throw new PatchbayError(
+      'PB_IDENTITY_STORE',
+      `Cannot open the identity graph at ${file}: ${(cause as Error).message}`,
+      {
+        cause,
+        file,
+        hint: 'Check the data directory (it must be writable), or move the file away and rebuild the graph from event history (docs/identity.md).',
+      },
+    )
   }
   const upsertNode = options.readOnly
     ? undefined
@@ -114,9 +127,11 @@ export function openSqliteIdentityStore(options: { dir: string; readOnly?: boole
     where: file,
     async load() {
       const nodes = (
-        db.prepare('SELECT id, type, value, first_ts, first_message_id, blocked, canonical_id FROM identity_nodes ORDER BY id').all() as Array<
-          Record<string, unknown>
-        >
+        db
+          .prepare(
+            'SELECT id, type, value, first_ts, first_message_id, blocked, canonical_id FROM identity_nodes ORDER BY id',
+          )
+          .all() as Array<Record<string, unknown>>
       ).map(
         (r): NodeRecord => ({
           id: Number(r.id),
@@ -129,9 +144,9 @@ export function openSqliteIdentityStore(options: { dir: string; readOnly?: boole
         }),
       )
       const edges = (
-        db.prepare('SELECT a, b, priority, ts, message_id, status, reason FROM identity_edges').all() as Array<
-          Record<string, unknown>
-        >
+        db
+          .prepare('SELECT a, b, priority, ts, message_id, status, reason FROM identity_edges')
+          .all() as Array<Record<string, unknown>>
       ).map(
         (r): EdgeRecord => ({
           a: Number(r.a),

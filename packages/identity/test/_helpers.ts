@@ -14,7 +14,13 @@ let counter = 0
 export function event(fields: Record<string, unknown>, minute = counter): Record<string, unknown> {
   counter++
   const ts = new Date(Date.UTC(2026, 10, 1, 0, minute)).toISOString()
-  return { type: 'track', event: 'Viewed', messageId: `m-${String(minute).padStart(6, '0')}`, timestamp: ts, ...fields }
+  return {
+    type: 'track',
+    event: 'Viewed',
+    messageId: `m-${String(minute).padStart(6, '0')}`,
+    timestamp: ts,
+    ...fields,
+  }
 }
 
 /** Every identifier's canonical id, as a plain object sorted by identifier. */

@@ -24,8 +24,22 @@ describe('anonymous on two devices, then login', () => {
     event({ anonymousId: 'anon-laptop', context: { device: { id: 'dev-laptop' } } }, 1),
     event({ anonymousId: 'anon-phone', context: { device: { id: 'dev-phone' } } }, 2),
     event({ anonymousId: 'anon-phone', userId: 'user-1' }, 3),
-    event({ type: 'identify', anonymousId: 'anon-laptop', userId: 'user-1', traits: { email: 'Ada@Example.com' } }, 4),
-    event({ userId: 'user-1', context: { externalIds: [{ id: 'zd-77', type: 'zendeskId', collection: 'users' }] } }, 5),
+    event(
+      {
+        type: 'identify',
+        anonymousId: 'anon-laptop',
+        userId: 'user-1',
+        traits: { email: 'Ada@Example.com' },
+      },
+      4,
+    ),
+    event(
+      {
+        userId: 'user-1',
+        context: { externalIds: [{ id: 'zd-77', type: 'zendeskId', collection: 'users' }] },
+      },
+      5,
+    ),
   ]
   const ids = [
     'anonymousId:anon-laptop',
@@ -110,9 +124,14 @@ describe('caps', () => {
   })
 
   it('blocklists an identifier that keeps causing rejected merges, and unlinks it', async () => {
-    const graph = await openIdentityGraph({ store: createMemoryIdentityStore(), settings: { blocklist: { after: 3 } } })
+    const graph = await openIdentityGraph({
+      store: createMemoryIdentityStore(),
+      settings: { blocklist: { after: 3 } },
+    })
     await graph.stitch(
-      Array.from({ length: 6 }, (_, i) => event({ userId: `user-${i}`, context: { device: { id: 'kiosk-1' } } }, i)),
+      Array.from({ length: 6 }, (_, i) =>
+        event({ userId: `user-${i}`, context: { device: { id: 'kiosk-1' } } }, i),
+      ),
     )
     const stats = await graph.stats()
     expect(stats.blockedIdentifiers).toEqual(['deviceId:kiosk-1'])
@@ -144,7 +163,13 @@ describe('caps', () => {
     const graph = await openIdentityGraph({ store: createMemoryIdentityStore() })
     await graph.stitch([
       event({ anonymousId: 'anon-9' }, 1),
-      { type: 'alias', previousId: 'anon-9', userId: 'user-9', messageId: 'al-1', timestamp: '2026-11-01T01:00:00.000Z' },
+      {
+        type: 'alias',
+        previousId: 'anon-9',
+        userId: 'user-9',
+        messageId: 'al-1',
+        timestamp: '2026-11-01T01:00:00.000Z',
+      },
     ])
     expect(graph.resolve('userId:user-9')).toBe(canonicalIdOf('anonymousId', 'anon-9'))
   })

@@ -60,7 +60,8 @@ export const IdentitySettingsSchema = Type.Object(
         {
           ids: Type.Optional(
             Type.Array(Type.String({ pattern: '^[A-Za-z][\\w.-]*:.+$' }), {
-              description: 'Identifiers never used for merging, as `type:value` (test emails, kiosk devices).',
+              description:
+                'Identifiers never used for merging, as `type:value` (test emails, kiosk devices).',
             }),
           ),
           after: Type.Optional(
