@@ -54,9 +54,10 @@ export class IdentityEngine {
   readonly #oldest: number[] = []
   readonly #members: Array<number[] | undefined> = []
   readonly #counts: Array<Map<number, number> | undefined> = []
-  // Union-find over every non-blocked edge (an over-approximation after blocklisting), with the last edge.
+  // Union-find over every non-blocked edge (an over-approximation after blocklisting), with the
+  // highest rank any of its edges ever had (a copy: an edge's rank may later be lowered in place).
   readonly #rawParent: number[] = []
-  readonly #rawMax: number[] = []
+  readonly #rawMax: Array<Rank | undefined> = []
 
   // Edges, by dense index.
   readonly #edgeIndex = new Map<number, number>()
@@ -105,7 +106,7 @@ export class IdentityEngine {
     }
     const all = nodes.map((n) => n.id)
     for (let e = 0; e < this.#ea.length; e++)
-      if (!this.#isBlockedEdge(e)) this.#rawUnion(this.#ea[e]!, this.#eb[e]!, e)
+      if (!this.#isBlockedEdge(e)) this.#rawUnion(this.#ea[e]!, this.#eb[e]!, this.#rank(e))
     this.#recompute(all, { log: false, dirtyAll: false })
     while (this.#pendingBlocks.length > 0) this.#block(this.#pendingBlocks.pop()!)
     for (const node of nodes)
@@ -232,7 +233,7 @@ export class IdentityEngine {
     this.#members.push(undefined)
     this.#counts.push(undefined)
     this.#rawParent.push(id)
-    this.#rawMax.push(-1)
+    this.#rawMax.push(undefined)
     return id
   }
 
@@ -282,6 +283,15 @@ export class IdentityEngine {
       cmp(this.#loKey(e), this.#loKey(f)) ||
       cmp(this.#hiKey(e), this.#hiKey(f))
     )
+  }
+  #rank(e: number): Rank {
+    return {
+      prio: this.#ePrio[e]!,
+      ts: this.#eTs[e]!,
+      msg: this.#eMsg[e]!,
+      lo: this.#loKey(e),
+      hi: this.#hiKey(e),
+    }
   }
   #loKey(e: number): string {
     const a = this.#key[this.#ea[e]!]!
@@ -343,11 +353,14 @@ export class IdentityEngine {
     }
     const rawA = this.#rawFind(a)
     const rawB = this.#rawFind(b)
+    const rank = this.#rank(idx)
+    const maxA = this.#rawMax[rawA]
+    const maxB = this.#rawMax[rawB]
     const last =
       isNew &&
-      (this.#rawMax[rawA]! < 0 || this.#compareEdges(this.#rawMax[rawA]!, idx) < 0) &&
-      (this.#rawMax[rawB]! < 0 || this.#compareEdges(this.#rawMax[rawB]!, idx) < 0)
-    this.#rawUnion(rawA, rawB, idx)
+      (maxA === undefined || compareRanks(maxA, rank) < 0) &&
+      (maxB === undefined || compareRanks(maxB, rank) < 0)
+    this.#rawUnion(rawA, rawB, rank)
     const ra = this.#find(a)
     const rb = this.#find(b)
     if (ra === rb) {
@@ -475,12 +488,12 @@ export class IdentityEngine {
     return root
   }
 
-  #rawUnion(a: number, b: number, edge: number): void {
+  #rawUnion(a: number, b: number, rank: Rank): void {
     const ra = this.#rawFind(a)
     const rb = this.#rawFind(b)
-    let max = this.#rawMax[ra]!
-    for (const m of [this.#rawMax[rb]!, edge])
-      if (m >= 0 && (max < 0 || this.#compareEdges(m, max) > 0)) max = m
+    let max = rank
+    for (const m of [this.#rawMax[ra], this.#rawMax[rb]])
+      if (m !== undefined && compareRanks(m, max) > 0) max = m
     if (ra !== rb) this.#rawParent[rb] = ra
     this.#rawMax[ra] = max
   }
@@ -586,6 +599,19 @@ export class IdentityEngine {
       canonicalId: this.#canonicalOfNode(id),
     }
   }
+}
+
+/** An edge's place in the total order, copied. */
+interface Rank {
+  prio: number
+  ts: number
+  msg: string
+  lo: string
+  hi: string
+}
+
+function compareRanks(x: Rank, y: Rank): number {
+  return x.prio - y.prio || x.ts - y.ts || cmp(x.msg, y.msg) || cmp(x.lo, y.lo) || cmp(x.hi, y.hi)
 }
 
 function cmp(a: string, b: string): number {

@@ -97,7 +97,7 @@ describe('order independence', () => {
           expect(permuted.view).toEqual(inOrder.view)
         },
       ),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.RUNS ?? 300) },
     )
   })
 
@@ -118,7 +118,7 @@ describe('order independence', () => {
             expect(node.canonicalId).toBe(reopened.resolve(`${node.type}:${node.value}`))
         },
       ),
-      { numRuns: 200 },
+      { numRuns: Number(process.env.RUNS ?? 200) },
     )
   })
 
