@@ -27,9 +27,9 @@ module.exports = {
     {
       name: 'sandbox-and-testing-below-the-hosts',
       comment:
-        'sandbox, testing and tracking-plan sit on core and protocol; none knows another, a connector, the CLI or the server.',
+        'sandbox, testing, tracking-plan and identity sit on core and protocol; none knows another, a connector, the CLI or the server.',
       severity: 'error',
-      from: { path: '^packages/(sandbox|testing|tracking-plan)/' },
+      from: { path: '^packages/(sandbox|testing|tracking-plan|identity)/' },
       to: { path: '^(packages/(?!($1|core|protocol)/)|connectors/|create-connector/)' },
     },
     {

@@ -21,6 +21,7 @@ import type {
   UserCodeLoader,
   WorkItem,
 } from './_steps.ts'
+import type { EventStage } from './event-stage.ts'
 import type { Outcome } from './outcome.ts'
 import { type RouteDecision, type RouteTarget, route } from './route.ts'
 import { runValidateStage, type ValidateStage } from './validate-stage.ts'
@@ -50,6 +51,8 @@ export interface PipelineOptions {
    * `transform` alike, so every host enforces it the same way. Default: none.
    */
   validate?: ValidateStage
+  /** Built-in stages run after validation, before the transformations (identity stitching). */
+  stages?: readonly EventStage[]
 }
 
 /** An input event that did not reach the destinations, and why. */
@@ -258,6 +261,12 @@ export async function createPipeline(
           stopped,
         )
       : items
+    for (const stage of options.stages ?? []) {
+      const out = await stage.run(checked.map((item) => item.event))
+      if (out.length !== checked.length)
+        throw new Error(`stage ${stage.id} returned ${out.length} events for ${checked.length}`)
+      for (const [k, item] of checked.entries()) if (out[k] !== item.event) item.event = deepFreeze(out[k]!)
+    }
     const alive = await runChain(
       transformations,
       checked,

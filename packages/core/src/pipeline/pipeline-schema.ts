@@ -4,6 +4,7 @@ import Type from 'typebox'
 import { ConsentPolicySchema, ConsentRequirementSchema } from '../consent/consent-schema.ts'
 import { DeliveryOptionsSchema } from '../delivery/delivery-options.ts'
 import { EgressPolicySchema } from '../delivery/egress.ts'
+import { IdentitySettingsSchema } from './identity-settings.ts'
 import { SandboxSettingsSchema } from './sandbox-settings.ts'
 import { TrackingPlanRefSchema } from './tracking-plan-ref.ts'
 
@@ -90,6 +91,8 @@ export const PipelineSchema = Type.Object(
     sandbox: Type.Optional(SandboxSettingsSchema),
     /** The default of every source without its own `consent`, and of events from no source (`patchbay run` without `--source`). */
     consent: Type.Optional(ConsentPolicySchema),
+    /** Identity stitching (@patchbay/identity): see docs/identity.md. */
+    identity: Type.Optional(IdentitySettingsSchema),
   },
   { additionalProperties: false },
 )
