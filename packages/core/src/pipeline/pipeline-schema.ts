@@ -82,6 +82,12 @@ export const PipelineSchema = Type.Object(
     destinations: Type.Array(DestinationStepSchema, { minItems: 1 }),
     egress: Type.Optional(EgressPolicySchema),
     sandbox: Type.Optional(SandboxSettingsSchema),
+    gateway: Type.Optional(
+      Type.Unknown({
+        description:
+          'Settings only the gateway (`patchbay serve`) reads, such as per-destination ordering. Their schema belongs to @patchbay/server, which checks them when it starts; every other command ignores them.',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
