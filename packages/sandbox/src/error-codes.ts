@@ -58,7 +58,7 @@ export const SANDBOX_ERROR_CODES = defineErrorCodes('@patchbay/sandbox', {
     description:
       'The gateway stopped running an event through the transformations because earlier attempts took a sandbox worker (or the gateway) down too many times.',
     howToSolve:
-      'Inspect the dead letter, fix the transform, then replay it with `patchbay dlq replay`; `sandbox.maxTransformAttempts` sets how many attempts are allowed.',
+      'Inspect the dead letter, fix the transform, then replay it with `patchbay dlq replay`; `gateway.maxTransformAttempts` sets how many attempts are allowed.',
   },
   PB_SANDBOX_FETCH_DENIED: {
     family: 'event',

@@ -12,7 +12,16 @@ export { SandboxFetchSchema }
 
 /** Settings of a sandbox: the pipeline's `sandbox:` block plus the egress policy for fetch. */
 export const SandboxOptionsSchema = Type.Object(
-  { ...SandboxSettingsSchema.properties, egress: Type.Optional(EgressPolicySchema) },
+  {
+    ...SandboxSettingsSchema.properties,
+    egress: Type.Optional(EgressPolicySchema),
+    spread: Type.Optional(
+      Type.Union([Type.Literal('auto'), Type.Literal('always'), Type.Literal('never')], {
+        description:
+          'Whether one transformEvent or transformLine batch is cut into a piece per worker: `always`, `never`, or `auto` (the default): only while the machine has a core to spare (1-minute load average at least one below the core count), since on a busy machine the extra crossing costs more than the parallelism wins.',
+      }),
+    ),
+  },
   { additionalProperties: false },
 )
 export type SandboxOptions = Static<typeof SandboxOptionsSchema>
@@ -29,6 +38,7 @@ export interface ResolvedSandboxOptions {
   logLimitBytes: number
   maxLogEntries: number
   poolSize: number
+  spread: 'auto' | 'always' | 'never'
   /** Resident-memory cap of a worker process; undefined: 256 MB + 2 × memoryLimitMb per transform held. */
   workerMemoryMb: number | undefined
   fetch: Required<SandboxFetchOptions> | undefined
@@ -83,6 +93,7 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     logLimitBytes: o.logLimitBytes ?? SANDBOX_DEFAULTS.logLimitBytes,
     maxLogEntries: o.maxLogEntries ?? SANDBOX_DEFAULTS.maxLogEntries,
     poolSize: o.poolSize ?? SANDBOX_DEFAULTS.poolSize,
+    spread: o.spread ?? 'auto',
     workerMemoryMb: o.workerMemoryMb,
     fetch: o.fetch && {
       allow: o.fetch.allow,

@@ -7,7 +7,7 @@ export function transformEvent(event) { return { ...event, worker: me } }`
 
 describe('spreading a batch over the workers', () => {
   it('runs one batch of 100 on both workers, in order, and a batch of 10 on one', async () => {
-    const sandbox = sandboxFor({ poolSize: 2 })
+    const sandbox = sandboxFor({ poolSize: 2, spread: 'always' })
     try {
       const t = await sandbox.compile(WHO, { filename: 'who.js' })
       const events = Array.from({ length: 100 }, (_, i) => track(`m-${i}`))
@@ -34,7 +34,7 @@ describe('spreading a batch over the workers', () => {
   }, 60_000)
 
   it('fails the whole batch when one piece hits a limit, as if it had crossed in one piece', async () => {
-    const sandbox = sandboxFor({ poolSize: 2, cpuTimeMs: 200 })
+    const sandbox = sandboxFor({ poolSize: 2, cpuTimeMs: 200, spread: 'always' })
     try {
       const t = await sandbox.compile(
         `export function transformEvent(event) { if (event.messageId === 'm-90') for (;;) {} return event }`,
@@ -44,6 +44,19 @@ describe('spreading a batch over the workers', () => {
       const { results } = await t.run(events, {})
       expect(results).toHaveLength(100)
       expect(results.every((r) => !r.ok && r.error.code === 'PB_SANDBOX_TIMEOUT')).toBe(true)
+    } finally {
+      await sandbox.dispose()
+    }
+  }, 60_000)
+
+  it('with spread: never, runs a batch of 100 whole on one worker', async () => {
+    const sandbox = sandboxFor({ poolSize: 2, spread: 'never' })
+    try {
+      const t = await sandbox.compile(WHO, { filename: 'who.js' })
+      const events = Array.from({ length: 100 }, (_, i) => track(`m-${i}`))
+      const { results } = await t.run(events, {})
+      const workers = new Set(results.map((r) => (r.ok ? (r.events[0] as { worker: number }).worker : 0)))
+      expect(workers.size).toBe(1)
     } finally {
       await sandbox.dispose()
     }

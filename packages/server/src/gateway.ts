@@ -24,11 +24,7 @@ import { loadSources } from './_sources.ts'
 import { createStorageHealth } from './_storage-health.ts'
 import { createAdminHandler } from './admin/admin-handler.ts'
 import { createWakeup } from './delivery/_wakeup.ts'
-import {
-  DEFAULT_MAX_TRANSFORM_ATTEMPTS,
-  type GatewayDestination,
-  startProcessor,
-} from './delivery/processor.ts'
+import { type GatewayDestination, startProcessor } from './delivery/processor.ts'
 import { startDeliveryWorkers } from './delivery/workers.ts'
 import { overloadCheck } from './ingest/_backpressure.ts'
 import { createIngestHandler } from './ingest/ingest-handler.ts'
@@ -36,6 +32,7 @@ import { createGatewayMetrics } from './metrics/index.ts'
 import { type GatewayOptionsInput, type ResolvedGatewayOptions, resolveGatewayOptions } from './options.ts'
 import { redactUrl } from './store/postgres/_url.ts'
 import { openPostgresStore } from './store/postgres/postgres-store.ts'
+import { resolvePipelineSettings } from './pipeline-settings.ts'
 import { openSqliteStore } from './store/sqlite-store.ts'
 import type { DeadLetters, Store, StoreStats } from './store/store.ts'
 
@@ -184,6 +181,8 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const { definition, baseDir } = init.pipeline
   const registry = init.registry ?? new PluginRegistry({ cwd: baseDir })
   const dataDir = resolve(options.dataDir)
+  // The pipeline's gateway-only settings, checked before anything starts.
+  const settings = resolvePipelineSettings(init.pipeline)
 
   const { sources, plugins: sourcePlugins } = await loadSources(init.pipeline, registry, sink)
   // The validate stage: every source's tracking plan, compiled once (reloadable).
@@ -273,7 +272,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       : undefined
   const destinations: GatewayDestination[] = definition.destinations.map((d) => ({
     id: d.id,
-    ordering: d.delivery?.ordering ?? 'none',
+    ordering: settings.ordering.get(d.id) ?? 'none',
   }))
   const processorWakeup = createWakeup()
   const deliveryWakeups = new Map(destinations.map((d) => [d.id, createWakeup()]))
@@ -304,7 +303,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     log: sink,
     // Poison-pill protection whenever transformations run: a batch that fails as a whole ends.
     ...(userCode || (definition.transformations?.length ?? 0) > 0
-      ? { maxTransformAttempts: definition.sandbox?.maxTransformAttempts ?? DEFAULT_MAX_TRANSFORM_ATTEMPTS }
+      ? { maxTransformAttempts: settings.maxTransformAttempts }
       : {}),
   })
   const workers = destinations.map((destination) =>

@@ -35,8 +35,9 @@ sandbox:
   memoryLimitMb: 32
   cpuTimeMs: 200
   wallTimeMs: ${fetchHost ? 5000 : 1000}
-  maxTransformAttempts: 3
 ${fetchHost ? `  fetch: { allow: ["${fetchHost}"], maxConcurrent: 4, maxRequests: 50 }` : ''}
+gateway:
+  maxTransformAttempts: 3
 `
 const gateway = await startGateway({
   pipeline: { ...parsePipeline(yaml, { file: join(serverDir, 'pipeline.yaml') }), baseDir: serverDir },

@@ -15,11 +15,13 @@ destinations:
   - id: ordered
     use: "@patchbay/destination-webhook@^0"
     config: { url: "${url}/ordered" }
-    delivery: { ordering: user }
   - id: unordered
     use: "@patchbay/destination-webhook@^0"
     config: { url: "${url}/unordered" }
 egress: { allow: ["127.0.0.1"] }
+gateway:
+  destinations:
+    ordered: { ordering: user }
 `
 
 const seq = (d: Delivered) => (d.body as { properties: { seq: number } }).properties.seq

@@ -8,9 +8,12 @@ it('exports a stable public API', () => {
       "DEFAULT_PIPELINE_FILE",
       "DEV_WRITE_KEY",
       "GATEWAY_ERROR_CODES",
+      "GatewayDestinationSettingsSchema",
       "GatewayOptionsSchema",
+      "GatewayPipelineSettingsSchema",
       "openSqliteStore",
       "resolveGatewayOptions",
+      "resolvePipelineSettings",
       "startGateway",
     ]
   `)

@@ -61,13 +61,6 @@ export const DeliveryOptionsSchema = Type.Object(
         { additionalProperties: false, default: {} },
       ),
     ),
-    ordering: Type.Optional(
-      Type.Union([Type.Literal('none'), Type.Literal('user')], {
-        default: 'none',
-        description:
-          "The gateway delivers one user's events (by userId, else anonymousId) one at a time, in order: while one is retried, that user's later events wait. `none`: concurrently.",
-      }),
-    ),
     record: Type.Optional(
       Type.Object(
         {

@@ -7,6 +7,7 @@ import { parseAllowRule } from '../delivery/_egress-rules.ts'
 import { PatchbayError } from '../errors/patchbay-error.ts'
 import { FORBIDDEN_WHY } from '../json/_forbidden-keys.ts'
 import { findForbiddenKey } from '../json/parse-json.ts'
+import { movedFields } from './_moved-fields.ts'
 import { type PipelineDefinition, PipelineSchema } from './pipeline-schema.ts'
 
 /** A position in a pipeline file (1-based line and column). */
@@ -115,7 +116,9 @@ export function parsePipeline(
   }
   const raw = interpolate(js, env, '', problems)
   const definition = (raw ?? {}) as PipelineDefinition
-  if (!checkPipeline.Check(definition)) {
+  const moved = movedFields(definition)
+  problems.push(...moved)
+  if (moved.length === 0 && !checkPipeline.Check(definition)) {
     for (const issue of toSchemaIssues(checkPipeline.Errors(definition), PipelineSchema))
       problems.push({ pointer: issue.path, message: `${pointerToDotted(issue.path)} ${issue.message}` })
   }

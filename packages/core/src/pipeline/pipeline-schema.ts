@@ -93,6 +93,12 @@ export const PipelineSchema = Type.Object(
     consent: Type.Optional(ConsentPolicySchema),
     /** Identity stitching (@patchbay/identity): see docs/identity.md. */
     identity: Type.Optional(IdentitySettingsSchema),
+    gateway: Type.Optional(
+      Type.Unknown({
+        description:
+          'Settings only the gateway (`patchbay serve`) reads, such as per-destination ordering. Their schema belongs to @patchbay/server, which checks them when it starts; every other command ignores them.',
+      }),
+    ),
   },
   { additionalProperties: false },
 )

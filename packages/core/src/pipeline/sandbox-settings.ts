@@ -90,13 +90,6 @@ export const SandboxSettingsSchema = Type.Object(
           'Resident memory a sandbox worker process may use before it is killed, in MB (default 256 + 2 × memoryLimitMb per transform it holds).',
       }),
     ),
-    maxTransformAttempts: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        description:
-          'Gateway only: an event whose transformation took a worker (or the gateway) down this many times becomes a dead letter without being run again (default 3).',
-      }),
-    ),
     poolSize: Type.Optional(
       Type.Integer({
         minimum: 1,

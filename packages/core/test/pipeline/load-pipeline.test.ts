@@ -105,6 +105,35 @@ transformations:
     )
   })
 
+  it('says where the gateway-only fields moved when a file still has them, at their lines', () => {
+    const text = `destinations:
+  - id: crm
+    use: "@patchbay/destination-webhook@^0"
+    delivery: { concurrency: 4, ordering: user }
+sandbox:
+  maxTransformAttempts: 5
+`
+    const error = thrown(() => parsePipeline(text, { file: 'p.yaml', env: {} }))
+    expect(error.code).toBe('PB_PIPELINE_INVALID')
+    expect(error.message).toContain(
+      'p.yaml:4:43: destinations[0].delivery.ordering has moved: ordering is a gateway setting now. Remove it here and write `gateway: { destinations: { crm: { ordering: "user" } } }` at the top level of the file',
+    )
+    expect(error.message).toContain(
+      'p.yaml:6:25: sandbox.maxTransformAttempts has moved: it is a gateway setting now. Remove it here and write `gateway: { maxTransformAttempts: 5 }`',
+    )
+  })
+
+  it("passes the gateway block through unread: its schema is the server's", () => {
+    const text = `destinations:
+  - id: crm
+    use: "@patchbay/destination-webhook@^0"
+gateway:
+  destinations: { crm: { ordering: user } }
+`
+    const { definition } = parsePipeline(text, { file: 'p.yaml', env: {} })
+    expect(definition.gateway).toEqual({ destinations: { crm: { ordering: 'user' } } })
+  })
+
   it('points at YAML syntax errors', () => {
     const error = thrown(() =>
       parsePipeline('destinations:\n  - id: a\n   use: b\n', { file: 'p.yaml', env: {} }),

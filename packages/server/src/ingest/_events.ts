@@ -148,7 +148,8 @@ export function acceptEvents(
   // is serialised once on the way in.
   const json = events.map((event, index) => {
     const text = JSON.stringify(event)
-    const bytes = Buffer.byteLength(text)
+    // A UTF-16 unit is at most 3 bytes of UTF-8: most events are measured by length alone.
+    const bytes = text.length * 3 <= at.eventBytes ? text.length : Buffer.byteLength(text)
     if (bytes > at.eventBytes)
       problemOf(index, event.messageId).errors.push({
         path: at.batch ? `/batch/${index}` : '',
