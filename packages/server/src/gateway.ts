@@ -20,6 +20,7 @@ import { createRequestHandler } from './_request-handler.ts'
 import { loadSources } from './_sources.ts'
 import { createStorageHealth } from './_storage-health.ts'
 import { createAdminHandler } from './admin/admin-handler.ts'
+import { createConsole } from './console/index.ts'
 import { createWakeup } from './delivery/_wakeup.ts'
 import {
   DEFAULT_MAX_TRANSFORM_ATTEMPTS,
@@ -162,14 +163,27 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     await closeUserCode()
     throw error
   }
-  let store: Store
+  let rawStore: Store
   try {
-    store = openStore(dataDir)
+    rawStore = openStore(dataDir)
   } catch (error) {
     await pipeline.close()
     await closeUserCode()
     throw error
   }
+  // The web console watches the store and the deliveries (it never blocks them); off without an admin token.
+  let metricsRender: () => Promise<string> = async () => ''
+  const webConsole = createConsole({
+    token: options.adminToken,
+    sources: sources.map((s) => s.id),
+    destinations: definition.destinations.map((d) => d.id),
+    transformations: (definition.transformations ?? []).map((t) => t.id),
+    sandbox: { ...definition.sandbox, ...(definition.egress ? { egress: definition.egress } : {}) },
+    redactor: pipeline.redactor,
+    metrics: () => metricsRender(),
+    stats: () => rawStore.stats(),
+  })
+  const store = webConsole.observeStore(rawStore)
   const released = store.releaseInFlight()
   retireOrphanJobs(store, new Set(definition.destinations.map((d) => d.id)), sink)
   if (released > 0)
@@ -190,6 +204,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     destinations: definition.destinations.map((d) => d.id),
     storageFull: () => storage.full(),
   })
+  metricsRender = () => metrics.render()
   const destinations: GatewayDestination[] = definition.destinations.map((d) => ({
     id: d.id,
     ordering: d.delivery?.ordering ?? 'none',
@@ -219,7 +234,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const workers = destinations.map((destination) =>
     startDeliveryWorkers({
       store,
-      pipeline,
+      pipeline: webConsole.observeDeliver(pipeline),
       destination,
       settings: options.delivery,
       retry: options.retry,
@@ -277,6 +292,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       }),
       metrics,
       admin,
+      console: webConsole.handler(deadLetters),
       ingest,
       log: sink,
       internalError: (where) => metrics.internalError(where),
@@ -296,7 +312,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     unguard()
     storage.close()
     await Promise.allSettled([processor.stop(), ...workers.map((w) => w.stop())])
-    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode()])
+    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode(), webConsole.close()])
     throw new ConfigurationError(
       `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`,
       { code: 'PB_GATEWAY_LISTEN', cause: error },
@@ -337,6 +353,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       await stopped
       await pipeline.close()
       await closeUserCode()
+      await webConsole.close()
       await store.close()
       storage.close()
       unguard()
