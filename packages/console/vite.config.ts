@@ -5,7 +5,7 @@ import { defineConfig } from 'vite'
 export default defineConfig({
   base: '/console/',
   build: {
-    outDir: 'dist',
+    outDir: 'dist/web',
     emptyOutDir: true,
     target: 'es2022',
     modulePreload: { polyfill: false },

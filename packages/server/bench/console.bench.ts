@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { gzipSync } from 'node:zlib'
+import { consoleAssetsDir } from '@patchbay/console'
 import { Agent, request } from 'undici'
 import { defineBench, median } from '../../../test/bench/_harness.ts'
 import { BATCH, bodies, CLIENTS, WRITE_KEY } from './_bodies.ts'
@@ -112,7 +112,7 @@ async function ingestBothWays(): Promise<void> {
 
 /** The built console's files, and the scripts index.html loads up front (the entry and what it preloads). */
 function consoleDist(): { dir: string; firstLoad: string[]; all: string[] } {
-  const dir = join(dirname(createRequire(import.meta.url).resolve('@patchbay/console/package.json')), 'dist')
+  const dir = consoleAssetsDir
   const html = readFileSync(join(dir, 'index.html'), 'utf8')
   const firstLoad = [...html.matchAll(/(?:src|href)="\/console\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!)
   const all = readdirSync(join(dir, 'assets'))

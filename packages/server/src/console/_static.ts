@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
-import { dirname, extname, join, normalize, sep } from 'node:path'
+import { extname, join, normalize, resolve, sep } from 'node:path'
 
 /**
  * The console page's Content-Security-Policy: its own scripts, styles and connections only.
@@ -24,21 +23,12 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 }
 
-/** Where @patchbay/console's built files are, or undefined when it is not installed or not built. */
-export function consoleAssetsDir(): string | undefined {
-  try {
-    const require = createRequire(import.meta.url)
-    return join(dirname(require.resolve('@patchbay/console/package.json')), 'dist')
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * Reads a built file by its path under /console/ (`index.html`, `assets/x.js`); undefined
  * when there is no such file or the path leaves the folder. Files are cached in memory.
  */
-export function createStaticFiles(dir: string | undefined) {
+export function createStaticFiles(folder: string | undefined) {
+  const dir = folder === undefined ? undefined : resolve(folder)
   const cache = new Map<string, { body: Buffer; type: string } | undefined>()
   return async function file(path: string): Promise<{ body: Buffer; type: string } | undefined> {
     if (!dir) return undefined

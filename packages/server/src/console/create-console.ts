@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { consoleAssetsDir } from '@patchbay/console'
 import type { Pipeline, Redactor } from '@patchbay/core'
 import type { SandboxOptions } from '@patchbay/sandbox'
 import { IngestError, sendRefusal } from '../ingest/_http.ts'
@@ -9,7 +10,7 @@ import { createObserver } from './_observer.ts'
 import { createPlayground } from './_playground.ts'
 import { createRecentEvents } from './_recent.ts'
 import { createSessions } from './_session.ts'
-import { consoleAssetsDir, createStaticFiles } from './_static.ts'
+import { createStaticFiles } from './_static.ts'
 import { createConsoleHandler } from './console-handler.ts'
 
 export interface ConsoleInit {
@@ -67,7 +68,7 @@ export function createConsole(init: ConsoleInit) {
   })
   const playground = createPlayground(init.sandbox)
   const sessions = createSessions(token)
-  const files = createStaticFiles(init.assetsDir ?? consoleAssetsDir())
+  const files = createStaticFiles(init.assetsDir ?? consoleAssetsDir)
 
   return {
     enabled: true as const,
