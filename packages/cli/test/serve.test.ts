@@ -92,7 +92,9 @@ describe('patchbay serve', () => {
       () => first.out.stdout + first.out.stderr,
     )
     expect(first.out.stdout).toMatch(/admin {5}on: patchbay dlq list --gateway http:\/\/127\.0\.0\.1:\d+/)
-    expect(first.out.stdout).toMatch(/console {3}http:\/\/127\.0\.0\.1:\d+\/console\/ \(sign in with PATCHBAY_ADMIN_TOKEN\)/)
+    expect(first.out.stdout).toMatch(
+      /console {3}http:\/\/127\.0\.0\.1:\d+\/console\/ \(sign in with PATCHBAY_ADMIN_TOKEN\)/,
+    )
     expect(first.out.stdout + first.out.stderr).not.toContain(token)
     const second = await runCli(['serve', pipeline, '--port', '0', '--data-dir', dataDir, '--receiver'])
     expect(second.code).toBe(2)

@@ -48,7 +48,7 @@ export function metricsView(root: HTMLElement): () => void {
               })),
             ],
             axes: [{}, { label: chart.unit, size: 60 }],
-            scales: { y: { range: (_u, min, max) => [0, Math.max(max ?? 1, min ?? 0, 1e-9) * 1.1] } },
+            scales: { y: { range: (_u, min, max) => [0, Math.max(max ?? 1, min ?? 0, 1) * 1.1] } },
           },
           data,
           box,
