@@ -65,6 +65,7 @@ describe('patchbay serve', () => {
     )
     expect(s.out.stdout).not.toContain('pb_dev_write_key')
     expect(s.out.stdout).toContain('admin     off: set PATCHBAY_ADMIN_TOKEN')
+    expect(s.out.stdout).toContain('console   off: set PATCHBAY_ADMIN_TOKEN')
     const res = await fetch(`${url}/v1/identify`, {
       method: 'POST',
       headers: {
@@ -87,10 +88,13 @@ describe('patchbay serve', () => {
       PATCHBAY_ADMIN_TOKEN: token,
     })
     await until(
-      () => first.out.stdout.includes('admin '),
+      () => first.out.stdout.includes('console '),
       () => first.out.stdout + first.out.stderr,
     )
     expect(first.out.stdout).toMatch(/admin {5}on: patchbay dlq list --gateway http:\/\/127\.0\.0\.1:\d+/)
+    expect(first.out.stdout).toMatch(
+      /console {3}http:\/\/127\.0\.0\.1:\d+\/console\/ \(sign in with PATCHBAY_ADMIN_TOKEN\)/,
+    )
     expect(first.out.stdout + first.out.stderr).not.toContain(token)
     const second = await runCli(['serve', pipeline, '--port', '0', '--data-dir', dataDir, '--receiver'])
     expect(second.code).toBe(2)

@@ -9,6 +9,8 @@ export interface RequestHandlerOptions {
   health: () => Promise<{ status: number; body: unknown }>
   metrics: { render(): Promise<string>; readonly contentType: string }
   admin: Route
+  /** The web console (`/console`, `/console/...`). */
+  console?: Route
   ingest: Route
   log: LogSink
   /** Counts an unexpected error (`patchbay_internal_errors_total`). */
@@ -81,6 +83,13 @@ export function createRequestHandler(options: RequestHandlerOptions) {
     if (url.pathname.startsWith('/admin/')) {
       try {
         return await options.admin(req, res, url)
+      } catch (error) {
+        return fail(req, res, error, 'admin')
+      }
+    }
+    if (options.console && (url.pathname === '/console' || url.pathname.startsWith('/console/'))) {
+      try {
+        return await options.console(req, res, url)
       } catch (error) {
         return fail(req, res, error, 'admin')
       }

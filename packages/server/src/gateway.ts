@@ -23,6 +23,7 @@ import { createRequestHandler } from './_request-handler.ts'
 import { loadSources } from './_sources.ts'
 import { createStorageHealth } from './_storage-health.ts'
 import { createAdminHandler } from './admin/admin-handler.ts'
+import { createConsole } from './console/index.ts'
 import { createWakeup } from './delivery/_wakeup.ts'
 import { type GatewayDestination, startProcessor } from './delivery/processor.ts'
 import { startDeliveryWorkers } from './delivery/workers.ts'
@@ -207,20 +208,33 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     await closeUserCode()
     throw error
   }
-  let store: Store
+  let rawStore: Store
   try {
-    store = await openStore(dataDir, options, pipeline.redactor)
+    rawStore = await openStore(dataDir, options, pipeline.redactor)
   } catch (error) {
     await pipeline.close()
     await closeUserCode()
     throw error
   }
+  // The web console watches the store and the deliveries (it never blocks them); off without an admin token.
+  let metricsRender: () => Promise<string> = async () => ''
+  const webConsole = createConsole({
+    token: options.adminToken,
+    sources: sources.map((s) => s.id),
+    destinations: definition.destinations.map((d) => d.id),
+    transformations: (definition.transformations ?? []).map((t) => t.id),
+    sandbox: { ...definition.sandbox, ...(definition.egress ? { egress: definition.egress } : {}) },
+    redactor: pipeline.redactor,
+    metrics: () => metricsRender(),
+    stats: () => rawStore.stats(),
+  })
+  const store = webConsole.observeStore(rawStore)
   let released: number
   try {
     released = await store.releaseInFlight()
     await retireOrphanJobs(store, new Set(definition.destinations.map((d) => d.id)), sink)
   } catch (error) {
-    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode()])
+    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode(), webConsole.close()])
     throw error
   }
   if (released > 0)
@@ -270,6 +284,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
           log: sink,
         })
       : undefined
+  metricsRender = () => metrics.render()
   const destinations: GatewayDestination[] = definition.destinations.map((d) => ({
     id: d.id,
     ordering: settings.ordering.get(d.id) ?? 'none',
@@ -309,7 +324,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const workers = destinations.map((destination) =>
     startDeliveryWorkers({
       store,
-      pipeline,
+      pipeline: webConsole.observeDeliver(pipeline),
       destination,
       settings: options.delivery,
       retry: options.retry,
@@ -383,6 +398,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       },
       metrics,
       admin,
+      console: webConsole.handler(deadLetters),
       ingest,
       log: sink,
       internalError: (where) => metrics.internalError(where),
@@ -403,7 +419,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     storage.close()
     planWatch?.close()
     await Promise.allSettled([processor.stop(), ...workers.map((w) => w.stop())])
-    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode()])
+    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode(), webConsole.close()])
     throw new ConfigurationError(
       `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`,
       { code: 'PB_GATEWAY_LISTEN', cause: error },
@@ -449,6 +465,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       await stopped
       await pipeline.close()
       await closeUserCode()
+      await webConsole.close()
       await store.close()
       storage.close()
       unguard()

@@ -74,6 +74,9 @@ export async function serve(
       gateway.options.adminToken
         ? `  admin     on: patchbay dlq list --gateway ${gateway.url} (with PATCHBAY_ADMIN_TOKEN)`
         : '  admin     off: set PATCHBAY_ADMIN_TOKEN to manage dead letters while the gateway runs',
+      gateway.options.adminToken
+        ? `  console   ${gateway.url}/console/ (sign in with PATCHBAY_ADMIN_TOKEN)`
+        : '  console   off: set PATCHBAY_ADMIN_TOKEN to open the web console',
     ]
     if (useDefault && !process.env.PATCHBAY_WRITE_KEY)
       lines.push(

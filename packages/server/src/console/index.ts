@@ -1,0 +1,1 @@
+export { type Console, type ConsoleInit, createConsole } from './create-console.ts'
