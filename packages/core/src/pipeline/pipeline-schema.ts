@@ -44,6 +44,13 @@ export const SourceStepSchema = Type.Object(
           'The write key SDKs (HTTP Basic auth, the key as user name) and webhooks use to send to this source.',
       }),
     ),
+    schedule: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "Cron expression (`*/15 * * * *`): the gateway runs this source's sync on it, one run at a time. For sources that pull (Singer taps, Airbyte sources).",
+      }),
+    ),
   },
   { additionalProperties: false },
 )
