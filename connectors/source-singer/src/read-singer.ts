@@ -90,6 +90,7 @@ export async function* readSinger(
       }
       case 'STATE':
         batcher.checkpoint(message.value)
+        if (batcher.full()) yield batcher.take()
         break
       case 'ACTIVATE_VERSION':
         options.logger?.debug(

@@ -10,6 +10,7 @@ import {
   type SyncBatch,
   type SyncContext,
 } from '@patchbay/core'
+
 import source, { SingerSourceConfigSchema } from '../src/index.ts'
 
 export const TAPS = {

@@ -79,7 +79,9 @@ describe.each(Object.entries(TAPS))('a %s tap', (_language, tap) => {
     const dir = stateDir()
     const { error, state } = await syncOnce(tap, { count: 30, exit_at: 15 }, dir, dedupingReceiver())
     expect(error?.code).toBe('PB_EXTRACT_FAILED')
-    expect(error?.message).toMatch(/exited with code 3 after line \d+; its last stderr lines: .*the API answered 500/)
+    expect(error?.message).toMatch(
+      /exited with code 3 after line \d+; its last stderr lines: .*the API answered 500/,
+    )
     expect(state).toEqual({ bookmarks: { people: { id: 10 } } })
   })
 
@@ -88,7 +90,9 @@ describe.each(Object.entries(TAPS))('a %s tap', (_language, tap) => {
     const { error, state } = await syncOnce(tap, { count: 30, garbage_at: 24 }, dir, dedupingReceiver())
     expect(error?.code).toBe('PB_SINGER_MESSAGE_INVALID')
     // 2 SCHEMA lines, then 23 records, 7 orders and 2 STATEs before the garbage at line 35.
-    expect(error?.message).toMatch(/stdout:35: not a JSON message .*"Traceback \(most recent call last\): oops"/)
+    expect(error?.message).toMatch(
+      /stdout:35: not a JSON message .*"Traceback \(most recent call last\): oops"/,
+    )
     expect(error?.location?.line).toBe(35)
     expect(state).toEqual({ bookmarks: { people: { id: 20 } } })
   })
@@ -96,7 +100,9 @@ describe.each(Object.entries(TAPS))('a %s tap', (_language, tap) => {
   it('a record that violates its SCHEMA: refused with the line and field', async () => {
     const { error, state } = await syncOnce(tap, { count: 30, violate_at: 5 }, stateDir(), dedupingReceiver())
     expect(error?.code).toBe('PB_SINGER_SCHEMA_VIOLATION')
-    expect(error?.message).toMatch(/stdout:8: the RECORD of stream "people" does not match its SCHEMA: \/id must be integer/)
+    expect(error?.message).toMatch(
+      /stdout:8: the RECORD of stream "people" does not match its SCHEMA: \/id must be integer/,
+    )
     expect(state).toBeUndefined()
   })
 
@@ -122,21 +128,46 @@ describe('mapping', () => {
   it('refuses a catalog with a selected stream that has no mapping, before the tap runs', async () => {
     const catalog = {
       streams: [
-        { tap_stream_id: 'people', stream: 'people', metadata: [{ breadcrumb: [], metadata: { selected: true } }] },
-        { tap_stream_id: 'invoices', stream: 'invoices', metadata: [{ breadcrumb: [], metadata: { selected: true } }] },
-        { tap_stream_id: 'notes', stream: 'notes', metadata: [{ breadcrumb: [], metadata: { selected: false } }] },
+        {
+          tap_stream_id: 'people',
+          stream: 'people',
+          metadata: [{ breadcrumb: [], metadata: { selected: true } }],
+        },
+        {
+          tap_stream_id: 'invoices',
+          stream: 'invoices',
+          metadata: [{ breadcrumb: [], metadata: { selected: true } }],
+        },
+        {
+          tap_stream_id: 'notes',
+          stream: 'notes',
+          metadata: [{ breadcrumb: [], metadata: { selected: false } }],
+        },
       ],
     }
-    const { error } = await syncOnce({ command: '/nonexistent/tap', args: [] }, { count: 3 }, stateDir(), dedupingReceiver(), {
-      catalog,
-    })
+    const { error } = await syncOnce(
+      { command: '/nonexistent/tap', args: [] },
+      { count: 3 },
+      stateDir(),
+      dedupingReceiver(),
+      {
+        catalog,
+      },
+    )
     expect(error?.code).toBe('PB_STREAM_UNMAPPED')
     expect(error?.message).toBe('stream "invoices" has no mapping in `streams:`')
   })
 
   it('a missing tap command is a spawn error naming it', async () => {
-    const { error } = await syncOnce({ command: '/nonexistent/tap-x', args: [] }, { count: 3 }, stateDir(), dedupingReceiver())
+    const { error } = await syncOnce(
+      { command: '/nonexistent/tap-x', args: [] },
+      { count: 3 },
+      stateDir(),
+      dedupingReceiver(),
+    )
     expect(error?.code).toBe('PB_EXTRACT_SPAWN')
-    expect(error?.message).toMatch(/could not start `\/nonexistent\/tap-x --config .*`: spawn \/nonexistent\/tap-x ENOENT/)
+    expect(error?.message).toMatch(
+      /could not start `\/nonexistent\/tap-x --config .*`: spawn \/nonexistent\/tap-x ENOENT/,
+    )
   })
 })
