@@ -11,7 +11,7 @@ import {
 } from '@patchbay/core'
 import { describe, expect, it } from 'vitest'
 
-import source, { AirbyteSourceConfigSchema } from '../src/index.ts'
+import airbyte, { AirbyteSourceConfigSchema } from '../src/index.ts'
 
 const fixture = (name: string) => new URL(`./fixtures/sources/${name}`, import.meta.url).pathname
 const SOURCES = {
@@ -45,14 +45,14 @@ async function syncOnce(
   const ctx = {
     ...runtimeServices,
     config,
-    plugin: source.name,
+    plugin: airbyte.name,
     logger: createLogger({ scope: 'sources.crm', sink: (r) => logs.push(`${r.level} ${r.message}`) }),
   }
   const store = openFileStateStore(dir)
   let error: Failure | undefined
   try {
     await runSync(
-      { id: 'crm', sync: (c: SyncContext) => source.sync!({ ...ctx, ...c }) },
+      { id: 'crm', sync: (c: SyncContext) => airbyte.sync!({ ...ctx, ...c }) },
       {
         state: store,
         accept: async (events) => {
@@ -97,32 +97,35 @@ describe.each(Object.entries(SOURCES))('a %s Airbyte source', (_language, src) =
     expect(logs).toContain(`info ${src.command} stdout:1: reading users after 0`)
   })
 
-  it.each(['stream', 'global', 'legacy'])('%s state: killed mid-sync, resumed, every record exactly once', async (mode) => {
-    const d = dir()
-    const kept = new Map<string, Record<string, unknown>>()
-    let deliveries = 0
-    const counting = new Proxy(kept, {
-      get(target, key) {
-        if (key === 'set')
-          return (k: string, v: Record<string, unknown>) => {
-            deliveries++
-            return target.set(k, v)
-          }
-        const value = Reflect.get(target, key)
-        return typeof value === 'function' ? value.bind(target) : value
-      },
-    })
-    const first = await syncOnce(src, { count: 40, state_mode: mode, crash_at: 27 }, d, counting)
-    expect(first.error?.code).toBe('PB_EXTRACT_FAILED')
-    const saved = JSON.stringify(first.state)
-    expect(saved).toContain(mode === 'legacy' ? '"users_cursor":20' : '"cursor":20')
-    const second = await syncOnce(src, { count: 40, state_mode: mode }, d, counting)
-    expect(second.error).toBeUndefined()
-    expect(users(kept)).toEqual(range(40))
-    expect(kept.size).toBe(40 + 20)
-    // Only records 21..26 (and their logins) were sent twice.
-    expect(deliveries - kept.size).toBeLessThanOrEqual(6 + 3)
-  })
+  it.each(['stream', 'global', 'legacy'])(
+    '%s state: killed mid-sync, resumed, every record exactly once',
+    async (mode) => {
+      const d = dir()
+      const kept = new Map<string, Record<string, unknown>>()
+      let deliveries = 0
+      const counting = new Proxy(kept, {
+        get(target, key) {
+          if (key === 'set')
+            return (k: string, v: Record<string, unknown>) => {
+              deliveries++
+              return target.set(k, v)
+            }
+          const value = Reflect.get(target, key)
+          return typeof value === 'function' ? value.bind(target) : value
+        },
+      })
+      const first = await syncOnce(src, { count: 40, state_mode: mode, crash_at: 27 }, d, counting)
+      expect(first.error?.code).toBe('PB_EXTRACT_FAILED')
+      const saved = JSON.stringify(first.state)
+      expect(saved).toContain(mode === 'legacy' ? '"users_cursor":20' : '"cursor":20')
+      const second = await syncOnce(src, { count: 40, state_mode: mode }, d, counting)
+      expect(second.error).toBeUndefined()
+      expect(users(kept)).toEqual(range(40))
+      expect(kept.size).toBe(40 + 20)
+      // Only records 21..26 (and their logins) were sent twice.
+      expect(deliveries - kept.size).toBeLessThanOrEqual(6 + 3)
+    },
+  )
 
   it('garbage output: refused with its line, nothing checkpointed past it', async () => {
     const { error, state } = await syncOnce(src, { count: 30, garbage_at: 13 }, dir(), new Map())
@@ -143,13 +146,17 @@ describe.each(Object.entries(SOURCES))('a %s Airbyte source', (_language, src) =
   it('a TRACE error ends the sync with its message, after checkpointing what came before', async () => {
     const { error, state, logs } = await syncOnce(src, { count: 30, trace_at: 15 }, dir(), new Map())
     expect(error?.code).toBe('PB_AIRBYTE_TRACE_ERROR')
-    expect(error?.message).toMatch(/stdout:\d+: the source reported an error: the CRM API refused the token \(config_error\)/)
+    expect(error?.message).toMatch(
+      /stdout:\d+: the source reported an error: the CRM API refused the token \(config_error\)/,
+    )
     expect(logs.some((l) => l.startsWith('error') && l.includes('401 Unauthorized'))).toBe(true)
     expect(JSON.stringify(state)).toContain('"cursor":10')
   })
 
   it('a source that hangs is killed at the idle timeout', async () => {
-    const { error } = await syncOnce(src, { count: 30, hang_at: 4 }, dir(), new Map(), { idleTimeoutSeconds: 2 })
+    const { error } = await syncOnce(src, { count: 30, hang_at: 4 }, dir(), new Map(), {
+      idleTimeoutSeconds: 2,
+    })
     expect(error?.code).toBe('PB_EXTRACT_TIMEOUT')
   })
 })
@@ -159,5 +166,7 @@ it('refuses a catalog stream without a mapping before the source runs', async ()
     streams: { users: STREAMS.users },
   })
   expect(error?.code).toBe('PB_STREAM_UNMAPPED')
-  expect(error?.message).toMatch(/^stream "logins" has no mapping in `streams:` \(from .*configured_catalog.json\)$/)
+  expect(error?.message).toMatch(
+    /^stream "logins" has no mapping in `streams:` \(from .*configured_catalog.json\)$/,
+  )
 })

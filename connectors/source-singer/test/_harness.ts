@@ -11,11 +11,14 @@ import {
   type SyncContext,
 } from '@patchbay/core'
 
-import source, { SingerSourceConfigSchema } from '../src/index.ts'
+import singer, { SingerSourceConfigSchema } from '../src/index.ts'
 
 export const TAPS = {
   python: { command: 'python3', args: [new URL('./fixtures/taps/tap_people.py', import.meta.url).pathname] },
-  node: { command: process.execPath, args: [new URL('./fixtures/taps/tap-people.mjs', import.meta.url).pathname] },
+  node: {
+    command: process.execPath,
+    args: [new URL('./fixtures/taps/tap-people.mjs', import.meta.url).pathname],
+  },
 } as const
 
 export const MAPPING = {
@@ -29,10 +32,10 @@ export function syncingSource(config: Record<string, unknown>, logs: string[] = 
   const ctx = {
     ...runtimeServices,
     config: parsed,
-    plugin: `${source.name}@${source.version}`,
+    plugin: `${singer.name}@${singer.version}`,
     logger: createLogger({ scope: 'sources.crm', sink: (r) => logs.push(`${r.level} ${r.message}`) }),
   }
-  return { id: 'crm', sync: (sync: SyncContext) => source.sync!({ ...ctx, ...sync }) }
+  return { id: 'crm', sync: (sync: SyncContext) => singer.sync!({ ...ctx, ...sync }) }
 }
 
 /**
@@ -59,6 +62,8 @@ export function stateDir() {
   return mkdtempSync(join(tmpdir(), 'patchbay-singer-state-'))
 }
 
+type Failure = Error & { code?: string; location?: { line?: number } }
+
 /** Runs one sync; returns its report or its error, and the state saved after it. */
 export async function syncOnce(
   tap: { command: string; args: readonly string[] },
@@ -69,7 +74,14 @@ export async function syncOnce(
 ) {
   const store = openFileStateStore(dir)
   const batches: SyncBatch[] = []
-  const src = syncingSource({ ...tap, args: [...tap.args], tapConfig, streams: MAPPING, batchSize: 7, ...extra })
+  const src = syncingSource({
+    ...tap,
+    args: [...tap.args],
+    tapConfig,
+    streams: MAPPING,
+    batchSize: 7,
+    ...extra,
+  })
   let error: unknown
   let report: Awaited<ReturnType<typeof runSync>> | undefined
   try {
@@ -83,5 +95,6 @@ export async function syncOnce(
   } catch (caught) {
     error = caught
   }
-  return { report, error: error as (Error & { code?: string; location?: { line?: number } }) | undefined, state: await store.load('crm'), batches }
+  const failure = error as Failure | undefined
+  return { report, error: failure, state: await store.load('crm'), batches }
 }

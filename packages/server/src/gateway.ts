@@ -33,6 +33,7 @@ import { createGatewayMetrics } from './metrics/index.ts'
 import { type GatewayOptionsInput, type ResolvedGatewayOptions, resolveGatewayOptions } from './options.ts'
 import { openSqliteStore } from './store/sqlite-store.ts'
 import type { DeadLetters, Store, StoreStats } from './store/store.ts'
+import { startSyncScheduler } from './sync/scheduler.ts'
 
 export interface GatewayInit {
   /** A loaded pipeline file (`loadPipelineFile`), or a definition and the folder it is relative to. */
@@ -143,7 +144,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const registry = init.registry ?? new PluginRegistry({ cwd: baseDir })
   const dataDir = resolve(options.dataDir)
 
-  const { sources, plugins: sourcePlugins } = await loadSources(init.pipeline, registry, sink)
+  const { sources, plugins: sourcePlugins, scheduled } = await loadSources(init.pipeline, registry, sink)
   const userCode = init.userCode ?? (await defaultUserCode(definition, sink))
   // The gateway closes the sandbox loader it made; one passed in belongs to the caller.
   const closeUserCode = async () => {
@@ -232,6 +233,15 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     }),
   )
 
+  const syncs = startSyncScheduler({
+    sources: scheduled,
+    store,
+    dataDir,
+    eventBytes: options.limits.eventBytes,
+    log: sink,
+    onAccepted: () => processorWakeup.wake(),
+  })
+
   const overloaded = overloadCheck(() => store.stats(), options.backpressure)
   const ingest = createIngestHandler({
     sources,
@@ -295,6 +305,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   } catch (error) {
     unguard()
     storage.close()
+    await syncs.stop()
     await Promise.allSettled([processor.stop(), ...workers.map((w) => w.stop())])
     await Promise.allSettled([pipeline.close(), store.close(), closeUserCode()])
     throw new ConfigurationError(
@@ -322,6 +333,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       closing = true
       const stopped = new Promise<void>((r) => server.close(() => r()))
       server.closeIdleConnections()
+      await syncs.stop()
       await processor.stop()
       const drained = Promise.all(workers.map((w) => w.stop()))
       const timeout = new Promise<'timeout'>((r) =>
