@@ -37,6 +37,13 @@ export async function* readThroughSource(
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })
   const origin = path === '-' ? 'stdin' : basename(path)
 
+  // A pulling source (Singer, Airbyte) reads the extractor's output from the lines; states are
+  // not kept here (`patchbay sync` keeps them).
+  if (source!.sync) {
+    for await (const batch of source!.sync({ state: undefined, input: lines, origin }))
+      if (batch.events.length > 0) yield { events: batch.events, lines: [], bad: [] }
+    return
+  }
   if (source!.readLines) {
     for await (const events of source!.readLines(lines, origin)) yield { events, lines: [], bad: [] }
     return

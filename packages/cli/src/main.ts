@@ -24,6 +24,7 @@ const commands = {
   send: () => import('./commands/send.ts').then((m) => m.default as CommandDef),
   types: () => import('./commands/types.ts').then((m) => m.default as CommandDef),
   plugins: () => import('./commands/plugins.ts').then((m) => m.default as CommandDef),
+  sync: () => import('./commands/sync.ts').then((m) => m.default as CommandDef),
   serve: () => import('./commands/serve.ts').then((m) => m.default as CommandDef),
   dlq: () => import('./commands/dlq.ts').then((m) => m.default as CommandDef),
   plan: () => import('./commands/plan.ts').then((m) => m.default as CommandDef),

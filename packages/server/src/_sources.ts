@@ -4,9 +4,11 @@ import {
   type LogSink,
   type PipelineDefinition,
   type PluginRegistry,
+  type PreparedSource,
   prepareSources,
 } from '@patchbay/core'
 import type { IngestSource } from './ingest/ingest-handler.ts'
+import { scheduledSources } from './sync/scheduler.ts'
 
 /**
  * The pipeline's sources as the gateway serves them: write keys, and the parser of those with
@@ -17,7 +19,12 @@ export async function loadSources(
   loaded: { definition: PipelineDefinition; baseDir: string; locate?: LoadedPipeline['locate'] },
   registry: PluginRegistry,
   sink: LogSink,
-): Promise<{ sources: IngestSource[]; plugins: Array<{ step: string; source: string }> }> {
+): Promise<{
+  sources: IngestSource[]
+  plugins: Array<{ step: string; source: string }>
+  /** Sources with a `schedule:`, for the sync scheduler. */
+  scheduled: PreparedSource[]
+}> {
   const steps = loaded.definition.sources ?? []
   if (!steps.some((s) => s.writeKey))
     throw new ConfigurationError(
@@ -48,5 +55,5 @@ export async function loadSources(
     ...(s.parse ? { parse: s.parse } : {}),
   }))
   const plugins = stage.sources.flatMap((s) => (s.plugin ? [{ step: s.label, source: s.plugin }] : []))
-  return { sources, plugins }
+  return { sources, plugins, scheduled: scheduledSources(stage.sources) }
 }

@@ -36,6 +36,7 @@ import { openPostgresStore } from './store/postgres/postgres-store.ts'
 import { resolvePipelineSettings } from './pipeline-settings.ts'
 import { openSqliteStore } from './store/sqlite-store.ts'
 import type { DeadLetters, Store, StoreStats } from './store/store.ts'
+import { startSyncScheduler } from './sync/scheduler.ts'
 
 export interface GatewayInit {
   /** A loaded pipeline file (`loadPipelineFile`), or a definition and the folder it is relative to. */
@@ -185,7 +186,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   // The pipeline's gateway-only settings, checked before anything starts.
   const settings = resolvePipelineSettings(init.pipeline)
 
-  const { sources, plugins: sourcePlugins } = await loadSources(init.pipeline, registry, sink)
+  const { sources, plugins: sourcePlugins, scheduled } = await loadSources(init.pipeline, registry, sink)
   // The validate stage: every source's tracking plan, compiled once (reloadable).
   let countPlans: (counts: readonly PlanCount[]) => void = () => {}
   const plans = enforcePlans(init.pipeline, { observe: (counts) => countPlans(counts) })
@@ -337,6 +338,15 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     }),
   )
 
+  const syncs = startSyncScheduler({
+    sources: scheduled,
+    store,
+    dataDir,
+    eventBytes: options.limits.eventBytes,
+    log: sink,
+    onAccepted: () => processorWakeup.wake(),
+  })
+
   const overloaded = overloadCheck(() => store.stats(), options.backpressure)
   const ingest = createIngestHandler({
     sources,
@@ -418,6 +428,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     unguard()
     storage.close()
     planWatch?.close()
+    await syncs.stop()
     await Promise.allSettled([processor.stop(), ...workers.map((w) => w.stop())])
     await Promise.allSettled([pipeline.close(), store.close(), closeUserCode(), webConsole.close()])
     throw new ConfigurationError(
@@ -450,6 +461,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       planWatch?.close()
       const stopped = new Promise<void>((r) => server.close(() => r()))
       server.closeIdleConnections()
+      await syncs.stop()
       await processor.stop()
       const drained = Promise.all(workers.map((w) => w.stop()))
       const timeout = new Promise<'timeout'>((r) =>

@@ -1,3 +1,4 @@
+import type { SyncBatch, SyncContext } from '../extract/sync.ts'
 import type { InboundRequest } from '../http/http-request.ts'
 import { type LogSink, silentSink } from '../logging/logger.ts'
 import type { LoadedPipeline } from '../pipeline/load-pipeline.ts'
@@ -33,6 +34,10 @@ export interface PreparedSource {
    * when the plugin reads requests only. `origin` names the file or `stdin`.
    */
   readonly readLines?: (lines: AsyncIterable<string>, origin: string) => AsyncIterable<unknown[]>
+  /** For sources that pull (Singer, Airbyte): one sync from a state; run it with `runSync`. */
+  readonly sync?: (ctx: SyncContext) => AsyncIterable<SyncBatch>
+  /** The step's `schedule:` (cron), for hosts that run syncs on a clock (the gateway). */
+  readonly schedule?: string
 }
 
 export interface SourceStageOptions {
@@ -104,6 +109,13 @@ export async function prepareSources(
           throw redactor.error(error)
         }
       },
+      ...(step.schedule ? { schedule: step.schedule } : {}),
+      ...(plugin.sync
+        ? {
+            sync: (syncCtx: SyncContext) =>
+              redactedLines(plugin.sync!({ ...pluginCtx, baseDir: loaded.baseDir, ...syncCtx }), redactor),
+          }
+        : {}),
       ...(plugin.readLines
         ? {
             readLines: (lines: AsyncIterable<string>, origin: string) =>
@@ -115,7 +127,7 @@ export async function prepareSources(
   return { sources, notices }
 }
 
-async function* redactedLines(batches: AsyncIterable<unknown[]>, redactor: Redactor) {
+async function* redactedLines<T>(batches: AsyncIterable<T>, redactor: Redactor) {
   try {
     yield* batches
   } catch (error) {

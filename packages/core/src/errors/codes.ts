@@ -119,4 +119,48 @@ export const ERROR_CODES = defineErrorCodes('@patchbay/core', {
       'The egress policy forbids the address (anything but public unicast: private, loopback, link-local, unique-local, ...), in any spelling.',
     howToSolve: 'Add the host or address to `egress.allow`, or set `egress.allowPrivate: true` if intended.',
   },
+  // extractors (Singer taps, Airbyte sources) and syncs
+  PB_EXTRACT_SPAWN: {
+    family: 'configuration',
+    description: 'An extractor command could not be started (not found, not executable).',
+    howToSolve:
+      'Fix `command` in the source config: an executable on PATH or a path relative to the pipeline file.',
+  },
+  PB_EXTRACT_FAILED: {
+    family: 'retryable',
+    description:
+      'An extractor exited with a non-zero code or was killed by a signal; the sync stopped at the line named, with no checkpoint after it.',
+    howToSolve:
+      'Read the stderr lines in the message and the log; the next sync resumes from the last checkpoint.',
+  },
+  PB_EXTRACT_TIMEOUT: {
+    family: 'retryable',
+    description:
+      'An extractor ran past `timeoutSeconds`, or printed nothing for `idleTimeoutSeconds`; it was killed with its process group.',
+    howToSolve: 'Look for a hung API call in the extractor, or raise the timeout in the source config.',
+  },
+  PB_EXTRACT_LINE_TOO_LONG: {
+    family: 'event',
+    description: 'An extractor printed a line longer than the limit (garbage output, or a huge record).',
+    howToSolve:
+      'Check the extractor writes one JSON message per line to stdout (logs go to stderr), or raise `maxLineLength`.',
+  },
+  PB_RECORD_UNMAPPABLE: {
+    family: 'event',
+    description:
+      'A record lacks a field its stream mapping needs (userId, groupId or a primary key field), or the field is not a string or number.',
+    howToSolve: 'Point the mapping at a field every record has (see the line named), or fix the extractor.',
+  },
+  PB_STREAM_UNMAPPED: {
+    family: 'configuration',
+    description:
+      'A stream of the catalog or of the extractor output has no mapping in the source config `streams:`.',
+    howToSolve: 'Add a mapping for the stream (identify, track or group), or deselect it in the catalog.',
+  },
+  PB_STATE_UNREADABLE: {
+    family: 'configuration',
+    description: 'A saved sync state file is not valid JSON.',
+    howToSolve:
+      'Restore the file from a backup, or delete it to run a full sync (records are deduplicated by messageId).',
+  },
 })

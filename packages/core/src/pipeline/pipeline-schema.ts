@@ -50,6 +50,13 @@ export const SourceStepSchema = Type.Object(
     /** What this source's events without consent information get at destinations with consent requirements (overrides the pipeline's `consent`). */
     consent: Type.Optional(ConsentPolicySchema),
     trackingPlan: Type.Optional(TrackingPlanRefSchema),
+    schedule: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "Cron expression (`*/15 * * * *`): the gateway runs this source's sync on it, one run at a time. For sources that pull (Singer taps, Airbyte sources).",
+      }),
+    ),
   },
   { additionalProperties: false },
 )

@@ -1,5 +1,6 @@
 import type { Static, TSchema } from 'typebox'
 import { PatchbayError } from '../errors/patchbay-error.ts'
+import type { SyncBatch, SyncContext } from '../extract/sync.ts'
 import type { InboundRequest } from '../http/http-request.ts'
 import { brandPlugin } from './_define.ts'
 import type { MaybePromise, PluginBase, PluginContext } from './manifest.ts'
@@ -27,6 +28,12 @@ export interface SourceDefinition<C extends TSchema> extends PluginBase<C> {
     lines: AsyncIterable<string>,
     ctx: PluginContext<Static<C>> & { origin: string },
   ): AsyncIterable<unknown[]>
+  /**
+   * Optional, for sources that pull (Singer taps, Airbyte sources): one sync from `ctx.state`
+   * (the last checkpoint), as batches of events each with the state to save once they are
+   * durable. Hosts run it with `runSync` (`patchbay sync`, the gateway's schedule).
+   */
+  sync?(ctx: PluginContext<Static<C>> & SyncContext): AsyncIterable<SyncBatch>
 }
 
 export type SourcePlugin<C extends TSchema = TSchema> = Readonly<SourceDefinition<C> & { kind: 'source' }>

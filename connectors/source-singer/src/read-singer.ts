@@ -1,0 +1,103 @@
+import './error-codes.ts'
+import {
+  checkStreamsMapped,
+  createSyncBatcher,
+  mapRecord,
+  PatchbayError,
+  type PluginLogger,
+  type StreamMappings,
+  type SyncBatch,
+} from '@patchbay/core'
+import { Compile } from 'typebox/compile'
+import { invalid, parseSingerLine } from './_messages.ts'
+
+interface Stream {
+  key: string[]
+  check?: ReturnType<typeof Compile>
+}
+
+export interface ReadSingerOptions {
+  streams: StreamMappings
+  validateRecords: boolean
+  batchSize: number
+  /** Names the output in errors and lines: `tap-crm stdout`, `stdin`. */
+  file: string
+  connector: string
+  logger?: PluginLogger
+}
+
+/**
+ * Turns a tap's output lines into batches of events and states (Singer's STATE is the whole
+ * state: the latest one is the checkpoint). Stops at the first bad line with its number:
+ * not JSON, an unknown message, a RECORD before its SCHEMA, a stream without a mapping, a
+ * record that fails its SCHEMA. What was read before that line is in earlier batches; the
+ * batch in progress is dropped with its state, so nothing is checkpointed past the failure.
+ */
+export async function* readSinger(
+  lines: AsyncIterable<string>,
+  options: ReadSingerOptions,
+): AsyncGenerator<SyncBatch, void, undefined> {
+  const streams = new Map<string, Stream>()
+  const batcher = createSyncBatcher(options.batchSize)
+  const at = { file: options.file, line: 0 }
+  for await (const text of lines) {
+    at.line++
+    if (text.length === 0 || text.trim() === '') continue
+    const message = parseSingerLine(text, at)
+    switch (message.type) {
+      case 'SCHEMA': {
+        checkStreamsMapped([message.stream], options.streams, { file: `${at.file}:${at.line}` })
+        let check: Stream['check']
+        if (options.validateRecords) {
+          try {
+            check = Compile(message.schema as never)
+          } catch (error) {
+            throw invalid(
+              at,
+              `the SCHEMA of stream "${message.stream}" does not compile: ${(error as Error).message}`,
+            )
+          }
+        }
+        streams.set(message.stream, { key: message.key, ...(check ? { check } : {}) })
+        break
+      }
+      case 'RECORD': {
+        const stream = streams.get(message.stream)
+        if (!stream) {
+          checkStreamsMapped([message.stream], options.streams, { file: `${at.file}:${at.line}` })
+          throw invalid(at, `a RECORD of stream "${message.stream}" came before its SCHEMA`)
+        }
+        if (stream.check && !stream.check.Check(message.record)) {
+          const first = [...stream.check.Errors(message.record)][0]
+          const field = first?.instancePath || '/'
+          throw new PatchbayError(
+            'PB_SINGER_SCHEMA_VIOLATION',
+            `${at.file}:${at.line}: the RECORD of stream "${message.stream}" does not match its SCHEMA: ${field} ${first?.message ?? 'is invalid'}`,
+            { file: at.file, line: at.line, field },
+          )
+        }
+        batcher.add(
+          mapRecord(
+            options.streams[message.stream]!,
+            message.record,
+            { ...at, stream: message.stream, key: stream.key },
+            options.connector,
+          ),
+          at.line,
+        )
+        if (batcher.full()) yield batcher.take()
+        break
+      }
+      case 'STATE':
+        batcher.checkpoint(message.value)
+        if (batcher.full()) yield batcher.take()
+        break
+      case 'ACTIVATE_VERSION':
+        options.logger?.debug(
+          `${at.file}:${at.line}: ACTIVATE_VERSION of stream "${message.stream}" (ignored)`,
+        )
+        break
+    }
+  }
+  if (batcher.pending()) yield batcher.take()
+}

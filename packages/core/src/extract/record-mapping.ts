@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto'
+import Type, { type Static } from 'typebox'
+import { PatchbayError } from '../errors/patchbay-error.ts'
+
+const Field = (description: string) => Type.String({ minLength: 1, description })
+const Fields = (description: string) =>
+  Type.Union([Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), Type.Literal('*')], { description })
+
+const common = {
+  userId: Field('Record field (dot path) that becomes the `userId`.'),
+  timestamp: Type.Optional(Field('Record field (dot path) that becomes the event `timestamp`.')),
+  key: Type.Optional(
+    Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      description:
+        "The stream's primary key fields, when the extractor does not declare them (Singer `key_properties`, Airbyte `primary_key`).",
+    }),
+  ),
+}
+
+/** How one stream's records become events: an identify, a track or a group call. */
+export const StreamMappingSchema = Type.Union(
+  [
+    Type.Object(
+      {
+        type: Type.Literal('identify'),
+        ...common,
+        traits: Type.Optional(Fields('Record fields that become traits; `*` (default) for all of them.')),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        type: Type.Literal('track'),
+        event: Type.String({ minLength: 1, description: 'The track event name.' }),
+        ...common,
+        properties: Type.Optional(
+          Fields('Record fields that become properties; `*` (default) for all of them.'),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        type: Type.Literal('group'),
+        groupId: Field('Record field (dot path) that becomes the `groupId`.'),
+        ...common,
+        traits: Type.Optional(
+          Fields('Record fields that become group traits; `*` (default) for all of them.'),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'How the records of one stream become events.' },
+)
+export type StreamMapping = Static<typeof StreamMappingSchema>
+
+/** Mappings by stream name: a stream without one is refused. */
+export const StreamMappingsSchema = Type.Record(Type.String({ minLength: 1 }), StreamMappingSchema, {
+  description: 'How each stream becomes events, by stream name. Records of a stream not listed are refused.',
+})
+export type StreamMappings = Static<typeof StreamMappingsSchema>
+
+/** Where a record came from, for its event's context and for errors. */
+export interface RecordOrigin {
+  stream: string
+  /** The line of the extractor's output it was on. */
+  line: number
+  /** Names the output in errors (`tap-crm stdout`). */
+  file: string
+  /** Primary key fields declared by the extractor; the mapping's `key` wins. */
+  key?: readonly string[]
+}
+
+const get = (record: Record<string, unknown>, path: string): unknown => {
+  if (!path.includes('.')) return record[path]
+  let value: unknown = record
+  for (const part of path.split('.')) {
+    if (typeof value !== 'object' || value === null) return undefined
+    value = (value as Record<string, unknown>)[part]
+  }
+  return value
+}
+
+const pick = (record: Record<string, unknown>, fields: readonly string[] | '*' | undefined) => {
+  if (fields === undefined || fields === '*') return record
+  const out: Record<string, unknown> = {}
+  for (const field of fields) {
+    const value = get(record, field)
+    if (value !== undefined) out[field] = value
+  }
+  return out
+}
+
+/**
+ * The deterministic messageId of a record: `<stream>:<primary key values>:<version>`, where
+ * the version is the first 16 hex digits of the SHA-256 of the record's JSON text. The same
+ * record sent again (a sync resumed from its last checkpoint) gets the same id, so a receiver
+ * that dedupes by messageId keeps it once; a changed record (an incremental sync's update of
+ * the same key) gets a new one and is delivered. Without a primary key, the id is the stream
+ * and the version alone.
+ */
+export function recordMessageId(stream: string, keyValues: readonly unknown[], recordJson: string): string {
+  const version = createHash('sha256')
+    .update(stream)
+    .update('\n')
+    .update(recordJson)
+    .digest('hex')
+    .slice(0, 16)
+  if (keyValues.length === 0) return `${stream}:${version}`
+  return `${stream}:${keyValues.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(',')}:${version}`
+}
+
+/**
+ * Turns one record into the event its stream's mapping says, with a deterministic messageId
+ * and `context.extract: { stream, connector }`. Throws `PB_RECORD_UNMAPPABLE` with the line
+ * when a field the mapping needs (the userId, groupId, a key field) is missing or not a scalar.
+ *
+ * @example
+ * mapRecord({ type: 'identify', userId: 'id' }, { id: 7, email: 'a@b.c' }, { stream: 'users', line: 3, file: 'tap stdout' }, 'singer')
+ * // { type: 'identify', userId: '7', traits: { id: 7, email: 'a@b.c' }, messageId: 'users:<hash>', ... }
+ */
+export function mapRecord(
+  mapping: StreamMapping,
+  record: Record<string, unknown>,
+  origin: RecordOrigin,
+  connector: string,
+): Record<string, unknown> {
+  const id = (field: string, role: string): string => {
+    const value = get(record, field)
+    if (typeof value === 'string' && value !== '') return value
+    if (typeof value === 'number' || typeof value === 'bigint') return String(value)
+    throw new PatchbayError(
+      'PB_RECORD_UNMAPPABLE',
+      `${origin.file}:${origin.line}: the record of stream "${origin.stream}" has ${value === undefined || value === null ? 'no' : `a non-scalar`} \`${field}\` (its ${role})`,
+      { file: origin.file, line: origin.line, field: `/${field.replaceAll('.', '/')}` },
+    )
+  }
+  const keyFields = mapping.key ?? origin.key ?? []
+  const keyValues = keyFields.map((field) => id(field, 'primary key'))
+  const messageId = recordMessageId(origin.stream, keyValues, JSON.stringify(record))
+  const context = { extract: { stream: origin.stream, connector } }
+  const timestamp = mapping.timestamp === undefined ? undefined : get(record, mapping.timestamp)
+  const base = {
+    messageId,
+    userId: id(mapping.userId, 'userId'),
+    ...(typeof timestamp === 'string' ? { timestamp } : {}),
+    context,
+  }
+  switch (mapping.type) {
+    case 'identify':
+      return { type: 'identify', ...base, traits: pick(record, mapping.traits) }
+    case 'track':
+      return { type: 'track', event: mapping.event, ...base, properties: pick(record, mapping.properties) }
+    case 'group':
+      return {
+        type: 'group',
+        ...base,
+        groupId: id(mapping.groupId, 'groupId'),
+        traits: pick(record, mapping.traits),
+      }
+  }
+}
+
+/** Refuses streams without a mapping, naming them all and the ones that are mapped. */
+export function checkStreamsMapped(
+  streams: Iterable<string>,
+  mappings: StreamMappings,
+  where: { plugin?: string; file?: string },
+): void {
+  const missing = [...streams].filter((s) => !Object.hasOwn(mappings, s))
+  if (missing.length === 0) return
+  throw new PatchbayError(
+    'PB_STREAM_UNMAPPED',
+    `stream${missing.length > 1 ? 's' : ''} ${missing.map((s) => `"${s}"`).join(', ')} ${missing.length > 1 ? 'have' : 'has'} no mapping in \`streams:\`${where.file ? ` (from ${where.file})` : ''}`,
+    {
+      ...where,
+      field: '/streams',
+      hint: `Add \`streams: { ${missing[0]}: { type: identify, userId: <field> } }\` to the source's config, or deselect the stream in the catalog. Mapped: ${Object.keys(mappings).join(', ') || 'none'}.`,
+    },
+  )
+}

@@ -1,0 +1,49 @@
+import { PatchbayError } from '../errors/patchbay-error.ts'
+
+export interface SplitLinesOptions {
+  /** Longest line accepted, in characters (default 16 MiB): a longer one fails the read. */
+  maxLineLength?: number
+  /** Names the stream in errors (`tap-hubspot stdout`). */
+  origin?: string
+}
+
+/**
+ * Splits a stream of text chunks (a child's stdout, a file) into lines without their `\n`
+ * (or `\r\n`). Pulls one chunk at a time, so a slow consumer pauses the producer: the pipe
+ * fills and the writer blocks (backpressure), and memory holds one chunk plus one line.
+ * A line longer than `maxLineLength` fails the read with `PB_EXTRACT_LINE_TOO_LONG` (garbage
+ * output without newlines must not eat the host's memory). A last line without `\n` counts.
+ *
+ * @example
+ * for await (const line of splitLines(child.stdout.setEncoding('utf8'))) handle(line)
+ */
+export async function* splitLines(
+  chunks: AsyncIterable<string | Buffer>,
+  options: SplitLinesOptions = {},
+): AsyncGenerator<string, void, undefined> {
+  const max = options.maxLineLength ?? 16 * 1024 * 1024
+  let rest = ''
+  let line = 0
+  for await (const chunk of chunks) {
+    const text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'))
+    let start = 0
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      line++
+      const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end
+      if (stop - start > max) throw tooLong(line, max, options.origin)
+      yield text.slice(start, stop)
+      start = end + 1
+    }
+    rest = start === 0 ? text : text.slice(start)
+    if (rest.length > max) throw tooLong(line + 1, max, options.origin)
+  }
+  if (rest.length > 0) yield rest.endsWith('\r') ? rest.slice(0, -1) : rest
+}
+
+function tooLong(line: number, max: number, origin: string | undefined) {
+  return new PatchbayError(
+    'PB_EXTRACT_LINE_TOO_LONG',
+    `${origin ?? 'input'}:${line}: the line is longer than ${max} characters`,
+    { line, ...(origin ? { file: origin } : {}), details: { maxLineLength: max } },
+  )
+}

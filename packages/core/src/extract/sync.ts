@@ -1,0 +1,94 @@
+/**
+ * A batch of a sync: events, and the state to checkpoint once they (and every batch before
+ * them) are durably accepted. A batch without `state` moves no checkpoint.
+ */
+export interface SyncBatch {
+  events: unknown[]
+  /** The connector's whole state after these events (JSON; never undefined when present). */
+  state?: unknown
+  /** The extractor output lines these events came from, for messages: [first, last]. */
+  lines?: readonly [number, number]
+}
+
+/** What a source's `sync` gets besides its config. */
+export interface SyncContext {
+  /** The last checkpointed state, or undefined for a first (full) sync. */
+  state: unknown
+  /**
+   * Lines to read instead of running the extractor (`tap | patchbay run --source x --input -`).
+   */
+  input?: AsyncIterable<string>
+  /** Names the input in messages (`stdin`, a file). */
+  origin?: string
+  /** Aborting stops the extractor (SIGKILL) and ends the sync with an error. */
+  signal?: AbortSignal
+  /** The pipeline file's folder: relative commands and files in the config are resolved from it. */
+  baseDir?: string
+}
+
+/** Where a host keeps each source's state. `save` resolves once the state is durable. */
+export interface StateStore {
+  load(sourceId: string): Promise<unknown>
+  save(sourceId: string, state: unknown): Promise<void>
+}
+
+export interface RunSyncOptions {
+  state: StateStore
+  /**
+   * Makes a batch's events durable (a store append, or delivery). Resolve `true` once they
+   * are; `false` when some were not (failed delivery): that batch's state and every later
+   * one are then never saved, so the next sync starts again from the last safe point.
+   */
+  accept(events: unknown[], batch: SyncBatch): Promise<boolean>
+  input?: AsyncIterable<string>
+  origin?: string
+  signal?: AbortSignal
+  /** Called after each checkpoint is saved. */
+  onCheckpoint?(state: unknown): void
+}
+
+export interface SyncReport {
+  events: number
+  batches: number
+  checkpoints: number
+  /** True when a batch was not accepted, so no state after it was saved. */
+  checkpointHeld: boolean
+}
+
+/** A source that can sync: what {@link runSync} needs of a prepared source. */
+export interface SyncingSource {
+  readonly id: string
+  readonly sync?: (ctx: SyncContext) => AsyncIterable<SyncBatch>
+}
+
+/**
+ * Runs one sync of a source: reads the last state, hands it to the source, makes each batch
+ * durable through `accept`, and saves a batch's state only after `accept` resolved `true`
+ * for it and for every batch before it. An error of the source or of `accept` ends the sync
+ * (rethrown) with nothing saved past the last accepted batch.
+ *
+ * @example
+ * await runSync(source, { state: openFileStateStore('./state'), accept: async (events) => (await store.append(events), true) })
+ */
+export async function runSync(source: SyncingSource, options: RunSyncOptions): Promise<SyncReport> {
+  if (!source.sync) throw new TypeError(`source "${source.id}" has no sync: its plugin reads requests only`)
+  const state = await options.state.load(source.id)
+  const report: SyncReport = { events: 0, batches: 0, checkpoints: 0, checkpointHeld: false }
+  for await (const batch of source.sync({
+    state,
+    ...(options.input ? { input: options.input } : {}),
+    ...(options.origin ? { origin: options.origin } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  })) {
+    report.batches++
+    const ok = batch.events.length === 0 ? true : await options.accept(batch.events, batch)
+    report.events += batch.events.length
+    if (!ok) report.checkpointHeld = true
+    if (batch.state !== undefined && !report.checkpointHeld) {
+      await options.state.save(source.id, batch.state)
+      report.checkpoints++
+      options.onCheckpoint?.(batch.state)
+    }
+  }
+  return report
+}
