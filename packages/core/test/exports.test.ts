@@ -6,6 +6,7 @@ it('exports a stable public API', () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
       "AbortedError",
+      "CLIENT_DESTINATION_API_VERSION",
       "ConfigurationError",
       "DEFAULT_JSON_DEPTH",
       "DeliveryOptionsSchema",
@@ -46,6 +47,7 @@ it('exports a stable public API', () => {
       "collectSecrets",
       "compileConfig",
       "compileEgressRule",
+      "createClientDeliverer",
       "createDeliverer",
       "createEgressGuard",
       "createLogger",
@@ -55,6 +57,7 @@ it('exports a stable public API', () => {
       "createRetryPolicy",
       "createSecretMatcher",
       "createUndiciTransport",
+      "defineClientDestination",
       "defineDestination",
       "defineErrorCodes",
       "defineMigration",
@@ -63,6 +66,7 @@ it('exports a stable public API', () => {
       "describeLocation",
       "errorCodeSpec",
       "findForbiddenKey",
+      "isClientDestination",
       "isCredentialHeader",
       "isPatchbayError",
       "isPlugin",
