@@ -29,7 +29,7 @@ module.exports = {
       comment:
         'sandbox and testing sit on core and protocol; neither knows the other, a connector, the CLI or the server.',
       severity: 'error',
-      from: { path: '^packages/(sandbox|testing)/' },
+      from: { path: '^packages/(sandbox|testing|warehouse)/' },
       to: { path: '^(packages/(?!($1|core|protocol)/)|connectors/|create-connector/)' },
     },
     {
@@ -39,7 +39,7 @@ module.exports = {
       from: { path: '^connectors/([^/]+)/' },
       to: {
         path: '^(packages/|connectors/|create-connector/)',
-        pathNot: ['^connectors/$1/', '^packages/core/src/index\\.ts$'],
+        pathNot: ['^connectors/$1/', '^packages/core/src/index\\.ts$', '^packages/warehouse/src/index\\.ts$'],
       },
     },
     {
