@@ -168,6 +168,32 @@ describe('@patchbay/destination-duckdb', () => {
     ])
   })
 
+  it('upserts users: newer traits win, missing traits are kept, an older identify retried changes nothing', async () => {
+    const file = join(dir, 'events.duckdb')
+    const p = await open(file)
+    const identify = (id: string, receivedAt: string, traits: Record<string, unknown>) => ({
+      type: 'identify',
+      messageId: id,
+      userId: 'u1',
+      traits,
+      receivedAt,
+    })
+    await p.deliver('wh', [
+      identify('i1', '2026-12-01T10:00:00.000Z', { email: 'a@example.com', plan: 'free' }),
+    ] as never)
+    await p.deliver('wh', [
+      identify('i2', '2026-12-01T11:00:00.000Z', { plan: 'pro' }),
+      identify('i3', '2026-12-01T11:00:00.000Z', {}),
+    ] as never)
+    await p.deliver('wh', [
+      identify('i1', '2026-12-01T10:00:00.000Z', { email: 'a@example.com', plan: 'free' }),
+    ] as never)
+    await p.close()
+    expect(await query(file, 'SELECT id, email, plan FROM users')).toEqual([
+      { id: 'u1', email: 'a@example.com', plan: 'pro' },
+    ])
+  })
+
   it('loads an event delivered twice, or a batch retried, once per messageId', async () => {
     const file = join(dir, 'events.duckdb')
     const p = await open(file)

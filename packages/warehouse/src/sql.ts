@@ -45,8 +45,18 @@ export function mergeSql(
   const insert = `INSERT INTO ${table} (${names}) SELECT ${values} FROM ${stage}`
   const updates = load.columns.filter(([c]) => !keyOf(load.table).includes(c))
   if (!load.upsert || updates.length === 0) return `${insert} ON CONFLICT (${key}) DO NOTHING`
-  const set = updates.map(([c]) => `${dialect.quote(c)} = EXCLUDED.${dialect.quote(c)}`).join(', ')
-  return `${insert} ON CONFLICT (${key}) DO UPDATE SET ${set}`
+  // A user's columns take the newer values they carry; a missing value keeps the old one,
+  // and a retried older identify does not undo a newer one.
+  const target = dialect.quote(load.table)
+  const set = updates
+    .map(
+      ([c]) => `${dialect.quote(c)} = COALESCE(EXCLUDED.${dialect.quote(c)}, ${target}.${dialect.quote(c)})`,
+    )
+    .join(', ')
+  const newer = load.columns.some(([c]) => c === 'received_at')
+    ? ` WHERE ${target}."received_at" IS NULL OR EXCLUDED."received_at" >= ${target}."received_at"`
+    : ''
+  return `${insert} ON CONFLICT (${key}) DO UPDATE SET ${set}${newer}`
 }
 
 /** `schema.table`, quoted. */
