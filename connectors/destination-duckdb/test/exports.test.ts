@@ -11,6 +11,7 @@ it('exports a stable public API', () => {
     [
       "DuckdbConfigSchema",
       "default",
+      "tableCounts",
     ]
   `)
 })

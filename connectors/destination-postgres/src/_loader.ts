@@ -55,10 +55,11 @@ export async function loadBatch(
   schemaName: string,
   events: readonly PatchbayEvent[],
 ): Promise<void> {
-  const plan = planLoad(events, schema, dialect)
   await client.query('BEGIN')
+  let plan: ReturnType<typeof planLoad>
   try {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`patchbay.warehouse.${schemaName}`])
+    plan = planLoad(events, schema, dialect)
     for (const change of plan.changes)
       for (const sql of changeSql(change, dialect, schemaName)) await client.query(sql)
     for (const [i, load] of plan.tables.entries())

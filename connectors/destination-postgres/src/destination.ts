@@ -12,6 +12,8 @@ export interface PostgresClient {
   pool: pg.Pool
   schemaName: string
   schema: WarehouseSchema | undefined
+  /** The load in progress: loads of one destination run one at a time (the schema cache is shared). */
+  queue: Promise<unknown>
 }
 
 /** Data errors (SQLSTATE 22, 23): the batch is loaded event by event so only bad events fail. */
@@ -41,7 +43,7 @@ export default defineClientDestination({
     })
     // An idle connection the server dropped: the next load gets a new one.
     pool.on('error', () => undefined)
-    return { pool, schemaName: config.schema ?? 'public', schema: undefined }
+    return { pool, schemaName: config.schema ?? 'public', schema: undefined, queue: Promise.resolve() }
   },
   async close(client) {
     await client.pool.end()
@@ -62,7 +64,12 @@ export default defineClientDestination({
   },
   async deliverBatch(events, { client, config }) {
     const classify = (error: unknown) => classifyPgError(error, config.connectionString)
-    const load = async (batch: PatchbayEvent[]) => {
+    const load = (batch: PatchbayEvent[]) => {
+      const run = client.queue.then(() => loadOnce(batch))
+      client.queue = run.catch(() => undefined)
+      return run
+    }
+    const loadOnce = async (batch: PatchbayEvent[]) => {
       const connection = await client.pool.connect()
       try {
         if (!client.schema) {

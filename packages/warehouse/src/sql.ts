@@ -20,8 +20,12 @@ export function changeSql(change: SchemaChange, dialect: Dialect, schemaName?: s
     const key = keyOf(change.table)
     const columns = [...change.columns]
     for (const k of key) if (!columns.some(([c]) => c === k)) columns.unshift([k, 'string'])
+    // Another loader may have made the table first, without some of these columns.
     return [
       `CREATE TABLE IF NOT EXISTS ${table} (${columns.map(col).join(', ')}, PRIMARY KEY (${key.map(dialect.quote).join(', ')}))`,
+      ...columns
+        .filter(([c]) => !key.includes(c))
+        .map((c) => `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${col(c)}`),
     ]
   }
   return change.columns.map((c) => `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${col(c)}`)
