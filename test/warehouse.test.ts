@@ -211,7 +211,7 @@ describe('SDKs → patchbay serve → PostgreSQL and DuckDB', () => {
       flushAt: 100,
       maxRetries: 1,
     })
-    sendAll(segment, 'seg')
+    sendAll(segment as never, 'seg')
     await segment.closeAndFlush()
     const rudder = new RudderAnalytics(WRITE_KEY, {
       dataPlaneUrl: gateway.url,

@@ -1,5 +1,4 @@
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api'
-import type { PatchbayEvent } from '@patchbay/protocol'
 import {
   applyChanges,
   type ColumnType,
@@ -9,6 +8,7 @@ import {
   planLoad,
   qualified,
   type TableLoad,
+  type WarehouseEvent,
   type WarehouseSchema,
 } from '@patchbay/warehouse'
 
@@ -58,7 +58,7 @@ export async function loadBatch(
   connection: DuckDBConnection,
   schema: WarehouseSchema,
   schemaName: string,
-  events: readonly PatchbayEvent[],
+  events: readonly WarehouseEvent[],
 ): Promise<void> {
   const plan = planLoad(events, schema, dialect)
   await connection.run('BEGIN TRANSACTION')
@@ -81,7 +81,7 @@ async function loadTable(connection: DuckDBConnection, load: TableLoad, schemaNa
   const appender = await connection.createAppender(stage, 'main', 'temp')
   try {
     for (const row of load.rows) {
-      load.columns.forEach(([, type], k) => append(appender, row[k] ?? null, type))
+      for (const [k, [, type]] of load.columns.entries()) append(appender, row[k] ?? null, type)
       appender.endRow()
     }
     appender.flushSync()

@@ -2,8 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { AbortedError, ConfigurationError, defineClientDestination, RetryableError } from '@patchbay/core'
-import type { PatchbayEvent } from '@patchbay/protocol'
-import { duckdbDialect, type WarehouseSchema } from '@patchbay/warehouse'
+import { duckdbDialect, type WarehouseEvent, type WarehouseSchema } from '@patchbay/warehouse'
 import pkg from '../package.json' with { type: 'json' }
 import { loadBatch, readSchema } from './_loader.ts'
 import { DuckdbConfigSchema } from './config.ts'
@@ -61,7 +60,7 @@ export default defineClientDestination({
     return new AbortedError(`DuckDB refused the load: ${message}`, { cause: error })
   },
   async deliverBatch(events, { client }) {
-    const load = async (batch: PatchbayEvent[]) => {
+    const load = async (batch: WarehouseEvent[]) => {
       client.schema ??= await readSchema(client.connection, client.schemaName)
       try {
         await loadBatch(client.connection, client.schema, client.schemaName, batch)
@@ -72,7 +71,7 @@ export default defineClientDestination({
     }
     const run = client.queue.then(async () => {
       try {
-        await load(events as PatchbayEvent[])
+        await load(events as WarehouseEvent[])
         return events.map(() => null)
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error)
@@ -82,7 +81,7 @@ export default defineClientDestination({
         const results = []
         for (const event of events) {
           try {
-            await load([event as PatchbayEvent])
+            await load([event as WarehouseEvent])
             results.push(null)
           } catch (one) {
             const text = one instanceof Error ? one.message : String(one)

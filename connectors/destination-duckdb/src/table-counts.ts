@@ -8,7 +8,10 @@ import { DuckDBInstance } from '@duckdb/node-api'
  * @example
  * await tableCounts('./events.duckdb') // [{ table: 'tracks', rows: 120 }, ...]
  */
-export async function tableCounts(path: string, schema = 'main'): Promise<Array<{ table: string; rows: number }>> {
+export async function tableCounts(
+  path: string,
+  schema = 'main',
+): Promise<Array<{ table: string; rows: number }>> {
   const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' })
   const connection = await instance.connect()
   try {
@@ -21,7 +24,9 @@ export async function tableCounts(path: string, schema = 'main'): Promise<Array<
     const counts: Array<{ table: string; rows: number }> = []
     for (const [table] of tables) {
       const quoted = `"${schema.replaceAll('"', '""')}"."${table.replaceAll('"', '""')}"`
-      const [[rows]] = (await connection.runAndReadAll(`SELECT count(*)::INTEGER FROM ${quoted}`)).getRows() as [[number]]
+      const [[rows]] = (
+        await connection.runAndReadAll(`SELECT count(*)::INTEGER FROM ${quoted}`)
+      ).getRows() as [[number]]
       counts.push({ table, rows })
     }
     return counts.sort((a, b) => b.rows - a.rows || a.table.localeCompare(b.table))

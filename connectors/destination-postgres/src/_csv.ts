@@ -4,8 +4,7 @@ export function csvField(value: string | number | boolean | null): string {
   if (typeof value === 'boolean') return value ? 't' : 'f'
   if (typeof value === 'number') return String(value)
   // PostgreSQL text cannot hold NUL: it is dropped (also as a JSON escape, which jsonb refuses).
-  const text =
-    value.includes('\u0000') || value.includes('\\u0000') ? value.replace(/\u0000|\\u0000/g, '') : value
+  const text = value.replaceAll('\u0000', '').replaceAll('\\u0000', '')
   return `"${text.replaceAll('"', '""')}"`
 }
 

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { PatchbayEvent } from '@patchbay/protocol'
 import {
   applyChanges,
   type ColumnType,
@@ -9,6 +8,7 @@ import {
   mergeSql,
   planLoad,
   type TableLoad,
+  type WarehouseEvent,
   type WarehouseSchema,
 } from '@patchbay/warehouse'
 import type { PoolClient } from 'pg'
@@ -53,7 +53,7 @@ export async function loadBatch(
   client: PoolClient,
   schema: WarehouseSchema,
   schemaName: string,
-  events: readonly PatchbayEvent[],
+  events: readonly WarehouseEvent[],
 ): Promise<void> {
   await client.query('BEGIN')
   let plan: ReturnType<typeof planLoad>

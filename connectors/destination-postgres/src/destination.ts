@@ -1,6 +1,5 @@
 import { defineClientDestination } from '@patchbay/core'
-import type { PatchbayEvent } from '@patchbay/protocol'
-import { postgresDialect, type WarehouseSchema } from '@patchbay/warehouse'
+import { postgresDialect, type WarehouseEvent, type WarehouseSchema } from '@patchbay/warehouse'
 import pg from 'pg'
 import pkg from '../package.json' with { type: 'json' }
 import { classifyPgError } from './_classify.ts'
@@ -64,12 +63,12 @@ export default defineClientDestination({
   },
   async deliverBatch(events, { client, config }) {
     const classify = (error: unknown) => classifyPgError(error, config.connectionString)
-    const load = (batch: PatchbayEvent[]) => {
+    const load = (batch: WarehouseEvent[]) => {
       const run = client.queue.then(() => loadOnce(batch))
       client.queue = run.catch(() => undefined)
       return run
     }
-    const loadOnce = async (batch: PatchbayEvent[]) => {
+    const loadOnce = async (batch: WarehouseEvent[]) => {
       const connection = await client.pool.connect()
       try {
         if (!client.schema) {
@@ -85,7 +84,7 @@ export default defineClientDestination({
       }
     }
     try {
-      await load(events as PatchbayEvent[])
+      await load(events as WarehouseEvent[])
       return events.map(() => null)
     } catch (error) {
       if (events.length === 1 || !DATA_ERROR.test((error as { code?: string }).code ?? ''))
@@ -93,7 +92,7 @@ export default defineClientDestination({
       const results = []
       for (const event of events) {
         try {
-          await load([event as PatchbayEvent])
+          await load([event as WarehouseEvent])
           results.push(null)
         } catch (one) {
           if (!DATA_ERROR.test((one as { code?: string }).code ?? '')) throw classify(one)

@@ -6,6 +6,7 @@
 //   sql.ts          DDL and the idempotent merge from a staging table
 //   dialect.ts      what a SQL engine must say; dialects.ts: postgres and duckdb
 //   tables.ts       table and standard column names
+export type { PatchbayEvent as WarehouseEvent } from '@patchbay/protocol'
 export { type ColumnType, fits, inferType } from './column-type.ts'
 export { ansiQuote, type Dialect } from './dialect.ts'
 export { duckdbDialect, postgresDialect } from './dialects.ts'

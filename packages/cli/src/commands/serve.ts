@@ -42,6 +42,8 @@ export async function serve(
     env.PATCHBAY_RECEIVER_URL = receiver.url
   }
   try {
+    // The built-in pipeline's receiver is replaced by the warehouse: its URL is never used.
+    if (useDefault && options.warehouse && !receiver) env.PATCHBAY_RECEIVER_URL ??= 'http://127.0.0.1'
     let loaded = loadPipelineFile(options.pipeline ?? DEFAULT_PIPELINE_FILE, { env })
     let registry: PluginRegistry | undefined
     if (options.warehouse) {
@@ -68,7 +70,9 @@ export async function serve(
       `patchbay gateway listening on ${gateway.url}`,
       `  pipeline  ${useDefault ? 'built-in default' : loaded.file}`,
       ...(options.warehouse
-        ? [`  warehouse ${resolve(options.warehouse)} (DuckDB; row counts: patchbay warehouse ${options.warehouse})`]
+        ? [
+            `  warehouse ${resolve(options.warehouse)} (DuckDB; row counts: patchbay warehouse ${options.warehouse})`,
+          ]
         : []),
       `  data dir  ${gateway.dataDir}`,
       ...gateway.plugins.map((p) => `  plugin    ${p.step}  ${p.source}`),
@@ -190,7 +194,10 @@ function withWarehouse(loaded: LoadedPipeline, file: string, replace: boolean): 
     ...loaded,
     definition: {
       ...definition,
-      destinations: [...(replace ? [] : definition.destinations), warehouse] as typeof definition.destinations,
+      destinations: [
+        ...(replace ? [] : definition.destinations),
+        warehouse,
+      ] as typeof definition.destinations,
     },
   }
 }

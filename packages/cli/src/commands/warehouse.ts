@@ -48,6 +48,10 @@ Examples:
     json: { type: 'boolean', description: 'Print JSON: [{ table, rows }]' },
   },
   async run({ args }) {
-    process.exitCode = await warehouseCounts({ file: args.file, schema: args.schema, json: args.json ?? false })
+    process.exitCode = await warehouseCounts({
+      file: args.file,
+      schema: args.schema,
+      json: args.json ?? false,
+    })
   },
 })
