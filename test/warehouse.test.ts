@@ -134,7 +134,7 @@ async function serve(files: ReturnType<typeof workspace>) {
  * Waits until the gateway has nothing left to deliver (no pending events, no jobs) per its
  * /metrics, and returns its dead letter count.
  */
-async function drained(url: string, output: () => string): Promise<number> {
+async function drained(url: string): Promise<number> {
   let text = ''
   const left = () =>
     text
@@ -223,7 +223,7 @@ describe('SDKs → patchbay serve → PostgreSQL and DuckDB', () => {
       rudder.flush((error?: unknown) => (error ? reject(error) : resolve())),
     )
     // Every call of both SDKs is delivered to both warehouses, none dead-lettered.
-    expect(await drained(gateway.url, gateway.output), gateway.output()).toBe(0)
+    expect(await drained(gateway.url), gateway.output()).toBe(0)
     const loaded = Number(
       (
         await pgRows(
@@ -389,7 +389,7 @@ describe('SDKs → patchbay serve → PostgreSQL and DuckDB', () => {
     gateway = await serve(files)
     for (let i = 20; i < 30; i++) await send(gateway.url, i * 100, 100)
     expect(acknowledged).toHaveLength(3_000)
-    expect(await drained(gateway.url, gateway.output), gateway.output()).toBe(0)
+    expect(await drained(gateway.url), gateway.output()).toBe(0)
     expect(await gateway.stop()).toBe(0)
     const pgIds = (await pgRows('SELECT id FROM crash.item_viewed')).map((r) => r.id as string)
     const duckIds = (await duck<{ id: string }>(files.duckdb, 'SELECT id FROM item_viewed')).map((r) => r.id)
