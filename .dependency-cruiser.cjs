@@ -27,9 +27,9 @@ module.exports = {
     {
       name: 'sandbox-and-testing-below-the-hosts',
       comment:
-        'sandbox, testing, tracking-plan and identity sit on core and protocol; none knows another, a connector, the CLI or the server.',
+        'sandbox, testing, tracking-plan, identity and warehouse sit on core and protocol; none knows another, a connector, the CLI or the server.',
       severity: 'error',
-      from: { path: '^packages/(sandbox|testing|tracking-plan|identity)/' },
+      from: { path: '^packages/(sandbox|testing|tracking-plan|identity|warehouse)/' },
       to: { path: '^(packages/(?!($1|core|protocol)/)|connectors/|create-connector/)' },
     },
     {
@@ -39,7 +39,7 @@ module.exports = {
       from: { path: '^connectors/([^/]+)/' },
       to: {
         path: '^(packages/|connectors/|create-connector/)',
-        pathNot: ['^connectors/$1/', '^packages/core/src/index\\.ts$'],
+        pathNot: ['^connectors/$1/', '^packages/core/src/index\\.ts$', '^packages/warehouse/src/index\\.ts$'],
       },
     },
     {

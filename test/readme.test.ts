@@ -13,6 +13,8 @@ const FIRST_EVENT =
   'curl -u pb_dev_write_key: -H \'content-type: application/json\' -d \'{"userId":"ada","event":"Signed Up"}\' http://127.0.0.1:8080/v1/track'
 const PIPELINE_RUN =
   'npx patchbay run docs/examples/pipeline.yaml --input docs/examples/events.jsonl --receiver'
+const WAREHOUSE_SERVE = 'npx patchbay serve --warehouse ./events.duckdb'
+const WAREHOUSE_COUNTS = 'npx patchbay warehouse ./events.duckdb'
 const LOG_SHOWCASE =
   'npx patchbay run docs/examples/nginx/pipeline.yaml --source logs --input docs/examples/nginx/access.log --receiver'
 
@@ -225,4 +227,65 @@ describe.concurrent('the README on a fresh clone', () => {
       }
     })
   }
+})
+
+describe("the README's embedded warehouse", () => {
+  it('serves into a DuckDB file with the README command; the README count command prints the rows per table', async () => {
+    expect(readme).toContain(WAREHOUSE_SERVE)
+    expect(readme).toContain(WAREHOUSE_COUNTS)
+    const dir = mkdtempSync(join(tmpdir(), 'pb-readme-wh-'))
+    const bin = `${root}packages/cli/bin/patchbay.js`
+    // The README's command, run in a folder of its own; only the port and data dir come from the env.
+    const child = spawn(process.execPath, [bin, ...WAREHOUSE_SERVE.split(' ').slice(2)], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', PATCHBAY_PORT: '0', PATCHBAY_DATA_DIR: join(dir, 'data') },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c
+    })
+    try {
+      await until(
+        () => /listening on (http:\/\/\S+)/.test(stdout),
+        () => stdout + stderr,
+        120_000,
+      )
+      const url = /listening on (http:\/\/\S+)/.exec(stdout)![1]!
+      expect(stdout).toMatch(/plugin {4}destinations\.warehouse {2}@patchbay\/destination-duckdb@\d/)
+      expect(stdout).not.toContain('destinations.receiver')
+      const curl = spawnSync('bash', ['-c', FIRST_EVENT.replace('http://127.0.0.1:8080', url)], {
+        encoding: 'utf8',
+      })
+      expect(curl.stdout).toBe('{"success":true}')
+      // Delivered once the gateway's queue is empty (its /metrics say so).
+      let left = -1
+      while (left !== 0) {
+        const text = await (await fetch(`${url}/metrics`)).text()
+        left = text
+          .split('\n')
+          .filter(
+            (l) => l.startsWith('patchbay_queue_jobs{') || l.startsWith('patchbay_queue_pending_events'),
+          )
+          .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0)
+        if (left !== 0) await new Promise((r) => setTimeout(r, 100))
+      }
+      child.kill('SIGTERM')
+      expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0)
+      const counts = spawnSync(process.execPath, [bin, ...WAREHOUSE_COUNTS.split(' ').slice(2)], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+        timeout: 60_000,
+      })
+      expect(counts.stderr).toBe('')
+      expect(counts.stdout.trim().split('\n')).toEqual(['signed_up  1', 'tracks     1'])
+    } finally {
+      child.kill('SIGKILL')
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 300_000)
 })

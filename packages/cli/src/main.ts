@@ -28,6 +28,7 @@ const commands = {
   serve: () => import('./commands/serve.ts').then((m) => m.default as CommandDef),
   dlq: () => import('./commands/dlq.ts').then((m) => m.default as CommandDef),
   plan: () => import('./commands/plan.ts').then((m) => m.default as CommandDef),
+  warehouse: () => import('./commands/warehouse.ts').then((m) => m.default as CommandDef),
 } satisfies SubCommandsDef
 
 export const patchbay = defineCommand({

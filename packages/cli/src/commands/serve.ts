@@ -1,4 +1,5 @@
-import { loadPipelineFile } from '@patchbay/core'
+import { resolve } from 'node:path'
+import { type LoadedPipeline, loadPipelineFile, PluginRegistry } from '@patchbay/core'
 import { defineCommand } from 'citty'
 import { parseDuration } from '../_duration.ts'
 import { UsageError } from '../_exit.ts'
@@ -17,6 +18,8 @@ export interface ServeOptions {
   trustProxy?: boolean
   /** What a failed destination `check` hook does at start: warn (default), fail or off. */
   check?: 'warn' | 'fail' | 'off'
+  /** Also land every event in this DuckDB file (the embedded warehouse). */
+  warehouse?: string
 }
 
 /**
@@ -35,16 +38,29 @@ export async function serve(
   let receiver: Receiver | undefined
   // The receiver starts before the gateway knows the pipeline's secrets: it redacts once it does.
   let redact = (text: string) => text
-  if (useDefault || options.receiver) {
+  // With --warehouse and no pipeline, the warehouse is the only destination: no receiver.
+  if ((useDefault && !options.warehouse) || options.receiver) {
     receiver = await startReceiver((r) => output.err(color.dim(`receiver ← ${redact(describeReceived(r))}`)))
     env.PATCHBAY_RECEIVER_URL = receiver.url
   }
   try {
-    const loaded = loadPipelineFile(options.pipeline ?? DEFAULT_PIPELINE_FILE, { env })
+    // The built-in pipeline's receiver is replaced by the warehouse: its URL is never used.
+    if (useDefault && options.warehouse && !receiver) env.PATCHBAY_RECEIVER_URL ??= 'http://127.0.0.1'
+    let loaded = loadPipelineFile(options.pipeline ?? DEFAULT_PIPELINE_FILE, { env })
+    let registry: PluginRegistry | undefined
+    if (options.warehouse) {
+      loaded = withWarehouse(loaded, resolve(options.warehouse), useDefault)
+      const { default: duckdb } = await import('@patchbay/destination-duckdb')
+      registry = new PluginRegistry({ cwd: loaded.baseDir }).add(duckdb)
+    }
     const gateway = await startGateway({
       pipeline: loaded,
       // A changed tracking plan (or the pipeline's reference to it) is reloaded while running.
-      reloadPipeline: () => loadPipelineFile(loaded.file, { env }),
+      reloadPipeline: () => {
+        const reloaded = loadPipelineFile(loaded.file, { env })
+        return options.warehouse ? withWarehouse(reloaded, resolve(options.warehouse), useDefault) : reloaded
+      },
+      ...(registry ? { registry } : {}),
       options: {
         ...(options.host ? { host: options.host } : {}),
         ...(options.port !== undefined ? { port: options.port } : {}),
@@ -61,6 +77,11 @@ export async function serve(
     const lines = [
       `patchbay gateway listening on ${gateway.url}`,
       `  pipeline  ${useDefault ? 'built-in default' : loaded.file}`,
+      ...(options.warehouse
+        ? [
+            `  warehouse ${resolve(options.warehouse)} (DuckDB; row counts: patchbay warehouse ${options.warehouse})`,
+          ]
+        : []),
       gateway.store.startsWith('postgres')
         ? `  store     ${gateway.store}`
         : `  data dir  ${gateway.dataDir}`,
@@ -119,6 +140,7 @@ in flight and exits; acknowledged events are kept in --data-dir and delivered af
 Examples:
   patchbay serve
   patchbay serve pipeline.yaml --port 8080 --data-dir /var/lib/patchbay
+  patchbay serve --warehouse ./events.duckdb
   curl -u pb_dev_write_key: -d '{"userId":"ada","event":"Signed Up"}' http://127.0.0.1:8080/v1/track`,
   },
   args: {
@@ -150,6 +172,10 @@ Examples:
       description: 'How long to retry a failing delivery before the dead letter queue',
       default: '24h',
     },
+    warehouse: {
+      type: 'string',
+      description: 'Also land every event in this DuckDB file (tracks, identifies, users, ...)',
+    },
     receiver: {
       type: 'boolean',
       description: 'Also start the local receiver for your pipeline (${PATCHBAY_RECEIVER_URL})',
@@ -172,9 +198,33 @@ Examples:
       receiver: args.receiver ?? false,
       trustProxy: args['trust-proxy'] ?? false,
       check: checkMode(args.check),
+      ...(args.warehouse ? { warehouse: args.warehouse } : {}),
     })
   },
 })
+
+/**
+ * The pipeline with a DuckDB warehouse destination (id `warehouse`) added; with the
+ * built-in pipeline, instead of its receiver.
+ */
+function withWarehouse(loaded: LoadedPipeline, file: string, replace: boolean): LoadedPipeline {
+  const { definition } = loaded
+  if (definition.destinations.some((d) => d.id === 'warehouse'))
+    throw new UsageError(
+      `--warehouse adds a destination with id "warehouse", and ${loaded.file} has one already: rename it, or configure the warehouse in the pipeline instead`,
+    )
+  const warehouse = { id: 'warehouse', use: '@patchbay/destination-duckdb', config: { path: file } }
+  return {
+    ...loaded,
+    definition: {
+      ...definition,
+      destinations: [
+        ...(replace ? [] : definition.destinations),
+        warehouse,
+      ] as typeof definition.destinations,
+    },
+  }
+}
 
 function checkMode(given: string): 'warn' | 'fail' | 'off' {
   if (given === 'warn' || given === 'fail' || given === 'off') return given

@@ -1,18 +1,22 @@
 import { normalizeEvent, type PatchbayEvent, validateEvent } from '@patchbay/protocol'
 import type { ConsentWhenMissing } from '../consent/consent-schema.ts'
 import type { ConsentView } from '../consent/read-consent.ts'
+import { type ClientDeliverer, createClientDeliverer } from '../delivery/client-deliverer.ts'
 import { InvalidEventError } from '../errors/errors.ts'
 import type { PatchbayError } from '../errors/patchbay-error.ts'
 import { createLogger, type LogSink, silentSink } from '../logging/logger.ts'
 import type { LoadedPipeline } from '../pipeline/load-pipeline.ts'
 import type { PipelineDefinition } from '../pipeline/pipeline-schema.ts'
 import { type ConnectionCheck, checkConnection } from '../plugin/check-connection.ts'
+import { isClientDestination } from '../plugin/define-client-destination.ts'
+import { runtimeServices } from '../plugin/manifest.ts'
 import { createRedactor, type Redactor } from '../redaction/redact.ts'
 import { PluginRegistry } from '../registry/plugin-registry.ts'
 import { deepFreeze } from './_freeze.ts'
 import { httpDelivererFactory } from './_http-deliverer.ts'
 import { type PrepareContext, prepareDestination, prepareTransformation } from './_prepare.ts'
 import { runChain, type Stopped } from './_run-chain.ts'
+import { runClientDestination } from './_run-client-destination.ts'
 import { runDestination } from './_run-destination.ts'
 import type {
   EngineDeliverer,
@@ -23,7 +27,7 @@ import type {
 } from './_steps.ts'
 import type { EventStage } from './event-stage.ts'
 import type { Outcome } from './outcome.ts'
-import { type RouteDecision, type RouteTarget, route } from './route.ts'
+import { type RouteContext, type RouteDecision, type RouteTarget, route } from './route.ts'
 import { runValidateStage, type ValidateStage } from './validate-stage.ts'
 
 export interface PipelineOptions {
@@ -182,18 +186,34 @@ export async function createPipeline(
     secrets: new Set(),
   }
   const transformations: PreparedTransformation[] = []
-  const destinations: Array<{ prepared: PreparedDestination; deliverer: EngineDeliverer }> = []
+  const destinations: Array<{ prepared: PreparedDestination; deliverer: EngineDeliverer | ClientDeliverer }> =
+    []
   try {
     for (const [i, step] of (definition.transformations ?? []).entries())
       transformations.push(await prepareTransformation(step, i, prep))
     for (const [i, step] of definition.destinations.entries()) {
       const prepared = await prepareDestination(step, i, prep)
-      const deliverer = options.createDeliverer
-        ? options.createDeliverer(prepared, definition)
-        : httpDelivererFactory(prepared, definition, {
+      // A client destination delivers itself (plugin API 2); the HTTP deliverer options do not apply.
+      const deliverer = isClientDestination(prepared.plugin)
+        ? createClientDeliverer({
+            plugin: prepared.plugin,
+            context: {
+              ...runtimeServices,
+              config: prepared.config,
+              logger: prepared.logger,
+              plugin: prepared.source,
+            },
+            options: prepared.delivery,
+            label: prepared.label,
+            redactor: prepared.redactor,
             singleAttempt: options.singleAttempt ?? false,
-            record: options.record ?? false,
           })
+        : options.createDeliverer
+          ? options.createDeliverer(prepared, definition)
+          : httpDelivererFactory(prepared, definition, {
+              singleAttempt: options.singleAttempt ?? false,
+              record: options.record ?? false,
+            })
       destinations.push({ prepared, deliverer })
     }
   } catch (error) {
@@ -219,6 +239,16 @@ export async function createPipeline(
   }))
   const consentPolicy = consentPolicies(definition, routes, prep.notice)
   const delivery = { record: options.record ?? false, singleAttempt: options.singleAttempt ?? false }
+  const runAt = (
+    { prepared, deliverer }: (typeof destinations)[number],
+    items: WorkItem[],
+    stopped: Map<number, Stopped>,
+    inputs: Array<{ messageId?: string }>,
+    routing: RouteContext & { consentChecked?: boolean },
+  ) =>
+    'deliverBatch' in deliverer
+      ? runClientDestination(prepared, deliverer, items, stopped, inputs, delivery, routing)
+      : runDestination(prepared, deliverer, items, stopped, inputs, delivery, routing)
 
   /** Validates, normalises and runs the chain: what `process` and `transform` share. */
   async function runFront(events: readonly unknown[], at: { sourceId?: string; normalized: boolean }) {
@@ -286,10 +316,8 @@ export async function createPipeline(
     async process(events, { sourceId } = {}) {
       const { stopped, items, inputs } = await runFront(events, { sourceId, normalized: false })
       const perDestination = await Promise.all(
-        destinations.map(({ prepared, deliverer }) =>
-          runDestination(prepared, deliverer, items, stopped, inputs, delivery, {
-            whenMissing: consentPolicy(sourceId),
-          }),
+        destinations.map((d) =>
+          runAt(d, items, stopped, inputs, { whenMissing: consentPolicy(sourceId) }),
         ),
       )
       return clean(perDestination.flat())
@@ -329,18 +357,10 @@ export async function createPipeline(
       const items = events.map((event, origin) => ({ origin, event: deepFreeze(event) }))
       const inputs = events.map((event) => ({ messageId: event.messageId }))
       return clean(
-        await runDestination(
-          destination.prepared,
-          destination.deliverer,
-          items,
-          new Map(),
-          inputs,
-          delivery,
-          {
-            whenMissing: consentPolicy(sourceId),
-            consentChecked,
-          },
-        ),
+        await runAt(destination, items, new Map(), inputs, {
+          whenMissing: consentPolicy(sourceId),
+          consentChecked,
+        }),
       )
     },
     check() {

@@ -5,6 +5,7 @@ import semver from 'semver'
 import { ConfigurationError } from '../errors/errors.ts'
 import { PatchbayError } from '../errors/patchbay-error.ts'
 import { SUPPORTED_PLUGIN_API_VERSIONS } from '../plugin/api-version.ts'
+import type { ClientDestinationPlugin } from '../plugin/define-client-destination.ts'
 import type { DestinationPlugin } from '../plugin/define-destination.ts'
 import type { SourcePlugin } from '../plugin/define-source.ts'
 import type { TransformationPlugin } from '../plugin/define-transformation.ts'
@@ -13,7 +14,7 @@ import type { PluginKind } from '../plugin/manifest.ts'
 import { discoverInstalled, type InstalledPackage } from './_discover.ts'
 import { parsePluginSpec } from './plugin-spec.ts'
 
-export type AnyPlugin = SourcePlugin | DestinationPlugin | TransformationPlugin
+export type AnyPlugin = SourcePlugin | DestinationPlugin | ClientDestinationPlugin | TransformationPlugin
 
 /** A plugin the registry resolved for a `use:` value. */
 export interface ResolvedPlugin {

@@ -93,7 +93,7 @@ describe('PluginRegistry', () => {
     expect(isPatchbayError(error)).toBe(true)
     expect(error.code).toBe('PB_PLUGIN_API_MISMATCH')
     expect(error.message).toBe(
-      '@acme/destination-future@5.0.0 was written for plugin API 7, but this @patchbay/core supports plugin API 1',
+      '@acme/destination-future@5.0.0 was written for plugin API 7, but this @patchbay/core supports plugin API 1, 2',
     )
     expect(error.hint).toContain('Upgrade @patchbay/core to a version that supports plugin API 7')
   })
@@ -101,7 +101,7 @@ describe('PluginRegistry', () => {
   it('checks the apiVersion the definition declares too', async () => {
     const error = await rejected(registry().resolve('@acme/destination-liar'))
     expect(error.code).toBe('PB_PLUGIN_API_MISMATCH')
-    expect(error.message).toContain('@acme/destination-liar@0.3.0 was written for plugin API 2')
+    expect(error.message).toContain('@acme/destination-liar@0.3.0 was written for plugin API 9')
   })
 
   it('says what is installed when no version matches, and how to add one side by side', async () => {

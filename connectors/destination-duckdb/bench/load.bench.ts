@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { createPipeline, PluginRegistry, parsePipeline } from '@patchbay/core'
+import { duckdbDialect, planLoad } from '@patchbay/warehouse'
+import { defineBench } from '../../../test/bench/_harness.ts'
+import duckdb from '../src/index.ts'
+import { benchEvents } from './_events.ts'
+
+const N = 20_000
+const CLAIM = 1_000
+
+export default defineBench([
+  {
+    name: 'warehouse.duckdb.bare',
+    unit: 'rows/s',
+    description: `baseline: the same rows (already mapped) appended to plain tables, no merge; ${N} events`,
+    async measure() {
+      const dir = mkdtempSync(join(tmpdir(), 'pb-bench-duck-'))
+      const instance = await DuckDBInstance.create(join(dir, 'bare.duckdb'))
+      const c = await instance.connect()
+      try {
+        const plan = planLoad(benchEvents(N, 'bare') as never, new Map(), duckdbDialect)
+        const rows = plan.tables.reduce((n, t) => n + t.rows.length, 0)
+        for (const t of plan.tables)
+          await c.run(
+            `CREATE TABLE "${t.table}" (${t.columns.map(([col]) => `"${col}" VARCHAR`).join(', ')})`,
+          )
+        const start = performance.now()
+        for (const t of plan.tables) {
+          const appender = await c.createAppender(t.table)
+          for (const row of t.rows) {
+            for (const v of row) v === null ? appender.appendNull() : appender.appendVarchar(String(v))
+            appender.endRow()
+          }
+          appender.closeSync()
+        }
+        return rows / ((performance.now() - start) / 1000)
+      } finally {
+        c.closeSync()
+        instance.closeSync()
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  },
+  {
+    name: 'warehouse.duckdb.load',
+    unit: 'rows/s',
+    description: `pipeline.deliver (the gateway worker's call, single attempts) in claims of ${CLAIM}: mapping, schema, appender, idempotent merge; ${N} events`,
+    goal: { op: '>=', value: 50_000 },
+    async measure() {
+      const dir = mkdtempSync(join(tmpdir(), 'pb-bench-duck-'))
+      const pipeline = await createPipeline(
+        parsePipeline(
+          `destinations:\n  - { id: wh, use: "@patchbay/destination-duckdb", config: { path: "${join(dir, 'load.duckdb')}" } }\n`,
+          { file: join(dir, 'pipeline.yaml'), env: {} },
+        ),
+        { registry: new PluginRegistry({ cwd: dir }).add(duckdb), singleAttempt: true },
+      )
+      try {
+        const events = benchEvents(N, 'load')
+        const rows = planLoad(events as never, new Map(), duckdbDialect).tables.reduce(
+          (n, t) => n + t.rows.length,
+          0,
+        )
+        await pipeline.deliver('wh', benchEvents(10, 'warm') as never)
+        const start = performance.now()
+        for (let i = 0; i < N; i += CLAIM) {
+          const outcomes = await pipeline.deliver('wh', events.slice(i, i + CLAIM) as never)
+          if (outcomes.some((o) => o.status !== 'delivered')) throw new Error(JSON.stringify(outcomes[0]))
+        }
+        return rows / ((performance.now() - start) / 1000)
+      } finally {
+        await pipeline.close()
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  },
+  {
+    name: 'warehouse.duckdb.load.ratio',
+    unit: 'ratio',
+    description: 'warehouse.duckdb.load / warehouse.duckdb.bare, same run',
+    goal: { op: '>=', value: 0.5 },
+    measure: (ctx) => ctx.get('warehouse.duckdb.load') / ctx.get('warehouse.duckdb.bare'),
+  },
+])

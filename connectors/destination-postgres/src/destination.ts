@@ -1,0 +1,105 @@
+import { defineClientDestination } from '@patchbay/core'
+import { postgresDialect, type WarehouseEvent, type WarehouseSchema } from '@patchbay/warehouse'
+import pg from 'pg'
+import pkg from '../package.json' with { type: 'json' }
+import { classifyPgError } from './_classify.ts'
+import { loadBatch, readSchema } from './_loader.ts'
+import { PostgresConfigSchema } from './config.ts'
+
+/** The pool, and the schema as the loads last saw it. */
+export interface PostgresClient {
+  pool: pg.Pool
+  schemaName: string
+  schema: WarehouseSchema | undefined
+  /** The load in progress: loads of one destination run one at a time (the schema cache is shared). */
+  queue: Promise<unknown>
+}
+
+/** Data errors (SQLSTATE 22, 23): the batch is loaded event by event so only bad events fail. */
+const DATA_ERROR = /^(22|23)/
+
+/**
+ * Lands events in PostgreSQL, in the tables of @patchbay/warehouse (Segment/RudderStack
+ * shape): COPY into a staging table and an idempotent merge, one transaction per batch.
+ * See docs/destinations/postgres.md.
+ */
+export default defineClientDestination({
+  name: pkg.name,
+  version: pkg.version,
+  apiVersion: 2,
+  title: 'PostgreSQL',
+  description: 'Events into PostgreSQL, in the Segment/RudderStack warehouse shape.',
+  config: PostgresConfigSchema,
+  examples: [{ connectionString: 'postgres://loader:secret@127.0.0.1:5432/analytics', schema: 'events' }],
+  supports: ['track', 'identify', 'page', 'screen', 'group', 'alias'],
+  batch: (config) => ({ maxEvents: config.maxEventsPerLoad ?? 5_000, maxBytes: 50_000_000 }),
+  open(config): PostgresClient {
+    const pool = new pg.Pool({
+      connectionString: config.connectionString,
+      max: config.poolSize ?? 4,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'patchbay',
+    })
+    // An idle connection the server dropped: the next load gets a new one.
+    pool.on('error', () => undefined)
+    return { pool, schemaName: config.schema ?? 'public', schema: undefined, queue: Promise.resolve() }
+  },
+  async close(client) {
+    await client.pool.end()
+  },
+  async check({ config }) {
+    const pool = new pg.Pool({
+      connectionString: config.connectionString,
+      max: 1,
+      connectionTimeoutMillis: 10_000,
+    })
+    try {
+      await pool.query('SELECT 1')
+    } catch (error) {
+      throw classifyPgError(error, config.connectionString)
+    } finally {
+      await pool.end()
+    }
+  },
+  async deliverBatch(events, { client, config }) {
+    const classify = (error: unknown) => classifyPgError(error, config.connectionString)
+    const load = (batch: WarehouseEvent[]) => {
+      const run = client.queue.then(() => loadOnce(batch))
+      client.queue = run.catch(() => undefined)
+      return run
+    }
+    const loadOnce = async (batch: WarehouseEvent[]) => {
+      const connection = await client.pool.connect()
+      try {
+        if (!client.schema) {
+          await connection.query(`CREATE SCHEMA IF NOT EXISTS ${postgresDialect.quote(client.schemaName)}`)
+          client.schema = await readSchema(connection, client.schemaName)
+        }
+        await loadBatch(connection, client.schema, client.schemaName, batch)
+      } catch (error) {
+        client.schema = undefined // read again: another loader may have changed it
+        throw error
+      } finally {
+        connection.release()
+      }
+    }
+    try {
+      await load(events as WarehouseEvent[])
+      return events.map(() => null)
+    } catch (error) {
+      if (events.length === 1 || !DATA_ERROR.test((error as { code?: string }).code ?? ''))
+        throw classify(error)
+      const results = []
+      for (const event of events) {
+        try {
+          await load([event as WarehouseEvent])
+          results.push(null)
+        } catch (one) {
+          if (!DATA_ERROR.test((one as { code?: string }).code ?? '')) throw classify(one)
+          results.push(classify(one))
+        }
+      }
+      return results
+    }
+  },
+})

@@ -1,0 +1,248 @@
+import { createPipeline, type Pipeline, PluginRegistry, parsePipeline } from '@patchbay/core'
+import pg from 'pg'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import postgres from '../src/index.ts'
+
+// The machine's PostgreSQL (trust auth); this file creates its own database and drops it.
+const ADMIN = process.env.PATCHBAY_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test'
+const DB = `pb_wh_load_${process.pid}`
+const url = (db: string) => {
+  const u = new URL(ADMIN)
+  u.pathname = `/${db}`
+  u.password = 'hunter2-not-needed'
+  return u.toString()
+}
+let admin: pg.Client
+let db: pg.Client
+beforeAll(async () => {
+  admin = new pg.Client({ connectionString: ADMIN })
+  await admin.connect()
+  await admin.query(`DROP DATABASE IF EXISTS ${DB}`)
+  await admin.query(`CREATE DATABASE ${DB}`)
+  db = new pg.Client({ connectionString: url(DB) })
+  await db.connect()
+})
+afterAll(async () => {
+  await db?.end()
+  await admin?.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
+  await admin?.end()
+})
+
+let pipeline: Pipeline | undefined
+let schemaN = 0
+afterEach(async () => {
+  await pipeline?.close()
+  pipeline = undefined
+})
+
+async function open(connectionString = url(DB)) {
+  const schema = `s${++schemaN}`
+  pipeline = await createPipeline(
+    parsePipeline(
+      `destinations:\n  - id: wh\n    use: "@patchbay/destination-postgres"\n    config: { connectionString: "${connectionString}", schema: ${schema} }\n    delivery: { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }\n`,
+      { file: '/virtual/pipeline.yaml', env: {} },
+    ),
+    { registry: new PluginRegistry({ cwd: process.cwd() }).add(postgres) },
+  )
+  return { p: pipeline, schema }
+}
+const rows = async (sql: string) => (await db.query(sql)).rows
+
+const at = '2026-12-01T10:00:00.000Z'
+const track = (id: string, event: string, properties: Record<string, unknown>) => ({
+  type: 'track',
+  messageId: id,
+  userId: 'u1',
+  event,
+  properties,
+  timestamp: at,
+  context: { ip: '203.0.113.7', library: { name: 'test', version: '1.0.0' } },
+})
+
+describe('@patchbay/destination-postgres', () => {
+  it('lands every call type in its table with typed columns', async () => {
+    const { p, schema } = await open()
+    const outcomes = await p.process([
+      track('t1', 'Order Completed', {
+        total: 12.5,
+        items: 2,
+        paid: true,
+        at,
+        skus: ['a', 'b'],
+        note: 'say "hi"\nbye',
+      }),
+      {
+        type: 'identify',
+        messageId: 'i1',
+        userId: 'u1',
+        traits: { email: 'a@example.com', plan: 'pro' },
+        timestamp: at,
+      },
+      { type: 'identify', messageId: 'i2', userId: 'u1', traits: { plan: 'team' }, timestamp: at },
+      { type: 'page', messageId: 'p1', userId: 'u1', name: 'Home', properties: { path: '/' }, timestamp: at },
+      {
+        type: 'screen',
+        messageId: 's1',
+        userId: 'u1',
+        name: 'Cart',
+        properties: { items: 1 },
+        timestamp: at,
+      },
+      { type: 'group', messageId: 'g1', userId: 'u1', groupId: 'acme', traits: { seats: 5 }, timestamp: at },
+      { type: 'alias', messageId: 'a1', userId: 'u1', previousId: 'anon-1', timestamp: at },
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(Array(7).fill('delivered'))
+    const tables = await rows(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = '${schema}' ORDER BY 1`,
+    )
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'aliases',
+      'groups',
+      'identifies',
+      'order_completed',
+      'pages',
+      'screens',
+      'tracks',
+      'users',
+    ])
+    const types = await rows(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = '${schema}' AND table_name = 'order_completed'`,
+    )
+    expect(Object.fromEntries(types.map((t) => [t.column_name, t.data_type]))).toMatchObject({
+      id: 'text',
+      total: 'double precision',
+      items: 'bigint',
+      paid: 'boolean',
+      at: 'timestamp with time zone',
+      skus: 'jsonb',
+      context_ip: 'text',
+      timestamp: 'timestamp with time zone',
+    })
+    expect(
+      await rows(`SELECT id, event, event_text, total, skus, note FROM ${schema}.order_completed`),
+    ).toEqual([
+      {
+        id: 't1',
+        event: 'order_completed',
+        event_text: 'Order Completed',
+        total: 12.5,
+        skus: ['a', 'b'],
+        note: 'say "hi"\nbye',
+      },
+    ])
+    expect(await rows(`SELECT id, email, plan FROM ${schema}.users`)).toEqual([
+      { id: 'u1', email: 'a@example.com', plan: 'team' },
+    ])
+    expect(await rows(`SELECT count(*)::int AS n FROM ${schema}.identifies`)).toEqual([{ n: 2 }])
+    expect(await rows(`SELECT group_id, seats FROM ${schema}.groups`)).toEqual([
+      { group_id: 'acme', seats: '5' },
+    ])
+    expect(await rows(`SELECT previous_id FROM ${schema}.aliases`)).toEqual([{ previous_id: 'anon-1' }])
+    expect(await rows(`SELECT name, path FROM ${schema}.pages`)).toEqual([{ name: 'Home', path: '/' }])
+    expect(await rows(`SELECT name, items FROM ${schema}.screens`)).toEqual([{ name: 'Cart', items: '1' }])
+  })
+
+  it('evolves the schema: new columns are added, conflicting values go to patchbay_discards', async () => {
+    const { p, schema } = await open()
+    await p.process([track('a', 'Signed Up', { plan: 'free', seats: 1 })])
+    await p.process([
+      track('b', 'Signed Up', { plan: 2, seats: 3, referrer: 'ads' }),
+      track('c', 'Signed Up', { plan: 'pro', seats: 'many' }),
+    ])
+    expect(await rows(`SELECT id, plan, seats, referrer FROM ${schema}.signed_up ORDER BY id`)).toEqual([
+      { id: 'a', plan: 'free', seats: '1', referrer: null },
+      { id: 'b', plan: null, seats: '3', referrer: 'ads' },
+      { id: 'c', plan: 'pro', seats: null, referrer: null },
+    ])
+    expect(
+      await rows(
+        `SELECT row_id, column_name, value, reason FROM ${schema}.patchbay_discards ORDER BY row_id`,
+      ),
+    ).toEqual([
+      { row_id: 'b', column_name: 'plan', value: '2', reason: 'an int value does not fit the string column' },
+      {
+        row_id: 'c',
+        column_name: 'seats',
+        value: 'many',
+        reason: 'a string value does not fit the int column',
+      },
+    ])
+  })
+
+  it('upserts users: newer traits win, missing traits are kept, an older identify retried changes nothing', async () => {
+    const { p, schema } = await open()
+    const identify = (id: string, receivedAt: string, traits: Record<string, unknown>) => ({
+      type: 'identify',
+      messageId: id,
+      userId: 'u1',
+      traits,
+      receivedAt,
+    })
+    await p.deliver('wh', [
+      identify('i1', '2026-12-01T10:00:00.000Z', { email: 'a@example.com', plan: 'free' }),
+    ] as never)
+    await p.deliver('wh', [
+      identify('i2', '2026-12-01T11:00:00.000Z', { plan: 'pro' }),
+      identify('i3', '2026-12-01T11:00:00.000Z', {}),
+    ] as never)
+    await p.deliver('wh', [
+      identify('i1', '2026-12-01T10:00:00.000Z', { email: 'a@example.com', plan: 'free' }),
+    ] as never)
+    expect(await rows(`SELECT id, email, plan FROM ${schema}.users`)).toEqual([
+      { id: 'u1', email: 'a@example.com', plan: 'pro' },
+    ])
+  })
+
+  it('loads an event delivered twice, or a batch retried, once per messageId', async () => {
+    const { p, schema } = await open()
+    const batch = [track('a', 'Clicked', { n: 1 }), track('b', 'Clicked', { n: 2 })]
+    await p.process(batch)
+    await p.process([...batch, track('a', 'Clicked', { n: 1 })])
+    expect(await rows(`SELECT count(*)::int AS n FROM ${schema}.clicked`)).toEqual([{ n: 2 }])
+    expect(await rows(`SELECT count(*)::int AS n FROM ${schema}.tracks`)).toEqual([{ n: 2 }])
+  })
+
+  it('normalises identifiers to 63 bytes: reserved words, leading digits, unicode, collisions', async () => {
+    const { p, schema } = await open()
+    const long = `${'very_long_property_'.repeat(11)}`.slice(0, 200)
+    const outcomes = await p.process([
+      track('a', 'Café Añadido', {
+        select: 1,
+        '1st': true,
+        [long]: 'l',
+        [`${long.slice(0, 199)}y`]: 'm',
+        firstName: 'A',
+        first_name: 'B',
+      }),
+    ])
+    expect(outcomes[0]!.status).toBe('delivered')
+    const columns = (
+      await rows(
+        `SELECT column_name FROM information_schema.columns WHERE table_schema = '${schema}' AND table_name = 'cafe_anadido'`,
+      )
+    ).map((c) => c.column_name as string)
+    expect(columns).toEqual(expect.arrayContaining(['_select', '_1st']))
+    const longs = columns.filter((c) => c.startsWith('very_long_property'))
+    expect(longs).toHaveLength(2)
+    for (const c of longs) expect(c).toHaveLength(63)
+    expect(columns.filter((c) => c.startsWith('first_name'))).toHaveLength(2)
+  })
+
+  it('classifies connection failures as retryable and a missing database as configuration, without the password', async () => {
+    const down = new URL(url(DB))
+    down.port = '1'
+    const { p } = await open(down.toString())
+    const [refused] = await p.process([track('a', 'Clicked', {})])
+    expect(refused).toMatchObject({ status: 'failed', error: { code: 'PB_DELIVERY_EXHAUSTED' } })
+    await p.close()
+    const { p: p2 } = await open(url('pb_wh_no_such_db'))
+    const [missing] = await p2.process([track('a', 'Clicked', {})])
+    expect(missing).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'PB_CONFIG_INVALID', retryable: false },
+    })
+    expect(missing!.error!.message).toContain('does not exist')
+    for (const o of [refused, missing]) expect(JSON.stringify(o)).not.toContain('hunter2')
+  })
+})

@@ -1,0 +1,186 @@
+import { RetryableError } from '../errors/errors.ts'
+import { isPatchbayError, type PatchbayError } from '../errors/patchbay-error.ts'
+import type {
+  ClientDestinationContext,
+  ClientDestinationPlugin,
+  ClientEventResult,
+} from '../plugin/define-client-destination.ts'
+import { createRedactor, type Redactor } from '../redaction/redact.ts'
+import { createSemaphore } from './_semaphore.ts'
+import type { DeliveryOptions } from './delivery-options.ts'
+import { createRetryPolicy } from './retry-policy.ts'
+
+export interface ClientDelivererOptions {
+  plugin: ClientDestinationPlugin
+  /** The plugin's context: parsed (frozen) config, redacting logger, clock and ids. */
+  context: ClientDestinationContext<unknown>
+  options: DeliveryOptions
+  /** Names the destination in errors, e.g. `destinations.warehouse`. */
+  label?: string
+  redactor?: Redactor
+  /** One attempt per batch: the caller schedules retries (the gateway's durable jobs). */
+  singleAttempt?: boolean
+  now?: () => number
+  sleep?: (ms: number) => Promise<void>
+  random?: () => number
+}
+
+/** How one event of a batch ended at a client destination. */
+export interface ClientDeliveryResult {
+  status: 'delivered' | 'dropped' | 'failed'
+  reason?: string
+  error?: PatchbayError
+  /** True when retries stopped because attempts or total time ran out. */
+  exhausted?: boolean
+  attempts: number
+  elapsedMs: number
+}
+
+export interface ClientDeliverer {
+  /** Delivers events (one destination batch) and returns one result per event, in order. */
+  deliverBatch(events: readonly unknown[]): Promise<ClientDeliveryResult[]>
+  /** Closes the client, if it was opened. Safe to call twice. */
+  close(): Promise<void>
+}
+
+/**
+ * Runs a client destination with the core policy: opens its client once (again after an
+ * open that failed), bounds concurrent batches by `delivery.concurrency`, and retries the
+ * events whose result is retryable with the same retry policy as HTTP delivery
+ * (`createRetryPolicy`: backoff with jitter, Retry-After, attempt and time limits). Events
+ * that succeeded are not sent again. Never throws for a delivery failure: results say.
+ *
+ * @example
+ * const deliverer = createClientDeliverer({ plugin, context, options: resolveDeliveryOptions() })
+ * const results = await deliverer.deliverBatch(events)
+ * await deliverer.close()
+ */
+export function createClientDeliverer(init: ClientDelivererOptions): ClientDeliverer {
+  const { plugin, context, options } = init
+  const label = init.label ?? 'destination'
+  const redactor = init.redactor ?? createRedactor([])
+  const now = init.now ?? Date.now
+  const sleep = init.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
+  const policy = createRetryPolicy({
+    ...options.retry,
+    ...(init.singleAttempt ? { maxAttempts: 1 } : {}),
+    random: init.random ?? Math.random,
+  })
+  const semaphore = createSemaphore(options.concurrency)
+  let opening: Promise<unknown> | undefined
+  let closed = false
+
+  const classify = (cause: unknown, what: string): PatchbayError => {
+    let error: PatchbayError
+    if (isPatchbayError(cause)) error = cause
+    else if (plugin.classify) {
+      try {
+        error = plugin.classify(cause)
+      } catch (inner) {
+        error = unclassified(inner, what)
+      }
+      if (!isPatchbayError(error)) error = unclassified(cause, what)
+    } else error = unclassified(cause, what)
+    return redactor.error(error)
+  }
+  const unclassified = (cause: unknown, what: string) =>
+    new RetryableError(`${label} (${context.plugin}): ${what} failed: ${messageOf(cause)}`, {
+      plugin: context.plugin,
+      step: label,
+      cause,
+    })
+
+  function client(): Promise<unknown> {
+    if (closed) return Promise.reject(new RetryableError(`${label} is closed`, { step: label }))
+    opening ??= (async () => plugin.open(context.config, context))().catch((cause) => {
+      opening = undefined
+      throw classify(cause, 'opening the client')
+    })
+    return opening
+  }
+
+  async function attempt(events: readonly unknown[]): Promise<ClientEventResult[]> {
+    await semaphore.acquire()
+    try {
+      const c = await client()
+      const results = await plugin.deliverBatch(events.slice() as never, { ...context, client: c })
+      if (!Array.isArray(results) || results.length !== events.length)
+        throw new RetryableError(
+          `${label} (${context.plugin}) deliverBatch returned ${Array.isArray(results) ? `${results.length} results` : typeof results} for ${events.length} events; it must return one result per event`,
+          { step: label, plugin: context.plugin },
+        )
+      return results.map((r) =>
+        r === null || r === undefined || !isPatchbayError(r) ? r : redactor.error(r),
+      )
+    } catch (cause) {
+      const error = classify(cause, 'delivering a batch')
+      return events.map(() => error)
+    } finally {
+      semaphore.release()
+    }
+  }
+
+  return {
+    async deliverBatch(events) {
+      const started = now()
+      const results: ClientDeliveryResult[] = events.map(() => ({
+        status: 'failed',
+        attempts: 0,
+        elapsedMs: 0,
+      }))
+      let pending = events.map((_, i) => i)
+      for (let n = 1; pending.length > 0; n++) {
+        const answers = await attempt(pending.map((i) => events[i]))
+        const elapsedMs = now() - started
+        const again: number[] = []
+        let wait: number | undefined
+        answers.forEach((answer, k) => {
+          const i = pending[k]!
+          const r = results[i]!
+          r.attempts = n
+          r.elapsedMs = elapsedMs
+          if (answer === null || answer === undefined) {
+            r.status = 'delivered'
+            delete r.error
+          } else if (!isPatchbayError(answer)) {
+            r.status = 'dropped'
+            r.reason = String((answer as { dropped?: unknown }).dropped ?? 'dropped by the destination')
+          } else {
+            r.status = 'failed'
+            r.error = answer
+            if (answer.family !== 'retryable') return
+            const retryAfterMs = (answer as { retryAfterMs?: number }).retryAfterMs
+            const next = policy.next(
+              n,
+              { retryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+              elapsedMs,
+            )
+            if (next === undefined) {
+              r.exhausted = !init.singleAttempt
+              return
+            }
+            wait = Math.max(wait ?? 0, next)
+            again.push(i)
+          }
+        })
+        pending = again
+        if (pending.length > 0 && wait !== undefined) await sleep(wait)
+      }
+      return results
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      const open = opening
+      opening = undefined
+      if (!open || !plugin.close) return
+      const c = await open.catch(() => undefined)
+      if (c !== undefined) await plugin.close(c, context)
+    },
+  }
+}
+
+function messageOf(cause: unknown): string {
+  if (cause instanceof Error) return cause.message
+  return typeof cause === 'string' ? cause : 'a non-Error value was thrown'
+}

@@ -1,0 +1,40 @@
+/** The column types the mapping infers; each dialect names them in its own SQL. */
+export type ColumnType = 'int' | 'float' | 'boolean' | 'timestamp' | 'string' | 'json'
+
+/** ISO 8601 date-times as SDKs send them (`2026-12-01T10:00:00.000Z`, with an offset or none). */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?$/
+
+/**
+ * The type of a value, as the warehouse stores it: whole numbers are `int`, other numbers
+ * `float`, ISO 8601 date-time strings `timestamp`, other strings `string`, arrays `json`.
+ * Undefined for null and undefined (they carry no type and load as NULL).
+ */
+export function inferType(value: unknown): ColumnType | undefined {
+  switch (typeof value) {
+    case 'boolean':
+      return 'boolean'
+    case 'number':
+      return Number.isSafeInteger(value) ? 'int' : Number.isFinite(value) ? 'float' : 'string'
+    case 'bigint':
+      return 'int'
+    case 'string':
+      return ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value)) ? 'timestamp' : 'string'
+    case 'object':
+      return value === null ? undefined : 'json'
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Whether a value of type `value` may be stored in a column of type `column`, and how:
+ * the same type as is; an int in a float column; a timestamp in a string column (as its
+ * text); anything in a json column. Everything else conflicts (and goes to the discards).
+ * A column never changes type.
+ */
+export function fits(value: ColumnType, column: ColumnType): boolean {
+  if (value === column || column === 'json') return true
+  if (column === 'float') return value === 'int'
+  if (column === 'string') return value === 'timestamp'
+  return false
+}

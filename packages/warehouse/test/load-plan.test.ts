@@ -1,0 +1,77 @@
+import type { PatchbayEvent } from '@patchbay/protocol'
+import { describe, expect, it } from 'vitest'
+import { applyChanges, planLoad, postgresDialect, type WarehouseSchema } from '../src/index.ts'
+
+const at = '2026-12-01T10:00:00.000Z'
+const track = (id: string, properties: Record<string, unknown>) =>
+  ({
+    type: 'track',
+    event: 'Signed Up',
+    messageId: id,
+    userId: 'u1',
+    receivedAt: at,
+    properties,
+  }) as unknown as PatchbayEvent
+
+describe('planLoad', () => {
+  it('infers types, adds new tables and columns, and keeps one row per id', () => {
+    const schema: WarehouseSchema = new Map()
+    const plan = planLoad(
+      [track('a', { n: 1, f: 1.5, ok: true, at, tags: ['x'], s: 'text' }), track('a', { n: 1 })],
+      schema,
+      postgresDialect,
+    )
+    const own = plan.changes.find((c) => c.table === 'signed_up')!
+    expect(own.create).toBe(true)
+    expect(Object.fromEntries(own.columns)).toMatchObject({
+      n: 'int',
+      f: 'float',
+      ok: 'boolean',
+      at: 'timestamp',
+      tags: 'json',
+      s: 'string',
+      id: 'string',
+      received_at: 'timestamp',
+    })
+    const rows = plan.tables.find((t) => t.table === 'signed_up')!.rows
+    expect(rows).toHaveLength(1)
+    expect(rows[0]).toContain('["x"]')
+  })
+
+  it('sends values that do not fit their column to the discards; a column never changes type', () => {
+    const schema: WarehouseSchema = new Map()
+    applyChanges(
+      schema,
+      planLoad([track('a', { n: 1, f: 2.5, label: 'x' })], schema, postgresDialect).changes,
+    )
+    const plan = planLoad([track('b', { n: 'many', f: 3, label: 4, extra: true })], schema, postgresDialect)
+    expect(plan.changes).toEqual([
+      { table: 'signed_up', create: false, columns: [['extra', 'boolean']] },
+      {
+        table: 'patchbay_discards',
+        create: true,
+        columns: expect.any(Array),
+      },
+    ])
+    expect(plan.tables.find((t) => t.table === 'patchbay_discards')!.rows).toEqual([
+      ['b', 'signed_up', 'label', '4', 'an int value does not fit the string column', at],
+      ['b', 'signed_up', 'n', 'many', 'a string value does not fit the int column', at],
+    ])
+    expect(schema.get('signed_up')!.get('n')).toBe('int')
+  })
+
+  it('merges users by id, later traits winning', () => {
+    const identify = (id: string, traits: Record<string, unknown>) =>
+      ({ type: 'identify', messageId: id, userId: 'u1', receivedAt: at, traits }) as unknown as PatchbayEvent
+    const plan = planLoad(
+      [identify('a', { plan: 'free', email: 'a@x' }), identify('b', { plan: 'pro' })],
+      new Map(),
+      postgresDialect,
+    )
+    const users = plan.tables.find((t) => t.table === 'users')!
+    expect(users.upsert).toBe(true)
+    expect(users.rows).toHaveLength(1)
+    const row = Object.fromEntries(users.columns.map(([c], i) => [c, users.rows[0]![i]]))
+    expect(row).toMatchObject({ id: 'u1', plan: 'pro', email: 'a@x' })
+  })
+})

@@ -1,0 +1,112 @@
+import type { PatchbayEvent } from '@patchbay/protocol'
+import { describe, expect, it } from 'vitest'
+import { mapEvent, postgresDialect } from '../src/index.ts'
+
+const at = '2026-12-01T10:00:00.000Z'
+const common = {
+  messageId: 'm1',
+  anonymousId: 'anon-1',
+  userId: 'u1',
+  timestamp: at,
+  sentAt: at,
+  receivedAt: at,
+  context: { ip: '203.0.113.7', library: { name: 'analytics-node', version: '2.1.0' } },
+}
+const rows = (event: Record<string, unknown>) =>
+  mapEvent({ ...common, ...event } as unknown as PatchbayEvent, postgresDialect).map((r) => ({
+    table: r.table,
+    values: Object.fromEntries(r.values),
+  }))
+
+describe('mapEvent', () => {
+  it('a track lands in tracks and in its own table with flattened properties', () => {
+    const [tracks, own] = rows({
+      type: 'track',
+      event: 'Order Completed',
+      properties: {
+        orderId: 'o1',
+        total: 12.5,
+        items: [{ sku: 'a' }],
+        shipping: { address: { city: 'Oslo' } },
+      },
+    })
+    expect(tracks).toEqual({
+      table: 'tracks',
+      values: {
+        id: 'm1',
+        anonymous_id: 'anon-1',
+        user_id: 'u1',
+        timestamp: at,
+        original_timestamp: at,
+        sent_at: at,
+        received_at: at,
+        context_ip: '203.0.113.7',
+        context_library_name: 'analytics-node',
+        context_library_version: '2.1.0',
+        event: 'order_completed',
+        event_text: 'Order Completed',
+      },
+    })
+    expect(own!.table).toBe('order_completed')
+    expect(own!.values).toMatchObject({
+      order_id: 'o1',
+      total: 12.5,
+      items: [{ sku: 'a' }],
+      shipping_address_city: 'Oslo',
+      event: 'order_completed',
+    })
+  })
+
+  it('an identify lands in identifies and users; context.traits count as traits', () => {
+    const out = rows({
+      type: 'identify',
+      context: { traits: { plan: 'pro' } },
+      traits: { email: 'a@example.com' },
+    })
+    expect(out.map((r) => r.table)).toEqual(['identifies', 'users'])
+    expect(out[0]!.values).toMatchObject({ email: 'a@example.com', plan: 'pro', context_traits_plan: 'pro' })
+    expect(out[1]!.values).toEqual({ id: 'u1', received_at: at, email: 'a@example.com', plan: 'pro' })
+  })
+
+  it('pages, screens, groups and aliases land in their tables', () => {
+    expect(rows({ type: 'page', name: 'Home', properties: { path: '/' } })[0]).toMatchObject({
+      table: 'pages',
+      values: { name: 'Home', path: '/' },
+    })
+    expect(rows({ type: 'screen', name: 'Cart', properties: {} })[0]!.table).toBe('screens')
+    expect(rows({ type: 'group', groupId: 'g1', traits: { seats: 3 } })[0]).toMatchObject({
+      table: 'groups',
+      values: { group_id: 'g1', seats: 3 },
+    })
+    expect(rows({ type: 'alias', previousId: 'anon-1' })[0]).toMatchObject({
+      table: 'aliases',
+      values: { previous_id: 'anon-1' },
+    })
+  })
+
+  it('keys that collide after normalisation, and properties named like standard columns, get stable suffixes', () => {
+    const [, own] = rows({
+      type: 'track',
+      event: 'Users',
+      properties: { firstName: 'A', first_name: 'B', timestamp: 'not mine', id: 7 },
+    })
+    expect(own!.table).toBe('_users')
+    const v = own!.values
+    expect(v.id).toBe('m1')
+    expect(v.timestamp).toBe(at)
+    const keys = Object.keys(v)
+    expect(keys.filter((k) => /^first_name/.test(k))).toHaveLength(2)
+    expect(keys.some((k) => /^timestamp_[0-9a-f]{6}$/.test(k))).toBe(true)
+    expect(keys.some((k) => /^id_[0-9a-f]{6}$/.test(k))).toBe(true)
+    // The same event maps to the same columns every time.
+    expect(
+      Object.keys(
+        rows({ type: 'track', event: 'Users', properties: { first_name: 'B', firstName: 'A' } })[1]!.values,
+      ),
+    ).toEqual(
+      Object.keys(
+        rows({ type: 'track', event: 'Users', properties: { firstName: 'A', first_name: 'B' } })[1]!.values,
+      ),
+    )
+  })
+})
