@@ -9,7 +9,9 @@ it('exports a stable public API', () => {
       "DEV_WRITE_KEY",
       "GATEWAY_ERROR_CODES",
       "GatewayOptionsSchema",
+      "openPostgresStore",
       "openSqliteStore",
+      "redactStoreUrl",
       "resolveGatewayOptions",
       "startGateway",
     ]
