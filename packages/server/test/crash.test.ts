@@ -280,5 +280,5 @@ describe('a gateway killed with SIGKILL, again and again', () => {
       expect(r.stderr()).toBe('')
       expect(r.logs.filter((l) => l.level === 'error')).toEqual([])
     }
-  }, 60_000)
+  }, 120_000)
 })

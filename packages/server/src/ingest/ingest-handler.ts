@@ -116,7 +116,14 @@ export function createIngestHandler(options: IngestOptions) {
 
   async function checkCapacity() {
     if (options.storage.full()) throw storageFull()
-    const reason = await options.overloaded()
+    let reason: string | undefined
+    try {
+      reason = await options.overloaded()
+    } catch (error) {
+      // The queue counts come from the store: when it cannot be reached, nothing can be stored either.
+      if (isStoreUnavailable(error)) throw storeUnavailable(error, 1)
+      throw error
+    }
     if (reason)
       throw new IngestError(
         503,

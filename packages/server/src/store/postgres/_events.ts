@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { toJson } from '../_rows.ts'
 import type { BuriedEvent, NewJob, Store } from '../store.ts'
-import { classify, inTransaction, type Query, types } from './_pool.ts'
+import { classify, inTransaction, isConnectionError, type Query, types } from './_pool.ts'
 import { EVENT_COLUMNS, toStoredEvent } from './_rows.ts'
 
 /** What one group commit wrote: for metrics and tests. */
@@ -122,7 +122,7 @@ export function createEventLog(
         { durable: true },
       )
     } catch (error) {
-      if ((error as { storeUnavailable?: boolean }).storeUnavailable) {
+      if ((error as { storeUnavailable?: boolean }).storeUnavailable || isConnectionError(error)) {
         for (const call of group) call.reject(error)
         return
       }
@@ -156,7 +156,8 @@ export function createEventLog(
         await query('pb_release', 'RELEASE SAVEPOINT call')
         outcomes.push(undefined)
         continue
-      } catch {
+      } catch (error) {
+        if (isConnectionError(error)) throw classify(error)
         await query('pb_rollback', 'ROLLBACK TO SAVEPOINT call')
       }
       let refusal: unknown
@@ -169,6 +170,7 @@ export function createEventLog(
             storedAt,
           ])
         } catch (cause) {
+          if (isConnectionError(cause)) throw classify(cause)
           refusal = call.fail(i, cause)
         }
         await query('pb_rollback', 'ROLLBACK TO SAVEPOINT call')

@@ -60,6 +60,9 @@ export function createPool({ url, poolSize }: PoolOptions): pg.Pool {
     application_name: 'patchbay-gateway',
   })
   pool.on('error', () => {})
+  // A connection that dies between two queries of a transaction emits 'error' on its client:
+  // the next query fails with it anyway (and the store reports it), so it must not crash the node.
+  pool.on('connect', (client) => client.on('error', () => {}))
   return pool
 }
 
