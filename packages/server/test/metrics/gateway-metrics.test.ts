@@ -72,6 +72,8 @@ describe('createGatewayMetrics', () => {
       '# TYPE patchbay_events_stopped_total counter',
       '# TYPE patchbay_storage_full gauge',
       '# TYPE patchbay_internal_errors_total counter',
+      '# TYPE patchbay_plan_events_total counter',
+      '# TYPE patchbay_plan_violations_total counter',
     ])
     expect(samples(text, 'patchbay_storage_full')).toEqual(['patchbay_storage_full 0'])
     expect(samples(text, 'patchbay_internal_errors_total')).toEqual([
@@ -199,7 +201,7 @@ describe('createGatewayMetrics', () => {
     const text = await metrics.render()
     expect(text).toContain('patchbay_events_accepted_total{source="we\\"b\\\\app\\nline2"} 2\n')
     const { families, samples: all } = scrape(text)
-    expect(families.size).toBe(11)
+    expect(families.size).toBe(13)
     for (const [name, { help, type }] of families) {
       expect(help, name).not.toBe('')
       expect(type, name).not.toBe('')
