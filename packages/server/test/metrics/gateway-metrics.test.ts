@@ -79,6 +79,8 @@ describe('createGatewayMetrics', () => {
       '# TYPE patchbay_consent_malformed_total counter',
       '# TYPE patchbay_storage_full gauge',
       '# TYPE patchbay_internal_errors_total counter',
+      '# TYPE patchbay_plan_events_total counter',
+      '# TYPE patchbay_plan_violations_total counter',
     ])
     expect(samples(text, 'patchbay_storage_full')).toEqual(['patchbay_storage_full 0'])
     expect(samples(text, 'patchbay_internal_errors_total')).toEqual([
