@@ -26,6 +26,7 @@ const commands = {
   plugins: () => import('./commands/plugins.ts').then((m) => m.default as CommandDef),
   serve: () => import('./commands/serve.ts').then((m) => m.default as CommandDef),
   dlq: () => import('./commands/dlq.ts').then((m) => m.default as CommandDef),
+  identity: () => import('./commands/identity.ts').then((m) => m.default as CommandDef),
 } satisfies SubCommandsDef
 
 export const patchbay = defineCommand({

@@ -14,6 +14,12 @@ import {
   silentSink,
   type UserCodeLoader,
 } from '@patchbay/core'
+import {
+  type IdentityGraph,
+  identityStage,
+  openIdentityGraph,
+  openSqliteIdentityStore,
+} from '@patchbay/identity'
 import { checkDestinations } from './_check-destinations.ts'
 import { guardProcess } from './_process-guard.ts'
 import { createRequestHandler } from './_request-handler.ts'
@@ -149,11 +155,16 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const closeUserCode = async () => {
     if (!init.userCode) await (userCode as { close?: () => Promise<void> } | undefined)?.close?.()
   }
+  // Identity stitching (pipeline `identity:`): the graph opens once the data directory is locked.
+  let identity: IdentityGraph | undefined
   const pipeline: Pipeline = await createPipeline(init.pipeline, {
     registry,
     logSink: sink,
     singleAttempt: true,
     ...(userCode ? { userCode } : {}),
+    ...(definition.identity
+      ? { stages: [{ id: 'identity', run: (events) => identityStage(identity!).run(events) }] }
+      : {}),
   })
   try {
     await checkDestinations(pipeline, options.checkOnStart, sink)
@@ -169,6 +180,17 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     await pipeline.close()
     await closeUserCode()
     throw error
+  }
+  if (definition.identity) {
+    try {
+      identity = await openIdentityGraph({
+        store: openSqliteIdentityStore({ dir: dataDir }),
+        settings: definition.identity,
+      })
+    } catch (error) {
+      await Promise.allSettled([pipeline.close(), closeUserCode(), store.close()])
+      throw error
+    }
   }
   const released = store.releaseInFlight()
   retireOrphanJobs(store, new Set(definition.destinations.map((d) => d.id)), sink)
@@ -296,7 +318,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     unguard()
     storage.close()
     await Promise.allSettled([processor.stop(), ...workers.map((w) => w.stop())])
-    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode()])
+    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode(), identity?.close()])
     throw new ConfigurationError(
       `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`,
       { code: 'PB_GATEWAY_LISTEN', cause: error },
@@ -337,6 +359,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       await stopped
       await pipeline.close()
       await closeUserCode()
+      await identity?.close()
       await store.close()
       storage.close()
       unguard()
