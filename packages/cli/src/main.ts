@@ -29,6 +29,7 @@ const commands = {
   dlq: () => import('./commands/dlq.ts').then((m) => m.default as CommandDef),
   plan: () => import('./commands/plan.ts').then((m) => m.default as CommandDef),
   warehouse: () => import('./commands/warehouse.ts').then((m) => m.default as CommandDef),
+  identity: () => import('./commands/identity.ts').then((m) => m.default as CommandDef),
 } satisfies SubCommandsDef
 
 export const patchbay = defineCommand({

@@ -22,6 +22,8 @@ it('exports a stable public API', () => {
       "HttpMethodSchema",
       "HttpRequestSchema",
       "HttpResponseSchema",
+      "IdentityFieldSchema",
+      "IdentitySettingsSchema",
       "InboundRequestSchema",
       "InvalidEventError",
       "JsonInputError",

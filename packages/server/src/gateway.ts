@@ -16,6 +16,12 @@ import {
   type UserCodeLoader,
 } from '@patchbay/core'
 import { type EnforcedPlan, enforcePlans, type PlanCount } from '@patchbay/tracking-plan'
+import {
+  type IdentityGraph,
+  identityStage,
+  openIdentityGraph,
+  openSqliteIdentityStore,
+} from '@patchbay/identity'
 import { checkDestinations } from './_check-destinations.ts'
 import { watchPlans } from './_plan-watch.ts'
 import { guardProcess } from './_process-guard.ts'
@@ -195,12 +201,17 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const closeUserCode = async () => {
     if (!init.userCode) await (userCode as { close?: () => Promise<void> } | undefined)?.close?.()
   }
+  // Identity stitching (pipeline `identity:`): the graph opens once the data directory is locked.
+  let identity: IdentityGraph | undefined
   const pipeline: Pipeline = await createPipeline(init.pipeline, {
     registry,
     logSink: sink,
     singleAttempt: true,
     ...(userCode ? { userCode } : {}),
     ...(plans.stage ? { validate: plans.stage } : {}),
+    ...(definition.identity
+      ? { stages: [{ id: 'identity', run: (events) => identityStage(identity!).run(events) }] }
+      : {}),
   })
   try {
     await checkDestinations(pipeline, options.checkOnStart, sink)
@@ -216,6 +227,17 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     await pipeline.close()
     await closeUserCode()
     throw error
+  }
+  if (definition.identity) {
+    try {
+      identity = await openIdentityGraph({
+        store: openSqliteIdentityStore({ dir: dataDir }),
+        settings: definition.identity,
+      })
+    } catch (error) {
+      await Promise.allSettled([pipeline.close(), closeUserCode(), rawStore.close()])
+      throw error
+    }
   }
   // The web console watches the store and the deliveries (it never blocks them); off without an admin token.
   let metricsRender: () => Promise<string> = async () => ''
@@ -235,7 +257,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     released = await store.releaseInFlight()
     await retireOrphanJobs(store, new Set(definition.destinations.map((d) => d.id)), sink)
   } catch (error) {
-    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode(), webConsole.close()])
+    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode(), webConsole.close(), identity?.close()])
     throw error
   }
   if (released > 0)
@@ -430,7 +452,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     planWatch?.close()
     await syncs.stop()
     await Promise.allSettled([processor.stop(), ...workers.map((w) => w.stop())])
-    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode(), webConsole.close()])
+    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode(), webConsole.close(), identity?.close()])
     throw new ConfigurationError(
       `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`,
       { code: 'PB_GATEWAY_LISTEN', cause: error },
@@ -478,6 +500,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       await pipeline.close()
       await closeUserCode()
       await webConsole.close()
+      await identity?.close()
       await store.close()
       storage.close()
       unguard()

@@ -56,6 +56,17 @@ export async function runPipeline(options: RunOptions, output: Output = processO
     // Events read as they are come from the pipeline's only source, if it has one.
     const sources = loaded.definition.sources ?? []
     const sourceId = options.source ?? (sources.length === 1 ? sources[0]!.id : undefined)
+    // Identity stitching (pipeline `identity:`): a graph in memory for this run.
+    const identity = loaded.definition.identity
+      ? await import('@patchbay/identity').then(async (m) => {
+          const graph = await m.openIdentityGraph({
+            store: m.createMemoryIdentityStore(),
+            settings: loaded.definition.identity,
+          })
+          pipelineOptions.stages = [m.identityStage(graph)]
+          return graph
+        })
+      : undefined
     const pipeline = await createPipeline(loaded, pipelineOptions)
     redact = pipeline.redactor.string
     const outcomesFile = options.outcomes ? createWriteStream(options.outcomes) : undefined
@@ -92,6 +103,7 @@ export async function runPipeline(options: RunOptions, output: Output = processO
       if (output.tty && !options.json) process.stderr.write('\r\u001b[K')
       await pipeline.close()
       await userCode?.close()
+      await identity?.close()
       await new Promise<void>((resolve) => (outcomesFile ? outcomesFile.end(resolve) : resolve()))
     }
     const summary = summarizeOutcomes(events, all)

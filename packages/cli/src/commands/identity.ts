@@ -1,0 +1,228 @@
+import { existsSync } from 'node:fs'
+import { type IdentitySettings, loadPipelineFile } from '@patchbay/core'
+import type { IdentityGraph } from '@patchbay/identity'
+import { defineCommand } from 'citty'
+import { resolveDataDir } from '../_dlq-store.ts'
+import { EXIT, UsageError } from '../_exit.ts'
+import { color, type Output, processOutput } from '../_output.ts'
+import { readJsonl } from '../_read-events.ts'
+
+export interface IdentityTarget {
+  dataDir?: string
+  /** The pipeline file whose `identity:` block the gateway runs (its caps decide the partition). */
+  pipeline?: string
+}
+
+function settingsOf(pipeline: string | undefined): IdentitySettings | undefined {
+  if (pipeline === undefined) return undefined
+  return loadPipelineFile(pipeline).definition.identity
+}
+
+async function withGraph(
+  target: IdentityTarget,
+  write: boolean,
+  run: (graph: IdentityGraph) => Promise<number>,
+): Promise<number> {
+  const { openIdentityGraph, openSqliteIdentityStore, IDENTITY_DB_FILE } = await import('@patchbay/identity')
+  const dir = resolveDataDir(target.dataDir)
+  if (!write && !existsSync(`${dir}/${IDENTITY_DB_FILE}`))
+    throw new UsageError(
+      `${dir} holds no identity graph (${IDENTITY_DB_FILE}): pass the data directory of a gateway whose pipeline has an identity: block, with --data-dir or PATCHBAY_DATA_DIR`,
+    )
+  const graph = await openIdentityGraph({
+    store: openSqliteIdentityStore({ dir, readOnly: !write }),
+    settings: settingsOf(target.pipeline),
+    readOnly: !write,
+  })
+  try {
+    return await run(graph)
+  } finally {
+    await graph.close()
+  }
+}
+
+/**
+ * `patchbay identity lookup`: the person an identifier belongs to: their ids by type, merges
+ * and rejected merges. Exit code 1 when the identifier is unknown.
+ *
+ * @example
+ * process.exitCode = await lookupIdentity({ dataDir: './patchbay-data', id: 'email:ada@example.com' })
+ */
+export function lookupIdentity(
+  options: IdentityTarget & { id: string; json?: boolean },
+  output: Output = processOutput,
+): Promise<number> {
+  return withGraph(options, false, async (graph) => {
+    const person = await graph.lookup(options.id)
+    if (!person) {
+      output.err(`${color.red('error')} No identifier or canonical id "${options.id}" in the identity graph.`)
+      return EXIT.failed
+    }
+    if (options.json) {
+      output.out(JSON.stringify(person))
+      return EXIT.ok
+    }
+    output.out(`${color.bold(person.canonicalId)}  ${person.size} identifier(s)`)
+    for (const [type, values] of Object.entries(person.identifiers))
+      output.out(`  ${type}: ${values.join(', ')}`)
+    if (person.blocked.length > 0) output.out(`  blocklisted: ${person.blocked.join(', ')}`)
+    output.out(color.dim(`merges (${person.merges.length}):`))
+    for (const m of person.merges)
+      output.out(`  ${m.kind} ${m.from} → ${m.to} (${m.nodes} id(s), event ${m.messageId || '?'})`)
+    output.out(color.dim(`rejected or blocked links (${person.rejections.length}):`))
+    for (const r of person.rejections.slice(0, 20))
+      output.out(`  ${r.from} ✕ ${r.to}: ${r.reason} (event ${r.messageId || '?'})`)
+    if (person.rejections.length > 20)
+      output.out(color.dim(`  ... ${person.rejections.length - 20} more (--json lists all)`))
+    return EXIT.ok
+  })
+}
+
+/**
+ * `patchbay identity stats`: people, identifiers per type, the largest clusters, rejected merges.
+ *
+ * @example
+ * process.exitCode = await identityStats({ dataDir: './patchbay-data' })
+ */
+export function identityStats(
+  options: IdentityTarget & { json?: boolean; largest?: number },
+  output: Output = processOutput,
+): Promise<number> {
+  return withGraph(options, false, async (graph) => {
+    const stats = await graph.stats({ largest: options.largest ?? 10 })
+    if (options.json) {
+      output.out(JSON.stringify(stats))
+      return EXIT.ok
+    }
+    output.out(`people: ${stats.people}`)
+    output.out(
+      `identifiers: ${stats.identifiers} (${Object.entries(stats.byType)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')})`,
+    )
+    output.out(
+      `links: ${stats.edges}; rejected merges: ${stats.rejectedMerges}; blocked links: ${stats.blockedLinks}`,
+    )
+    output.out(`merges logged: ${stats.merges}`)
+    output.out(
+      `blocklisted: ${stats.blockedIdentifiers.length > 0 ? stats.blockedIdentifiers.join(', ') : 'none'}`,
+    )
+    output.out(color.dim('largest people:'))
+    for (const p of stats.largest)
+      output.out(
+        `  ${p.canonicalId}  ${p.size}  ${Object.entries(p.byType)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', ')}`,
+      )
+    return EXIT.ok
+  })
+}
+
+/**
+ * `patchbay identity rebuild`: feeds an event history (JSONL) into the identity graph of a
+ * data directory, without delivering anything. Into an empty directory, it rebuilds the
+ * graph; the result does not depend on the order of the file.
+ *
+ * @example
+ * process.exitCode = await rebuildIdentity({ dataDir: './rebuilt', input: 'history.jsonl' })
+ */
+export function rebuildIdentity(
+  options: IdentityTarget & { input: string },
+  output: Output = processOutput,
+): Promise<number> {
+  return withGraph(options, true, async (graph) => {
+    let events = 0
+    for await (const batch of readJsonl(options.input, 1000)) {
+      for (const bad of batch.bad) output.err(`${color.red('input')} ${bad.message}`)
+      await graph.stitch(batch.events)
+      events += batch.events.length
+    }
+    const stats = await graph.stats({ largest: 0 })
+    output.out(
+      `${events} events stitched: ${stats.people} people, ${stats.identifiers} identifiers, ${stats.rejectedMerges} rejected merges`,
+    )
+    return EXIT.ok
+  })
+}
+
+const targetArgs = {
+  'data-dir': {
+    type: 'string',
+    description: "The gateway's data directory (default: $PATCHBAY_DATA_DIR, else ./patchbay-data)",
+  },
+  pipeline: {
+    type: 'string',
+    description:
+      'The pipeline file whose identity: settings (caps, priority) the gateway runs; default: the defaults',
+  },
+} as const
+const targetOf = (args: { 'data-dir'?: string; pipeline?: string }): IdentityTarget => ({
+  ...(args['data-dir'] ? { dataDir: args['data-dir'] } : {}),
+  ...(args.pipeline ? { pipeline: args.pipeline } : {}),
+})
+
+const lookup = defineCommand({
+  meta: { name: 'lookup', description: "A person's identifiers by type, merges and rejected merges" },
+  args: {
+    ...targetArgs,
+    id: {
+      type: 'positional',
+      description: 'type:value (email:ada@example.com), a bare value, or a canonical id',
+      required: true,
+    },
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  async run({ args }) {
+    process.exitCode = await lookupIdentity({ ...targetOf(args), id: args.id, json: args.json })
+  },
+})
+
+const stats = defineCommand({
+  meta: { name: 'stats', description: 'People, identifiers per type, the largest clusters, rejected merges' },
+  args: {
+    ...targetArgs,
+    largest: { type: 'string', description: 'How many of the largest people to list (default 10)' },
+    json: { type: 'boolean', description: 'Print JSON' },
+  },
+  async run({ args }) {
+    const largest = args.largest === undefined ? undefined : Number(args.largest)
+    if (largest !== undefined && !(Number.isInteger(largest) && largest >= 0))
+      throw new UsageError(`--largest must be a whole number, got "${args.largest}"`)
+    process.exitCode = await identityStats({
+      ...targetOf(args),
+      json: args.json,
+      ...(largest === undefined ? {} : { largest }),
+    })
+  },
+})
+
+const rebuild = defineCommand({
+  meta: {
+    name: 'rebuild',
+    description: 'Feed an event history (JSONL) into the identity graph, delivering nothing',
+  },
+  args: {
+    ...targetArgs,
+    input: { type: 'positional', description: 'A JSONL file of events', required: true },
+  },
+  async run({ args }) {
+    process.exitCode = await rebuildIdentity({ ...targetOf(args), input: args.input })
+  },
+})
+
+export default defineCommand({
+  meta: {
+    name: 'identity',
+    description: `Look into the gateway's identity graph: who is who, and which merges the caps refused.
+
+Reads the graph in the data directory (identity.db); safe while the gateway runs. Pass the
+pipeline file with --pipeline when its identity: block changes the caps or priority.
+
+Examples:
+  patchbay identity lookup email:ada@example.com --data-dir /var/lib/patchbay
+  patchbay identity lookup 3f0c2a1e-7d5b-8c4e-9a6f-1b2c3d4e5f60 --json
+  patchbay identity stats --pipeline pipeline.yaml
+  patchbay identity rebuild history.jsonl --data-dir ./rebuilt --pipeline pipeline.yaml`,
+  },
+  subCommands: { lookup, stats, rebuild },
+})
