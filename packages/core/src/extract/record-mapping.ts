@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import Type, { type Static } from 'typebox'
 import { PatchbayError } from '../errors/patchbay-error.ts'
 
@@ -102,12 +102,7 @@ const pick = (record: Record<string, unknown>, fields: readonly string[] | '*' |
  * and the version alone.
  */
 export function recordMessageId(stream: string, keyValues: readonly unknown[], recordJson: string): string {
-  const version = createHash('sha256')
-    .update(stream)
-    .update('\n')
-    .update(recordJson)
-    .digest('hex')
-    .slice(0, 16)
+  const version = hash('sha256', `${stream}\n${recordJson}`, 'hex').slice(0, 16)
   if (keyValues.length === 0) return `${stream}:${version}`
   return `${stream}:${keyValues.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(',')}:${version}`
 }
