@@ -15,13 +15,13 @@ import {
   silentSink,
   type UserCodeLoader,
 } from '@patchbay/core'
-import { type EnforcedPlan, enforcePlans, type PlanCount } from '@patchbay/tracking-plan'
 import {
   type IdentityGraph,
   identityStage,
   openIdentityGraph,
   openSqliteIdentityStore,
 } from '@patchbay/identity'
+import { type EnforcedPlan, enforcePlans, type PlanCount } from '@patchbay/tracking-plan'
 import { checkDestinations } from './_check-destinations.ts'
 import { watchPlans } from './_plan-watch.ts'
 import { guardProcess } from './_process-guard.ts'
@@ -37,9 +37,9 @@ import { overloadCheck } from './ingest/_backpressure.ts'
 import { createIngestHandler } from './ingest/ingest-handler.ts'
 import { createGatewayMetrics } from './metrics/index.ts'
 import { type GatewayOptionsInput, type ResolvedGatewayOptions, resolveGatewayOptions } from './options.ts'
+import { resolvePipelineSettings } from './pipeline-settings.ts'
 import { redactUrl } from './store/postgres/_url.ts'
 import { openPostgresStore } from './store/postgres/postgres-store.ts'
-import { resolvePipelineSettings } from './pipeline-settings.ts'
 import { openSqliteStore } from './store/sqlite-store.ts'
 import type { DeadLetters, Store, StoreStats } from './store/store.ts'
 import { startSyncScheduler } from './sync/scheduler.ts'
@@ -257,7 +257,13 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     released = await store.releaseInFlight()
     await retireOrphanJobs(store, new Set(definition.destinations.map((d) => d.id)), sink)
   } catch (error) {
-    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode(), webConsole.close(), identity?.close()])
+    await Promise.allSettled([
+      pipeline.close(),
+      store.close(),
+      closeUserCode(),
+      webConsole.close(),
+      identity?.close(),
+    ])
     throw error
   }
   if (released > 0)
@@ -452,7 +458,13 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     planWatch?.close()
     await syncs.stop()
     await Promise.allSettled([processor.stop(), ...workers.map((w) => w.stop())])
-    await Promise.allSettled([pipeline.close(), store.close(), closeUserCode(), webConsole.close(), identity?.close()])
+    await Promise.allSettled([
+      pipeline.close(),
+      store.close(),
+      closeUserCode(),
+      webConsole.close(),
+      identity?.close(),
+    ])
     throw new ConfigurationError(
       `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`,
       { code: 'PB_GATEWAY_LISTEN', cause: error },

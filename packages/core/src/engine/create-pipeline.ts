@@ -316,9 +316,7 @@ export async function createPipeline(
     async process(events, { sourceId } = {}) {
       const { stopped, items, inputs } = await runFront(events, { sourceId, normalized: false })
       const perDestination = await Promise.all(
-        destinations.map((d) =>
-          runAt(d, items, stopped, inputs, { whenMissing: consentPolicy(sourceId) }),
-        ),
+        destinations.map((d) => runAt(d, items, stopped, inputs, { whenMissing: consentPolicy(sourceId) })),
       )
       return clean(perDestination.flat())
     },

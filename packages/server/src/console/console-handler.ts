@@ -20,7 +20,7 @@ export interface ConsoleHandlerOptions {
   live: LiveStreams
   history: () => MetricsHistory
   deadLetters: DeadLetters
-  stats: () => StoreStats
+  stats: () => Promise<StoreStats>
   playground: Playground
   redactor: Redactor
   overview: () => Record<string, unknown>
@@ -81,7 +81,7 @@ function selectorOf(body: unknown): DeadLetterSelector {
 }
 
 /** Dead letters whose messageId or user is `wanted`, searched over at most `scan` of them. */
-function findDeadLetters(
+async function findDeadLetters(
   deadLetters: DeadLetters,
   wanted: { messageId?: string; userId?: string },
   scan: number,
@@ -89,7 +89,7 @@ function findDeadLetters(
   const found = []
   let afterId = 0
   for (let seen = 0; seen < scan; ) {
-    const page = deadLetters.list({ limit: 500, afterId })
+    const page = await deadLetters.list({ limit: 500, afterId })
     if (page.length === 0) break
     for (const letter of page) {
       const p = (letter.payload ?? {}) as { userId?: unknown; anonymousId?: unknown }
@@ -123,7 +123,7 @@ export function createConsoleHandler(options: ConsoleHandlerOptions) {
     const [resource, id] = parts
     const get = req.method === 'GET'
     if (get && resource === 'overview' && !id)
-      return send(res, 200, { ...options.overview(), stats: options.stats() })
+      return send(res, 200, { ...options.overview(), stats: await options.stats() })
     if (get && resource === 'live' && !id) {
       if (!options.live.open(req, res, filterFromQuery(url.searchParams)))
         throw new IngestError(429, 'PB_GATEWAY_BODY_INVALID', 'too many live views are open; close one')
@@ -144,7 +144,7 @@ export function createConsoleHandler(options: ConsoleHandlerOptions) {
       return send(res, 200, {
         recent: options.recent.find(wanted, 100),
         recentCapacity: options.recent.capacity,
-        deadLetters: findDeadLetters(options.deadLetters, wanted, LOOKUP_SCAN),
+        deadLetters: await findDeadLetters(options.deadLetters, wanted, LOOKUP_SCAN),
         deadLettersScanned: LOOKUP_SCAN,
       })
     }
@@ -157,24 +157,24 @@ export function createConsoleHandler(options: ConsoleHandlerOptions) {
         if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(afterId) || afterId < 0)
           throw refuse(400, 'PB_GATEWAY_BODY_INVALID', '`limit` and `after` must be non-negative integers')
         return send(res, 200, {
-          deadLetters: options.deadLetters.list({
+          deadLetters: await options.deadLetters.list({
             limit,
             afterId,
             ...(destinationId ? { destinationId } : {}),
           }),
-          total: options.deadLetters.count(destinationId),
+          total: await options.deadLetters.count(destinationId),
         })
       }
       if (get && id && /^\d+$/.test(id)) {
-        const found = options.deadLetters.get(Number(id))
+        const found = await options.deadLetters.get(Number(id))
         if (!found) throw refuse(404, 'PB_GATEWAY_NOT_FOUND', `no dead letter ${id}`)
         return send(res, 200, found)
       }
       if (req.method === 'POST' && (id === 'replay' || id === 'purge')) {
         const selector = selectorOf(parseJson(await readBody(req, 1024 * 1024), 16))
         if (id === 'replay')
-          return send(res, 200, { replayed: options.deadLetters.replay(selector, Date.now()) })
-        return send(res, 200, { purged: options.deadLetters.purge(selector) })
+          return send(res, 200, { replayed: await options.deadLetters.replay(selector, Date.now()) })
+        return send(res, 200, { purged: await options.deadLetters.purge(selector) })
       }
     }
     if (req.method === 'POST' && resource === 'playground' && !id) {

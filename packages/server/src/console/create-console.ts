@@ -23,7 +23,7 @@ export interface ConsoleInit {
   sandbox: SandboxOptions
   redactor: Redactor
   metrics: () => Promise<string>
-  stats: () => StoreStats
+  stats: () => Promise<StoreStats>
   /** Where the built console is (default: the installed @patchbay/console). */
   assetsDir?: string
   /** Recent events kept for the live view and look-ups (default 2000). */
