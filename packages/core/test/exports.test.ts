@@ -6,8 +6,8 @@ it('exports a stable public API', () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
       "AbortedError",
-      "CONSENT_ISSUES",
       "CLIENT_DESTINATION_API_VERSION",
+      "CONSENT_ISSUES",
       "ConfigurationError",
       "ConsentPolicySchema",
       "ConsentRequirementSchema",
