@@ -189,7 +189,7 @@ describe('patchbay dlq --gateway (a running gateway, through its admin API)', ()
     )
     const both = await dlq(['list', '--data-dir', g.dataDir, '--gateway', g.url], env)
     expect(both.code).toBe(2)
-    expect(both.stderr).toContain('--gateway and --data-dir name two places')
+    expect(both.stderr).toContain('--gateway and --data-dir name different places')
   })
 
   it('exits 2 on a wrong token, and never prints the token', async () => {
