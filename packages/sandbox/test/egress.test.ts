@@ -214,7 +214,8 @@ describe('sandbox fetch: fetch.allow ports', () => {
       ),
     ).toMatchObject({ status: 200 })
     expect(otherHits).toBe(before + 1)
-  })
+    // Thirteen sandboxes, each forking a worker process (about 1.3 s each on an idle machine).
+  }, 90_000)
 
   it('an address entry without a port allows only the default port', async () => {
     const refused = await fetchWith(
