@@ -221,7 +221,8 @@ describe('createGatewayMetrics', () => {
     const text = await metrics.render()
     expect(text).toContain('patchbay_events_accepted_total{source="we\\"b\\\\app\\nline2"} 2\n')
     const { families, samples: all } = scrape(text)
-    expect(families.size).toBe(13)
+    // 11 gateway families, 2 for consent, 2 for tracking plans.
+    expect(families.size).toBe(15)
     for (const [name, { help, type }] of families) {
       expect(help, name).not.toBe('')
       expect(type, name).not.toBe('')
