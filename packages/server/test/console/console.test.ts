@@ -73,7 +73,7 @@ describe('the web console', () => {
     await page.locator('#dead-letter-note', { hasText: '1 replayed' }).waitFor()
     await waitFor(() => receiver.received.length === 1, 'the replayed delivery')
     expect(receiver.received[0]!.body).toMatchObject({ messageId: 'msg-503', event: 'Checkout' })
-    expect(g.deadLetters.count()).toBe(0)
+    expect(await g.deadLetters.count()).toBe(0)
     expect(watch.errors).toEqual([])
     expect(watch.violations).toEqual([])
   })
