@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -237,11 +237,14 @@ async function drive(round: number, s: Secrets): Promise<Array<{ where: string; 
   gateway.child.kill('SIGTERM')
   const stopped = await gateway.done
   texts.push({ where: 'serve stdout', text: stopped.stdout }, { where: 'serve stderr', text: stopped.stderr })
-  for (const file of readdirSync(dataDir))
+  // Every file the gateway keeps, in subfolders too (scheduled syncs keep their state in sync/).
+  for (const file of readdirSync(dataDir, { recursive: true, encoding: 'utf8' })) {
+    if (!statSync(join(dataDir, file)).isFile()) continue
     texts.push({
       where: `gateway data file ${file}`,
       text: readFileSync(join(dataDir, file)).toString('utf8'),
     })
+  }
   return texts
 }
 
