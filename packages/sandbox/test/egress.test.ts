@@ -54,18 +54,25 @@ const CODE = `export async function transformEvent(event) {
 
 /** Runs one event whose transform fetches `url`; returns the status or the refusal. */
 async function fetchWith(options: Pick<SandboxOptions, 'fetch' | 'egress'>, url: string) {
+  // Disposed as soon as it has answered: a suite of dozens of sandboxes must not keep a worker
+  // process each alive until the end (the afterAll hook still disposes one a test left behind).
   const sandbox = createSandbox({ ...options, poolSize: 1 })
   sandboxes.push(sandbox)
-  const t = await sandbox.compile(CODE, { filename: 'egress.js' })
-  const before = hits.length
-  const { results } = await t.run([
-    { type: 'track', event: 'Ping', messageId: 'm-1', userId: 'u-1', context: { url } },
-  ])
-  const result = results[0]!
-  const reached = hits.length - before
-  return result.ok
-    ? { status: (result.events[0] as { status: number }).status, reached }
-    : { code: result.error.code, message: result.error.message, reached }
+  try {
+    const t = await sandbox.compile(CODE, { filename: 'egress.js' })
+    const before = hits.length
+    const { results } = await t.run([
+      { type: 'track', event: 'Ping', messageId: 'm-1', userId: 'u-1', context: { url } },
+    ])
+    const result = results[0]!
+    const reached = hits.length - before
+    return result.ok
+      ? { status: (result.events[0] as { status: number }).status, reached }
+      : { code: result.error.code, message: result.error.message, reached }
+  } finally {
+    sandboxes.splice(sandboxes.indexOf(sandbox), 1)
+    await sandbox.dispose()
+  }
 }
 
 /** IPv4 spellings of loopback, all of which the URL parser makes 127.0.0.1. */
