@@ -84,12 +84,27 @@ function readLock(file: string): { pid: number; started: string | undefined } | 
   return Number.isSafeInteger(pid) && pid > 0 ? { pid, started: started || undefined } : undefined
 }
 
-/** Signal 0 checks that a process exists without touching it; EPERM means it exists but is not ours. */
+/**
+ * Signal 0 checks that a process exists without touching it; EPERM means it exists but is
+ * not ours. A zombie (Z) or dead (X) process still answers signal 0 but holds nothing: a
+ * gateway killed with SIGKILL stays a zombie for good when its parent died first and the
+ * container's pid 1 does not reap orphans.
+ */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+  return !/^[ZX]$/.test(processState(pid) ?? '')
+}
+
+/** The state letter in /proc/<pid>/stat (R, S, D, Z, X, …), undefined where /proc is not available. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]
+  } catch {
+    return undefined
   }
 }

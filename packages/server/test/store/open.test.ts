@@ -110,6 +110,26 @@ describe('the data directory lock', () => {
     }
   })
 
+  it('takes over a lock whose holder is a zombie (killed, never reaped: an orphan under a container pid 1 that does not reap)', async () => {
+    const dir = tempDir()
+    // The shell forks `sleep 0`, then becomes `sleep 60`, which never waits for its child:
+    // once `sleep 0` exits it stays a zombie, and signal 0 still finds it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & exec sleep 60'])
+    try {
+      const zombie = await waitFor(() => {
+        const children = fs.readFileSync(`/proc/${parent.pid}/task/${parent.pid}/children`, 'utf8').trim()
+        const pid = Number(children.split(' ')[0])
+        return pid > 0 && /^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')) ? pid : undefined
+      })
+      fs.writeFileSync(lockFile(dir), `${zombie}\n`)
+      const store = open({ dir })
+      await store.append([event('m1')])
+      expect(lockPid(dir)).toBe(process.pid)
+    } finally {
+      parent.kill('SIGKILL')
+    }
+  })
+
   it('refuses a lock file without a pid, saying what to check', () => {
     const dir = tempDir()
     fs.writeFileSync(lockFile(dir), '')
@@ -118,3 +138,13 @@ describe('the data directory lock', () => {
     )
   })
 })
+
+/** Polls `probe` every 10 ms until it returns a value (5 s at most). */
+async function waitFor<T>(probe: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 500; i++) {
+    const value = probe()
+    if (value !== undefined) return value
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  throw new Error('the zombie process never appeared')
+}
