@@ -7,12 +7,20 @@ import { defineConfig } from 'vitest/config'
  *   so tests never run against a stale `dist/`.
  * - isolated-vm needs Node started with `--no-node-snapshot`, so tests run in forked
  *   processes that carry the flag.
+ * - maxWorkers: vitest's default is one fewer than the cores, which on the 2-core machines CI
+ *   runs on is one file at a time. Most of the suite's time is spent waiting on what a test
+ *   started (child processes, npm installs, servers, retry timers), not computing, so three
+ *   files at a time cut the wall time there. Every project must give the same number (vitest
+ *   refuses projects with different maxWorkers in one group), hence here. The tests hold no
+ *   timings; the few that bound a stall (the sandbox's host heartbeat) allow for a loaded
+ *   machine.
  */
 export const shared = defineConfig({
   resolve: { conditions: ['@patchbay/source'] },
   ssr: { resolve: { conditions: ['@patchbay/source'] } },
   test: {
     pool: 'forks',
+    maxWorkers: 3,
     execArgv: ['--no-node-snapshot'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
