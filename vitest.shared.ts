@@ -22,7 +22,9 @@ export const shared = defineConfig({
     pool: 'forks',
     maxWorkers: 3,
     execArgv: ['--no-node-snapshot'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // A safety net for a hung test, not a speed check: a test that starts processes takes
+    // several times longer while the machine is busy (CI runs three files at a time).
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 })
