@@ -9,3 +9,16 @@ import { fileURLToPath } from 'node:url'
  * readFileSync(join(consoleAssetsDir, 'index.html'))
  */
 export const consoleAssetsDir: string = fileURLToPath(new URL('../dist/web/', import.meta.url))
+
+export {
+  type ConsoleRecord,
+  ConsoleRecordSchema,
+  type DeadLetterView,
+  DeadLetterViewSchema,
+  type DestinationOutcome,
+  DestinationOutcomeSchema,
+  type DestinationStatus,
+  DestinationStatusSchema,
+  type Overview,
+  OverviewSchema,
+} from './wire.ts'

@@ -7,6 +7,11 @@ import * as console from '../src/index.ts'
 it('exports a stable public API', () => {
   expect(Object.keys(console).sort()).toMatchInlineSnapshot(`
     [
+      "ConsoleRecordSchema",
+      "DeadLetterViewSchema",
+      "DestinationOutcomeSchema",
+      "DestinationStatusSchema",
+      "OverviewSchema",
       "consoleAssetsDir",
     ]
   `)

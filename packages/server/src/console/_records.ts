@@ -1,51 +1,10 @@
 /**
- * What the console knows about one recent event: the event as the gateway stored it and,
- * per destination, where its delivery stands. Sent to the browser as JSON (rendered there as
- * text only).
+ * The console's record of one recent event (its type is the page's wire type, from
+ * @patchbay/console): how a record is made for an accepted event, and the live view's filters.
  */
+import type { ConsoleRecord } from '@patchbay/console'
 
-/** Where an event stands at one destination. */
-export type DestinationStatus =
-  | 'queued'
-  | 'in_flight'
-  | 'retrying'
-  | 'delivered'
-  | 'dropped'
-  | 'dead_letter'
-  | 'not_routed'
-
-export interface DestinationOutcome {
-  status: DestinationStatus
-  /** Failed attempts so far. */
-  attempts: number
-  /** When a retry is due (ms since the epoch). */
-  nextAt?: number
-  /** The last error, or why it is a dead letter. */
-  error?: string
-  /** Why the destination dropped it. */
-  reason?: string
-  /** The event as this destination gets it, when the transformations changed it. */
-  output?: unknown
-  /** The redacted, size-capped request/response records of the last attempt. */
-  exchanges?: unknown[]
-  updatedAt: number
-}
-
-export interface ConsoleRecord {
-  /** The console's own sequence number (ascending, never reused in a gateway's life). */
-  id: number
-  sourceId: string
-  messageId: string
-  type: string
-  /** The track event's name, or the page/screen name. */
-  name?: string
-  userId?: string
-  anonymousId?: string
-  receivedAt: number
-  /** The normalised event, as stored. */
-  event: unknown
-  destinations: Record<string, DestinationOutcome>
-}
+export type { ConsoleRecord, DestinationOutcome, DestinationStatus } from '@patchbay/console'
 
 /** The fields the live view filters on. */
 export interface RecordFilter {

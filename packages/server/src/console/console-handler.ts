@@ -1,6 +1,7 @@
 import '../error-codes.ts'
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Overview } from '@patchbay/console'
 import type { Redactor } from '@patchbay/core'
 import { IngestError, parseJson, readBody, sendJson, sendRefusal } from '../ingest/_http.ts'
 import type { DeadLetterSelector, DeadLetters, StoreStats } from '../store/store.ts'
@@ -23,7 +24,7 @@ export interface ConsoleHandlerOptions {
   stats: () => Promise<StoreStats>
   playground: Playground
   redactor: Redactor
-  overview: () => Record<string, unknown>
+  overview: () => Overview
 }
 
 /** Headers every console answer carries. */

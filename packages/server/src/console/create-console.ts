@@ -87,9 +87,9 @@ export function createConsole(init: ConsoleInit) {
         playground,
         redactor: init.redactor,
         overview: () => ({
-          sources: init.sources,
-          destinations: init.destinations,
-          transformations: init.transformations,
+          sources: [...init.sources],
+          destinations: [...init.destinations],
+          transformations: [...init.transformations],
           recentCapacity: recent.capacity,
           liveEventsPerSecond: 20,
           missedByConsole: observer.dropped,
