@@ -1,11 +1,13 @@
 // The gateway under benchmark, in its own process (pinned to one core by the bench):
 // argv = data dir, receiver URL, `batched` or `single`. Prints `ready <url>` when listening.
+// PB_BENCH_FEATURE (`plan` or `identity`, see _features.ts) turns a gateway feature on.
 // With `http` as the mode it is the baseline instead: a bare node:http server that reads and
 // parses each body and answers 200, storing nothing.
 import { createServer } from 'node:http'
 import { parsePipeline } from '@patchbay/core'
 import { startGateway } from '../src/index.ts'
 import { pipelineYaml } from './_bodies.ts'
+import { type Feature, withFeature } from './_features.ts'
 
 const [dataDir, receiverUrl, mode] = process.argv.slice(2) as [string, string, string]
 
@@ -23,9 +25,13 @@ if (mode === 'http') {
   })
 } else {
   const base = new URL('..', import.meta.url).pathname
+  const feature = process.env.PB_BENCH_FEATURE as Feature | undefined
+  const yaml = pipelineYaml(receiverUrl, mode === 'batched')
   const gateway = await startGateway({
     pipeline: {
-      ...parsePipeline(pipelineYaml(receiverUrl, mode === 'batched'), { file: `${base}pipeline.yaml` }),
+      ...parsePipeline(feature ? withFeature(yaml, feature, dataDir) : yaml, {
+        file: `${base}pipeline.yaml`,
+      }),
       baseDir: base,
     },
     // PB_BENCH_STORE: a postgres:// URL, for the PostgreSQL store's figures (postgres.bench.ts).
