@@ -19,7 +19,9 @@ describe('the console API against its wire schemas', () => {
   it('sends an overview, recent records and dead letters of the shapes the page reads', async () => {
     // The first message is refused for good (a dead letter); the second is delivered.
     const receiver = track(
-      await startReceiver((req) => ({ status: req.body?.messageId === 'wire-bad' ? 400 : 200 })),
+      await startReceiver((req) => ({
+        status: (req.body as { messageId?: string }).messageId === 'wire-bad' ? 400 : 200,
+      })),
     )
     const g = await start(webhookPipeline(receiver.url), { adminToken: TOKEN })
     const api = async (path: string) => {
