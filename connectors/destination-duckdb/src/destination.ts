@@ -4,7 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { AbortedError, ConfigurationError, defineClientDestination, RetryableError } from '@patchbay/core'
 import { duckdbDialect, type WarehouseEvent, type WarehouseSchema } from '@patchbay/warehouse'
 import pkg from '../package.json' with { type: 'json' }
-import { loadBatch, readSchema } from './_loader.ts'
+import { type LoaderCache, loadBatch, newLoaderCache, readSchema } from './_loader.ts'
 import { DuckdbConfigSchema } from './config.ts'
 
 /** The open database: one connection, loads one at a time (DuckDB has one writer). */
@@ -13,6 +13,8 @@ export interface DuckdbClient {
   connection: Awaited<ReturnType<DuckDBInstance['connect']>>
   schemaName: string
   schema: WarehouseSchema | undefined
+  /** The connection's staging tables and column orders, kept from batch to batch. */
+  cache: LoaderCache
   /** The load in progress: the next one waits for it. */
   queue: Promise<unknown>
 }
@@ -42,7 +44,14 @@ export default defineClientDestination({
     const connection = await instance.connect()
     const schemaName = config.schema ?? 'main'
     await connection.run(`CREATE SCHEMA IF NOT EXISTS ${duckdbDialect.quote(schemaName)}`)
-    return { instance, connection, schemaName, schema: undefined, queue: Promise.resolve() }
+    return {
+      instance,
+      connection,
+      schemaName,
+      schema: undefined,
+      cache: newLoaderCache(),
+      queue: Promise.resolve(),
+    }
   },
   close(client) {
     client.connection.closeSync()
@@ -63,7 +72,7 @@ export default defineClientDestination({
     const load = async (batch: WarehouseEvent[]) => {
       client.schema ??= await readSchema(client.connection, client.schemaName)
       try {
-        await loadBatch(client.connection, client.schema, client.schemaName, batch)
+        await loadBatch(client.connection, client.schema, client.schemaName, batch, client.cache)
       } catch (error) {
         client.schema = undefined // read again: the failed load may have raced another writer
         throw error
