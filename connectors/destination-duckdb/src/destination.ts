@@ -19,9 +19,12 @@ export interface DuckdbClient {
   queue: Promise<unknown>
 }
 
-/** DuckDB errors that another attempt can fix: the file is locked by another process, I/O. */
+/**
+ * DuckDB errors that another attempt can fix: the file is locked by another process, I/O,
+ * and the network (a database on a network file system or a remote attachment).
+ */
 const TRANSIENT =
-  /could not set lock|io error|resource temporarily|interrupted|transaction conflict|conflict on/i
+  /could not set lock|io error|resource temporarily|interrupted|transaction conflict|conflict on|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN/i
 
 /**
  * Lands events in a DuckDB file: `patchbay serve --warehouse ./events.duckdb` uses it.
@@ -59,12 +62,16 @@ export default defineClientDestination({
   },
   classify(error) {
     const message = error instanceof Error ? error.message : String(error)
-    if (TRANSIENT.test(message)) return new RetryableError(`DuckDB: ${message}`, { cause: error })
+    const code = String((error as { code?: unknown } | null)?.code ?? '')
+    // Before the transient check: "IO Error: Cannot open file ...: Permission denied" is
+    // an I/O error that no retry fixes.
     if (/permission denied|read-only|cannot open file|no such file/i.test(message))
       return new ConfigurationError(`DuckDB cannot write the database file: ${message}`, {
         cause: error,
         hint: 'Check the `path` setting and that this process may write there.',
       })
+    if (TRANSIENT.test(message) || TRANSIENT.test(code))
+      return new RetryableError(`DuckDB: ${message}`, { cause: error })
     // A load the engine refused for its data (a cast, a constraint): trying again fails again.
     return new AbortedError(`DuckDB refused the load: ${message}`, { cause: error })
   },

@@ -47,6 +47,9 @@ export default defineClientDestination({
   async close(client) {
     await client.pool.end()
   },
+  // What `open` or a load throws outside deliverBatch's own handling; the runtime redacts the
+  // connection string (a Secret) from the message.
+  classify: (error) => classifyPgError(error, ''),
   async check({ config }) {
     const pool = new pg.Pool({
       connectionString: config.connectionString,
