@@ -191,6 +191,33 @@ export default defineConfig({
     for (const name of names) expect(output).toContain(`|${name}| test/contract.test.ts`)
   })
 
+  // A client destination (--transport client): its own template on plugin API 2, checked
+  // the same way on the installed destination's node_modules (no install of its own).
+  it('generates a green client destination (--transport client)', { timeout: 300_000 }, () => {
+    const dir = join(work, 'client-destination')
+    const files = renderScaffold({
+      kind: 'destination',
+      name: '@acme/destination-db',
+      description: 'Writes events through a client',
+      auth: 'none',
+      batching: false,
+      transport: 'client',
+      packageManager: 'npm',
+      dir,
+    })
+    for (const [file, content] of files) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true })
+      writeFileSync(join(dir, file), content)
+    }
+    symlinkSync(join(destination, 'node_modules'), join(dir, 'node_modules'))
+    shell('npx tsc -p tsconfig.json', dir)
+    const output = shell('npx vitest run', dir)
+    expect(output).toMatch(/Tests\s+\d+ passed/)
+    expect(output).toContain('test/contract.test.ts')
+    expect(output).toContain('test/deliver.test.ts')
+    expect(shell('npx patchbay validate', dir)).toContain('@acme/destination-db: valid')
+  })
+
   it("on Node 20, the connector's npm test says in one line what to run, and that command passes", () => {
     // The machine's Node is 20 and there is no Node 24 on PATH; npm itself runs on Node 20.
     const old = userEnv(pathWithout24([oldNodeDir(20), npmDir()]), { CI: 'true' })

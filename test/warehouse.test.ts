@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
@@ -12,8 +13,8 @@ import { until } from './_until.ts'
 
 // The real Segment and RudderStack SDKs → `patchbay serve` (the real bin) → PostgreSQL (the
 // machine's server, a database of this file's own) and DuckDB (a file in a temp dir), checked
-// by SQL; then the gateway killed with SIGKILL during loads, and every acknowledged event in
-// both warehouses exactly once.
+// by SQL; then the gateway killed with SIGKILL during loads, and an outage of PostgreSQL (a
+// TCP proxy cut), and every acknowledged event in the warehouses exactly once.
 
 const ADMIN = process.env.PATCHBAY_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test'
 const DB = `pb_wh_e2e_${process.pid}`
@@ -56,7 +57,7 @@ afterEach(() => {
  * A pipeline with the Postgres destination in schema `schema`, in a folder under the
  * repository (so `@patchbay/destination-postgres` resolves from its node_modules).
  */
-function workspace(schema: string) {
+function workspace(schema: string, connectionString = dbUrl, delivery = '') {
   const dir = join(root, 'test', `.warehouse-${process.pid}-${schema}`)
   mkdirSync(dir, { recursive: true })
   dirs.push(dir)
@@ -71,8 +72,8 @@ sources:
 destinations:
   - id: postgres
     use: "@patchbay/destination-postgres"
-    config: { connectionString: "${dbUrl}", schema: ${schema}, maxEventsPerLoad: 500 }
-`,
+    config: { connectionString: "${connectionString}", schema: ${schema}, maxEventsPerLoad: 500 }
+${delivery}`,
   )
   return {
     pipeline: join(dir, 'pipeline.yaml'),
@@ -165,6 +166,50 @@ async function duck<T = Record<string, unknown>>(file: string, sql: string): Pro
 const pgRows = async (sql: string) => (await db.query(sql)).rows
 
 const at = new Date('2026-12-01T10:00:00.000Z')
+
+/**
+ * A TCP proxy in front of the machine's PostgreSQL: `cut()` destroys every connection through
+ * it and stops listening (new connections are refused, as when the server is down), `restore()`
+ * listens again on the same port.
+ */
+async function pgProxy() {
+  const target = new URL(ADMIN)
+  const sockets = new Set<Socket>()
+  let server: Server | undefined
+  let port = 0
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      const s = createServer((client) => {
+        const upstream = connect(Number(target.port || 5432), target.hostname)
+        sockets.add(client).add(upstream)
+        const drop = () => {
+          client.destroy()
+          upstream.destroy()
+          sockets.delete(client)
+          sockets.delete(upstream)
+        }
+        for (const socket of [client, upstream]) socket.on('error', drop).on('close', drop)
+        client.pipe(upstream).pipe(client)
+      })
+      s.once('error', reject)
+      s.listen(port, '127.0.0.1', () => {
+        port = (s.address() as AddressInfo).port
+        server = s
+        resolve()
+      })
+    })
+  await listen()
+  return {
+    port,
+    cut: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        sockets.clear()
+        server!.close(() => resolve())
+      }),
+    restore: listen,
+  }
+}
 
 /** Every call type, from one SDK: prefix keeps the two SDKs' users apart. */
 function sendAll(
@@ -361,6 +406,62 @@ describe('SDKs → patchbay serve → PostgreSQL and DuckDB', () => {
       { previous_id: 'seg-anon', user_id: 'seg-user' },
     ])
   }, 300_000)
+
+  it('an outage of PostgreSQL during loads: events are kept and retried, then every acknowledged one is loaded exactly once', async () => {
+    const proxy = await pgProxy()
+    const through = new URL(dbUrl)
+    through.port = String(proxy.port)
+    const files = workspace(
+      'outage',
+      through.toString(),
+      // Retried soon, so the test waits for the outage, not for the backoff.
+      '    delivery: { retry: { baseDelayMs: 100, maxDelayMs: 500 } }\n',
+    )
+    const gateway = await serve(files)
+    const acknowledged: string[] = []
+    const auth = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
+    const send = async (from: number, count: number) => {
+      const batch = Array.from({ length: count }, (_, k) => ({
+        type: 'track',
+        event: 'Item Viewed',
+        messageId: `outage-${from + k}`,
+        userId: `user-${(from + k) % 17}`,
+        properties: { n: from + k },
+        timestamp: at.toISOString(),
+      }))
+      const response = await fetch(`${gateway.url}/v1/batch`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ batch }),
+      })
+      expect(response.status).toBe(200)
+      acknowledged.push(...batch.map((e) => e.messageId))
+    }
+    for (let i = 0; i < 10; i++) await send(i * 100, 100)
+    // PostgreSQL goes away while the workers load: connections in use are cut, new ones refused.
+    await proxy.cut()
+    for (let i = 10; i < 20; i++) await send(i * 100, 100)
+    // The loads fail and are retried (the gateway keeps the events, nothing is dead-lettered).
+    const retried =
+      /^patchbay_deliveries_total\{(?=[^}]*destination="postgres")(?=[^}]*status="retried")[^}]*\} (\d+)/m
+    let metrics = ''
+    for (const deadline = Date.now() + 30_000; Number(retried.exec(metrics)?.[1] ?? 0) === 0; ) {
+      if (Date.now() > deadline) throw new Error(`no load was retried during the outage: ${gateway.output()}`)
+      await new Promise((r) => setTimeout(r, 100))
+      metrics = await (await fetch(`${gateway.url}/metrics`)).text()
+    }
+    await new Promise((r) => setTimeout(r, 1_000))
+    await proxy.restore()
+    expect(await drained(gateway.url), gateway.output()).toBe(0)
+    expect(await gateway.stop()).toBe(0)
+    // A connection cut while checked out is an error of its load, not an uncaught exception.
+    expect(gateway.output()).not.toContain('unexpected exception')
+    expect(acknowledged).toHaveLength(2_000)
+    const ids = (await pgRows('SELECT id FROM outage.item_viewed')).map((r) => r.id as string)
+    expect(ids.sort()).toEqual([...acknowledged].sort())
+    expect(Number((await pgRows('SELECT count(*) AS n FROM outage.tracks'))[0].n)).toBe(2_000)
+    await proxy.cut()
+  }, 120_000)
 
   it('a gateway killed with SIGKILL during loads: every acknowledged event is in both warehouses exactly once', async () => {
     const files = workspace('crash')

@@ -28,6 +28,8 @@ export function packageJson(options: ScaffoldOptions, local?: Record<string, str
   const spec = (name: string) => local?.[name] ?? rangeOf(name)
   const dev = ['@patchbay/core', '@patchbay/testing', '@patchbay/cli']
   const tools = ['@changesets/cli', '@types/node', 'tsup', 'typescript', 'vitest']
+  // A client destination (defineClientDestination) needs plugin API 2.
+  const client = options.kind === 'destination' && options.transport === 'client'
   const manifest = {
     name: options.name,
     version: '0.1.0',
@@ -35,7 +37,7 @@ export function packageJson(options: ScaffoldOptions, local?: Record<string, str
     license: 'MIT',
     type: 'module',
     engines: { node: '>=24' },
-    keywords: ['patchbay', `patchbay-${options.kind}`],
+    keywords: ['patchbay', `patchbay-${options.kind}`, ...(client ? ['patchbay-client-destination'] : [])],
     exports: {
       // `@patchbay/source`: Patchbay's author commands (test, validate, send, dev) run src/.
       '.': { '@patchbay/source': './src/index.ts', types: './dist/index.d.ts', default: './dist/index.js' },
@@ -52,7 +54,7 @@ export function packageJson(options: ScaffoldOptions, local?: Record<string, str
       changeset: 'changeset',
       prepublishOnly: 'npm run build && npm test',
     },
-    patchbay: { kind: options.kind, apiVersion: 1 },
+    patchbay: { kind: options.kind, apiVersion: client ? 2 : 1 },
     dependencies: pick(['typebox'], spec),
     peerDependencies: { '@patchbay/core': local ? rangeOf('@patchbay/core') : spec('@patchbay/core') },
     devDependencies: pick([...dev, ...tools].sort(), spec),

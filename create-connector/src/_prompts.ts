@@ -8,6 +8,8 @@ import {
   type PackageManager,
   packageNameProblem,
   type ScaffoldOptions,
+  TRANSPORTS,
+  type Transport,
 } from './options.ts'
 
 /** Thrown when the user cancels a prompt (Ctrl-C); nothing has been written. */
@@ -26,6 +28,11 @@ const AUTH_HINTS: Record<AuthStyle, string> = {
   'api-key': 'an x-api-key header',
   basic: 'user name and password',
   bearer: 'Authorization: Bearer <token>',
+}
+
+const TRANSPORT_HINTS: Record<Transport, string> = {
+  http: 'maps events to HTTP requests',
+  client: 'writes batches through a client it opens (a database, a queue, a file)',
 }
 
 /** Asks for every option the flags did not give, with the flags' values as the defaults. */
@@ -61,7 +68,16 @@ export async function promptOptions(given: Partial<ScaffoldOptions>, defaults: S
     )
   let auth = given.auth ?? defaults.auth
   let batching = given.batching ?? defaults.batching
-  if (kind === 'destination') {
+  let transport: Transport = given.transport ?? defaults.transport ?? 'http'
+  if (kind === 'destination' && given.transport === undefined)
+    transport = answer(
+      await select<Transport>({
+        message: 'How does it deliver?',
+        options: TRANSPORTS.map((t) => ({ value: t, hint: TRANSPORT_HINTS[t] })),
+        initialValue: transport,
+      }),
+    )
+  if (kind === 'destination' && transport === 'http') {
     if (given.auth === undefined)
       auth = answer(
         await select<AuthStyle>({
@@ -84,5 +100,5 @@ export async function promptOptions(given: Partial<ScaffoldOptions>, defaults: S
         initialValue: defaults.packageManager,
       }),
     )
-  return { kind, name, description, auth, batching, packageManager }
+  return { kind, name, description, auth, transport, batching, packageManager }
 }

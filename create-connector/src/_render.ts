@@ -1,7 +1,7 @@
 /** Values a template may test in `#if` lines and insert as `{{key}}`. */
 export type TemplateVars = Record<string, string | boolean>
 
-const DIRECTIVE = /^\s*(?:\/\/|<!--)\s*#(if|else|endif)\b\s*(.*?)\s*(?:-->)?\s*$/
+const DIRECTIVE = /^\s*(?:\/\/|<!--|#)\s*#(if|else|endif)\b\s*(.*?)\s*(?:-->)?\s*$/
 
 /** `kind=source`, `auth!=none`, `batching`, `!batching`. */
 function holds(condition: string, vars: TemplateVars): boolean {
@@ -17,7 +17,8 @@ function holds(condition: string, vars: TemplateVars): boolean {
 }
 
 /**
- * Renders a template file: keeps the lines between `// #if cond` (or `<!-- #if cond -->`)
+ * Renders a template file: keeps the lines between `// #if cond` (or `<!-- #if cond -->`, or
+ * `# #if cond` in files commented with #)
  * and `#else`/`#endif` whose condition holds, drops the directives, and replaces `{{key}}`.
  * Blocks nest. Templates stay valid-looking TypeScript/JSON/Markdown for their readers.
  */

@@ -5,6 +5,7 @@ import {
   PACKAGE_MANAGERS,
   type PackageManager,
   type ScaffoldOptions,
+  TRANSPORTS,
   unscopedName,
 } from './options.ts'
 import { scaffold } from './scaffold.ts'
@@ -18,8 +19,10 @@ Options (each answers a prompt; --yes takes the defaults for the rest):
   -k, --kind <kind>            ${KINDS.join(' | ')} (default: destination)
       --name <name>            npm package name, e.g. @acme/destination-crm
       --description <text>     one line for package.json and the README
-      --auth <style>           destinations: none | api-key | basic | bearer (default: none)
-      --batching               destinations: send track events in bulk (--no-batching: one by one)
+      --transport <transport>  destinations: ${TRANSPORTS.join(' | ')} (default: http); client = a database,
+                               queue or file written through a client the destination opens
+      --auth <style>           HTTP destinations: none | api-key | basic | bearer (default: none)
+      --batching               HTTP destinations: send track events in bulk (--no-batching: one by one)
       --package-manager <pm>   ${PACKAGE_MANAGERS.join(' | ')} (default: the one running this)
       --dir <folder>           where to create it (default: the name without its scope)
       --local <checkout>       depend on a Patchbay checkout's packages (packed) instead of the registry
@@ -30,6 +33,7 @@ Examples:
   npm create @patchbay/connector
   npm create @patchbay/connector @acme/destination-crm -- --kind destination --auth bearer --yes
   npm create @patchbay/connector source-forms -- --kind source --yes
+  npm create @patchbay/connector @acme/destination-db -- --kind destination --transport client --yes
 `
 
 /** The package manager that runs us (`npm create`, `pnpm create`, …), from npm_config_user_agent. */
@@ -64,6 +68,7 @@ export async function main(
     name: values.name ?? positionals[0],
     description: values.description,
     auth: values.auth as ScaffoldOptions['auth'] | undefined,
+    transport: values.transport as ScaffoldOptions['transport'] | undefined,
     batching: values.batching,
     packageManager: values['package-manager'] as PackageManager | undefined,
   }
@@ -73,6 +78,7 @@ export async function main(
     name: given.name ?? `${kind}-example`,
     description: `A Patchbay ${kind}`,
     auth: 'none',
+    transport: 'http',
     batching: false,
     packageManager: runningPackageManager(),
     dir: '',
@@ -88,7 +94,7 @@ export async function main(
     const { dir, files } = scaffold(options)
     const pm = options.packageManager
     io.out.write(
-      `Created ${options.name} (a Patchbay ${options.kind}) in ${dir}: ${files.length} files.\n\n` +
+      `Created ${options.name} (a Patchbay ${options.kind === 'destination' && options.transport === 'client' ? 'client destination' : options.kind}) in ${dir}: ${files.length} files.\n\n` +
         `Next:\n  cd ${options.dir}\n  ${pm} install\n  ${pm} test\n`,
     )
     return 0
@@ -112,6 +118,7 @@ function parse(argv: string[]) {
       name: { type: 'string' },
       description: { type: 'string' },
       auth: { type: 'string' },
+      transport: { type: 'string' },
       batching: { type: 'boolean' },
       'package-manager': { type: 'string' },
       dir: { type: 'string' },

@@ -4,6 +4,8 @@ import Type, { type Static } from 'typebox'
 export const KINDS = ['destination', 'source', 'transformation'] as const
 /** How a generated destination authenticates to its API. */
 export const AUTH_STYLES = ['none', 'api-key', 'basic', 'bearer'] as const
+/** How a generated destination delivers: HTTP requests, or through a client it owns (a database). */
+export const TRANSPORTS = ['http', 'client'] as const
 export const PACKAGE_MANAGERS = ['npm', 'pnpm', 'yarn', 'bun'] as const
 
 /** Everything the scaffold needs; every prompt has a flag of the same name. */
@@ -12,6 +14,13 @@ export const ScaffoldOptionsSchema = Type.Object({
   name: Type.String({ description: 'The npm package name, e.g. @acme/destination-crm' }),
   description: Type.String({ description: 'One line for package.json and the README' }),
   auth: Type.Enum(AUTH_STYLES, { description: 'Destinations: how requests authenticate' }),
+  transport: Type.Optional(
+    Type.Enum(TRANSPORTS, {
+      default: 'http',
+      description:
+        'Destinations: `http` (transform events into requests) or `client` (open a client such as a database pool and write batches with it; plugin API 2)',
+    }),
+  ),
   batching: Type.Boolean({ description: 'Destinations: whether track events are sent in bulk' }),
   packageManager: Type.Enum(PACKAGE_MANAGERS, {
     description: 'The package manager named in the README and next steps',
@@ -30,6 +39,7 @@ export const ScaffoldOptionsSchema = Type.Object({
 export type ScaffoldOptions = Static<typeof ScaffoldOptionsSchema>
 export type ConnectorKind = ScaffoldOptions['kind']
 export type AuthStyle = ScaffoldOptions['auth']
+export type Transport = NonNullable<ScaffoldOptions['transport']>
 export type PackageManager = ScaffoldOptions['packageManager']
 
 const NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/

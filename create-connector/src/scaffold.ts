@@ -53,18 +53,20 @@ export function renderScaffold(
   options: ScaffoldOptions,
   local?: Record<string, string>,
 ): Map<string, string> {
+  const client = options.kind === 'destination' && options.transport === 'client'
   const vars = {
     kind: options.kind,
+    transport: client ? 'client' : 'http',
     name: options.name,
     id: unscopedName(options.name).replace(/[^a-z0-9]+/g, '_'),
     title: titleOf(options.name),
     description: options.description,
-    auth: options.kind === 'destination' ? options.auth : 'none',
-    batching: options.kind === 'destination' && options.batching,
+    auth: options.kind === 'destination' && !client ? options.auth : 'none',
+    batching: options.kind === 'destination' && !client && options.batching,
     pm: options.packageManager,
   }
   const files = new Map<string, string>()
-  for (const folder of ['shared', options.kind]) {
+  for (const folder of ['shared', client ? 'destination-client' : options.kind]) {
     const base = join(TEMPLATES, folder)
     for (const file of walk(base))
       files.set(

@@ -10,6 +10,7 @@ it('exports a stable public API', () => {
       "PACKAGE_MANAGERS",
       "ScaffoldError",
       "ScaffoldOptionsSchema",
+      "TRANSPORTS",
       "checkOptions",
       "main",
       "packageNameProblem",

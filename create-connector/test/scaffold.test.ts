@@ -48,6 +48,38 @@ describe('scaffold', () => {
     }
   })
 
+  it('--transport client: a client destination on plugin API 2, with its own tests and error fixtures', () => {
+    const files = renderScaffold(options({ transport: 'client', name: '@acme/destination-db' }))
+    expect([...files.keys()]).toEqual(
+      expect.arrayContaining([
+        'src/index.ts',
+        'test/contract.test.ts',
+        'test/deliver.test.ts',
+        'test/fixtures/contract/errors/disk-full.json',
+        'test/fixtures/contract/errors/permission-denied.json',
+      ]),
+    )
+    expect([...files.keys()]).not.toContain('test/transform.test.ts')
+    const pkg = JSON.parse(files.get('package.json')!)
+    expect(pkg.patchbay).toEqual({ kind: 'destination', apiVersion: 2 })
+    expect(files.get('src/index.ts')).toContain('defineClientDestination({')
+    expect(files.get('src/index.ts')).toContain('apiVersion: 2,')
+    // auth and batching are HTTP options: ignored, and nothing of them is left in the files.
+    for (const content of files.values()) expect(content).not.toMatch(/Bearer|#if|#endif|\{\{/)
+    expect(files.get('.gitignore')).toContain('events.jsonl')
+    expect(files.get('README.md')).not.toContain('npm run dev')
+    // The HTTP destination is unchanged by the option's default.
+    const http = renderScaffold(options())
+    expect(JSON.parse(http.get('package.json')!).patchbay.apiVersion).toBe(1)
+    expect(http.get('.gitignore')).not.toContain('events.jsonl')
+    expect(http.get('README.md')).toContain('npm run dev')
+  })
+
+  it('refuses an unknown --transport, naming the field', () => {
+    expect(() => scaffold(options({ transport: 'grpc' as never }))).toThrow(ScaffoldError)
+    expect(() => scaffold(options({ transport: 'grpc' as never }))).toThrow(/--transport/)
+  })
+
   it('author commands run src (a source condition first in exports); the build does not bundle package.json', () => {
     const files = renderScaffold(options())
     const pkg = JSON.parse(files.get('package.json')!)

@@ -4,7 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { AbortedError, ConfigurationError, defineClientDestination, RetryableError } from '@patchbay/core'
 import { duckdbDialect, type WarehouseEvent, type WarehouseSchema } from '@patchbay/warehouse'
 import pkg from '../package.json' with { type: 'json' }
-import { loadBatch, readSchema } from './_loader.ts'
+import { type LoaderCache, loadBatch, newLoaderCache, readSchema } from './_loader.ts'
 import { DuckdbConfigSchema } from './config.ts'
 
 /** The open database: one connection, loads one at a time (DuckDB has one writer). */
@@ -13,13 +13,18 @@ export interface DuckdbClient {
   connection: Awaited<ReturnType<DuckDBInstance['connect']>>
   schemaName: string
   schema: WarehouseSchema | undefined
+  /** The connection's staging tables and column orders, kept from batch to batch. */
+  cache: LoaderCache
   /** The load in progress: the next one waits for it. */
   queue: Promise<unknown>
 }
 
-/** DuckDB errors that another attempt can fix: the file is locked by another process, I/O. */
+/**
+ * DuckDB errors that another attempt can fix: the file is locked by another process, I/O,
+ * and the network (a database on a network file system or a remote attachment).
+ */
 const TRANSIENT =
-  /could not set lock|io error|resource temporarily|interrupted|transaction conflict|conflict on/i
+  /could not set lock|io error|resource temporarily|interrupted|transaction conflict|conflict on|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN/i
 
 /**
  * Lands events in a DuckDB file: `patchbay serve --warehouse ./events.duckdb` uses it.
@@ -42,7 +47,14 @@ export default defineClientDestination({
     const connection = await instance.connect()
     const schemaName = config.schema ?? 'main'
     await connection.run(`CREATE SCHEMA IF NOT EXISTS ${duckdbDialect.quote(schemaName)}`)
-    return { instance, connection, schemaName, schema: undefined, queue: Promise.resolve() }
+    return {
+      instance,
+      connection,
+      schemaName,
+      schema: undefined,
+      cache: newLoaderCache(),
+      queue: Promise.resolve(),
+    }
   },
   close(client) {
     client.connection.closeSync()
@@ -50,12 +62,16 @@ export default defineClientDestination({
   },
   classify(error) {
     const message = error instanceof Error ? error.message : String(error)
-    if (TRANSIENT.test(message)) return new RetryableError(`DuckDB: ${message}`, { cause: error })
+    const code = String((error as { code?: unknown } | null)?.code ?? '')
+    // Before the transient check: "IO Error: Cannot open file ...: Permission denied" is
+    // an I/O error that no retry fixes.
     if (/permission denied|read-only|cannot open file|no such file/i.test(message))
       return new ConfigurationError(`DuckDB cannot write the database file: ${message}`, {
         cause: error,
         hint: 'Check the `path` setting and that this process may write there.',
       })
+    if (TRANSIENT.test(message) || TRANSIENT.test(code))
+      return new RetryableError(`DuckDB: ${message}`, { cause: error })
     // A load the engine refused for its data (a cast, a constraint): trying again fails again.
     return new AbortedError(`DuckDB refused the load: ${message}`, { cause: error })
   },
@@ -63,7 +79,7 @@ export default defineClientDestination({
     const load = async (batch: WarehouseEvent[]) => {
       client.schema ??= await readSchema(client.connection, client.schemaName)
       try {
-        await loadBatch(client.connection, client.schema, client.schemaName, batch)
+        await loadBatch(client.connection, client.schema, client.schemaName, batch, client.cache)
       } catch (error) {
         client.schema = undefined // read again: the failed load may have raced another writer
         throw error

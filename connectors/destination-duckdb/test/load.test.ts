@@ -205,6 +205,51 @@ describe('@patchbay/destination-duckdb', () => {
     expect(await query(file, 'SELECT count(*)::INT AS n FROM tracks')).toEqual([{ n: 2 }])
   })
 
+  it('writes timestamps with their UTC offset and microseconds into event tables', async () => {
+    const file = join(dir, 'events.duckdb')
+    const p = await open(file)
+    await p.process([
+      {
+        ...track('a', 'Shipped', {
+          at: '2026-12-01T12:00:00.123456+02:00',
+          compact: '2026-12-01T12:30:00+0200',
+          plain: '2026-12-01 10:30:00',
+        }),
+        timestamp: '2026-12-01T05:00:00-05:00',
+      },
+    ])
+    await p.close()
+    expect(
+      await query(
+        file,
+        "SELECT strftime(timezone('UTC', \"timestamp\"), '%Y-%m-%d %H:%M:%S.%f') AS ts, strftime(timezone('UTC', \"at\"), '%Y-%m-%d %H:%M:%S.%f') AS at, strftime(timezone('UTC', compact), '%H:%M') AS compact, strftime(timezone('UTC', plain), '%H:%M') AS plain FROM shipped",
+      ),
+    ).toEqual([
+      {
+        ts: '2026-12-01 10:00:00.000000',
+        at: '2026-12-01 10:00:00.123456',
+        compact: '10:30',
+        plain: '10:30',
+      },
+    ])
+  })
+
+  it('loads an event once even when its tracks row was deleted by hand (the append meets the key, the merge takes over)', async () => {
+    const file = join(dir, 'events.duckdb')
+    let p = await open(file)
+    await p.process([track('a', 'Clicked', { n: 1 })])
+    await p.close()
+    await query(file, "DELETE FROM tracks WHERE id = 'a'")
+    p = await open(file)
+    await p.process([track('a', 'Clicked', { n: 1 }), track('b', 'Clicked', { n: 2 })])
+    await p.close()
+    expect(await query(file, 'SELECT id, n::INT AS n FROM clicked ORDER BY id')).toEqual([
+      { id: 'a', n: 1 },
+      { id: 'b', n: 2 },
+    ])
+    expect(await query(file, 'SELECT id FROM tracks ORDER BY id')).toEqual([{ id: 'a' }, { id: 'b' }])
+  })
+
   it('normalises identifiers: unicode, reserved words, 200-character names, collisions', async () => {
     const file = join(dir, 'events.duckdb')
     const p = await open(file)

@@ -15,6 +15,7 @@ const NETWORK = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
   'EHOSTUNREACH',
+  'ENETUNREACH',
 ])
 
 /**
@@ -25,16 +26,21 @@ const NETWORK = new Set([
  * is redacted from the message even when the driver quotes it alone.
  */
 export function classifyPgError(error: unknown, connectionString: string): PatchbayError {
-  const e = error as { code?: string; message?: string }
+  // Drivers throw Errors, but a thrown undefined, null or string must classify too.
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    code?: unknown
+    message?: unknown
+  }
   const password = passwordOf(connectionString)
   const redact = createRedactor(password ? [password, connectionString] : [connectionString])
-  const message = redact.string(`PostgreSQL: ${e.message ?? String(error)}`)
-  const code = e.code ?? ''
+  const text = typeof e.message === 'string' ? e.message : String(error)
+  const message = redact.string(`PostgreSQL: ${text}`)
+  const code = typeof e.code === 'string' ? e.code : ''
   const out =
     NETWORK.has(code) ||
     /^(08|53|57|40)/.test(code) ||
     code === '55P03' ||
-    /terminat|Connection ended|timeout|ECONNREFUSED/i.test(e.message ?? '')
+    /terminat|Connection ended|timeout|ECONNREFUSED/i.test(text)
       ? new RetryableError(message, { cause: error })
       : /^(28|3D)/.test(code) || code === '42501'
         ? new ConfigurationError(message, {

@@ -2,11 +2,14 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import {
   applyChanges,
+  CALL_TABLES,
   type ColumnType,
   changeSql,
   postgresDialect as dialect,
   mergeSql,
   planLoad,
+  qualified,
+  RESERVED_TABLES,
   type TableLoad,
   type WarehouseEvent,
   type WarehouseSchema,
@@ -44,16 +47,38 @@ export async function readSchema(client: PoolClient, schemaName: string): Promis
 }
 
 /**
- * Loads a batch in one transaction: an advisory lock (one loader per schema at a time, so
- * schema changes never race), the schema changes, then per table a COPY into a temporary
- * staging table and one idempotent merge (`ON CONFLICT (id) DO NOTHING`; users upserted).
- * The cached schema learns the changes once the transaction commits.
+ * Loads a batch in one transaction, exactly once per id: an advisory lock (one loader per
+ * schema at a time, so schema changes never race), the schema changes, then
+ * - the call tables (`tracks`, `identifies`, ...), `users` and the discards: a COPY into a
+ *   temporary staging table and one idempotent merge each (`ON CONFLICT DO NOTHING`;
+ *   `users` upserted); the call-table merges return the ids they inserted;
+ * - the event tables (`order_completed`): a track's event-table row is written in the same
+ *   transaction as its `tracks` row, so it is new exactly when its `tracks` row was; the
+ *   rows of the inserted ids are COPY'd straight into their table (no staging, no merge).
+ * If an event table holds an id its `tracks` row lacks (rows deleted from `tracks` by hand),
+ * the COPY meets the primary key (23505) and the batch is loaded again with a merge
+ * everywhere. The cached schema learns the changes once the transaction commits.
  */
 export async function loadBatch(
   client: PoolClient,
   schema: WarehouseSchema,
   schemaName: string,
   events: readonly WarehouseEvent[],
+): Promise<void> {
+  try {
+    await loadOnce(client, schema, schemaName, events, true)
+  } catch (error) {
+    if ((error as { code?: string }).code !== '23505') throw error
+    await loadOnce(client, schema, schemaName, events, false)
+  }
+}
+
+async function loadOnce(
+  client: PoolClient,
+  schema: WarehouseSchema,
+  schemaName: string,
+  events: readonly WarehouseEvent[],
+  direct: boolean,
 ): Promise<void> {
   await client.query('BEGIN')
   let plan: ReturnType<typeof planLoad>
@@ -62,8 +87,24 @@ export async function loadBatch(
     plan = planLoad(events, schema, dialect)
     for (const change of plan.changes)
       for (const sql of changeSql(change, dialect, schemaName)) await client.query(sql)
-    for (const [i, load] of plan.tables.entries())
-      await loadTable(client, load, schemaName, `_patchbay_stage_${i}`)
+    const inserted = new Set<string>()
+    const later: TableLoad[] = []
+    for (const [i, load] of plan.tables.entries()) {
+      if (direct && !RESERVED_TABLES.has(load.table)) later.push(load)
+      else
+        await mergeTable(
+          client,
+          load,
+          schemaName,
+          `_patchbay_stage_${i}`,
+          CALL_TABLE_NAMES.has(load.table) ? inserted : undefined,
+        )
+    }
+    for (const load of later) {
+      const idAt = load.columns.findIndex(([c]) => c === 'id')
+      const rows = load.rows.filter((row) => inserted.has(row[idAt] as string))
+      if (rows.length > 0) await copyInto(client, qualified(load.table, dialect, schemaName), load, rows)
+    }
     await client.query('COMMIT')
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined)
@@ -72,13 +113,31 @@ export async function loadBatch(
   applyChanges(schema, plan.changes)
 }
 
-async function loadTable(client: PoolClient, load: TableLoad, schemaName: string, stage: string) {
+const CALL_TABLE_NAMES: ReadonlySet<string> = new Set(Object.values(CALL_TABLES))
+
+async function mergeTable(
+  client: PoolClient,
+  load: TableLoad,
+  schemaName: string,
+  stage: string,
+  inserted: Set<string> | undefined,
+) {
   const columns = load.columns.map(([c, t]) => `${dialect.quote(c)} ${dialect.sqlType(t)}`).join(', ')
   await client.query(`CREATE TEMP TABLE ${dialect.quote(stage)} (${columns}) ON COMMIT DROP`)
+  await copyInto(client, dialect.quote(stage), load, load.rows)
+  const merge = mergeSql(load, dialect.quote(stage), dialect, { schemaName })
+  if (!inserted) {
+    await client.query(merge)
+    return
+  }
+  const { rows } = await client.query<{ id: string }>({ text: `${merge} RETURNING "id"` })
+  for (const row of rows) inserted.add(row.id)
+}
+
+async function copyInto(client: PoolClient, target: string, load: TableLoad, rows: TableLoad['rows']) {
   const names = load.columns.map(([c]) => dialect.quote(c)).join(', ')
   await pipeline(
-    Readable.from([csvRows(load.rows)]),
-    client.query(copyFrom(`COPY ${dialect.quote(stage)} (${names}) FROM STDIN WITH (FORMAT csv)`)),
+    Readable.from([csvRows(rows)]),
+    client.query(copyFrom(`COPY ${target} (${names}) FROM STDIN WITH (FORMAT csv)`)),
   )
-  await client.query(mergeSql(load, dialect.quote(stage), dialect, { schemaName }))
 }

@@ -47,6 +47,9 @@ export default defineClientDestination({
   async close(client) {
     await client.pool.end()
   },
+  // What `open` or a load throws outside deliverBatch's own handling; the runtime redacts the
+  // connection string (a Secret) from the message.
+  classify: (error) => classifyPgError(error, ''),
   async check({ config }) {
     const pool = new pg.Pool({
       connectionString: config.connectionString,
@@ -70,6 +73,12 @@ export default defineClientDestination({
     }
     const loadOnce = async (batch: WarehouseEvent[]) => {
       const connection = await client.pool.connect()
+      // A connection that dies while checked out (the server restarts, the network drops)
+      // emits 'error' besides failing its query: without a listener that would be an
+      // uncaught exception. The query's rejection is what classifies the failure.
+      const ignore = () => undefined
+      connection.on('error', ignore)
+      let failed: Error | undefined
       try {
         if (!client.schema) {
           await connection.query(`CREATE SCHEMA IF NOT EXISTS ${postgresDialect.quote(client.schemaName)}`)
@@ -78,9 +87,12 @@ export default defineClientDestination({
         await loadBatch(connection, client.schema, client.schemaName, batch)
       } catch (error) {
         client.schema = undefined // read again: another loader may have changed it
+        failed = error instanceof Error ? error : new Error(String(error))
         throw error
       } finally {
-        connection.release()
+        connection.off('error', ignore)
+        // After a failure the connection is closed, not pooled: it may be the broken one.
+        connection.release(failed)
       }
     }
     try {

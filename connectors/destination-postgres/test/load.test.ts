@@ -202,6 +202,19 @@ describe('@patchbay/destination-postgres', () => {
     expect(await rows(`SELECT count(*)::int AS n FROM ${schema}.tracks`)).toEqual([{ n: 2 }])
   })
 
+  it('loads an event once even when its tracks row was deleted by hand (the COPY meets the key, the merge takes over)', async () => {
+    const { p, schema } = await open()
+    await p.process([track('a', 'Clicked', { n: 1 })])
+    await db.query(`DELETE FROM ${schema}.tracks WHERE id = 'a'`)
+    const outcomes = await p.process([track('a', 'Clicked', { n: 1 }), track('b', 'Clicked', { n: 2 })])
+    expect(outcomes.map((o) => o.status)).toEqual(['delivered', 'delivered'])
+    expect(await rows(`SELECT id, n::int AS n FROM ${schema}.clicked ORDER BY id`)).toEqual([
+      { id: 'a', n: 1 },
+      { id: 'b', n: 2 },
+    ])
+    expect(await rows(`SELECT id FROM ${schema}.tracks ORDER BY id`)).toEqual([{ id: 'a' }, { id: 'b' }])
+  })
+
   it('normalises identifiers to 63 bytes: reserved words, leading digits, unicode, collisions', async () => {
     const { p, schema } = await open()
     const long = `${'very_long_property_'.repeat(11)}`.slice(0, 200)

@@ -8,6 +8,7 @@ import {
   createPipeline,
   createRedactor,
   type InboundRequest,
+  isClientDestination,
   type LogRecord,
   resolveDeliveryOptions,
   type SourcePlugin,
@@ -68,6 +69,8 @@ export async function runThroughEngine(plugin: AnyPlugin, config: unknown, seen:
   const pipeline = await createPipeline(pipelineFor(plugin, config), {
     registry: registryFor(plugin),
     record: true,
+    // A client destination tries its service once (an unreachable one is not retried for minutes).
+    singleAttempt: isClientDestination(plugin),
     logSink: (record: LogRecord) => seen.push(JSON.stringify(record)),
     createDeliverer: (dest) =>
       createDeliverer({

@@ -4,6 +4,7 @@ import {
   createMemoryTransport,
   createPipeline,
   createSecretMatcher,
+  isClientDestination,
   resolveDeliveryOptions,
   type SourcePlugin,
   type TransformationPlugin,
@@ -106,6 +107,7 @@ export async function checkLifecycle(plugin: AnyPlugin, config: unknown): Promis
     for (let round = 0; round < 2; round++) {
       const pipeline = await createPipeline(pipelineFor(plugin, config), {
         registry: registryFor(plugin),
+        singleAttempt: isClientDestination(plugin),
         createDeliverer: () =>
           createDeliverer({
             transport: createMemoryTransport(),

@@ -5,6 +5,7 @@ import {
   type AnyPlugin,
   compileConfig,
   type DestinationPlugin,
+  isClientDestination,
   isPatchbayError,
   isPlugin,
   type SourcePlugin,
@@ -13,6 +14,11 @@ import {
 import { describe, expect, it } from 'vitest'
 import { findPackageManifest } from './_package.ts'
 import { checkBatchAttribution } from './check-batch.ts'
+import {
+  checkDriverErrorSecrets,
+  checkDriverErrors,
+  checkIdempotentDelivery,
+} from './check-client-destination.ts'
 import { checkCompatibility } from './check-compatibility.ts'
 import { checkDeliveryClassification, checkEventTypes, checkRequests } from './check-destination.ts'
 import { checkGolden } from './check-goldens.ts'
@@ -36,6 +42,11 @@ export interface DescribeConnectorOptions {
    * one above the fixtures folder with a `"patchbay"` key; `false` skips the check.
    */
   packageJson?: URL | string | false
+  /**
+   * The config the checks run with, instead of `<fixtures>/config.json` or the first
+   * example: e.g. a client destination's connection to a database the test file made.
+   */
+  config?: unknown
 }
 
 /** Fails the current test with every violation's message. */
@@ -71,7 +82,7 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
         return raw // an invalid example: the examples check reports it
       }
     }
-    const config = parse(fixtures.config ?? plugin.examples?.[0] ?? {})
+    const config = parse(options.config ?? fixtures.config ?? plugin.examples?.[0] ?? {})
     it('has a JSON Schema config with every secret-looking field marked Secret', () =>
       expectContract(checkConfigSchema(plugin)))
     it('accepts its example configs and refuses the invalid config fixtures by field', () =>
@@ -91,7 +102,14 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
       })
     }
 
-    if (plugin.kind === 'destination') {
+    if (isClientDestination(plugin)) {
+      it('classifies driver errors: network errors retryable, each errors/ fixture as declared', async () =>
+        expectContract(await checkDriverErrors(plugin, config, fixtures.driverErrors)))
+      it('never leaks a secret that a driver error quotes', async () =>
+        expectContract(await checkDriverErrorSecrets(plugin, plugin.examples ?? [config])))
+      it('delivers repeats: the same batch twice, one event twice in a batch', async () =>
+        expectContract(await checkIdempotentDelivery(plugin, config)))
+    } else if (plugin.kind === 'destination') {
       const dest = plugin as DestinationPlugin
       it('maps or refuses every event type, and throws nothing else', async () =>
         expectContract(await checkEventTypes(dest, config)))

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseJson } from '@patchbay/core'
+import type { DriverErrorFixture } from './check-client-destination.ts'
 import type { PreviousConfig } from './check-compatibility.ts'
 import type { GoldenFixture } from './check-goldens.ts'
 import type { RequestFixture } from './check-source.ts'
@@ -20,6 +21,8 @@ import type { RequestFixture } from './check-source.ts'
  *   requests/malformed/<name>.json  requests a source must refuse
  *   previous/plugin.js          the previous published version (default export), for upgrade checks
  *   previous/configs/<name>.json    configs users wrote for the previous version
+ *   errors/<name>.json          client destinations: { "error": { "message", "code"?, ... }, "retryable": bool },
+ *                               a driver error and how it must be classified
  * ```
  */
 export interface ContractFixtures {
@@ -31,6 +34,8 @@ export interface ContractFixtures {
   requests: RequestFixture[]
   /** Configs written for the previous version (`previous/configs/*.json`), with their file. */
   previousConfigs: PreviousConfig[]
+  /** `errors/*.json` (client destinations): driver errors and whether each is retryable. */
+  driverErrors: DriverErrorFixture[]
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: fixture files are free-form JSON; the checks that use each one validate it
@@ -53,7 +58,15 @@ export function loadFixtures(location: URL | string | undefined): ContractFixtur
   const dir =
     location === undefined ? undefined : location instanceof URL ? fileURLToPath(location) : location
   if (!dir)
-    return { dir, config: undefined, invalidConfigs: [], goldens: [], requests: [], previousConfigs: [] }
+    return {
+      dir,
+      config: undefined,
+      invalidConfigs: [],
+      goldens: [],
+      requests: [],
+      previousConfigs: [],
+      driverErrors: [],
+    }
   const name = (file: string) => basename(file, '.json')
   return {
     dir,
@@ -62,6 +75,7 @@ export function loadFixtures(location: URL | string | undefined): ContractFixtur
       name: name(f),
       ...readJson(f),
     })),
+    driverErrors: jsonFiles(join(dir, 'errors')).map((f) => ({ name: name(f), ...readJson(f) })),
     goldens: jsonFiles(join(dir, 'golden')).map((f) => ({ name: name(f), file: f, ...readJson(f) })),
     requests: [
       ...jsonFiles(join(dir, 'requests')).map((f) => ({ name: name(f), ...readJson(f) })),

@@ -1,4 +1,11 @@
 export { checkBatchAttribution } from './check-batch.ts'
+export {
+  checkDriverErrorSecrets,
+  checkDriverErrors,
+  checkIdempotentDelivery,
+  type DriverErrorFixture,
+  NETWORK_ERRORS,
+} from './check-client-destination.ts'
 export { checkCompatibility, type PreviousConfig } from './check-compatibility.ts'
 export { checkDeliveryClassification, checkEventTypes, checkRequests } from './check-destination.ts'
 export { checkGolden, type GoldenFixture, type GoldenResult } from './check-goldens.ts'

@@ -1,7 +1,10 @@
 import { type AnyPlugin, compileConfig, createLogger, createRedactor, type LogRecord } from '@patchbay/core'
 import { pluginContext } from './_context.ts'
 
-/** The context type a plugin's handler takes (destination, transformation or source). */
+/**
+ * The context type a plugin's handler takes (destination, transformation or source; for a
+ * client destination, what `open` takes: add `client` for `deliverBatch`).
+ */
 export type ContextOf<P> = P extends { transform(event: never, ctx: infer C): unknown }
   ? C
   : P extends { transformEvent(event: never, ctx: infer C): unknown }
@@ -10,7 +13,9 @@ export type ContextOf<P> = P extends { transform(event: never, ctx: infer C): un
       ? C
       : P extends { parse(request: never, ctx: infer C): unknown }
         ? C
-        : never
+        : P extends { open(config: never, ctx: infer C): unknown }
+          ? C
+          : never
 
 export interface TestContextOptions {
   /** Collects what the plugin logs (already redacted of secret config values). */

@@ -7,8 +7,11 @@ import {
   checkBatchAttribution,
   checkConfigSchema,
   checkDeliveryClassification,
+  checkDriverErrorSecrets,
+  checkDriverErrors,
   checkEventTypes,
   checkExamples,
+  checkIdempotentDelivery,
   checkLifecycle,
   checkManifest,
   checkRequests,
@@ -18,6 +21,7 @@ import {
   type Finding,
   loadFixtures,
 } from '../src/index.ts'
+import * as c from './_client-plugins.ts'
 import * as p from './_plugins.ts'
 
 const failures = (findings: Finding[]) => findings.filter((f) => !f.ok)
@@ -25,6 +29,29 @@ const only = (findings: Finding[], rule: string) => findings.find((f) => f.rule 
 const cfg = { url: 'https://hooks.example.com/in', token: 'tok_example_123' }
 
 describe('a plugin that keeps the contract passes every check', () => {
+  it('client destination', async () => {
+    const config = c.goodClient.examples![0]
+    const all = [
+      ...checkManifest(c.goodClient),
+      ...checkConfigSchema(c.goodClient),
+      ...checkExamples(c.goodClient),
+      ...(await checkLifecycle(c.goodClient, config)),
+      ...(await checkSecretsNotLeaked(c.goodClient, c.goodClient.examples!)),
+      ...(await checkDriverErrors(c.goodClient, config, [
+        {
+          name: 'admin-shutdown',
+          error: { message: 'terminating connection', code: '57P01' },
+          retryable: true,
+        },
+        { name: 'unique-violation', error: { message: 'duplicate key', code: '23505' }, retryable: false },
+      ])),
+      ...(await checkDriverErrorSecrets(c.goodClient, c.goodClient.examples!)),
+      ...(await checkIdempotentDelivery(c.goodClient, config)),
+    ]
+    expect(failures(all)).toEqual([])
+    expect(only(all, 'driver errors classified').message).toContain('2 fixture(s)')
+  })
+
   it('destination', async () => {
     const all = [
       ...checkManifest(p.good),

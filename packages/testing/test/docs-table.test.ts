@@ -5,9 +5,12 @@ import {
   checkCompatibility,
   checkConfigSchema,
   checkDeliveryClassification,
+  checkDriverErrorSecrets,
+  checkDriverErrors,
   checkEventTypes,
   checkExamples,
   checkGolden,
+  checkIdempotentDelivery,
   checkLifecycle,
   checkManifest,
   checkRequests,
@@ -16,6 +19,7 @@ import {
   checkTransformation,
   type Finding,
 } from '../src/index.ts'
+import * as c from './_client-plugins.ts'
 import * as p from './_plugins.ts'
 
 // The broken-sample proof: every row of the table in docs/testing-connectors.md names a
@@ -102,6 +106,16 @@ const PROOFS: Record<string, Array<() => Promise<Finding[]> | Finding[]>> = {
     () => checkTransformation(p.invalidOutput, {}),
     () => checkTransformation(p.dropsSamples, {}),
   ],
+  'driver-errors': [
+    () => checkDriverErrors(c.everythingPermanent, c.goodClient.examples![0]),
+    () => checkDriverErrors(c.fragileClassify, c.goodClient.examples![0]),
+    () =>
+      checkDriverErrors(c.goodClient, c.goodClient.examples![0], [
+        { name: 'unique-violation', error: { message: 'duplicate key', code: '23505' }, retryable: true },
+      ]),
+  ],
+  'driver-error-secrets': [() => checkDriverErrorSecrets(c.printsDriverErrors, c.goodClient.examples!)],
+  repeats: [() => checkIdempotentDelivery(c.notIdempotent, c.goodClient.examples![0])],
   upgrades: [
     () => checkCompatibility(p.v1breaking, p.v1),
     () => checkCompatibility(p.v2unmigrated, p.v1),

@@ -5,13 +5,17 @@ import * as protocol from '../src/index.ts'
 it('exports a stable public API', () => {
   expect(Object.keys(protocol).sort()).toMatchInlineSnapshot(`
     [
+      "NETWORK_ERRORS",
       "checkBatchAttribution",
       "checkCompatibility",
       "checkConfigSchema",
       "checkDeliveryClassification",
+      "checkDriverErrorSecrets",
+      "checkDriverErrors",
       "checkEventTypes",
       "checkExamples",
       "checkGolden",
+      "checkIdempotentDelivery",
       "checkLifecycle",
       "checkManifest",
       "checkRequests",

@@ -18,6 +18,8 @@ export function inferType(value: unknown): ColumnType | undefined {
     case 'bigint':
       return 'int'
     case 'string':
+      // Most strings are not dates: the length and the dash after the year say so cheaply.
+      if (value.length < 16 || value.charCodeAt(4) !== 45) return 'string'
       return ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value)) ? 'timestamp' : 'string'
     case 'object':
       return value === null ? undefined : 'json'

@@ -17,6 +17,30 @@ import type { Dialect } from './dialect.ts'
  * normalizeIdentifier('select', postgresDialect)          // '_select'
  */
 export function normalizeIdentifier(name: string, dialect: Dialect): string {
+  let cache = CACHES.get(dialect)
+  if (!cache) {
+    cache = new Map()
+    CACHES.set(dialect, cache)
+  }
+  let out = cache.get(name)
+  if (out === undefined) {
+    // Bounded: a stream of ever-new keys does not grow it forever.
+    if (cache.size >= CACHE_SIZE) cache.clear()
+    out = normalize(name, dialect)
+    cache.set(name, out)
+  }
+  return out
+}
+
+/**
+ * The names already normalised, per dialect: the same few hundred keys come in every event,
+ * and normalising one (Unicode decomposition, eight regular expressions) costs more than
+ * the rest of its mapping.
+ */
+const CACHES = new WeakMap<Dialect, Map<string, string>>()
+const CACHE_SIZE = 50_000
+
+function normalize(name: string, dialect: Dialect): string {
   let out = name
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
