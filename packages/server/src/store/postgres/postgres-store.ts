@@ -5,7 +5,7 @@ import { createEventLog, type PgGroupCommitInfo } from './_events.ts'
 import { createJobQueue } from './_jobs.ts'
 import { classify, createPool } from './_pool.ts'
 import { migrate } from './_schema.ts'
-import { createStatsCache } from './_stats.ts'
+import { createStatsCache, readStats } from './_stats.ts'
 import { redactUrl, urlRedactor } from './_url.ts'
 
 export type { PgGroupCommitInfo }
@@ -17,7 +17,7 @@ export interface PostgresStoreOptions {
   poolSize?: number
   /** How long a node keeps a claimed job without a heartbeat (sent every third of it). Default 30 s. */
   leaseMs?: number
-  /** How old `stats()` may be: one query per node at most this often. Default 1 s; 0 reads every time. */
+  /** How old `stats()` may be: one query per node at most this often (a request never waits for it once warm; see _stats.ts). Default 1 s; 0 reads every time. */
   statsMaxAgeMs?: number
   /** This node's name in the jobs it holds. Default: host name, pid and a random suffix. */
   node?: string
@@ -56,7 +56,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const reason = urlRedactor(options.url).string((classify(error) as Error).message)
     throw new Error(`cannot open the PostgreSQL store at ${where}: ${reason}`)
   }
-  const stats = createStatsCache(pool, options.statsMaxAgeMs ?? 1_000)
+  const stats = createStatsCache(() => readStats(pool), options.statsMaxAgeMs ?? 1_000)
   const events = createEventLog(pool, options.url, {
     now: options.now ?? Date.now,
     ...(options.onGroupCommit ? { onGroupCommit: options.onGroupCommit } : {}),
