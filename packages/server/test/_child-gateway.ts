@@ -1,5 +1,5 @@
 /**
- * Child process of the hostile-input, disk-full and fuzz tests: a real gateway started from
+ * Child process of the hostile-input, disk-full, fuzz, crash and multi-node tests: a real gateway started from
  * `argv[2]`, a JSON `{ dataDir, receiverUrl, options?, ordered? }`, with an SDK source (`web`), a
  * webhook source through @patchbay/source-webhook (`stripe`) and a webhook destination.
  * Prints `ready <url>` once it listens and each log record as `log <json>`; a failed start

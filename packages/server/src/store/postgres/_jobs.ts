@@ -44,28 +44,28 @@ const claimSql = (ordered: boolean) => `
  * cannot both see the other's job and leave the event behind.
  */
 async function removeJobs(query: Query, ids: number[]): Promise<number> {
-  const removed = await query(
+  // One round trip deletes the jobs and locks the events they referenced.
+  const { rows } = await query(
     'pb_remove_jobs',
-    'DELETE FROM patchbay.jobs WHERE id = ANY($1::bigint[]) RETURNING event_seq',
+    `WITH removed AS (DELETE FROM patchbay.jobs WHERE id = ANY($1::bigint[]) RETURNING event_seq),
+     locked AS (
+       SELECT e.seq FROM patchbay.events e WHERE e.seq IN (SELECT event_seq FROM removed)
+       ORDER BY e.seq FOR UPDATE
+     )
+     SELECT (SELECT count(*) FROM removed)::int AS removed, (SELECT array_agg(seq) FROM locked) AS seqs`,
     [ids],
   )
-  const seqs = [
-    ...new Set(removed.rows.flatMap((r) => (r.event_seq === null ? [] : [r.event_seq as number]))),
-  ]
-  if (seqs.length > 0) {
-    await query(
-      'pb_lock_events',
-      'SELECT seq FROM patchbay.events WHERE seq = ANY($1::bigint[]) ORDER BY seq FOR UPDATE',
-      [seqs],
-    )
+  const seqs = (rows[0].seqs ?? []) as Array<number | string>
+  if (seqs.length > 0)
+    // A statement of its own, so that its snapshot sees a job another node removed (and
+    // committed) while this one waited for the event's lock.
     await query(
       'pb_drop_events',
       `DELETE FROM patchbay.events e WHERE e.seq = ANY($1::bigint[]) AND e.processed
         AND NOT EXISTS (SELECT 1 FROM patchbay.jobs j WHERE j.event_seq = e.seq)`,
       [seqs],
     )
-  }
-  return removed.rowCount ?? 0
+  return rows[0].removed as number
 }
 
 /** The jobs table, shared by every node: leased claims, settling, and taking over expired leases. */
