@@ -3,6 +3,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { openPostgresStore, type Store } from '../../src/store/index.ts'
+import { createPool } from '../../src/store/postgres/_pool.ts'
 import { waitFor } from '../_gateway.ts'
 import { job, rejected } from './_helpers.ts'
 import { createTestDatabase, queryDatabase } from './_postgres.ts'
@@ -132,5 +133,21 @@ describe('several nodes on one database', () => {
     const error = await rejected(openPostgresStore({ url }))
     expect(error.message).toContain('postgres://postgres:***@127.0.0.1:1/nowhere')
     expect(error.message).not.toContain('s3cret-Pa55')
+  })
+
+  it('commit appends durably (synchronous_commit on) and bookkeeping without waiting for the WAL flush; no bitmap scans', async () => {
+    const settings = async (durable: boolean) => {
+      const pool = createPool({ url: database.url, poolSize: 1, durable })
+      try {
+        const { rows } = await pool.query(
+          "SELECT current_setting('synchronous_commit') AS sync, current_setting('enable_bitmapscan') AS bitmap",
+        )
+        return rows[0]
+      } finally {
+        await pool.end()
+      }
+    }
+    expect(await settings(true)).toEqual({ sync: 'on', bitmap: 'off' })
+    expect(await settings(false)).toEqual({ sync: 'off', bitmap: 'off' })
   })
 })

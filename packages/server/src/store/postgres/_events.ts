@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { toJson } from '../_rows.ts'
 import type { BuriedEvent, NewJob, Store } from '../store.ts'
-import { classify, inTransaction, isConnectionError, type Query, types } from './_pool.ts'
+import { classify, inTransaction, isConnectionError, type Query, queryOnce, types } from './_pool.ts'
 import { EVENT_COLUMNS, toStoredEvent } from './_rows.ts'
 
 /** What one group commit wrote: for metrics and tests. */
@@ -117,6 +117,7 @@ export type EventLog = Pick<
  */
 export function createEventLog(
   pool: pg.Pool,
+  appendPool: pg.Pool,
   url: string,
   { now, onGroupCommit }: { now: () => number; onGroupCommit?: (info: PgGroupCommitInfo) => void },
 ): EventLog {
@@ -129,17 +130,13 @@ export function createEventLog(
     const all = (pick: (c: Call) => string[]) => group.flatMap(pick)
     let failed: Array<unknown | undefined> | undefined
     try {
-      await inTransaction(
-        pool,
-        (query) =>
-          query('pb_append', INSERT_EVENTS, [
-            all((c) => c.sources),
-            all((c) => c.messageIds),
-            all((c) => c.events),
-            storedAt,
-          ]),
-        { durable: true },
-      )
+      // One statement is its own transaction; appendPool commits it durably (see createPool).
+      await queryOnce(appendPool, 'pb_append', INSERT_EVENTS, [
+        all((c) => c.sources),
+        all((c) => c.messageIds),
+        all((c) => c.events),
+        storedAt,
+      ])
     } catch (error) {
       if ((error as { storeUnavailable?: boolean }).storeUnavailable || isConnectionError(error)) {
         for (const call of group) call.reject(error)

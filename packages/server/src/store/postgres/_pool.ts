@@ -40,6 +40,11 @@ export const types = {
 export interface PoolOptions {
   url: string
   poolSize: number
+  /**
+   * Commit durably (synchronous_commit on) by default: the pool of appends, whose single
+   * INSERT then needs no BEGIN, SET LOCAL or COMMIT round trip. Default false (bookkeeping).
+   */
+  durable?: boolean
 }
 
 /**
@@ -52,7 +57,7 @@ export interface PoolOptions {
  * every due job instead of until 100 were found). Idle connections that die (the
  * server restarted) are dropped quietly: the next query opens a new one.
  */
-export function createPool({ url, poolSize }: PoolOptions): pg.Pool {
+export function createPool({ url, poolSize, durable = false }: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -61,8 +66,8 @@ export function createPool({ url, poolSize }: PoolOptions): pg.Pool {
     query_timeout: 30_000,
     keepAlive: true,
     idleTimeoutMillis: 30_000,
-    options: '-c synchronous_commit=off -c enable_bitmapscan=off',
-    application_name: 'patchbay-gateway',
+    options: `-c synchronous_commit=${durable ? 'on' : 'off'} -c enable_bitmapscan=off`,
+    application_name: durable ? 'patchbay-gateway-appends' : 'patchbay-gateway',
   })
   pool.on('error', () => {})
   // A connection that dies between two queries of a transaction emits 'error' on its client:
