@@ -15,7 +15,6 @@ import { createTestDatabase } from './store/_postgres.ts'
 
 const WRITE_KEY = 'wk_test_0123456789'
 const basic = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
-const { spawnGateway } = useChildGateways({ per: 'file' })
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>
 const closers: Array<() => Promise<unknown>> = []
@@ -26,6 +25,8 @@ afterAll(async () => {
   for (const close of closers.splice(0).reverse()) await close().catch(() => {})
   await database?.drop()
 })
+// Registered after the hook above, so the gateways are killed before their database goes.
+const { spawnGateway } = useChildGateways({ per: 'file' })
 
 /**
  * A TCP proxy to the ports `targets()` names, in turn: a connection goes to the next target
