@@ -5,7 +5,7 @@ import { Analytics as SegmentAnalytics } from '@segment/analytics-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ChildGateway, useChildGateways } from './_child.ts'
 import { waitFor } from './_gateway.ts'
-import { createTestDatabase } from './store/_postgres.ts'
+import { createTestDatabase, queryDatabase } from './store/_postgres.ts'
 
 // Several real gateway processes on one PostgreSQL database (a database of this file's own,
 // created and dropped here), with the real Segment and RudderStack SDKs and ordered clients
@@ -136,10 +136,13 @@ describe('two and three gateway nodes on one PostgreSQL database', () => {
     const nodes: Array<ChildGateway | undefined> = []
     const ports: number[] = []
     const startNode = async (i: number) => {
-      nodes[i] = await spawnGateway({
-        receiverUrl: receiver.url,
-        ordered: true,
-        options: { ...options, port: ports[i] ?? 0 },
+      const spawnOn = (port: number) =>
+        spawnGateway({ receiverUrl: receiver.url, ordered: true, options: { ...options, port } })
+      // A restart takes its old port back, unless something took it meanwhile (the port was
+      // free for any outgoing connection): then another one, which the clients follow.
+      nodes[i] = await spawnOn(ports[i] ?? 0).catch((error: Error) => {
+        if (ports[i] === undefined || !/EADDRINUSE/.test(error.message)) throw error
+        return spawnOn(0)
       })
       ports[i] = nodes[i]!.port
     }
@@ -318,7 +321,9 @@ describe('two and three gateway nodes on one PostgreSQL database', () => {
       20_000,
     )
     expect(refused).toEqual({ status: 503, code: 'PB_GATEWAY_STORE_UNAVAILABLE' })
+    // More traffic while it is away: the ordered clients are refused too, and post again.
     const refusedWhileCut = answers[503] ?? 0
+    phase()
     await waitFor(() => (answers[503] ?? 0) > refusedWhileCut, 'an ordered client refused with a 503')
     pgProxy.restore()
     await settled('after PostgreSQL is back')
@@ -343,7 +348,21 @@ describe('two and three gateway nodes on one PostgreSQL database', () => {
       },
       'every acknowledged event at the destination',
       45_000,
-    ).catch(() => {})
+    ).catch(async () => {
+      // What the queue and the nodes say, to tell a slow delivery from a stuck one.
+      const { rows } = await queryDatabase(
+        database.url,
+        `SELECT state, node IS NOT NULL AS held, count(*)::int AS n, min(attempts) AS attempts,
+           max(last_error) AS error FROM patchbay.jobs GROUP BY 1, 2
+         UNION ALL SELECT 'pending events', false, count(*)::int, NULL, NULL FROM patchbay.events WHERE NOT processed`,
+      )
+      console.error('multi-node: the queue', JSON.stringify(rows))
+      for (const [i, node] of nodes.entries())
+        console.error(
+          `multi-node: node ${i} errors`,
+          node?.logs.filter((l) => l.level === 'error' || l.level === 'warn').slice(-5),
+        )
+    })
     expect(missing()).toEqual([])
     expect([...arrived.keys()].filter((id) => !sent.has(id) && !id.startsWith('probe-'))).toEqual([])
 

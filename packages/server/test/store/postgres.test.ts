@@ -22,7 +22,7 @@ afterEach(async () => {
 afterAll(() => database.drop())
 
 /** A node: a store of its own on the shared database. */
-async function node(options: { leaseMs?: number } = {}): Promise<Store> {
+async function node(options: { leaseMs?: number; node?: string } = {}): Promise<Store> {
   const store = await openPostgresStore({ url: database.url, statsMaxAgeMs: 0, poolSize: 4, ...options })
   stores.push(store)
   return store
@@ -116,6 +116,39 @@ describe('several nodes on one database', () => {
       30_000,
     )
     expect(taken).toEqual(['a', 'c'])
+  })
+
+  it('do not keep alive a claim whose answer was lost: its jobs go to another node once the lease runs out', async () => {
+    const a = await node({ node: 'node-a', leaseMs: 600 })
+    const b = await node({ node: 'node-b', leaseMs: 60_000 })
+    await a.commitProcessed([], [job('crm', 'u1', 'lost'), job('crm', 'u1', 'next')], 1000)
+    // A claim by node-a that committed, but whose answer never reached it (the connection
+    // broke on the way back): the job names node-a, yet none of its workers holds it.
+    await queryDatabase(
+      database.url,
+      `UPDATE patchbay.jobs SET state = 'in_flight', node = 'node-a', lease_until = now() + interval '600 milliseconds'
+       WHERE message_id = 'lost'`,
+    )
+    // A job node-a does hold stays its own, heartbeat after heartbeat.
+    await a.commitProcessed([], [job('crm', null, 'held')], 1000)
+    expect(
+      (await a.claim('crm', { limit: 10, now: Date.now(), ordered: true })).map((j) => j.messageId),
+    ).toEqual(['held'])
+    let taken: string[] = []
+    await waitFor(
+      async () => {
+        taken = (await b.claim('crm', { limit: 10, now: Date.now(), ordered: true })).map((j) => j.messageId)
+        return taken.length > 0
+      },
+      'the lost claim back in the queue',
+      10_000,
+    )
+    expect(taken).toEqual(['lost'])
+    await new Promise((r) => setTimeout(r, 1_000))
+    // node-a's own job outlived its 600 ms lease: only u1's next job is left to take.
+    expect(
+      (await b.claim('crm', { limit: 10, now: Date.now(), ordered: false })).map((j) => j.messageId),
+    ).toEqual(['next'])
   })
 
   it('turn events into jobs on one node at a time; the turn passes on when that node goes', async () => {

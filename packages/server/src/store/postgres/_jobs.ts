@@ -72,6 +72,16 @@ async function removeJobs(query: Query, ids: number[]): Promise<number> {
 export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number): JobQueue {
   const claimOrdered = claimSql(true)
   const claimAny = claimSql(false)
+  /**
+   * The jobs this node's workers hold: claimed, not settled yet. Heartbeats extend these
+   * leases only, never every job that names this node: a claim that committed but whose
+   * answer was lost (the connection broke on the way back) names this node, yet no worker
+   * holds its jobs; its lease runs out and another node delivers them.
+   */
+  const held = new Set<number>()
+  const settled = (ids: readonly number[]) => {
+    for (const id of ids) held.delete(id)
+  }
   const releaseExpired = async () =>
     (
       await queryOnce(
@@ -90,10 +100,12 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number): Jo
         ordered ? claimOrdered : claimAny,
         [destinationId, now, limit, node, leaseMs],
       )
+      for (const row of rows) held.add(row.id as number)
       return rows.map(toJob)
     },
     async complete(jobIds) {
       if (jobIds.length > 0) await inTransaction(pool, (query) => removeJobs(query, jobIds))
+      settled(jobIds)
     },
     async retry(jobId, { nextAt, error }) {
       const { rowCount } = await queryOnce(
@@ -104,6 +116,7 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number): Jo
          WHERE id = $1`,
         [jobId, nextAt, error],
       )
+      settled([jobId])
       if (rowCount === 0) throw missing('retry', jobId)
     },
     async abort(jobId, { reason, now }) {
@@ -118,23 +131,33 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number): Jo
              FROM patchbay.jobs j LEFT JOIN patchbay.events e ON e.seq = j.event_seq WHERE j.id = $1`,
             [jobId, reason, now],
           )
-          if (buried.rowCount === 0) throw missing('abort', jobId)
+          if (buried.rowCount === 0) {
+            settled([jobId])
+            throw missing('abort', jobId)
+          }
           await removeJobs(query, [jobId])
         },
         { durable: true },
       )
+      settled([jobId])
     },
     releaseInFlight: releaseExpired,
     async heartbeat() {
-      const extended = await queryOnce(
-        pool,
-        'pb_heartbeat',
-        `UPDATE patchbay.jobs SET lease_until = now() + $2 * interval '1 millisecond'
-         WHERE state = 'in_flight' AND node = $1`,
-        [node, leaseMs],
-      )
+      const ids = [...held]
+      const extended =
+        ids.length === 0
+          ? 0
+          : ((
+              await queryOnce(
+                pool,
+                'pb_heartbeat',
+                `UPDATE patchbay.jobs SET lease_until = now() + $2 * interval '1 millisecond'
+                 WHERE state = 'in_flight' AND node = $1 AND id = ANY($3::bigint[])`,
+                [node, leaseMs, ids],
+              )
+            ).rowCount ?? 0)
       await releaseExpired()
-      return extended.rowCount ?? 0
+      return extended
     },
     async releaseOwn() {
       const { rowCount } = await queryOnce(
@@ -144,6 +167,7 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number): Jo
          WHERE state = 'in_flight' AND node = $1`,
         [node],
       )
+      held.clear()
       return rowCount ?? 0
     },
   }
