@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { markJobGone } from '../_unavailable.ts'
 import type { Store } from '../store.ts'
 import { inTransaction, type Query, queryOnce } from './_pool.ts'
 import { JOB_COLUMNS, toJob } from './_rows.ts'
@@ -11,7 +12,7 @@ export type JobQueue = Pick<Store, 'claim' | 'complete' | 'retry' | 'abort' | 'r
 }
 
 const missing = (method: string, jobId: number) =>
-  new Error(`${method}: job ${jobId} does not exist (it was completed or aborted already)`)
+  markJobGone(new Error(`${method}: job ${jobId} does not exist (it was completed or aborted already)`))
 
 /**
  * A key check inside the claim: a job with an order key is claimed only when no older job
