@@ -215,21 +215,20 @@ const ingestPair = () =>
     return { sqlite: Math.max(...sqlite), pg: Math.max(...pgRates) }
   })())
 
-let e2e: Promise<{ one: number; two: number }> | undefined
+const warmedEndToEnd = async (urls: string[], receiverUrl: string) => {
+  await endToEndRate(urls, receiverUrl, 2_000)
+  return endToEndRate(urls, receiverUrl, E2E_EVENTS)
+}
+
+let raw: Promise<number> | undefined
+const rawInsert = () => (raw ??= withDatabase('raw', (url) => rawInsertRate(url, INGEST_MS)))
+
+let e2e: Promise<{ sqlite: number; one: number; two: number }> | undefined
 const e2ePair = () =>
   (e2e ??= (async () => ({
-    one: await withDatabase('e2e1', (url) =>
-      withNodes(url, 1, async (urls, receiverUrl) => {
-        await endToEndRate(urls, receiverUrl, 2_000)
-        return endToEndRate(urls, receiverUrl, E2E_EVENTS)
-      }),
-    ),
-    two: await withDatabase('e2e2', (url) =>
-      withNodes(url, 2, async (urls, receiverUrl) => {
-        await endToEndRate(urls, receiverUrl, 2_000)
-        return endToEndRate(urls, receiverUrl, E2E_EVENTS)
-      }),
-    ),
+    sqlite: await withNodes(undefined, 1, warmedEndToEnd),
+    one: await withDatabase('e2e1', (url) => withNodes(url, 1, warmedEndToEnd)),
+    two: await withDatabase('e2e2', (url) => withNodes(url, 2, warmedEndToEnd)),
   }))())
 
 export default defineBench([
@@ -262,13 +261,19 @@ export default defineBench([
     unit: 'rows/s',
     description:
       'the engine alone: the same rows as multi-row INSERTs of 100 over 8 connections, synchronous_commit on (pgbench-style reference)',
-    measure: () => withDatabase('raw', (url) => rawInsertRate(url, INGEST_MS)),
+    measure: rawInsert,
   },
   {
     name: 'gateway.pg.ingest.vs_raw_insert',
     unit: 'ratio',
     description: 'gateway.pg.ingest / gateway.pg.raw_insert: how close the gateway comes to the engine',
-    measure: (ctx) => ctx.get('gateway.pg.ingest') / ctx.get('gateway.pg.raw_insert'),
+    measure: async () => (await ingestPair()).pg / (await rawInsert()),
+  },
+  {
+    name: 'gateway.pg.e2e.delivered.sqlite',
+    unit: 'events/s',
+    description: 'the baseline: the same 20,000 events end to end with the SQLite store, one node, same run',
+    measure: async () => (await e2ePair()).sqlite,
   },
   {
     name: 'gateway.pg.e2e.delivered',
@@ -276,6 +281,15 @@ export default defineBench([
     description: '20,000 events from the first request to the last at the receiver, one node on PostgreSQL',
     goal: { op: '>=', value: 10_000 },
     measure: async () => (await e2ePair()).one,
+  },
+  {
+    name: 'gateway.pg.e2e.delivered.vs_sqlite',
+    unit: 'ratio',
+    description: 'gateway.pg.e2e.delivered / gateway.pg.e2e.delivered.sqlite',
+    measure: async () => {
+      const { sqlite, one } = await e2ePair()
+      return one / sqlite
+    },
   },
   {
     name: 'gateway.pg.e2e.delivered.2nodes',

@@ -1,6 +1,6 @@
 /**
- * Child process of the hostile-input, disk-full and fuzz tests: a real gateway started from
- * `argv[2]`, a JSON `{ dataDir, receiverUrl, options? }`, with an SDK source (`web`), a
+ * Child process of the hostile-input, disk-full, fuzz, crash and multi-node tests: a real gateway started from
+ * `argv[2]`, a JSON `{ dataDir, receiverUrl, options?, ordered? }`, with an SDK source (`web`), a
  * webhook source through @patchbay/source-webhook (`stripe`) and a webhook destination.
  * Prints `ready <url>` once it listens and each log record as `log <json>`; a failed start
  * prints `failed <message>` and exits 1.
@@ -16,10 +16,13 @@ const {
   dataDir,
   receiverUrl,
   options = {},
+  ordered = false,
 } = JSON.parse(process.argv[2] ?? '{}') as {
   dataDir: string
   receiverUrl: string
   options?: GatewayOptionsInput
+  /** Deliver to the webhook in order per user. */
+  ordered?: boolean
 }
 
 const serverDir = fileURLToPath(new URL('..', import.meta.url))
@@ -36,7 +39,7 @@ destinations:
   - id: hook
     use: "@patchbay/destination-webhook@^0"
     config: { url: "${receiverUrl}/events" }
-egress: { allow: ["127.0.0.1"] }
+egress: { allow: ["127.0.0.1"] }${ordered ? '\ngateway: { destinations: { hook: { ordering: user } } }' : ''}
 `
 
 try {

@@ -56,6 +56,7 @@ export function useChildGateways(scope: { per: 'test' | 'file' } = { per: 'test'
     receiverUrl: string
     dataDir?: string
     options?: GatewayOptionsInput
+    ordered?: boolean
   }): Promise<ChildGateway> {
     const arg = JSON.stringify({ dataDir: config.dataDir ?? tempDir(), ...config })
     const child = spawn(

@@ -1,77 +1,23 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import type { LogRecord } from '@patchbay/core'
 import { afterEach, describe, expect, it } from 'vitest'
+import { type ChildGateway, useChildGateways } from './_child.ts'
 import { basic, waitFor } from './_gateway.ts'
 
-const script = fileURLToPath(new URL('./_crash-gateway.ts', import.meta.url))
-
-const children = new Set<ChildProcess>()
-const dirs: string[] = []
+// Each run is a real gateway process (_child-gateway.ts), killed with SIGKILL by the test.
+const { spawnGateway, tempDir } = useChildGateways()
 const servers: Server[] = []
 afterEach(async () => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGKILL')
-      await exited
-    }
-  }
-  children.clear()
   for (const server of servers.splice(0)) {
     server.closeAllConnections()
     await new Promise((r) => server.close(r))
   }
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
-/** One run of the gateway in a child process, from `ready` until it is killed. */
-interface Run {
-  child: ChildProcess
-  url: string
-  logs: LogRecord[]
-  stderr: () => string
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-
-/** Starts _crash-gateway.ts on `dataDir` and resolves once it prints `ready <url>`. */
-function startRun(dataDir: string, receiverUrl: string): Promise<Run> {
-  const child = spawn(
-    process.execPath,
-    ['--no-node-snapshot', '--conditions=@patchbay/source', script, dataDir, receiverUrl],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  children.add(child)
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  )
-  let stderr = ''
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk
-  })
-  const logs: LogRecord[] = []
-  return new Promise<Run>((resolve, reject) => {
-    let buffered = ''
-    child.stdout!.on('data', (chunk) => {
-      buffered += chunk
-      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-        const line = buffered.slice(0, nl)
-        buffered = buffered.slice(nl + 1)
-        if (line.startsWith('log ')) logs.push(JSON.parse(line.slice(4)))
-        else if (line.startsWith('ready '))
-          resolve({ child, url: line.slice(6), logs, stderr: () => stderr, exited })
-      }
-    })
-    void exited.then(({ code, signal }) =>
-      reject(new Error(`the gateway exited before it was ready (${signal ?? code}): ${stderr}`)),
-    )
-  })
-}
+/** Starts a gateway on `dataDir` and resolves once it listens. */
+const startRun = (dataDir: string, receiverUrl: string) =>
+  // Nothing should fail, but if a delivery does, retry it soon rather than in seconds.
+  spawnGateway({ dataDir, receiverUrl, options: { retry: { baseDelayMs: 50, maxDelayMs: 500 } } })
 
 /**
  * The webhook receiver: counts deliveries per messageId once a request's body is in. Every
@@ -128,8 +74,7 @@ const STRIDE = 400
 
 describe('a gateway killed with SIGKILL, again and again', () => {
   it('delivers every acknowledged event at least once, and nothing it was not sent', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'pb-crash-gateway-'))
-    dirs.push(dataDir)
+    const dataDir = tempDir()
     const receiver = await startCountingReceiver()
 
     // The clients: POST batches of unique events to whichever gateway is up; an event is
@@ -169,7 +114,7 @@ describe('a gateway killed with SIGKILL, again and again', () => {
       }
     }
 
-    const runs: Run[] = []
+    const runs: ChildGateway[] = []
     let heldIds: string[] = []
     const start = async () => {
       const run = await startRun(dataDir, receiver.url)
@@ -177,7 +122,7 @@ describe('a gateway killed with SIGKILL, again and again', () => {
       client.url = run.url
       return run
     }
-    const kill = async (run: Run) => {
+    const kill = async (run: ChildGateway) => {
       client.url = undefined
       run.child.kill('SIGKILL')
       // The lock is taken over only once the process is reaped: wait for the exit.

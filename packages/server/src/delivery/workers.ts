@@ -2,6 +2,7 @@ import { createRetryPolicy, type LogSink, type Outcome, type Pipeline } from '@p
 import type { PatchbayEvent } from '@patchbay/protocol'
 import { durationText } from '../_duration-text.ts'
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts'
+import { isJobGone } from '../store/_unavailable.ts'
 import type { Job, Store } from '../store/store.ts'
 import type { Wakeup } from './_wakeup.ts'
 import type { GatewayDestination } from './processor.ts'
@@ -79,8 +80,18 @@ export function startDeliveryWorkers(options: WorkerOptions) {
     }
     return write().catch((error: unknown) => {
       if (!running) return // a closed store during shutdown: the jobs stay in flight, released at restart
+      if (isJobGone(error)) return jobGone(what, error)
       storeError(error, what)
       unsettled.push(write)
+    })
+  }
+
+  /** Another node took the job over (this node's lease ran out) and settled it: nothing to record. */
+  function jobGone(what: string, error: unknown): void {
+    log({
+      level: 'warn',
+      scope: `destinations.${destination.id}`,
+      message: `${what} found nothing to record: ${(error as Error).message}; another node took the job over once this node's lease ran out`,
     })
   }
 
@@ -91,8 +102,11 @@ export function startDeliveryWorkers(options: WorkerOptions) {
         await unsettled[0]!()
       } catch (error) {
         if (!running) return false
-        options.onStoreError?.(error)
-        return false
+        if (isJobGone(error)) jobGone('a settling write', error)
+        else {
+          options.onStoreError?.(error)
+          return false
+        }
       }
       unsettled.shift()
       if (unsettled.length === 0)

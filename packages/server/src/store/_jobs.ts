@@ -3,6 +3,7 @@ import { JOB_COLUMNS, toJob } from './_rows.ts'
 import type { StatsCounters } from './_stats.ts'
 import type { Synchronous } from './_synchronous.ts'
 import { inTransaction } from './_transaction.ts'
+import { markJobGone } from './_unavailable.ts'
 import type { JobState, Store } from './store.ts'
 
 /** A job to queue: its payload as JSON text, or the stored event it references. */
@@ -92,7 +93,7 @@ export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue
   }
 
   const missing = (method: string, jobId: number) =>
-    new Error(`${method}: job ${jobId} does not exist (it was completed or aborted already)`)
+    markJobGone(new Error(`${method}: job ${jobId} does not exist (it was completed or aborted already)`))
 
   return {
     insert(job, now) {

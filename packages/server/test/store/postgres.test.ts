@@ -3,6 +3,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { openPostgresStore, type Store } from '../../src/store/index.ts'
+import { createPool } from '../../src/store/postgres/_pool.ts'
 import { waitFor } from '../_gateway.ts'
 import { job, rejected } from './_helpers.ts'
 import { createTestDatabase, queryDatabase } from './_postgres.ts'
@@ -21,7 +22,7 @@ afterEach(async () => {
 afterAll(() => database.drop())
 
 /** A node: a store of its own on the shared database. */
-async function node(options: { leaseMs?: number } = {}): Promise<Store> {
+async function node(options: { leaseMs?: number; node?: string } = {}): Promise<Store> {
   const store = await openPostgresStore({ url: database.url, statsMaxAgeMs: 0, poolSize: 4, ...options })
   stores.push(store)
   return store
@@ -117,6 +118,39 @@ describe('several nodes on one database', () => {
     expect(taken).toEqual(['a', 'c'])
   })
 
+  it('do not keep alive a claim whose answer was lost: its jobs go to another node once the lease runs out', async () => {
+    const a = await node({ node: 'node-a', leaseMs: 600 })
+    const b = await node({ node: 'node-b', leaseMs: 60_000 })
+    await a.commitProcessed([], [job('crm', 'u1', 'lost'), job('crm', 'u1', 'next')], 1000)
+    // A claim by node-a that committed, but whose answer never reached it (the connection
+    // broke on the way back): the job names node-a, yet none of its workers holds it.
+    await queryDatabase(
+      database.url,
+      `UPDATE patchbay.jobs SET state = 'in_flight', node = 'node-a', lease_until = now() + interval '600 milliseconds'
+       WHERE message_id = 'lost'`,
+    )
+    // A job node-a does hold stays its own, heartbeat after heartbeat.
+    await a.commitProcessed([], [job('crm', null, 'held')], 1000)
+    expect(
+      (await a.claim('crm', { limit: 10, now: Date.now(), ordered: true })).map((j) => j.messageId),
+    ).toEqual(['held'])
+    let taken: string[] = []
+    await waitFor(
+      async () => {
+        taken = (await b.claim('crm', { limit: 10, now: Date.now(), ordered: true })).map((j) => j.messageId)
+        return taken.length > 0
+      },
+      'the lost claim back in the queue',
+      10_000,
+    )
+    expect(taken).toEqual(['lost'])
+    await new Promise((r) => setTimeout(r, 1_000))
+    // node-a's own job outlived its 600 ms lease: only u1's next job is left to take.
+    expect(
+      (await b.claim('crm', { limit: 10, now: Date.now(), ordered: false })).map((j) => j.messageId),
+    ).toEqual(['next'])
+  })
+
   it('turn events into jobs on one node at a time; the turn passes on when that node goes', async () => {
     const [a, b] = await Promise.all([node(), node()])
     await a.append([{ sourceId: 'web', messageId: 'm1', event: { type: 'track' } }])
@@ -132,5 +166,21 @@ describe('several nodes on one database', () => {
     const error = await rejected(openPostgresStore({ url }))
     expect(error.message).toContain('postgres://postgres:***@127.0.0.1:1/nowhere')
     expect(error.message).not.toContain('s3cret-Pa55')
+  })
+
+  it('commit appends durably (synchronous_commit on) and bookkeeping without waiting for the WAL flush; no bitmap scans', async () => {
+    const settings = async (durable: boolean) => {
+      const pool = createPool({ url: database.url, poolSize: 1, durable })
+      try {
+        const { rows } = await pool.query(
+          "SELECT current_setting('synchronous_commit') AS sync, current_setting('enable_bitmapscan') AS bitmap",
+        )
+        return rows[0]
+      } finally {
+        await pool.end()
+      }
+    }
+    expect(await settings(true)).toEqual({ sync: 'on', bitmap: 'off' })
+    expect(await settings(false)).toEqual({ sync: 'off', bitmap: 'off' })
   })
 })

@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { toJson } from '../_rows.ts'
 import type { BuriedEvent, NewJob, Store } from '../store.ts'
-import { classify, inTransaction, isConnectionError, type Query, types } from './_pool.ts'
+import { classify, inTransaction, isConnectionError, type Query, queryOnce, types } from './_pool.ts'
 import { EVENT_COLUMNS, toStoredEvent } from './_rows.ts'
 
 /** What one group commit wrote: for metrics and tests. */
@@ -78,6 +78,25 @@ export async function insertJobs(query: Query, jobs: JobRecord[], now: number): 
   ])
 }
 
+/**
+ * commitProcessed's statement: marks the events that got jobs processed, deletes those that
+ * got none, and queues the jobs, in one round trip. `settled` counts the events that were
+ * still pending (the caller rolls back unless it is all of them).
+ */
+const COMMIT_PROCESSED = `WITH marked AS (
+    UPDATE patchbay.events SET processed = true WHERE NOT processed AND seq = ANY($1::bigint[]) RETURNING seq
+  ), dropped AS (
+    DELETE FROM patchbay.events WHERE NOT processed AND seq = ANY($2::bigint[]) RETURNING seq
+  ), queued AS (
+    INSERT INTO patchbay.jobs (destination_id, order_key, message_id, event_seq, payload, state, next_at, created_at)
+    SELECT d, k, m, s, p, 'waiting', $8, $8
+    FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[]) WITH ORDINALITY AS t(d, k, m, s, p, n)
+    ORDER BY n
+    RETURNING 1
+  )
+  SELECT ((SELECT count(*) FROM marked) + (SELECT count(*) FROM dropped))::int AS settled,
+    (SELECT count(*) FROM queued)::int AS queued`
+
 /** The advisory lock whose holder is the one node that turns pending events into jobs. */
 const PROCESSOR_LOCK = 0x7062_0002
 
@@ -98,6 +117,7 @@ export type EventLog = Pick<
  */
 export function createEventLog(
   pool: pg.Pool,
+  appendPool: pg.Pool,
   url: string,
   { now, onGroupCommit }: { now: () => number; onGroupCommit?: (info: PgGroupCommitInfo) => void },
 ): EventLog {
@@ -110,17 +130,13 @@ export function createEventLog(
     const all = (pick: (c: Call) => string[]) => group.flatMap(pick)
     let failed: Array<unknown | undefined> | undefined
     try {
-      await inTransaction(
-        pool,
-        (query) =>
-          query('pb_append', INSERT_EVENTS, [
-            all((c) => c.sources),
-            all((c) => c.messageIds),
-            all((c) => c.events),
-            storedAt,
-          ]),
-        { durable: true },
-      )
+      // One statement is its own transaction; appendPool commits it durably (see createPool).
+      await queryOnce(appendPool, 'pb_append', INSERT_EVENTS, [
+        all((c) => c.sources),
+        all((c) => c.messageIds),
+        all((c) => c.events),
+        storedAt,
+      ])
     } catch (error) {
       if ((error as { storeUnavailable?: boolean }).storeUnavailable || isConnectionError(error)) {
         for (const call of group) call.reject(error)
@@ -281,24 +297,28 @@ export function createEventLog(
               ),
             }),
       }))
+      // Events that got jobs are marked processed (the jobs read them); the others are done.
+      const referenced = new Set(jobRecords.flatMap((j) => (j.eventSeq === null ? [] : [j.eventSeq])))
+      const keep = unique.filter((seq) => referenced.has(seq))
+      const drop = unique.filter((seq) => !referenced.has(seq))
       await inTransaction(pool, async (query) => {
-        const marked = await query(
-          'pb_mark_processed',
-          'UPDATE patchbay.events SET processed = true WHERE NOT processed AND seq = ANY($1::bigint[])',
-          [unique],
-        )
-        if (marked.rowCount !== unique.length)
+        // One round trip for the events and the jobs (jobs keep the order of `newJobs`).
+        const { rows } = await query('pb_commit_processed', COMMIT_PROCESSED, [
+          keep,
+          drop,
+          jobRecords.map((j) => j.destinationId),
+          jobRecords.map((j) => j.orderKey),
+          jobRecords.map((j) => j.messageId),
+          jobRecords.map((j) => j.eventSeq),
+          jobRecords.map((j) => j.payload),
+          at,
+        ])
+        const settled = rows[0].settled as number
+        if (settled !== unique.length)
           throw new Error(
-            `commitProcessed: ${unique.length - (marked.rowCount ?? 0)} of the ${unique.length} events are not pending (processed already?); nothing was committed`,
+            `commitProcessed: ${unique.length - settled} of the ${unique.length} events are not pending (processed already?); nothing was committed`,
           )
-        await insertJobs(query, jobRecords, at)
         await insertLetters(query, letters, at)
-        await query(
-          'pb_drop_unreferenced',
-          `DELETE FROM patchbay.events e WHERE e.seq = ANY($1::bigint[])
-            AND NOT EXISTS (SELECT 1 FROM patchbay.jobs j WHERE j.event_seq = e.seq)`,
-          [unique],
-        )
       })
     },
     async markTransformAttempt(seqs) {

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { markJobGone } from '../_unavailable.ts'
 import type { Store } from '../store.ts'
 import { inTransaction, type Query, queryOnce } from './_pool.ts'
 import { JOB_COLUMNS, toJob } from './_rows.ts'
@@ -11,7 +12,7 @@ export type JobQueue = Pick<Store, 'claim' | 'complete' | 'retry' | 'abort' | 'r
 }
 
 const missing = (method: string, jobId: number) =>
-  new Error(`${method}: job ${jobId} does not exist (it was completed or aborted already)`)
+  markJobGone(new Error(`${method}: job ${jobId} does not exist (it was completed or aborted already)`))
 
 /**
  * A key check inside the claim: a job with an order key is claimed only when no older job
@@ -44,34 +45,44 @@ const claimSql = (ordered: boolean) => `
  * cannot both see the other's job and leave the event behind.
  */
 async function removeJobs(query: Query, ids: number[]): Promise<number> {
-  const removed = await query(
+  // One round trip deletes the jobs and locks the events they referenced.
+  const { rows } = await query(
     'pb_remove_jobs',
-    'DELETE FROM patchbay.jobs WHERE id = ANY($1::bigint[]) RETURNING event_seq',
+    `WITH removed AS (DELETE FROM patchbay.jobs WHERE id = ANY($1::bigint[]) RETURNING event_seq),
+     locked AS (
+       SELECT e.seq FROM patchbay.events e WHERE e.seq IN (SELECT event_seq FROM removed)
+       ORDER BY e.seq FOR UPDATE
+     )
+     SELECT (SELECT count(*) FROM removed)::int AS removed, (SELECT array_agg(seq) FROM locked) AS seqs`,
     [ids],
   )
-  const seqs = [
-    ...new Set(removed.rows.flatMap((r) => (r.event_seq === null ? [] : [r.event_seq as number]))),
-  ]
-  if (seqs.length > 0) {
-    await query(
-      'pb_lock_events',
-      'SELECT seq FROM patchbay.events WHERE seq = ANY($1::bigint[]) ORDER BY seq FOR UPDATE',
-      [seqs],
-    )
+  const seqs = (rows[0].seqs ?? []) as Array<number | string>
+  if (seqs.length > 0)
+    // A statement of its own, so that its snapshot sees a job another node removed (and
+    // committed) while this one waited for the event's lock.
     await query(
       'pb_drop_events',
       `DELETE FROM patchbay.events e WHERE e.seq = ANY($1::bigint[]) AND e.processed
         AND NOT EXISTS (SELECT 1 FROM patchbay.jobs j WHERE j.event_seq = e.seq)`,
       [seqs],
     )
-  }
-  return removed.rowCount ?? 0
+  return rows[0].removed as number
 }
 
 /** The jobs table, shared by every node: leased claims, settling, and taking over expired leases. */
 export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number): JobQueue {
   const claimOrdered = claimSql(true)
   const claimAny = claimSql(false)
+  /**
+   * The jobs this node's workers hold: claimed, not settled yet. Heartbeats extend these
+   * leases only, never every job that names this node: a claim that committed but whose
+   * answer was lost (the connection broke on the way back) names this node, yet no worker
+   * holds its jobs; its lease runs out and another node delivers them.
+   */
+  const held = new Set<number>()
+  const settled = (ids: readonly number[]) => {
+    for (const id of ids) held.delete(id)
+  }
   const releaseExpired = async () =>
     (
       await queryOnce(
@@ -90,10 +101,12 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number): Jo
         ordered ? claimOrdered : claimAny,
         [destinationId, now, limit, node, leaseMs],
       )
+      for (const row of rows) held.add(row.id as number)
       return rows.map(toJob)
     },
     async complete(jobIds) {
       if (jobIds.length > 0) await inTransaction(pool, (query) => removeJobs(query, jobIds))
+      settled(jobIds)
     },
     async retry(jobId, { nextAt, error }) {
       const { rowCount } = await queryOnce(
@@ -104,6 +117,7 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number): Jo
          WHERE id = $1`,
         [jobId, nextAt, error],
       )
+      settled([jobId])
       if (rowCount === 0) throw missing('retry', jobId)
     },
     async abort(jobId, { reason, now }) {
@@ -118,23 +132,33 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number): Jo
              FROM patchbay.jobs j LEFT JOIN patchbay.events e ON e.seq = j.event_seq WHERE j.id = $1`,
             [jobId, reason, now],
           )
-          if (buried.rowCount === 0) throw missing('abort', jobId)
+          if (buried.rowCount === 0) {
+            settled([jobId])
+            throw missing('abort', jobId)
+          }
           await removeJobs(query, [jobId])
         },
         { durable: true },
       )
+      settled([jobId])
     },
     releaseInFlight: releaseExpired,
     async heartbeat() {
-      const extended = await queryOnce(
-        pool,
-        'pb_heartbeat',
-        `UPDATE patchbay.jobs SET lease_until = now() + $2 * interval '1 millisecond'
-         WHERE state = 'in_flight' AND node = $1`,
-        [node, leaseMs],
-      )
+      const ids = [...held]
+      const extended =
+        ids.length === 0
+          ? 0
+          : ((
+              await queryOnce(
+                pool,
+                'pb_heartbeat',
+                `UPDATE patchbay.jobs SET lease_until = now() + $2 * interval '1 millisecond'
+                 WHERE state = 'in_flight' AND node = $1 AND id = ANY($3::bigint[])`,
+                [node, leaseMs, ids],
+              )
+            ).rowCount ?? 0)
       await releaseExpired()
-      return extended.rowCount ?? 0
+      return extended
     },
     async releaseOwn() {
       const { rowCount } = await queryOnce(
@@ -144,6 +168,7 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number): Jo
          WHERE state = 'in_flight' AND node = $1`,
         [node],
       )
+      held.clear()
       return rowCount ?? 0
     },
   }

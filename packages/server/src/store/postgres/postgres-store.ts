@@ -5,7 +5,7 @@ import { createEventLog, type PgGroupCommitInfo } from './_events.ts'
 import { createJobQueue } from './_jobs.ts'
 import { classify, createPool } from './_pool.ts'
 import { migrate } from './_schema.ts'
-import { createStatsCache } from './_stats.ts'
+import { createStatsCache, readStats } from './_stats.ts'
 import { redactUrl, urlRedactor } from './_url.ts'
 
 export type { PgGroupCommitInfo }
@@ -13,11 +13,11 @@ export type { PgGroupCommitInfo }
 export interface PostgresStoreOptions {
   /** `postgres://user[:password]@host[:port]/database`. Its password is never printed. */
   url: string
-  /** Connections per node. Default 10. */
+  /** Connections per node (plus one for the processor's turn): half for appends, half for the rest. Default 10. */
   poolSize?: number
   /** How long a node keeps a claimed job without a heartbeat (sent every third of it). Default 30 s. */
   leaseMs?: number
-  /** How old `stats()` may be: one query per node at most this often. Default 1 s; 0 reads every time. */
+  /** How old `stats()` may be: one query per node at most this often (a request never waits for it once warm; see _stats.ts). Default 1 s; 0 reads every time. */
   statsMaxAgeMs?: number
   /** This node's name in the jobs it holds. Default: host name, pid and a random suffix. */
   node?: string
@@ -42,7 +42,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const where = redactUrl(options.url)
   const leaseMs = options.leaseMs ?? 30_000
   const node = options.node ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`
-  const pool = createPool({ url: options.url, poolSize: options.poolSize ?? 10 })
+  const poolSize = options.poolSize ?? 10
+  const appendSize = Math.max(1, Math.ceil(poolSize / 2))
+  const pool = createPool({ url: options.url, poolSize: Math.max(1, poolSize - appendSize) })
+  // Appends have connections of their own that commit durably by default: one round trip per group.
+  const appendPool = createPool({ url: options.url, poolSize: appendSize, durable: true })
   try {
     const client = await pool.connect()
     try {
@@ -52,12 +56,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     }
   } catch (error) {
     await pool.end().catch(() => {})
+    await appendPool.end().catch(() => {})
     // The driver's message, never the URL's password, whatever form it takes there.
     const reason = urlRedactor(options.url).string((classify(error) as Error).message)
     throw new Error(`cannot open the PostgreSQL store at ${where}: ${reason}`)
   }
-  const stats = createStatsCache(pool, options.statsMaxAgeMs ?? 1_000)
-  const events = createEventLog(pool, options.url, {
+  const stats = createStatsCache(() => readStats(pool), options.statsMaxAgeMs ?? 1_000)
+  const events = createEventLog(pool, appendPool, options.url, {
     now: options.now ?? Date.now,
     ...(options.onGroupCommit ? { onGroupCommit: options.onGroupCommit } : {}),
   })
@@ -105,7 +110,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         // A graceful stop gives its claims back at once rather than after the lease.
         await jobs.releaseOwn().catch(() => {})
         await events.close()
-        await pool.end()
+        await Promise.all([pool.end(), appendPool.end()])
       })()
       return closed
     },

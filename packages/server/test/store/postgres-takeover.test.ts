@@ -1,0 +1,93 @@
+import type { Outcome } from '@patchbay/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createWakeup } from '../../src/delivery/_wakeup.ts'
+import { startDeliveryWorkers } from '../../src/delivery/workers.ts'
+import { openPostgresStore, type Store } from '../../src/store/index.ts'
+import { waitFor } from '../_gateway.ts'
+import { job } from './_helpers.ts'
+import { createTestDatabase, queryDatabase } from './_postgres.ts'
+
+// A node whose job was taken over by another node (its lease ran out while it could not
+// reach the database) must not wait forever to record how its own attempt went: the job is
+// gone, and its workers go on with the next jobs.
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>
+const stores: Store[] = []
+beforeAll(async () => {
+  database = await createTestDatabase('pg_takeover')
+})
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.close()))
+  await database?.drop()
+})
+
+describe('delivery workers on the PostgreSQL store', () => {
+  it('drop the retry of a job another node took over and settled, then deliver the user’s next job', async () => {
+    const [a, b] = await Promise.all(
+      ['node-a', 'node-b'].map((node) => openPostgresStore({ url: database.url, node, poolSize: 2 })),
+    )
+    stores.push(a!, b!)
+    await a!.commitProcessed([], [job('crm', 'u1', 'first'), job('crm', 'u1', 'second')], Date.now())
+
+    let answer!: () => void
+    const answered = new Promise<void>((r) => {
+      answer = r
+    })
+    let attempting = false
+    const delivered: string[] = []
+    const logs: string[] = []
+    const workers = startDeliveryWorkers({
+      store: a!,
+      pipeline: {
+        // The destination: the first attempt at `first` hangs until the test answers it, then fails (retryable).
+        async deliver(destinationId, events) {
+          const ids = events.map((e) => (e as { messageId: string }).messageId)
+          if (ids[0] === 'first' && !attempting) {
+            attempting = true
+            await answered
+            return ids.map(
+              (messageId, index): Outcome => ({
+                index,
+                messageId,
+                destination: destinationId,
+                status: 'failed',
+                error: { code: 'PB_HTTP_503', message: 'unavailable', retryable: true },
+              }),
+            )
+          }
+          delivered.push(...ids)
+          return ids.map(
+            (messageId, index): Outcome => ({
+              index,
+              messageId,
+              destination: destinationId,
+              status: 'delivered',
+            }),
+          )
+        },
+      },
+      destination: { id: 'crm', ordering: 'user' },
+      settings: { claim: 10, workers: 1, pollMs: 20 },
+      retry: { forMs: 60_000, baseDelayMs: 10, maxDelayMs: 20 },
+      counters: { delivered() {}, retried() {}, aborted() {}, dropped() {} },
+      wakeup: createWakeup(),
+      log: (record) => logs.push(record.message),
+    })
+    try {
+      await waitFor(() => attempting, "node-a's attempt at the first job")
+      // Meanwhile node-b took the job over and delivered it (as after node-a's lease ran out).
+      const { rows } = await queryDatabase(
+        database.url,
+        "SELECT id FROM patchbay.jobs WHERE message_id = 'first'",
+      )
+      await b!.complete([rows[0].id])
+      answer()
+      await waitFor(() => delivered.includes('second'), "the user's next job, delivered by node-a", 5_000)
+      expect(delivered).toEqual(['second'])
+      expect(logs.some((m) => /found nothing to record: retry: job \d+ does not exist/.test(m))).toBe(true)
+    } finally {
+      answer()
+      await workers.stop()
+    }
+  })
+})
