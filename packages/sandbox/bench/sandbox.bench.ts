@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { trackEvent } from '../../../test/bench/_fixtures.ts'
 import {
   defineBench,
@@ -91,6 +92,62 @@ const batch1Latencies = async () => {
   return latencies
 }
 
+/**
+ * CPU time, not wall time, per event: the baseline's, and for batches of 100 (one at a time)
+ * the host's and the workers' (this process's children, read from /proc, so Linux only; the
+ * other sandboxes of this file idle meanwhile). Unlike the ratios these barely move with the
+ * machine's load, so they show where a change saves work even when the load swamps the
+ * ratio. Three interleaved rounds of 2000 batches each, the median of each figure.
+ */
+function childrenCpuMicros(): number {
+  let total = 0
+  let pids: string[]
+  try {
+    pids = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(/\s+/)
+  } catch {
+    return Number.NaN
+  }
+  for (const pid of pids.filter(Boolean)) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+      // utime and stime, in clock ticks of 10 ms
+      total += (Number(fields[11]) + Number(fields[12])) * 10_000
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total
+}
+let cpu: { baseline: number; host: number; worker: number } | undefined
+const cpuPerEvent = async () => {
+  if (cpu) return cpu
+  const base = baselineStep()
+  const subject = await sandboxStep(100)
+  const batches = 2000
+  const rounds: Array<{ baseline: number; host: number; worker: number }> = []
+  for (let i = 0; i < 200; i++) await subject()
+  for (let r = 0; r < 3; r++) {
+    let start = process.cpuUsage()
+    let events = 0
+    for (let i = 0; i < batches / 10; i++) events += base() // 1000 events a step
+    let used = process.cpuUsage(start)
+    const baseline = (used.user + used.system) / events
+    start = process.cpuUsage()
+    const workerStart = childrenCpuMicros()
+    events = 0
+    for (let i = 0; i < batches; i++) events += await subject()
+    used = process.cpuUsage(start)
+    rounds.push({
+      baseline,
+      host: (used.user + used.system) / events,
+      worker: (childrenCpuMicros() - workerStart) / events,
+    })
+  }
+  const mid = (key: 'baseline' | 'host' | 'worker') => median(rounds.map((x) => x[key]))
+  cpu = { baseline: mid('baseline'), host: mid('host'), worker: mid('worker') }
+  return cpu
+}
+
 let uniq = 0
 export default defineBench([
   {
@@ -131,6 +188,24 @@ export default defineBench([
     description: 'the same for batches of 1000',
     goal: { op: '>=', value: 0.8 },
     measure: interleavedRatio(1000),
+  },
+  {
+    name: 'sandbox.cpu.baseline',
+    unit: 'µs/event',
+    description: 'CPU time of the in-process baseline per event (structuredClone and transform)',
+    measure: async () => (await cpuPerEvent()).baseline,
+  },
+  {
+    name: 'sandbox.cpu.batch100.host',
+    unit: 'µs/event',
+    description: 'CPU time of the host process per event, batches of 100 one at a time',
+    measure: async () => (await cpuPerEvent()).host,
+  },
+  {
+    name: 'sandbox.cpu.batch100.worker',
+    unit: 'µs/event',
+    description: 'CPU time of the worker processes per event, the same batches (from /proc, 10 ms ticks)',
+    measure: async () => (await cpuPerEvent()).worker,
   },
   {
     name: 'sandbox.batch1.p50',
