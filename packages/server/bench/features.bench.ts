@@ -1,13 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { DatabaseSync } from 'node:sqlite'
 import { Agent, request } from 'undici'
 import { defineBench, median } from '../../../test/bench/_harness.ts'
-import { BATCH, bodies, CLIENTS, WRITE_KEY } from './_bodies.ts'
 import type { Feature } from './_features.ts'
+import { drained, ingestRate, spawnReady, stop } from './_processes.ts'
 
 // What a gateway feature costs at ingest (issues 19 and 21): two gateways on the same core,
 // one with the feature and one without, measured in alternating rounds of one run. After
@@ -16,74 +14,9 @@ import type { Feature } from './_features.ts'
 // feature that drops the bench's events (a plan they do not follow) fails the bench.
 
 const here = new URL('.', import.meta.url).pathname
-const AUTH = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
 const ROUNDS = 5
 const ROUND_MS = 1_500
-const DRAIN_MS = 60_000
-const agent = new Agent({ connections: CLIENTS, pipelining: 1, keepAliveTimeout: 60_000 })
-
-function spawnReady(
-  args: string[],
-  core: number,
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn('taskset', ['-c', String(core), process.execPath, '--no-node-snapshot', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
-  })
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('ready ')) resolve({ child, url: line.slice(6) })
-    })
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code} before it was ready`)))
-  })
-}
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null) return
-  const exited = new Promise((r) => child.once('exit', r))
-  child.kill('SIGTERM')
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))])
-  child.kill('SIGKILL')
-}
-
-/** Events/s the gateway acknowledged over `ms`; `sent` counts them. */
-async function ingestRate(url: string, ms: number, sent: { events: number }): Promise<number> {
-  let events = 0
-  let n = 0
-  const start = performance.now()
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (performance.now() - start < ms) {
-        const res = await request(`${url}/v1/batch`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: AUTH },
-          body: bodies[n++ % bodies.length],
-          dispatcher: agent,
-        })
-        await res.body.text()
-        if (res.statusCode !== 200) throw new Error(`the gateway answered ${res.statusCode}`)
-        events += BATCH
-      }
-    }),
-  )
-  sent.events += events
-  return (events / (performance.now() - start)) * 1000
-}
-
-async function drained(receiverUrl: string, total: number, what: string): Promise<void> {
-  const deadline = Date.now() + DRAIN_MS
-  for (;;) {
-    const res = await request(`${receiverUrl}/count`, { dispatcher: agent })
-    const { events } = (await res.body.json()) as { events: number }
-    if (events >= total) return
-    if (Date.now() > deadline)
-      throw new Error(
-        `${what}: the receiver has ${events} of the ${total} events acknowledged; did it drop some?`,
-      )
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
+const agent = new Agent({ connections: 2, pipelining: 1, keepAliveTimeout: 60_000 })
 
 /**
  * Fails unless `feature` did its work in the gateway that has it: the plan counted the
