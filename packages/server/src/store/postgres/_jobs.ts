@@ -43,7 +43,7 @@ const claimSql = (ordered: boolean) => `
  * first (in seq order), so two nodes completing the last two jobs of one event in parallel
  * cannot both see the other's job and leave the event behind.
  */
-async function removeJobs(query: Query, ids: number[]): Promise<number> {
+export async function removeJobs(query: Query, ids: number[]): Promise<number> {
   const removed = await query(
     'pb_remove_jobs',
     'DELETE FROM patchbay.jobs WHERE id = ANY($1::bigint[]) RETURNING event_seq',
