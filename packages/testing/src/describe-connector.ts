@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest'
 import { findPackageManifest } from './_package.ts'
 import { checkBatchAttribution } from './check-batch.ts'
 import { checkCompatibility } from './check-compatibility.ts'
+import { checkDeleteUsers } from './check-delete-users.ts'
 import { checkDeliveryClassification, checkEventTypes, checkRequests } from './check-destination.ts'
 import { checkGolden } from './check-goldens.ts'
 import { checkLifecycle, checkSecretsNotLeaked } from './check-runtime.ts'
@@ -99,6 +100,9 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
         expectContract(await checkRequests(dest, config)))
       it('classifies delivery answers per the policy (handleResponse may only refine it)', async () =>
         expectContract(await checkDeliveryClassification(dest, config)))
+      if (dest.deleteUsers)
+        it('builds deletion requests (deleteUsers) classified like deliveries, with no secret in errors', async () =>
+          expectContract(await checkDeleteUsers(dest, config)))
       if (dest.transformBatch)
         it('keeps batch outcomes on the right events', async () =>
           expectContract(await checkBatchAttribution(dest, config)))

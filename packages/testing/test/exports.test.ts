@@ -8,6 +8,7 @@ it('exports a stable public API', () => {
       "checkBatchAttribution",
       "checkCompatibility",
       "checkConfigSchema",
+      "checkDeleteUsers",
       "checkDeliveryClassification",
       "checkEventTypes",
       "checkExamples",

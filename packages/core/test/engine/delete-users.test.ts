@@ -25,10 +25,15 @@ const crm = (deleteUsers?: (ids: ReadonlyArray<{ type: string; value: string }>,
     apiVersion: 3,
     config: Type.Object({ url: Type.String(), token: Secret(Type.String()) }),
     supports: ['track'],
-    transform: (event, { config }) => ({ method: 'POST', url: `${config.url}/events`, body: event }),
+    transform: (event, { config }) => ({
+      method: 'POST',
+      url: `${(config as { url: string }).url}/events`,
+      body: event,
+    }),
     ...(deleteUsers
       ? {
-          deleteUsers: (identifiers, { config }) => deleteUsers(identifiers, config.url) as never,
+          deleteUsers: (identifiers, { config }) =>
+            deleteUsers(identifiers, (config as { url: string }).url) as never,
         }
       : {}),
   })
