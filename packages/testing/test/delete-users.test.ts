@@ -10,7 +10,7 @@ const base = {
   apiVersion: 3,
   config: Type.Object({ token: Secret(Type.String()) }),
   supports: ['track'] as const,
-  transform: () => ({ method: 'POST', url: 'https://api.example.com/events' }),
+  transform: () => ({ method: 'POST' as const, url: 'https://api.example.com/events' }),
 }
 const config = { token: SECRET }
 const statuses = (findings: Array<{ rule: string; ok: boolean }>) =>
@@ -45,7 +45,7 @@ describe('checkDeleteUsers', () => {
     const mutating = defineDestination({
       ...base,
       deleteUsers: (ids) => {
-        ;(ids as Array<{ type: string }>)[0]!.type = 'x'
+        ;(ids as unknown as Array<{ type: string }>)[0]!.type = 'x'
         return null
       },
     })

@@ -51,7 +51,7 @@ export function createRegulations(pool: pg.Pool): Regulations {
           // Queued jobs not in flight on any node (a job in flight is dropped by its worker).
           const jobMatch = matching('coalesce(j.payload, e.event)', identifiers, 1)
           const picked = await query(
-            'pb_reg_pick_jobs_' + jobMatch.params.length,
+            `pb_reg_pick_jobs_${jobMatch.params.length}`,
             `SELECT j.id FROM patchbay.jobs j LEFT JOIN patchbay.events e ON e.seq = j.event_seq
              WHERE j.state <> 'in_flight' AND ${jobMatch.sql} FOR UPDATE OF j SKIP LOCKED`,
             jobMatch.params,
@@ -60,7 +60,7 @@ export function createRegulations(pool: pg.Pool): Regulations {
           if (jobIds.length > 0) await removeJobs(query, jobIds)
           const letterMatch = matching('payload', identifiers, 1)
           const letters = await query(
-            'pb_reg_purge_letters_' + letterMatch.params.length,
+            `pb_reg_purge_letters_${letterMatch.params.length}`,
             `DELETE FROM patchbay.dead_letters WHERE ${letterMatch.sql}`,
             letterMatch.params,
           )
