@@ -52,7 +52,8 @@ export function packageJson(options: ScaffoldOptions, local?: Record<string, str
       changeset: 'changeset',
       prepublishOnly: 'npm run build && npm test',
     },
-    patchbay: { kind: options.kind, apiVersion: 1 },
+    // Destinations use plugin API 3 for their deleteUsers hook (regulations).
+    patchbay: { kind: options.kind, apiVersion: options.kind === 'destination' ? 3 : 1 },
     dependencies: pick(['typebox'], spec),
     peerDependencies: { '@patchbay/core': local ? rangeOf('@patchbay/core') : spec('@patchbay/core') },
     devDependencies: pick([...dev, ...tools].sort(), spec),
