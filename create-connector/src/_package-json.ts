@@ -54,7 +54,9 @@ export function packageJson(options: ScaffoldOptions, local?: Record<string, str
       changeset: 'changeset',
       prepublishOnly: 'npm run build && npm test',
     },
-    patchbay: { kind: options.kind, apiVersion: client ? 2 : 1 },
+    // HTTP destinations use plugin API 3 for their deleteUsers hook (regulations); client
+    // destinations API 2 (no deletion hook for them yet).
+    patchbay: { kind: options.kind, apiVersion: client ? 2 : options.kind === 'destination' ? 3 : 1 },
     dependencies: pick(['typebox'], spec),
     peerDependencies: { '@patchbay/core': local ? rangeOf('@patchbay/core') : spec('@patchbay/core') },
     devDependencies: pick([...dev, ...tools].sort(), spec),

@@ -33,7 +33,7 @@ describe('scaffold', () => {
       expect(pkg).toMatchObject({
         name: '@acme/destination-crm',
         type: 'module',
-        patchbay: { kind, apiVersion: 1 },
+        patchbay: { kind, apiVersion: kind === 'destination' ? 3 : 1 },
         peerDependencies: { '@patchbay/core': expect.stringMatching(/^\^\d/) },
         exports: {
           '.': {

@@ -115,6 +115,27 @@ export const WebhookConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    deletion: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({
+            pattern: '^https?://[^{}\\s]+$',
+            description:
+              'Where deletion requests go (regulations of type suppress_with_delete): an absolute http(s) URL, without placeholders.',
+            examples: ['https://hooks.example.com/patchbay/deletions'],
+          }),
+          method: Type.Union([Type.Literal('POST'), Type.Literal('PUT'), Type.Literal('DELETE')], {
+            default: 'POST',
+            description: 'The method of deletion requests.',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Ask the receiver to delete users: one JSON request `{ "type": "delete_users", "identifiers": [{ "type": "userId", "value": "..." }] }` per regulation, with the same headers, auth and signature as events. Without it, deletions at this destination fail with a reason in the audit trail.',
+        },
+      ),
+    ),
     signing: Type.Optional(
       Type.Object(
         {

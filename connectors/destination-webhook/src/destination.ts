@@ -2,6 +2,7 @@ import { defineDestination } from '@patchbay/core'
 import pkg from '../package.json' with { type: 'json' }
 import { assertBatchable, planBatch } from './_batch.ts'
 import { prepareEvent } from './_compat.ts'
+import { deletionRequest } from './_deletion.ts'
 import { singleRequest } from './_request.ts'
 import { WebhookConfigSchema } from './config.ts'
 
@@ -27,7 +28,8 @@ export function createWebhookDestination(options: WebhookDestinationOptions = {}
   return defineDestination({
     name: pkg.name,
     version: pkg.version,
-    apiVersion: 1,
+    // 3: the deleteUsers hook (regulations).
+    apiVersion: 3,
     title: 'Webhook',
     description: pkg.description,
     config: WebhookConfigSchema,
@@ -82,6 +84,9 @@ export function createWebhookDestination(options: WebhookDestinationOptions = {}
     },
     transformBatch(events, { config, plugin }) {
       return planBatch(events as Array<Record<string, unknown>>, config, plugin, now)
+    },
+    deleteUsers(identifiers, { config, plugin }) {
+      return deletionRequest(config, identifiers, plugin, now)
     },
   })
 }

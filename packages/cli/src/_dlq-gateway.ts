@@ -44,17 +44,26 @@ function reasonOf(error: unknown): string {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
+/** One call to a running gateway's admin API, as `openAdminClient` makes it. */
+export interface AdminClient {
+  readonly base: string
+  /** `the gateway at <url>`, for messages. */
+  readonly where: string
+  /**
+   * The parsed JSON answer of a 2xx. Throws DlqRefused when the gateway cannot be reached,
+   * refuses the token, has its admin API off, or answers something other than the admin API;
+   * a 404 whose message starts with `missing` resolves undefined instead.
+   */
+  call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, missing?: string): Promise<unknown>
+  /** The error for an answer that is not the admin API's. */
+  notTheApi(what: string): DlqRefused
+}
+
 /**
- * The dead letters of a running gateway, through its admin API (`/admin/...`, bearer
- * `token`). Throws DlqRefused, before any request, when there is no token. Each call throws
- * DlqRefused when the gateway cannot be reached, refuses the token, has its admin API off,
- * or answers something other than the admin API.
- *
- * @example
- * const backend = openGatewayBackend('http://127.0.0.1:8080', process.env.PATCHBAY_ADMIN_TOKEN)
- * console.log(await backend.counts()) // { crm: 2 }
+ * A client of a running gateway's admin API (`/admin/...`, bearer `token`). Throws
+ * DlqRefused, before any request, when there is no token.
  */
-export function openGatewayBackend(url: string, token: string | undefined): DlqBackend {
+export function openAdminClient(url: string, token: string | undefined): AdminClient {
   const base = gatewayUrl(url)
   const where = `the gateway at ${base}`
   if (!token)
@@ -66,12 +75,11 @@ export function openGatewayBackend(url: string, token: string | undefined): DlqB
       `${where} answered ${what}, not the Patchbay admin API: is ${base} the URL of a Patchbay gateway?`,
     )
 
-  /** One admin call; undefined for a 404 "no dead letter" when `missingIsUndefined`. */
   async function call(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
-    body?: DeadLetterSelector,
-    missingIsUndefined = false,
+    body?: unknown,
+    missing?: string,
   ): Promise<unknown> {
     let status: number
     let text: string
@@ -111,10 +119,31 @@ export function openGatewayBackend(url: string, token: string | undefined): DlqB
       throw new DlqRefused(
         `${where} has its admin API off: start the gateway with PATCHBAY_ADMIN_TOKEN set to turn it on, or stop it and use --data-dir.`,
       )
-    if (status === 404 && missingIsUndefined && message?.startsWith('no dead letter')) return undefined
+    if (status === 404 && missing !== undefined && message?.startsWith(missing)) return undefined
     if (!message) throw notTheApi(String(status))
     throw new DlqRefused(`${where} answered ${status}: ${code ? `${code}: ` : ''}${message}`)
   }
+  return { base, where, call, notTheApi }
+}
+
+/**
+ * The dead letters of a running gateway, through its admin API (`/admin/...`, bearer
+ * `token`). Throws DlqRefused, before any request, when there is no token. Each call throws
+ * DlqRefused when the gateway cannot be reached, refuses the token, has its admin API off,
+ * or answers something other than the admin API.
+ *
+ * @example
+ * const backend = openGatewayBackend('http://127.0.0.1:8080', process.env.PATCHBAY_ADMIN_TOKEN)
+ * console.log(await backend.counts()) // { crm: 2 }
+ */
+export function openGatewayBackend(url: string, token: string | undefined): DlqBackend {
+  const { where, call: admin, notTheApi } = openAdminClient(url, token)
+  const call = (
+    method: 'GET' | 'POST',
+    path: string,
+    body?: DeadLetterSelector,
+    missingIsUndefined = false,
+  ) => admin(method, path, body, missingIsUndefined ? 'no dead letter' : undefined)
 
   async function moved(path: 'replay' | 'purge', selector: DeadLetterSelector): Promise<number> {
     const body = await call('POST', `dead-letters/${path}`, selector)

@@ -27,6 +27,7 @@ const commands = {
   sync: () => import('./commands/sync.ts').then((m) => m.default as CommandDef),
   serve: () => import('./commands/serve.ts').then((m) => m.default as CommandDef),
   dlq: () => import('./commands/dlq.ts').then((m) => m.default as CommandDef),
+  regulations: () => import('./commands/regulations.ts').then((m) => m.default as CommandDef),
   plan: () => import('./commands/plan.ts').then((m) => m.default as CommandDef),
   warehouse: () => import('./commands/warehouse.ts').then((m) => m.default as CommandDef),
   identity: () => import('./commands/identity.ts').then((m) => m.default as CommandDef),

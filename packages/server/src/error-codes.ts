@@ -76,6 +76,13 @@ export const GATEWAY_ERROR_CODES = defineErrorCodes('@patchbay/server', {
     howToSolve:
       'Give a `postgres://user@host:port/database` URL of a reachable PostgreSQL 13+ server whose user may create tables, or leave it out to use the SQLite data directory.',
   },
+  PB_GATEWAY_REGULATION_INVALID: {
+    family: 'event',
+    description:
+      'A regulation sent to the admin API (or `patchbay regulations add`) is not one the gateway can apply: an unknown type, no identifiers, or an identifier type the gateway does not read.',
+    howToSolve:
+      'Send `{ "type": "suppress" or "suppress_with_delete", "identifiers": [{ "type": "userId", "value": "..." }] }`; identifier types are userId, anonymousId and the traits in the gateway option `regulations.traits` (default: email).',
+  },
 })
 
 declare module '@patchbay/core' {

@@ -38,6 +38,10 @@ import { createIngestHandler } from './ingest/ingest-handler.ts'
 import { createGatewayMetrics } from './metrics/index.ts'
 import { type GatewayOptionsInput, type ResolvedGatewayOptions, resolveGatewayOptions } from './options.ts'
 import { resolvePipelineSettings } from './pipeline-settings.ts'
+import { createDeliveryGate } from './regulations/_delivery-gate.ts'
+import { createSuppression, type Suppression } from './regulations/_suppression.ts'
+import { startDeletionWorker } from './regulations/deletion-worker.ts'
+import { createRegulationService, type RegulationService } from './regulations/regulation-service.ts'
 import { redactUrl } from './store/postgres/_url.ts'
 import { openPostgresStore } from './store/postgres/postgres-store.ts'
 import { openSqliteStore } from './store/sqlite-store.ts'
@@ -84,6 +88,8 @@ export interface Gateway {
   stats(): Promise<StoreStats>
   /** The dead letter queue: aborted jobs, to inspect, replay (after a fix) or purge while running. */
   readonly deadLetters: DeadLetters
+  /** Regulations: suppress users (and delete them at the destinations that can), as `/admin/regulations` does. */
+  readonly regulations: RegulationService
   /** The Prometheus exposition `/metrics` serves (prom-client renders asynchronously). */
   metrics(): Promise<string>
   /** The tracking plans in force, per source (`trackingPlan:` in the pipeline). */
@@ -253,9 +259,23 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   })
   const store = webConsole.observeStore(rawStore)
   let released: number
+  let suppression: Suppression
   try {
     released = await store.releaseInFlight()
     await retireOrphanJobs(store, new Set(definition.destinations.map((d) => d.id)), sink)
+    // Regulations in force, before the first event is taken: they survive restarts.
+    suppression = await createSuppression({
+      regulations: store.regulations,
+      types: options.regulations.traits,
+      refreshMs: options.regulations.refreshMs,
+      onError: (error) =>
+        sink({
+          level: 'warn',
+          scope: 'gateway',
+          message: `reading the regulations failed; the ones known stay in force: ${(error as Error).message}`,
+        }),
+    })
+    if (options.store === undefined) await store.regulations.releaseDeletions()
   } catch (error) {
     await Promise.allSettled([
       pipeline.close(),
@@ -345,14 +365,19 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       ? { onConsentIssues: (sourceId, issues) => metrics.consentIssues(sourceId, issues) }
       : {}),
     log: sink,
+    suppression,
+    onSuppressed: (sourceId, count) => metrics.suppressed(sourceId, 'processor', count),
     // Poison-pill protection whenever transformations run: a batch that fails as a whole ends.
     ...(userCode || (definition.transformations?.length ?? 0) > 0
       ? { maxTransformAttempts: settings.maxTransformAttempts }
       : {}),
   })
+  const gate = createDeliveryGate()
   const workers = destinations.map((destination) =>
     startDeliveryWorkers({
       store,
+      suppression,
+      gate,
       pipeline: webConsole.observeDeliver(pipeline),
       destination,
       settings: options.delivery,
@@ -385,6 +410,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     overloaded,
     retryAfterSeconds: options.backpressure.retryAfterSeconds,
     storage,
+    suppression,
     onAccepted: () => processorWakeup.wake(),
     onError: (error) =>
       sink({
@@ -405,7 +431,29 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     },
     purge: (selector) => store.deadLetters.purge(selector),
   }
-  const admin = createAdminHandler({ token: options.adminToken, deadLetters, stats: () => store.stats() })
+  const deletionWakeup = createWakeup()
+  const deletions = startDeletionWorker({
+    store,
+    pipeline,
+    retry: options.retry,
+    leaseMs: options.regulations.deletionLeaseMs,
+    wakeup: deletionWakeup,
+    log: sink,
+  })
+  const regulations = createRegulationService({
+    store,
+    suppression,
+    gate,
+    destinations: pipeline.destinations.map((d) => ({ id: d.id, deletes: d.deletes })),
+    traits: options.regulations.traits,
+    onDeletions: () => deletionWakeup.wake(),
+  })
+  const admin = createAdminHandler({
+    token: options.adminToken,
+    deadLetters,
+    stats: () => store.stats(),
+    regulations,
+  })
 
   let closing = false
   const server: Server = createServer(
@@ -455,9 +503,10 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   } catch (error) {
     unguard()
     storage.close()
+    suppression.stop()
     planWatch?.close()
     await syncs.stop()
-    await Promise.allSettled([processor.stop(), ...workers.map((w) => w.stop())])
+    await Promise.allSettled([processor.stop(), deletions.stop(), ...workers.map((w) => w.stop())])
     await Promise.allSettled([
       pipeline.close(),
       store.close(),
@@ -485,6 +534,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     ],
     stats: () => store.stats(),
     deadLetters,
+    regulations,
     metrics: () => metrics.render(),
     plans: () => plans.plans(),
     reloadPlans,
@@ -497,7 +547,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       server.closeIdleConnections()
       await syncs.stop()
       await processor.stop()
-      const drained = Promise.all(workers.map((w) => w.stop()))
+      const drained = Promise.all([...workers.map((w) => w.stop()), deletions.stop()])
       const timeout = new Promise<'timeout'>((r) =>
         setTimeout(() => r('timeout'), options.shutdownTimeoutMs).unref(),
       )
@@ -513,6 +563,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       await closeUserCode()
       await webConsole.close()
       await identity?.close()
+      suppression.stop()
       await store.close()
       storage.close()
       unguard()

@@ -124,6 +124,28 @@ export const GatewayOptionsSchema = Type.Object(
       },
       { default: {} },
     ),
+    regulations: Type.Object(
+      {
+        traits: Type.Array(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,63}$' }), {
+          default: ['email'],
+          description:
+            'Traits a regulation may name besides userId and anonymousId; ingest reads them from `traits` and `context.traits`.',
+        }),
+        refreshMs: Type.Integer({
+          minimum: 10,
+          default: 1_000,
+          description:
+            'How often a node reads the regulations other nodes made (PostgreSQL store): the longest a regulation made on another node takes to apply here.',
+        }),
+        deletionLeaseMs: Type.Integer({
+          minimum: 100,
+          default: 60_000,
+          description:
+            'How long a node holds a deletion job it started; after a crash another node (or the restart) takes it over.',
+        }),
+      },
+      { default: {} },
+    ),
     shutdownTimeoutMs: Type.Integer({
       minimum: 0,
       default: 10_000,

@@ -11,6 +11,7 @@ it('exports a stable public API', () => {
       "GatewayDestinationSettingsSchema",
       "GatewayOptionsSchema",
       "GatewayPipelineSettingsSchema",
+      "NewRegulationBodySchema",
       "openPostgresStore",
       "openSqliteStore",
       "redactStoreUrl",

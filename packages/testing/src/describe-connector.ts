@@ -20,6 +20,7 @@ import {
   checkIdempotentDelivery,
 } from './check-client-destination.ts'
 import { checkCompatibility } from './check-compatibility.ts'
+import { checkDeleteUsers } from './check-delete-users.ts'
 import { checkDeliveryClassification, checkEventTypes, checkRequests } from './check-destination.ts'
 import { checkGolden } from './check-goldens.ts'
 import { checkLifecycle, checkSecretsNotLeaked } from './check-runtime.ts'
@@ -117,6 +118,9 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
         expectContract(await checkRequests(dest, config)))
       it('classifies delivery answers per the policy (handleResponse may only refine it)', async () =>
         expectContract(await checkDeliveryClassification(dest, config)))
+      if (dest.deleteUsers)
+        it('builds deletion requests (deleteUsers) classified like deliveries, with no secret in errors', async () =>
+          expectContract(await checkDeleteUsers(dest, config)))
       if (dest.transformBatch)
         it('keeps batch outcomes on the right events', async () =>
           expectContract(await checkBatchAttribution(dest, config)))

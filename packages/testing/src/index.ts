@@ -7,6 +7,7 @@ export {
   NETWORK_ERRORS,
 } from './check-client-destination.ts'
 export { checkCompatibility, type PreviousConfig } from './check-compatibility.ts'
+export { checkDeleteUsers } from './check-delete-users.ts'
 export { checkDeliveryClassification, checkEventTypes, checkRequests } from './check-destination.ts'
 export { checkGolden, type GoldenFixture, type GoldenResult } from './check-goldens.ts'
 export { checkLifecycle, checkSecretsNotLeaked, plantSecrets } from './check-runtime.ts'

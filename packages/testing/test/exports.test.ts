@@ -9,6 +9,7 @@ it('exports a stable public API', () => {
       "checkBatchAttribution",
       "checkCompatibility",
       "checkConfigSchema",
+      "checkDeleteUsers",
       "checkDeliveryClassification",
       "checkDriverErrorSecrets",
       "checkDriverErrors",

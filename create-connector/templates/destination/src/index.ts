@@ -77,7 +77,8 @@ function upsertUser(event: EventOf<'identify'>, config: Config): HttpRequest {
 export default defineDestination({
   name: pkg.name,
   version: pkg.version,
-  apiVersion: 1,
+  // 3: the deleteUsers hook below (regulations, docs/privacy.md).
+  apiVersion: 3,
   title: '{{title}}',
   description: pkg.description,
   config,
@@ -105,6 +106,21 @@ export default defineDestination({
       url: `${config.endpoint}/events`,
       headers: authHeaders(config),
       body: toApiEvent(event),
+    }
+  },
+  /**
+   * A regulation `suppress_with_delete` → POST {endpoint}/users/delete with the user ids.
+   * Pure like transform: the gateway sends it, retries it and records its status.
+   * Return null when the API has nothing to delete for these identifiers.
+   */
+  deleteUsers: (identifiers, { config }) => {
+    const userIds = identifiers.filter((i) => i.type === 'userId').map((i) => i.value)
+    if (userIds.length === 0) return null
+    return {
+      method: 'POST',
+      url: `${config.endpoint}/users/delete`,
+      headers: authHeaders(config),
+      body: { userIds },
     }
   },
   // #if batching

@@ -70,6 +70,16 @@ export async function serve(
         ...(options.trustProxy ? { trustProxy: true } : {}),
         ...(options.check ? { checkOnStart: options.check } : {}),
         ...(process.env.PATCHBAY_ADMIN_TOKEN ? { adminToken: process.env.PATCHBAY_ADMIN_TOKEN } : {}),
+        // Traits a regulation may name besides userId and anonymousId (docs/privacy.md).
+        ...(process.env.PATCHBAY_REGULATION_TRAITS !== undefined
+          ? {
+              regulations: {
+                traits: process.env.PATCHBAY_REGULATION_TRAITS.split(',')
+                  .map((t) => t.trim())
+                  .filter(Boolean),
+              },
+            }
+          : {}),
       },
       logSink: (record) => output.err(`${color.dim(record.scope)} ${record.message}`),
     })

@@ -10,8 +10,10 @@ import type { PipelineDefinition } from '../pipeline/pipeline-schema.ts'
 import { type ConnectionCheck, checkConnection } from '../plugin/check-connection.ts'
 import { isClientDestination } from '../plugin/define-client-destination.ts'
 import { runtimeServices } from '../plugin/manifest.ts'
+import type { UserIdentifier } from '../privacy/user-identifier.ts'
 import { createRedactor, type Redactor } from '../redaction/redact.ts'
 import { PluginRegistry } from '../registry/plugin-registry.ts'
+import { type DeletionOutcome, deleteUsersAt } from './_delete-users.ts'
 import { deepFreeze } from './_freeze.ts'
 import { httpDelivererFactory } from './_http-deliverer.ts'
 import { type PrepareContext, prepareDestination, prepareTransformation } from './_prepare.ts'
@@ -89,7 +91,8 @@ export interface TransformResult {
 export interface Pipeline {
   readonly name: string
   readonly transformations: ReadonlyArray<{ id: string; source: string }>
-  readonly destinations: ReadonlyArray<{ id: string; source: string }>
+  /** `deletes`: the destination's plugin has a `deleteUsers` hook (see `deleteUsers`). */
+  readonly destinations: ReadonlyArray<{ id: string; source: string; deletes: boolean }>
   /** The route stage's view of every destination, for `route(event, pipeline.routes)`. */
   readonly routes: readonly RouteTarget[]
   /** What the runtime did on your behalf while loading (e.g. config migrations). */
@@ -143,8 +146,17 @@ export interface Pipeline {
    * Nothing is delivered. Destinations without a hook answer `unsupported`.
    */
   check(): Promise<Array<ConnectionCheck & { destination: string }>>
+  /**
+   * Asks a destination to delete these users (a regulation): runs its plugin's `deleteUsers`
+   * hook and sends the requests it returns with the destination's delivery policy (one
+   * attempt with `singleAttempt`). `unsupported` when the plugin has no hook. Never throws
+   * for the destination's answer; errors are redacted.
+   */
+  deleteUsers(destinationId: string, identifiers: readonly UserIdentifier[]): Promise<DeletionOutcome>
   close(): Promise<void>
 }
+
+export type { DeletionOutcome }
 
 /**
  * Prepares a pipeline from a loaded pipeline file (or a definition and its base folder):
@@ -309,7 +321,11 @@ export async function createPipeline(
   return {
     name: definition.name ?? 'pipeline',
     transformations: transformations.map((t) => ({ id: t.id, source: t.source })),
-    destinations: destinations.map((d) => ({ id: d.prepared.id, source: d.prepared.source })),
+    destinations: destinations.map((d) => ({
+      id: d.prepared.id,
+      source: d.prepared.source,
+      deletes: typeof d.prepared.plugin.deleteUsers === 'function' && !('deliverBatch' in d.deliverer),
+    })),
     routes,
     notices,
     redactor,
@@ -368,6 +384,17 @@ export async function createPipeline(
           ...(await checkConnection(prepared.plugin, prepared.config, { logSink: sink })),
         })),
       )
+    },
+    async deleteUsers(destinationId, identifiers) {
+      const destination = destinations.find((d) => d.prepared.id === destinationId)
+      if (!destination)
+        throw new Error(
+          `pipeline ${definition.name ?? ''} has no destination "${destinationId}"; it has ${destinations.map((d) => d.prepared.id).join(', ')}`,
+        )
+      // Client destinations (plugin API 2) have no deletion hook yet.
+      if ('deliverBatch' in destination.deliverer) return { status: 'unsupported' }
+      const outcome = await deleteUsersAt(destination.prepared, destination.deliverer, identifiers)
+      return outcome.status === 'failed' ? redactor.value(outcome) : outcome
     },
     async close() {
       await Promise.allSettled([

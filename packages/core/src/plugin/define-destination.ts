@@ -2,6 +2,7 @@ import type { EventType, PatchbayEvent } from '@patchbay/protocol'
 import type { Static, TSchema } from 'typebox'
 import { PatchbayError } from '../errors/patchbay-error.ts'
 import type { HttpRequest, HttpResponse } from '../http/http-request.ts'
+import type { UserIdentifier } from '../privacy/user-identifier.ts'
 import { brandPlugin } from './_define.ts'
 import type { MaybePromise, PluginBase, PluginContext } from './manifest.ts'
 
@@ -65,6 +66,26 @@ export interface DestinationDefinition<C extends TSchema, S extends readonly Eve
    * is off). Without it, a destination with `transformBatch` batches 100 events / 500 KB.
    */
   batch?(config: Static<C>): BatchLimits | undefined
+  /**
+   * Optional, plugin API 3: the request(s) that delete these users' data at the destination
+   * (a regulation `suppress_with_delete`; Segment's `onDelete`). Pure, like `transform`: core
+   * sends them with the destination's delivery policy and egress rules, and the gateway runs
+   * them as durable jobs (retries, a final `failed` status with the reason). Return null when
+   * there is nothing to delete for these identifiers. `identifiers` are the ones the
+   * regulation names: `userId`, `anonymousId` or a trait such as `email`. A plugin with this
+   * hook must declare `apiVersion: 3`, so a core that cannot run it refuses the plugin rather
+   * than silently not deleting.
+   *
+   * @example
+   * deleteUsers: (identifiers, { config }) => ({
+   *   method: 'POST', url: `${config.baseUrl}/gdpr/delete`,
+   *   body: { userIds: identifiers.filter((i) => i.type === 'userId').map((i) => i.value) },
+   * })
+   */
+  deleteUsers?(
+    identifiers: readonly UserIdentifier[],
+    ctx: DestinationContext<Static<C>>,
+  ): MaybePromise<HttpRequest | HttpRequest[] | null>
   /** For APIs whose success is not the HTTP status (200 with an error body, partial batches). */
   handleResponse?(
     response: HttpResponse,
@@ -114,6 +135,22 @@ export function defineDestination<const C extends TSchema, const S extends reado
       {
         plugin: definition.name,
         field: '/transform',
+      },
+    )
+  }
+  if (
+    definition.deleteUsers !== undefined &&
+    (typeof definition.deleteUsers !== 'function' || definition.apiVersion < 3)
+  ) {
+    throw new PatchbayError(
+      'PB_PLUGIN_INVALID',
+      typeof definition.deleteUsers !== 'function'
+        ? `destination ${definition.name}: deleteUsers must be a function (identifiers, ctx) => request(s) | null`
+        : `destination ${definition.name} has deleteUsers, which needs plugin API 3, but declares apiVersion ${definition.apiVersion}`,
+      {
+        plugin: definition.name,
+        field: typeof definition.deleteUsers !== 'function' ? '/deleteUsers' : '/apiVersion',
+        hint: 'Declare `apiVersion: 3` (and `"apiVersion": 3` under `patchbay` in package.json): a core older than API 3 then refuses the plugin instead of ignoring deletions.',
       },
     )
   }

@@ -38,9 +38,9 @@ destinations:
   })
   try {
     expect(pipeline.destinations).toEqual([
-      { id: 'old', source: '@acme/destination-echo@1.4.0' },
-      { id: 'new', source: '@acme/destination-echo@2.1.0' },
-      { id: 'migrated', source: '@acme/destination-echo@2.1.0' },
+      { id: 'old', source: '@acme/destination-echo@1.4.0', deletes: false },
+      { id: 'new', source: '@acme/destination-echo@2.1.0', deletes: false },
+      { id: 'migrated', source: '@acme/destination-echo@2.1.0', deletes: false },
     ])
     const outcomes = await pipeline.process([{ type: 'track', event: 'Ping', userId: 'u' }])
     expect(outcomes.map((o) => o.status)).toEqual(['delivered', 'delivered', 'delivered'])

@@ -93,7 +93,7 @@ describe('PluginRegistry', () => {
     expect(isPatchbayError(error)).toBe(true)
     expect(error.code).toBe('PB_PLUGIN_API_MISMATCH')
     expect(error.message).toBe(
-      '@acme/destination-future@5.0.0 was written for plugin API 7, but this @patchbay/core supports plugin API 1, 2',
+      '@acme/destination-future@5.0.0 was written for plugin API 7, but this @patchbay/core supports plugin API 1, 2, 3',
     )
     expect(error.hint).toContain('Upgrade @patchbay/core to a version that supports plugin API 7')
   })
@@ -150,6 +150,6 @@ describe('PluginRegistry', () => {
         .list()
         .some((p) => p.name === '@acme/inline'),
     ).toBe(true)
-    expect(() => registry().add(make(3))).toThrowError(/written for plugin API 3/)
+    expect(() => registry().add(make(4))).toThrowError(/written for plugin API 4/)
   })
 })

@@ -2,13 +2,17 @@ import '../error-codes.ts'
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { IngestError, parseJson, readBody, sendJson, sendRefusal } from '../ingest/_http.ts'
+import type { RegulationService } from '../regulations/regulation-service.ts'
 import type { DeadLetterSelector, DeadLetters, StoreStats } from '../store/store.ts'
+import { handleRegulations } from './_regulations-routes.ts'
 
 export interface AdminOptions {
   /** The bearer token /admin requires; without one the admin API is off (404). */
   token: string | undefined
   deadLetters: DeadLetters
   stats: () => Promise<StoreStats>
+  /** `/admin/regulations`: suppression and deletion of users. */
+  regulations?: RegulationService
 }
 
 function sameToken(given: string, expected: string): boolean {
@@ -46,7 +50,8 @@ function selectorOf(body: unknown): DeadLetterSelector {
  * The admin API, for operating a running gateway (`patchbay dlq --gateway URL`):
  * `GET /admin/stats`, `GET /admin/dead-letters[?destination=&limit=&after=]`,
  * `GET /admin/dead-letters/<id>`, `POST /admin/dead-letters/replay` and
- * `POST /admin/dead-letters/purge` with `{ ids?, destinationId? }`. Every call needs
+ * `POST /admin/dead-letters/purge` with `{ ids?, destinationId? }`, and the regulations
+ * (`GET|POST /admin/regulations`, `GET|DELETE /admin/regulations/<id>`). Every call needs
  * `Authorization: Bearer <admin token>`; without a configured token the API does not exist.
  */
 export function createAdminHandler(options: AdminOptions) {
@@ -90,6 +95,8 @@ export function createAdminHandler(options: AdminOptions) {
         if (!found) throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `no dead letter ${id}`)
         return sendJson(res, 200, found)
       }
+      if (resource === 'regulations' && options.regulations)
+        return await handleRegulations(options.regulations, req, res, url, id)
       if (resource === 'dead-letters' && req.method === 'POST' && (id === 'replay' || id === 'purge')) {
         const selector = selectorOf(parseJson(await readBody(req, 1024 * 1024), 16))
         if (id === 'replay')

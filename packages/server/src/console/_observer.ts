@@ -162,6 +162,9 @@ export function createObserver(recent: RecentEvents, destinations: readonly stri
         get deadLetters() {
           return store.deadLetters
         },
+        get regulations() {
+          return store.regulations
+        },
         stats: () => store.stats(),
         close: () => store.close(),
       }

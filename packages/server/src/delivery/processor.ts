@@ -117,6 +117,10 @@ export interface ProcessorOptions {
    * through the transformations, without being run again. Undefined: no counting.
    */
   maxTransformAttempts?: number
+  /** Users under a regulation: their events accepted before it get no job (removed, counted). */
+  suppression?: { matches(event: unknown): boolean; readonly size: number }
+  /** Events dropped for a regulation, per source. */
+  onSuppressed?: (sourceId: string, count: number) => void
 }
 
 /**
@@ -201,6 +205,11 @@ export function startProcessor(options: ProcessorOptions) {
 
   /** Jobs for the routed destinations of one transformed event; dead letters for those that cannot take it. */
   function route(stored: StoredEvent, event: unknown, jobs: NewJob[], letters: BuriedEvent[]): void {
+    // A transformation may have given the event an identifier under a regulation.
+    if (event !== stored.event && options.suppression?.size && options.suppression.matches(event)) {
+      options.onSuppressed?.(stored.sourceId, 1)
+      return
+    }
     // Unchanged by the transformations (the same object): the job references the stored row.
     const unchanged = event === stored.event
     const { sourceId } = stored
@@ -304,6 +313,24 @@ export function startProcessor(options: ProcessorOptions) {
     return jobs.length
   }
 
+  /** Events of users under a regulation leave the queue with no job; the others go on. */
+  async function dropSuppressed(events: StoredEvent[]): Promise<StoredEvent[]> {
+    const suppression = options.suppression
+    if (!suppression || suppression.size === 0) return events
+    const dropped = events.filter((e) => suppression.matches(e.event))
+    if (dropped.length === 0) return events
+    await store.commitProcessed(
+      dropped.map((e) => e.seq),
+      [],
+      Date.now(),
+    )
+    const bySource = new Map<string, number>()
+    for (const e of dropped) bySource.set(e.sourceId, (bySource.get(e.sourceId) ?? 0) + 1)
+    for (const [sourceId, count] of bySource) options.onSuppressed?.(sourceId, count)
+    const gone = new Set(dropped)
+    return events.filter((e) => !gone.has(e))
+  }
+
   const done = (async () => {
     while (running) {
       let events: StoredEvent[]
@@ -324,6 +351,8 @@ export function startProcessor(options: ProcessorOptions) {
         continue
       }
       try {
+        events = await dropSuppressed(events)
+        if (events.length === 0) continue
         const queued =
           maxAttempts === undefined ? await processBatch(events) : await processCounted(events, maxAttempts)
         if (queued > 0) options.onJobs(queued)

@@ -3,12 +3,14 @@ import type { PatchbayEvent } from '@patchbay/protocol'
 import { durationText } from '../_duration-text.ts'
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts'
 import { isJobGone } from '../store/_unavailable.ts'
+import type { DeliveryGate } from '../regulations/_delivery-gate.ts'
 import type { Job, Store } from '../store/store.ts'
 import type { Wakeup } from './_wakeup.ts'
 import type { GatewayDestination } from './processor.ts'
 
 /** What delivery reports, for /metrics. */
-export type DeliveryCounters = Pick<GatewayMetrics, 'delivered' | 'retried' | 'aborted' | 'dropped'>
+export type DeliveryCounters = Pick<GatewayMetrics, 'delivered' | 'retried' | 'aborted' | 'dropped'> &
+  Partial<Pick<GatewayMetrics, 'suppressed'>>
 
 export interface WorkerOptions {
   store: Store
@@ -24,6 +26,10 @@ export interface WorkerOptions {
   now?: () => number
   /** The backoff's random source (tests). */
   random?: () => number
+  /** Users under a regulation: their claimed jobs are removed undelivered. */
+  suppression?: { matches(event: unknown): boolean; readonly size: number }
+  /** Registers each delivery, so a new regulation can wait for those already running. */
+  gate?: DeliveryGate
 }
 
 /** How long a worker waits before trying again the store writes it could not make. */
@@ -158,7 +164,21 @@ export function startDeliveryWorkers(options: WorkerOptions) {
     return abort(job, reason, at)
   }
 
+  /** Jobs of users under a regulation (queued before it, or claimed while it was made) are removed undelivered. */
+  async function withoutSuppressed(jobs: Job[]): Promise<Job[]> {
+    const suppression = options.suppression
+    if (!suppression || suppression.size === 0) return jobs
+    const gone = jobs.filter((job) => suppression.matches(job.payload))
+    if (gone.length === 0) return jobs
+    counters.suppressed?.('-', 'delivery', gone.length)
+    await settle(`removing ${gone.length} jobs of suppressed users`, () =>
+      store.complete(gone.map((job) => job.id)),
+    )
+    return jobs.filter((job) => !gone.includes(job))
+  }
+
   async function deliver(jobs: Job[]): Promise<void> {
+    if (jobs.length === 0) return
     let outcomes: Outcome[]
     try {
       outcomes = await pipeline.deliver(
@@ -227,9 +247,12 @@ export function startDeliveryWorkers(options: WorkerOptions) {
         continue
       }
       inFlight += jobs.length
+      // Entered before the suppression check: a regulation made after it waits for this delivery.
+      const exit = options.gate?.enter()
       try {
-        await deliver(jobs)
+        await deliver(await withoutSuppressed(jobs))
       } finally {
+        exit?.()
         inFlight -= jobs.length
       }
       // No wait here: settling an ordered user's job may have made their next one due.

@@ -26,7 +26,8 @@ export interface IngestSource {
 }
 
 /** What ingestion reports, for /metrics. */
-export type IngestCounters = Pick<GatewayMetrics, 'accepted' | 'rejected' | 'ingestRequest'>
+export type IngestCounters = Pick<GatewayMetrics, 'accepted' | 'rejected' | 'ingestRequest'> &
+  Partial<Pick<GatewayMetrics, 'suppressed'>>
 
 export interface IngestOptions {
   sources: readonly IngestSource[]
@@ -41,6 +42,8 @@ export interface IngestOptions {
   storage: Pick<StorageHealth, 'full' | 'report' | 'ok'>
   /** Called after events are durably stored (wakes the processor). */
   onAccepted?: () => void
+  /** Users under a regulation: their events are answered 200 and not stored. */
+  suppression?: { matches(event: unknown): boolean; readonly size: number }
   now?: () => Date
   /** For unexpected failures (a bug or a broken disk): the client gets a 500. */
   onError?: (error: unknown) => void
@@ -132,7 +135,20 @@ export function createIngestHandler(options: IngestOptions) {
       )
   }
 
-  async function store(source: IngestSource, { events, json }: ReturnType<typeof acceptEvents>) {
+  async function store(source: IngestSource, accepted: ReturnType<typeof acceptEvents>) {
+    let { events, json } = accepted
+    const suppression = options.suppression
+    if (suppression && suppression.size > 0) {
+      const keep = events.map((event) => !suppression.matches(event))
+      const dropped = keep.filter((k) => !k).length
+      if (dropped > 0) {
+        options.counters.suppressed?.(source.id, 'ingest', dropped)
+        events = events.filter((_, i) => keep[i])
+        json = json.filter((_, i) => keep[i])
+        // The SDKs expect 200 for a user they keep sending events of.
+        if (events.length === 0) return
+      }
+    }
     try {
       await options.store.append(
         events.map((event, i) => ({

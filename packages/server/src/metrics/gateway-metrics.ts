@@ -53,6 +53,12 @@ export interface GatewayMetrics {
   consentDropped(source: string, destination: string, because: 'not_consented' | 'missing'): void
   /** An event whose consent fields were malformed in these ways (each ignored; see `ConsentIssue`). */
   consentIssues(source: string, issues: readonly ConsentIssue[]): void
+  /**
+   * Events of suppressed users (a regulation), dropped: at ingest (answered 200, never
+   * stored), in the processor (accepted before the regulation) or by a delivery worker (a
+   * job queued before it), per source (`-` in delivery) and where.
+   */
+  suppressed(source: string, where: 'ingest' | 'processor' | 'delivery', count?: number): void
   /** Accepted events the transformations failed or dropped (they get no delivery job). */
   stopped(source: string, status: 'failed' | 'dropped', step: string, count?: number): void
   /**
@@ -166,6 +172,12 @@ export function createGatewayMetrics(
     labelNames: ['source', 'status', 'step'] as const,
     registers,
   })
+  const suppressed = new Counter({
+    name: 'patchbay_events_suppressed_total',
+    help: 'Events of users under a regulation, dropped at ingest (answered 200, not stored), in the processor or at delivery, per source and where.',
+    labelNames: ['source', 'where'] as const,
+    registers,
+  })
   const consentDropped = new Counter({
     name: 'patchbay_consent_dropped_total',
     help: 'Events the route stage kept from a destination for want of consent, per source, destination and because (not_consented, missing: no consent information and the source says deny). Also in patchbay_deliveries_total{status="dropped"}.',
@@ -229,6 +241,7 @@ export function createGatewayMetrics(
     aborted: (destination, count = 1) => deliveries.inc({ destination, status: 'aborted' }, count),
     dropped: (destination, count = 1) => deliveries.inc({ destination, status: 'dropped' }, count),
     stopped: (source, status, step, count = 1) => stopped.inc({ source, status, step }, count),
+    suppressed: (source, where, count = 1) => suppressed.inc({ source, where }, count),
     consentDropped: (source, destination, because) => consentDropped.inc({ source, destination, because }),
     consentIssues(source, issues) {
       for (const reason of issues) consentMalformed.inc({ source, reason })

@@ -19,6 +19,11 @@ export interface JobQueue
   extends Synchronous<Pick<Store, 'claim' | 'complete' | 'retry' | 'abort' | 'releaseInFlight'>> {
   /** Queues a job inside the caller's transaction; the caller counts it once that commits. */
   insert(job: JobRecord, now: number): void
+  /**
+   * Deletes jobs inside the caller's transaction (their keys' next jobs become heads, events
+   * no job references any more go); call the returned function once that commits, to count.
+   */
+  purge(jobIds: number[]): () => void
 }
 
 interface RemovedJob {
@@ -98,6 +103,11 @@ export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue
   return {
     insert(job, now) {
       insert.run({ ...job, now })
+    },
+    purge(jobIds) {
+      if (jobIds.length === 0) return () => {}
+      const removed = removeJobs(jobIds)
+      return () => countRemoved(removed)
     },
     claim(destinationId, { limit, now, ordered }) {
       const jobs = inTransaction(db, () => {

@@ -93,6 +93,43 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE dead_letters ADD COLUMN step TEXT NOT NULL DEFAULT 'delivery' CHECK (step IN ('transformations', 'delivery'));
   ALTER TABLE dead_letters ADD COLUMN source_id TEXT;
   `,
+  // Regulations: suppressed users (their identifiers, in force until removed) and the
+  // deletions fanned out to destinations, kept as an audit trail. `changed` grows with every
+  // creation and removal, so "did anything change" is one index read.
+  `
+  CREATE TABLE regulations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL CHECK (type IN ('suppress', 'suppress_with_delete')),
+    identifiers TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    removed_at INTEGER,
+    purged_jobs INTEGER NOT NULL DEFAULT 0,
+    purged_dead_letters INTEGER NOT NULL DEFAULT 0,
+    changed INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX regulations_changed ON regulations (changed);
+  CREATE TABLE suppressed_identifiers (
+    regulation_id INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (type, value, regulation_id)
+  ) STRICT;
+  CREATE INDEX suppressed_regulation ON suppressed_identifiers (regulation_id);
+  CREATE TABLE deletions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    regulation_id INTEGER NOT NULL,
+    destination_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed', 'unsupported')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    lease_until INTEGER,
+    reason TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX deletions_due ON deletions (next_at) WHERE status = 'pending';
+  CREATE INDEX deletions_regulation ON deletions (regulation_id);
+  `,
 ]
 
 /** Brings the schema up to date, one transaction per migration. */

@@ -3,6 +3,7 @@ import { createDeadLetters } from './_dead-letters.ts'
 import { createEventLog, type GroupCommitInfo } from './_events.ts'
 import { createJobQueue } from './_jobs.ts'
 import { openDatabase } from './_open-database.ts'
+import { createRegulations } from './_regulations.ts'
 import { createStatsCounters } from './_stats.ts'
 import type { Store } from './store.ts'
 
@@ -37,7 +38,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     release()
     throw error
   }
-  const { stats, jobs, events, deadLetters } = parts
+  const { stats, jobs, events, deadLetters, regulations } = parts
   let closed: Promise<void> | undefined
   const closedError = () => new Error(`The store in ${options.dir} is closed`)
   /**
@@ -73,6 +74,17 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       replay: whileOpen(deadLetters.replay),
       purge: whileOpen(deadLetters.purge),
     },
+    regulations: {
+      create: whileOpen(regulations.create),
+      list: whileOpen(regulations.list),
+      get: whileOpen(regulations.get),
+      remove: whileOpen(regulations.remove),
+      version: whileOpen(regulations.version),
+      suppressed: whileOpen(regulations.suppressed),
+      claimDeletions: whileOpen(regulations.claimDeletions),
+      settleDeletion: whileOpen(regulations.settleDeletion),
+      releaseDeletions: whileOpen(regulations.releaseDeletions),
+    },
     stats: whileOpen(stats.snapshot),
     close() {
       closed ??= events.drain().then(() => {
@@ -91,5 +103,11 @@ function createParts(db: DatabaseSync, options: SqliteStoreOptions) {
     now: options.now ?? Date.now,
     onGroupCommit: options.onGroupCommit,
   })
-  return { stats, jobs, events, deadLetters: createDeadLetters(db, stats, jobs) }
+  return {
+    stats,
+    jobs,
+    events,
+    deadLetters: createDeadLetters(db, stats, jobs),
+    regulations: createRegulations(db, stats, jobs),
+  }
 }

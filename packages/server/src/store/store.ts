@@ -201,6 +201,8 @@ export interface Store {
    */
   releaseInFlight(): Promise<number>
   deadLetters: DeadLetters
+  /** Regulations: suppressed users and the deletions fanned out to destinations. */
+  regulations: Regulations
   /**
    * Cheap enough for every request: SQLite keeps counters in memory in step with the
    * database; PostgreSQL serves a snapshot at most `statsMaxAgeMs` old (see its options).
@@ -208,4 +210,102 @@ export interface Store {
   stats(): Promise<StoreStats>
   /** Waits for a pending group commit, then closes the database and releases the data directory. */
   close(): Promise<void>
+}
+
+/** What a regulation does: drop the user's future events, and also delete what exists. */
+export type RegulationType = 'suppress' | 'suppress_with_delete'
+
+/** One identifier a regulation names (see core's `UserIdentifier`). */
+export interface RegulationIdentifier {
+  type: string
+  value: string
+}
+
+/** Where a destination's deletion of a regulation's users stands. */
+export type DeletionStatus = 'pending' | 'done' | 'failed' | 'unsupported'
+
+/** One destination's deletion for a regulation: the audit trail's per-destination line. */
+export interface DeletionRecord {
+  id: number
+  regulationId: number
+  destinationId: string
+  status: DeletionStatus
+  /** Failed attempts so far. */
+  attempts: number
+  /** Why it failed (last error while pending, final reason once failed); no personal data but the identifiers named. */
+  reason: string | null
+  createdAt: number
+  updatedAt: number
+}
+
+/** A regulation, as kept for the audit trail. */
+export interface Regulation {
+  /** Ascending in creation order; never reused. */
+  id: number
+  type: RegulationType
+  identifiers: RegulationIdentifier[]
+  /** When it was created and applied (queued jobs and dead letters purged in the same transaction). */
+  createdAt: number
+  /** When it was removed (suppression lifted); null while in force. The record stays, for the audit trail. */
+  removedAt: number | null
+  /** What applying it removed from the queue. */
+  purged: { jobs: number; deadLetters: number }
+  deletions: DeletionRecord[]
+}
+
+/** What creating a regulation takes. */
+export interface NewRegulation {
+  type: RegulationType
+  identifiers: RegulationIdentifier[]
+  /** Destinations that can delete (a deletion job each); only for `suppress_with_delete`. */
+  deleteAt: string[]
+  /** Destinations that cannot: recorded as `unsupported`, for the audit trail. */
+  cannotDelete: string[]
+}
+
+/** A deletion job claimed for one attempt. */
+export interface DeletionJob {
+  id: number
+  regulationId: number
+  destinationId: string
+  identifiers: RegulationIdentifier[]
+  attempts: number
+  createdAt: number
+}
+
+/** How a deletion attempt ended. */
+export type DeletionSettlement =
+  | { status: 'done' }
+  | { status: 'retry'; nextAt: number; error: string }
+  | { status: 'failed'; reason: string }
+
+/**
+ * Regulations (suppression and deletion), durable in the store so they survive restarts and
+ * are shared by every node of a PostgreSQL store.
+ */
+export interface Regulations {
+  /**
+   * In one transaction: records the regulation and its identifiers (in force from now on),
+   * deletes the queued jobs (not in flight) and the dead letters whose event carries one of
+   * the identifiers, and queues one deletion job per destination in `deleteAt`.
+   * `traits`: the trait names matched besides userId and anonymousId.
+   */
+  create(regulation: NewRegulation, now: number): Promise<Regulation>
+  /** Newest first, `limit` (default 100) at a time; `beforeId` pages back. */
+  list(options?: { limit?: number; beforeId?: number; includeRemoved?: boolean }): Promise<Regulation[]>
+  get(id: number): Promise<Regulation | undefined>
+  /** Lifts the suppression (its deletions already queued go on); the record stays. False when unknown or removed already. */
+  remove(id: number, now: number): Promise<boolean>
+  /** A number that changes whenever a regulation is created or removed (cheap: one index read). */
+  version(): Promise<number>
+  /** Every identifier in force, with the version it was read at. */
+  suppressed(): Promise<{ version: number; identifiers: RegulationIdentifier[] }>
+  /**
+   * Takes due pending deletion jobs for one attempt, leasing them for `leaseMs` (a node that
+   * dies loses them to another after that).
+   */
+  claimDeletions(options: { limit: number; now: number; leaseMs: number }): Promise<DeletionJob[]>
+  settleDeletion(id: number, settlement: DeletionSettlement, now: number): Promise<void>
+  /** Startup of a single-node store: deletions a crash left leased are due again now. */
+  releaseDeletions(): Promise<number>
 }

@@ -75,6 +75,7 @@ describe('createGatewayMetrics', () => {
       '# TYPE patchbay_delivery_latency_seconds histogram',
       '# TYPE patchbay_ingest_requests_total counter',
       '# TYPE patchbay_events_stopped_total counter',
+      '# TYPE patchbay_events_suppressed_total counter',
       '# TYPE patchbay_consent_dropped_total counter',
       '# TYPE patchbay_consent_malformed_total counter',
       '# TYPE patchbay_storage_full gauge',
@@ -221,8 +222,8 @@ describe('createGatewayMetrics', () => {
     const text = await metrics.render()
     expect(text).toContain('patchbay_events_accepted_total{source="we\\"b\\\\app\\nline2"} 2\n')
     const { families, samples: all } = scrape(text)
-    // 11 gateway families, 2 for consent, 2 for tracking plans.
-    expect(families.size).toBe(15)
+    // 11 gateway families, 1 for regulations, 2 for consent, 2 for tracking plans.
+    expect(families.size).toBe(16)
     for (const [name, { help, type }] of families) {
       expect(help, name).not.toBe('')
       expect(type, name).not.toBe('')

@@ -44,7 +44,7 @@ const claimSql = (ordered: boolean) => `
  * first (in seq order), so two nodes completing the last two jobs of one event in parallel
  * cannot both see the other's job and leave the event behind.
  */
-async function removeJobs(query: Query, ids: number[]): Promise<number> {
+export async function removeJobs(query: Query, ids: number[]): Promise<number> {
   // One round trip deletes the jobs and locks the events they referenced.
   const { rows } = await query(
     'pb_remove_jobs',

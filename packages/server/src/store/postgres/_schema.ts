@@ -63,6 +63,44 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX dead_letters_destination ON patchbay.dead_letters (destination_id, id);
   `,
+  // Regulations: suppressed users and the deletions fanned out to destinations (the audit
+  // trail). `changed` takes a number from a sequence at every creation and removal, so each
+  // node learns "something changed" from one index read (max(changed)).
+  `
+  CREATE SEQUENCE patchbay.regulation_changes;
+  CREATE TABLE patchbay.regulations (
+    id bigserial PRIMARY KEY,
+    type text NOT NULL CHECK (type IN ('suppress', 'suppress_with_delete')),
+    identifiers text NOT NULL,
+    created_at bigint NOT NULL,
+    removed_at bigint,
+    purged_jobs integer NOT NULL DEFAULT 0,
+    purged_dead_letters integer NOT NULL DEFAULT 0,
+    changed bigint NOT NULL DEFAULT nextval('patchbay.regulation_changes')
+  );
+  CREATE INDEX regulations_changed ON patchbay.regulations (changed);
+  CREATE TABLE patchbay.suppressed_identifiers (
+    regulation_id bigint NOT NULL REFERENCES patchbay.regulations (id),
+    type text NOT NULL,
+    value text NOT NULL,
+    PRIMARY KEY (type, value, regulation_id)
+  );
+  CREATE INDEX suppressed_regulation ON patchbay.suppressed_identifiers (regulation_id);
+  CREATE TABLE patchbay.deletions (
+    id bigserial PRIMARY KEY,
+    regulation_id bigint NOT NULL REFERENCES patchbay.regulations (id),
+    destination_id text NOT NULL,
+    status text NOT NULL CHECK (status IN ('pending', 'done', 'failed', 'unsupported')),
+    attempts integer NOT NULL DEFAULT 0,
+    next_at bigint NOT NULL,
+    lease_until bigint,
+    reason text,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
+  CREATE INDEX deletions_due ON patchbay.deletions (next_at) WHERE status = 'pending';
+  CREATE INDEX deletions_regulation ON patchbay.deletions (regulation_id, id);
+  `,
 ]
 
 /**

@@ -4,6 +4,7 @@ import { createDeadLetters } from './_dead-letters.ts'
 import { createEventLog, type PgGroupCommitInfo } from './_events.ts'
 import { createJobQueue } from './_jobs.ts'
 import { classify, createPool } from './_pool.ts'
+import { createRegulations } from './_regulations.ts'
 import { migrate } from './_schema.ts'
 import { createStatsCache, readStats } from './_stats.ts'
 import { redactUrl, urlRedactor } from './_url.ts'
@@ -73,6 +74,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       ? Object.values(counts).reduce((a, b) => a + b, 0)
       : (counts[destinationId] ?? 0)
   })
+  const regulations = createRegulations(pool)
   // Heartbeats keep this node's leases; expired ones (a dead node's) go back to waiting.
   const beat = setInterval(() => void jobs.heartbeat().catch(() => {}), Math.max(50, Math.floor(leaseMs / 3)))
   beat.unref()
@@ -101,6 +103,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       count: whileOpen(deadLetters.count),
       replay: whileOpen(deadLetters.replay),
       purge: whileOpen(deadLetters.purge),
+    },
+    regulations: {
+      create: whileOpen(regulations.create),
+      list: whileOpen(regulations.list),
+      get: whileOpen(regulations.get),
+      remove: whileOpen(regulations.remove),
+      version: whileOpen(regulations.version),
+      suppressed: whileOpen(regulations.suppressed),
+      claimDeletions: whileOpen(regulations.claimDeletions),
+      settleDeletion: whileOpen(regulations.settleDeletion),
+      releaseDeletions: whileOpen(regulations.releaseDeletions),
     },
     stats: whileOpen(stats.get),
     close() {
