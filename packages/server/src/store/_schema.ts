@@ -10,7 +10,7 @@ import { inTransaction } from './_transaction.ts'
  * heads, through their own partial index, so a key with thousands of queued jobs costs
  * one index entry per claim rather than a scan.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,

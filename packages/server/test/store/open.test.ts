@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { describe, expect, it } from 'vitest'
+import { MIGRATIONS } from '../../src/store/_schema.ts'
 import { openSqliteStore } from '../../src/store/index.ts'
 import { event, thrown, useStores } from './_helpers.ts'
 
@@ -43,7 +44,7 @@ describe('openSqliteStore', () => {
     db.exec('PRAGMA user_version = 99')
     db.close()
     expect(thrown(() => openSqliteStore({ dir })).message).toBe(
-      `${path.join(dir, 'patchbay.db')} has schema version 99, but this Patchbay only knows versions up to 3: it was written by a newer Patchbay. Run that version, or a newer one, on this data directory.`,
+      `${path.join(dir, 'patchbay.db')} has schema version 99, but this Patchbay only knows versions up to ${MIGRATIONS.length}: it was written by a newer Patchbay. Run that version, or a newer one, on this data directory.`,
     )
   })
 })
