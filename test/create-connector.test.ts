@@ -111,6 +111,9 @@ describe('Your first connector (docs/first-connector.md), run as written', () =>
     expect(shell('npx patchbay test', destination)).toMatch(/passed/)
   })
 
+  // A source and a transformation depend on the same packages as the destination (one
+  // template for package.json), so they use its installed node_modules instead of an install
+  // of their own each, which took minutes on a busy CI machine.
   for (const kind of ['source', 'transformation'] as const) {
     it(`does the same for a ${kind}`, { timeout: 300_000 }, () => {
       const scaffold = commands[0]!
@@ -120,7 +123,7 @@ describe('Your first connector (docs/first-connector.md), run as written', () =>
         asLocal([
           scaffold,
           `cd ${kind}-demo`,
-          'npm install',
+          `ln -s ${join(destination, 'node_modules')} node_modules`,
           'npm test',
           'npx patchbay validate',
           'npm run dev -- --once',
