@@ -1,3 +1,4 @@
+// @long-pole: minutes on a busy CI machine, so it starts first (see vitest.config.ts).
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { publint } from 'publint'

@@ -1,3 +1,4 @@
+// @long-pole: minutes on a busy CI machine, so it starts first (see vitest.config.ts).
 import fs from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'

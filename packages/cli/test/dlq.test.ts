@@ -1,3 +1,4 @@
+// @long-pole: minutes on a busy CI machine, so it starts first (see vitest.config.ts).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'

@@ -1,3 +1,4 @@
+// @long-pole: minutes on a busy CI machine, so it starts first (see vitest.config.ts).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
