@@ -5,6 +5,7 @@ import {
   mapRecord,
   PatchbayError,
   type PluginLogger,
+  type StreamMapping,
   type StreamMappings,
   type SyncBatch,
 } from '@patchbay/core'
@@ -13,6 +14,7 @@ import { invalid, parseSingerLine } from './_messages.ts'
 
 interface Stream {
   key: string[]
+  mapping: StreamMapping
   check?: ReturnType<typeof Compile>
 }
 
@@ -42,7 +44,8 @@ export async function* readSinger(
   const at = { file: options.file, line: 0 }
   for await (const text of lines) {
     at.line++
-    if (text.length === 0 || text.trim() === '') continue
+    // A line starting with `{` (every message) is never blank: trim only the others.
+    if (text.charCodeAt(0) !== 0x7b /* { */ && text.trim() === '') continue
     const message = parseSingerLine(text, at)
     switch (message.type) {
       case 'SCHEMA': {
@@ -58,7 +61,11 @@ export async function* readSinger(
             )
           }
         }
-        streams.set(message.stream, { key: message.key, ...(check ? { check } : {}) })
+        streams.set(message.stream, {
+          key: message.key,
+          mapping: options.streams[message.stream]!,
+          ...(check ? { check } : {}),
+        })
         break
       }
       case 'RECORD': {
@@ -78,9 +85,9 @@ export async function* readSinger(
         }
         batcher.add(
           mapRecord(
-            options.streams[message.stream]!,
+            stream.mapping,
             message.record,
-            { ...at, stream: message.stream, key: stream.key },
+            { file: at.file, line: at.line, stream: message.stream, key: stream.key },
             options.connector,
           ),
           at.line,
