@@ -2,6 +2,7 @@ import './error-codes.ts'
 import {
   checkStreamsMapped,
   createSyncBatcher,
+  lineBatchesOf,
   mapRecord,
   PatchbayError,
   type PluginLogger,
@@ -42,10 +43,11 @@ export async function* readSinger(
   const streams = new Map<string, Stream>()
   const batcher = createSyncBatcher(options.batchSize)
   const at = { file: options.file, line: 0 }
-  for await (const text of lines) {
+  // One line, synchronously: the batcher is full afterwards when a batch is to be yielded.
+  const read = (text: string): void => {
     at.line++
     // A line starting with `{` (every message) is never blank: trim only the others.
-    if (text.charCodeAt(0) !== 0x7b /* { */ && text.trim() === '') continue
+    if (text.charCodeAt(0) !== 0x7b /* { */ && text.trim() === '') return
     const message = parseSingerLine(text, at)
     switch (message.type) {
       case 'SCHEMA': {
@@ -92,12 +94,10 @@ export async function* readSinger(
           ),
           at.line,
         )
-        if (batcher.full()) yield batcher.take()
         break
       }
       case 'STATE':
         batcher.checkpoint(message.value)
-        if (batcher.full()) yield batcher.take()
         break
       case 'ACTIVATE_VERSION':
         options.logger?.debug(
@@ -106,5 +106,18 @@ export async function* readSinger(
         break
     }
   }
+  // Lines a chunk at a time when the source has them so (runExtractor, splitLines).
+  const batches = lineBatchesOf(lines)
+  if (batches)
+    for await (const batch of batches)
+      for (const text of batch) {
+        read(text)
+        if (batcher.full()) yield batcher.take()
+      }
+  else
+    for await (const text of lines) {
+      read(text)
+      if (batcher.full()) yield batcher.take()
+    }
   if (batcher.pending()) yield batcher.take()
 }
