@@ -2,9 +2,11 @@ import './error-codes.ts'
 import {
   checkStreamsMapped,
   createSyncBatcher,
+  lineBatchesOf,
   mapRecord,
   PatchbayError,
   type PluginLogger,
+  type StreamMapping,
   type StreamMappings,
   type SyncBatch,
 } from '@patchbay/core'
@@ -13,6 +15,7 @@ import { invalid, parseSingerLine } from './_messages.ts'
 
 interface Stream {
   key: string[]
+  mapping: StreamMapping
   check?: ReturnType<typeof Compile>
 }
 
@@ -40,9 +43,11 @@ export async function* readSinger(
   const streams = new Map<string, Stream>()
   const batcher = createSyncBatcher(options.batchSize)
   const at = { file: options.file, line: 0 }
-  for await (const text of lines) {
+  // One line, synchronously: the batcher is full afterwards when a batch is to be yielded.
+  const read = (text: string): void => {
     at.line++
-    if (text.length === 0 || text.trim() === '') continue
+    // A line starting with `{` (every message) is never blank: trim only the others.
+    if (text.charCodeAt(0) !== 0x7b /* { */ && text.trim() === '') return
     const message = parseSingerLine(text, at)
     switch (message.type) {
       case 'SCHEMA': {
@@ -58,7 +63,11 @@ export async function* readSinger(
             )
           }
         }
-        streams.set(message.stream, { key: message.key, ...(check ? { check } : {}) })
+        streams.set(message.stream, {
+          key: message.key,
+          mapping: options.streams[message.stream]!,
+          ...(check ? { check } : {}),
+        })
         break
       }
       case 'RECORD': {
@@ -78,19 +87,17 @@ export async function* readSinger(
         }
         batcher.add(
           mapRecord(
-            options.streams[message.stream]!,
+            stream.mapping,
             message.record,
-            { ...at, stream: message.stream, key: stream.key },
+            { file: at.file, line: at.line, stream: message.stream, key: stream.key },
             options.connector,
           ),
           at.line,
         )
-        if (batcher.full()) yield batcher.take()
         break
       }
       case 'STATE':
         batcher.checkpoint(message.value)
-        if (batcher.full()) yield batcher.take()
         break
       case 'ACTIVATE_VERSION':
         options.logger?.debug(
@@ -99,5 +106,18 @@ export async function* readSinger(
         break
     }
   }
+  // Lines a chunk at a time when the source has them so (runExtractor, splitLines).
+  const batches = lineBatchesOf(lines)
+  if (batches)
+    for await (const batch of batches)
+      for (const text of batch) {
+        read(text)
+        if (batcher.full()) yield batcher.take()
+      }
+  else
+    for await (const text of lines) {
+      read(text)
+      if (batcher.full()) yield batcher.take()
+    }
   if (batcher.pending()) yield batcher.take()
 }

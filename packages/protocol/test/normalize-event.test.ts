@@ -106,4 +106,20 @@ describe('normalizeEvent', () => {
       'normalizeEvent: receivedAt soon is not a valid date',
     )
   })
+
+  it('a receivedAt used again gives the same text; a Date changed since gives its new time', () => {
+    const at = new Date('2026-11-22T10:00:00.000Z')
+    expect(normalizeEvent(base, { receivedAt: at }).receivedAt).toBe('2026-11-22T10:00:00.000Z')
+    at.setTime(at.getTime() + 1000)
+    expect(normalizeEvent(base, { receivedAt: at }).receivedAt).toBe('2026-11-22T10:00:01.000Z')
+    expect(normalizeEvent(base, { receivedAt: at.getTime() }).receivedAt).toBe('2026-11-22T10:00:01.000Z')
+    expect(normalizeEvent(base, { receivedAt: '2026-11-22T11:00:00Z' }).timestamp).toBe(
+      '2026-11-22T11:00:00.000Z',
+    )
+    expect(normalizeEvent(base, { receivedAt: '2026-11-22T11:00:00Z' }).receivedAt).toBe(
+      '2026-11-22T11:00:00.000Z',
+    )
+    expect(() => normalizeEvent(base, { receivedAt: 'not a date' })).toThrow(RangeError)
+    expect(() => normalizeEvent(base, { receivedAt: 'not a date' })).toThrow(RangeError)
+  })
 })

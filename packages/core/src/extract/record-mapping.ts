@@ -104,13 +104,33 @@ const pick = (record: Record<string, unknown>, fields: readonly string[] | '*' |
 export function recordMessageId(stream: string, keyValues: readonly unknown[], recordJson: string): string {
   const version = hash('sha256', `${stream}\n${recordJson}`, 'hex').slice(0, 16)
   if (keyValues.length === 0) return `${stream}:${version}`
-  return `${stream}:${keyValues.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(',')}:${version}`
+  let key = ''
+  for (let i = 0; i < keyValues.length; i++) {
+    const v = keyValues[i]
+    key += `${i === 0 ? '' : ','}${typeof v === 'string' ? v : JSON.stringify(v)}`
+  }
+  return `${stream}:${key}:${version}`
 }
+
+/** The string form of an id field (userId, groupId, a primary key), or a PB_RECORD_UNMAPPABLE error. */
+function idOf(record: Record<string, unknown>, field: string, role: string, origin: RecordOrigin): string {
+  const value = get(record, field)
+  if (typeof value === 'string' && value !== '') return value
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value)
+  throw new PatchbayError(
+    'PB_RECORD_UNMAPPABLE',
+    `${origin.file}:${origin.line}: the record of stream "${origin.stream}" has ${value === undefined || value === null ? 'no' : `a non-scalar`} \`${field}\` (its ${role})`,
+    { file: origin.file, line: origin.line, field: `/${field.replaceAll('.', '/')}` },
+  )
+}
+
+const NO_KEY: readonly string[] = []
 
 /**
  * Turns one record into the event its stream's mapping says, with a deterministic messageId
  * and `context.extract: { stream, connector }`. Throws `PB_RECORD_UNMAPPABLE` with the line
  * when a field the mapping needs (the userId, groupId, a key field) is missing or not a scalar.
+ * Called once per record: it builds the event with literals (no spreads, no closures).
  *
  * @example
  * mapRecord({ type: 'identify', userId: 'id' }, { id: 7, email: 'a@b.c' }, { stream: 'users', line: 3, file: 'tap stdout' }, 'singer')
@@ -122,39 +142,35 @@ export function mapRecord(
   origin: RecordOrigin,
   connector: string,
 ): Record<string, unknown> {
-  const id = (field: string, role: string): string => {
-    const value = get(record, field)
-    if (typeof value === 'string' && value !== '') return value
-    if (typeof value === 'number' || typeof value === 'bigint') return String(value)
-    throw new PatchbayError(
-      'PB_RECORD_UNMAPPABLE',
-      `${origin.file}:${origin.line}: the record of stream "${origin.stream}" has ${value === undefined || value === null ? 'no' : `a non-scalar`} \`${field}\` (its ${role})`,
-      { file: origin.file, line: origin.line, field: `/${field.replaceAll('.', '/')}` },
-    )
-  }
-  const keyFields = mapping.key ?? origin.key ?? []
-  const keyValues = keyFields.map((field) => id(field, 'primary key'))
+  const keyFields = mapping.key ?? origin.key ?? NO_KEY
+  const keyValues: string[] = []
+  for (const field of keyFields) keyValues.push(idOf(record, field, 'primary key', origin))
   const messageId = recordMessageId(origin.stream, keyValues, JSON.stringify(record))
   const context = { extract: { stream: origin.stream, connector } }
   const timestamp = mapping.timestamp === undefined ? undefined : get(record, mapping.timestamp)
-  const base = {
-    messageId,
-    userId: id(mapping.userId, 'userId'),
-    ...(typeof timestamp === 'string' ? { timestamp } : {}),
-    context,
-  }
+  const userId = idOf(record, mapping.userId, 'userId', origin)
+  // Key order is the stored JSON's: type, [event], messageId, userId, [timestamp], context, ...
   switch (mapping.type) {
-    case 'identify':
-      return { type: 'identify', ...base, traits: pick(record, mapping.traits) }
-    case 'track':
-      return { type: 'track', event: mapping.event, ...base, properties: pick(record, mapping.properties) }
-    case 'group':
-      return {
-        type: 'group',
-        ...base,
-        groupId: id(mapping.groupId, 'groupId'),
-        traits: pick(record, mapping.traits),
-      }
+    case 'identify': {
+      const traits = pick(record, mapping.traits)
+      return typeof timestamp === 'string'
+        ? { type: 'identify', messageId, userId, timestamp, context, traits }
+        : { type: 'identify', messageId, userId, context, traits }
+    }
+    case 'track': {
+      const properties = pick(record, mapping.properties)
+      const event = mapping.event
+      return typeof timestamp === 'string'
+        ? { type: 'track', event, messageId, userId, timestamp, context, properties }
+        : { type: 'track', event, messageId, userId, context, properties }
+    }
+    case 'group': {
+      const groupId = idOf(record, mapping.groupId, 'groupId', origin)
+      const traits = pick(record, mapping.traits)
+      return typeof timestamp === 'string'
+        ? { type: 'group', messageId, userId, timestamp, context, groupId, traits }
+        : { type: 'group', messageId, userId, context, groupId, traits }
+    }
   }
 }
 

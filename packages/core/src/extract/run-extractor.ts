@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { PatchbayError } from '../errors/patchbay-error.ts'
-import { splitLines } from './split-lines.ts'
+import { flattenLineBatches } from './line-batches.ts'
+import { splitLineBatches, splitLines } from './split-lines.ts'
 
 /** How to run an extractor (a Singer tap, an Airbyte source): any executable. */
 export interface ExtractorCommand {
@@ -33,8 +34,14 @@ const STDERR_TAIL = 10
  *
  * @example
  * for await (const line of runExtractor({ command: 'tap-csv', args: ['--config', 'c.json'] })) parse(line)
+ *
+ * The lines are also there a chunk of output at a time, through `lineBatchesOf`.
  */
-export async function* runExtractor(cmd: ExtractorCommand): AsyncGenerator<string, void, undefined> {
+export function runExtractor(cmd: ExtractorCommand): AsyncGenerator<string, void, undefined> {
+  return flattenLineBatches(extractorLineBatches(cmd))
+}
+
+async function* extractorLineBatches(cmd: ExtractorCommand): AsyncGenerator<string[], void, undefined> {
   const name = [cmd.command, ...(cmd.args ?? [])].join(' ')
   const child = spawn(cmd.command, [...(cmd.args ?? [])], {
     cwd: cmd.cwd,
@@ -88,21 +95,21 @@ export async function* runExtractor(cmd: ExtractorCommand): AsyncGenerator<strin
 
   let lines = 0
   let finished = false
-  const lineIterator = splitLines(child.stdout!.setEncoding('utf8'), {
+  const batchIterator = splitLineBatches(child.stdout!.setEncoding('utf8'), {
     origin: `${cmd.command} stdout`,
     ...(cmd.maxLineLength !== undefined ? { maxLineLength: cmd.maxLineLength } : {}),
   })
   try {
     for (;;) {
       const idle = idleTimer()
-      let next: IteratorResult<string, void>
+      let next: IteratorResult<string[], void>
       try {
-        next = await lineIterator.next()
+        next = await batchIterator.next()
       } finally {
         clearTimeout(idle)
       }
       if (next.done) break
-      lines++
+      lines += next.value.length
       yield next.value
     }
     // Its stdout is closed; a process that does not exit after that is hung too.

@@ -1,4 +1,5 @@
 import { PatchbayError } from '../errors/patchbay-error.ts'
+import { flattenLineBatches } from './line-batches.ts'
 
 export interface SplitLinesOptions {
   /** Longest line accepted, in characters (default 16 MiB): a longer one fails the read. */
@@ -17,27 +18,43 @@ export interface SplitLinesOptions {
  * @example
  * for await (const line of splitLines(child.stdout.setEncoding('utf8'))) handle(line)
  */
-export async function* splitLines(
+export function splitLines(
   chunks: AsyncIterable<string | Buffer>,
   options: SplitLinesOptions = {},
 ): AsyncGenerator<string, void, undefined> {
+  return flattenLineBatches(splitLineBatches(chunks, options))
+}
+
+/**
+ * {@link splitLines} a chunk at a time: the complete lines of each chunk as one array (no
+ * empty arrays). A line that is too long ends the read after the lines before it.
+ */
+export async function* splitLineBatches(
+  chunks: AsyncIterable<string | Buffer>,
+  options: SplitLinesOptions = {},
+): AsyncGenerator<string[], void, undefined> {
   const max = options.maxLineLength ?? 16 * 1024 * 1024
   let rest = ''
   let line = 0
   for await (const chunk of chunks) {
     const text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'))
+    const batch: string[] = []
     let start = 0
     for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
       line++
       const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end
-      if (stop - start > max) throw tooLong(line, max, options.origin)
-      yield text.slice(start, stop)
+      if (stop - start > max) {
+        if (batch.length > 0) yield batch
+        throw tooLong(line, max, options.origin)
+      }
+      batch.push(text.slice(start, stop))
       start = end + 1
     }
     rest = start === 0 ? text : text.slice(start)
+    if (batch.length > 0) yield batch
     if (rest.length > max) throw tooLong(line + 1, max, options.origin)
   }
-  if (rest.length > 0) yield rest.endsWith('\r') ? rest.slice(0, -1) : rest
+  if (rest.length > 0) yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest]
 }
 
 function tooLong(line: number, max: number, origin: string | undefined) {

@@ -50,6 +50,13 @@ describe('parseJson', () => {
     })
     expect(parseJson('[[[1]]]', { maxDepth: 3 })).toEqual([[[1]]])
     expect(refusal(() => parseJson('[[[1]]]', { maxDepth: 2 })).problem).toBe('depth')
+    // Objects and arrays count together; many brackets side by side are not deep.
+    expect(parseJson('{"a":[{"b":[1]}]}', { maxDepth: 4 })).toEqual({ a: [{ b: [1] }] })
+    expect(refusal(() => parseJson('{"a":[{"b":[1]}]}', { maxDepth: 3 })).details).toMatchObject({
+      offset: 11,
+    })
+    const wide = `[${Array.from({ length: 300 }, (_, i) => `[${i}]`).join(',')}]`
+    expect(parseJson(wide, { maxDepth: 2 })).toHaveLength(300)
   })
 
   it('refuses __proto__ and constructor.prototype keys, naming where, as Fastify does', () => {

@@ -37,24 +37,43 @@ export function normalizeEvent<E extends PatchbayEvent>(
   event: E,
   options: NormalizeOptions = {},
 ): NormalizedEvent<E> {
-  const received = toDate(options.receivedAt ?? Date.now())
+  const received = receivedDate(options.receivedAt ?? Date.now())
   if (received === undefined)
     throw new RangeError(`normalizeEvent: receivedAt ${String(options.receivedAt)} is not a valid date`)
   const out = { ...event } as NormalizedEvent<E>
   out.messageId = event.messageId ?? (options.messageId ?? defaultMessageId)()
-  out.receivedAt = received.toISOString()
+  out.receivedAt = received.iso
   if (event.timestamp === undefined) out.timestamp = correctedTimestamp(event, received)
   if (options.requestIp !== undefined && event.request_ip === undefined) out.request_ip = options.requestIp
   return out
 }
 
-function correctedTimestamp(event: PatchbayEvent, received: Date): string {
+function correctedTimestamp(event: PatchbayEvent, received: Received): string {
   const original = toDate(event.originalTimestamp)
   const sent = toDate(event.sentAt)
-  if (original && sent)
-    return new Date(received.getTime() - (sent.getTime() - original.getTime())).toISOString()
+  if (original && sent) return new Date(received.time - (sent.getTime() - original.getTime())).toISOString()
   if (original) return original.toISOString()
-  return received.toISOString()
+  return received.iso
+}
+
+/** receivedAt as a time and its ISO text. */
+interface Received {
+  time: number
+  iso: string
+}
+
+// A batch is normalised with one receivedAt: the last one is kept, parsed and formatted once.
+let lastReceived: { input: string | number; received: Received } | undefined
+
+function receivedDate(value: Date | string | number): Received | undefined {
+  // A Date is keyed by its time (it may be changed after a call), as a number would be.
+  const input = value instanceof Date ? value.getTime() : value
+  if (lastReceived?.input === input) return lastReceived.received
+  const date = toDate(input)
+  if (date === undefined) return undefined
+  const received = { time: date.getTime(), iso: date.toISOString() }
+  lastReceived = { input, received }
+  return received
 }
 
 function toDate(value: Date | string | number | undefined): Date | undefined {

@@ -59,7 +59,7 @@ export function createEventLog(
 ): EventLog {
   const insert = db.prepare(`
     INSERT INTO events (source_id, message_id, event, stored_at)
-    VALUES ($sourceId, $messageId, $event, $storedAt)`)
+    VALUES (?, ?, ?, ?)`)
   // A savepoint per call keeps each call all-or-nothing inside the shared transaction.
   const savepoint = db.prepare('SAVEPOINT call')
   const releaseSavepoint = db.prepare('RELEASE call')
@@ -88,7 +88,8 @@ export function createEventLog(
     savepoint.run()
     for (const [i, row] of rows.entries()) {
       try {
-        insert.run({ ...row, storedAt })
+        // Positional: binding by name (and a spread object per row) cost twice as much.
+        insert.run(row.sourceId, row.messageId, row.event, storedAt)
       } catch (cause) {
         rollbackSavepoint.run()
         releaseSavepoint.run()
