@@ -70,7 +70,8 @@ describe('scaffold', () => {
     expect(files.get('README.md')).not.toContain('npm run dev')
     // The HTTP destination is unchanged by the option's default.
     const http = renderScaffold(options())
-    expect(JSON.parse(http.get('package.json')!).patchbay.apiVersion).toBe(1)
+    // An HTTP destination is on plugin API 3 (its deleteUsers hook).
+    expect(JSON.parse(http.get('package.json')!).patchbay.apiVersion).toBe(3)
     expect(http.get('.gitignore')).not.toContain('events.jsonl')
     expect(http.get('README.md')).toContain('npm run dev')
   })
