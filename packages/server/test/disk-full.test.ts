@@ -114,8 +114,14 @@ async function fillAndRecover({ reserve }: { reserve: boolean }) {
 
       // The destination recovers while the disk is still full: with the reserve, delivery goes on.
       healthy = true
+      // Generous: three files run at a time in CI, and this one waits on retries and a tmpfs.
       if (reserve)
-        await waitFor(() => receiver.received.length > 0, 'a delivery while the disk is full', 30_000)
+        await waitFor(() => receiver.received.length > 0, 'a delivery while the disk is full', 90_000).catch(
+          (error: Error) => {
+            const last = gateway.logs.slice(-15).map((l) => `${l.level} ${l.message}`)
+            throw new Error(`${error.message}; the gateway's last log records:\n${last.join('\n')}`)
+          },
+        )
       else await new Promise((r) => setTimeout(r, 1_500))
       expect(gateway.alive()).toBe(true)
 
