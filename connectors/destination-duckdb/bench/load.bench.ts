@@ -5,8 +5,8 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { createPipeline, PluginRegistry, parsePipeline } from '@patchbay/core'
 import { duckdbDialect, planLoad } from '@patchbay/warehouse'
 import { defineBench } from '../../../test/bench/_harness.ts'
+import { benchEvents } from '../../../test/bench/_warehouse-events.ts'
 import duckdb from '../src/index.ts'
-import { benchEvents } from './_events.ts'
 
 const N = 20_000
 const CLAIM = 1_000

@@ -5,9 +5,9 @@ import { postgresDialect as dialect, planLoad } from '@patchbay/warehouse'
 import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { defineBench } from '../../../test/bench/_harness.ts'
+import { benchEvents } from '../../../test/bench/_warehouse-events.ts'
 import { csvRows } from '../src/_csv.ts'
 import postgres from '../src/index.ts'
-import { benchEvents } from './_events.ts'
 
 // The machine's PostgreSQL (trust auth); the bench makes its own database and drops it.
 const ADMIN = process.env.PATCHBAY_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test'

@@ -1,3 +1,4 @@
+// The warehouse destinations' load benchmarks share their events: the same rows for DuckDB and PostgreSQL.
 /** `n` track events of ~10 kinds, as an SDK sends them (deterministic). */
 export function benchEvents(n: number, prefix: string) {
   return Array.from({ length: n }, (_, i) => ({
