@@ -1,13 +1,7 @@
 import { canonicalIdOf } from './canonical-id.ts'
 import type { Identifier } from './extract.ts'
-import type {
-  EdgeRecord,
-  EdgeStatus,
-  GraphChanges,
-  MergeRecord,
-  NodeRecord,
-  StoredGraph,
-} from './identity-store.ts'
+import type { MergeRecord } from './identity-schema.ts'
+import type { EdgeRecord, EdgeStatus, GraphChanges, NodeRecord, StoredGraph } from './identity-store.ts'
 import { type ResolvedIdentitySettings, typeRanker } from './settings.ts'
 
 const ACCEPTED = 0
@@ -103,6 +97,11 @@ export class IdentityEngine {
       const idx = this.#addEdge(edge.a, edge.b, edge.priority, edge.ts, edge.messageId)
       this.#eStatus[idx] = STATUS.indexOf(edge.status)
       this.#eReason[idx] = edge.reason
+      // Rejections count towards the blocklist across restarts (the recomputation below corrects them).
+      if (this.#eStatus[idx] === REJECTED) {
+        this.#rejections[edge.a]!++
+        this.#rejections[edge.b]!++
+      }
     }
     const all = nodes.map((n) => n.id)
     for (let e = 0; e < this.#ea.length; e++)
@@ -111,6 +110,52 @@ export class IdentityEngine {
     while (this.#pendingBlocks.length > 0) this.#block(this.#pendingBlocks.pop()!)
     for (const node of nodes)
       if (this.#canonicalOfNode(node.id) !== node.canonicalId) this.#dirtyNodes.add(node.id)
+  }
+
+  /**
+   * Takes in what the other writers of a shared store committed (`SharedIdentityStore`): their
+   * new identifiers, blocklistings and links, replayed through the rules events go through, so
+   * the partition comes out as theirs (it does not depend on the order edges arrive in). What
+   * they wrote is not written again: only what this engine derives differently stays dirty.
+   */
+  absorb(news: StoredGraph): void {
+    if (news.nodes.length === 0 && news.edges.length === 0) return
+    const log = this.#log
+    const nodes = [...news.nodes].sort((x, y) => x.id - y.id)
+    const blocks: number[] = []
+    for (const node of nodes) {
+      if (node.id === this.size) {
+        const id = this.#addNode(node.type, node.value, node.firstTs, node.firstMessageId)
+        this.#blocked[id] = node.blocked || this.#settings.blocklist.ids.has(`${node.type}:${node.value}`)
+        continue
+      }
+      if (node.id > this.size || this.#key[node.id] !== `${node.type}\u0000${node.value}`)
+        throw new Error(
+          `identity store: node ${node.id} written by another node does not follow this graph's ${this.size} nodes`,
+        )
+      this.#seen(node.id, node.firstTs, node.firstMessageId)
+      if (node.blocked && !this.#blocked[node.id]) blocks.push(node.id)
+    }
+    for (const id of blocks) this.#block(id)
+    for (const edge of news.edges) {
+      if (edge.a >= this.size || edge.b >= this.size)
+        throw new Error(
+          `identity store: a link written by another node names node ${Math.max(edge.a, edge.b)}, unknown here`,
+        )
+      this.#at = { ts: edge.ts, messageId: edge.messageId }
+      this.#fresh.clear()
+      this.#link(edge.a, edge.b, edge.ts, edge.messageId)
+    }
+    while (this.#pendingBlocks.length > 0) this.#block(this.#pendingBlocks.pop()!)
+    // The other writer logged its merges and wrote its records: drop what agrees with them.
+    this.#log = log
+    const theirNodes = new Map(nodes.map((n) => [n.id, n]))
+    for (const id of this.#dirtyNodes)
+      if (sameNode(this.#nodeRecord(id), theirNodes.get(id))) this.#dirtyNodes.delete(id)
+    const theirEdges = new Map(news.edges.map((e) => [Math.min(e.a, e.b) * PAIR + Math.max(e.a, e.b), e]))
+    for (const e of this.#dirtyEdges)
+      if (sameEdge(this.edgeRecord(e), theirEdges.get(this.#ea[e]! * PAIR + this.#eb[e]!)))
+        this.#dirtyEdges.delete(e)
   }
 
   // ---------------------------------------------------------------- writing
@@ -246,6 +291,12 @@ export class IdentityEngine {
       this.#fresh.add(id)
       return id
     }
+    this.#seen(found, ts, messageId)
+    return found
+  }
+
+  /** An identifier seen again at (ts, messageId): earlier than anything known, it may become its person's oldest. */
+  #seen(found: number, ts: number, messageId: string): void {
     if (ts < this.#firstTs[found]! || (ts === this.#firstTs[found]! && messageId < this.#firstMsg[found]!)) {
       // A late event older than anything known of this identifier: it may now be its person's oldest.
       this.#firstTs[found] = ts
@@ -260,7 +311,6 @@ export class IdentityEngine {
         this.#logEntry('recomputed', before, found, members.length)
       }
     }
-    return found
   }
 
   /** Node order for "older": first seen (timestamp, messageId), then the identifier itself. */
@@ -612,6 +662,27 @@ interface Rank {
 
 function compareRanks(x: Rank, y: Rank): number {
   return x.prio - y.prio || x.ts - y.ts || cmp(x.msg, y.msg) || cmp(x.lo, y.lo) || cmp(x.hi, y.hi)
+}
+
+function sameNode(mine: NodeRecord, theirs: NodeRecord | undefined): boolean {
+  return (
+    theirs !== undefined &&
+    mine.firstTs === theirs.firstTs &&
+    mine.firstMessageId === theirs.firstMessageId &&
+    mine.blocked === theirs.blocked &&
+    mine.canonicalId === theirs.canonicalId
+  )
+}
+
+function sameEdge(mine: EdgeRecord, theirs: EdgeRecord | undefined): boolean {
+  return (
+    theirs !== undefined &&
+    mine.priority === theirs.priority &&
+    mine.ts === theirs.ts &&
+    mine.messageId === theirs.messageId &&
+    mine.status === theirs.status &&
+    (mine.reason ?? null) === (theirs.reason ?? null)
+  )
 }
 
 function cmp(a: string, b: string): number {

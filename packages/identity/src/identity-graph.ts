@@ -2,41 +2,9 @@ import './error-codes.ts'
 import { type IdentitySettings, PatchbayError } from '@patchbay/core'
 import { IdentityEngine } from './_engine.ts'
 import { extractIdentifiers, type Identifier } from './extract.ts'
-import type { EdgeStatus, IdentityStore, MergeRecord } from './identity-store.ts'
+import type { IdentityLookup, IdentityStats } from './identity-schema.ts'
+import type { IdentityStore } from './identity-store.ts'
 import { type ResolvedIdentitySettings, resolveIdentitySettings } from './settings.ts'
-
-/** One person as `lookup` shows them. */
-export interface IdentityLookup {
-  canonicalId: string
-  /** The person's identifiers by type, each list sorted. */
-  identifiers: Record<string, string[]>
-  size: number
-  /** Merge log entries naming this person's canonical id. */
-  merges: MergeRecord[]
-  /** Links from this person's identifiers that were not merged, and why. */
-  rejections: Array<{
-    from: string
-    to: string
-    status: Exclude<EdgeStatus, 'accepted'>
-    reason: string
-    messageId: string
-  }>
-  /** Blocklisted identifiers of this person. */
-  blocked: string[]
-}
-
-/** The graph at a glance (`patchbay identity stats`). */
-export interface IdentityStats {
-  people: number
-  identifiers: number
-  byType: Record<string, number>
-  edges: number
-  rejectedMerges: number
-  blockedLinks: number
-  blockedIdentifiers: string[]
-  merges: number
-  largest: Array<{ canonicalId: string; size: number; byType: Record<string, number> }>
-}
 
 /** A live identity graph over a store. */
 export interface IdentityGraph {
@@ -47,9 +15,15 @@ export interface IdentityGraph {
    * identifier). Batches run one at a time.
    */
   stitch(events: readonly unknown[]): Promise<Array<string | undefined>>
-  /** The canonical id of an identifier (`type:value`, a bare value of any type, or a canonical id); read-only. */
+  /**
+   * The canonical id of an identifier (`type:value`, a bare value of any type, or a canonical
+   * id); read-only, from memory. On a store several nodes share, as of this node's last
+   * stitch, lookup or stats (the node that stitches is always up to date).
+   */
   resolve(id: string): string | undefined
+  /** One person: their identifiers by type, merges and rejected links (after taking in other nodes' writes). */
   lookup(id: string): Promise<IdentityLookup | undefined>
+  /** The graph at a glance (after taking in other nodes' writes). */
   stats(options?: { largest?: number }): Promise<IdentityStats>
   close(): Promise<void>
 }
@@ -102,17 +76,46 @@ export async function openIdentityGraph(init: {
 }): Promise<IdentityGraph> {
   const { store } = init
   const settings = resolveIdentitySettings(init.settings)
+  const { shared } = store
   const build = async () => {
     const engine = new IdentityEngine(settings)
     engine.load(await store.load())
-    if (!init.readOnly && engine.dirty) await store.commit(engine.drain())
-    else engine.drain()
+    if (init.readOnly || !engine.dirty) engine.drain()
+    else if (shared)
+      await shared.write((news) => {
+        engine.absorb(news)
+        return engine.drain()
+      })
+    else await store.commit(engine.drain())
     return engine
   }
   let engine = await build()
   let broken = false
   let closed = false
   let queue: Promise<unknown> = Promise.resolve()
+  /** Runs `fn` after everything queued before it, on a graph in step with its store. */
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = async () => {
+      if (closed) throw new PatchbayError('PB_IDENTITY_CLOSED', 'the identity graph is closed')
+      if (broken) {
+        // The last write failed: memory may be ahead of the store. Start again from the store.
+        engine = await build()
+        broken = false
+      }
+      try {
+        return await fn()
+      } catch (error) {
+        broken = true
+        throw error
+      }
+    }
+    const result = queue.then(run, run)
+    queue = result.catch(() => undefined)
+    return result
+  }
+  /** Another node's writes, taken in before a read (a no-op for a store of one writer). */
+  const catchUp = () =>
+    shared ? serial(async () => engine.absorb(await shared.catchUp())) : Promise.resolve()
 
   const nodeFor = (id: string): number | undefined => {
     const fromCanonical = engine.nodeOfCanonical(id)
@@ -144,37 +147,33 @@ export async function openIdentityGraph(init: {
   return {
     settings,
     stitch(events) {
-      const run = async () => {
-        if (closed) throw new PatchbayError('PB_IDENTITY_CLOSED', 'the identity graph is closed')
-        if (broken) {
-          // The last commit failed: memory is ahead of the store. Start again from the store.
-          engine = await build()
-          broken = false
-        }
-        const out = events.map((event) => {
+      const ingest = () =>
+        events.map((event) => {
           const ids: Identifier[] = extractIdentifiers(event, settings)
           const messageId = (event as { messageId?: unknown }).messageId
           return engine.ingest(ids, eventTime(event), typeof messageId === 'string' ? messageId : '')
         })
-        if (engine.dirty) {
-          try {
-            await store.commit(engine.drain())
-          } catch (error) {
-            broken = true
-            throw error
-          }
+      return serial(async () => {
+        if (shared) {
+          let out: Array<string | undefined> = []
+          await shared.write((news) => {
+            engine.absorb(news)
+            out = ingest()
+            return engine.drain()
+          })
+          return out
         }
+        const out = ingest()
+        if (engine.dirty) await store.commit(engine.drain())
         return out
-      }
-      const result = queue.then(run, run)
-      queue = result.catch(() => undefined)
-      return result
+      })
     },
     resolve(id) {
       const node = nodeFor(id)
       return node === undefined ? undefined : engine.canonicalOf(node)
     },
     async lookup(id) {
+      await catchUp()
       const node = await nodeForAsync(id)
       if (node === undefined) return undefined
       const members = engine.membersOf(node)
@@ -213,6 +212,7 @@ export async function openIdentityGraph(init: {
       }
     },
     async stats({ largest = 10 } = {}) {
+      await catchUp()
       const byType: Record<string, number> = {}
       const blockedIdentifiers: string[] = []
       const roots: Array<{ node: number; size: number }> = []

@@ -1,3 +1,5 @@
+import type { MergeRecord } from './identity-schema.ts'
+
 /** Edge status: merged, a rejected merge (a cap), or ignored (an endpoint is blocklisted). */
 export type EdgeStatus = 'accepted' | 'rejected' | 'blocked'
 
@@ -24,22 +26,6 @@ export interface EdgeRecord {
   messageId: string
   status: EdgeStatus
   reason?: string
-}
-
-/** One entry of the merge log: what happened to a canonical id, and why. */
-export interface MergeRecord {
-  /** `merge`: one person absorbed another; `recomputed`: a late or conflicting event re-ran a component. */
-  kind: 'merge' | 'recomputed'
-  /** The canonical id that lost its nodes, and the identifier it was derived from. */
-  from: string
-  fromNode: number
-  to: string
-  toNode: number
-  /** Identifiers that moved. */
-  nodes: number
-  /** The event that caused it (its timestamp and messageId). */
-  ts: number
-  messageId: string
 }
 
 /** What one batch changed, written atomically. */
@@ -71,4 +57,25 @@ export interface IdentityStore {
   /** Merge log size. */
   historySize(): Promise<number>
   close(): Promise<void>
+  /**
+   * Set by a store that several gateway nodes share (PostgreSQL). The graph then writes only
+   * through `write`, and reads what the other nodes wrote with `catchUp` before it answers.
+   */
+  readonly shared?: SharedIdentityStore
+}
+
+/**
+ * The part of a store several writers share. Each write runs under the graph's lock and
+ * starts from what the others committed since this writer last loaded, caught up or wrote
+ * (the latest version of every record they changed), so new identifiers get dense ids no one
+ * else took and the partition, a function of the edges, comes out the same on every node.
+ */
+export interface SharedIdentityStore {
+  /** What other writers committed since this store last read or wrote: one consistent snapshot, without the lock. */
+  catchUp(): Promise<StoredGraph>
+  /**
+   * Takes the graph's write lock, hands `work` what other writers committed since, and commits
+   * the changes it returns, atomically with the lock held; the lock goes with the transaction.
+   */
+  write(work: (news: StoredGraph) => GraphChanges): Promise<void>
 }

@@ -1,4 +1,5 @@
-import type { EdgeRecord, GraphChanges, IdentityStore, MergeRecord, NodeRecord } from './identity-store.ts'
+import type { MergeRecord } from './identity-schema.ts'
+import type { EdgeRecord, GraphChanges, IdentityStore, NodeRecord } from './identity-store.ts'
 
 /**
  * An identity store in memory: for `patchbay run`, tests, and as the reference the other

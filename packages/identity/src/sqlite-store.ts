@@ -3,14 +3,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { PatchbayError } from '@patchbay/core'
-import type {
-  EdgeRecord,
-  EdgeStatus,
-  GraphChanges,
-  IdentityStore,
-  MergeRecord,
-  NodeRecord,
-} from './identity-store.ts'
+import type { MergeRecord } from './identity-schema.ts'
+import type { EdgeRecord, EdgeStatus, GraphChanges, IdentityStore, NodeRecord } from './identity-store.ts'
 
 /** The identity graph's own file in the data directory, next to the gateway's queue. */
 export const IDENTITY_DB_FILE = 'identity.db'

@@ -1,0 +1,75 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { checkIdentityStore, type IdentityGraph, openIdentityGraph } from '../src/index.ts'
+import { arbitraryEvent, run, settings, toEvent, view } from './_history.ts'
+import { createSharedMemoryGraph } from './_shared-memory-store.ts'
+
+/**
+ * Several writers on one shared store (gateway nodes on one PostgreSQL database), each
+ * stitching its own share of a history, concurrently: every writer ends with the partition one
+ * graph given the whole history computes, and so does a node that opens afterwards.
+ */
+async function runShared(
+  events: Array<Record<string, unknown>>,
+  owners: number[],
+  writers: number,
+  batch: number,
+  identity = settings,
+) {
+  const shared = createSharedMemoryGraph()
+  const graphs: IdentityGraph[] = []
+  for (let w = 0; w < writers; w++)
+    graphs.push(await openIdentityGraph({ store: shared.connect(), settings: identity }))
+  await Promise.all(
+    graphs.map(async (graph, w) => {
+      const mine = events.filter((_, i) => (owners[i] ?? 0) % writers === w)
+      for (let at = 0; at < mine.length; at += batch) await graph.stitch(mine.slice(at, at + batch))
+    }),
+  )
+  const views = []
+  for (const graph of graphs) {
+    await graph.stats() // takes in the others' writes
+    views.push(await view(graph))
+  }
+  const late = await openIdentityGraph({ store: shared.connect(), settings: identity })
+  views.push(await view(late))
+  return { views, check: await checkIdentityStore(shared.connect(), identity) }
+}
+
+describe('several writers on one shared store', () => {
+  it('converge on the partition one graph computes from the whole history, and leave the store consistent', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(arbitraryEvent, { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        fc.integer({ min: 2, max: 3 }),
+        fc.integer({ min: 1, max: 5 }),
+        async (drawn, owners, writers, batch) => {
+          const events = drawn.map(toEvent)
+          const alone = await run(events, [events.length])
+          const { views, check } = await runShared(events, owners, writers, batch)
+          for (const v of views) expect(v).toEqual(alone.view)
+          expect(check).toEqual({ identifiers: check.identifiers, nodes: 0, edges: 0 })
+        },
+      ),
+      { numRuns: Number(process.env.RUNS ?? 200) },
+    )
+  })
+
+  it('agree with one another when identifiers get blocklisted (sticky, so order may decide which)', async () => {
+    const blocking = { ...settings, blocklist: { after: 2 } }
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(arbitraryEvent, { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 5 }),
+        async (drawn, owners, batch) => {
+          const { views, check } = await runShared(drawn.map(toEvent), owners, 2, batch, blocking)
+          for (const v of views) expect(v).toEqual(views[0])
+          expect(check).toEqual({ identifiers: check.identifiers, nodes: 0, edges: 0 })
+        },
+      ),
+      { numRuns: Number(process.env.RUNS ?? 100) },
+    )
+  })
+})
