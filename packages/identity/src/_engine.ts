@@ -121,6 +121,7 @@ export class IdentityEngine {
   absorb(news: StoredGraph): void {
     if (news.nodes.length === 0 && news.edges.length === 0) return
     const log = this.#log
+    this.#log = []
     const nodes = [...news.nodes].sort((x, y) => x.id - y.id)
     const blocks: number[] = []
     for (const node of nodes) {

@@ -18,6 +18,8 @@ export function createSharedMemoryGraph() {
   const edges = new Map<string, { record: EdgeRecord; seq: number }>()
   const log: MergeRecord[] = []
   let seq = 0
+  /** How many records (nodes, edges, log entries) each write held. */
+  const writes: number[] = []
   let lock: Promise<unknown> = Promise.resolve()
 
   const since = (last: number): StoredGraph => ({
@@ -55,7 +57,9 @@ export function createSharedMemoryGraph() {
             // A turn of the event loop inside the lock, as a database round trip would give.
             await new Promise((r) => setImmediate(r))
             const changes = work(since(last))
-            if (changes.nodes.length + changes.edges.length + changes.log.length > 0) {
+            const size = changes.nodes.length + changes.edges.length + changes.log.length
+            if (size > 0) {
+              writes.push(size)
               seq++
               for (const n of changes.nodes) nodes.set(n.id, { record: { ...n }, seq })
               for (const e of changes.edges) edges.set(`${e.a}:${e.b}`, { record: { ...e }, seq })
@@ -70,5 +74,5 @@ export function createSharedMemoryGraph() {
       },
     }
   }
-  return { connect, snapshot: () => since(0) }
+  return { connect, snapshot: () => since(0), writes: () => [...writes] }
 }

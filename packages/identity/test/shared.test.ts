@@ -73,3 +73,26 @@ describe('several writers on one shared store', () => {
     )
   })
 })
+
+describe('taking in another writer’s writes', () => {
+  it('logs none of its merges again, and writes back nothing it agrees with', async () => {
+    const shared = createSharedMemoryGraph()
+    const [a, b] = [
+      await openIdentityGraph({ store: shared.connect() }),
+      await openIdentityGraph({ store: shared.connect() }),
+    ]
+    const at = (minute: number) => new Date(Date.UTC(2026, 10, 1, 9, minute)).toISOString()
+    await a.stitch([{ type: 'track', event: 'E', anonymousId: 'x', messageId: 'm1', timestamp: at(1) }])
+    await a.stitch([{ type: 'track', event: 'E', anonymousId: 'y', messageId: 'm2', timestamp: at(2) }])
+    await a.stitch([{ type: 'identify', anonymousId: 'x', userId: 'u', messageId: 'm3', timestamp: at(3) }])
+    await a.stitch([{ type: 'identify', anonymousId: 'y', userId: 'u', messageId: 'm4', timestamp: at(4) }])
+    expect((await a.stats()).merges).toBe(1)
+    const written = shared.snapshot()
+    // B takes in A's writes (one merge: y's person joins x's), then stitches an unrelated event.
+    await b.stitch([{ type: 'track', event: 'E', anonymousId: 'z', messageId: 'm5', timestamp: at(5) }])
+    expect((await b.stats()).merges).toBe(1)
+    // B's write holds its own new identifier only: nothing of A's was written again.
+    expect(shared.snapshot().nodes.length).toBe(written.nodes.length + 1)
+    expect(shared.writes().at(-1)).toBe(1)
+  })
+})

@@ -83,6 +83,13 @@ export const GATEWAY_ERROR_CODES = defineErrorCodes('@patchbay/server', {
     howToSolve:
       'Send `{ "type": "suppress" or "suppress_with_delete", "identifiers": [{ "type": "userId", "value": "..." }] }`; identifier types are userId, anonymousId and the traits in the gateway option `regulations.traits` (default: email).',
   },
+  PB_GATEWAY_IDENTITY_OFF: {
+    family: 'configuration',
+    description:
+      'An identity admin call (`/admin/identity/...`, or `patchbay identity` with --gateway) reached a gateway whose pipeline has no `identity:` block, so it keeps no identity graph (409).',
+    howToSolve:
+      'Add an `identity:` block to the pipeline file (`identity: {}` takes the defaults; docs/identity.md) and restart the gateway, or ask the gateway that stitches.',
+  },
 })
 
 declare module '@patchbay/core' {

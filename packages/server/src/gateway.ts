@@ -19,6 +19,7 @@ import {
   type IdentityGraph,
   identityStage,
   openIdentityGraph,
+  openPostgresIdentityStore,
   openSqliteIdentityStore,
 } from '@patchbay/identity'
 import { type EnforcedPlan, enforcePlans, type PlanCount } from '@patchbay/tracking-plan'
@@ -236,8 +237,12 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   }
   if (definition.identity) {
     try {
+      // With the PostgreSQL store, one graph in its database that every node shares.
       identity = await openIdentityGraph({
-        store: openSqliteIdentityStore({ dir: dataDir }),
+        store:
+          options.store === undefined
+            ? openSqliteIdentityStore({ dir: dataDir })
+            : await openPostgresIdentityStore({ url: options.store }),
         settings: definition.identity,
       })
     } catch (error) {
@@ -453,6 +458,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     deadLetters,
     stats: () => store.stats(),
     regulations,
+    identity,
   })
 
   let closing = false

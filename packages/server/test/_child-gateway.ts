@@ -1,6 +1,6 @@
 /**
  * Child process of the hostile-input, disk-full, fuzz, crash and multi-node tests: a real gateway started from
- * `argv[2]`, a JSON `{ dataDir, receiverUrl, options?, ordered? }`, with an SDK source (`web`), a
+ * `argv[2]`, a JSON `{ dataDir, receiverUrl, options?, ordered?, identity? }`, with an SDK source (`web`), a
  * webhook source through @patchbay/source-webhook (`stripe`) and a webhook destination.
  * Prints `ready <url>` once it listens and each log record as `log <json>`; a failed start
  * prints `failed <message>` and exits 1.
@@ -17,12 +17,15 @@ const {
   receiverUrl,
   options = {},
   ordered = false,
+  identity,
 } = JSON.parse(process.argv[2] ?? '{}') as {
   dataDir: string
   receiverUrl: string
   options?: GatewayOptionsInput
   /** Deliver to the webhook in order per user. */
   ordered?: boolean
+  /** The pipeline's `identity:` block, as YAML (`{}`: stitching with the defaults). */
+  identity?: string
 }
 
 const serverDir = fileURLToPath(new URL('..', import.meta.url))
@@ -39,7 +42,7 @@ destinations:
   - id: hook
     use: "@patchbay/destination-webhook@^0"
     config: { url: "${receiverUrl}/events" }
-egress: { allow: ["127.0.0.1"] }${ordered ? '\ngateway: { destinations: { hook: { ordering: user } } }' : ''}
+egress: { allow: ["127.0.0.1"] }${ordered ? '\ngateway: { destinations: { hook: { ordering: user } } }' : ''}${identity === undefined ? '' : `\nidentity: ${identity}`}
 `
 
 try {

@@ -57,6 +57,8 @@ export function useChildGateways(scope: { per: 'test' | 'file' } = { per: 'test'
     dataDir?: string
     options?: GatewayOptionsInput
     ordered?: boolean
+    /** The pipeline's `identity:` block, as YAML (`{}`: stitching with the defaults). */
+    identity?: string
   }): Promise<ChildGateway> {
     const arg = JSON.stringify({ dataDir: config.dataDir ?? tempDir(), ...config })
     const child = spawn(

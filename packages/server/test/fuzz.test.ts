@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_LOG_CHARS } from '../src/_request-handler.ts'
 import { type ChildGateway, httpRequest, rawRequest, useChildGateways } from './_child.ts'
-import { basic, startReceiver } from './_gateway.ts'
+import { basic, startReceiver, waitFor } from './_gateway.ts'
 
 /**
  * Fuzzes every route of a real gateway process with fast-check (fixed seed, a fixed number of
@@ -270,4 +270,109 @@ describe('fuzzing a real gateway process', () => {
     expect(seen.get(401) ?? 0).toBeGreaterThan(10)
     expect(seen.get(404) ?? 0).toBeGreaterThan(10)
   }, 180_000)
+})
+
+// The identity admin routes (/admin/identity/lookup and /stats), on a gateway of their own with
+// stitching on: random ids, query strings, paths, methods and tokens; every 200 is in the
+// documented shape (the TypeBox schemas), everything else a coded 4xx.
+describe('fuzzing the identity admin routes', () => {
+  it('answers every lookup and stats request in its documented shape, or with a coded 4xx', async () => {
+    const { IdentityLookupSchema, IdentityStatsSchema } = await import('@patchbay/identity')
+    const { Value } = await import('typebox/value')
+    const stitching = await spawnGateway({
+      receiverUrl: receiver.url,
+      identity: '{}',
+      options: { adminToken: ADMIN_TOKEN },
+    })
+    const batch = Array.from({ length: 20 }, (_, i) => ({
+      type: 'identify',
+      anonymousId: `anon-${i}`,
+      userId: `user-${i % 7}`,
+      traits: { email: `p${i % 5}@example.com` },
+      messageId: `identity-fuzz-${i}`,
+    }))
+    const sent = await fetch(`${stitching.url}/v1/batch`, {
+      method: 'POST',
+      headers: { authorization: basic(KEY), 'content-type': 'application/json' },
+      body: JSON.stringify({ batch }),
+    })
+    expect(sent.status).toBe(200)
+    const admin = (path: string) =>
+      fetch(`${stitching.url}/admin/identity/${path}`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      })
+    await waitFor(
+      async () => ((await (await admin('stats')).json()) as { identifiers: number }).identifiers >= 32,
+      'the fuzz events stitched',
+      30_000,
+    )
+    const known = fc.constantFrom(
+      'anonymousId:anon-3',
+      'userId:user-2',
+      'p1@example.com',
+      'email:p4@example.com',
+      'user-6',
+      'anon-19',
+    )
+    const text = fc.oneof(
+      { arbitrary: known, weight: 4 },
+      fc.string({ maxLength: 60 }),
+      fc.string({ unit: 'grapheme', maxLength: 30 }),
+      fc.integer({ min: 1_000, max: 5_000 }).map((n) => 'x'.repeat(n)),
+      fc.constantFrom('', ':', 'userId:', ':u', '%ZZ', '%E0%A4%A', '__proto__', 'constructor'),
+    )
+    const raw = encodeURIComponent
+    const identityPath = fc.oneof(
+      text.map((id) => `/admin/identity/lookup?id=${raw(id)}`),
+      // Unencoded, but for what a request line cannot hold: & = % ? and friends arrive raw.
+      text.map((id) => `/admin/identity/lookup?id=${encodeURI(id.replace(/[\s#]/g, ''))}`),
+      fc.tuple(text, text).map(([a, b]) => `/admin/identity/lookup?id=${raw(a)}&id=${raw(b)}`),
+      text.map((n) => `/admin/identity/stats?largest=${raw(n)}`),
+      fc.integer({ min: -5, max: 2_000 }).map((n) => `/admin/identity/stats?largest=${n}`),
+      text.map((p) => `/admin/identity/${raw(p)}`),
+      fc.constantFrom(
+        '/admin/identity',
+        '/admin/identity/',
+        '/admin/identity/stats',
+        '/admin/identity/lookup',
+      ),
+    )
+    const seen = new Map<number, number>()
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'GET', 'GET', 'POST', 'DELETE', 'HEAD'),
+        identityPath,
+        fc.constantFrom(`Bearer ${ADMIN_TOKEN}`, `Bearer ${ADMIN_TOKEN}`, 'Bearer wrong', basic(KEY)),
+        async (method, path, authorization) => {
+          const answer = await rawRequest(stitching.port, httpRequest(method, path, { authorization }), {
+            ms: 15_000,
+          })
+          seen.set(answer.status, (seen.get(answer.status) ?? 0) + 1)
+          const what = `${method} ${path.slice(0, 80)}: ${answer.head}\n${answer.body.slice(0, 300)}`
+          expect(answer.bytes, what).toBeLessThanOrEqual(MAX_ANSWER_BYTES)
+          if (answer.status === 200 && method === 'GET') {
+            const schema = path.startsWith('/admin/identity/stats')
+              ? IdentityStatsSchema
+              : IdentityLookupSchema
+            expect(Value.Check(schema, JSON.parse(answer.body)), what).toBe(true)
+          } else if (method !== 'HEAD') {
+            expect([400, 401, 404], what).toContain(answer.status)
+            expect(JSON.parse(answer.body).error.code, what).toMatch(/^PB_GATEWAY_/)
+          }
+        },
+      ),
+      { seed: SEED, numRuns: 400, endOnFailure: true },
+    )
+    expect(seen.get(200) ?? 0).toBeGreaterThan(20)
+    expect(seen.get(404) ?? 0).toBeGreaterThan(20)
+    expect(stitching.alive()).toBe(true)
+    const metrics = await (await fetch(`${stitching.url}/metrics`)).text()
+    expect(metrics).toContain('patchbay_internal_errors_total{where="admin"} 0')
+    // A gateway without an identity: block says so, with its own code.
+    const off = await fetch(`${gateway.url}/admin/identity/stats`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    })
+    expect(off.status).toBe(409)
+    expect(((await off.json()) as { error: { code: string } }).error.code).toBe('PB_GATEWAY_IDENTITY_OFF')
+  }, 120_000)
 })

@@ -1,9 +1,11 @@
 import '../error-codes.ts'
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IdentityGraph } from '@patchbay/identity'
 import { IngestError, parseJson, readBody, sendJson, sendRefusal } from '../ingest/_http.ts'
 import type { RegulationService } from '../regulations/regulation-service.ts'
 import type { DeadLetterSelector, DeadLetters, StoreStats } from '../store/store.ts'
+import { handleIdentity } from './_identity-routes.ts'
 import { handleRegulations } from './_regulations-routes.ts'
 
 export interface AdminOptions {
@@ -13,6 +15,8 @@ export interface AdminOptions {
   stats: () => Promise<StoreStats>
   /** `/admin/regulations`: suppression and deletion of users. */
   regulations?: RegulationService
+  /** `/admin/identity/lookup|stats`: the identity graph (undefined: the pipeline has no `identity:` block). */
+  identity?: IdentityGraph | undefined
 }
 
 function sameToken(given: string, expected: string): boolean {
@@ -51,7 +55,8 @@ function selectorOf(body: unknown): DeadLetterSelector {
  * `GET /admin/stats`, `GET /admin/dead-letters[?destination=&limit=&after=]`,
  * `GET /admin/dead-letters/<id>`, `POST /admin/dead-letters/replay` and
  * `POST /admin/dead-letters/purge` with `{ ids?, destinationId? }`, and the regulations
- * (`GET|POST /admin/regulations`, `GET|DELETE /admin/regulations/<id>`). Every call needs
+ * (`GET|POST /admin/regulations`, `GET|DELETE /admin/regulations/<id>`), and the identity
+ * graph (`GET /admin/identity/lookup?id=`, `GET /admin/identity/stats`). Every call needs
  * `Authorization: Bearer <admin token>`; without a configured token the API does not exist.
  */
 export function createAdminHandler(options: AdminOptions) {
@@ -95,6 +100,7 @@ export function createAdminHandler(options: AdminOptions) {
         if (!found) throw new IngestError(404, 'PB_GATEWAY_NOT_FOUND', `no dead letter ${id}`)
         return sendJson(res, 200, found)
       }
+      if (resource === 'identity') return await handleIdentity(options.identity, req, res, url)
       if (resource === 'regulations' && options.regulations)
         return await handleRegulations(options.regulations, req, res, url, id)
       if (resource === 'dead-letters' && req.method === 'POST' && (id === 'replay' || id === 'purge')) {
