@@ -1,16 +1,26 @@
 import { existsSync } from 'node:fs'
 import { type IdentitySettings, loadPipelineFile } from '@patchbay/core'
-import type { IdentityGraph } from '@patchbay/identity'
+import type { IdentityGraph, IdentityLookup, IdentityStats } from '@patchbay/identity'
 import { defineCommand } from 'citty'
+import { DlqRefused } from '../_dlq-backend.ts'
+import { openAdminClient } from '../_dlq-gateway.ts'
 import { resolveDataDir } from '../_dlq-store.ts'
 import { EXIT, UsageError } from '../_exit.ts'
 import { color, type Output, processOutput } from '../_output.ts'
 import { readJsonl } from '../_read-events.ts'
 
+/**
+ * Where the identity commands read the graph: a running gateway's admin API (`gateway`, its
+ * admin token from `token`, else PATCHBAY_ADMIN_TOKEN; the only way for a gateway on the
+ * PostgreSQL store), else a data directory's `identity.db`.
+ */
 export interface IdentityTarget {
   dataDir?: string
-  /** The pipeline file whose `identity:` block the gateway runs (its caps decide the partition). */
+  /** The pipeline file whose `identity:` block the gateway runs (its caps decide the partition); data directory only. */
   pipeline?: string
+  /** A running gateway's URL (default: $PATCHBAY_GATEWAY_URL when no data directory is given). */
+  gateway?: string
+  token?: string
 }
 
 function settingsOf(pipeline: string | undefined): IdentitySettings | undefined {
@@ -27,7 +37,7 @@ async function withGraph(
   const dir = resolveDataDir(target.dataDir)
   if (!write && !existsSync(`${dir}/${IDENTITY_DB_FILE}`))
     throw new UsageError(
-      `${dir} holds no identity graph (${IDENTITY_DB_FILE}): pass the data directory of a gateway whose pipeline has an identity: block, with --data-dir or PATCHBAY_DATA_DIR`,
+      `${dir} holds no identity graph (${IDENTITY_DB_FILE}): pass the data directory of a gateway whose pipeline has an identity: block, with --data-dir or PATCHBAY_DATA_DIR, or a running gateway with --gateway (a gateway on the PostgreSQL store keeps its graph in the database)`,
     )
   const graph = await openIdentityGraph({
     store: openSqliteIdentityStore({ dir, readOnly: !write }),
@@ -38,6 +48,74 @@ async function withGraph(
     return await run(graph)
   } finally {
     await graph.close()
+  }
+}
+
+/** What `lookup` and `stats` read, from a data directory or a gateway. */
+interface IdentityReader {
+  /** For messages, after "in": `./patchbay-data` or `the gateway at http://...`. */
+  where: string
+  lookup(id: string): Promise<IdentityLookup | undefined>
+  stats(largest: number): Promise<IdentityStats>
+}
+
+/**
+ * Runs `use` on the graph the target names. When the gateway cannot be used (unreachable,
+ * wrong or missing token, admin API off, no identity: block), prints why: exit code 2.
+ */
+async function withReader(
+  target: IdentityTarget,
+  output: Output,
+  use: (reader: IdentityReader) => Promise<number>,
+): Promise<number> {
+  if (target.gateway && target.dataDir)
+    throw new UsageError(
+      '--gateway and --data-dir name different places: give --gateway for a running gateway, or --data-dir for a data directory',
+    )
+  const gateway =
+    target.gateway || (target.dataDir ? undefined : process.env.PATCHBAY_GATEWAY_URL || undefined)
+  if (!gateway)
+    return withGraph(target, false, (graph) =>
+      use({
+        where: resolveDataDir(target.dataDir),
+        lookup: (id) => graph.lookup(id),
+        stats: (largest) => graph.stats({ largest }),
+      }),
+    )
+  if (target.pipeline)
+    throw new UsageError(
+      '--pipeline reads the settings for a data directory: a gateway stitches with the identity: block of its own pipeline',
+    )
+  const [{ IdentityLookupSchema, IdentityStatsSchema }, { Value }] = await Promise.all([
+    import('@patchbay/identity'),
+    import('typebox/value'),
+  ])
+  try {
+    const admin = openAdminClient(gateway, target.token ?? process.env.PATCHBAY_ADMIN_TOKEN)
+    return await use({
+      where: admin.where,
+      async lookup(id) {
+        const body = await admin.call(
+          'GET',
+          `identity/lookup?id=${encodeURIComponent(id)}`,
+          undefined,
+          'no identifier',
+        )
+        if (body !== undefined && !Value.Check(IdentityLookupSchema, body))
+          throw admin.notTheApi('something other than a person of the identity graph')
+        return body as IdentityLookup | undefined
+      },
+      async stats(largest) {
+        const body = await admin.call('GET', `identity/stats?largest=${largest}`)
+        if (!Value.Check(IdentityStatsSchema, body))
+          throw admin.notTheApi('something other than identity graph statistics')
+        return body
+      },
+    })
+  } catch (error) {
+    if (!(error instanceof DlqRefused)) throw error
+    output.err(`${color.red('error')} ${error.message}`)
+    return EXIT.usage
   }
 }
 
@@ -52,10 +130,12 @@ export function lookupIdentity(
   options: IdentityTarget & { id: string; json?: boolean },
   output: Output = processOutput,
 ): Promise<number> {
-  return withGraph(options, false, async (graph) => {
+  return withReader(options, output, async (graph) => {
     const person = await graph.lookup(options.id)
     if (!person) {
-      output.err(`${color.red('error')} No identifier or canonical id "${options.id}" in the identity graph.`)
+      output.err(
+        `${color.red('error')} No identifier or canonical id "${options.id}" in the identity graph of ${graph.where}: write it as type:value (userId:u1), a bare value or a canonical id.`,
+      )
       return EXIT.failed
     }
     if (options.json) {
@@ -88,8 +168,8 @@ export function identityStats(
   options: IdentityTarget & { json?: boolean; largest?: number },
   output: Output = processOutput,
 ): Promise<number> {
-  return withGraph(options, false, async (graph) => {
-    const stats = await graph.stats({ largest: options.largest ?? 10 })
+  return withReader(options, output, async (graph) => {
+    const stats = await graph.stats(options.largest ?? 10)
     if (options.json) {
       output.out(JSON.stringify(stats))
       return EXIT.ok
@@ -145,7 +225,7 @@ export function rebuildIdentity(
   })
 }
 
-const targetArgs = {
+const dataArgs = {
   'data-dir': {
     type: 'string',
     description: "The gateway's data directory (default: $PATCHBAY_DATA_DIR, else ./patchbay-data)",
@@ -156,7 +236,16 @@ const targetArgs = {
       'The pipeline file whose identity: settings (caps, priority) the gateway runs; default: the defaults',
   },
 } as const
-const targetOf = (args: { 'data-dir'?: string; pipeline?: string }): IdentityTarget => ({
+const targetArgs = {
+  gateway: {
+    type: 'string',
+    description:
+      'A running gateway, e.g. http://127.0.0.1:8080 (default: $PATCHBAY_GATEWAY_URL unless --data-dir is given); its admin token comes from $PATCHBAY_ADMIN_TOKEN',
+  },
+  ...dataArgs,
+} as const
+const targetOf = (args: { gateway?: string; 'data-dir'?: string; pipeline?: string }): IdentityTarget => ({
+  ...(args.gateway ? { gateway: args.gateway } : {}),
   ...(args['data-dir'] ? { dataDir: args['data-dir'] } : {}),
   ...(args.pipeline ? { pipeline: args.pipeline } : {}),
 })
@@ -202,11 +291,15 @@ const rebuild = defineCommand({
     description: 'Feed an event history (JSONL) into the identity graph, delivering nothing',
   },
   args: {
-    ...targetArgs,
+    ...dataArgs,
     input: { type: 'positional', description: 'A JSONL file of events', required: true },
   },
   async run({ args }) {
-    process.exitCode = await rebuildIdentity({ ...targetOf(args), input: args.input })
+    process.exitCode = await rebuildIdentity({
+      ...(args['data-dir'] ? { dataDir: args['data-dir'] } : {}),
+      ...(args.pipeline ? { pipeline: args.pipeline } : {}),
+      input: args.input,
+    })
   },
 })
 
@@ -215,13 +308,16 @@ export default defineCommand({
     name: 'identity',
     description: `Look into the gateway's identity graph: who is who, and which merges the caps refused.
 
-Reads the graph in the data directory (identity.db); safe while the gateway runs. Pass the
-pipeline file with --pipeline when its identity: block changes the caps or priority.
+Reads the graph in the data directory (identity.db), safe while the gateway runs (pass the
+pipeline file with --pipeline when its identity: block changes the caps or priority), or asks a
+running gateway with --gateway URL and PATCHBAY_ADMIN_TOKEN: the way for gateways on the
+PostgreSQL store, whose graph lives in the database.
 
 Examples:
   patchbay identity lookup email:ada@example.com --data-dir /var/lib/patchbay
   patchbay identity lookup 3f0c2a1e-7d5b-8c4e-9a6f-1b2c3d4e5f60 --json
   patchbay identity stats --pipeline pipeline.yaml
+  PATCHBAY_ADMIN_TOKEN=... patchbay identity lookup userId:u1 --gateway http://127.0.0.1:8080
   patchbay identity rebuild history.jsonl --data-dir ./rebuilt --pipeline pipeline.yaml`,
   },
   subCommands: { lookup, stats, rebuild },
