@@ -8,8 +8,10 @@ import {
   type IdentityGraph,
   identityStage,
   openIdentityGraph,
+  openPostgresIdentityStore,
   openSqliteIdentityStore,
 } from '../src/index.ts'
+import { createTestDatabase } from '../test/_postgres.ts'
 
 /** 250,000 people with a userId, an email and two anonymousIds each: 1M identifiers. */
 const PEOPLE = 250_000
@@ -74,6 +76,41 @@ export default defineBench([
         const out = await stage.run(batches[b++ % batches.length] as never)
         return out.length
       })
+    },
+  },
+  {
+    name: 'identity.resolve.pg',
+    unit: 'events/s',
+    description:
+      "identity.resolve on the PostgreSQL store (the graph several gateway nodes share): each batch of 100 is one transaction (advisory lock, read of other nodes' writes, commit); 100k identifiers",
+    async measure() {
+      const database = await createTestDatabase('bench')
+      try {
+        const g = await openIdentityGraph({ store: await openPostgresIdentityStore({ url: database.url }) })
+        const people = 25_000
+        for (let start = 0; start < people; start += 1000) {
+          const events = []
+          for (let i = start; i < start + 1000; i++) events.push(person(i, 0, 0), person(i, 1, 1))
+          await g.stitch(events)
+        }
+        const stage = identityStage(g)
+        let n = 0
+        const batches = Array.from({ length: 100 }, () =>
+          Array.from({ length: BATCH }, () => {
+            const i = (n++ * 7919) % people
+            return person(i, n % 2, 5)
+          }),
+        )
+        let b = 0
+        const rate = await measureRate(async () => {
+          const out = await stage.run(batches[b++ % batches.length] as never)
+          return out.length
+        })
+        await g.close()
+        return rate
+      } finally {
+        await database.drop()
+      }
     },
   },
   {
