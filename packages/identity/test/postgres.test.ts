@@ -66,7 +66,7 @@ describe('the identity graph in PostgreSQL, shared by several nodes', () => {
           expect(check).toEqual({ identifiers: check.identifiers, nodes: 0, edges: 0 })
         },
       ),
-      { numRuns: 8 },
+      { numRuns: 6 },
     )
   }, 60_000)
 
@@ -91,10 +91,10 @@ describe('the identity graph in PostgreSQL, shared by several nodes', () => {
         const lines = stdout.split('\n')
         acknowledged[w] = lines.slice(0, -1).map(Number)
         // Writer 0 dies first; writer 1 goes on alone for a while, then dies too.
-        if (w === 0 && acknowledged[0]!.length >= 10) child.kill('SIGKILL')
+        if (w === 0 && acknowledged[0]!.length >= 8) child.kill('SIGKILL')
         if (
           w === 1 &&
-          acknowledged[1]!.length >= 20 &&
+          acknowledged[1]!.length >= 16 &&
           children[0]!.exitCode === null &&
           children[0]!.signalCode !== null
         )
@@ -128,7 +128,7 @@ describe('the identity graph in PostgreSQL, shared by several nodes', () => {
     expect([...batches.values()].filter((n) => n !== 20)).toEqual([])
     for (const w of [0, 1])
       expect(acknowledged[w]!.filter((round) => !batches.has(`${w}-${round}`))).toEqual([])
-    expect(acknowledged[1]!.length).toBeGreaterThanOrEqual(20)
+    expect(acknowledged[1]!.length).toBeGreaterThanOrEqual(16)
 
     // The graph both nodes left is the one a single graph computes from the batches it holds.
     const graph = await graphOn(schema, WRITER_SETTINGS)
