@@ -17,6 +17,7 @@ import {
 } from '@patchbay/core'
 import {
   type IdentityGraph,
+  type IdentityStore,
   identityStage,
   openIdentityGraph,
   openPostgresIdentityStore,
@@ -236,17 +237,16 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     throw error
   }
   if (definition.identity) {
+    let identityStore: IdentityStore | undefined
     try {
       // With the PostgreSQL store, one graph in its database that every node shares.
-      identity = await openIdentityGraph({
-        store:
-          options.store === undefined
-            ? openSqliteIdentityStore({ dir: dataDir })
-            : await openPostgresIdentityStore({ url: options.store }),
-        settings: definition.identity,
-      })
+      identityStore =
+        options.store === undefined
+          ? openSqliteIdentityStore({ dir: dataDir })
+          : await openPostgresIdentityStore({ url: options.store })
+      identity = await openIdentityGraph({ store: identityStore, settings: definition.identity })
     } catch (error) {
-      await Promise.allSettled([pipeline.close(), closeUserCode(), rawStore.close()])
+      await Promise.allSettled([pipeline.close(), closeUserCode(), rawStore.close(), identityStore?.close()])
       throw error
     }
   }
