@@ -1,5 +1,8 @@
 import type { MergeRecord } from './identity-schema.ts'
 
+/** The merge log entry (its TypeBox schema is `MergeRecordSchema`), here too for the stores. */
+export type { MergeRecord }
+
 /** Edge status: merged, a rejected merge (a cap), or ignored (an endpoint is blocklisted). */
 export type EdgeStatus = 'accepted' | 'rejected' | 'blocked'
 
