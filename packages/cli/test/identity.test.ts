@@ -5,8 +5,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parsePipeline } from '@patchbay/core'
+import { canonicalIdOf } from '@patchbay/identity'
 import { type Gateway, startGateway } from '@patchbay/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../identity/test/_postgres.ts'
 import { identityStats, lookupIdentity } from '../src/commands/identity.ts'
 import { runCli } from './_cli.ts'
 
@@ -92,7 +94,13 @@ afterAll(async () => {
 
 const identity = (args: string[], env: Record<string, string> = { PATCHBAY_ADMIN_TOKEN: TOKEN }) =>
   runCli(['identity', ...args], {
-    env: { PATCHBAY_ADMIN_TOKEN: '', PATCHBAY_GATEWAY_URL: '', PATCHBAY_DATA_DIR: '', ...env },
+    env: {
+      PATCHBAY_ADMIN_TOKEN: '',
+      PATCHBAY_GATEWAY_URL: '',
+      PATCHBAY_STORE_URL: '',
+      PATCHBAY_DATA_DIR: '',
+      ...env,
+    },
   })
 
 describe('patchbay identity lookup and stats against a running gateway', () => {
@@ -148,5 +156,45 @@ describe('patchbay identity lookup and stats against a running gateway', () => {
     const noToken = await identity(['stats', '--gateway', url], {})
     expect(noToken.code).toBe(2)
     expect(noToken.stderr).toContain('PATCHBAY_ADMIN_TOKEN')
+  })
+})
+
+describe('patchbay identity with --store (the graph of gateways on PostgreSQL)', () => {
+  it('rebuilds a history into the database, then looks it up there, as a gateway on that store would see it', async () => {
+    const database = await createTestDatabase('cli')
+    try {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pb-identity-cli-'))
+      dirs.push(dir)
+      const history = path.join(dir, 'history.jsonl')
+      const at = (minute: number) => new Date(Date.UTC(2026, 10, 1, 9, minute)).toISOString()
+      fs.writeFileSync(
+        history,
+        [
+          { type: 'identify', anonymousId: 'a2', userId: 'u9', messageId: 'h2', timestamp: at(2) },
+          { type: 'track', event: 'E', anonymousId: 'a1', messageId: 'h1', timestamp: at(1) },
+          { type: 'alias', previousId: 'a1', userId: 'u9', messageId: 'h3', timestamp: at(3) },
+        ]
+          .map((e) => JSON.stringify(e))
+          .join('\n'),
+      )
+      const rebuilt = await identity(['rebuild', history, '--store', database.url])
+      expect(rebuilt).toMatchObject({ code: 0, stderr: '' })
+      expect(rebuilt.stdout).toContain('3 events stitched: 1 people, 3 identifiers')
+      const [person, stats] = await Promise.all([
+        identity(['lookup', 'u9', '--json', '--store', database.url]),
+        identity(['stats', '--json'], { PATCHBAY_STORE_URL: database.url }),
+      ])
+      expect(person.code).toBe(0)
+      expect(JSON.parse(person.stdout)).toMatchObject({
+        canonicalId: canonicalIdOf('anonymousId', 'a1'),
+        identifiers: { anonymousId: ['a1', 'a2'], userId: ['u9'] },
+      })
+      expect(JSON.parse(stats.stdout)).toMatchObject({ people: 1, identifiers: 3 })
+      await expect(
+        identityStats({ store: database.url, dataDir: dir }, { out() {}, err() {}, tty: false }),
+      ).rejects.toThrow('--data-dir and --store name different places')
+    } finally {
+      await database.drop()
+    }
   })
 })

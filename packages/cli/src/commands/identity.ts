@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { type IdentitySettings, loadPipelineFile } from '@patchbay/core'
-import type { IdentityGraph, IdentityLookup, IdentityStats } from '@patchbay/identity'
+import type { IdentityGraph, IdentityLookup, IdentityStats, IdentityStore } from '@patchbay/identity'
 import { defineCommand } from 'citty'
 import { DlqRefused } from '../_dlq-backend.ts'
 import { openAdminClient } from '../_dlq-gateway.ts'
@@ -11,16 +11,18 @@ import { readJsonl } from '../_read-events.ts'
 
 /**
  * Where the identity commands read the graph: a running gateway's admin API (`gateway`, its
- * admin token from `token`, else PATCHBAY_ADMIN_TOKEN; the only way for a gateway on the
- * PostgreSQL store), else a data directory's `identity.db`.
+ * admin token from `token`, else PATCHBAY_ADMIN_TOKEN), the PostgreSQL store's database
+ * (`store`), or a data directory's `identity.db`.
  */
 export interface IdentityTarget {
   dataDir?: string
   /** The pipeline file whose `identity:` block the gateway runs (its caps decide the partition); data directory only. */
   pipeline?: string
-  /** A running gateway's URL (default: $PATCHBAY_GATEWAY_URL when no data directory is given). */
+  /** A running gateway's URL (default: $PATCHBAY_GATEWAY_URL when no other place is given). */
   gateway?: string
   token?: string
+  /** The PostgreSQL store's URL, whose database holds the graph (default: $PATCHBAY_STORE_URL after the gateway's). */
+  store?: string
 }
 
 function settingsOf(pipeline: string | undefined): IdentitySettings | undefined {
@@ -31,21 +33,35 @@ function settingsOf(pipeline: string | undefined): IdentitySettings | undefined 
 async function withGraph(
   target: IdentityTarget,
   write: boolean,
-  run: (graph: IdentityGraph) => Promise<number>,
+  run: (graph: IdentityGraph, where: string) => Promise<number>,
 ): Promise<number> {
-  const { openIdentityGraph, openSqliteIdentityStore, IDENTITY_DB_FILE } = await import('@patchbay/identity')
-  const dir = resolveDataDir(target.dataDir)
-  if (!write && !existsSync(`${dir}/${IDENTITY_DB_FILE}`))
-    throw new UsageError(
-      `${dir} holds no identity graph (${IDENTITY_DB_FILE}): pass the data directory of a gateway whose pipeline has an identity: block, with --data-dir or PATCHBAY_DATA_DIR, or a running gateway with --gateway (a gateway on the PostgreSQL store keeps its graph in the database)`,
-    )
-  const graph = await openIdentityGraph({
-    store: openSqliteIdentityStore({ dir, readOnly: !write }),
-    settings: settingsOf(target.pipeline),
-    readOnly: !write,
-  })
+  const { openIdentityGraph, openPostgresIdentityStore, openSqliteIdentityStore, IDENTITY_DB_FILE } =
+    await import('@patchbay/identity')
+  let store: IdentityStore
+  if (target.store !== undefined) {
+    try {
+      store = await openPostgresIdentityStore({ url: target.store, readOnly: !write, poolSize: 1 })
+    } catch (error) {
+      // The message names the URL without its password.
+      throw new UsageError(`${(error as Error).message}. Check --store (or PATCHBAY_STORE_URL).`)
+    }
+  } else {
+    const dir = resolveDataDir(target.dataDir)
+    if (!write && !existsSync(`${dir}/${IDENTITY_DB_FILE}`))
+      throw new UsageError(
+        `${dir} holds no identity graph (${IDENTITY_DB_FILE}): pass the data directory of a gateway whose pipeline has an identity: block, with --data-dir or PATCHBAY_DATA_DIR, or a running gateway with --gateway, or the PostgreSQL store with --store (a gateway on PostgreSQL keeps its graph in the database)`,
+      )
+    store = openSqliteIdentityStore({ dir, readOnly: !write })
+  }
+  let graph: IdentityGraph
   try {
-    return await run(graph)
+    graph = await openIdentityGraph({ store, settings: settingsOf(target.pipeline), readOnly: !write })
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+  try {
+    return await run(graph, target.store === undefined ? resolveDataDir(target.dataDir) : store.where)
   } finally {
     await graph.close()
   }
@@ -68,16 +84,22 @@ async function withReader(
   output: Output,
   use: (reader: IdentityReader) => Promise<number>,
 ): Promise<number> {
-  if (target.gateway && target.dataDir)
+  const given = [
+    target.gateway && '--gateway',
+    target.dataDir && '--data-dir',
+    target.store && '--store',
+  ].filter(Boolean)
+  if (given.length > 1)
     throw new UsageError(
-      '--gateway and --data-dir name different places: give --gateway for a running gateway, or --data-dir for a data directory',
+      `${given.join(' and ')} name different places: give --gateway for a running gateway, --data-dir for a data directory, or --store for the PostgreSQL store`,
     )
-  const gateway =
-    target.gateway || (target.dataDir ? undefined : process.env.PATCHBAY_GATEWAY_URL || undefined)
+  const env = given.length === 0 ? process.env : {}
+  const gateway = target.gateway || env.PATCHBAY_GATEWAY_URL || undefined
+  const store = target.store || (gateway ? undefined : env.PATCHBAY_STORE_URL || undefined)
   if (!gateway)
-    return withGraph(target, false, (graph) =>
+    return withGraph({ ...target, ...(store ? { store } : {}) }, false, (graph, where) =>
       use({
-        where: resolveDataDir(target.dataDir),
+        where,
         lookup: (id) => graph.lookup(id),
         stats: (largest) => graph.stats({ largest }),
       }),
@@ -210,6 +232,8 @@ export function rebuildIdentity(
   options: IdentityTarget & { input: string },
   output: Output = processOutput,
 ): Promise<number> {
+  if (options.store && options.dataDir)
+    throw new UsageError('--data-dir and --store name different places: rebuild into one of them')
   return withGraph(options, true, async (graph) => {
     let events = 0
     for await (const batch of readJsonl(options.input, 1000)) {
@@ -226,6 +250,11 @@ export function rebuildIdentity(
 }
 
 const dataArgs = {
+  store: {
+    type: 'string',
+    description:
+      'The PostgreSQL store (postgres://...), whose database holds the graph of gateways started with --store (default for lookup and stats: $PATCHBAY_STORE_URL)',
+  },
   'data-dir': {
     type: 'string',
     description: "The gateway's data directory (default: $PATCHBAY_DATA_DIR, else ./patchbay-data)",
@@ -244,8 +273,14 @@ const targetArgs = {
   },
   ...dataArgs,
 } as const
-const targetOf = (args: { gateway?: string; 'data-dir'?: string; pipeline?: string }): IdentityTarget => ({
+const targetOf = (args: {
+  gateway?: string
+  store?: string
+  'data-dir'?: string
+  pipeline?: string
+}): IdentityTarget => ({
   ...(args.gateway ? { gateway: args.gateway } : {}),
+  ...(args.store ? { store: args.store } : {}),
   ...(args['data-dir'] ? { dataDir: args['data-dir'] } : {}),
   ...(args.pipeline ? { pipeline: args.pipeline } : {}),
 })
@@ -296,6 +331,7 @@ const rebuild = defineCommand({
   },
   async run({ args }) {
     process.exitCode = await rebuildIdentity({
+      ...(args.store ? { store: args.store } : {}),
       ...(args['data-dir'] ? { dataDir: args['data-dir'] } : {}),
       ...(args.pipeline ? { pipeline: args.pipeline } : {}),
       input: args.input,
@@ -308,16 +344,18 @@ export default defineCommand({
     name: 'identity',
     description: `Look into the gateway's identity graph: who is who, and which merges the caps refused.
 
-Reads the graph in the data directory (identity.db), safe while the gateway runs (pass the
-pipeline file with --pipeline when its identity: block changes the caps or priority), or asks a
-running gateway with --gateway URL and PATCHBAY_ADMIN_TOKEN: the way for gateways on the
-PostgreSQL store, whose graph lives in the database.
+Reads the graph in the data directory (identity.db), or, for gateways on the PostgreSQL store,
+in its database (--store URL); both safe while gateways run (pass the pipeline file with
+--pipeline when its identity: block changes the caps or priority). Or asks a running gateway
+with --gateway URL and PATCHBAY_ADMIN_TOKEN.
 
 Examples:
   patchbay identity lookup email:ada@example.com --data-dir /var/lib/patchbay
   patchbay identity lookup 3f0c2a1e-7d5b-8c4e-9a6f-1b2c3d4e5f60 --json
   patchbay identity stats --pipeline pipeline.yaml
   PATCHBAY_ADMIN_TOKEN=... patchbay identity lookup userId:u1 --gateway http://127.0.0.1:8080
+  patchbay identity stats --store postgres://patchbay@db.internal/patchbay
+  patchbay identity rebuild history.jsonl --store postgres://patchbay@db.internal/patchbay
   patchbay identity rebuild history.jsonl --data-dir ./rebuilt --pipeline pipeline.yaml`,
   },
   subCommands: { lookup, stats, rebuild },
