@@ -347,7 +347,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       ...store,
       readPending: (limit) => (storage.full() ? Promise.resolve([]) : store.readPending(limit)),
     },
-    pipeline,
+    pipeline: webConsole.observeTransform(pipeline),
     destinations,
     wakeup: processorWakeup,
     onJobs: () => {

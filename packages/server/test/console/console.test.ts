@@ -43,6 +43,48 @@ describe('the web console', () => {
     expect(watch.violations).toEqual([])
   })
 
+  it('opens an event to what each step of a two-step transformation chain did, as one diff per step', async () => {
+    const receiver = track(await startReceiver())
+    const transformations = [
+      'transformations:',
+      '  - id: plan-tier',
+      '    code: ./test/fixtures/console-step-plan.js',
+      '  - id: strip-email',
+      '    code: ./test/fixtures/console-step-strip.js',
+    ].join('\n')
+    const g = await start(webhookPipeline(receiver.url, { transformations }), { adminToken: TOKEN })
+    const { page, watch } = await signedIn(browser(), g.url, TOKEN)
+    await page.waitForSelector('#live-status')
+    await post(g, '/v1/track', {
+      userId: 'u-steps',
+      event: 'Upgraded',
+      messageId: 'steps-1',
+      properties: { plan: 'pro', email: '<b>a@example.com</b>' },
+    })
+    await waitFor(() => receiver.received.length === 1, 'the delivery')
+    expect(receiver.received[0]!.body).toMatchObject({ properties: { plan: 'pro', tier: 'paid' } })
+
+    const row = page.locator('#live-rows tr[data-message-id=steps-1]')
+    await row.locator('[data-status=delivered]').waitFor()
+    await row.click()
+    const detail = page.locator('#live-detail')
+    const first = detail.locator('section.step[data-step=plan-tier]')
+    const second = detail.locator('section.step[data-step=strip-email]')
+    await first.locator('.diff-added', { hasText: 'properties.tier' }).waitFor()
+    expect(await first.locator('h5').textContent()).toBe('1. plan-tier: changed')
+    expect(await first.locator('tbody tr').count()).toBe(1)
+    expect(await second.locator('h5').textContent()).toBe('2. strip-email: changed')
+    const removed = second.locator('.diff-removed')
+    expect(await removed.count()).toBe(1)
+    // The removed value is shown as text, markup and all.
+    expect(await removed.textContent()).toContain('properties.email')
+    expect(await removed.textContent()).toContain('"<b>a@example.com</b>"')
+    expect(await detail.locator('b').count()).toBe(0)
+    await page.screenshot({ path: shot('steps'), fullPage: true })
+    expect(watch.errors).toEqual([])
+    expect(watch.violations).toEqual([])
+  })
+
   it('shows a 503 destination retrying, then a dead letter that a click replays once it is back', async () => {
     let healthy = false
     const receiver = track(await startReceiver(() => ({ status: healthy ? 200 : 503 })))
