@@ -256,6 +256,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     redactor: pipeline.redactor,
     metrics: () => metricsRender(),
     stats: () => rawStore.stats(),
+    find: (query) => rawStore.find(query),
   })
   const store = webConsole.observeStore(rawStore)
   let released: number

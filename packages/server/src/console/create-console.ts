@@ -25,6 +25,8 @@ export interface ConsoleInit {
   redactor: Redactor
   metrics: () => Promise<string>
   stats: () => Promise<StoreStats>
+  /** The store's look-up (pending, queued, retrying, dead letters), beyond the recent events. */
+  find: Store['find']
   /** Where the built console is (default: the installed @patchbay/console). */
   assetsDir?: string
   /** Recent events kept for the live view and look-ups (default 2000). */
@@ -91,6 +93,7 @@ export function createConsole(init: ConsoleInit) {
         history: () => history.snapshot(),
         deadLetters,
         stats: init.stats,
+        find: init.find,
         playground,
         redactor: init.redactor,
         overview: () => ({

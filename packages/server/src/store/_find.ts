@@ -41,7 +41,8 @@ export async function findInTables(tables: readonly FindPage[], query: FindQuery
     for (;;) {
       const chunk = Math.min(FIND_CHUNK, scan - scanned)
       const got = await page(before, chunk, { messageId, user })
-      for (const m of got.matches) if (found < limit) found++, matches.push(m)
+      for (const m of got.matches.slice(0, limit - found)) matches.push(m)
+      found += Math.min(got.matches.length, limit - found)
       if (got.low === null) break
       scanned += chunk
       before = got.low

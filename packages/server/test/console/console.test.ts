@@ -120,6 +120,55 @@ describe('the web console', () => {
     expect(watch.violations).toEqual([])
   })
 
+  it('looks up an event pushed out of the recent window in the store: still retrying, with attempts and next retry', async () => {
+    const receiver = track(
+      await startReceiver((req) => ({
+        status: (req.body as { messageId?: string }).messageId === 'old-1' ? 503 : 200,
+      })),
+    )
+    const g = await start(webhookPipeline(receiver.url), {
+      adminToken: TOKEN,
+      retry: { forMs: 600_000, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+    })
+    await post(g, '/v1/track', { userId: 'u-old', event: 'Old', messageId: 'old-1' })
+    await waitFor(() => receiver.answered.length === 1, 'the first (refused) attempt')
+    // 2,100 more events: old-1 leaves the console's 2,000 recent events.
+    for (let start = 0; start < 2_100; start += 700)
+      await post(g, '/v1/batch', {
+        batch: Array.from({ length: 700 }, (_, i) => ({
+          type: 'track',
+          event: 'Filler',
+          userId: 'u-filler',
+          messageId: `filler-${start + i}`,
+        })),
+      })
+    await waitFor(() => receiver.received.length === 2_100, 'the filler deliveries')
+
+    const { page, watch } = await signedIn(browser(), g.url, TOKEN)
+    await page.click('nav#tabs button[data-view=lookup]')
+    await page.fill('#view input[name=messageId]', 'old-1')
+    await page.click('#view button[type=submit]')
+    const found = page.locator('#lookup-stored details.found[data-message-id=old-1]')
+    await found.waitFor()
+    expect(await page.locator('#lookup-results h3').first().textContent()).toBe(
+      'Recent events (0, among the last 2000 the gateway accepted)',
+    )
+    expect(await found.getAttribute('data-state')).toBe('retrying')
+    await found.click()
+    expect(await found.locator('summary').textContent()).toBe('retrying at hook old-1 · 1 attempt(s)')
+    await found.getByText('next retry').waitFor()
+    expect(await found.locator('.error-text').textContent()).toContain('503')
+    await found.getByText('"Old"').waitFor()
+    // And by user: the same job.
+    await page.fill('#view input[name=messageId]', '')
+    await page.fill('#view input[name=user]', 'u-old')
+    await page.click('#view button[type=submit]')
+    await page.locator('#lookup-stored details.found[data-state=retrying][data-message-id=old-1]').waitFor()
+    await page.screenshot({ path: shot('lookup'), fullPage: true })
+    expect(watch.errors).toEqual([])
+    expect(watch.violations).toEqual([])
+  })
+
   it('runs a transformation in the playground over live events: output diffs, logs, and a user error with its line', async () => {
     const receiver = track(await startReceiver())
     const g = await start(webhookPipeline(receiver.url), { adminToken: TOKEN })

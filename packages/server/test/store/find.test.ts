@@ -95,6 +95,40 @@ describeStores('find', (stores) => {
     expect((await store.find({ messageId: 'm-2', limit: 10 })).matches).toHaveLength(2)
   })
 
+  it('answers hostile values with no match and no error (a deterministic fuzz)', async () => {
+    const store = await stores.open()
+    await fill(store)
+    const pieces = [
+      "'",
+      '"',
+      '\\',
+      '\u0000',
+      '%',
+      '_',
+      '$.',
+      '->>',
+      ';',
+      '--',
+      '/*',
+      'é',
+      '😀',
+      '\uD800',
+      ' ',
+      'u1',
+      'm-2',
+    ]
+    let seed = 7
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+      return seed
+    }
+    for (let i = 0; i < 60; i++) {
+      const value = Array.from({ length: 1 + (next() % 6) }, () => pieces[next() % pieces.length]).join('')
+      const found = await store.find({ messageId: value, user: value, limit: 10 })
+      if (value !== 'u1' && value !== 'm-2') expect([value, found.matches]).toEqual([value, []])
+    }
+  })
+
   it('reads newest first in chunks, and stops at its limit of matches and of rows scanned', async () => {
     const store = await stores.open()
     // 4,500 jobs: more than two chunks. The oldest is the one looked for.

@@ -85,5 +85,13 @@ export function createLookup(pool: pg.Pool): (query: FindQuery) => Promise<FindR
       () => 'dead_letter',
     ),
   ]
-  return (query) => findInTables(tables, query)
+  return (query) => {
+    // PostgreSQL text never holds NUL (and refuses it as a parameter): such a value matches nothing.
+    const usable = (value: string | undefined) => (value?.includes('\u0000') ? undefined : value)
+    const messageId = usable(query.messageId)
+    const user = usable(query.user)
+    if ((query.messageId || query.user) && !messageId && !user)
+      return Promise.resolve({ matches: [], complete: true })
+    return findInTables(tables, { ...query, messageId, user })
+  }
 }
