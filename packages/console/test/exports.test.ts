@@ -11,7 +11,11 @@ it('exports a stable public API', () => {
       "DeadLetterViewSchema",
       "DestinationOutcomeSchema",
       "DestinationStatusSchema",
+      "LookupResultSchema",
       "OverviewSchema",
+      "StepSnapshotSchema",
+      "StoredMatchSchema",
+      "StoredStateSchema",
       "consoleAssetsDir",
     ]
   `)

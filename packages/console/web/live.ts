@@ -98,10 +98,11 @@ export function liveView(root: HTMLElement, overview: Overview): () => void {
     }
   }
 
-  function update(change: { id: number; destinations: ConsoleRecord['destinations'] }): void {
+  function update(change: Pick<ConsoleRecord, 'id' | 'destinations' | 'steps'>): void {
     const record = records.get(change.id)
     if (!record) return
     record.destinations = change.destinations
+    if (change.steps) record.steps = change.steps
     const el = row(record)
     rows.get(change.id)?.replaceWith(el)
     rows.set(change.id, el)
@@ -126,7 +127,7 @@ export function liveView(root: HTMLElement, overview: Overview): () => void {
     const signal = controller.signal
     stream('live', params, signal, (kind, data) => {
       if (kind === 'event') add(data as ConsoleRecord)
-      else if (kind === 'update') update(data as { id: number; destinations: ConsoleRecord['destinations'] })
+      else if (kind === 'update') update(data as Pick<ConsoleRecord, 'id' | 'destinations' | 'steps'>)
       else if (kind === 'skipped') {
         skipped += (data as { count: number }).count
         status.textContent = `live · ${skipped} events not shown (sampled at ${overview.liveEventsPerSecond}/s)`

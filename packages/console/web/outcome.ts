@@ -1,6 +1,6 @@
 import { diff, diffTable } from './diff.ts'
 import { h, json, time } from './dom.ts'
-import type { ConsoleRecord, DestinationOutcome } from './types.ts'
+import type { ConsoleRecord, DestinationOutcome, StepSnapshot } from './types.ts'
 
 const LABELS: Record<DestinationOutcome['status'], string> = {
   queued: 'queued',
@@ -19,6 +19,40 @@ export function badge(destination: string, o: DestinationOutcome): HTMLElement {
     'span',
     { class: `badge status-${o.status}`, 'data-destination': destination, 'data-status': o.status },
     `${destination}: ${LABELS[o.status]}${attempts}`,
+  )
+}
+
+/** What one transformation step did: a diff per event it returned, or why it returned none. */
+function stepSection(s: StepSnapshot, n: number): HTMLElement {
+  const after = s.after ?? []
+  const changed = after.some((a) => diff(s.before, a).length > 0)
+  const verdict =
+    s.status === 'skipped'
+      ? 'skipped (its filter did not match)'
+      : s.status === 'failed'
+        ? 'failed'
+        : after.length === 0
+          ? 'dropped the event'
+          : after.length > 1
+            ? `split it into ${after.length} events`
+            : changed
+              ? 'changed'
+              : 'unchanged'
+  return h(
+    'section',
+    { class: 'step', 'data-step': s.step, 'data-step-status': s.status },
+    h('h5', {}, `${n}. ${s.step}: ${verdict}`),
+    s.error !== undefined && h('p', { class: 'error-text' }, s.error),
+    ...(s.status === 'ran'
+      ? after.map((a, i) =>
+          h(
+            'div',
+            {},
+            after.length > 1 && h('p', { class: 'muted' }, `event ${i + 1} of ${after.length}`),
+            diffTable(diff(s.before, a)),
+          ),
+        )
+      : []),
   )
 }
 
@@ -69,6 +103,10 @@ export function eventDetail(record: ConsoleRecord): HTMLElement {
       h('dt', {}, 'received'),
       h('dd', {}, time(record.receivedAt)),
     ),
+    record.steps && record.steps.length > 0 && h('h4', {}, 'Transformation steps'),
+    record.steps &&
+      record.steps.length > 0 &&
+      h('div', { class: 'steps' }, ...record.steps.map((s, i) => stepSection(s, i + 1))),
     h('h4', {}, 'Outcomes'),
     rows.length ? h('div', {}, ...rows) : h('p', { class: 'muted' }, 'Not processed yet.'),
     h('h4', {}, 'Event (normalised, as stored)'),

@@ -4,5 +4,8 @@ export type {
   DeadLetterView as DeadLetter,
   DestinationOutcome,
   DestinationStatus,
+  LookupResult,
   Overview,
+  StepSnapshot,
+  StoredMatch,
 } from '../src/wire.ts'

@@ -261,6 +261,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     redactor: pipeline.redactor,
     metrics: () => metricsRender(),
     stats: () => rawStore.stats(),
+    find: (query) => rawStore.find(query),
   })
   const store = webConsole.observeStore(rawStore)
   let released: number
@@ -352,7 +353,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       ...store,
       readPending: (limit) => (storage.full() ? Promise.resolve([]) : store.readPending(limit)),
     },
-    pipeline,
+    pipeline: webConsole.observeTransform(pipeline),
     destinations,
     wakeup: processorWakeup,
     onJobs: () => {

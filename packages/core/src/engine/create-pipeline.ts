@@ -30,6 +30,7 @@ import type {
 import type { EventStage } from './event-stage.ts'
 import type { Outcome } from './outcome.ts'
 import { type RouteContext, type RouteDecision, type RouteTarget, route } from './route.ts'
+import type { StepObserver } from './step-observer.ts'
 import { runValidateStage, type ValidateStage } from './validate-stage.ts'
 
 export interface PipelineOptions {
@@ -112,10 +113,12 @@ export interface Pipeline {
    * normalises and runs the transformations. Nothing is delivered. `normalized`: the events
    * were validated and normalised on arrival (the gateway's ingest), so neither is done
    * again; only events a transformation changed are validated (where they were made).
+   * `observeSteps`: reports what each transformation step did to the inputs it watches (for
+   * a host that shows it, such as the gateway's console); omitted, the chain does no extra work.
    */
   transform(
     events: readonly unknown[],
-    options?: { sourceId?: string; normalized?: boolean },
+    options?: { sourceId?: string; normalized?: boolean; observeSteps?: StepObserver },
   ): Promise<TransformResult>
   /**
    * The route stage: one decision per destination for a transformed event (pure; no I/O).
@@ -263,7 +266,10 @@ export async function createPipeline(
       : runDestination(prepared, deliverer, items, stopped, inputs, delivery, routing)
 
   /** Validates, normalises and runs the chain: what `process` and `transform` share. */
-  async function runFront(events: readonly unknown[], at: { sourceId?: string; normalized: boolean }) {
+  async function runFront(
+    events: readonly unknown[],
+    at: { sourceId?: string; normalized: boolean; observeSteps?: StepObserver },
+  ) {
     const receivedAt = now()
     const stopped = new Map<number, Stopped>()
     const items: WorkItem[] = []
@@ -314,6 +320,7 @@ export async function createPipeline(
       checked,
       at.sourceId === undefined ? {} : { sourceId: at.sourceId },
       stopped,
+      at.observeSteps,
     )
     return { stopped, items: alive, inputs }
   }
@@ -336,8 +343,8 @@ export async function createPipeline(
       )
       return clean(perDestination.flat())
     },
-    async transform(events, { sourceId, normalized = false } = {}) {
-      const { stopped, items, inputs } = await runFront(events, { sourceId, normalized })
+    async transform(events, { sourceId, normalized = false, observeSteps } = {}) {
+      const { stopped, items, inputs } = await runFront(events, { sourceId, normalized, observeSteps })
       return {
         events: items.map((item) => ({ index: item.origin, event: item.event })),
         stopped: [...stopped].map(([index, stop]) => ({

@@ -59,12 +59,18 @@ export function createLiveStreams(recent: RecentEvents, options: LiveOptions) {
     // What arrived just before the client connected, oldest first, so the view is not empty.
     for (const record of recent.find(filter, BACKFILL).reverse()) {
       followed.add(record.id)
+      recent.sample(record)
       send('event', record)
     }
 
     const stop = recent.listen((record: ConsoleRecord, change) => {
       if (change === 'update') {
-        if (followed.has(record.id)) send('update', { id: record.id, destinations: record.destinations })
+        if (followed.has(record.id))
+          send('update', {
+            id: record.id,
+            destinations: record.destinations,
+            ...(record.steps ? { steps: record.steps } : {}),
+          })
         return
       }
       if (!matches(record, filter)) return
@@ -80,6 +86,7 @@ export function createLiveStreams(recent: RecentEvents, options: LiveOptions) {
       }
       tokens--
       followed.add(record.id)
+      recent.sample(record)
       if (followed.size > MAX_FOLLOWED) followed.delete(followed.values().next().value as number)
       send('event', record)
     })

@@ -162,6 +162,7 @@ export function createObserver(recent: RecentEvents, destinations: readonly stri
         get deadLetters() {
           return store.deadLetters
         },
+        find: (query) => store.find(query),
         get regulations() {
           return store.regulations
         },

@@ -1,4 +1,4 @@
-import type { ConsoleRecord, DestinationOutcome, RecordFilter } from './_records.ts'
+import type { ConsoleRecord, DestinationOutcome, RecordFilter, StepSnapshot } from './_records.ts'
 import { matches, newRecord } from './_records.ts'
 
 /** Tells the live streams a record is new or changed. */
@@ -13,6 +13,8 @@ export function createRecentEvents(capacity: number) {
   const ring: Array<ConsoleRecord | undefined> = new Array(capacity)
   const byMessageId = new Map<string, ConsoleRecord>()
   const listeners = new Set<RecordListener>()
+  /** Records a live view was sent: only these keep what each transformation step did. */
+  const sampled = new WeakSet<ConsoleRecord>()
   let nextId = 1
 
   function emit(record: ConsoleRecord, change: 'new' | 'update'): void {
@@ -40,6 +42,18 @@ export function createRecentEvents(capacity: number) {
     get(id: number): ConsoleRecord | undefined {
       const record = ring[id % capacity]
       return record?.id === id ? record : undefined
+    },
+    /** A live view was sent this record (it gets step snapshots from now on). */
+    sample(record: ConsoleRecord): void {
+      sampled.add(record)
+    },
+    isSampled: (record: ConsoleRecord): boolean => sampled.has(record),
+    /** What each transformation step did, for a sampled record (others are left alone). */
+    setSteps(messageId: string, steps: StepSnapshot[]): void {
+      const record = byMessageId.get(messageId)
+      if (!record || !sampled.has(record)) return
+      record.steps = steps
+      emit(record, 'update')
     },
     /** Sets (part of) where a record stands at a destination, and tells the streams. */
     update(messageId: string, destinationId: string, change: Partial<DestinationOutcome>): void {

@@ -4,7 +4,7 @@
  */
 import type { ConsoleRecord } from '@patchbay/console'
 
-export type { ConsoleRecord, DestinationOutcome, DestinationStatus } from '@patchbay/console'
+export type { ConsoleRecord, DestinationOutcome, DestinationStatus, StepSnapshot } from '@patchbay/console'
 
 /** The fields the live view filters on. */
 export interface RecordFilter {

@@ -1,10 +1,10 @@
 import '../error-codes.ts'
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Overview } from '@patchbay/console'
+import type { LookupResult, Overview } from '@patchbay/console'
 import type { Redactor } from '@patchbay/core'
 import { IngestError, parseJson, readBody, sendJson, sendRefusal } from '../ingest/_http.ts'
-import type { DeadLetterSelector, DeadLetters, StoreStats } from '../store/store.ts'
+import type { DeadLetterSelector, DeadLetters, Store, StoreStats } from '../store/store.ts'
 import type { LiveStreams } from './_live.ts'
 import { LOGIN_CSP, loginPage } from './_login-page.ts'
 import type { MetricsHistory } from './_metrics-history.ts'
@@ -22,6 +22,7 @@ export interface ConsoleHandlerOptions {
   history: () => MetricsHistory
   deadLetters: DeadLetters
   stats: () => Promise<StoreStats>
+  find: Store['find']
   playground: Playground
   redactor: Redactor
   overview: () => Overview
@@ -81,33 +82,8 @@ function selectorOf(body: unknown): DeadLetterSelector {
   }
 }
 
-/** Dead letters whose messageId or user is `wanted`, searched over at most `scan` of them. */
-async function findDeadLetters(
-  deadLetters: DeadLetters,
-  wanted: { messageId?: string; userId?: string },
-  scan: number,
-) {
-  const found = []
-  let afterId = 0
-  for (let seen = 0; seen < scan; ) {
-    const page = await deadLetters.list({ limit: 500, afterId })
-    if (page.length === 0) break
-    for (const letter of page) {
-      const p = (letter.payload ?? {}) as { userId?: unknown; anonymousId?: unknown }
-      if (
-        (wanted.messageId !== undefined && letter.messageId === wanted.messageId) ||
-        (wanted.userId !== undefined && (p.userId === wanted.userId || p.anonymousId === wanted.userId))
-      )
-        found.push(letter)
-    }
-    seen += page.length
-    afterId = page[page.length - 1]!.id
-  }
-  return found
-}
-
-/** How many dead letters a look-up searches (oldest first). */
-const LOOKUP_SCAN = 10_000
+/** Stored matches a look-up returns per table (pending events, jobs, dead letters) at most. */
+const LOOKUP_LIMIT = 100
 
 /**
  * The console's routes, all under /console: the page and its files, the login form, and the
@@ -141,13 +117,22 @@ export function createConsoleHandler(options: ConsoleHandlerOptions) {
       const userId = url.searchParams.get('user')?.trim() || undefined
       if (!messageId && !userId)
         throw refuse(400, 'PB_GATEWAY_BODY_INVALID', 'look up by `messageId` or `user`')
+      if ((messageId?.length ?? 0) > 500 || (userId?.length ?? 0) > 500)
+        throw refuse(400, 'PB_GATEWAY_BODY_INVALID', '`messageId` and `user` are at most 500 characters')
       const wanted = { ...(messageId ? { messageId } : {}), ...(userId ? { userId } : {}) }
-      return send(res, 200, {
-        recent: options.recent.find(wanted, 100),
-        recentCapacity: options.recent.capacity,
-        deadLetters: await findDeadLetters(options.deadLetters, wanted, LOOKUP_SCAN),
-        deadLettersScanned: LOOKUP_SCAN,
+      const stored = await options.find({
+        ...(messageId ? { messageId } : {}),
+        ...(userId ? { user: userId } : {}),
+        limit: LOOKUP_LIMIT,
       })
+      const result: LookupResult = {
+        recent: options.recent.find(wanted, LOOKUP_LIMIT),
+        recentCapacity: options.recent.capacity,
+        stored: stored.matches,
+        storedLimit: LOOKUP_LIMIT,
+        storedComplete: stored.complete,
+      }
+      return send(res, 200, result)
     }
     if (get && resource === 'metrics' && !id) return send(res, 200, options.history())
     if (resource === 'dead-letters') {

@@ -11,6 +11,7 @@ import { createPlayground } from './_playground.ts'
 import { createRecentEvents } from './_recent.ts'
 import { createSessions } from './_session.ts'
 import { createStaticFiles } from './_static.ts'
+import { observeTransform } from './_steps.ts'
 import { createConsoleHandler } from './console-handler.ts'
 
 export interface ConsoleInit {
@@ -24,6 +25,8 @@ export interface ConsoleInit {
   redactor: Redactor
   metrics: () => Promise<string>
   stats: () => Promise<StoreStats>
+  /** The store's look-up (pending, queued, retrying, dead letters), beyond the recent events. */
+  find: Store['find']
   /** Where the built console is (default: the installed @patchbay/console). */
   assetsDir?: string
   /** Recent events kept for the live view and look-ups (default 2000). */
@@ -55,6 +58,9 @@ export function createConsole(init: ConsoleInit) {
       observeStore: (store: Store) => store,
       observeDeliver: <P extends Pick<Pipeline, 'deliver'>>(pipeline: P): Pick<Pipeline, 'deliver'> =>
         pipeline,
+      observeTransform: <P extends Pick<Pipeline, 'transform' | 'route'>>(
+        pipeline: P,
+      ): Pick<Pipeline, 'transform' | 'route'> => pipeline,
       handler: (_deadLetters: DeadLetters) => off,
       async close() {},
     }
@@ -74,6 +80,9 @@ export function createConsole(init: ConsoleInit) {
     enabled: true as const,
     observeStore: (store: Store) => observer.observeStore(store),
     observeDeliver: (pipeline: Pick<Pipeline, 'deliver'>) => observer.observeDeliver(pipeline),
+    /** The pipeline's transform, reporting each step's output for the events a live view samples. */
+    observeTransform: (pipeline: Pick<Pipeline, 'transform' | 'route'>) =>
+      observeTransform(pipeline, recent, () => live.clients > 0, init.redactor),
     /** The /console route, operating on the gateway's dead letters (the same operations as the admin API). */
     handler: (deadLetters: DeadLetters): Route =>
       createConsoleHandler({
@@ -84,6 +93,7 @@ export function createConsole(init: ConsoleInit) {
         history: () => history.snapshot(),
         deadLetters,
         stats: init.stats,
+        find: init.find,
         playground,
         redactor: init.redactor,
         overview: () => ({

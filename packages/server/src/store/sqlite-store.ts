@@ -2,6 +2,7 @@ import type { DatabaseSync } from 'node:sqlite'
 import { createDeadLetters } from './_dead-letters.ts'
 import { createEventLog, type GroupCommitInfo } from './_events.ts'
 import { createJobQueue } from './_jobs.ts'
+import { createLookup } from './_lookup.ts'
 import { openDatabase } from './_open-database.ts'
 import { createRegulations } from './_regulations.ts'
 import { createStatsCounters } from './_stats.ts'
@@ -39,6 +40,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     throw error
   }
   const { stats, jobs, events, deadLetters, regulations } = parts
+  const lookup = createLookup(db)
   let closed: Promise<void> | undefined
   const closedError = () => new Error(`The store in ${options.dir} is closed`)
   /**
@@ -74,6 +76,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       replay: whileOpen(deadLetters.replay),
       purge: whileOpen(deadLetters.purge),
     },
+    find: (query) => (closed ? Promise.reject(closedError()) : lookup(query)),
     regulations: {
       create: whileOpen(regulations.create),
       list: whileOpen(regulations.list),

@@ -1,3 +1,7 @@
+import type { StoredMatch } from '@patchbay/console'
+
+export type { StoredMatch, StoredState } from '@patchbay/console'
+
 /**
  * The gateway's durable store: accepted events, per-destination delivery jobs and dead
  * letters. One interface, so a PostgreSQL store can follow the SQLite one.
@@ -121,6 +125,24 @@ export interface StoreStats {
   oldestPendingAt: number | null
 }
 
+/** What `find` looks for: one event by messageId, or a user's events by userId or anonymousId. */
+export interface FindQuery {
+  messageId?: string
+  /** Matches the event's `userId` or `anonymousId`. */
+  user?: string
+  /** Matches returned per table (pending events, jobs, dead letters) at most (capped at 500). */
+  limit: number
+  /** Rows read per table at most, newest first (default 1,000,000). */
+  scan?: number
+}
+
+/** What `find` found, newest first per table: pending events, then jobs, then dead letters. */
+export interface FindResult {
+  matches: StoredMatch[]
+  /** False when a table stopped at `limit` or `scan` before its oldest row. */
+  complete: boolean
+}
+
 /** Aborted jobs, kept for inspection until they are replayed or purged. */
 export interface DeadLetters {
   /** Oldest first, `limit` (default 100) at a time; pass the last id seen as `afterId` for the next page. */
@@ -201,6 +223,14 @@ export interface Store {
    */
   releaseInFlight(): Promise<number>
   deadLetters: DeadLetters
+  /**
+   * Finds events by messageId or user wherever the store holds them: pending (not yet
+   * processed), queued, in flight or retrying at a destination (with attempts, next retry,
+   * last error), or dead letters. Delivered events are not kept. Reads each table newest
+   * first in small chunks (no index: a random-key index would cost every append), bounded by
+   * `limit` and `scan`; parameterised queries only.
+   */
+  find(query: FindQuery): Promise<FindResult>
   /** Regulations: suppressed users and the deletions fanned out to destinations. */
   regulations: Regulations
   /**

@@ -43,6 +43,48 @@ describe('the web console', () => {
     expect(watch.violations).toEqual([])
   })
 
+  it('opens an event to what each step of a two-step transformation chain did, as one diff per step', async () => {
+    const receiver = track(await startReceiver())
+    const transformations = [
+      'transformations:',
+      '  - id: plan-tier',
+      '    code: ./test/fixtures/console-step-plan.js',
+      '  - id: strip-email',
+      '    code: ./test/fixtures/console-step-strip.js',
+    ].join('\n')
+    const g = await start(webhookPipeline(receiver.url, { transformations }), { adminToken: TOKEN })
+    const { page, watch } = await signedIn(browser(), g.url, TOKEN)
+    await page.waitForSelector('#live-status')
+    await post(g, '/v1/track', {
+      userId: 'u-steps',
+      event: 'Upgraded',
+      messageId: 'steps-1',
+      properties: { plan: 'pro', email: '<b>a@example.com</b>' },
+    })
+    await waitFor(() => receiver.received.length === 1, 'the delivery')
+    expect(receiver.received[0]!.body).toMatchObject({ properties: { plan: 'pro', tier: 'paid' } })
+
+    const row = page.locator('#live-rows tr[data-message-id=steps-1]')
+    await row.locator('[data-status=delivered]').waitFor()
+    await row.click()
+    const detail = page.locator('#live-detail')
+    const first = detail.locator('section.step[data-step=plan-tier]')
+    const second = detail.locator('section.step[data-step=strip-email]')
+    await first.locator('.diff-added', { hasText: 'properties.tier' }).waitFor()
+    expect(await first.locator('h5').textContent()).toBe('1. plan-tier: changed')
+    expect(await first.locator('tbody tr').count()).toBe(1)
+    expect(await second.locator('h5').textContent()).toBe('2. strip-email: changed')
+    const removed = second.locator('.diff-removed')
+    expect(await removed.count()).toBe(1)
+    // The removed value is shown as text, markup and all.
+    expect(await removed.textContent()).toContain('properties.email')
+    expect(await removed.textContent()).toContain('"<b>a@example.com</b>"')
+    expect(await detail.locator('b').count()).toBe(0)
+    await page.screenshot({ path: shot('steps'), fullPage: true })
+    expect(watch.errors).toEqual([])
+    expect(watch.violations).toEqual([])
+  })
+
   it('shows a 503 destination retrying, then a dead letter that a click replays once it is back', async () => {
     let healthy = false
     const receiver = track(await startReceiver(() => ({ status: healthy ? 200 : 503 })))
@@ -74,6 +116,57 @@ describe('the web console', () => {
     await waitFor(() => receiver.received.length === 1, 'the replayed delivery')
     expect(receiver.received[0]!.body).toMatchObject({ messageId: 'msg-503', event: 'Checkout' })
     expect(await g.deadLetters.count()).toBe(0)
+    expect(watch.errors).toEqual([])
+    expect(watch.violations).toEqual([])
+  })
+
+  it('looks up an event pushed out of the recent window in the store: still retrying, with attempts and next retry', async () => {
+    const receiver = track(
+      await startReceiver((req) => ({
+        status: (req.body as { messageId?: string }).messageId === 'old-1' ? 503 : 200,
+      })),
+    )
+    const g = await start(webhookPipeline(receiver.url), {
+      adminToken: TOKEN,
+      retry: { forMs: 600_000, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+    })
+    await post(g, '/v1/track', { userId: 'u-old', event: 'Old', messageId: 'old-1' })
+    await waitFor(() => receiver.answered.length === 1, 'the first (refused) attempt')
+    // 2,100 more events: old-1 leaves the console's 2,000 recent events.
+    for (let start = 0; start < 2_100; start += 700)
+      await post(g, '/v1/batch', {
+        batch: Array.from({ length: 700 }, (_, i) => ({
+          type: 'track',
+          event: 'Filler',
+          userId: 'u-filler',
+          messageId: `filler-${start + i}`,
+        })),
+      })
+    await waitFor(() => receiver.received.length === 2_100, 'the filler deliveries')
+
+    const { page, watch } = await signedIn(browser(), g.url, TOKEN)
+    await page.click('nav#tabs button[data-view=lookup]')
+    await page.fill('#view input[name=messageId]', 'old-1')
+    await page.click('#view button[type=submit]')
+    const found = page.locator('#lookup-stored details.found[data-message-id=old-1]')
+    await found.waitFor()
+    expect(await page.locator('#lookup-results h3').first().textContent()).toBe(
+      'Recent events (0, among the last 2000 the gateway accepted)',
+    )
+    expect(await found.getAttribute('data-state')).toBe('retrying')
+    await found.click()
+    expect(await found.locator('summary').textContent()).toBe('retrying at hook old-1 · 1 attempt(s)')
+    await found.getByText('next retry').waitFor()
+    expect(await found.locator('.error-text').textContent()).toContain('503')
+    await found.getByText('"Old"').waitFor()
+    // And by user: the same job.
+    await page.fill('#view input[name=messageId]', '')
+    await page.fill('#view input[name=user]', 'u-old')
+    await page.click('#view button[type=submit]')
+    const byUser = page.locator('#lookup-stored details.found[data-state=retrying][data-message-id=old-1]')
+    await byUser.waitFor()
+    await byUser.click()
+    await page.screenshot({ path: shot('lookup'), fullPage: true })
     expect(watch.errors).toEqual([])
     expect(watch.violations).toEqual([])
   })

@@ -1,4 +1,9 @@
-import { ConsoleRecordSchema, DeadLetterViewSchema, OverviewSchema } from '@patchbay/console'
+import {
+  ConsoleRecordSchema,
+  DeadLetterViewSchema,
+  LookupResultSchema,
+  OverviewSchema,
+} from '@patchbay/console'
 import type { TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import { describe, expect, it } from 'vitest'
@@ -50,6 +55,9 @@ describe('the console API against its wire schemas', () => {
 
     expect(problems(OverviewSchema, await api('overview'))).toEqual([])
     const found = await api('lookup?user=wire-user')
+    expect(problems(LookupResultSchema, found)).toEqual([])
+    // The dead letter, found in the store.
+    expect(found.stored).toEqual([expect.objectContaining({ state: 'dead_letter', messageId: 'wire-bad' })])
     const recent = found.recent as unknown[]
     expect(recent).toHaveLength(2)
     for (const record of recent) expect(problems(ConsoleRecordSchema, record)).toEqual([])

@@ -3,6 +3,7 @@ import type { Store } from '../store.ts'
 import { createDeadLetters } from './_dead-letters.ts'
 import { createEventLog, type PgGroupCommitInfo } from './_events.ts'
 import { createJobQueue } from './_jobs.ts'
+import { createLookup } from './_lookup.ts'
 import { classify, createPool } from './_pool.ts'
 import { createRegulations } from './_regulations.ts'
 import { migrate } from './_schema.ts'
@@ -75,6 +76,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       : (counts[destinationId] ?? 0)
   })
   const regulations = createRegulations(pool)
+  const lookup = createLookup(pool)
   // Heartbeats keep this node's leases; expired ones (a dead node's) go back to waiting.
   const beat = setInterval(() => void jobs.heartbeat().catch(() => {}), Math.max(50, Math.floor(leaseMs / 3)))
   beat.unref()
@@ -104,6 +106,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       replay: whileOpen(deadLetters.replay),
       purge: whileOpen(deadLetters.purge),
     },
+    find: whileOpen(lookup),
     regulations: {
       create: whileOpen(regulations.create),
       list: whileOpen(regulations.list),
