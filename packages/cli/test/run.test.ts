@@ -46,6 +46,32 @@ describe('patchbay run', () => {
     ])
   })
 
+  it("gives user code lookupIdentity over the run's identity graph", async () => {
+    // An anonymous id, then a login that joins it to user u; the last event looks up the anonymous id.
+    const stdin = [
+      { type: 'track', event: 'A', anonymousId: 'anon-1', messageId: 'i1' },
+      { type: 'alias', userId: 'u', previousId: 'anon-1', messageId: 'i2' },
+      {
+        type: 'track',
+        event: 'B',
+        userId: 'u',
+        messageId: 'i3',
+        properties: { lookup: 'anonymousId:anon-1' },
+      },
+    ]
+      .map((e) => JSON.stringify(e))
+      .join('\n')
+    const r = await runCli(['run', 'identity/pipeline.yaml', '--input', '-', '--receiver', '--json'], {
+      stdin,
+    })
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      events: 3,
+      ok: true,
+      destinations: { collect: { delivered: 3 } },
+    })
+    expect(r.code).toBe(0)
+  })
+
   it('points at the file, line and field of a bad pipeline, and exits 2', async () => {
     const r = await runCli(['run', 'bad-pipeline.yaml', '--input', 'events.jsonl'])
     expect(r.code).toBe(2)

@@ -27,6 +27,9 @@ const USER_CODES = new Set<ErrorCode>([
   'PB_TRANSFORM_INVALID_OUTPUT',
   'PB_SANDBOX_OUTPUT_LIMIT',
   'PB_SANDBOX_FETCH_DENIED',
+  'PB_SANDBOX_IDENTITY_DISABLED',
+  'PB_SANDBOX_IDENTITY_LIMIT',
+  'PB_SANDBOX_IDENTITY_FAILED',
 ])
 const LEVELS = new Set(['log', 'info', 'warn', 'error', 'debug'])
 

@@ -14,6 +14,9 @@ export interface IsolateHolder {
 export interface ExecuteLimits {
   cpuTimeMs: number
   wallTimeMs: number
+  /** `lookupIdentity` calls the batch may make, and answer bytes it may read. */
+  lookups?: number
+  lookupBytes?: number
 }
 
 const TIMED_OUT = 'Script execution timed out.'
@@ -56,9 +59,11 @@ export function execute(
   const seq = ++instance.seq
   const unhandled: string[] = []
   let fetches: FetchBudget | undefined
+  const lookups = limits.lookups ?? 0
   const run: ActiveRun = {
     closed: false,
     inflight: 0,
+    identity: { allowed: lookups, calls: lookups, bytes: limits.lookupBytes ?? 0 },
     get budget() {
       fetches ??= budget()
       return fetches

@@ -2,6 +2,7 @@ import './error-codes.ts'
 import { PatchbayError } from '@patchbay/core'
 import type { Context, Isolate, Module, Reference } from 'isolated-vm'
 import type { FetchBudget, HostFetch } from './_fetch.ts'
+import { type IdentityBudget, type IdentityClient, startLookup } from './_identity-lookup.ts'
 import type { Ivm } from './_ivm.ts'
 import { RUNTIME_SOURCE } from './_runtime.ts'
 import { BUILTIN_MODULES, builtinSource, type PreparedSource as FullSource, locateImport } from './_source.ts'
@@ -16,7 +17,9 @@ export interface ActiveRun {
   closed: boolean
   /** The batch's fetch budget, made on its first fetch. */
   readonly budget: FetchBudget
-  /** Called with the fetch id and the JSON for `deliver` when a host fetch finished. */
+  /** The batch's `lookupIdentity` budget. */
+  readonly identity: IdentityBudget
+  /** Called with the request id and the JSON for `deliver` when a fetch or identity lookup finished. */
   onResponse(id: number, json: string): void
   inflight: number
 }
@@ -47,6 +50,8 @@ export interface InstanceConfig {
   logLimitBytes: number
   maxLogEntries: number
   fetch: HostFetch | undefined
+  /** Answers `lookupIdentity` through the host; undefined when the sandbox has no identity graph. */
+  identity: IdentityClient | undefined
   /** Pipeline step label for messages, e.g. `transformations.enrich`. */
   step: string | undefined
 }
@@ -118,6 +123,9 @@ export async function createInstance(
     const starter = config.fetch
       ? new ivm.Callback((id: number, payload: string) => startFetch(instance, config.fetch!, id, payload))
       : undefined
+    const lookup = config.identity
+      ? new ivm.Callback((rid: number, key: unknown) => startLookup(instance, config.identity!, rid, key))
+      : undefined
     const api = context.evalClosureSync(
       RUNTIME_SOURCE,
       [
@@ -130,6 +138,7 @@ export async function createInstance(
           logLimit: config.logLimitBytes,
           maxLogEntries: config.maxLogEntries,
         }),
+        lookup,
       ],
       { result: { reference: true } },
     ) as Reference<Record<string, unknown>>

@@ -2,8 +2,9 @@ import './error-codes.ts'
 /**
  * The code that runs inside every sandbox context before the user's module, as the body of
  * `context.evalClosure`. `$0` is the host's fetch starter (a plain function made from an
- * ivm.Callback, or undefined) and `$1` the JSON config. It installs `log`, `console`,
- * `fetch` and `fetchV2`, removes what could reach outside the heap limit or run code outside
+ * ivm.Callback, or undefined), `$1` the JSON config and `$2` the identity lookup starter (or
+ * undefined). It installs `log`, `console`, `fetch`, `fetchV2` and `lookupIdentity`,
+ * removes what could reach outside the heap limit or run code outside
  * a timed call (SharedArrayBuffer, Atomics, WebAssembly, FinalizationRegistry), and returns
  * the functions the host calls: inspect, bind, run, take, poll, deliver, abort.
  *
@@ -25,6 +26,7 @@ import './error-codes.ts'
 export const RUNTIME_SOURCE = String.raw`'use strict';
 const hostFetch = $0;
 const cfg = JSON.parse($1);
+const hostLookup = $2;
 const G = globalThis;
 const apply = Reflect.apply;
 const stringify = JSON.stringify;
@@ -44,6 +46,11 @@ const split = String.prototype.split;
 const indexOf = String.prototype.indexOf;
 const slice = String.prototype.slice;
 const exec = RegExp.prototype.exec;
+const freeze = Object.freeze;
+// Errors the runtime itself makes carry their code out (user code cannot forge membership).
+const issued = new WeakSet();
+const addIssued = WeakSet.prototype.add;
+const isIssued = WeakSet.prototype.has;
 const LOCATION = /:(\d+):(\d+)\)?\s*$/;
 
 for (const name of ['SharedArrayBuffer', 'Atomics', 'WebAssembly', 'FinalizationRegistry']) delete G[name];
@@ -126,7 +133,7 @@ define('console', {
 
 // ---- fetch through the host (RudderStack semantics: fetch resolves to the JSON body or 'ERROR';
 // fetchV2 resolves to { url, status, headers, body } and rejects on network errors)
-const waiting = create(null);
+let waiting = create(null);
 let fetchSeq = 0;
 let outstanding = 0;
 
@@ -134,6 +141,13 @@ function fetchError(d) {
   const e = new Err(d.message);
   e.name = d.name || 'FetchError';
   if (d.code) e.code = d.code;
+  return e;
+}
+
+/** An error the runtime raises, whose code reaches the event's failure. */
+function codedError(name, code, message) {
+  const e = fetchError({ name, code, message });
+  apply(addIssued, issued, [e]);
   return e;
 }
 
@@ -174,6 +188,11 @@ function deliver(id, json) {
   delete waiting[id];
   outstanding--;
   const d = parse(json);
+  if (w.kind === 'identity') {
+    if (d.error) w.reject(codedError(d.error.name, d.error.code, d.error.message));
+    else w.resolve(d.v === null ? undefined : frozenIdentity(d.v));
+    return;
+  }
   if (d.error) {
     if (w.kind === 'v1' && d.error.code !== 'PB_SANDBOX_FETCH_DENIED') w.resolve('ERROR');
     else w.reject(fetchError(d.error));
@@ -191,6 +210,51 @@ function deliver(id, json) {
 define('fetch', function fetch(url, init) { return request('v1', url, init); });
 define('fetchV2', function fetchV2(url, init) { return request('v2', url, init); });
 
+// ---- lookupIdentity through the host: the id must be a string (never coerced, so no toString
+// of user code runs on our side) of 1 to ID_LIMIT characters; the answer arrives as JSON and
+// is frozen here, so what user code holds is a plain copy made in this isolate.
+const ID_LIMIT = 1024;
+let spentLookups = '';
+
+function frozenIdentity(v) {
+  const ids = v.identifiers;
+  const types = keys(ids);
+  for (let i = 0; i < types.length; i++) freeze(ids[types[i]]);
+  freeze(ids);
+  return freeze(v);
+}
+
+function rejected(e) {
+  return new P((_, reject) => reject(e));
+}
+
+function lookupIdentity(id) {
+  // Over the batch's budget the call throws at once instead of returning a rejected promise
+  // (each of which costs isolated-vm tens of microseconds to track): a runaway loop stops at
+  // its first call over, and later calls never cross to the host.
+  if (spentLookups) { const d = parse(spentLookups); throw codedError(d.name, d.code, d.message); }
+  if (typeof id !== 'string')
+    return rejected(codedError('TypeError', 'PB_TRANSFORM_FAILED', 'lookupIdentity: the id must be a string (such as "email:ada@example.com", a bare id or a canonical id), not ' + (id === undefined ? 'undefined' : kindOf(id))));
+  if (id.length === 0 || id.length > ID_LIMIT)
+    return rejected(codedError('RangeError', 'PB_TRANSFORM_FAILED', 'lookupIdentity: the id is ' + id.length + ' characters long; an id has 1 to ' + ID_LIMIT));
+  if (typeof hostLookup !== 'function')
+    return rejected(codedError('IdentityDisabledError', 'PB_SANDBOX_IDENTITY_DISABLED', 'lookupIdentity: identity stitching is not enabled for this pipeline; add an identity: block to the pipeline file (docs/identity.md)'));
+  const verdict = hostLookup(fetchSeq + 1, id);
+  if (verdict) {
+    const d = parse(verdict);
+    if (d.spent !== true) return rejected(codedError(d.name, d.code, d.message));
+    spentLookups = verdict;
+    throw codedError(d.name, d.code, d.message);
+  }
+  const rid = ++fetchSeq;
+  return new P((resolve, reject) => {
+    waiting[rid] = { kind: 'identity', resolve, reject };
+    outstanding++;
+  });
+}
+
+define('lookupIdentity', lookupIdentity);
+
 // ---- errors: message, name and the first stack frame in the user's file
 function describe(e) {
   let name = 'Error';
@@ -201,6 +265,7 @@ function describe(e) {
       message = e.message;
       if (typeof e.name === 'string') name = e.name;
       if (e.code === 'PB_SANDBOX_FETCH_DENIED' && name === 'FetchDeniedError') code = e.code;
+      else if (apply(isIssued, issued, [e]) && typeof e.code === 'string') code = e.code;
     } else if (typeof e === 'string') {
       name = 'a string';
       message = e;
@@ -408,6 +473,11 @@ let lastOutput = '';
 
 function run(input, meta, seq) {
   state = undefined;
+  // What an earlier batch left waiting for is never delivered (the host drops answers of a
+  // batch that ended): forget it, so it does not count as pending in this one.
+  waiting = create(null);
+  outstanding = 0;
+  spentLookups = '';
   lastSeq = 0;
   lastOutput = '';
   const md = metadataFor(meta);

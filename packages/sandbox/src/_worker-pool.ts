@@ -1,12 +1,14 @@
 import './error-codes.ts'
 import type { BatchOutcome, InitMessage, LoadMessage, RunMessage } from './_worker/protocol.ts'
 import { type KillReason, type LoadAnswer, WorkerProcess } from './_worker-process.ts'
+import type { LookupIdentity } from './types.ts'
 
 export interface WorkerPoolOptions {
   size: number
   init: Omit<InitMessage, 't'>
   memoryCap: (transforms: number) => number
   heartbeatTimeoutMs: number
+  lookupIdentity?: LookupIdentity | undefined
 }
 
 /** Requests a worker holds at once: one running, one waiting behind it, so it never idles. */
@@ -43,6 +45,7 @@ export class WorkerPool {
       init: this.#options.init,
       memoryCap: this.#options.memoryCap,
       heartbeatTimeoutMs: this.#options.heartbeatTimeoutMs,
+      lookupIdentity: this.#options.lookupIdentity,
       onExit: (w) => {
         const at = this.#workers.indexOf(w)
         if (at !== -1) this.#workers.splice(at, 1)

@@ -1,6 +1,7 @@
 import './error-codes.ts'
 import { type ChildProcess, fork } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
+import { IdentityServer } from './_identity-host.ts'
 import {
   type BatchOutcome,
   checkWorkerMessage,
@@ -10,6 +11,7 @@ import {
   type RunMessage,
   type WorkerMessage,
 } from './_worker/protocol.ts'
+import type { LookupIdentity } from './types.ts'
 
 /** Why the host ended a worker: the batch it was running fails with this code. */
 export type KillReason = {
@@ -27,6 +29,8 @@ interface Pending {
   id: number
   /** How long the worker may take once this request is at the head of its queue. */
   timeoutMs: number
+  /** `lookupIdentity` calls the batch may make (0 for a load). */
+  lookups: number
   settle(value: WorkerMessage | { requeue: true } | { killed: KillReason }): void
 }
 
@@ -43,6 +47,8 @@ export interface WorkerProcessOptions {
   /** Resident memory the worker may use: a base plus this much per transform it holds. */
   memoryCap: (transforms: number) => number
   heartbeatTimeoutMs: number
+  /** Answers user code's `lookupIdentity`; without it the worker never asks. */
+  lookupIdentity?: LookupIdentity | undefined
   onExit: (worker: WorkerProcess) => void
 }
 
@@ -63,6 +69,9 @@ export class WorkerProcess {
   #killed: KillReason | undefined
   #lastHeard = performance.now()
   #ready = false
+  /** Identity lookups the head request has made. */
+  #lookupsUsed = 0
+  readonly #identity: IdentityServer | undefined
   alive = true
   /** Operations the pool gave this worker that have not finished (a load and its run count once). */
   assigned = 0
@@ -73,6 +82,16 @@ export class WorkerProcess {
 
   constructor(options: WorkerProcessOptions) {
     this.#options = options
+    this.#identity =
+      options.lookupIdentity &&
+      new IdentityServer(options.lookupIdentity, (q, json) => {
+        if (!this.alive) return
+        try {
+          this.#post({ t: 'identity-answer', q, json })
+        } catch {
+          // the worker is going away
+        }
+      })
     const heapMb = 256
     this.child = fork(ENTRY, [], {
       execArgv: [
@@ -110,7 +129,12 @@ export class WorkerProcess {
     timeoutMs: number,
   ): Promise<T | { requeue: true } | { killed: KillReason }> {
     return new Promise((resolve) => {
-      const pending: Pending = { id: message.id, timeoutMs, settle: resolve as Pending['settle'] }
+      const pending: Pending = {
+        id: message.id,
+        timeoutMs,
+        lookups: message.t === 'run' ? (message.lookups ?? 0) : 0,
+        settle: resolve as Pending['settle'],
+      }
       this.#queue.push(pending)
       try {
         this.#post(message)
@@ -222,15 +246,40 @@ export class WorkerProcess {
       this.#arm()
       return
     }
+    if (message.t === 'identity') {
+      this.#lookup(message.q, message.key)
+      return
+    }
     const head = this.#queue[0]
     if (!head || head.id !== message.id) {
       this.kill({ code: 'PB_SANDBOX_CRASHED', message: 'the sandbox worker answered out of order' })
       return
     }
     this.#queue.shift()
+    this.#lookupsUsed = 0
+    this.#identity?.reset()
     if (this.#queue.length === 0) this.#hold(false)
     this.#arm()
     head.settle(message)
+  }
+
+  /**
+   * A lookup from the batch at the head of the queue. The worker enforces the batch's budget
+   * itself; one that asks for more (or asks with no batch running) is not the worker we
+   * started, and is killed.
+   */
+  #lookup(q: number, key: string): void {
+    const head = this.#queue[0]
+    if (!this.#identity || !head || this.#lookupsUsed >= head.lookups) {
+      this.kill({
+        code: 'PB_SANDBOX_CRASHED',
+        message:
+          'the sandbox worker asked for more identity lookups than its batch allows; it was killed and replaced',
+      })
+      return
+    }
+    this.#lookupsUsed++
+    this.#identity.ask(q, key, head.timeoutMs)
   }
 
   #checkMemory(rss: number): void {

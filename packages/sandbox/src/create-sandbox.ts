@@ -8,7 +8,14 @@ import { prepareSource } from './_source.ts'
 import type { LoadMessage } from './_worker/protocol.ts'
 import { WorkerPool } from './_worker-pool.ts'
 import { resolveSandboxOptions, SANDBOX_DEFAULTS, type SandboxOptions } from './sandbox-options.ts'
-import type { CompileOptions, RunMetadata, Sandbox, SandboxTransform, TransformRun } from './types.ts'
+import type {
+  CompileOptions,
+  RunMetadata,
+  Sandbox,
+  SandboxCallbacks,
+  SandboxTransform,
+  TransformRun,
+} from './types.ts'
 
 let nextTransformId = 1
 
@@ -93,7 +100,8 @@ const MB = 2 ** 20
  * log, output and fetch budgets. Untrusted code never runs in the calling process: a worker
  * that runs out of memory, hangs in a built-in or dies is killed and replaced, and only its
  * batch fails. User code sees plain JavaScript plus `log`, `console`, `fetch` (only to
- * allowed hosts) and the built-in modules; nothing of Node.
+ * allowed hosts), `lookupIdentity` (answered by `options.lookupIdentity`, when given) and the
+ * built-in modules; nothing of Node.
  *
  * Worker processes start on first use; `dispose()` kills them.
  *
@@ -106,8 +114,9 @@ const MB = 2 ** 20
  * const { results, logs } = await t.run(events, { sourceId: 'web' })
  * await sandbox.dispose()
  */
-export function createSandbox(options: SandboxOptions = {}): Sandbox {
-  const opts = resolveSandboxOptions(options)
+export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): Sandbox {
+  const { lookupIdentity, ...settings } = options
+  const opts = resolveSandboxOptions(settings)
   const pool = new WorkerPool({
     size: opts.poolSize,
     init: {
@@ -119,12 +128,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       maxLogEntries: opts.maxLogEntries,
       ...(opts.fetch ? { fetch: opts.fetch } : {}),
       ...(opts.egress ? { egress: opts.egress } : {}),
+      ...(lookupIdentity ? { identity: { batchBytes: SANDBOX_DEFAULTS.identityBatchBytes } } : {}),
       heartbeatMs: Math.max(50, Math.floor(SANDBOX_DEFAULTS.heartbeatTimeoutMs / 10)),
     },
     memoryCap: (transforms) =>
       (opts.workerMemoryMb ??
         SANDBOX_DEFAULTS.workerBaseMemoryMb + 2 * opts.memoryLimitMb * Math.max(1, transforms)) * MB,
     heartbeatTimeoutMs: SANDBOX_DEFAULTS.heartbeatTimeoutMs,
+    lookupIdentity,
   })
 
   const compile = async (code: string, compileOptions: CompileOptions): Promise<SandboxTransform> => {
@@ -192,6 +203,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           meta,
           cpuTimeMs: limits.cpuTimeMs,
           wallTimeMs,
+          ...(lookupIdentity ? { lookups: piece.length * SANDBOX_DEFAULTS.identityLookupsPerEvent } : {}),
         },
         loadMessage,
         wallTimeMs + Math.max(0, hostTimeoutMs - limits.wallTimeMs),

@@ -65,6 +65,26 @@ export const SANDBOX_ERROR_CODES = defineErrorCodes('@patchbay/sandbox', {
     description: 'User transform code called fetch for a host the operator did not allow.',
     howToSolve: 'Add the host to the sandbox `fetch.allow` list, or remove the call.',
   },
+  PB_SANDBOX_IDENTITY_DISABLED: {
+    family: 'event',
+    description:
+      'User transform code called lookupIdentity, but the pipeline does not stitch identities (it has no `identity:` block).',
+    howToSolve: 'Add an `identity:` block to the pipeline file (see docs/identity.md), or remove the call.',
+  },
+  PB_SANDBOX_IDENTITY_LIMIT: {
+    family: 'event',
+    description:
+      'User transform code called lookupIdentity more often than its batch allows (10 lookups per event of the batch), read more than 8 MiB of answers in one batch, or called it outside a batch.',
+    howToSolve:
+      'Look each id up once per event (keep answers in a Map for the batch), and call lookupIdentity only while transforming events, not at the top level of the module.',
+  },
+  PB_SANDBOX_IDENTITY_FAILED: {
+    family: 'event',
+    description:
+      "The host's identity graph failed to answer a lookupIdentity call (it threw or returned something malformed).",
+    howToSolve:
+      'Check the gateway log and `patchbay identity stats`; catch the rejection in the transform to go on without the person.',
+  },
 })
 
 declare module '@patchbay/core' {

@@ -66,6 +66,10 @@ export const SANDBOX_DEFAULTS = {
   heartbeatTimeoutMs: 5000,
   /** How much longer than wallTimeMs the host waits for a batch before it kills the worker. */
   wallGraceMs: 2000,
+  /** `lookupIdentity` calls a batch may make, per event of the batch. */
+  identityLookupsPerEvent: 10,
+  /** Bytes of `lookupIdentity` answers (JSON) a batch may read. */
+  identityBatchBytes: 8 * 1024 * 1024,
 } as const
 
 const check = Compile(SandboxOptionsSchema)

@@ -1,5 +1,35 @@
 import type { StepResult } from '@patchbay/core'
 
+/**
+ * One person as user code sees it through `lookupIdentity(id)`: the canonical id and the
+ * person's identifiers by type (each list sorted). Inside the isolate it is a frozen, plain
+ * copy made from JSON; nothing else of the host's answer crosses.
+ */
+export interface SandboxIdentity {
+  canonicalId: string
+  /** Identifier values by type, e.g. `{ userId: ['u1'], email: ['ada@example.com'] }`. */
+  identifiers: Record<string, string[]>
+}
+
+/**
+ * The host's side of `lookupIdentity(id)`: answers the person an identifier belongs to
+ * (`type:value`, a bare value or a canonical id), or undefined when it is unknown. A
+ * `@patchbay/identity` graph's `lookup` fits as it is; only `canonicalId` and `identifiers`
+ * of what it returns reach user code.
+ */
+export type LookupIdentity = (
+  id: string,
+) => Promise<SandboxIdentity | undefined> | SandboxIdentity | undefined
+
+/** What a sandbox can call back into the host for, besides its settings. */
+export interface SandboxCallbacks {
+  /**
+   * Enables `lookupIdentity(id)` in user code, answered by this function in the host's
+   * process. Without it, `lookupIdentity` rejects with PB_SANDBOX_IDENTITY_DISABLED.
+   */
+  lookupIdentity?: LookupIdentity
+}
+
 /** A line user code logged with `log()` or `console.*` during a batch. */
 export interface SandboxLog {
   level: 'log' | 'info' | 'warn' | 'error' | 'debug'

@@ -3,9 +3,9 @@ import { isAbsolute, relative } from 'node:path'
 import { ConfigurationError, type UserCodeLoader } from '@patchbay/core'
 import { createSandbox } from './create-sandbox.ts'
 import type { SandboxOptions } from './sandbox-options.ts'
-import type { Sandbox, SandboxLog, TransformRun } from './types.ts'
+import type { Sandbox, SandboxCallbacks, SandboxLog, TransformRun } from './types.ts'
 
-export interface UserCodeLoaderOptions extends SandboxOptions {
+export interface UserCodeLoaderOptions extends SandboxOptions, SandboxCallbacks {
   /** Receives what user code logged, per batch, with the step it came from. */
   onLog?: (log: SandboxLog & { step: string }) => void
 }

@@ -130,12 +130,23 @@ async function openStore(dir: string, options: ResolvedGatewayOptions, redactor:
   }
 }
 
-async function defaultUserCode(definition: PipelineDefinition, sink: LogSink) {
+async function defaultUserCode(
+  definition: PipelineDefinition,
+  sink: LogSink,
+  identity: () => IdentityGraph | undefined,
+) {
   if (!definition.transformations?.some((t) => t.code !== undefined)) return undefined
   const { createUserCodeLoader } = await import('@patchbay/sandbox')
   return createUserCodeLoader({
     ...definition.sandbox,
     ...(definition.egress ? { egress: definition.egress } : {}),
+    // `lookupIdentity(id)` in user code, read-only, when the pipeline stitches identities.
+    ...(definition.identity
+      ? {
+          lookupIdentity: (id: string) =>
+            identity()?.lookup(id) ?? Promise.reject(new Error('the identity graph is not open yet')),
+        }
+      : {}),
     // What user code logs (console.log) goes to the gateway log, under its step.
     onLog: (log) =>
       sink({
@@ -204,13 +215,13 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   // The validate stage: every source's tracking plan, compiled once (reloadable).
   let countPlans: (counts: readonly PlanCount[]) => void = () => {}
   const plans = enforcePlans(init.pipeline, { observe: (counts) => countPlans(counts) })
-  const userCode = init.userCode ?? (await defaultUserCode(definition, sink))
+  // Identity stitching (pipeline `identity:`): the graph opens once the data directory is locked.
+  let identity: IdentityGraph | undefined
+  const userCode = init.userCode ?? (await defaultUserCode(definition, sink, () => identity))
   // The gateway closes the sandbox loader it made; one passed in belongs to the caller.
   const closeUserCode = async () => {
     if (!init.userCode) await (userCode as { close?: () => Promise<void> } | undefined)?.close?.()
   }
-  // Identity stitching (pipeline `identity:`): the graph opens once the data directory is locked.
-  let identity: IdentityGraph | undefined
   const pipeline: Pipeline = await createPipeline(init.pipeline, {
     registry,
     logSink: sink,

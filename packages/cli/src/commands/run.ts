@@ -48,14 +48,6 @@ export async function runPipeline(options: RunOptions, output: Output = processO
           output.err(`${color.dim(record.scope)} ${record.message}`)
       },
     }
-    const userCode = await userCodeLoaderFor(loaded.definition, output, options.json)
-    if (userCode) pipelineOptions.userCode = userCode
-    // The sources' tracking plans, enforced before the transformations as in the gateway.
-    const plans = enforcePlans(loaded)
-    if (plans.stage) pipelineOptions.validate = plans.stage
-    // Events read as they are come from the pipeline's only source, if it has one.
-    const sources = loaded.definition.sources ?? []
-    const sourceId = options.source ?? (sources.length === 1 ? sources[0]!.id : undefined)
     // Identity stitching (pipeline `identity:`): a graph in memory for this run.
     const identity = loaded.definition.identity
       ? await import('@patchbay/identity').then(async (m) => {
@@ -67,6 +59,19 @@ export async function runPipeline(options: RunOptions, output: Output = processO
           return graph
         })
       : undefined
+    const userCode = await userCodeLoaderFor(
+      loaded.definition,
+      output,
+      options.json,
+      identity ? (id) => identity.lookup(id) : undefined,
+    )
+    if (userCode) pipelineOptions.userCode = userCode
+    // The sources' tracking plans, enforced before the transformations as in the gateway.
+    const plans = enforcePlans(loaded)
+    if (plans.stage) pipelineOptions.validate = plans.stage
+    // Events read as they are come from the pipeline's only source, if it has one.
+    const sources = loaded.definition.sources ?? []
+    const sourceId = options.source ?? (sources.length === 1 ? sources[0]!.id : undefined)
     const pipeline = await createPipeline(loaded, pipelineOptions)
     redact = pipeline.redactor.string
     const outcomesFile = options.outcomes ? createWriteStream(options.outcomes) : undefined

@@ -3,10 +3,11 @@ import { isPatchbayError } from '@patchbay/core'
 import type { Isolate } from 'isolated-vm'
 import { type BatchOutcome, execute, type IsolateHolder } from '../_execute.ts'
 import { createHostFetch, type HostFetch } from '../_fetch.ts'
+import { createIdentityClient, type IdentityClient } from '../_identity-lookup.ts'
 import { createInstance, type Instance, type InstanceConfig, type PreparedSource } from '../_instance.ts'
 import type { Ivm } from '../_ivm.ts'
 import { createSourceMapper } from '../_sourcemap.ts'
-import type { InitMessage, LoadError, LoadMessage, RunMessage } from './protocol.ts'
+import type { InitMessage, LoadError, LoadMessage, RunMessage, WorkerMessage } from './protocol.ts'
 
 /**
  * One transform in this worker: its own isolate (so its memory is never blamed on another
@@ -44,12 +45,19 @@ export class WorkerTransforms {
   readonly #ivm: Ivm
   readonly #init: InitMessage
   readonly #fetch: HostFetch | undefined
+  readonly #identity: IdentityClient | undefined
   readonly #slots = new Map<number, TransformSlot>()
 
-  constructor(ivm: Ivm, init: InitMessage) {
+  constructor(ivm: Ivm, init: InitMessage, send: (message: WorkerMessage) => void) {
     this.#ivm = ivm
     this.#init = init
     this.#fetch = init.fetch && createHostFetch(init.fetch, (init.egress ?? {}) as never)
+    this.#identity = init.identity && createIdentityClient(send, init.identity.batchBytes)
+  }
+
+  /** The host's answer to an identity lookup of the running batch. */
+  identityAnswer(q: number, json: string): void {
+    this.#identity?.answer(q, json)
   }
 
   async #instance(slot: TransformSlot): Promise<Instance> {
@@ -77,6 +85,7 @@ export class WorkerTransforms {
       logLimitBytes: this.#init.logLimitBytes,
       maxLogEntries: this.#init.maxLogEntries,
       fetch: this.#fetch,
+      identity: this.#identity,
       step: msg.step,
     }
     const slot = new TransformSlot(prepared, config)
@@ -130,14 +139,23 @@ export class WorkerTransforms {
       }
     }
     const fetch = this.#fetch
-    return execute(
-      slot,
-      instance,
-      msg.events,
-      msg.meta,
-      { cpuTimeMs: msg.cpuTimeMs, wallTimeMs: msg.wallTimeMs },
-      () => fetch!.budget(),
-    )
+    try {
+      return await execute(
+        slot,
+        instance,
+        msg.events,
+        msg.meta,
+        {
+          cpuTimeMs: msg.cpuTimeMs,
+          wallTimeMs: msg.wallTimeMs,
+          lookups: this.#identity ? (msg.lookups ?? 0) : 0,
+          lookupBytes: this.#identity?.batchBytes ?? 0,
+        },
+        () => fetch!.budget(),
+      )
+    } finally {
+      this.#identity?.reset()
+    }
   }
 
   unload(transform: number): void {

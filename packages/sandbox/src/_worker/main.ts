@@ -41,7 +41,7 @@ let working = false
 async function handle(message: HostMessage): Promise<void> {
   switch (message.t) {
     case 'init': {
-      transforms = new WorkerTransforms(loadIvm(), message)
+      transforms = new WorkerTransforms(loadIvm(), message, send)
       const beat = () => {
         const memory = process.memoryUsage()
         send({
@@ -75,6 +75,8 @@ async function handle(message: HostMessage): Promise<void> {
     case 'unload':
       transforms?.unload(message.transform)
       return
+    case 'identity-answer':
+      return // answered as it arrives, see below
   }
 }
 
@@ -103,6 +105,11 @@ async function drain(): Promise<void> {
 }
 
 process.on('message', (message: HostMessage) => {
+  // An identity answer belongs to the batch running now: it cannot wait behind it in the queue.
+  if (message.t === 'identity-answer') {
+    transforms?.identityAnswer(message.q, message.json)
+    return
+  }
   queue.push(message)
   void drain()
 })

@@ -31,6 +31,8 @@ export const InitMessageSchema = Type.Object({
   maxLogEntries: Type.Integer(),
   fetch: Type.Optional(WorkerFetchSchema),
   egress: Type.Optional(Type.Unknown()),
+  /** Present when the host answers `lookupIdentity`: the answer bytes one batch may read. */
+  identity: Type.Optional(Type.Object({ batchBytes: Type.Integer() })),
   heartbeatMs: Type.Integer(),
 })
 
@@ -58,16 +60,29 @@ export const RunMessageSchema = Type.Object({
   meta: Type.Object({ sourceId: Type.Optional(Type.String()), destinationId: Type.Optional(Type.String()) }),
   cpuTimeMs: Type.Integer(),
   wallTimeMs: Type.Integer(),
+  /** How many `lookupIdentity` calls this batch may make (the host counts them too). */
+  lookups: Type.Optional(Type.Integer({ minimum: 0 })),
 })
 
 export const UnloadMessageSchema = Type.Object({ t: Type.Literal('unload'), transform: Id })
+
+/** The host's answer to a worker's `identity` request: JSON for the isolate's `deliver`. */
+export const IdentityAnswerMessageSchema = Type.Object({
+  t: Type.Literal('identity-answer'),
+  q: Id,
+  json: Type.String(),
+})
 
 export const HostMessageSchema = Type.Union([
   InitMessageSchema,
   LoadMessageSchema,
   RunMessageSchema,
   UnloadMessageSchema,
+  IdentityAnswerMessageSchema,
 ])
+
+/** Longest id user code may look up (checked in the isolate, the worker and the host). */
+export const IDENTITY_ID_LIMIT = 1024
 
 export const BatchFailureSchema = Type.Union([
   Type.Object({ kind: Type.Literal('memory') }),
@@ -119,6 +134,12 @@ export const WorkerMessageSchema = Type.Union([
   }),
   Type.Object({ t: Type.Literal('load-failed'), id: Id, error: LoadErrorSchema }),
   Type.Object({ t: Type.Literal('done'), id: Id, outcome: BatchOutcomeSchema }),
+  /** User code in the running batch called `lookupIdentity(key)`; the host answers with `q`. */
+  Type.Object({
+    t: Type.Literal('identity'),
+    q: Id,
+    key: Type.String({ minLength: 1, maxLength: 1024 }),
+  }),
   /** Every heartbeatMs while the worker's event loop turns: its memory, for the watchdog and stats. */
   Type.Object({
     t: Type.Literal('beat'),
@@ -134,6 +155,7 @@ export type InitMessage = Static<typeof InitMessageSchema>
 export type LoadMessage = Static<typeof LoadMessageSchema>
 export type RunMessage = Static<typeof RunMessageSchema>
 export type HostMessage = Static<typeof HostMessageSchema>
+export type IdentityAnswerMessage = Static<typeof IdentityAnswerMessageSchema>
 export type WorkerMessage = Static<typeof WorkerMessageSchema>
 export type BatchFailure = Static<typeof BatchFailureSchema>
 export type BatchOutcome = Static<typeof BatchOutcomeSchema>
