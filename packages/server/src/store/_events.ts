@@ -187,7 +187,7 @@ export function createEventLog(
           throw new Error(
             `commitProcessed: ${unique - marked} of the ${unique} events are not pending (processed already?); nothing was committed`,
           )
-        for (const job of jobRecords) jobs.insert(job, at)
+        jobs.insert(jobRecords, at)
         for (const row of letterRows) insertDeadLetter.run(row)
         dropUnreferenced.run(seqList)
       })
