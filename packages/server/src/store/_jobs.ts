@@ -98,9 +98,8 @@ export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue
     const events = new Set<number>()
     for (const { destinationId, orderKey, eventSeq } of removed) {
       if (orderKey !== null) {
-        let ofDestination = keys.get(destinationId)
-        if (!ofDestination) keys.set(destinationId, (ofDestination = new Set()))
-        ofDestination.add(orderKey)
+        const ofDestination = keys.get(destinationId) ?? new Set<string>()
+        keys.set(destinationId, ofDestination.add(orderKey))
       }
       if (eventSeq !== null) events.add(eventSeq)
     }
