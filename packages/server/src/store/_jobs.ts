@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite'
+import type { HotEvents } from './_hot-events.ts'
 import { JOB_COLUMNS, toJob } from './_rows.ts'
 import type { StatsCounters } from './_stats.ts'
 import type { Synchronous } from './_synchronous.ts'
@@ -37,7 +38,7 @@ interface RemovedJob {
 const INSERT_CHUNK = 64
 
 /** The jobs table: claiming, settling and recovering jobs, with the stats kept in step. */
-export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue {
+export function createJobQueue(db: DatabaseSync, stats: StatsCounters, hot: HotEvents): JobQueue {
   // Keys of these destinations that have jobs already: a new job is its key's head only
   // when its key has none (it has the highest id), and only the first of a batch.
   const keysWithJobs = db.prepare(`
@@ -72,7 +73,8 @@ export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue
   // Processed events go with the last job that references them.
   const dropEvents = db.prepare(`
     DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?)) AND processed = 1
-      AND NOT EXISTS (SELECT 1 FROM jobs WHERE event_seq = events.seq)`)
+      AND NOT EXISTS (SELECT 1 FROM jobs WHERE event_seq = events.seq)
+    RETURNING seq`)
   // The oldest job of each key becomes its head (the keys of one destination at a time).
   const promoteHeads = db.prepare(`
     UPDATE jobs SET head = 1 WHERE head = 0 AND id IN (
@@ -105,7 +107,9 @@ export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue
     }
     for (const [destinationId, ofDestination] of keys)
       promoteHeads.run({ destinationId, keys: JSON.stringify([...ofDestination]) })
-    if (events.size > 0) dropEvents.run(JSON.stringify([...events]))
+    if (events.size > 0)
+      for (const { seq } of dropEvents.all(JSON.stringify([...events])) as Array<{ seq: number }>)
+        hot.delete(seq)
     return removed
   }
 
@@ -155,7 +159,9 @@ export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue
     },
     claim(destinationId, { limit, now, ordered }) {
       const jobs = inTransaction(db, () => {
-        const rows = (ordered ? claimHeads : claimAny).all({ destinationId, now, limit }).map(toJob)
+        const rows = (ordered ? claimHeads : claimAny)
+          .all({ destinationId, now, limit })
+          .map((row) => toJob(row, hot))
         if (rows.length > 0) markInFlight.run(JSON.stringify(rows.map((job) => job.id)))
         return rows
       })
