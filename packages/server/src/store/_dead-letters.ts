@@ -66,7 +66,7 @@ export function createDeadLetters(
             // Failed before the transformations finished: it runs through them again.
             if (step === 'transformations' && sourceId !== null)
               pend.run({ sourceId, messageId, payload, now, destinationId })
-            else jobs.insert({ destinationId, orderKey, messageId, eventSeq: null, payload }, now)
+            else jobs.insert([{ destinationId, orderKey, messageId, eventSeq: null, payload }], now)
           }
           return rows
         },

@@ -1,5 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite'
 import { createGroupCommit } from './_group-commit.ts'
+import type { HotEvents } from './_hot-events.ts'
 import type { JobQueue } from './_jobs.ts'
 import { EVENT_COLUMNS, toJson, toStoredEvent } from './_rows.ts'
 import type { StatsCounters } from './_stats.ts'
@@ -22,11 +23,14 @@ export interface EventLog
   drain(): Promise<void>
 }
 
-/** An event ready for its row: the event is JSON text. */
+/** An event ready for its row: `event` is its JSON text, `parsed` the object the caller handed over with it. */
 interface EventRow {
   sourceId: string
   messageId: string
   event: string
+  parsed: unknown | undefined
+  /** Set once the row is inserted. */
+  seq?: number
 }
 
 const callError = (events: Array<{ messageId: string }>, i: number, cause: unknown) =>
@@ -58,7 +62,11 @@ export function createEventLog(
   db: DatabaseSync,
   stats: StatsCounters,
   jobs: JobQueue,
-  { now, onGroupCommit }: { now: () => number; onGroupCommit?: (info: GroupCommitInfo) => void },
+  {
+    now,
+    hot,
+    onGroupCommit,
+  }: { now: () => number; hot: HotEvents; onGroupCommit?: (info: GroupCommitInfo) => void },
 ): EventLog {
   const insert = db.prepare(`
     INSERT INTO events (source_id, message_id, event, stored_at)
@@ -79,7 +87,8 @@ export function createEventLog(
   // Processed events no job references (none was routed, or every job changed the event).
   const dropUnreferenced = db.prepare(`
     DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?))
-      AND NOT EXISTS (SELECT 1 FROM jobs WHERE event_seq = events.seq)`)
+      AND NOT EXISTS (SELECT 1 FROM jobs WHERE event_seq = events.seq)
+    RETURNING seq`)
   const countAttempt = db.prepare(
     'UPDATE events SET transform_attempts = transform_attempts + 1 WHERE seq IN (SELECT value FROM json_each(?))',
   )
@@ -109,7 +118,9 @@ export function createEventLog(
         const row = rows[i]!
         params.push(row.sourceId, row.messageId, row.event, storedAt)
       }
-      insertOf(end - start).run(...params)
+      // One statement's rows take consecutive seqs (max + 1 each, this connection the only writer).
+      const last = Number(insertOf(end - start).run(...params).lastInsertRowid)
+      for (let i = start; i < end; i++) rows[i]!.seq = last - (end - 1 - i)
     }
   }
 
@@ -122,7 +133,7 @@ export function createEventLog(
       rollbackSavepoint.run()
       for (const [i, row] of rows.entries()) {
         try {
-          insert.run(row.sourceId, row.messageId, row.event, storedAt)
+          row.seq = Number(insert.run(row.sourceId, row.messageId, row.event, storedAt).lastInsertRowid)
         } catch (cause) {
           rollbackSavepoint.run()
           releaseSavepoint.run()
@@ -139,7 +150,12 @@ export function createEventLog(
     const outcomes = inTransaction(db, () => calls.map((rows) => writeCall(rows, storedAt)), {
       durable: true,
     })
-    const committed = calls.reduce((sum, rows, i) => sum + (outcomes[i] ? 0 : rows.length), 0)
+    let committed = 0
+    for (const [i, rows] of calls.entries()) {
+      if (outcomes[i]) continue
+      committed += rows.length
+      for (const row of rows) if (row.parsed !== undefined) hot.put(row.seq!, row.parsed)
+    }
     stats.addEvents(committed)
     stats.invalidateOldest()
     // After the callers' outcomes are settled, so a throwing hook cannot fail committed appends.
@@ -154,14 +170,19 @@ export function createEventLog(
       const rows: EventRow[] = []
       for (const [i, { sourceId, messageId, event, json }] of events.entries()) {
         try {
-          rows.push({ sourceId, messageId, event: json ?? toJson(event, 'the event') })
+          // With its JSON, the caller hands the event over (it will not change it): see IncomingEvent.
+          rows.push(
+            json === undefined
+              ? { sourceId, messageId, event: toJson(event, 'the event'), parsed: undefined }
+              : { sourceId, messageId, event: json, parsed: event },
+          )
         } catch (cause) {
           return Promise.reject(callError(events, i, cause))
         }
       }
       return group.submit(rows)
     },
-    readPending: (limit) => pending.all(limit).map(toStoredEvent),
+    readPending: (limit) => pending.all(limit).map((row) => toStoredEvent(row, hot)),
     commitProcessed(seqs, newJobs, at, letters = []) {
       const unique = new Set(seqs).size
       const jobRecords = newJobs.map((job) => ({
@@ -187,9 +208,9 @@ export function createEventLog(
           throw new Error(
             `commitProcessed: ${unique - marked} of the ${unique} events are not pending (processed already?); nothing was committed`,
           )
-        for (const job of jobRecords) jobs.insert(job, at)
+        jobs.insert(jobRecords, at)
         for (const row of letterRows) insertDeadLetter.run(row)
-        dropUnreferenced.run(seqList)
+        for (const { seq } of dropUnreferenced.all(seqList) as Array<{ seq: number }>) hot.delete(seq)
       })
       stats.addEvents(-unique)
       for (const { destinationId } of newJobs) stats.addJobs(destinationId, 'waiting', 1)
@@ -215,6 +236,7 @@ export function createEventLog(
         },
         { durable: true },
       )
+      for (const seq of seqs) hot.delete(seq)
       stats.addEvents(-unique)
       for (const { destinationId } of letters) stats.addDeadLetters(destinationId, 1)
       stats.invalidateOldest()

@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite'
+import type { HotEvents } from './_hot-events.ts'
 import { JOB_COLUMNS, toJob } from './_rows.ts'
 import type { StatsCounters } from './_stats.ts'
 import type { Synchronous } from './_synchronous.ts'
@@ -17,8 +18,8 @@ export interface JobRecord {
 
 export interface JobQueue
   extends Synchronous<Pick<Store, 'claim' | 'complete' | 'retry' | 'abort' | 'releaseInFlight'>> {
-  /** Queues a job inside the caller's transaction; the caller counts it once that commits. */
-  insert(job: JobRecord, now: number): void
+  /** Queues jobs, in order, inside the caller's transaction; the caller counts them once that commits. */
+  insert(jobs: readonly JobRecord[], now: number): void
   /**
    * Deletes jobs inside the caller's transaction (their keys' next jobs become heads, events
    * no job references any more go); call the returned function once that commits, to count.
@@ -33,14 +34,28 @@ interface RemovedJob {
   eventSeq: number | null
 }
 
+/** Rows per multi-row INSERT (8 parameters each; SQLite allows 32,766). */
+const INSERT_CHUNK = 64
+
 /** The jobs table: claiming, settling and recovering jobs, with the stats kept in step. */
-export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue {
-  // A new job has the highest id, so it is the head of its key when no other job has that key.
-  const insert = db.prepare(`
-    INSERT INTO jobs (destination_id, order_key, message_id, event_seq, payload, state, head, next_at, created_at)
-    VALUES ($destinationId, $orderKey, $messageId, $eventSeq, $payload, 'waiting',
-      $orderKey IS NULL OR NOT EXISTS (SELECT 1 FROM jobs WHERE destination_id = $destinationId AND order_key = $orderKey),
-      $now, $now)`)
+export function createJobQueue(db: DatabaseSync, stats: StatsCounters, hot: HotEvents): JobQueue {
+  // Keys of these destinations that have jobs already: a new job is its key's head only
+  // when its key has none (it has the highest id), and only the first of a batch.
+  const keysWithJobs = db.prepare(`
+    SELECT k.value ->> 0 AS destinationId, k.value ->> 1 AS orderKey FROM json_each(?) AS k
+    WHERE EXISTS (SELECT 1 FROM jobs WHERE destination_id = k.value ->> 0 AND order_key = k.value ->> 1)`)
+  const inserts = new Map<number, ReturnType<DatabaseSync['prepare']>>()
+  /** A multi-row INSERT of `n` jobs (8 parameters each), prepared once per size. */
+  const insertOf = (n: number) => {
+    let statement = inserts.get(n)
+    if (!statement) {
+      statement = db.prepare(
+        `INSERT INTO jobs (destination_id, order_key, message_id, event_seq, payload, head, next_at, created_at, state) VALUES ${Array.from({ length: n }, () => "(?, ?, ?, ?, ?, ?, ?, ?, 'waiting')").join(', ')}`,
+      )
+      inserts.set(n, statement)
+    }
+    return statement
+  }
   const due = `WHERE j.destination_id = $destinationId AND j.state <> 'in_flight' AND j.next_at <= $now`
   const withEvent = 'LEFT JOIN events AS e ON e.seq = j.event_seq'
   const claimAny = db.prepare(
@@ -55,13 +70,16 @@ export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue
   const remove = db.prepare(`
     DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(?))
     RETURNING destination_id AS destinationId, order_key AS orderKey, state, event_seq AS eventSeq`)
-  // A processed event goes with the last job that references it.
-  const dropEvent = db.prepare(`
-    DELETE FROM events WHERE seq = ? AND processed = 1
-      AND NOT EXISTS (SELECT 1 FROM jobs WHERE event_seq = events.seq)`)
-  const promoteHead = db.prepare(`
-    UPDATE jobs SET head = 1 WHERE head = 0 AND id =
-      (SELECT id FROM jobs WHERE destination_id = $destinationId AND order_key = $orderKey ORDER BY id LIMIT 1)`)
+  // Processed events go with the last job that references them.
+  const dropEvents = db.prepare(`
+    DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?)) AND processed = 1
+      AND NOT EXISTS (SELECT 1 FROM jobs WHERE event_seq = events.seq)
+    RETURNING seq`)
+  // The oldest job of each key becomes its head (the keys of one destination at a time).
+  const promoteHeads = db.prepare(`
+    UPDATE jobs SET head = 1 WHERE head = 0 AND id IN (
+      SELECT (SELECT id FROM jobs INDEXED BY jobs_key WHERE destination_id = $destinationId AND order_key = k.value ORDER BY id LIMIT 1)
+      FROM json_each($keys) AS k)`)
   const find = db.prepare('SELECT destination_id AS destinationId, state FROM jobs WHERE id = ?')
   const markRetrying = db.prepare(`
     UPDATE jobs SET state = 'retrying', attempts = attempts + 1, next_at = $nextAt, last_error = $error
@@ -78,12 +96,20 @@ export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue
   /** Deletes jobs; the next job of each of their keys becomes the head. */
   function removeJobs(ids: number[]): RemovedJob[] {
     const removed = remove.all(JSON.stringify(ids)) as unknown as RemovedJob[]
+    const keys = new Map<string, Set<string>>()
     const events = new Set<number>()
     for (const { destinationId, orderKey, eventSeq } of removed) {
-      if (orderKey !== null) promoteHead.run({ destinationId, orderKey })
+      if (orderKey !== null) {
+        const ofDestination = keys.get(destinationId) ?? new Set<string>()
+        keys.set(destinationId, ofDestination.add(orderKey))
+      }
       if (eventSeq !== null) events.add(eventSeq)
     }
-    for (const seq of events) dropEvent.run(seq)
+    for (const [destinationId, ofDestination] of keys)
+      promoteHeads.run({ destinationId, keys: JSON.stringify([...ofDestination]) })
+    if (events.size > 0)
+      for (const { seq } of dropEvents.all(JSON.stringify([...events])) as Array<{ seq: number }>)
+        hot.delete(seq)
     return removed
   }
 
@@ -101,8 +127,30 @@ export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue
     markJobGone(new Error(`${method}: job ${jobId} does not exist (it was completed or aborted already)`))
 
   return {
-    insert(job, now) {
-      insert.run({ ...job, now })
+    insert(records, now) {
+      if (records.length === 0) return
+      const pairs = new Map<string, [string, string]>()
+      for (const { destinationId, orderKey } of records)
+        if (orderKey !== null) pairs.set(`${destinationId}\u0000${orderKey}`, [destinationId, orderKey])
+      const taken = new Set<string>()
+      if (pairs.size > 0)
+        for (const row of keysWithJobs.all(JSON.stringify([...pairs.values()])))
+          taken.add(`${row.destinationId}\u0000${row.orderKey}`)
+      for (let start = 0; start < records.length; start += INSERT_CHUNK) {
+        const end = Math.min(records.length, start + INSERT_CHUNK)
+        const params: Array<string | number | null> = []
+        for (let i = start; i < end; i++) {
+          const { destinationId, orderKey, messageId, eventSeq, payload } = records[i]!
+          let head = 1
+          if (orderKey !== null) {
+            const key = `${destinationId}\u0000${orderKey}`
+            if (taken.has(key)) head = 0
+            else taken.add(key)
+          }
+          params.push(destinationId, orderKey, messageId, eventSeq, payload, head, now, now)
+        }
+        insertOf(end - start).run(...params)
+      }
     },
     purge(jobIds) {
       if (jobIds.length === 0) return () => {}
@@ -111,7 +159,9 @@ export function createJobQueue(db: DatabaseSync, stats: StatsCounters): JobQueue
     },
     claim(destinationId, { limit, now, ordered }) {
       const jobs = inTransaction(db, () => {
-        const rows = (ordered ? claimHeads : claimAny).all({ destinationId, now, limit }).map(toJob)
+        const rows = (ordered ? claimHeads : claimAny)
+          .all({ destinationId, now, limit })
+          .map((row) => toJob(row, hot))
         if (rows.length > 0) markInFlight.run(JSON.stringify(rows.map((job) => job.id)))
         return rows
       })

@@ -1,4 +1,5 @@
 import type { SQLOutputValue } from 'node:sqlite'
+import type { HotEvents } from './_hot-events.ts'
 import type { DeadLetter, Job, StoredEvent } from './store.ts'
 
 type Row = Record<string, SQLOutputValue>
@@ -6,21 +7,31 @@ type Row = Record<string, SQLOutputValue>
 /** Select lists whose aliases are the field names of the public types. */
 export const EVENT_COLUMNS =
   'seq, source_id AS sourceId, message_id AS messageId, event, stored_at AS storedAt, transform_attempts AS transformAttempts, destination_id AS destinationId'
-/** A job's columns, its payload read from the stored event it references when it has none of its own (`jobs AS j`, `events AS e`). */
+/**
+ * A job's columns, its payload read from the stored event it references when it has none of
+ * its own (`jobs AS j`, `events AS e`); `eventSeq` is for `toJob`, not part of a Job.
+ */
 export const JOB_COLUMNS =
-  'j.id, j.destination_id AS destinationId, j.order_key AS orderKey, j.message_id AS messageId, coalesce(j.payload, e.event) AS payload, j.state, j.attempts, j.next_at AS nextAt, j.created_at AS createdAt, j.last_error AS lastError'
+  'j.id, j.event_seq AS eventSeq, j.destination_id AS destinationId, j.order_key AS orderKey, j.message_id AS messageId, coalesce(j.payload, e.event) AS payload, j.state, j.attempts, j.next_at AS nextAt, j.created_at AS createdAt, j.last_error AS lastError'
 export const DEAD_LETTER_COLUMNS =
   'id, destination_id AS destinationId, order_key AS orderKey, message_id AS messageId, payload, attempts, reason, created_at AS createdAt, aborted_at AS abortedAt, step, source_id AS sourceId'
 
-export const toStoredEvent = (row: Row): StoredEvent => {
+/** The parsed event of `seq` from `hot` when it holds it, else `text` parsed. */
+const parsed = (hot: HotEvents | undefined, seq: unknown, text: unknown) =>
+  (typeof seq === 'number' ? hot?.get(seq) : undefined) ?? JSON.parse(text as string)
+
+export const toStoredEvent = (row: Row, hot?: HotEvents): StoredEvent => {
   const { destinationId, ...rest } = row
   return {
     ...rest,
     ...(destinationId === null ? {} : { destinationId }),
-    event: JSON.parse(row.event as string),
+    event: parsed(hot, row.seq, row.event),
   } as StoredEvent
 }
-export const toJob = (row: Row): Job => ({ ...row, payload: JSON.parse(row.payload as string) }) as Job
+export const toJob = (row: Row, hot?: HotEvents): Job => {
+  const { eventSeq, ...rest } = row
+  return { ...rest, payload: parsed(hot, eventSeq, row.payload) } as Job
+}
 export const toDeadLetter = (row: Row): DeadLetter => {
   const { sourceId, ...rest } = row
   return {

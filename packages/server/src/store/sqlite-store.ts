@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite'
 import { createDeadLetters } from './_dead-letters.ts'
 import { createEventLog, type GroupCommitInfo } from './_events.ts'
+import { createHotEvents } from './_hot-events.ts'
 import { createJobQueue } from './_jobs.ts'
 import { createLookup } from './_lookup.ts'
 import { openDatabase } from './_open-database.ts'
@@ -101,9 +102,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 
 function createParts(db: DatabaseSync, options: SqliteStoreOptions) {
   const stats = createStatsCounters(db)
-  const jobs = createJobQueue(db, stats)
+  const hot = createHotEvents()
+  const jobs = createJobQueue(db, stats, hot)
   const events = createEventLog(db, stats, jobs, {
     now: options.now ?? Date.now,
+    hot,
     onGroupCommit: options.onGroupCommit,
   })
   return {

@@ -16,7 +16,12 @@ export interface IncomingEvent {
   messageId: string
   /** The normalised event: anything JSON can represent. */
   event: unknown
-  /** `event` as JSON text, when the caller has it already (ingest measures it): stored as is, not serialised again. */
+  /**
+   * `event` as JSON text, when the caller has it already (ingest measures it): stored as is,
+   * not serialised again. Giving it also hands `event` over: the caller must not change it
+   * afterwards, as the store may give that same object to the next reads instead of parsing
+   * the text again. Without it, the store serialises `event` during the call.
+   */
   json?: string
 }
 
