@@ -15,6 +15,7 @@ it('exports a stable public API', () => {
       "applyChanges",
       "changeSql",
       "deconflict",
+      "deleteUsersSql",
       "duckdbDialect",
       "fitLength",
       "fits",
