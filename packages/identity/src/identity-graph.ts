@@ -1,6 +1,6 @@
 import './error-codes.ts'
 import { type IdentitySettings, PatchbayError } from '@patchbay/core'
-import { IdentityEngine } from './_engine.ts'
+import { IdentityEngine, type IngestReport } from './_engine.ts'
 import { extractIdentifiers, type Identifier } from './extract.ts'
 import type { EdgeStatus, IdentityStore, MergeRecord } from './identity-store.ts'
 import { type ResolvedIdentitySettings, resolveIdentitySettings } from './settings.ts'
@@ -38,6 +38,32 @@ export interface IdentityStats {
   largest: Array<{ canonicalId: string; size: number; byType: Record<string, number> }>
 }
 
+/**
+ * What stitching one event changed: enough for a table kept in step with the graph (the
+ * warehouse's `identity_mappings`) to follow it, merges included.
+ */
+export interface StitchChange {
+  /** The event's canonical id (its strongest identifier's person). */
+  canonicalId: string
+  /**
+   * The event's identifiers, and every other identifier a re-run of its component moved to
+   * another person, each with its canonical id after this event.
+   */
+  ids: Array<Identifier & { canonicalId: string }>
+  /** People absorbed by this event, in order: every id of `from` now belongs to `to`. */
+  merged: Array<{ from: string; to: string }>
+  /** Links that became rejected (a cap) or blocked (a blocklisted identifier). */
+  rejected: Array<{
+    a: Identifier
+    b: Identifier
+    status: Exclude<EdgeStatus, 'accepted'>
+    reason: string
+    messageId: string
+  }>
+  /** Links that were rejected or blocked and are merged now (a re-run after late events). */
+  cleared: Array<{ a: Identifier; b: Identifier }>
+}
+
 /** A live identity graph over a store. */
 export interface IdentityGraph {
   readonly settings: ResolvedIdentitySettings
@@ -47,6 +73,8 @@ export interface IdentityGraph {
    * identifier). Batches run one at a time.
    */
   stitch(events: readonly unknown[]): Promise<Array<string | undefined>>
+  /** `stitch`, answering for each event what it changed (undefined for an event with no identifier). */
+  stitchChanges(events: readonly unknown[]): Promise<Array<StitchChange | undefined>>
   /** The canonical id of an identifier (`type:value`, a bare value of any type, or a canonical id); read-only. */
   resolve(id: string): string | undefined
   lookup(id: string): Promise<IdentityLookup | undefined>
@@ -136,6 +164,40 @@ export async function openIdentityGraph(init: {
     if (entry === undefined) return undefined
     return entry.from === id ? entry.fromNode : entry.toNode
   }
+  /** Runs `ingest` over a batch, one batch at a time, and commits what changed atomically. */
+  const enqueue = <T>(
+    events: readonly unknown[],
+    ingest: (ids: Identifier[], ts: number, messageId: string) => T,
+  ): Promise<T[]> => {
+    const run = async () => {
+      if (closed) throw new PatchbayError('PB_IDENTITY_CLOSED', 'the identity graph is closed')
+      if (broken) {
+        // The last commit failed: memory is ahead of the store. Start again from the store.
+        engine = await build()
+        broken = false
+      }
+      const out = events.map((event) => {
+        const messageId = (event as { messageId?: unknown }).messageId
+        return ingest(
+          extractIdentifiers(event, settings),
+          eventTime(event),
+          typeof messageId === 'string' ? messageId : '',
+        )
+      })
+      if (engine.dirty) {
+        try {
+          await store.commit(engine.drain())
+        } catch (error) {
+          broken = true
+          throw error
+        }
+      }
+      return out
+    }
+    const result = queue.then(run, run)
+    queue = result.catch(() => undefined)
+    return result
+  }
   const name = (node: number) => {
     const { type, value } = engine.identifier(node)
     return `${type}:${value}`
@@ -144,31 +206,53 @@ export async function openIdentityGraph(init: {
   return {
     settings,
     stitch(events) {
-      const run = async () => {
-        if (closed) throw new PatchbayError('PB_IDENTITY_CLOSED', 'the identity graph is closed')
-        if (broken) {
-          // The last commit failed: memory is ahead of the store. Start again from the store.
-          engine = await build()
-          broken = false
+      return enqueue(events, (ids, ts, messageId) => engine.ingest(ids, ts, messageId))
+    },
+    stitchChanges(events) {
+      return enqueue(events, (ids, ts, messageId) => {
+        const report: IngestReport = { merged: [], moved: new Set(), rejected: [], cleared: [] }
+        const canonicalId = engine.ingest(ids, ts, messageId, report)
+        if (canonicalId === undefined) return undefined
+        const idOf = (node: number): Identifier => {
+          const { type, value } = engine.identifier(node)
+          return { type, value }
         }
-        const out = events.map((event) => {
-          const ids: Identifier[] = extractIdentifiers(event, settings)
-          const messageId = (event as { messageId?: unknown }).messageId
-          return engine.ingest(ids, eventTime(event), typeof messageId === 'string' ? messageId : '')
-        })
-        if (engine.dirty) {
-          try {
-            await store.commit(engine.drain())
-          } catch (error) {
-            broken = true
-            throw error
-          }
+        const listed = new Set<string>()
+        const out: StitchChange['ids'] = []
+        const add = (type: string, value: string, node: number | undefined) => {
+          const key = `${type}\u0000${value}`
+          if (node === undefined || listed.has(key)) return
+          listed.add(key)
+          out.push({ type, value, canonicalId: engine.canonicalOf(node) })
         }
-        return out
-      }
-      const result = queue.then(run, run)
-      queue = result.catch(() => undefined)
-      return result
+        for (const id of ids) add(id.type, id.value, engine.nodeOf(id.type, id.value))
+        for (const node of report.moved) {
+          const { type, value } = engine.identifier(node)
+          add(type, value, node)
+        }
+        return {
+          canonicalId,
+          ids: out,
+          merged: report.merged,
+          rejected: report.rejected.flatMap((e) => {
+            const edge = engine.edgeRecord(e)
+            if (edge.status === 'accepted') return []
+            return [
+              {
+                a: idOf(edge.a),
+                b: idOf(edge.b),
+                status: edge.status,
+                reason: edge.reason ?? '',
+                messageId: edge.messageId,
+              },
+            ]
+          }),
+          cleared: report.cleared.flatMap((e) => {
+            const edge = engine.edgeRecord(e)
+            return edge.status === 'accepted' ? [{ a: idOf(edge.a), b: idOf(edge.b) }] : []
+          }),
+        }
+      })
     },
     resolve(id) {
       const node = nodeFor(id)

@@ -1,5 +1,6 @@
 import type { Dialect } from './dialect.ts'
 import { normalizeIdentifier } from './identifiers.ts'
+import { IDENTITY_MAPPINGS_TABLE, IDENTITY_REJECTIONS_TABLE, IDENTITY_TABLES } from './identity-tables.ts'
 import type { WarehouseSchema } from './load-plan.ts'
 import { qualified } from './sql.ts'
 import { CALL_TABLES, DISCARDS_TABLE, USERS_TABLE } from './tables.ts'
@@ -24,7 +25,9 @@ export interface BoundStatement {
  * - in `identifies` and `users`, also the trait's own column (`email`); `users` rows whose
  *   `id` is the userId; `aliases` rows whose `previous_id` is a userId or an anonymousId;
  * - in `patchbay_discards`, the values recorded for those rows (first, while the rows that
- *   name them still exist).
+ *   name them still exist);
+ * - in `identity_mappings` the rows of these ids, in `identity_merge_rejections` the links
+ *   that name one.
  * Tables without a matching column are left alone. Running the statements again deletes
  * nothing more: a retry after a partial failure is safe.
  *
@@ -61,7 +64,7 @@ export function deleteUsersSql(
   const statements: BoundStatement[] = []
   const deletes: BoundStatement[] = []
   for (const [table, columns] of [...schema].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (table === DISCARDS_TABLE || table.startsWith('identity_')) continue
+    if (table === DISCARDS_TABLE || IDENTITY_TABLES.has(table)) continue
     const params: string[] = []
     const terms: string[] = []
     for (const [column, values] of byColumn(table)) {
@@ -87,5 +90,21 @@ export function deleteUsersSql(
       })
     deletes.push({ sql: `DELETE FROM ${target} WHERE ${where}`, params })
   }
+  // The identity tables: the mappings of these ids, and the rejected links that name one.
+  const pairs = identifiers.map(({ type, value }) => [type, value])
+  const match = (typeColumn: string, idColumn: string, from: number) =>
+    pairs
+      .map((_, k) => `("${typeColumn}" = $${from + 2 * k + 1} AND "${idColumn}" = $${from + 2 * k + 2})`)
+      .join(' OR ')
+  if (pairs.length > 0 && schema.has(IDENTITY_MAPPINGS_TABLE))
+    deletes.push({
+      sql: `DELETE FROM ${qualified(IDENTITY_MAPPINGS_TABLE, dialect, schemaName)} WHERE ${match('id_type', 'id', 0)}`,
+      params: pairs.flat(),
+    })
+  if (pairs.length > 0 && schema.has(IDENTITY_REJECTIONS_TABLE))
+    deletes.push({
+      sql: `DELETE FROM ${qualified(IDENTITY_REJECTIONS_TABLE, dialect, schemaName)} WHERE ${match('id_type_a', 'id_a', 0)} OR ${match('id_type_b', 'id_b', 2 * pairs.length)}`,
+      params: [...pairs.flat(), ...pairs.flat()],
+    })
   return [...statements, ...deletes]
 }
