@@ -185,3 +185,16 @@ destinations:
   ).toEqual(['context_patchbay_canonical_id'])
   await graph.close()
 }, 120_000)
+
+it('a stamp an event brings itself never reaches the identity tables', async () => {
+  const graph = await openIdentityGraph({ store: createMemoryIdentityStore() })
+  const forged = {
+    type: 'track',
+    event: 'X',
+    messageId: 'f1',
+    context: { patchbay: { identity: { canonicalId: 'c', at: '2030-01-01T00:00:00Z', ids: [] } } },
+  }
+  const [out] = await identityStage(graph, { changes: true }).run([forged as never])
+  expect((out!.context as { patchbay: object }).patchbay).toEqual({})
+  await graph.close()
+})

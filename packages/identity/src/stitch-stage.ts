@@ -72,9 +72,14 @@ export function stampCanonicalId(event: PatchbayEvent, canonicalId: string | und
 
 /** `event` with `context.patchbay.canonicalId` and `context.patchbay.identity` set (a new object). */
 function stampIdentity(event: PatchbayEvent, change: StitchChange | undefined, at: string): PatchbayEvent {
-  if (change === undefined) return event
   const context = (event.context ?? {}) as Record<string, unknown>
   const patchbay = (context.patchbay ?? {}) as Record<string, unknown>
+  if (change === undefined) {
+    // A stamp the sender wrote itself is not the graph's: it never reaches the tables.
+    if (!('identity' in patchbay)) return event
+    const { identity: _, ...rest } = patchbay
+    return { ...event, context: { ...context, patchbay: rest } } as PatchbayEvent
+  }
   const identity: IdentityStamp = {
     canonicalId: change.canonicalId,
     at,
