@@ -20,6 +20,7 @@ import { until } from './_until.ts'
 const ADMIN = process.env.PATCHBAY_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test'
 const DB = `pb_wh_e2e_${process.pid}`
 const WRITE_KEY = 'wk_warehouse_0123456789'
+const ADMIN_TOKEN = 'admin_warehouse_0123456789'
 const dbUrl = (() => {
   const u = new URL(ADMIN)
   u.pathname = `/${DB}`
@@ -100,7 +101,7 @@ async function serve(files: ReturnType<typeof workspace>) {
       '--retry-for',
       '10m',
     ],
-    { cwd: root, env: { ...process.env, NO_COLOR: '1' }, detached: true },
+    { cwd: root, env: { ...process.env, NO_COLOR: '1', PATCHBAY_ADMIN_TOKEN: ADMIN_TOKEN }, detached: true },
   )
   groups.add(child.pid!)
   let stdout = ''
@@ -406,6 +407,52 @@ describe('SDKs → patchbay serve → PostgreSQL and DuckDB', () => {
       { previous_id: 'rs-anon', user_id: 'rs-user' },
       { previous_id: 'seg-anon', user_id: 'seg-user' },
     ])
+
+    // A regulation `suppress_with_delete` for the Segment user reaches both warehouse
+    // destinations through the gateway: its audit status becomes done, and the user's rows are
+    // gone from every table of both warehouses, the RudderStack user's untouched.
+    const again = await serve(files)
+    const adminApi = (path: string, init: RequestInit = {}) =>
+      fetch(`${again.url}/admin/${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { id: number; deletions: Array<{ status: string }> },
+      }))
+    const created = await adminApi('regulations', {
+      method: 'POST',
+      body: JSON.stringify({
+        type: 'suppress_with_delete',
+        identifiers: [
+          { type: 'userId', value: 'seg-user' },
+          { type: 'email', value: 'seg@example.com' },
+        ],
+      }),
+    })
+    expect(created.status, JSON.stringify(created.body)).toBe(201)
+    let audit: { deletions: Array<{ status: string }> } | undefined
+    for (const deadline = Date.now() + 120_000; ; ) {
+      audit = (await adminApi(`regulations/${created.body.id}`)).body
+      if (audit.deletions.every((d) => d.status !== 'pending')) break
+      if (Date.now() > deadline)
+        throw new Error(`deletions still pending: ${JSON.stringify(audit)}\n${again.output()}`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    expect(audit!.deletions.map((d) => d.status)).toEqual(['done', 'done'])
+    expect(await again.stop()).toBe(0)
+    for (const table of TABLES) {
+      const where = table === 'users' ? 'id' : 'user_id'
+      const users = (rows: Array<Record<string, unknown>>) => rows.map((r) => r.u).sort()
+      expect([table, users(await pgRows(`SELECT ${where} AS u FROM sdk.${table}`))]).toEqual([
+        table,
+        ['rs-user'],
+      ])
+      expect([table, users(await duck(files.duckdb, `SELECT ${where} AS u FROM ${table}`))]).toEqual([
+        table,
+        ['rs-user'],
+      ])
+    }
   }, 300_000)
 
   it('an outage of PostgreSQL during loads: events are kept and retried, then every acknowledged one is loaded exactly once', async () => {

@@ -1,6 +1,7 @@
 import { type DuckDBAppender, type DuckDBConnection, DuckDBTimestampTZValue } from '@duckdb/node-api'
 import {
   applyChanges,
+  applyIdentityStamps,
   CALL_TABLES,
   type ColumnType,
   changeSql,
@@ -9,6 +10,7 @@ import {
   planLoad,
   qualified,
   RESERVED_TABLES,
+  type SchemaChange,
   type TableLoad,
   type WarehouseEvent,
   type WarehouseSchema,
@@ -104,6 +106,7 @@ async function loadOnce(
   direct: boolean,
 ): Promise<void> {
   const plan = planLoad(events, schema, dialect)
+  let identity: SchemaChange[] = []
   if (cache.stages.size > MAX_STAGES) await forget(connection, cache)
   await connection.run('BEGIN TRANSACTION')
   try {
@@ -125,6 +128,19 @@ async function loadOnce(
         )
     }
     for (const load of later) await appendTable(connection, load, schemaName, cache, inserted)
+    // The identity tables, from the events' identity stamps (the identity stage's).
+    identity = await applyIdentityStamps(events, {
+      dialect,
+      schema,
+      schemaName,
+      execute: async (sql, params) => {
+        const reader = await connection.runAndReadAll(
+          sql,
+          params.length > 0 ? (params as string[]) : undefined,
+        )
+        return { rows: reader.getRowsJS() as unknown[][], changed: Number(reader.rowsChanged) }
+      },
+    })
     await connection.run('COMMIT')
   } catch (error) {
     await connection.run('ROLLBACK').catch(() => undefined)
@@ -132,6 +148,7 @@ async function loadOnce(
     throw error
   }
   applyChanges(schema, plan.changes)
+  applyChanges(schema, identity)
 }
 
 const CALL_TABLE_NAMES: ReadonlySet<string> = new Set(Object.values(CALL_TABLES))

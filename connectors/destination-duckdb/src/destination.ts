@@ -4,6 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { AbortedError, ConfigurationError, defineClientDestination, RetryableError } from '@patchbay/core'
 import { duckdbDialect, type WarehouseEvent, type WarehouseSchema } from '@patchbay/warehouse'
 import pkg from '../package.json' with { type: 'json' }
+import { deleteUsers } from './_delete-users.ts'
 import { type LoaderCache, loadBatch, newLoaderCache, readSchema } from './_loader.ts'
 import { DuckdbConfigSchema } from './config.ts'
 
@@ -33,7 +34,8 @@ const TRANSIENT =
 export default defineClientDestination({
   name: pkg.name,
   version: pkg.version,
-  apiVersion: 2,
+  // 3: the deleteUsers hook (regulations).
+  apiVersion: 3,
   title: 'DuckDB',
   description: 'Events into a DuckDB file, in the Segment/RudderStack warehouse shape.',
   config: DuckdbConfigSchema,
@@ -75,6 +77,8 @@ export default defineClientDestination({
     // A load the engine refused for its data (a cast, a constraint): trying again fails again.
     return new AbortedError(`DuckDB refused the load: ${message}`, { cause: error })
   },
+  // A regulation `suppress_with_delete`: the users' rows go from every table, in one transaction.
+  deleteUsers: (identifiers, { client }) => deleteUsers(client, identifiers),
   async deliverBatch(events, { client }) {
     const load = async (batch: WarehouseEvent[]) => {
       client.schema ??= await readSchema(client.connection, client.schemaName)

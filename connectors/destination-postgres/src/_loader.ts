@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import {
   applyChanges,
+  applyIdentityStamps,
   CALL_TABLES,
   type ColumnType,
   changeSql,
@@ -10,6 +11,7 @@ import {
   planLoad,
   qualified,
   RESERVED_TABLES,
+  type SchemaChange,
   type TableLoad,
   type WarehouseEvent,
   type WarehouseSchema,
@@ -82,6 +84,7 @@ async function loadOnce(
 ): Promise<void> {
   await client.query('BEGIN')
   let plan: ReturnType<typeof planLoad>
+  let identity: SchemaChange[] = []
   try {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`patchbay.warehouse.${schemaName}`])
     plan = planLoad(events, schema, dialect)
@@ -105,12 +108,23 @@ async function loadOnce(
       const rows = load.rows.filter((row) => inserted.has(row[idAt] as string))
       if (rows.length > 0) await copyInto(client, qualified(load.table, dialect, schemaName), load, rows)
     }
+    // The identity tables, from the events' identity stamps (the identity stage's).
+    identity = await applyIdentityStamps(events, {
+      dialect,
+      schema,
+      schemaName,
+      execute: async (text, values) => {
+        const result = await client.query({ text, values, rowMode: 'array' })
+        return { rows: result.rows as unknown[][], changed: result.rowCount ?? 0 }
+      },
+    })
     await client.query('COMMIT')
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined)
     throw error
   }
   applyChanges(schema, plan.changes)
+  applyChanges(schema, identity)
 }
 
 const CALL_TABLE_NAMES: ReadonlySet<string> = new Set(Object.values(CALL_TABLES))

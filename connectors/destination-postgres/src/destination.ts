@@ -3,6 +3,7 @@ import { postgresDialect, type WarehouseEvent, type WarehouseSchema } from '@pat
 import pg from 'pg'
 import pkg from '../package.json' with { type: 'json' }
 import { classifyPgError } from './_classify.ts'
+import { deleteUsers } from './_delete-users.ts'
 import { loadBatch, readSchema } from './_loader.ts'
 import { PostgresConfigSchema } from './config.ts'
 
@@ -26,7 +27,8 @@ const DATA_ERROR = /^(22|23)/
 export default defineClientDestination({
   name: pkg.name,
   version: pkg.version,
-  apiVersion: 2,
+  // 3: the deleteUsers hook (regulations).
+  apiVersion: 3,
   title: 'PostgreSQL',
   description: 'Events into PostgreSQL, in the Segment/RudderStack warehouse shape.',
   config: PostgresConfigSchema,
@@ -64,6 +66,8 @@ export default defineClientDestination({
       await pool.end()
     }
   },
+  // A regulation `suppress_with_delete`: the users' rows go from every table, in one transaction.
+  deleteUsers: (identifiers, { client }) => deleteUsers(client, identifiers),
   async deliverBatch(events, { client, config }) {
     const classify = (error: unknown) => classifyPgError(error, config.connectionString)
     const load = (batch: WarehouseEvent[]) => {

@@ -12,6 +12,21 @@ const STATUS: readonly EdgeStatus[] = ['accepted', 'rejected', 'blocked']
 const PAIR = 2 ** 26
 
 /**
+ * What one `ingest` changed, collected when the caller passes one (the warehouse's identity
+ * tables need it; plain stitching does not pay for it).
+ */
+export interface IngestReport {
+  /** Whole people absorbed: every id of canonical id `from` now has `to`, in order. */
+  merged: Array<{ from: string; to: string }>
+  /** Nodes whose person changed in a re-run of a component (possibly part of a person). */
+  moved: Set<number>
+  /** Edges that became rejected or blocked. */
+  rejected: number[]
+  /** Edges that were rejected or blocked and are accepted now. */
+  cleared: number[]
+}
+
+/**
  * The identity graph in memory: identifiers (nodes), the links events make between them
  * (edges), and the partition into people under the caps.
  *
@@ -71,6 +86,7 @@ export class IdentityEngine {
   /** Nodes the event being ingested created: one joining a person is not a merge of two people. */
   #fresh = new Set<number>()
   #at = { ts: 0, messageId: '' }
+  #report: IngestReport | undefined
 
   constructor(settings: ResolvedIdentitySettings) {
     this.#settings = settings
@@ -165,15 +181,25 @@ export class IdentityEngine {
    * Adds one event's identifiers and links, and answers its canonical id: the person of its
    * strongest identifier (undefined when it has none).
    */
-  ingest(ids: readonly Identifier[], ts: number, messageId: string): string | undefined {
+  ingest(
+    ids: readonly Identifier[],
+    ts: number,
+    messageId: string,
+    report?: IngestReport,
+  ): string | undefined {
     if (ids.length === 0) return undefined
     this.#at = { ts, messageId }
     this.#fresh.clear()
-    const nodes = ids.map((id) => this.#touch(id.type, id.value, ts, messageId))
-    for (let i = 0; i < nodes.length; i++)
-      for (let j = i + 1; j < nodes.length; j++) this.#link(nodes[i]!, nodes[j]!, ts, messageId)
-    while (this.#pendingBlocks.length > 0) this.#block(this.#pendingBlocks.pop()!)
-    return this.#canonicalOfNode(this.#strongest(nodes))
+    this.#report = report
+    try {
+      const nodes = ids.map((id) => this.#touch(id.type, id.value, ts, messageId))
+      for (let i = 0; i < nodes.length; i++)
+        for (let j = i + 1; j < nodes.length; j++) this.#link(nodes[i]!, nodes[j]!, ts, messageId)
+      while (this.#pendingBlocks.length > 0) this.#block(this.#pendingBlocks.pop()!)
+      return this.#canonicalOfNode(this.#strongest(nodes))
+    } finally {
+      this.#report = undefined
+    }
   }
 
   /** The changes since the last call, for the store (one atomic commit). */
@@ -309,6 +335,10 @@ export class IdentityEngine {
         this.#oldest[root] = found
         const members = this.#members[root] ?? [root]
         for (const m of members) this.#dirtyNodes.add(m)
+        this.#report?.merged.push({
+          from: this.#canonicalOfNode(before, true),
+          to: this.#canonicalOfNode(found, true),
+        })
         this.#logEntry('recomputed', before, found, members.length)
       }
     }
@@ -439,6 +469,10 @@ export class IdentityEngine {
     }
     this.#eStatus[e] = status
     this.#eReason[e] = reason
+    if (this.#report !== undefined && before !== status) {
+      if (status !== ACCEPTED) this.#report.rejected.push(e)
+      else if (before !== ACCEPTED) this.#report.cleared.push(e)
+    }
     if (status === REJECTED && before !== REJECTED) {
       for (const n of [this.#ea[e]!, this.#eb[e]!]) {
         this.#rejections[n]!++
@@ -487,8 +521,14 @@ export class IdentityEngine {
     const moved = this.#members[loser] ?? [loser]
     if (log) {
       for (const m of moved) this.#dirtyNodes.add(m)
-      if (moved.length > 1 || !this.#fresh.has(moved[0]!))
-        this.#logEntry('merge', survivor === oldBig ? oldSmall : oldBig, survivor, moved.length)
+      if (moved.length > 1 || !this.#fresh.has(moved[0]!)) {
+        const absorbed = survivor === oldBig ? oldSmall : oldBig
+        this.#report?.merged.push({
+          from: this.#canonicalOfNode(absorbed, true),
+          to: this.#canonicalOfNode(survivor, true),
+        })
+        this.#logEntry('merge', absorbed, survivor, moved.length)
+      }
     }
     const counts = this.#counts[big] ?? new Map([[this.#type[big]!, 1]])
     const smallCounts = this.#counts[small] ?? new Map([[this.#type[small]!, 1]])
@@ -601,6 +641,7 @@ export class IdentityEngine {
       const to = this.#oldest[this.#find(n)]!
       if (dirtyAll || from !== to) this.#dirtyNodes.add(n)
       if (from === to) continue
+      this.#report?.moved.add(n)
       const key = `${from}:${to}`
       const entry = moved.get(key)
       if (entry) entry.nodes++

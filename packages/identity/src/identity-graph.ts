@@ -1,10 +1,36 @@
 import './error-codes.ts'
 import { type IdentitySettings, PatchbayError } from '@patchbay/core'
-import { IdentityEngine } from './_engine.ts'
+import { IdentityEngine, type IngestReport } from './_engine.ts'
 import { extractIdentifiers, type Identifier } from './extract.ts'
 import type { IdentityLookup, IdentityStats } from './identity-schema.ts'
-import type { IdentityStore } from './identity-store.ts'
+import type { EdgeStatus, IdentityStore } from './identity-store.ts'
 import { type ResolvedIdentitySettings, resolveIdentitySettings } from './settings.ts'
+
+/**
+ * What stitching one event changed: enough for a table kept in step with the graph (the
+ * warehouse's `identity_mappings`) to follow it, merges included.
+ */
+export interface StitchChange {
+  /** The event's canonical id (its strongest identifier's person). */
+  canonicalId: string
+  /**
+   * The event's identifiers, and every other identifier a re-run of its component moved to
+   * another person, each with its canonical id after this event.
+   */
+  ids: Array<Identifier & { canonicalId: string }>
+  /** People absorbed by this event, in order: every id of `from` now belongs to `to`. */
+  merged: Array<{ from: string; to: string }>
+  /** Links that became rejected (a cap) or blocked (a blocklisted identifier). */
+  rejected: Array<{
+    a: Identifier
+    b: Identifier
+    status: Exclude<EdgeStatus, 'accepted'>
+    reason: string
+    messageId: string
+  }>
+  /** Links that were rejected or blocked and are merged now (a re-run after late events). */
+  cleared: Array<{ a: Identifier; b: Identifier }>
+}
 
 /** A live identity graph over a store. */
 export interface IdentityGraph {
@@ -15,6 +41,8 @@ export interface IdentityGraph {
    * identifier). Batches run one at a time.
    */
   stitch(events: readonly unknown[]): Promise<Array<string | undefined>>
+  /** `stitch`, answering for each event what it changed (undefined for an event with no identifier). */
+  stitchChanges(events: readonly unknown[]): Promise<Array<StitchChange | undefined>>
   /**
    * The canonical id of an identifier (`type:value`, a bare value of any type, or a canonical
    * id); read-only, from memory. On a store several nodes share, as of this node's last
@@ -113,6 +141,35 @@ export async function openIdentityGraph(init: {
     queue = result.catch(() => undefined)
     return result
   }
+  /** Stitches `events` in order with `ingest` and writes what changed (on a shared store, after taking in other nodes' writes). */
+  const enqueue = <T>(
+    events: readonly unknown[],
+    ingest: (ids: Identifier[], ts: number, messageId: string) => T,
+  ): Promise<T[]> => {
+    const each = () =>
+      events.map((event) => {
+        const messageId = (event as { messageId?: unknown }).messageId
+        return ingest(
+          extractIdentifiers(event, settings),
+          eventTime(event),
+          typeof messageId === 'string' ? messageId : '',
+        )
+      })
+    return serial(async () => {
+      if (shared) {
+        let out: T[] = []
+        await shared.write((news) => {
+          engine.absorb(news)
+          out = each()
+          return engine.drain()
+        })
+        return out
+      }
+      const out = each()
+      if (engine.dirty) await store.commit(engine.drain())
+      return out
+    })
+  }
   /** Another node's writes, taken in before a read (a no-op for a store of one writer). */
   const catchUp = () =>
     shared ? serial(async () => engine.absorb(await shared.catchUp())) : Promise.resolve()
@@ -147,25 +204,52 @@ export async function openIdentityGraph(init: {
   return {
     settings,
     stitch(events) {
-      const ingest = () =>
-        events.map((event) => {
-          const ids: Identifier[] = extractIdentifiers(event, settings)
-          const messageId = (event as { messageId?: unknown }).messageId
-          return engine.ingest(ids, eventTime(event), typeof messageId === 'string' ? messageId : '')
-        })
-      return serial(async () => {
-        if (shared) {
-          let out: Array<string | undefined> = []
-          await shared.write((news) => {
-            engine.absorb(news)
-            out = ingest()
-            return engine.drain()
-          })
-          return out
+      return enqueue(events, (ids, ts, messageId) => engine.ingest(ids, ts, messageId))
+    },
+    stitchChanges(events) {
+      return enqueue(events, (ids, ts, messageId) => {
+        const report: IngestReport = { merged: [], moved: new Set(), rejected: [], cleared: [] }
+        const canonicalId = engine.ingest(ids, ts, messageId, report)
+        if (canonicalId === undefined) return undefined
+        const idOf = (node: number): Identifier => {
+          const { type, value } = engine.identifier(node)
+          return { type, value }
         }
-        const out = ingest()
-        if (engine.dirty) await store.commit(engine.drain())
-        return out
+        const listed = new Set<string>()
+        const out: StitchChange['ids'] = []
+        const add = (type: string, value: string, node: number | undefined) => {
+          const key = `${type}\u0000${value}`
+          if (node === undefined || listed.has(key)) return
+          listed.add(key)
+          out.push({ type, value, canonicalId: engine.canonicalOf(node) })
+        }
+        for (const id of ids) add(id.type, id.value, engine.nodeOf(id.type, id.value))
+        for (const node of report.moved) {
+          const { type, value } = engine.identifier(node)
+          add(type, value, node)
+        }
+        return {
+          canonicalId,
+          ids: out,
+          merged: report.merged,
+          rejected: report.rejected.flatMap((e) => {
+            const edge = engine.edgeRecord(e)
+            if (edge.status === 'accepted') return []
+            return [
+              {
+                a: idOf(edge.a),
+                b: idOf(edge.b),
+                status: edge.status,
+                reason: edge.reason ?? '',
+                messageId: edge.messageId,
+              },
+            ]
+          }),
+          cleared: report.cleared.flatMap((e) => {
+            const edge = engine.edgeRecord(e)
+            return edge.status === 'accepted' ? [{ a: idOf(edge.a), b: idOf(edge.b) }] : []
+          }),
+        }
       })
     },
     resolve(id) {

@@ -229,7 +229,11 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     ...(userCode ? { userCode } : {}),
     ...(plans.stage ? { validate: plans.stage } : {}),
     ...(definition.identity
-      ? { stages: [{ id: 'identity', run: (events) => identityStage(identity!).run(events) }] }
+      ? {
+          stages: [
+            { id: 'identity', run: (events) => identityStage(identity!, { changes: true }).run(events) },
+          ],
+        }
       : {}),
   })
   try {

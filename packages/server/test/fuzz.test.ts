@@ -163,6 +163,63 @@ const plausible = fc.record({
   delivery: fc.constant({ kind: 'whole' as const }),
 })
 
+// Regulations admin API (issue 20): random bodies, paths and headers on /admin/regulations,
+// mostly with the admin token so the fuzzer gets past authentication.
+const identifier = fc.record(
+  {
+    type: fc.oneof(fc.constantFrom('userId', 'anonymousId', 'email', 'phone', '__proto__', ''), fc.string()),
+    value: fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.integer(),
+      fc.constant("x' OR '1'='1"),
+      fc.string({ minLength: 1_020, maxLength: 1_100 }),
+    ),
+  },
+  { requiredKeys: [] },
+)
+const regulationBody = fc.oneof(
+  fc
+    .record(
+      {
+        type: fc.oneof(fc.constantFrom('suppress', 'suppress_with_delete', 'delete', ''), fc.string()),
+        identifiers: fc.oneof(fc.array(identifier, { maxLength: 5 }), fc.jsonValue({ maxDepth: 2 })),
+        extra: fc.jsonValue({ maxDepth: 2 }),
+      },
+      { requiredKeys: [] },
+    )
+    .map((r) => Buffer.from(JSON.stringify(r))),
+  body,
+)
+const regulations = fc.record({
+  method: fc.constantFrom('POST', 'POST', 'GET', 'GET', 'DELETE', 'PUT'),
+  path: fc.oneof(
+    fc.constantFrom(
+      '/admin/regulations',
+      '/admin/regulations/1',
+      '/admin/regulations/0',
+      '/admin/regulations/-1',
+      '/admin/regulations/99999999999999999999',
+      '/admin/regulations/abc',
+      '/admin/regulations?limit=0',
+      '/admin/regulations?limit=1&before=2',
+      '/admin/regulations?limit=x&before=%ZZ',
+      '/admin/regulations/',
+      '/admin/regulations//1',
+    ),
+    fc.string({ maxLength: 30 }).map((s) => `/admin/regulations/${encodeURIComponent(s)}`),
+    fc.string({ maxLength: 30 }).map((s) => `/admin/regulations?${encodeURI(s)}`),
+  ),
+  headers: fc.oneof(
+    {
+      arbitrary: fc.constant({ authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }),
+      weight: 4,
+    },
+    { arbitrary: headers, weight: 1 },
+  ),
+  body: regulationBody,
+  delivery,
+})
+
 const request = fc.oneof(
   {
     arbitrary: fc.record({
@@ -186,6 +243,7 @@ const request = fc.oneof(
     weight: 4,
   },
   { arbitrary: plausible, weight: 2 },
+  { arbitrary: regulations, weight: 1 },
 )
 
 /** Polls /health all along; each poll must answer within a second (a second chance for one hiccup). */

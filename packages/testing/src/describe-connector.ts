@@ -110,6 +110,9 @@ export function describeConnector(plugin: AnyPlugin, options: DescribeConnectorO
         expectContract(await checkDriverErrorSecrets(plugin, plugin.examples ?? [config])))
       it('delivers repeats: the same batch twice, one event twice in a batch', async () =>
         expectContract(await checkIdempotentDelivery(plugin, config)))
+      if (plugin.deleteUsers)
+        it('deletes users through its client (deleteUsers), idempotently, with no secret in errors', async () =>
+          expectContract(await checkDeleteUsers(plugin, config)))
     } else if (plugin.kind === 'destination') {
       const dest = plugin as DestinationPlugin
       it('maps or refuses every event type, and throws nothing else', async () =>

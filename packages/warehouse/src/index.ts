@@ -4,13 +4,28 @@
 //   column-type.ts  type inference and which values fit which column
 //   load-plan.ts    a batch → schema changes, rows per table and discards (the cached schema)
 //   sql.ts          DDL and the idempotent merge from a staging table
+//   delete-users.ts the statements that delete a user's rows from every table (regulations)
+//   identity-tables.ts identity_mappings, identity_merges, identity_merge_rejections from identity stamps
 //   dialect.ts      what a SQL engine must say; dialects.ts: postgres and duckdb
 //   tables.ts       table and standard column names
 export type { PatchbayEvent as WarehouseEvent } from '@patchbay/protocol'
 export { type ColumnType, fits, inferType } from './column-type.ts'
+export {
+  type BoundStatement,
+  deleteUsersSql,
+  type WarehouseUserIdentifier,
+} from './delete-users.ts'
 export { ansiQuote, type Dialect } from './dialect.ts'
 export { duckdbDialect, postgresDialect } from './dialects.ts'
 export { deconflict, fitLength, normalizeIdentifier } from './identifiers.ts'
+export {
+  applyIdentityStamps,
+  type Execute,
+  IDENTITY_MAPPINGS_TABLE,
+  IDENTITY_MERGES_TABLE,
+  IDENTITY_REJECTIONS_TABLE,
+  IDENTITY_TABLES,
+} from './identity-tables.ts'
 export {
   applyChanges,
   type LoadPlan,

@@ -46,7 +46,8 @@ export function mapEvent(event: PatchbayEvent, dialect: Dialect): MappedRow[] {
   put('original_timestamp', e.originalTimestamp ?? e.timestamp)
   put('sent_at', e.sentAt)
   put('received_at', e.receivedAt)
-  flattenInto(base, taken, e.context, 'context', dialect, 'context')
+  // `context.patchbay.identity` is for the identity tables (identity-tables.ts), not a column.
+  flattenInto(base, taken, withoutIdentityStamp(e.context), 'context', dialect, 'context')
 
   const withFields = (fields: Json | undefined, from: string, extra: Array<[string, unknown]> = []) => {
     const values = new Map(base)
@@ -161,4 +162,12 @@ function flattenInto(
     values.set(column, value)
     taken.set(column, keyPath)
   }
+}
+
+/** `context` without `patchbay.identity` (a copy only when it has one). */
+function withoutIdentityStamp(context: unknown): unknown {
+  const patchbay = (context as Json | undefined)?.patchbay as Json | undefined
+  if (typeof patchbay !== 'object' || patchbay === null || !('identity' in patchbay)) return context
+  const { identity: _, ...rest } = patchbay
+  return { ...(context as Json), patchbay: rest }
 }

@@ -20,6 +20,10 @@ export const RESERVED_TABLES: ReadonlySet<string> = new Set([
   ...Object.values(CALL_TABLES),
   USERS_TABLE,
   DISCARDS_TABLE,
+  // The identity tables (identity-tables.ts).
+  'identity_mappings',
+  'identity_merges',
+  'identity_merge_rejections',
 ])
 
 /** Columns of fixed type, whatever their value looks like. */

@@ -55,7 +55,7 @@ export async function runPipeline(options: RunOptions, output: Output = processO
             store: m.createMemoryIdentityStore(),
             settings: loaded.definition.identity,
           })
-          pipelineOptions.stages = [m.identityStage(graph)]
+          pipelineOptions.stages = [m.identityStage(graph, { changes: true })]
           return graph
         })
       : undefined

@@ -5,6 +5,7 @@ import type {
   ClientDestinationPlugin,
   ClientEventResult,
 } from '../plugin/define-client-destination.ts'
+import type { UserIdentifier } from '../privacy/user-identifier.ts'
 import { createRedactor, type Redactor } from '../redaction/redact.ts'
 import { createSemaphore } from './_semaphore.ts'
 import type { DeliveryOptions } from './delivery-options.ts'
@@ -39,6 +40,12 @@ export interface ClientDeliveryResult {
 export interface ClientDeliverer {
   /** Delivers events (one destination batch) and returns one result per event, in order. */
   deliverBatch(events: readonly unknown[]): Promise<ClientDeliveryResult[]>
+  /**
+   * Runs the plugin's `deleteUsers` hook with the destination's client (opened if needed),
+   * retried like a batch (one attempt with `singleAttempt`). Never throws: undefined when
+   * it is done, else the last error, classified and redacted.
+   */
+  deleteUsers(identifiers: readonly UserIdentifier[]): Promise<PatchbayError | undefined>
   /** Closes the client, if it was opened. Safe to call twice. */
   close(): Promise<void>
 }
@@ -167,6 +174,32 @@ export function createClientDeliverer(init: ClientDelivererOptions): ClientDeliv
         if (pending.length > 0 && wait !== undefined) await sleep(wait)
       }
       return results
+    },
+    async deleteUsers(identifiers) {
+      const hook = plugin.deleteUsers
+      if (!hook) return classify(new Error('the plugin has no deleteUsers hook'), 'deleting users')
+      const started = now()
+      for (let n = 1; ; n++) {
+        let error: PatchbayError
+        await semaphore.acquire()
+        try {
+          await hook(identifiers, { ...context, client: await client() })
+          return undefined
+        } catch (cause) {
+          error = classify(cause, 'deleting users')
+        } finally {
+          semaphore.release()
+        }
+        if (error.family !== 'retryable') return error
+        const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs
+        const next = policy.next(
+          n,
+          { retryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+          now() - started,
+        )
+        if (next === undefined) return error
+        await sleep(next)
+      }
     },
     async close() {
       if (closed) return

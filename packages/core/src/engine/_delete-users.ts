@@ -1,3 +1,4 @@
+import type { ClientDeliverer } from '../delivery/client-deliverer.ts'
 import type { PatchbayError } from '../errors/patchbay-error.ts'
 import type { HttpRequest } from '../http/http-request.ts'
 import { runtimeServices } from '../plugin/manifest.ts'
@@ -8,6 +9,7 @@ import type { EngineDeliverer, PreparedDestination } from './_steps.ts'
 
 /** How a destination's deletion of users went. Errors are redacted like outcomes. */
 export type DeletionOutcome =
+  /** `requests`: HTTP requests sent (0 for a client destination, which deletes through its client). */
   | { status: 'done'; requests: number }
   | { status: 'unsupported' }
   | {
@@ -66,4 +68,20 @@ export async function deleteUsersAt(
     if (result.status === 'failed') return failed(result.error!, dest)
   }
   return { status: 'done', requests: requests.length }
+}
+
+/**
+ * Runs a client destination's `deleteUsers` hook (plugin API 3) with its long-lived client:
+ * the hook deletes through it, retried like a batch (one attempt in the gateway).
+ */
+export async function deleteUsersWithClient(
+  dest: PreparedDestination,
+  deliverer: ClientDeliverer,
+  identifiers: readonly UserIdentifier[],
+): Promise<DeletionOutcome> {
+  if (!dest.plugin.deleteUsers) return { status: 'unsupported' }
+  const error = await deliverer.deleteUsers(
+    deepFreeze(identifiers.map((i) => ({ type: i.type, value: i.value }))),
+  )
+  return error ? failed(error, dest) : { status: 'done', requests: 0 }
 }

@@ -13,7 +13,7 @@ import { runtimeServices } from '../plugin/manifest.ts'
 import type { UserIdentifier } from '../privacy/user-identifier.ts'
 import { createRedactor, type Redactor } from '../redaction/redact.ts'
 import { PluginRegistry } from '../registry/plugin-registry.ts'
-import { type DeletionOutcome, deleteUsersAt } from './_delete-users.ts'
+import { type DeletionOutcome, deleteUsersAt, deleteUsersWithClient } from './_delete-users.ts'
 import { deepFreeze } from './_freeze.ts'
 import { httpDelivererFactory } from './_http-deliverer.ts'
 import { type PrepareContext, prepareDestination, prepareTransformation } from './_prepare.ts'
@@ -331,7 +331,7 @@ export async function createPipeline(
     destinations: destinations.map((d) => ({
       id: d.prepared.id,
       source: d.prepared.source,
-      deletes: typeof d.prepared.plugin.deleteUsers === 'function' && !('deliverBatch' in d.deliverer),
+      deletes: typeof d.prepared.plugin.deleteUsers === 'function',
     })),
     routes,
     notices,
@@ -398,9 +398,11 @@ export async function createPipeline(
         throw new Error(
           `pipeline ${definition.name ?? ''} has no destination "${destinationId}"; it has ${destinations.map((d) => d.prepared.id).join(', ')}`,
         )
-      // Client destinations (plugin API 2) have no deletion hook yet.
-      if ('deliverBatch' in destination.deliverer) return { status: 'unsupported' }
-      const outcome = await deleteUsersAt(destination.prepared, destination.deliverer, identifiers)
+      // A client destination deletes through its own client; an HTTP one returns requests.
+      const outcome =
+        'deliverBatch' in destination.deliverer
+          ? await deleteUsersWithClient(destination.prepared, destination.deliverer, identifiers)
+          : await deleteUsersAt(destination.prepared, destination.deliverer, identifiers)
       return outcome.status === 'failed' ? redactor.value(outcome) : outcome
     },
     async close() {

@@ -1,12 +1,16 @@
 import type { EventType } from '@patchbay/protocol'
 import type { Static, TSchema } from 'typebox'
 import { PatchbayError } from '../errors/patchbay-error.ts'
+import type { UserIdentifier } from '../privacy/user-identifier.ts'
 import { brandPlugin } from './_define.ts'
 import type { BatchLimits, EventOf } from './define-destination.ts'
 import type { MaybePromise, PluginBase, PluginContext } from './manifest.ts'
 
 /** The first plugin API major with client destinations (`defineClientDestination`). */
 export const CLIENT_DESTINATION_API_VERSION = 2
+
+/** The plugin API that added `deleteUsers` (regulations), for client destinations as for HTTP ones. */
+const DELETE_USERS_API_VERSION = 3
 
 /**
  * What a client destination says of one event of a batch: `null` delivered, a PatchbayError
@@ -54,6 +58,24 @@ export interface ClientDestinationDefinition<C extends TSchema, S extends readon
   classify?(error: unknown): PatchbayError
   /** Batch bounds, read from the config. Default 1,000 events / 5 MB. */
   batch?(config: Static<C>): BatchLimits
+  /**
+   * Optional, plugin API 3: deletes these users' data with the client `open` returned (a
+   * regulation `suppress_with_delete`), e.g. their rows in every table. Unlike the HTTP
+   * hook it does the work itself; it must be idempotent (the gateway runs it again after a
+   * failure, possibly after part of it was done) and finish all or nothing where the
+   * service allows. What it throws goes through `classify` (retryable or permanent, as for
+   * a batch). `identifiers` are those the regulation names: `userId`, `anonymousId` or a
+   * trait such as `email`. A plugin with this hook declares `apiVersion: 3`.
+   *
+   * @example
+   * deleteUsers: async (identifiers, { client }) => {
+   *   await client.query('DELETE FROM events WHERE user_id = ANY($1)', [identifiers.map((i) => i.value)])
+   * }
+   */
+  deleteUsers?(
+    identifiers: readonly UserIdentifier[],
+    ctx: ClientDeliveryContext<Static<C>, Client>,
+  ): MaybePromise<void>
 }
 
 export type ClientDestinationPlugin<
@@ -102,6 +124,14 @@ export function defineClientDestination<
       '/apiVersion',
       `delivers through a client, which needs plugin API ${CLIENT_DESTINATION_API_VERSION} or later; it declares ${definition.apiVersion}`,
       `Set \`apiVersion: ${CLIENT_DESTINATION_API_VERSION}\` here and in package.json "patchbay".`,
+    )
+  if (definition.deleteUsers !== undefined && typeof definition.deleteUsers !== 'function')
+    fail('/deleteUsers', 'has deleteUsers that is not a function (identifiers, ctx) => Promise<void>')
+  if (definition.deleteUsers !== undefined && definition.apiVersion < DELETE_USERS_API_VERSION)
+    fail(
+      '/apiVersion',
+      `has deleteUsers, which needs plugin API ${DELETE_USERS_API_VERSION}, but declares apiVersion ${definition.apiVersion}`,
+      `Declare \`apiVersion: ${DELETE_USERS_API_VERSION}\` (and "apiVersion": ${DELETE_USERS_API_VERSION} under "patchbay" in package.json): a core older than API ${DELETE_USERS_API_VERSION} then refuses the plugin instead of ignoring deletions.`,
     )
   return brandPlugin('destination', {
     ...definition,

@@ -181,3 +181,81 @@ describe('client destinations', () => {
     ).toThrow(/plugin API 2 or later/)
   })
 })
+
+describe('client destinations: deleteUsers (plugin API 3)', () => {
+  /** fakeDb with a deleteUsers hook that deletes rows through the client deliverBatch used. */
+  function deletingDb(failures: Array<{ code: string; message: string }> = []) {
+    const { plugin: base, state } = fakeDb()
+    const seen: unknown[] = []
+    const plugin = defineClientDestination({
+      ...(base as unknown as Parameters<typeof defineClientDestination>[0]),
+      apiVersion: 3,
+      deleteUsers: (identifiers, { client }) => {
+        seen.push(client)
+        const failure = failures.shift()
+        if (failure)
+          throw Object.assign(new Error(`${failure.message} at ${(client as { url: string }).url}`), failure)
+        const gone = new Set(identifiers.map((i) => i.value))
+        state.rows = state.rows.filter((r) => !gone.has(r))
+      },
+    }) as unknown as ReturnType<typeof fakeDb>['plugin']
+    return { plugin, state, seen }
+  }
+
+  it('deletes through the client the batches used, opened once', async () => {
+    const { plugin, state, seen } = deletingDb()
+    const p = await pipelineWith(plugin)
+    await p.deliver('db', [track('a', 'Ok'), track('b', 'Ok')] as never)
+    expect(p.destinations).toEqual([{ id: 'db', source: '@test/destination-db@1.0.0', deletes: true }])
+    expect(await p.deleteUsers('db', [{ type: 'userId', value: 'a' }])).toEqual({
+      status: 'done',
+      requests: 0,
+    })
+    expect(state.rows).toEqual(['b'])
+    expect(state.opened).toBe(1)
+    expect(seen).toHaveLength(1)
+    expect(seen[0]).toMatchObject({ url: URL_SECRET })
+  })
+
+  it('retries a retryable failure with the retry policy; one attempt for the gateway; secrets redacted', async () => {
+    const flaky = deletingDb([{ code: 'ECONNRESET', message: 'reset' }])
+    expect(
+      await (await pipelineWith(flaky.plugin)).deleteUsers('db', [{ type: 'userId', value: 'a' }]),
+    ).toEqual({
+      status: 'done',
+      requests: 0,
+    })
+    expect(flaky.seen).toHaveLength(2)
+
+    const once = deletingDb([{ code: 'ECONNRESET', message: 'reset' }])
+    const outcome = await (await pipelineWith(once.plugin, true)).deleteUsers('db', [
+      { type: 'userId', value: 'a' },
+    ])
+    expect(outcome).toMatchObject({ status: 'failed', error: { retryable: true } })
+    expect(JSON.stringify(outcome)).not.toContain('hunter2')
+
+    const refused = deletingDb([{ code: 'EACCES', message: 'denied' }])
+    expect(
+      await (await pipelineWith(refused.plugin)).deleteUsers('db', [{ type: 'userId', value: 'a' }]),
+    ).toMatchObject({
+      status: 'failed',
+      error: { retryable: false },
+    })
+    expect(refused.seen).toHaveLength(1)
+  })
+
+  it('refuses a client destination with deleteUsers that declares plugin API 2', () => {
+    expect(() =>
+      defineClientDestination({
+        name: '@test/old',
+        version: '1.0.0',
+        apiVersion: 2,
+        config: Type.Object({}),
+        supports: ['track'],
+        open: () => ({}),
+        deliverBatch: (events) => events.map(() => null),
+        deleteUsers: () => undefined,
+      }),
+    ).toThrow(/needs plugin API 3/)
+  })
+})
