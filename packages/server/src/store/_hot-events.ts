@@ -25,7 +25,14 @@ export function createHotEvents(limit = HOT_EVENTS_LIMIT): HotEvents {
   return {
     put(seq, event) {
       events.set(seq, event)
-      if (events.size > limit) events.delete(events.keys().next().value!)
+      // Past the limit, the oldest eighth goes at once: one iterator, not one per put.
+      if (events.size > limit) {
+        let drop = Math.ceil(limit / 8)
+        for (const oldest of events.keys()) {
+          events.delete(oldest)
+          if (--drop === 0) break
+        }
+      }
     },
     get: (seq) => events.get(seq),
     delete(seq) {
