@@ -101,6 +101,23 @@ describe('normalizeEvent', () => {
     expect(out).not.toBe(input)
   })
 
+  it('drops what a client sent under context.patchbay (Patchbay writes there), and keeps the rest of context', () => {
+    const input = {
+      ...base,
+      context: {
+        ip: '1.1.1.1',
+        patchbay: { canonicalId: 'forged', identity: { canonicalId: 'forged', merged: [{ from: 'a', to: 'b' }] } },
+      },
+    }
+    const out = normalizeEvent(input, { receivedAt: 0, messageId: ids() })
+    expect(out.context).toEqual({ ip: '1.1.1.1' })
+    // The input keeps its own (normalisation never mutates), and an event without it is as it was.
+    expect(input.context.patchbay.canonicalId).toBe('forged')
+    expect(normalizeEvent({ ...base, context: { ip: '1.1.1.1' } }, { receivedAt: 0 }).context).toEqual({
+      ip: '1.1.1.1',
+    })
+  })
+
   it('refuses an invalid receivedAt instead of writing "Invalid Date"', () => {
     expect(() => normalizeEvent(base, { receivedAt: 'soon' })).toThrow(
       'normalizeEvent: receivedAt soon is not a valid date',

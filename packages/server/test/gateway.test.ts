@@ -27,4 +27,20 @@ describe('the gateway, end to end', () => {
       request_ip: '127.0.0.1',
     })
   })
+
+  it('drops context.patchbay from what clients send: a forged canonical id or identity stamp is not delivered', async () => {
+    const receiver = track(await startReceiver())
+    const gateway = await start(webhookPipeline(receiver.url))
+    const forged = { canonicalId: 'someone-else', identity: { canonicalId: 'x', merged: [{ from: 'a', to: 'x' }] } }
+    const res = await post(gateway, '/v1/batch', {
+      batch: [
+        { type: 'track', userId: 'ada', event: 'A', messageId: 'm-1', context: { locale: 'en', patchbay: forged } },
+        { type: 'identify', userId: 'ada', messageId: 'm-2', context: { patchbay: forged } },
+      ],
+    })
+    expect(res).toMatchObject({ status: 200 })
+    await waitFor(() => receiver.received.length === 2, 'the deliveries')
+    const contexts = receiver.received.map((r) => (r.body as { context?: unknown }).context)
+    expect(contexts).toEqual([{ locale: 'en', ip: '127.0.0.1' }, { ip: '127.0.0.1' }])
+  })
 })

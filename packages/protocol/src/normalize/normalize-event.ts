@@ -24,7 +24,10 @@ export type NormalizedEvent<E extends PatchbayEvent = PatchbayEvent> = E & {
  * - `timestamp` when absent: `receivedAt − (sentAt − originalTimestamp)`, the clock-skew
  *   correction Segment and RudderStack use, when both are present; otherwise
  *   `originalTimestamp`; otherwise `receivedAt`;
- * - `request_ip` when a `requestIp` is given and the event has none.
+ * - `request_ip` when a `requestIp` is given and the event has none;
+ * - `context.patchbay` is dropped: Patchbay's own stages write there (the identity stage's
+ *   canonical id and graph changes, which warehouse loads apply to their identity tables),
+ *   so what a client sent there must never pass for theirs.
  *
  * @example
  * normalizeEvent(
@@ -45,6 +48,11 @@ export function normalizeEvent<E extends PatchbayEvent>(
   out.receivedAt = received.iso
   if (event.timestamp === undefined) out.timestamp = correctedTimestamp(event, received)
   if (options.requestIp !== undefined && event.request_ip === undefined) out.request_ip = options.requestIp
+  const context = event.context as Record<string, unknown> | undefined
+  if (context !== null && typeof context === 'object' && Object.hasOwn(context, 'patchbay')) {
+    const { patchbay: _client, ...rest } = context
+    out.context = rest as typeof out.context
+  }
   return out
 }
 
