@@ -37,7 +37,9 @@ function serve() {
   child.stderr.on('data', (c: Buffer) => {
     out.stderr += c
   })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  // 'close', not 'exit': it comes after stdout and stderr end, so `out` holds all they wrote
+  // ('exit' can come first, and a CI run once saw stderr without its last lines).
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
   return { child, out, exited, lock: join(dataDir, 'patchbay.lock') }
 }
 

@@ -72,7 +72,9 @@ function watchHealth(run: { url: string | undefined }) {
       const url = run.url
       if (url) {
         try {
-          const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })
+          // A frozen host never answers; a loaded CI machine (fsyncs queued behind npm installs)
+          // has made a live one take over 2 s, so the watch allows 10.
+          const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000) })
           if (res.status === 200) state.ok++
           else state.missed.push(`status ${res.status}`)
           await res.arrayBuffer()
