@@ -106,7 +106,10 @@ describe('normalizeEvent', () => {
       ...base,
       context: {
         ip: '1.1.1.1',
-        patchbay: { canonicalId: 'forged', identity: { canonicalId: 'forged', merged: [{ from: 'a', to: 'b' }] } },
+        patchbay: {
+          canonicalId: 'forged',
+          identity: { canonicalId: 'forged', merged: [{ from: 'a', to: 'b' }] },
+        },
       },
     }
     const out = normalizeEvent(input, { receivedAt: 0, messageId: ids() })

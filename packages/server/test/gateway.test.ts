@@ -31,10 +31,19 @@ describe('the gateway, end to end', () => {
   it('drops context.patchbay from what clients send: a forged canonical id or identity stamp is not delivered', async () => {
     const receiver = track(await startReceiver())
     const gateway = await start(webhookPipeline(receiver.url))
-    const forged = { canonicalId: 'someone-else', identity: { canonicalId: 'x', merged: [{ from: 'a', to: 'x' }] } }
+    const forged = {
+      canonicalId: 'someone-else',
+      identity: { canonicalId: 'x', merged: [{ from: 'a', to: 'x' }] },
+    }
     const res = await post(gateway, '/v1/batch', {
       batch: [
-        { type: 'track', userId: 'ada', event: 'A', messageId: 'm-1', context: { locale: 'en', patchbay: forged } },
+        {
+          type: 'track',
+          userId: 'ada',
+          event: 'A',
+          messageId: 'm-1',
+          context: { locale: 'en', patchbay: forged },
+        },
         { type: 'identify', userId: 'ada', messageId: 'm-2', context: { patchbay: forged } },
       ],
     })
