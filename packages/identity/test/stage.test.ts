@@ -22,7 +22,7 @@ destinations:
   - { id: sink, use: '@test/destination-sink@1' }
 `
 
-it('stamps context.patchbay.canonicalId before the transformations, keeping what else context.patchbay holds', async () => {
+it('stamps context.patchbay.canonicalId before the transformations; what a client sent there is dropped, what a stage wrote is kept', async () => {
   const loaded = parsePipeline(yaml, { file: 'pipeline.yaml' })
   const graph = await openIdentityGraph({
     store: createMemoryIdentityStore(),
@@ -62,8 +62,17 @@ it('stamps context.patchbay.canonicalId before the transformations, keeping what
   expect(out.map((o) => (o.event.context as { patchbay?: unknown } | undefined)?.patchbay)).toEqual([
     { canonicalId: person },
     { canonicalId: person },
-    { other: 1, canonicalId: canonicalIdOf('anonymousId', 'anon-2') },
+    // Normalisation dropped the client's context.patchbay (Patchbay's namespace).
+    { canonicalId: canonicalIdOf('anonymousId', 'anon-2') },
   ])
+  // What an earlier stage wrote there stays beside the stamp.
+  const [stamped] = await identityStage(graph).run([
+    { ...events[2]!, context: { patchbay: { other: 1 } } } as never,
+  ])
+  expect((stamped!.context as { patchbay: unknown }).patchbay).toEqual({
+    other: 1,
+    canonicalId: canonicalIdOf('anonymousId', 'anon-2'),
+  })
   expect(Object.isFrozen(out[0]!.event.context)).toBe(true)
   expect(graph.resolve('email:x@y.io')).toBe(person)
   await pipeline.close()
