@@ -24,18 +24,18 @@ export function compileRecordCheck(schema: Record<string, unknown>): RecordCheck
 }
 
 /**
- * Compiled checks by the SCHEMA's JSON text: taps that send a stream's SCHEMA again (before
- * each page, after each STATE) reuse the check instead of compiling it again.
+ * The check of each stream's latest SCHEMA: taps that send a stream's SCHEMA again (before
+ * each page, after each STATE) reuse its check when the JSON text is the same, instead of
+ * compiling it again. One check per stream is kept, so a tap cannot grow it past its streams.
  */
-export function recordCheckCache(): (schema: Record<string, unknown>) => RecordCheck {
-  const checks = new Map<string, RecordCheck>()
-  return (schema) => {
+export function recordCheckCache(): (stream: string, schema: Record<string, unknown>) => RecordCheck {
+  const checks = new Map<string, { text: string; check: RecordCheck }>()
+  return (stream, schema) => {
     const text = JSON.stringify(schema)
-    let check = checks.get(text)
-    if (!check) {
-      check = compileRecordCheck(schema)
-      checks.set(text, check)
-    }
+    const known = checks.get(stream)
+    if (known?.text === text) return known.check
+    const check = compileRecordCheck(schema)
+    checks.set(stream, { text, check })
     return check
   }
 }

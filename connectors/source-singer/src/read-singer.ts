@@ -58,7 +58,7 @@ export async function* readSinger(
         let check: RecordCheck | undefined
         if (options.validateRecords) {
           try {
-            check = compile(message.schema)
+            check = compile(message.stream, message.schema)
           } catch (error) {
             throw invalid(
               at,

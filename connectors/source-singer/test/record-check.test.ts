@@ -1,8 +1,9 @@
-import { Compile } from 'typebox/compile'
+import type { PatchbayError } from '@patchbay/core'
 import { Format, IsDateTime } from 'typebox/format'
 import { describe, expect, it } from 'vitest'
 import { isDateTime } from '../src/_date-time.ts'
 import { compileRecordCheck, recordCheckCache } from '../src/_record-check.ts'
+import { readSinger } from '../src/index.ts'
 
 const SAMPLES = [
   '2026-11-01T10:00:00Z',
@@ -87,13 +88,66 @@ describe('the date-time check of record schemas', () => {
 
   it('compiles a SCHEMA sent again once, and a changed one anew', () => {
     const compile = recordCheckCache()
-    const a = compile({ type: 'object', properties: { id: { type: 'integer' } } })
-    expect(compile({ type: 'object', properties: { id: { type: 'integer' } } })).toBe(a)
-    const b = compile({ type: 'object', properties: { id: { type: 'string' } } })
+    const ints = { type: 'object', properties: { id: { type: 'integer' } } }
+    const strings = { type: 'object', properties: { id: { type: 'string' } } }
+    const a = compile('people', ints)
+    expect(compile('people', structuredClone(ints))).toBe(a)
+    expect(compile('orders', ints)).not.toBe(a)
+    const b = compile('people', strings)
     expect(b).not.toBe(a)
-    expect(b.Check({ id: 'x' })).toBe(true)
-    expect(Compile({ type: 'object', properties: { id: { type: 'integer' } } }).Check({ id: 'x' })).toBe(
-      false,
-    )
+    expect([a.Check({ id: 'x' }), b.Check({ id: 'x' })]).toEqual([false, true])
+    expect(compile('people', ints)).not.toBe(b)
+  })
+})
+
+describe('readSinger with date-time fields', () => {
+  const lines = async function* (messages: unknown[]) {
+    for (const m of messages) yield JSON.stringify(m)
+  }
+  const schema = (format: string) => ({
+    type: 'SCHEMA',
+    stream: 'people',
+    key_properties: ['id'],
+    schema: { type: 'object', properties: { id: { type: 'integer' }, at: { type: 'string', format } } },
+  })
+  const record = (id: number, at: string) => ({ type: 'RECORD', stream: 'people', record: { id, at } })
+  const read = async (messages: unknown[]) => {
+    const events: unknown[] = []
+    try {
+      for await (const batch of readSinger(lines(messages), {
+        streams: { people: { type: 'identify', userId: 'id' } },
+        validateRecords: true,
+        batchSize: 1,
+        file: 'tap stdout',
+        connector: 'singer',
+      }))
+        events.push(...batch.events)
+    } catch (error) {
+      return { events, error: error as PatchbayError }
+    }
+    return { events }
+  }
+
+  it('refuses a record whose date-time is not one, at its line and field', async () => {
+    const { events, error } = await read([
+      schema('date-time'),
+      record(1, '2026-11-01T10:00:00.25+01:00'),
+      record(2, '2026-02-30T10:00:00Z'),
+    ])
+    expect(events).toHaveLength(1)
+    expect(error?.code).toBe('PB_SINGER_SCHEMA_VIOLATION')
+    expect(error?.message).toMatch(/^tap stdout:3: .*: \/at must match format "date-time"$/)
+  })
+
+  it('checks the records after a changed SCHEMA against the new one', async () => {
+    const { events, error } = await read([
+      schema('date-time'),
+      record(1, '2026-11-01T10:00:00Z'),
+      schema('date'),
+      record(2, '2026-11-01'),
+      record(3, '2026-11-01T10:00:00Z'),
+    ])
+    expect(events).toHaveLength(2)
+    expect(error?.message).toMatch(/^tap stdout:5: .*: \/at must match format "date"$/)
   })
 })
