@@ -6,17 +6,19 @@ import {
   mapRecord,
   PatchbayError,
   type PluginLogger,
+  type RecordOrigin,
   type StreamMapping,
   type StreamMappings,
   type SyncBatch,
 } from '@patchbay/core'
-import { Compile } from 'typebox/compile'
 import { invalid, parseSingerLine } from './_messages.ts'
+import { type RecordCheck, recordCheckCache } from './_record-check.ts'
 
 interface Stream {
-  key: string[]
   mapping: StreamMapping
-  check?: ReturnType<typeof Compile>
+  check: RecordCheck | undefined
+  /** Handed to mapRecord with each record's line: mapRecord keeps none of it. */
+  origin: RecordOrigin
 }
 
 export interface ReadSingerOptions {
@@ -41,6 +43,7 @@ export async function* readSinger(
   options: ReadSingerOptions,
 ): AsyncGenerator<SyncBatch, void, undefined> {
   const streams = new Map<string, Stream>()
+  const compile = recordCheckCache()
   const batcher = createSyncBatcher(options.batchSize)
   const at = { file: options.file, line: 0 }
   // One line, synchronously: the batcher is full afterwards when a batch is to be yielded.
@@ -52,10 +55,10 @@ export async function* readSinger(
     switch (message.type) {
       case 'SCHEMA': {
         checkStreamsMapped([message.stream], options.streams, { file: `${at.file}:${at.line}` })
-        let check: Stream['check']
+        let check: RecordCheck | undefined
         if (options.validateRecords) {
           try {
-            check = Compile(message.schema as never)
+            check = compile(message.stream, message.schema)
           } catch (error) {
             throw invalid(
               at,
@@ -64,9 +67,9 @@ export async function* readSinger(
           }
         }
         streams.set(message.stream, {
-          key: message.key,
           mapping: options.streams[message.stream]!,
-          ...(check ? { check } : {}),
+          check,
+          origin: { file: at.file, line: at.line, stream: message.stream, key: message.key },
         })
         break
       }
@@ -85,15 +88,8 @@ export async function* readSinger(
             { file: at.file, line: at.line, field },
           )
         }
-        batcher.add(
-          mapRecord(
-            stream.mapping,
-            message.record,
-            { file: at.file, line: at.line, stream: message.stream, key: stream.key },
-            options.connector,
-          ),
-          at.line,
-        )
+        stream.origin.line = at.line
+        batcher.add(mapRecord(stream.mapping, message.record, stream.origin, options.connector), at.line)
         break
       }
       case 'STATE':
