@@ -1,20 +1,19 @@
-import { type DuckDBAppender, type DuckDBConnection, DuckDBTimestampTZValue } from '@duckdb/node-api'
+import type { DuckDBConnection } from '@duckdb/node-api'
 import {
   applyChanges,
   applyIdentityStamps,
-  CALL_TABLES,
   type ColumnType,
   changeSql,
   duckdbDialect as dialect,
   mergeSql,
   planLoad,
   qualified,
-  RESERVED_TABLES,
   type SchemaChange,
   type TableLoad,
   type WarehouseEvent,
   type WarehouseSchema,
 } from '@patchbay/warehouse'
+import { appendRows } from './_append.ts'
 
 const FROM_SQL: Record<string, ColumnType> = {
   BIGINT: 'int',
@@ -66,21 +65,16 @@ export interface LoaderCache {
 export const newLoaderCache = (): LoaderCache => ({ stages: new Map(), order: new Map() })
 
 /**
- * Loads a batch in one transaction, exactly once per id:
- * 1. the schema changes;
- * 2. the call tables (`tracks`, `identifies`, ...), `users` and the discards: an appender
- *    into a staging table and one set-based merge each (`ON CONFLICT DO NOTHING` on the
- *    key's index; `users` upserted). The call-table merges return the ids they inserted;
- * 3. the event tables (`order_completed`): a track's event-table row is written in the same
- *    transaction as its `tracks` row, so it is new exactly when its `tracks` row was. The
- *    rows of the inserted ids go straight into the table through an appender, with no
- *    staging and no merge (the cost of a merge is per statement, and a batch has one event
- *    table per event name).
- * If an event table holds an id its `tracks` row lacks (someone deleted rows from `tracks`),
- * the append meets the primary key and the batch is loaded again with a merge everywhere.
+ * Loads a batch in one transaction, exactly once per id. Optimistic first: most batches
+ * hold only ids the warehouse has never seen, so every table but `users` gets its rows
+ * through an appender straight into the table, and the primary key checks each id. An id
+ * already there (a redelivery, a batch retried after a crash) fails that append with a
+ * duplicate key: the transaction rolls back, whole, and the batch is loaded again with a
+ * merge everywhere (an appender into a staging table and one `ON CONFLICT DO NOTHING`
+ * insert per table). `users` is always merged: a later identify updates its row.
  *
  * The cached schema learns the changes once the transaction commits. A failed load forgets
- * the stages (a rollback drops the ones it made).
+ * the stages and the column orders (a rollback drops the stages it made).
  */
 export async function loadBatch(
   connection: DuckDBConnection,
@@ -114,20 +108,10 @@ async function loadOnce(
       cache.order.delete(change.table)
       for (const sql of changeSql(change, dialect, schemaName)) await connection.run(sql)
     }
-    const inserted = new Set<string>()
-    const later: TableLoad[] = []
     for (const load of plan.tables) {
-      if (direct && !RESERVED_TABLES.has(load.table)) later.push(load)
-      else
-        await mergeTable(
-          connection,
-          load,
-          schemaName,
-          cache,
-          CALL_TABLE_NAMES.has(load.table) ? inserted : undefined,
-        )
+      if (direct && !load.upsert) await appendTable(connection, load, schemaName, cache)
+      else await mergeTable(connection, load, schemaName, cache)
     }
-    for (const load of later) await appendTable(connection, load, schemaName, cache, inserted)
     // The identity tables, from the events' identity stamps (the identity stage's).
     identity = await applyIdentityStamps(events, {
       dialect,
@@ -151,8 +135,6 @@ async function loadOnce(
   applyChanges(schema, identity)
 }
 
-const CALL_TABLE_NAMES: ReadonlySet<string> = new Set(Object.values(CALL_TABLES))
-
 /** Stages kept at most: a stream whose column lists keep changing does not pile them up. */
 const MAX_STAGES = 256
 
@@ -163,13 +145,12 @@ async function forget(connection: DuckDBConnection, cache: LoaderCache): Promise
   cache.order.clear()
 }
 
-/** Staging table and merge; the ids the merge inserted go into `inserted` when asked. */
+/** Staging table and merge: new ids are inserted, ids already there left alone (`users` updated). */
 async function mergeTable(
   connection: DuckDBConnection,
   load: TableLoad,
   schemaName: string,
   cache: LoaderCache,
-  inserted: Set<string> | undefined,
 ) {
   const columns = load.columns.map(([c, t]) => `${dialect.quote(c)} ${STAGE_TYPE[t]}`).join(', ')
   const signature = `${load.table}\u0000${columns}`
@@ -181,10 +162,12 @@ async function mergeTable(
   }
   const appender = await connection.createAppender(stage, 'main', 'temp')
   try {
-    for (const row of load.rows) {
-      for (const [k, [, type]] of load.columns.entries()) append(appender, row[k] ?? null, type, false)
-      appender.endRow()
-    }
+    appendRows(
+      appender,
+      load,
+      load.columns.map((_, k) => k),
+      false,
+    )
     appender.flushSync()
   } catch (error) {
     // Closing an appender whose flush failed fails too ("transaction is aborted"): the
@@ -202,20 +185,16 @@ async function mergeTable(
         ? `CAST(${dialect.quote(c)} AS ${dialect.sqlType(t)})`
         : dialect.quote(c),
   })
-  if (inserted) {
-    const reader = await connection.runAndReadAll(`${merge} RETURNING "id"`)
-    for (const [id] of reader.getRowsJS()) inserted.add(id as string)
-  } else await connection.run(merge)
+  await connection.run(merge)
   await connection.run(`DELETE FROM temp.main.${dialect.quote(stage)}`)
 }
 
-/** Appends the rows whose ids are in `inserted` straight into their table. */
+/** Appends the rows straight into their table; the primary key refuses an id already there. */
 async function appendTable(
   connection: DuckDBConnection,
   load: TableLoad,
   schemaName: string,
   cache: LoaderCache,
-  inserted: ReadonlySet<string>,
 ) {
   let order = cache.order.get(load.table)
   if (!order) {
@@ -228,18 +207,9 @@ async function appendTable(
   }
   const at = new Map(load.columns.map(([c], k) => [c, k]))
   const slots = order.map((c) => at.get(c))
-  const idAt = at.get('id')
-  if (idAt === undefined) throw new Error(`the rows for ${load.table} have no id`)
   const appender = await connection.createAppender(load.table, schemaName)
   try {
-    for (const row of load.rows) {
-      if (!inserted.has(row[idAt] as string)) continue
-      for (const k of slots) {
-        if (k === undefined) appender.appendNull()
-        else append(appender, row[k] ?? null, load.columns[k]![1], true)
-      }
-      appender.endRow()
-    }
+    appendRows(appender, load, slots, true)
     appender.flushSync()
   } catch (error) {
     // Closing an appender whose flush failed fails too ("transaction is aborted"): the
@@ -251,39 +221,5 @@ async function appendTable(
   }
   appender.closeSync()
 }
-
-/**
- * One cell. Into a staging table a timestamp goes as text (the merge casts it); straight
- * into a TIMESTAMPTZ column it goes as microseconds, since the appender's own text
- * conversion drops the UTC offset.
- */
-function append(
-  appender: DuckDBAppender,
-  value: string | number | boolean | null,
-  type: ColumnType,
-  native: boolean,
-): void {
-  if (value === null) appender.appendNull()
-  else if (type === 'int') appender.appendBigInt(BigInt(value as number))
-  else if (type === 'float') appender.appendDouble(Number(value))
-  else if (type === 'boolean') appender.appendBoolean(value as boolean)
-  else if (type === 'timestamp' && native)
-    appender.appendTimestampTZ(new DuckDBTimestampTZValue(isoMicros(String(value))))
-  else appender.appendVarchar(typeof value === 'string' ? value : String(value))
-}
-
-/** Microseconds since the epoch of an ISO 8601 date-time (no zone is UTC), to the microsecond. */
-export function isoMicros(text: string): bigint {
-  const m = ISO.exec(text)
-  const ms = m ? Date.parse(`${m[1]}T${m[2]}${m[3] ?? ''}${zone(m[4])}`) : Number.NaN
-  if (Number.isNaN(ms)) throw new Error(`"${text}" is not an ISO 8601 date-time`)
-  const micros = `${m![3]?.slice(1) ?? ''}000000`.slice(3, 6)
-  return BigInt(ms) * 1000n + BigInt(micros)
-}
-
-const ISO = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/
-
-const zone = (z: string | undefined) =>
-  z === undefined ? 'Z' : z === 'Z' || z.includes(':') ? z : `${z.slice(0, 3)}:${z.slice(3)}`
 
 export { qualified }

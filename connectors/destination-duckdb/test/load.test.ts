@@ -205,6 +205,51 @@ describe('@patchbay/destination-duckdb', () => {
     expect(await query(file, 'SELECT count(*)::INT AS n FROM tracks')).toEqual([{ n: 2 }])
   })
 
+  it('loads a batch mixing new and already-loaded ids, with discards, once per id and value', async () => {
+    const file = join(dir, 'events.duckdb')
+    const p = await open(file)
+    await p.process([track('a', 'Clicked', { n: 1 }), track('b', 'Clicked', { n: 'x' })])
+    // 'a' and 'b' again (with b's discard), 'c' new, and 'c' twice in the batch.
+    await p.process([
+      track('a', 'Clicked', { n: 1 }),
+      track('b', 'Clicked', { n: 'x' }),
+      track('c', 'Clicked', { n: 'y' }),
+      track('c', 'Clicked', { n: 'y' }),
+      { type: 'identify', messageId: 'i1', userId: 'u1', traits: { plan: 'pro' }, timestamp: at },
+    ])
+    await p.close()
+    expect(await query(file, 'SELECT id, n::INT AS n FROM clicked ORDER BY id')).toEqual([
+      { id: 'a', n: 1 },
+      { id: 'b', n: null },
+      { id: 'c', n: null },
+    ])
+    expect(await query(file, 'SELECT id FROM tracks ORDER BY id')).toEqual([
+      { id: 'a' },
+      { id: 'b' },
+      { id: 'c' },
+    ])
+    expect(await query(file, 'SELECT row_id, value FROM patchbay_discards ORDER BY row_id')).toEqual([
+      { row_id: 'b', value: 'x' },
+      { row_id: 'c', value: 'y' },
+    ])
+    expect(await query(file, 'SELECT id, plan FROM users')).toEqual([{ id: 'u1', plan: 'pro' }])
+  })
+
+  it('appends cell by cell into a column whose type was changed by hand', async () => {
+    const file = join(dir, 'events.duckdb')
+    let p = await open(file)
+    await p.process([track('a', 'Clicked', { n: 1 })])
+    await p.close()
+    await query(file, 'ALTER TABLE clicked ALTER n TYPE INTEGER')
+    p = await open(file)
+    await p.process([track('b', 'Clicked', { n: 2 })])
+    await p.close()
+    expect(await query(file, 'SELECT id, n, typeof(n) AS t FROM clicked ORDER BY id')).toEqual([
+      { id: 'a', n: 1, t: 'INTEGER' },
+      { id: 'b', n: 2, t: 'INTEGER' },
+    ])
+  })
+
   it('writes timestamps with their UTC offset and microseconds into event tables', async () => {
     const file = join(dir, 'events.duckdb')
     const p = await open(file)
