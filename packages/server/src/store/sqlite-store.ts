@@ -67,6 +67,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     buryEvents: whileOpen(events.buryEvents),
     claim: whileOpen(jobs.claim),
     complete: whileOpen(jobs.complete),
+    completeAndClaim: whileOpen(jobs.completeAndClaim),
     retry: whileOpen(jobs.retry),
     abort: whileOpen(jobs.abort),
     releaseInFlight: whileOpen(jobs.releaseInFlight),

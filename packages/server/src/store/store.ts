@@ -217,6 +217,12 @@ export interface Store {
   claim(destinationId: string, options: ClaimOptions): Promise<Job[]>
   /** The jobs were delivered: they are removed. Unknown ids are ignored. */
   complete(jobIds: number[]): Promise<void>
+  /**
+   * Optional: `complete(jobIds)` then `claim(destinationId, options)` in one transaction, so a
+   * delivery worker settles what it delivered and takes its next jobs with one commit. When
+   * it throws, neither happened. A store without it gets the two calls instead.
+   */
+  completeAndClaim?(jobIds: number[], destinationId: string, options: ClaimOptions): Promise<Job[]>
   /** The attempt failed but may succeed later: retrying, attempts + 1, due at `nextAt`. */
   retry(jobId: number, options: { nextAt: number; error: string }): Promise<void>
   /** Gives up: the job becomes a dead letter (attempts + 1) and no longer holds back its key. */
