@@ -34,9 +34,9 @@ export function textsOfMisses(
   hot: HotEvents,
   read: (seqs: string) => unknown[],
 ): Map<number, string> | undefined {
-  let misses: number[] | undefined
-  for (const seq of seqs) if (typeof seq === 'number' && hot.get(seq) === undefined) (misses ??= []).push(seq)
-  if (!misses) return undefined
+  const misses: number[] = []
+  for (const seq of seqs) if (typeof seq === 'number' && hot.get(seq) === undefined) misses.push(seq)
+  if (misses.length === 0) return undefined
   const texts = new Map<number, string>()
   for (const row of read(JSON.stringify(misses)) as Array<{ seq: number; event: string }>)
     texts.set(row.seq, row.event)
