@@ -6,6 +6,7 @@ import { EVENT_COLUMNS_NO_TEXT, textsOfMisses, toJson, toStoredEvent } from './_
 import type { StatsCounters } from './_stats.ts'
 import type { Synchronous } from './_synchronous.ts'
 import { inTransaction } from './_transaction.ts'
+import type { WalSync } from './_wal-sync.ts'
 import type { BuriedEvent, Store } from './store.ts'
 
 /** What one group commit wrote: for metrics and tests. */
@@ -66,7 +67,14 @@ export function createEventLog(
     now,
     hot,
     onGroupCommit,
-  }: { now: () => number; hot: HotEvents; onGroupCommit?: (info: GroupCommitInfo) => void },
+    wal,
+  }: {
+    now: () => number
+    hot: HotEvents
+    onGroupCommit?: (info: GroupCommitInfo) => void
+    /** Makes the group commits durable (fsync) off the event loop, before appends resolve. */
+    wal: WalSync
+  },
 ): EventLog {
   const insert = db.prepare(`
     INSERT INTO events (source_id, message_id, event, stored_at)
@@ -149,9 +157,9 @@ export function createEventLog(
 
   const group = createGroupCommit<EventRow[]>((calls) => {
     const storedAt = now()
-    const outcomes = inTransaction(db, () => calls.map((rows) => writeCall(rows, storedAt)), {
-      durable: true,
-    })
+    // Committed with synchronous=NORMAL; each append resolves only after wal.sync() (an fsync).
+    const outcomes = inTransaction(db, () => calls.map((rows) => writeCall(rows, storedAt)))
+    wal.committed()
     let committed = 0
     for (const [i, rows] of calls.entries()) {
       if (outcomes[i]) continue
@@ -182,7 +190,8 @@ export function createEventLog(
           return Promise.reject(callError(events, i, cause))
         }
       }
-      return group.submit(rows)
+      // Durable before it resolves: the fsync runs off the event loop (see _wal-sync.ts).
+      return group.submit(rows).then(wal.sync)
     },
     readPending(limit) {
       const rows = pending.all(limit)
@@ -257,6 +266,9 @@ export function createEventLog(
       for (const { destinationId } of letters) stats.addDeadLetters(destinationId, 1)
       stats.invalidateOldest()
     },
-    drain: group.drain,
+    async drain() {
+      await group.drain()
+      await wal.close()
+    },
   }
 }

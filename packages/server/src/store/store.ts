@@ -185,7 +185,8 @@ export interface Store {
    * Resolves once the events are durably committed. Calls made in the same event-loop turn
    * are group-committed: one transaction, one fsync. Each call is all-or-nothing: when one
    * of its events cannot be stored it rejects and none of its events are kept, while the
-   * other calls of the group are unaffected.
+   * other calls of the group are unaffected. (When the fsync itself fails, the calls reject
+   * although their events may be kept: a retry may store them twice, never zero times.)
    */
   append(events: IncomingEvent[]): Promise<void>
   /** Events not yet processed, oldest first. */
