@@ -177,8 +177,13 @@ export function startDeliveryWorkers(options: WorkerOptions) {
     return jobs.filter((job) => !gone.includes(job))
   }
 
-  async function deliver(jobs: Job[]): Promise<void> {
-    if (jobs.length === 0) return
+  /**
+   * Delivers claimed jobs and settles their failures. Returns the ids of the delivered (and
+   * dropped) jobs when the store can complete them with the worker's next claim (one commit
+   * for both); else they are completed here, before it returns.
+   */
+  async function deliver(jobs: Job[]): Promise<number[]> {
+    if (jobs.length === 0) return []
     let outcomes: Outcome[]
     try {
       outcomes = await pipeline.deliver(
@@ -211,24 +216,48 @@ export function startDeliveryWorkers(options: WorkerOptions) {
         done.push(job.id)
       } else settling.push(settleFailure(job, outcome, at))
     }
-    // One transaction (one fsync) for every job of the claim that went through.
-    if (done.length > 0)
-      settling.push(settle(`recording ${done.length} deliveries`, () => store.complete(done)))
-    // Settled before the next claim, so an ordered user's next job sees this one gone.
+    const deferred = done.length > 0 && store.completeAndClaim !== undefined && unsettled.length === 0
+    // One transaction (one commit) for every job of the claim that went through.
+    if (done.length > 0 && !deferred) settling.push(completeNow(done))
+    // Settled before the next claim, so an ordered user's next job sees this one gone (a
+    // deferred completion commits before that claim, in its transaction).
     if (settling.length === 1) await settling[0]
     else if (settling.length > 1) await Promise.all(settling)
+    return deferred ? done : []
+  }
+
+  const completeNow = (ids: number[]) =>
+    settle(`recording ${ids.length} deliveries`, () => store.complete(ids))
+
+  /** Completes `delivered` (when given) and claims the next jobs, in one transaction when the store can. */
+  function claimNext(delivered: number[]): Promise<Job[]> {
+    const options = { limit: settings.claim, now: now(), ordered }
+    return delivered.length > 0 && store.completeAndClaim
+      ? store.completeAndClaim(delivered, destination.id, options)
+      : store.claim(destination.id, options)
   }
 
   async function work(): Promise<void> {
+    /** Delivered jobs not yet recorded: completed with this loop's next claim. */
+    let delivered: number[] = []
     while (running) {
-      if (unsettled.length > 0 && !(await settleWaiting())) {
-        await wakeup.wait(SETTLE_RETRY_MS)
-        continue
+      if (unsettled.length > 0) {
+        // Recorded in order behind the writes the store refused.
+        if (delivered.length > 0) await completeNow(delivered)
+        delivered = []
+        if (!(await settleWaiting())) {
+          await wakeup.wait(SETTLE_RETRY_MS)
+          continue
+        }
       }
       let jobs: Job[]
       try {
-        jobs = await store.claim(destination.id, { limit: settings.claim, now: now(), ordered })
+        jobs = await claimNext(delivered)
+        delivered = []
       } catch (error) {
+        // Nothing of it happened: the deliveries are recorded on their own (kept if refused).
+        if (delivered.length > 0) await completeNow(delivered)
+        delivered = []
         if (!running) return
         options.onStoreError?.(error)
         if (!claimFailing)
@@ -250,13 +279,15 @@ export function startDeliveryWorkers(options: WorkerOptions) {
       // Entered before the suppression check: a regulation made after it waits for this delivery.
       const exit = options.gate?.enter()
       try {
-        await deliver(await withoutSuppressed(jobs))
+        delivered = await deliver(await withoutSuppressed(jobs))
       } finally {
         exit?.()
         inFlight -= jobs.length
       }
       // No wait here: settling an ordered user's job may have made their next one due.
     }
+    // Stopping: what this loop delivered is recorded before the store closes.
+    if (delivered.length > 0) await completeNow(delivered)
   }
 
   const done = Promise.all(Array.from({ length: settings.workers }, () => work()))

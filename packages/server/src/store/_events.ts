@@ -2,10 +2,11 @@ import type { DatabaseSync } from 'node:sqlite'
 import { createGroupCommit } from './_group-commit.ts'
 import type { HotEvents } from './_hot-events.ts'
 import type { JobQueue } from './_jobs.ts'
-import { EVENT_COLUMNS, toJson, toStoredEvent } from './_rows.ts'
+import { EVENT_COLUMNS_NO_TEXT, textsOfMisses, toJson, toStoredEvent } from './_rows.ts'
 import type { StatsCounters } from './_stats.ts'
 import type { Synchronous } from './_synchronous.ts'
 import { inTransaction } from './_transaction.ts'
+import type { WalSync } from './_wal-sync.ts'
 import type { BuriedEvent, Store } from './store.ts'
 
 /** What one group commit wrote: for metrics and tests. */
@@ -66,7 +67,14 @@ export function createEventLog(
     now,
     hot,
     onGroupCommit,
-  }: { now: () => number; hot: HotEvents; onGroupCommit?: (info: GroupCommitInfo) => void },
+    wal,
+  }: {
+    now: () => number
+    hot: HotEvents
+    onGroupCommit?: (info: GroupCommitInfo) => void
+    /** Makes the group commits durable (fsync) off the event loop, before appends resolve. */
+    wal: WalSync
+  },
 ): EventLog {
   const insert = db.prepare(`
     INSERT INTO events (source_id, message_id, event, stored_at)
@@ -75,9 +83,11 @@ export function createEventLog(
   const savepoint = db.prepare('SAVEPOINT call')
   const releaseSavepoint = db.prepare('RELEASE call')
   const rollbackSavepoint = db.prepare('ROLLBACK TO call')
+  // Without the text: the hot cache holds the events just written (see _hot-events.ts).
   const pending = db.prepare(
-    `SELECT ${EVENT_COLUMNS} FROM events INDEXED BY events_pending WHERE processed = 0 ORDER BY seq LIMIT ?`,
+    `SELECT ${EVENT_COLUMNS_NO_TEXT} FROM events INDEXED BY events_pending WHERE processed = 0 ORDER BY seq LIMIT ?`,
   )
+  const eventTexts = db.prepare('SELECT seq, event FROM events WHERE seq IN (SELECT value FROM json_each(?))')
   const remove = db.prepare(
     'DELETE FROM events WHERE processed = 0 AND seq IN (SELECT value FROM json_each(?))',
   )
@@ -147,9 +157,9 @@ export function createEventLog(
 
   const group = createGroupCommit<EventRow[]>((calls) => {
     const storedAt = now()
-    const outcomes = inTransaction(db, () => calls.map((rows) => writeCall(rows, storedAt)), {
-      durable: true,
-    })
+    // Committed with synchronous=NORMAL; each append resolves only after wal.sync() (an fsync).
+    const outcomes = inTransaction(db, () => calls.map((rows) => writeCall(rows, storedAt)))
+    wal.committed()
     let committed = 0
     for (const [i, rows] of calls.entries()) {
       if (outcomes[i]) continue
@@ -180,9 +190,18 @@ export function createEventLog(
           return Promise.reject(callError(events, i, cause))
         }
       }
-      return group.submit(rows)
+      // Durable before it resolves: the fsync runs off the event loop (see _wal-sync.ts).
+      return group.submit(rows).then(wal.sync)
     },
-    readPending: (limit) => pending.all(limit).map((row) => toStoredEvent(row, hot)),
+    readPending(limit) {
+      const rows = pending.all(limit)
+      const texts = textsOfMisses(
+        rows.map((row) => row.seq),
+        hot,
+        (seqs) => eventTexts.all(seqs),
+      )
+      return rows.map((row) => toStoredEvent(row, hot, texts))
+    },
     commitProcessed(seqs, newJobs, at, letters = []) {
       const unique = new Set(seqs).size
       const jobRecords = newJobs.map((job) => ({
@@ -202,6 +221,11 @@ export function createEventLog(
       }))
       const letterRows = letters.map((l) => letterRow(l, at))
       const seqList = JSON.stringify(seqs)
+      // An event a new job references stays: only the others can be unreferenced.
+      const referenced = new Set<number>()
+      for (const job of newJobs) if (job.eventSeq !== undefined) referenced.add(job.eventSeq)
+      const unreferenced =
+        referenced.size === 0 ? seqList : JSON.stringify(seqs.filter((s) => !referenced.has(s)))
       inTransaction(db, () => {
         const marked = Number(markProcessed.run(seqList).changes)
         if (marked !== unique)
@@ -210,7 +234,8 @@ export function createEventLog(
           )
         jobs.insert(jobRecords, at)
         for (const row of letterRows) insertDeadLetter.run(row)
-        for (const { seq } of dropUnreferenced.all(seqList) as Array<{ seq: number }>) hot.delete(seq)
+        if (unreferenced !== '[]')
+          for (const { seq } of dropUnreferenced.all(unreferenced) as Array<{ seq: number }>) hot.delete(seq)
       })
       stats.addEvents(-unique)
       for (const { destinationId } of newJobs) stats.addJobs(destinationId, 'waiting', 1)
@@ -241,6 +266,9 @@ export function createEventLog(
       for (const { destinationId } of letters) stats.addDeadLetters(destinationId, 1)
       stats.invalidateOldest()
     },
-    drain: group.drain,
+    async drain() {
+      await group.drain()
+      await wal.close()
+    },
   }
 }

@@ -1,11 +1,11 @@
 import type { DatabaseSync } from 'node:sqlite'
 import type { HotEvents } from './_hot-events.ts'
-import { JOB_COLUMNS, toJob } from './_rows.ts'
+import { JOB_COLUMNS, textsOfMisses, toJob } from './_rows.ts'
 import type { StatsCounters } from './_stats.ts'
 import type { Synchronous } from './_synchronous.ts'
 import { inTransaction } from './_transaction.ts'
 import { markJobGone } from './_unavailable.ts'
-import type { JobState, Store } from './store.ts'
+import type { ClaimOptions, Job, JobState, Store } from './store.ts'
 
 /** A job to queue: its payload as JSON text, or the stored event it references. */
 export interface JobRecord {
@@ -17,7 +17,9 @@ export interface JobRecord {
 }
 
 export interface JobQueue
-  extends Synchronous<Pick<Store, 'claim' | 'complete' | 'retry' | 'abort' | 'releaseInFlight'>> {
+  extends Synchronous<
+    Required<Pick<Store, 'claim' | 'complete' | 'completeAndClaim' | 'retry' | 'abort' | 'releaseInFlight'>>
+  > {
   /** Queues jobs, in order, inside the caller's transaction; the caller counts them once that commits. */
   insert(jobs: readonly JobRecord[], now: number): void
   /**
@@ -57,13 +59,14 @@ export function createJobQueue(db: DatabaseSync, stats: StatsCounters, hot: HotE
     return statement
   }
   const due = `WHERE j.destination_id = $destinationId AND j.state <> 'in_flight' AND j.next_at <= $now`
-  const withEvent = 'LEFT JOIN events AS e ON e.seq = j.event_seq'
+  // Without the referenced events' text: the hot cache holds those just processed; misses are read after.
   const claimAny = db.prepare(
-    `SELECT ${JOB_COLUMNS} FROM jobs AS j INDEXED BY jobs_due ${withEvent} ${due} ORDER BY j.next_at, j.id LIMIT $limit`,
+    `SELECT ${JOB_COLUMNS} FROM jobs AS j INDEXED BY jobs_due ${due} ORDER BY j.next_at, j.id LIMIT $limit`,
   )
   const claimHeads = db.prepare(
-    `SELECT ${JOB_COLUMNS} FROM jobs AS j INDEXED BY jobs_due_head ${withEvent} ${due} AND j.head = 1 ORDER BY j.next_at, j.id LIMIT $limit`,
+    `SELECT ${JOB_COLUMNS} FROM jobs AS j INDEXED BY jobs_due_head ${due} AND j.head = 1 ORDER BY j.next_at, j.id LIMIT $limit`,
   )
+  const eventTexts = db.prepare('SELECT seq, event FROM events WHERE seq IN (SELECT value FROM json_each(?))')
   const markInFlight = db.prepare(
     `UPDATE jobs SET state = 'in_flight' WHERE id IN (SELECT value FROM json_each(?))`,
   )
@@ -123,6 +126,28 @@ export function createJobQueue(db: DatabaseSync, stats: StatsCounters, hot: HotE
     stats.addJobs(destinationId, to, 1)
   }
 
+  /** Due jobs marked in_flight, inside the caller's transaction; `counted` once it commits. */
+  function claimRows(destinationId: string, { limit, now, ordered }: ClaimOptions): Job[] {
+    const rows = (ordered ? claimHeads : claimAny).all({ destinationId, now, limit })
+    if (rows.length === 0) return []
+    const texts = textsOfMisses(
+      rows.flatMap((row) => (row.payload === null ? [row.eventSeq] : [])),
+      hot,
+      (seqs) => eventTexts.all(seqs),
+    )
+    const claimed = rows.map((row) => toJob(row, hot, texts))
+    markInFlight.run(JSON.stringify(claimed.map((job) => job.id)))
+    return claimed
+  }
+
+  function counted(destinationId: string, jobs: Job[]): Job[] {
+    for (const job of jobs) {
+      move(destinationId, job.state, 'in_flight')
+      job.state = 'in_flight'
+    }
+    return jobs
+  }
+
   const missing = (method: string, jobId: number) =>
     markJobGone(new Error(`${method}: job ${jobId} does not exist (it was completed or aborted already)`))
 
@@ -157,19 +182,19 @@ export function createJobQueue(db: DatabaseSync, stats: StatsCounters, hot: HotE
       const removed = removeJobs(jobIds)
       return () => countRemoved(removed)
     },
-    claim(destinationId, { limit, now, ordered }) {
-      const jobs = inTransaction(db, () => {
-        const rows = (ordered ? claimHeads : claimAny)
-          .all({ destinationId, now, limit })
-          .map((row) => toJob(row, hot))
-        if (rows.length > 0) markInFlight.run(JSON.stringify(rows.map((job) => job.id)))
-        return rows
+    claim(destinationId, options) {
+      return counted(
+        destinationId,
+        inTransaction(db, () => claimRows(destinationId, options)),
+      )
+    },
+    completeAndClaim(jobIds, destinationId, options) {
+      const [removed, jobs] = inTransaction(db, () => {
+        const gone = jobIds.length > 0 ? removeJobs(jobIds) : []
+        return [gone, claimRows(destinationId, options)] as const
       })
-      for (const job of jobs) {
-        move(destinationId, job.state, 'in_flight')
-        job.state = 'in_flight'
-      }
-      return jobs
+      if (jobIds.length > 0) countRemoved(removed)
+      return counted(destinationId, jobs)
     },
     complete(jobIds) {
       if (jobIds.length > 0) countRemoved(inTransaction(db, () => removeJobs(jobIds)))

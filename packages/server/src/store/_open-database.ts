@@ -36,7 +36,7 @@ function unwritable(dir: string): string | undefined {
 
 /**
  * Creates the data directory if missing, locks it for this process, then opens
- * `patchbay.db` in WAL mode (appends commit with synchronous=FULL, see _transaction.ts) and brings its
+ * `patchbay.db` in WAL mode (appends are fsynced by _wal-sync.ts before they resolve) and brings its
  * schema up to date. Every failure names the path involved.
  */
 export function openDatabase(dir: string): { db: DatabaseSync; release: () => void } {

@@ -7,12 +7,16 @@ type Row = Record<string, SQLOutputValue>
 /** Select lists whose aliases are the field names of the public types. */
 export const EVENT_COLUMNS =
   'seq, source_id AS sourceId, message_id AS messageId, event, stored_at AS storedAt, transform_attempts AS transformAttempts, destination_id AS destinationId'
+/** EVENT_COLUMNS without the event's text: for reads that take the parsed event from the hot cache. */
+export const EVENT_COLUMNS_NO_TEXT =
+  'seq, source_id AS sourceId, message_id AS messageId, stored_at AS storedAt, transform_attempts AS transformAttempts, destination_id AS destinationId'
 /**
- * A job's columns, its payload read from the stored event it references when it has none of
- * its own (`jobs AS j`, `events AS e`); `eventSeq` is for `toJob`, not part of a Job.
+ * A job's columns (`jobs AS j`), its own payload only: a job that references its stored
+ * event (`eventSeq`) has a null payload here, filled by `withEventTexts`. `eventSeq` is for
+ * `toJob`, not part of a Job.
  */
 export const JOB_COLUMNS =
-  'j.id, j.event_seq AS eventSeq, j.destination_id AS destinationId, j.order_key AS orderKey, j.message_id AS messageId, coalesce(j.payload, e.event) AS payload, j.state, j.attempts, j.next_at AS nextAt, j.created_at AS createdAt, j.last_error AS lastError'
+  'j.id, j.event_seq AS eventSeq, j.destination_id AS destinationId, j.order_key AS orderKey, j.message_id AS messageId, j.payload, j.state, j.attempts, j.next_at AS nextAt, j.created_at AS createdAt, j.last_error AS lastError'
 export const DEAD_LETTER_COLUMNS =
   'id, destination_id AS destinationId, order_key AS orderKey, message_id AS messageId, payload, attempts, reason, created_at AS createdAt, aborted_at AS abortedAt, step, source_id AS sourceId'
 
@@ -20,17 +24,41 @@ export const DEAD_LETTER_COLUMNS =
 const parsed = (hot: HotEvents | undefined, seq: unknown, text: unknown) =>
   (typeof seq === 'number' ? hot?.get(seq) : undefined) ?? JSON.parse(text as string)
 
-export const toStoredEvent = (row: Row, hot?: HotEvents): StoredEvent => {
+/**
+ * The stored text of the events among `seqs` whose parsed event `hot` does not hold, by seq:
+ * one query (`read`, given the seqs as a JSON array) for every miss, none in the steady
+ * state, where the processor and the workers read events moments after they were written.
+ */
+export function textsOfMisses(
+  seqs: readonly unknown[],
+  hot: HotEvents,
+  read: (seqs: string) => unknown[],
+): Map<number, string> | undefined {
+  const misses: number[] = []
+  for (const seq of seqs) if (typeof seq === 'number' && hot.get(seq) === undefined) misses.push(seq)
+  if (misses.length === 0) return undefined
+  const texts = new Map<number, string>()
+  for (const row of read(JSON.stringify(misses)) as Array<{ seq: number; event: string }>)
+    texts.set(row.seq, row.event)
+  return texts
+}
+
+/** A pending event's row; without an `event` column, its text is in `texts` (or `hot` holds it). */
+export const toStoredEvent = (row: Row, hot?: HotEvents, texts?: Map<number, string>): StoredEvent => {
   const { destinationId, ...rest } = row
   return {
     ...rest,
     ...(destinationId === null ? {} : { destinationId }),
-    event: parsed(hot, row.seq, row.event),
+    event: parsed(hot, row.seq, row.event ?? texts?.get(row.seq as number)),
   } as StoredEvent
 }
-export const toJob = (row: Row, hot?: HotEvents): Job => {
+/** A job's row (JOB_COLUMNS): a job without a payload of its own gets its event's, from `hot` or `texts`. */
+export const toJob = (row: Row, hot?: HotEvents, texts?: Map<number, string>): Job => {
   const { eventSeq, ...rest } = row
-  return { ...rest, payload: parsed(hot, eventSeq, row.payload) } as Job
+  return {
+    ...rest,
+    payload: parsed(hot, eventSeq, row.payload ?? texts?.get(eventSeq as number)),
+  } as Job
 }
 export const toDeadLetter = (row: Row): DeadLetter => {
   const { sourceId, ...rest } = row

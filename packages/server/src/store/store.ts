@@ -185,7 +185,8 @@ export interface Store {
    * Resolves once the events are durably committed. Calls made in the same event-loop turn
    * are group-committed: one transaction, one fsync. Each call is all-or-nothing: when one
    * of its events cannot be stored it rejects and none of its events are kept, while the
-   * other calls of the group are unaffected.
+   * other calls of the group are unaffected. (When the fsync itself fails, the calls reject
+   * although their events may be kept: a retry may store them twice, never zero times.)
    */
   append(events: IncomingEvent[]): Promise<void>
   /** Events not yet processed, oldest first. */
@@ -217,6 +218,12 @@ export interface Store {
   claim(destinationId: string, options: ClaimOptions): Promise<Job[]>
   /** The jobs were delivered: they are removed. Unknown ids are ignored. */
   complete(jobIds: number[]): Promise<void>
+  /**
+   * Optional: `complete(jobIds)` then `claim(destinationId, options)` in one transaction, so a
+   * delivery worker settles what it delivered and takes its next jobs with one commit. When
+   * it throws, neither happened. A store without it gets the two calls instead.
+   */
+  completeAndClaim?(jobIds: number[], destinationId: string, options: ClaimOptions): Promise<Job[]>
   /** The attempt failed but may succeed later: retrying, attempts + 1, due at `nextAt`. */
   retry(jobId: number, options: { nextAt: number; error: string }): Promise<void>
   /** Gives up: the job becomes a dead letter (attempts + 1) and no longer holds back its key. */
