@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { toJson } from '../_rows.ts'
 import type { BuriedEvent, NewJob, Store } from '../store.ts'
+import type { ParsedEvents } from './_parsed-events.ts'
 import { classify, inTransaction, isConnectionError, type Query, queryOnce, types } from './_pool.ts'
 import { EVENT_COLUMNS, toStoredEvent } from './_rows.ts'
 
@@ -26,9 +27,19 @@ interface Call {
   reject: (error: unknown) => void
 }
 
-/** One multi-row INSERT through arrays: one prepared statement whatever the batch size. */
+/**
+ * One multi-row INSERT: one prepared statement whatever the batch size. The events travel as
+ * one JSON array (`jsonArray`), their texts joined as they are: as a text[] each would be
+ * escaped into an array literal (every quote of the JSON doubled up) and unescaped again by
+ * the server. A `json` element cast to text is its text in the array, byte for byte.
+ */
 const INSERT_EVENTS = `INSERT INTO patchbay.events (source_id, message_id, event, stored_at)
-  SELECT s, m, e, $4 FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(s, m, e, n) ORDER BY n`
+  SELECT s, m, e::text, $4
+  FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), json_array_elements($3::json)) WITH ORDINALITY AS t(s, m, e, n)
+  ORDER BY n`
+
+/** JSON texts as one JSON array, for INSERT_EVENTS. */
+const jsonArray = (texts: readonly string[]) => `[${texts.join(',')}]`
 
 const INSERT_LETTERS = `INSERT INTO patchbay.dead_letters
     (destination_id, order_key, message_id, payload, attempts, reason, created_at, aborted_at, step, source_id)
@@ -78,24 +89,12 @@ export async function insertJobs(query: Query, jobs: JobRecord[], now: number): 
   ])
 }
 
-/**
- * commitProcessed's statement: marks the events that got jobs processed, deletes those that
- * got none, and queues the jobs, in one round trip. `settled` counts the events that were
- * still pending (the caller rolls back unless it is all of them).
- */
-const COMMIT_PROCESSED = `WITH marked AS (
-    UPDATE patchbay.events SET processed = true WHERE NOT processed AND seq = ANY($1::bigint[]) RETURNING seq
-  ), dropped AS (
-    DELETE FROM patchbay.events WHERE NOT processed AND seq = ANY($2::bigint[]) RETURNING seq
-  ), queued AS (
-    INSERT INTO patchbay.jobs (destination_id, order_key, message_id, event_seq, payload, state, next_at, created_at)
-    SELECT d, k, m, s, p, 'waiting', $8, $8
-    FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[]) WITH ORDINALITY AS t(d, k, m, s, p, n)
-    ORDER BY n
-    RETURNING 1
-  )
-  SELECT ((SELECT count(*) FROM marked) + (SELECT count(*) FROM dropped))::int AS settled,
-    (SELECT count(*) FROM queued)::int AS queued`
+/** commitProcessed's statement: `patchbay.commit_processed` (see _functions.ts), its own transaction. */
+const COMMIT_PROCESSED = `SELECT patchbay.commit_processed($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[],
+  $6::bigint[], $7::text[], $8::bigint) AS queued`
+
+/** The SQLSTATE commit_processed raises when some events were not pending (nothing committed). */
+const NOT_PENDING = 'PB001'
 
 /** The advisory lock whose holder is the one node that turns pending events into jobs. */
 const PROCESSOR_LOCK = 0x7062_0002
@@ -119,7 +118,11 @@ export function createEventLog(
   pool: pg.Pool,
   appendPool: pg.Pool,
   url: string,
-  { now, onGroupCommit }: { now: () => number; onGroupCommit?: (info: PgGroupCommitInfo) => void },
+  {
+    now,
+    parsed,
+    onGroupCommit,
+  }: { now: () => number; parsed: ParsedEvents; onGroupCommit?: (info: PgGroupCommitInfo) => void },
 ): EventLog {
   let waiting: Call[] = []
   let scheduled = false
@@ -134,7 +137,7 @@ export function createEventLog(
       await queryOnce(appendPool, 'pb_append', INSERT_EVENTS, [
         all((c) => c.sources),
         all((c) => c.messageIds),
-        all((c) => c.events),
+        jsonArray(all((c) => c.events)),
         storedAt,
       ])
     } catch (error) {
@@ -168,7 +171,12 @@ export function createEventLog(
     for (const call of group) {
       await query('pb_savepoint', 'SAVEPOINT call')
       try {
-        await query('pb_append', INSERT_EVENTS, [call.sources, call.messageIds, call.events, storedAt])
+        await query('pb_append', INSERT_EVENTS, [
+          call.sources,
+          call.messageIds,
+          jsonArray(call.events),
+          storedAt,
+        ])
         await query('pb_release', 'RELEASE SAVEPOINT call')
         outcomes.push(undefined)
         continue
@@ -182,7 +190,7 @@ export function createEventLog(
           await query('pb_append', INSERT_EVENTS, [
             [call.sources[i]],
             [call.messageIds[i]],
-            [call.events[i]],
+            jsonArray([call.events[i]!]),
             storedAt,
           ])
         } catch (cause) {
@@ -249,7 +257,12 @@ export function createEventLog(
       const call = { sources: [], messageIds: [], events: [] } as unknown as Call
       for (const [i, { sourceId, messageId, event, json }] of events.entries()) {
         try {
-          call.events.push(json ?? toJson(event, 'the event'))
+          if (json === undefined) call.events.push(toJson(event, 'the event'))
+          else {
+            call.events.push(json)
+            // Handed over with its text: the processor's read of this event reuses the object.
+            parsed.put(json, event)
+          }
         } catch (cause) {
           return Promise.reject(callError(events, i, cause))
         }
@@ -279,7 +292,7 @@ export function createEventLog(
         .catch((error: unknown) => {
           throw classify(error)
         })
-      return rows.map(toStoredEvent)
+      return rows.map((row) => toStoredEvent(row, parsed.parse))
     },
     async commitProcessed(seqs, newJobs: NewJob[], at, letters = []) {
       const unique = [...new Set(seqs)]
@@ -301,25 +314,29 @@ export function createEventLog(
       const referenced = new Set(jobRecords.flatMap((j) => (j.eventSeq === null ? [] : [j.eventSeq])))
       const keep = unique.filter((seq) => referenced.has(seq))
       const drop = unique.filter((seq) => !referenced.has(seq))
-      await inTransaction(pool, async (query) => {
-        // One round trip for the events and the jobs (jobs keep the order of `newJobs`).
-        const { rows } = await query('pb_commit_processed', COMMIT_PROCESSED, [
-          keep,
-          drop,
-          jobRecords.map((j) => j.destinationId),
-          jobRecords.map((j) => j.orderKey),
-          jobRecords.map((j) => j.messageId),
-          jobRecords.map((j) => j.eventSeq),
-          jobRecords.map((j) => j.payload),
-          at,
-        ])
-        const settled = rows[0].settled as number
-        if (settled !== unique.length)
-          throw new Error(
-            `commitProcessed: ${unique.length - settled} of the ${unique.length} events are not pending (processed already?); nothing was committed`,
-          )
-        await insertLetters(query, letters, at)
-      })
+      const values = [
+        keep,
+        drop,
+        jobRecords.map((j) => j.destinationId),
+        jobRecords.map((j) => j.orderKey),
+        jobRecords.map((j) => j.messageId),
+        jobRecords.map((j) => j.eventSeq),
+        jobRecords.map((j) => j.payload),
+        at,
+      ]
+      try {
+        // One statement for the events and the jobs (jobs keep the order of `newJobs`): its own
+        // transaction, one round trip. Dead letters too make it a transaction of two.
+        if (letters.length === 0) await queryOnce(pool, 'pb_commit_processed', COMMIT_PROCESSED, values)
+        else
+          await inTransaction(pool, async (query) => {
+            await query('pb_commit_processed', COMMIT_PROCESSED, values)
+            await insertLetters(query, letters, at)
+          })
+      } catch (error) {
+        if ((error as { code?: string }).code === NOT_PENDING) throw new Error((error as Error).message)
+        throw error
+      }
     },
     async markTransformAttempt(seqs) {
       if (seqs.length === 0) return

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import { markJobGone } from '../_unavailable.ts'
 import type { Store } from '../store.ts'
+import type { ParsedEvents } from './_parsed-events.ts'
 import { inTransaction, type Query, queryOnce } from './_pool.ts'
 import { JOB_COLUMNS, toJob } from './_rows.ts'
 
@@ -40,37 +41,20 @@ const claimSql = (ordered: boolean) => `
   ORDER BY j.next_at, j.id`
 
 /**
- * Deletes jobs, then the processed events no job references any more. The events are locked
- * first (in seq order), so two nodes completing the last two jobs of one event in parallel
- * cannot both see the other's job and leave the event behind.
+ * Deletes jobs, then the processed events no job references any more: one statement,
+ * `patchbay.complete_jobs` (see _functions.ts), which locks the events first so that two
+ * nodes completing the last two jobs of one event in parallel cannot both see the other's
+ * job and leave the event behind. Its own transaction when `query` is outside one.
  */
 export async function removeJobs(query: Query, ids: number[]): Promise<number> {
-  // One round trip deletes the jobs and locks the events they referenced.
-  const { rows } = await query(
-    'pb_remove_jobs',
-    `WITH removed AS (DELETE FROM patchbay.jobs WHERE id = ANY($1::bigint[]) RETURNING event_seq),
-     locked AS (
-       SELECT e.seq FROM patchbay.events e WHERE e.seq IN (SELECT event_seq FROM removed)
-       ORDER BY e.seq FOR UPDATE
-     )
-     SELECT (SELECT count(*) FROM removed)::int AS removed, (SELECT array_agg(seq) FROM locked) AS seqs`,
-    [ids],
-  )
-  const seqs = (rows[0].seqs ?? []) as Array<number | string>
-  if (seqs.length > 0)
-    // A statement of its own, so that its snapshot sees a job another node removed (and
-    // committed) while this one waited for the event's lock.
-    await query(
-      'pb_drop_events',
-      `DELETE FROM patchbay.events e WHERE e.seq = ANY($1::bigint[]) AND e.processed
-        AND NOT EXISTS (SELECT 1 FROM patchbay.jobs j WHERE j.event_seq = e.seq)`,
-      [seqs],
-    )
+  const { rows } = await query('pb_complete_jobs', 'SELECT patchbay.complete_jobs($1::bigint[]) AS removed', [
+    ids,
+  ])
   return rows[0].removed as number
 }
 
 /** The jobs table, shared by every node: leased claims, settling, and taking over expired leases. */
-export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number): JobQueue {
+export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number, parsed: ParsedEvents): JobQueue {
   const claimOrdered = claimSql(true)
   const claimAny = claimSql(false)
   /**
@@ -102,10 +86,12 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number): Jo
         [destinationId, now, limit, node, leaseMs],
       )
       for (const row of rows) held.add(row.id as number)
-      return rows.map(toJob)
+      return rows.map((row) => toJob(row, parsed.parse))
     },
     async complete(jobIds) {
-      if (jobIds.length > 0) await inTransaction(pool, (query) => removeJobs(query, jobIds))
+      // One statement, one round trip: no BEGIN or COMMIT of its own to wait for.
+      if (jobIds.length > 0)
+        await removeJobs((name, text, values) => queryOnce(pool, name, text, values), jobIds)
       settled(jobIds)
     },
     async retry(jobId, { nextAt, error }) {

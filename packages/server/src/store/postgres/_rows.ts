@@ -10,15 +10,19 @@ export const JOB_COLUMNS =
 export const DEAD_LETTER_COLUMNS =
   'id, destination_id AS "destinationId", order_key AS "orderKey", message_id AS "messageId", payload, attempts, reason, created_at AS "createdAt", aborted_at AS "abortedAt", step, source_id AS "sourceId"'
 
-export const toStoredEvent = (row: Row): StoredEvent => {
+/** `parse` turns the stored JSON text into the event (a ParsedEvents' parse, to reuse objects). */
+type Parse = (text: string) => unknown
+
+export const toStoredEvent = (row: Row, parse: Parse = JSON.parse): StoredEvent => {
   const { destinationId, ...rest } = row
   return {
     ...rest,
     ...(destinationId === null ? {} : { destinationId }),
-    event: JSON.parse(row.event as string),
+    event: parse(row.event as string),
   } as StoredEvent
 }
-export const toJob = (row: Row): Job => ({ ...row, payload: JSON.parse(row.payload as string) }) as Job
+export const toJob = (row: Row, parse: Parse = JSON.parse): Job =>
+  ({ ...row, payload: parse(row.payload as string) }) as Job
 export const toDeadLetter = (row: Row): DeadLetter => {
   const { sourceId, ...rest } = row
   return {

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { SETTLE_FUNCTIONS } from './_functions.ts'
 
 /** The advisory lock key that serialises migrations between nodes starting together. */
 const MIGRATION_LOCK = 0x7062_0001 // "pb" 1
@@ -101,6 +102,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX deletions_due ON patchbay.deletions (next_at) WHERE status = 'pending';
   CREATE INDEX deletions_regulation ON patchbay.deletions (regulation_id, id);
   `,
+  // The hot path's transactions as functions: one round trip each instead of BEGIN, the
+  // statements and COMMIT (see _functions.ts).
+  SETTLE_FUNCTIONS,
 ]
 
 /**

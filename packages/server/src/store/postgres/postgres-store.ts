@@ -4,6 +4,7 @@ import { createDeadLetters } from './_dead-letters.ts'
 import { createEventLog, type PgGroupCommitInfo } from './_events.ts'
 import { createJobQueue } from './_jobs.ts'
 import { createLookup } from './_lookup.ts'
+import { createParsedEvents } from './_parsed-events.ts'
 import { classify, createPool } from './_pool.ts'
 import { createRegulations } from './_regulations.ts'
 import { migrate } from './_schema.ts'
@@ -64,11 +65,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw new Error(`cannot open the PostgreSQL store at ${where}: ${reason}`)
   }
   const stats = createStatsCache(() => readStats(pool), options.statsMaxAgeMs ?? 1_000)
+  // Objects ingest handed over with their JSON, reused by this node's reads of that JSON.
+  const parsed = createParsedEvents()
   const events = createEventLog(pool, appendPool, options.url, {
     now: options.now ?? Date.now,
+    parsed,
     ...(options.onGroupCommit ? { onGroupCommit: options.onGroupCommit } : {}),
   })
-  const jobs = createJobQueue(pool, node, leaseMs)
+  const jobs = createJobQueue(pool, node, leaseMs, parsed)
   const deadLetters = createDeadLetters(pool, async (destinationId) => {
     const { deadLetters: counts } = await stats.get()
     return destinationId === undefined
