@@ -139,7 +139,8 @@ describe('transformLine', () => {
   }, 60_000)
 
   it('spreads a big batch of lines over the workers and keeps input order', async () => {
-    const sandbox = sandboxFor({ poolSize: 2 })
+    // Short lines cross in one piece unless spread (with a core to spare, or always).
+    const sandbox = sandboxFor({ poolSize: 2, spread: 'always' })
     try {
       const t = await sandbox.compile(
         `const me = Math.random()
