@@ -48,8 +48,9 @@ function countCap(inputs: number, workers: number, spread: Spread, chunk: number
  * each piece. transformBatch needs the whole batch in one call. transformEvent crosses in
  * pieces of up to CHUNK events; with a core to spare, spread evenly over the workers (so one
  * caller's batch of 100 keeps both cores busy: the host encodes the second piece and decodes
- * the first while the workers run), in pieces of MIN_PIECE to CHUNK. transformLine likewise,
- * with pieces of up to LINE_PIECE_CHARS characters instead of CHUNK lines.
+ * the first while the workers run), in pieces of MIN_PIECE to CHUNK. transformLine is spread
+ * over the workers whatever the load (unless spread is 'never'), in pieces of up to
+ * LINE_PIECE_CHARS characters and LINE_CHUNK lines.
  */
 export function pieceEnds(
   kind: 'transformEvent' | 'transformBatch' | 'transformLine',
@@ -67,7 +68,10 @@ export function pieceEnds(
       if (end >= n) return ends
     }
   }
-  const cap = countCap(n, workers, spread, LINE_CHUNK)
+  // Lines are spread over the workers even on a busy machine (unless spread is 'never'): with
+  // size-cut pieces a batch of 1000 short lines would otherwise be one piece on one worker,
+  // and the second worker's share of the machine would go unused.
+  const cap = countCap(n, workers, spread === 'never' ? 'never' : 'always', LINE_CHUNK)
   const ends: number[] = []
   let count = 0
   let chars = 0

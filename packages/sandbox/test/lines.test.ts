@@ -139,8 +139,7 @@ describe('transformLine', () => {
   }, 60_000)
 
   it('spreads a big batch of lines over the workers and keeps input order', async () => {
-    // Short lines cross in one piece unless spread (with a core to spare, or always).
-    const sandbox = sandboxFor({ poolSize: 2, spread: 'always' })
+    const sandbox = sandboxFor({ poolSize: 2 })
     try {
       const t = await sandbox.compile(
         `const me = Math.random()

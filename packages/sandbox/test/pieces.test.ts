@@ -16,7 +16,8 @@ describe('cutting a batch into pieces', () => {
     expect(pieceEnds('transformEvent', events(10), 2, 'always')).toEqual([10])
   })
 
-  it('sends 1000 short log lines in one piece, not four', () => {
+  it('sends 1000 short log lines in one piece per worker, not four pieces of 250', () => {
+    expect(pieceEnds('transformLine', lines(1000), 2, 'auto')).toEqual([500, 1000])
     expect(pieceEnds('transformLine', lines(1000), 2, 'never')).toEqual([1000])
   })
 
@@ -30,7 +31,8 @@ describe('cutting a batch into pieces', () => {
     expect(pieceEnds('transformLine', lines(9000, 10), 2, 'never')).toEqual([4000, 8000, 9000])
   })
 
-  it('spreads transformLine batches over the workers when asked', () => {
+  it('spreads transformLine batches over the workers unless told never to', () => {
     expect(pieceEnds('transformLine', lines(1000), 2, 'always')).toEqual([500, 1000])
+    expect(pieceEnds('transformLine', lines(20), 2, 'auto')).toEqual([20])
   })
 })
