@@ -1,9 +1,9 @@
 import './error-codes.ts'
-import { availableParallelism, loadavg } from 'node:os'
 import { PatchbayError, type StepResult } from '@patchbay/core'
 import { batchFailure } from './_batch-failure.ts'
 import { type DecodeContext, decodeOutput } from './_decode.ts'
 import type { BatchOutcome } from './_execute.ts'
+import { pieceEnds } from './_pieces.ts'
 import { prepareSource } from './_source.ts'
 import type { LoadMessage } from './_worker/protocol.ts'
 import { WorkerPool } from './_worker-pool.ts'
@@ -55,43 +55,6 @@ type Piece =
   | { ok: true; outcome: Extract<BatchOutcome, { ok: true }>; decoded: TransformRun }
   | Extract<BatchOutcome, { ok: false }>
 
-/** Most events per call into the isolate for transformEvent. */
-const CHUNK = 250
-/**
- * Fewest events per piece when a transformEvent batch is spread over the workers: below this,
- * a crossing's fixed cost (two IPC messages, one call into the isolate) outweighs running in
- * parallel.
- */
-const MIN_PIECE = 25
-
-/**
- * Whether the machine has a core to spare (1-minute load average at least one below the
- * cores), read at most once a second. Spreading one batch over the workers only pays when
- * the pieces can run at the same time; on a machine that is already busy the extra crossing
- * (two more IPC messages, and waiting for two processes to be scheduled instead of one)
- * costs more than it wins. Measured at load 21 on 2 cores, one caller, batches of 100:
- * spread 0.26 of the in-process baseline, one piece 0.32 to 0.37.
- */
-function spareCore(): boolean {
-  const now = performance.now()
-  if (now - spare.at >= 1000) {
-    spare.at = now
-    spare.value = loadavg()[0]! <= availableParallelism() - 1
-  }
-  return spare.value
-}
-const spare = { at: Number.NEGATIVE_INFINITY, value: true }
-
-/**
- * How many events of a transformEvent batch cross in one piece: with a core to spare, the
- * batch is spread evenly over the workers (so one caller's batch of 100 keeps both cores
- * busy: the host encodes the second piece and decodes the first while the workers run), in
- * pieces of MIN_PIECE to CHUNK; on a busy machine it crosses whole, up to CHUNK.
- */
-function pieceSize(events: number, workers: number, spread: 'auto' | 'always' | 'never'): number {
-  if (spread === 'never' || (spread === 'auto' && !spareCore())) return Math.min(CHUNK, events)
-  return Math.min(CHUNK, Math.max(MIN_PIECE, Math.ceil(events / Math.max(1, workers))))
-}
 const MB = 2 ** 20
 
 /**
@@ -220,15 +183,16 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
       inputs: readonly unknown[],
       meta: RunMetadata,
     ): Promise<TransformRun | Extract<BatchOutcome, { ok: false }>> => {
-      const size =
-        kind === 'transformBatch' ? inputs.length : pieceSize(inputs.length, opts.poolSize, opts.spread)
+      const ends = pieceEnds(kind, inputs, opts.poolSize, opts.spread)
       const deadline = performance.now() + limits.wallTimeMs
       const out: TransformRun = { results: [], logs: [] }
       const pieces: Array<Promise<Piece>> = []
-      for (let start = 0; start < inputs.length; start += size) {
-        const whole = size >= inputs.length
-        const piece = whole ? inputs : inputs.slice(start, start + size)
-        const against = whole ? events : events.slice(start, start + size)
+      let start = 0
+      for (const end of ends) {
+        const whole = ends.length === 1
+        const piece = whole ? inputs : inputs.slice(start, end)
+        const against = whole ? events : events.slice(start, end)
+        start = end
         // Each piece is decoded as soon as it is back, while the others still run.
         pieces.push(
           runPiece(piece, meta, Math.max(1, Math.round(deadline - performance.now()))).then((outcome) =>

@@ -18,7 +18,7 @@ export const SandboxOptionsSchema = Type.Object(
     spread: Type.Optional(
       Type.Union([Type.Literal('auto'), Type.Literal('always'), Type.Literal('never')], {
         description:
-          'Whether one transformEvent or transformLine batch is cut into a piece per worker: `always`, `never`, or `auto` (the default): only while the machine has a core to spare (1-minute load average at least one below the core count), since on a busy machine the extra crossing costs more than the parallelism wins.',
+          'Whether one transformEvent or transformLine batch is cut into a piece per worker: `always`, `never`, or `auto` (the default): for transformEvent only while the machine has a core to spare (1-minute load average at least one below the core count), since on a busy machine the extra crossing costs more than the parallelism wins; for transformLine always (its pieces are cut by size, so spreading is what keeps both workers busy).',
       }),
     ),
   },
