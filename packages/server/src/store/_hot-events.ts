@@ -1,3 +1,5 @@
+import { dropOldestPastLimit } from './_drop-oldest.ts'
+
 /**
  * Parsed events by seq, for the events this store wrote or read recently. The processor
  * reads an event back moments after ingest wrote it, and each job that references it is
@@ -25,14 +27,7 @@ export function createHotEvents(limit = HOT_EVENTS_LIMIT): HotEvents {
   return {
     put(seq, event) {
       events.set(seq, event)
-      // Past the limit, the oldest eighth goes at once: one iterator, not one per put.
-      if (events.size > limit) {
-        let drop = Math.ceil(limit / 8)
-        for (const oldest of events.keys()) {
-          events.delete(oldest)
-          if (--drop === 0) break
-        }
-      }
+      dropOldestPastLimit(events, limit)
     },
     get: (seq) => events.get(seq),
     delete(seq) {

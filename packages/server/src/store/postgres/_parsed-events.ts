@@ -1,3 +1,5 @@
+import { dropOldestPastLimit } from '../_drop-oldest.ts'
+
 /**
  * Parsed events by their JSON text, for the events this node appended recently. Its
  * processor reads an event back moments after ingest wrote it, and the job that references
@@ -29,14 +31,7 @@ export function createParsedEvents(limit = PARSED_EVENTS_LIMIT, maxChars = MAX_C
     put(text, event) {
       if (text.length > maxChars) return
       events.set(text, event)
-      // Past the limit, the oldest eighth goes at once: one iterator, not one per put.
-      if (events.size > limit) {
-        let drop = Math.ceil(limit / 8)
-        for (const oldest of events.keys()) {
-          events.delete(oldest)
-          if (--drop === 0) break
-        }
-      }
+      dropOldestPastLimit(events, limit)
     },
     parse(text) {
       const kept = text.length > maxChars ? undefined : events.get(text)
