@@ -79,14 +79,18 @@ export interface JobRecord {
 /** Queues jobs in the caller's transaction, in order (ascending ids). */
 export async function insertJobs(query: Query, jobs: JobRecord[], now: number): Promise<void> {
   if (jobs.length === 0) return
-  await query('pb_insert_jobs', INSERT_JOBS, [
+  await query('pb_insert_jobs', INSERT_JOBS, [...jobColumns(jobs), now])
+}
+
+/** Jobs as the column arrays INSERT_JOBS and commit_processed() unnest, in that order. */
+function jobColumns(jobs: JobRecord[]): unknown[][] {
+  return [
     jobs.map((j) => j.destinationId),
     jobs.map((j) => j.orderKey),
     jobs.map((j) => j.messageId),
     jobs.map((j) => j.eventSeq),
     jobs.map((j) => j.payload),
-    now,
-  ])
+  ]
 }
 
 /** commitProcessed's statement: `patchbay.commit_processed` (see _functions.ts), its own transaction. */
@@ -314,16 +318,7 @@ export function createEventLog(
       const referenced = new Set(jobRecords.flatMap((j) => (j.eventSeq === null ? [] : [j.eventSeq])))
       const keep = unique.filter((seq) => referenced.has(seq))
       const drop = unique.filter((seq) => !referenced.has(seq))
-      const values = [
-        keep,
-        drop,
-        jobRecords.map((j) => j.destinationId),
-        jobRecords.map((j) => j.orderKey),
-        jobRecords.map((j) => j.messageId),
-        jobRecords.map((j) => j.eventSeq),
-        jobRecords.map((j) => j.payload),
-        at,
-      ]
+      const values = [keep, drop, ...jobColumns(jobRecords), at]
       try {
         // One statement for the events and the jobs (jobs keep the order of `newJobs`): its own
         // transaction, one round trip. Dead letters too make it a transaction of two.
