@@ -28,8 +28,6 @@ export interface StorageHealth {
   full(): boolean
   /** Records a failed store write; returns true when it failed because the disk is full. */
   report(error: unknown): boolean
-  /** A write went through: the disk has room again. */
-  ok(): void
   status(): StorageStatus
   close(): void
 }
@@ -47,6 +45,11 @@ export const RESERVE_FILE = 'patchbay.reserve'
  * reserve plus `roomBytes` fit again, the reserve is written back and ingestion resumes: the
  * gateway recovers by itself when space is freed. Should it still be too tight, the next
  * write that fails switches to 503 again.
+ *
+ * Only that check ends the full state, never a write that went through: an append already
+ * in flight when the disk filled can succeed in the space the reserve just gave back, and
+ * taking that for "room again" let ingestion eat the reserve (seen in CI: full, "room again
+ * after 0 s", full again with no reserve left, and the deliveries' bookkeeping stuck).
  */
 export function createStorageHealth(options: {
   /** The data directory. */
@@ -82,7 +85,7 @@ export function createStorageHealth(options: {
   let since: number | undefined
   let timer: NodeJS.Timeout | undefined
 
-  const ok = () => {
+  const recovered = () => {
     if (since === undefined) return
     const seconds = Math.round((Date.now() - since) / 1000)
     since = undefined
@@ -116,12 +119,11 @@ export function createStorageHealth(options: {
         } catch {
           // cannot tell: stay refusing, ask again next time
         }
-        if (room) ok()
+        if (room) recovered()
       }, probeMs)
       timer.unref()
       return true
     },
-    ok,
     status: () =>
       since === undefined ? { full: false } : { full: true, since: new Date(since).toISOString() },
     close() {

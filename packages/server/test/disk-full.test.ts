@@ -111,6 +111,8 @@ async function fillAndRecover({ reserve }: { reserve: boolean }) {
       // Let the retry bookkeeping hit the full disk for a while: the process must stay up.
       await new Promise((r) => setTimeout(r, 1_500))
       expect(gateway.alive()).toBe(true)
+      // Still refusing: an append that went through in the reserve's space is not "room again".
+      expect((await health()).storage.full).toBe(true)
 
       // The destination recovers while the disk is still full: with the reserve, delivery goes on.
       healthy = true

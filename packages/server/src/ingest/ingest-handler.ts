@@ -39,7 +39,7 @@ export interface IngestOptions {
   overloaded: () => Promise<string | undefined>
   retryAfterSeconds: number
   /** Whether the data directory's disk is full (ingestion answers 503 meanwhile), and where to report that it is. */
-  storage: Pick<StorageHealth, 'full' | 'report' | 'ok'>
+  storage: Pick<StorageHealth, 'full' | 'report'>
   /** Called after events are durably stored (wakes the processor). */
   onAccepted?: () => void
   /** Users under a regulation: their events are answered 200 and not stored. */
@@ -164,7 +164,6 @@ export function createIngestHandler(options: IngestOptions) {
       if (isStoreUnavailable(error)) throw storeUnavailable(error, events.length)
       throw error
     }
-    options.storage.ok()
     options.counters.accepted(source.id, events.length)
     options.onAccepted?.()
   }
