@@ -1,12 +1,14 @@
 // etl.singer.records: records/s from a fast extractor (`cat` of a Singer transcript) through
 // the Singer reader and mapping, validated and normalised as the gateway's scheduled sync does,
-// into the gateway's SQLite store (appends of one batch, each durable). The store is opened
-// before the clock starts, as the gateway's is before a sync; closing it is timed. Its
-// baseline, in the same run: the same lines through the same process pipe, only JSON.parse'd.
+// into the gateway's SQLite store (appends of one batch, each durable), through runSync with
+// the gateway's file state store (each batch's STATE saved, fsynced, once its append is
+// durable). The store is opened before the clock starts, as the gateway's is before a sync;
+// closing it is timed. Its baseline, in the same run: the same lines through the same process
+// pipe, only JSON.parse'd.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runExtractor } from '@patchbay/core'
+import { openFileStateStore, runExtractor, runSync } from '@patchbay/core'
 import { normalizeEvent, validateEvent } from '@patchbay/protocol'
 import { openSqliteStore } from '@patchbay/server'
 import { defineBench } from '../../../test/bench/_harness.ts'
@@ -90,40 +92,52 @@ export default defineBench([
     name: 'etl.singer.records',
     unit: 'records/s',
     description:
-      'tap output → Singer reader (schema check, mapping, messageId) → validate, normalise → gateway store',
+      'tap output → Singer reader (schema check, mapping, messageId) → validate, normalise → gateway store, each STATE checkpointed (runSync)',
     goal: { op: '>=', value: 100_000 },
     measure: () =>
       timed(
-        async ({ store }) => {
-          let n = 0
+        async ({ store, states }) => {
           try {
-            for await (const batch of readSinger(cat(), {
-              streams: { contacts: { type: 'identify', userId: 'id', traits: '*' } },
-              validateRecords: true,
-              batchSize: 1000,
-              file: 'tap stdout',
-              connector: 'singer',
-            })) {
-              const receivedAt = new Date().toISOString()
-              await store.append(
-                batch.events.map((raw) => {
-                  const checked = validateEvent(raw)
-                  if (!checked.ok) throw new Error('invalid event')
-                  const event = normalizeEvent(checked.event, { receivedAt })
-                  return { sourceId: 'crm', messageId: event.messageId, event, json: JSON.stringify(event) }
+            const source = {
+              id: 'crm',
+              sync: () =>
+                readSinger(cat(), {
+                  streams: { contacts: { type: 'identify', userId: 'id', traits: '*' } },
+                  validateRecords: true,
+                  batchSize: 1000,
+                  file: 'tap stdout',
+                  connector: 'singer',
                 }),
-              )
-              n += batch.events.length
             }
+            const report = await runSync(source, {
+              state: states,
+              accept: async (events) => {
+                const receivedAt = new Date().toISOString()
+                await store.append(
+                  events.map((raw) => {
+                    const checked = validateEvent(raw)
+                    if (!checked.ok) throw new Error('invalid event')
+                    const event = normalizeEvent(checked.event, { receivedAt })
+                    return { sourceId: 'crm', messageId: event.messageId, event, json: JSON.stringify(event) }
+                  }),
+                )
+                return true
+              },
+            })
+            if (report.checkpoints !== RECORDS / 1000) throw new Error(`${report.checkpoints} checkpoints`)
+            return report.events
           } finally {
             // Timed: closing checkpoints the WAL that the appends wrote.
             await store.close()
           }
-          return n
         },
         () => {
           const storeDir = mkdtempSync(join(dir, 'store-'))
-          return { storeDir, store: openSqliteStore({ dir: storeDir }) }
+          return {
+            storeDir,
+            store: openSqliteStore({ dir: storeDir }),
+            states: openFileStateStore(join(storeDir, 'sync')),
+          }
         },
         ({ storeDir }) => rmSync(storeDir, { recursive: true, force: true }),
       ),

@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { open, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PatchbayError } from '../errors/patchbay-error.ts'
 import { parseJson } from '../json/parse-json.ts'
@@ -7,7 +8,9 @@ import type { StateStore } from './sync.ts'
 /**
  * Keeps each source's state as `<dir>/<sourceId>.state.json`. A save writes a temporary
  * file, fsyncs it, renames it over the old one and fsyncs the folder, so after a crash the
- * file holds either the old state or the new one, whole.
+ * file holds either the old state or the new one, whole. The writes and fsyncs run on libuv's
+ * thread pool, not on the event loop (a gateway keeps taking requests meanwhile); saves of one
+ * source must not overlap (runSync saves one at a time).
  *
  * @example
  * const state = openFileStateStore('./patchbay-data/sync')
@@ -40,19 +43,19 @@ export function openFileStateStore(dir: string): StateStore {
     async save(sourceId, state) {
       const target = file(sourceId)
       const temp = `${target}.tmp`
-      const fd = openSync(temp, 'w', 0o600)
+      const handle = await open(temp, 'w', 0o600)
       try {
-        writeSync(fd, `${JSON.stringify({ version: 1, source: sourceId, state })}\n`)
-        fsyncSync(fd)
+        await handle.writeFile(`${JSON.stringify({ version: 1, source: sourceId, state })}\n`)
+        await handle.sync()
       } finally {
-        closeSync(fd)
+        await handle.close()
       }
-      renameSync(temp, target)
-      const dirFd = openSync(dir, 'r')
+      await rename(temp, target)
+      const folder = await open(dir, 'r')
       try {
-        fsyncSync(dirFd)
+        await folder.sync()
       } finally {
-        closeSync(dirFd)
+        await folder.close()
       }
     },
   }

@@ -1,6 +1,8 @@
 /**
  * A batch of a sync: events, and the state to checkpoint once they (and every batch before
- * them) are durably accepted. A batch without `state` moves no checkpoint.
+ * them) are durably accepted. A batch without `state` moves no checkpoint. A source must not
+ * change a batch, its events or its state once it has yielded it: the host accepts and saves
+ * it while the source reads on (see {@link runSync}).
  */
 export interface SyncBatch {
   events: unknown[]
@@ -67,6 +69,13 @@ export interface SyncingSource {
  * for it and for every batch before it. An error of the source or of `accept` ends the sync
  * (rethrown) with nothing saved past the last accepted batch.
  *
+ * The source reads one batch ahead: while batch N is accepted and its state saved (a store's
+ * fsync, a delivery's round trip), the source parses and maps batch N+1. `accept` and `save`
+ * still run one batch at a time, in order, so a destination sees the batches in the source's
+ * order and a checkpoint never passes a batch that is not accepted. An `accept` that fails
+ * is reported once the batch after it is read (or the source ends); nothing of that later
+ * batch is accepted.
+ *
  * @example
  * await runSync(source, { state: openFileStateStore('./state'), accept: async (events) => (await store.append(events), true) })
  */
@@ -74,21 +83,36 @@ export async function runSync(source: SyncingSource, options: RunSyncOptions): P
   if (!source.sync) throw new TypeError(`source "${source.id}" has no sync: its plugin reads requests only`)
   const state = await options.state.load(source.id)
   const report: SyncReport = { events: 0, batches: 0, checkpoints: 0, checkpointHeld: false }
-  for await (const batch of source.sync({
-    state,
-    ...(options.input ? { input: options.input } : {}),
-    ...(options.origin ? { origin: options.origin } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  })) {
-    report.batches++
-    const ok = batch.events.length === 0 ? true : await options.accept(batch.events, batch)
-    report.events += batch.events.length
-    if (!ok) report.checkpointHeld = true
+  const settle = async (batch: SyncBatch, accepted: Promise<boolean>) => {
+    if (!(await accepted)) report.checkpointHeld = true
     if (batch.state !== undefined && !report.checkpointHeld) {
       await options.state.save(source.id, batch.state)
       report.checkpoints++
       options.onCheckpoint?.(batch.state)
     }
   }
+  // The batch being accepted (and checkpointed) while the source reads the next one.
+  let inFlight: Promise<void> | undefined
+  try {
+    for await (const batch of source.sync({
+      state,
+      ...(options.input ? { input: options.input } : {}),
+      ...(options.origin ? { origin: options.origin } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      if (inFlight) await inFlight
+      report.batches++
+      report.events += batch.events.length
+      inFlight = settle(batch, batch.events.length === 0 ? Promise.resolve(true) : options.accept(batch.events, batch))
+      // Awaited on the next batch or below; until then its failure is not "unhandled".
+      inFlight.catch(() => {})
+    }
+  } catch (error) {
+    // The source (or an accept, rethrown by the await above) failed. A batch still in flight
+    // is checkpointed if it is accepted; if it fails, that failure came first and wins.
+    if (inFlight) await inFlight
+    throw error
+  }
+  if (inFlight) await inFlight
   return report
 }
