@@ -103,7 +103,10 @@ export async function runSync(source: SyncingSource, options: RunSyncOptions): P
       if (inFlight) await inFlight
       report.batches++
       report.events += batch.events.length
-      inFlight = settle(batch, batch.events.length === 0 ? Promise.resolve(true) : options.accept(batch.events, batch))
+      inFlight = settle(
+        batch,
+        batch.events.length === 0 ? Promise.resolve(true) : options.accept(batch.events, batch),
+      )
       // Awaited on the next batch or below; until then its failure is not "unhandled".
       inFlight.catch(() => {})
     }
