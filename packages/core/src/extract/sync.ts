@@ -63,6 +63,9 @@ export interface SyncingSource {
   readonly sync?: (ctx: SyncContext) => AsyncIterable<SyncBatch>
 }
 
+/** States alone that may wait for an accept in flight before the source is held. */
+const MAX_QUEUED_STATES = 64
+
 /**
  * Runs one sync of a source: reads the last state, hands it to the source, makes each batch
  * durable through `accept`, and saves a batch's state only after `accept` resolved `true`
@@ -70,11 +73,12 @@ export interface SyncingSource {
  * (rethrown) with nothing saved past the last accepted batch.
  *
  * The source reads one batch ahead: while batch N is accepted and its state saved (a store's
- * fsync, a delivery's round trip), the source parses and maps batch N+1. `accept` and `save`
- * still run one batch at a time, in order, so a destination sees the batches in the source's
- * order and a checkpoint never passes a batch that is not accepted. An `accept` that fails
- * is reported once the batch after it is read (or the source ends); nothing of that later
- * batch is accepted.
+ * fsync, a delivery's round trip), the source parses and maps batch N+1, and a batch that is
+ * only a state (a tap's STATE right after a full batch) is queued to be saved in its turn
+ * rather than holding up that reading. `accept` and `save` still run one at a time, in order,
+ * so a destination sees the batches in the source's order and a checkpoint never passes a
+ * batch that is not accepted. An `accept` that fails is reported once the next batch with
+ * events is read (or the source ends); nothing after it is accepted or saved.
  *
  * @example
  * await runSync(source, { state: openFileStateStore('./state'), accept: async (events) => (await store.append(events), true) })
@@ -91,8 +95,16 @@ export async function runSync(source: SyncingSource, options: RunSyncOptions): P
       options.onCheckpoint?.(batch.state)
     }
   }
-  // The batch being accepted (and checkpointed) while the source reads the next one.
+  // What is accepted and checkpointed while the source reads on: the last batch with events,
+  // then the states read after it. Each settles after the one before it.
   let inFlight: Promise<void> | undefined
+  let statesQueued = 0
+  const then = (work: () => Promise<void>) => {
+    const next = (inFlight ?? Promise.resolve()).then(work)
+    // Awaited on the next batch or below; until then its failure is not "unhandled".
+    next.catch(() => {})
+    inFlight = next
+  }
   try {
     for await (const batch of source.sync({
       state,
@@ -100,14 +112,22 @@ export async function runSync(source: SyncingSource, options: RunSyncOptions): P
       ...(options.origin ? { origin: options.origin } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     })) {
-      if (inFlight) await inFlight
       report.batches++
       report.events += batch.events.length
-      inFlight = settle(
-        batch,
-        batch.events.length === 0 ? Promise.resolve(true) : options.accept(batch.events, batch),
-      )
-      // Awaited on the next batch or below; until then its failure is not "unhandled".
+      if (batch.events.length === 0) {
+        // A state alone (a tap's STATE right after a full batch): saved in its turn, after
+        // what is in flight, without holding up the reading of the next batch. A tap that
+        // sends nothing but states is held once MAX_QUEUED_STATES of them wait.
+        if (statesQueued >= MAX_QUEUED_STATES && inFlight) await inFlight
+        statesQueued++
+        then(async () => {
+          statesQueued--
+          await settle(batch, Promise.resolve(true))
+        })
+        continue
+      }
+      if (inFlight) await inFlight
+      inFlight = settle(batch, options.accept(batch.events, batch))
       inFlight.catch(() => {})
     }
   } catch (error) {

@@ -86,6 +86,42 @@ describe('runSync', () => {
     expect(most).toBe(1)
   })
 
+  it('queues a state that comes alone, so the batch after it is still read while the last one is accepted', async () => {
+    const { saved, store } = memoryStates()
+    const alone: SyncBatch = { events: [], state: { upTo: '1, then idle' } }
+    const { read, source } = sourceOf([batch(1), alone, batch(2)])
+    const gate = deferred<boolean>()
+    const accepted: number[] = []
+    const run = runSync(source, {
+      state: store,
+      accept: async (events) => {
+        accepted.push((events[0] as { n: number }).n)
+        return accepted.length === 1 ? gate.promise : true
+      },
+    })
+    await tick()
+    expect(read).toEqual([1, 2, 3])
+    expect(accepted).toEqual([1])
+    expect(saved).toEqual([])
+    gate.resolve(true)
+    expect(await run).toEqual({ events: 2, batches: 3, checkpoints: 3, checkpointHeld: false })
+    expect(saved).toEqual([{ upTo: 1 }, { upTo: '1, then idle' }, { upTo: 2 }])
+  })
+
+  it('holds a source that sends nothing but states once 64 of them wait for an accept', async () => {
+    const { saved, store } = memoryStates()
+    const states = Array.from({ length: 100 }, (_, i): SyncBatch => ({ events: [], state: { i } }))
+    const { read, source } = sourceOf([batch(1), ...states])
+    const gate = deferred<boolean>()
+    const run = runSync(source, { state: store, accept: () => gate.promise })
+    for (let i = 0; i < 5; i++) await tick()
+    // The batch, 64 queued states, and the 65th, read and waiting for the accept.
+    expect(read).toHaveLength(66)
+    gate.resolve(true)
+    expect(await run).toMatchObject({ batches: 101, checkpoints: 101 })
+    expect(saved).toEqual([{ upTo: 1 }, ...states.map((b) => b.state)])
+  })
+
   it('holds the checkpoint from the first batch that is not accepted', async () => {
     const { saved, store } = memoryStates()
     const { source } = sourceOf([batch(1), batch(2), batch(3)])
