@@ -229,8 +229,9 @@ describe('a poison pill in the gateway', () => {
       () => ['ok-1', 'ok-2', 'flood-1'].every((id) => ids(receiver).has(id)),
       'ok-1, ok-2 and flood-1 delivered',
       // ok-1 and ok-2 wait for the halves of their batch to be run again (more take-downs and
-      // worker starts). Alone this takes about 20 s; with six busy loops beside it, 25 s; but
-      // a CI run at load 15-21 (a bench and type-checks beside the suite) took over 120 s.
+      // worker starts). The whole case took 44 s alone and 69 s with six busy loops beside
+      // it; a CI run at load 15-21 (a bench and type-checks beside the suite) waited here
+      // over 120 s.
       // A frozen host still fails the test at once, through its /health watch.
       240_000,
     )
