@@ -10,6 +10,8 @@ import duckdb from '../src/index.ts'
 
 const N = 20_000
 const CLAIM = 1_000
+/** Claims in flight at once: the gateway's `delivery.workers` default. */
+const WORKERS = 4
 
 export default defineBench([
   {
@@ -47,7 +49,7 @@ export default defineBench([
   {
     name: 'warehouse.duckdb.load',
     unit: 'rows/s',
-    description: `pipeline.deliver (the gateway worker's call, single attempts) in claims of ${CLAIM}: mapping, schema, appender, idempotent merge; ${N} events`,
+    description: `pipeline.deliver (the gateway worker's call, single attempts) in claims of ${CLAIM}, ${WORKERS} in flight: mapping, schema, appender, idempotent merge; ${N} events`,
     goal: { op: '>=', value: 50_000 },
     async measure() {
       const dir = mkdtempSync(join(tmpdir(), 'pb-bench-duck-'))
@@ -66,10 +68,16 @@ export default defineBench([
         )
         await pipeline.deliver('wh', benchEvents(10, 'warm') as never)
         const start = performance.now()
-        for (let i = 0; i < N; i += CLAIM) {
-          const outcomes = await pipeline.deliver('wh', events.slice(i, i + CLAIM) as never)
-          if (outcomes.some((o) => o.status !== 'delivered')) throw new Error(JSON.stringify(outcomes[0]))
+        // The gateway's workers: WORKERS claims in flight, each worker taking the next claim
+        // once its own is delivered.
+        let next = 0
+        const worker = async () => {
+          for (let i = (next += CLAIM) - CLAIM; i < N; i = (next += CLAIM) - CLAIM) {
+            const outcomes = await pipeline.deliver('wh', events.slice(i, i + CLAIM) as never)
+            if (outcomes.some((o) => o.status !== 'delivered')) throw new Error(JSON.stringify(outcomes[0]))
+          }
         }
+        await Promise.all(Array.from({ length: WORKERS }, worker))
         return rows / ((performance.now() - start) / 1000)
       } finally {
         await pipeline.close()

@@ -5,7 +5,10 @@ import { AbortedError, ConfigurationError, defineClientDestination, RetryableErr
 import { duckdbDialect, type WarehouseEvent, type WarehouseSchema } from '@patchbay/warehouse'
 import pkg from '../package.json' with { type: 'json' }
 import { deleteUsers } from './_delete-users.ts'
-import { type LoaderCache, loadBatch, newLoaderCache, readSchema } from './_loader.ts'
+import { type LoadResult, loadGroup } from './_load-batches.ts'
+import { joinGroup, type LoadGroup } from './_load-group.ts'
+import { type LoaderCache, newLoaderCache } from './_loader.ts'
+import { TRANSIENT } from './_transient.ts'
 import { DuckdbConfigSchema } from './config.ts'
 
 /** The open database: one connection, loads one at a time (DuckDB has one writer). */
@@ -16,16 +19,12 @@ export interface DuckdbClient {
   schema: WarehouseSchema | undefined
   /** The connection's staging tables and column orders, kept from batch to batch. */
   cache: LoaderCache
-  /** The load in progress: the next one waits for it. */
+  /** The connection's work in order (loads one group at a time, deletions), and the group still open. */
   queue: Promise<unknown>
+  gathering: LoadGroup<WarehouseEvent, LoadResult> | undefined
+  /** Events in one load at most: `maxEventsPerLoad`. */
+  maxEvents: number
 }
-
-/**
- * DuckDB errors that another attempt can fix: the file is locked by another process, I/O,
- * and the network (a database on a network file system or a remote attachment).
- */
-const TRANSIENT =
-  /could not set lock|io error|resource temporarily|interrupted|transaction conflict|conflict on|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN/i
 
 /**
  * Lands events in a DuckDB file: `patchbay serve --warehouse ./events.duckdb` uses it.
@@ -56,6 +55,8 @@ export default defineClientDestination({
       schema: undefined,
       cache: newLoaderCache(),
       queue: Promise.resolve(),
+      gathering: undefined,
+      maxEvents: config.maxEventsPerLoad ?? 10_000,
     }
   },
   close(client) {
@@ -79,40 +80,7 @@ export default defineClientDestination({
   },
   // A regulation `suppress_with_delete`: the users' rows go from every table, in one transaction.
   deleteUsers: (identifiers, { client }) => deleteUsers(client, identifiers),
-  async deliverBatch(events, { client }) {
-    const load = async (batch: WarehouseEvent[]) => {
-      client.schema ??= await readSchema(client.connection, client.schemaName)
-      try {
-        await loadBatch(client.connection, client.schema, client.schemaName, batch, client.cache)
-      } catch (error) {
-        client.schema = undefined // read again: the failed load may have raced another writer
-        throw error
-      }
-    }
-    const run = client.queue.then(async () => {
-      try {
-        await load(events as WarehouseEvent[])
-        return events.map(() => null)
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error)
-        if (events.length === 1 || TRANSIENT.test(message)) throw error
-        // The engine refused the batch for its data: load event by event, so only the
-        // events it refuses fail (and become dead letters), not their whole batch.
-        const results = []
-        for (const event of events) {
-          try {
-            await load([event as WarehouseEvent])
-            results.push(null)
-          } catch (one) {
-            const text = one instanceof Error ? one.message : String(one)
-            if (TRANSIENT.test(text)) throw one
-            results.push(new AbortedError(`DuckDB refused event ${event.messageId}: ${text}`, { cause: one }))
-          }
-        }
-        return results
-      }
-    })
-    client.queue = run.catch(() => undefined)
-    return run
-  },
+  // Batches that arrive while a load runs are loaded together next, in one transaction.
+  deliverBatch: (events, { client }) =>
+    joinGroup(client, events as WarehouseEvent[], client.maxEvents, (batches) => loadGroup(client, batches)),
 })
