@@ -106,6 +106,12 @@ function appendCell(appender: DuckDBAppender, value: Cell, type: ColumnType, nat
 
 /** Microseconds since the epoch of an ISO 8601 date-time (no zone is UTC), to the microsecond. */
 export function isoMicros(text: string): bigint {
+  // The shape JavaScript's toISOString gives and the SDKs send (milliseconds, UTC), four
+  // on every event: Date.parse reads it whole, without the pattern and the rebuilt string.
+  if (text.length === 24 && CANONICAL.test(text)) {
+    const ms = Date.parse(text)
+    if (!Number.isNaN(ms)) return BigInt(ms) * 1000n
+  }
   const m = ISO.exec(text)
   const ms = m ? Date.parse(`${m[1]}T${m[2]}${m[3] ?? ''}${zone(m[4])}`) : Number.NaN
   if (Number.isNaN(ms)) throw new Error(`"${text}" is not an ISO 8601 date-time`)
@@ -113,6 +119,7 @@ export function isoMicros(text: string): bigint {
   return BigInt(ms) * 1000n + BigInt(micros)
 }
 
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 const ISO = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/
 
 const zone = (z: string | undefined) =>

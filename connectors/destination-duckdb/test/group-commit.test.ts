@@ -111,7 +111,10 @@ it('runs a deletion after the batches before it and before the batches after it'
   const file = join(dir, 'events.duckdb')
   const c = await open(file)
   const before = deliver(c, [track('before', 'u1'), track('other', 'u2')])
-  const deletion = duckdb.deleteUsers?.([{ type: 'userId', value: 'u1' }], { ...context(file), client: c } as never)
+  const deletion = duckdb.deleteUsers?.([{ type: 'userId', value: 'u1' }], {
+    ...context(file),
+    client: c,
+  } as never)
   const after = deliver(c, [track('after', 'u1')])
   expect(await Promise.all([before, deletion, after])).toEqual([[null, null], undefined, [null]])
   client = undefined
