@@ -61,7 +61,9 @@ async function loadRate(): Promise<number> {
     // Each worker takes the next claim once its own is delivered.
     let next = 0
     const worker = async () => {
-      for (let i = (next += CLAIM) - CLAIM; i < N; i = (next += CLAIM) - CLAIM) {
+      while (next < N) {
+        const i = next
+        next += CLAIM
         const outcomes = await pipeline.deliver('wh', events.slice(i, i + CLAIM) as never)
         if (outcomes.some((o) => o.status !== 'delivered')) throw new Error(JSON.stringify(outcomes[0]))
       }

@@ -17,23 +17,22 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'pb-duckdb-group-'))
 })
 afterEach(async () => {
-  if (client) await duckdb.close?.(client, context(''))
+  if (client) await duckdb.close?.(client, context('') as never)
   client = undefined
   rmSync(dir, { recursive: true, force: true })
 })
 
 const logger = { debug() {}, info() {}, warn() {}, error() {} }
-const context = (path: string) =>
-  ({
-    config: { path },
-    logger,
-    plugin: 'destination-duckdb',
-    now: () => new Date(0),
-    randomId: () => 'id',
-  }) as never
+const context = (path: string) => ({
+  config: { path },
+  logger,
+  plugin: 'destination-duckdb',
+  now: () => new Date(0),
+  randomId: () => 'id',
+})
 
 async function open(file: string): Promise<DuckdbClient> {
-  client = (await duckdb.open({ path: file }, context(file))) as DuckdbClient
+  client = (await duckdb.open({ path: file }, context(file) as never)) as DuckdbClient
   return client
 }
 const deliver = (c: DuckdbClient, events: unknown[]) =>
@@ -75,7 +74,7 @@ it('loads batches that arrive together in one transaction, each call getting its
   expect(results).toEqual([[null, null], [null], [null, null, null]])
   expect(run.mock.calls.filter(([sql]) => sql === 'COMMIT')).toHaveLength(1)
   client = undefined
-  await duckdb.close?.(c, context(file))
+  await duckdb.close?.(c, context(file) as never)
   expect(await query(file, 'SELECT id FROM tracks ORDER BY id')).toEqual(
     ['a1', 'a2', 'b1', 'c1', 'c2', 'warm'].map((id) => ({ id })),
   )
@@ -101,7 +100,7 @@ it('fails only the event the engine refuses, not the other batches of its group'
   expect(isPatchbayError(b2)).toBe(true)
   expect(b2).toMatchObject({ code: 'PB_DELIVERY_ABORTED', message: expect.stringContaining('event b2') })
   client = undefined
-  await duckdb.close?.(c, context(file))
+  await duckdb.close?.(c, context(file) as never)
   expect(await query(file, 'SELECT id FROM tracks ORDER BY id')).toEqual(
     ['a1', 'b1', 'b3', 'c1', 'warm'].map((id) => ({ id })),
   )
@@ -118,13 +117,13 @@ it('runs a deletion after the batches before it and before the batches after it'
   const after = deliver(c, [track('after', 'u1')])
   expect(await Promise.all([before, deletion, after])).toEqual([[null, null], undefined, [null]])
   client = undefined
-  await duckdb.close?.(c, context(file))
+  await duckdb.close?.(c, context(file) as never)
   expect(await query(file, 'SELECT id FROM tracks ORDER BY id')).toEqual([{ id: 'after' }, { id: 'other' }])
 })
 
 it('starts a new group when the next batch would take the load past maxEventsPerLoad', async () => {
   const file = join(dir, 'events.duckdb')
-  client = (await duckdb.open({ path: file, maxEventsPerLoad: 3 }, context(file))) as DuckdbClient
+  client = (await duckdb.open({ path: file, maxEventsPerLoad: 3 }, context(file) as never)) as DuckdbClient
   const c = client
   await deliver(c, [track('warm', 'u0')])
   const run = vi.spyOn(c.connection, 'run')
