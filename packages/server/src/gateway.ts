@@ -401,7 +401,7 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
       gate,
       pipeline: webConsole.observeDeliver(pipeline),
       destination,
-      settings: options.delivery,
+      settings: { ...options.delivery, claim: settings.claim.get(destination.id) ?? options.delivery.claim },
       retry: options.retry,
       counters: metrics,
       wakeup: deliveryWakeups.get(destination.id)!,

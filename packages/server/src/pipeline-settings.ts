@@ -13,6 +13,14 @@ export const GatewayDestinationSettingsSchema = Type.Object(
           "`user`: one user's events (by userId, else anonymousId) are delivered one at a time, in order; while one is retried, that user's later events wait. `none`: concurrently.",
       }),
     ),
+    claim: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100_000,
+        description:
+          "Jobs a delivery worker claims at a time for this destination (default: the gateway's `delivery.claim`, 100). A warehouse destination loads a claim in one transaction, so larger claims mean fewer, larger loads (`patchbay serve --warehouse` uses 1,000).",
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -29,6 +37,7 @@ export const GatewayDestinationSettingsSchema = Type.Object(
  *   maxTransformAttempts: 3
  *   destinations:
  *     crm: { ordering: user }
+ *     warehouse: { claim: 1000 }
  */
 export const GatewayPipelineSettingsSchema = Type.Object(
   {
@@ -51,6 +60,8 @@ export type GatewayPipelineSettings = Static<typeof GatewayPipelineSettingsSchem
 /** The settings with their defaults, one entry per destination of the pipeline. */
 export interface ResolvedGatewayPipelineSettings {
   ordering: ReadonlyMap<string, 'none' | 'user'>
+  /** The destinations whose `claim` is set; the others take the gateway's `delivery.claim`. */
+  claim: ReadonlyMap<string, number>
   maxTransformAttempts: number
 }
 
@@ -80,10 +91,11 @@ export function resolvePipelineSettings(
     fail(
       `/gateway${issue?.instancePath ?? ''}`,
       issue?.message ?? 'is invalid',
-      'The gateway block takes `maxTransformAttempts` and `destinations: { <id>: { ordering: none | user } }` (see docs/gateway.md).',
+      'The gateway block takes `maxTransformAttempts` and `destinations: { <id>: { ordering: none | user, claim: <jobs> } }` (see docs/gateway.md).',
     )
   }
   const ordering = new Map<string, 'none' | 'user'>(ids.map((id) => [id, 'none']))
+  const claim = new Map<string, number>()
   for (const [id, settings] of Object.entries(block.destinations ?? {})) {
     if (!ordering.has(id))
       fail(
@@ -92,6 +104,11 @@ export function resolvePipelineSettings(
         `Use one of the destination ids: ${ids.join(', ')}.`,
       )
     ordering.set(id, settings.ordering ?? 'none')
+    if (settings.claim !== undefined) claim.set(id, settings.claim)
   }
-  return { ordering, maxTransformAttempts: block.maxTransformAttempts ?? DEFAULT_MAX_TRANSFORM_ATTEMPTS }
+  return {
+    ordering,
+    claim,
+    maxTransformAttempts: block.maxTransformAttempts ?? DEFAULT_MAX_TRANSFORM_ATTEMPTS,
+  }
 }

@@ -35,6 +35,22 @@ describe('the pipeline file gateway: block', () => {
     expect(resolvePipelineSettings(pipeline('')).maxTransformAttempts).toBe(3)
   })
 
+  it("gives a destination its own claim size; the others keep the gateway's", () => {
+    const settings = resolvePipelineSettings(
+      pipeline('gateway:\n  destinations:\n    lake: { claim: 1000 }\n'),
+    )
+    expect([...settings.claim]).toEqual([['lake', 1000]])
+    expect([...settings.ordering]).toEqual([
+      ['crm', 'none'],
+      ['lake', 'none'],
+    ])
+    const error = thrown(() =>
+      resolvePipelineSettings(pipeline('gateway:\n  destinations:\n    lake: { claim: 0 }\n')),
+    )
+    expect(error.code).toBe('PB_PIPELINE_INVALID')
+    expect(error.message).toMatch(/^\/p\/pipeline\.yaml:8:\d+: gateway\.destinations\.lake\.claim /)
+  })
+
   it('refuses a bad value at its line', () => {
     const error = thrown(() =>
       resolvePipelineSettings(pipeline('gateway:\n  destinations:\n    crm: { ordering: per-user }\n')),

@@ -213,9 +213,12 @@ Examples:
   },
 })
 
+/** Jobs the `--warehouse` destination's workers claim at a time (see docs/destinations/duckdb.md). */
+const WAREHOUSE_CLAIM = 1_000
+
 /**
  * The pipeline with a DuckDB warehouse destination (id `warehouse`) added; with the
- * built-in pipeline, instead of its receiver.
+ * built-in pipeline, instead of its receiver. Its workers claim WAREHOUSE_CLAIM jobs at a time.
  */
 function withWarehouse(loaded: LoadedPipeline, file: string, replace: boolean): LoadedPipeline {
   const { definition } = loaded
@@ -224,10 +227,19 @@ function withWarehouse(loaded: LoadedPipeline, file: string, replace: boolean): 
       `--warehouse adds a destination with id "warehouse", and ${loaded.file} has one already: rename it, or configure the warehouse in the pipeline instead`,
     )
   const warehouse = { id: 'warehouse', use: '@patchbay/destination-duckdb', config: { path: file } }
+  // A claim is one load (one transaction): 1,000 jobs, not the gateway's 100 for HTTP.
+  // (A gateway block that is not an object is left as it is: the gateway reports it.)
+  const gateway = definition.gateway ?? {}
+  const others = isRecord(gateway) ? (gateway.destinations ?? {}) : undefined
+  const withClaim =
+    isRecord(gateway) && isRecord(others)
+      ? { ...gateway, destinations: { ...others, warehouse: { claim: WAREHOUSE_CLAIM } } }
+      : gateway
   return {
     ...loaded,
     definition: {
       ...definition,
+      gateway: withClaim,
       destinations: [
         ...(replace ? [] : definition.destinations),
         warehouse,
@@ -235,6 +247,9 @@ function withWarehouse(loaded: LoadedPipeline, file: string, replace: boolean): 
     },
   }
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 function checkMode(given: string): 'warn' | 'fail' | 'off' {
   if (given === 'warn' || given === 'fail' || given === 'off') return given
