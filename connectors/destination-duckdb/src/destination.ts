@@ -59,7 +59,9 @@ export default defineClientDestination({
       maxEvents: config.maxEventsPerLoad ?? 10_000,
     }
   },
-  close(client) {
+  // After the loads and deletions already queued: a load is never cut off by its connection closing.
+  async close(client) {
+    await client.queue
     client.connection.closeSync()
     client.instance.closeSync()
   },

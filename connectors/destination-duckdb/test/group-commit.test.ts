@@ -136,3 +136,13 @@ it('starts a new group when the next batch would take the load past maxEventsPer
   // a + b fill a load of 3; c goes in the next.
   expect(run.mock.calls.filter(([sql]) => sql === 'COMMIT')).toHaveLength(2)
 })
+
+it('closes after the loads already queued, not in the middle of one', async () => {
+  const file = join(dir, 'events.duckdb')
+  const c = await open(file)
+  const loads = [deliver(c, [track('a1', 'u1')]), deliver(c, [track('b1', 'u2')])]
+  client = undefined
+  await duckdb.close?.(c, context(file) as never)
+  expect(await Promise.all(loads)).toEqual([[null], [null]])
+  expect(await query(file, 'SELECT id FROM tracks ORDER BY id')).toEqual([{ id: 'a1' }, { id: 'b1' }])
+})
