@@ -71,6 +71,29 @@ export async function measureLatencies(
   return out
 }
 
+/**
+ * `rounds` pairs, a baseline round then a subject round: the medians of each side and of
+ * the pairs' ratios. For figures whose rounds are whole runs (a fresh database each), where
+ * one round of each moves the ratio with whatever the machine does meanwhile.
+ */
+export async function alternatingPairs(
+  rounds: number,
+  baseline: () => Promise<number>,
+  subject: () => Promise<number>,
+): Promise<{ baseline: number; subject: number; ratio: number }> {
+  const bases: number[] = []
+  const subjects: number[] = []
+  const ratios: number[] = []
+  for (let round = 0; round < rounds; round++) {
+    const base = await baseline()
+    const value = await subject()
+    bases.push(base)
+    subjects.push(value)
+    ratios.push(value / base)
+  }
+  return { baseline: median(bases), subject: median(subjects), ratio: median(ratios) }
+}
+
 export function median(values: readonly number[]): number {
   return percentile(values, 50)
 }

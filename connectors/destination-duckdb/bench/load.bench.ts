@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { createPipeline, PluginRegistry, parsePipeline } from '@patchbay/core'
 import { duckdbDialect, planLoad } from '@patchbay/warehouse'
-import { defineBench, median } from '../../../test/bench/_harness.ts'
+import { alternatingPairs, defineBench } from '../../../test/bench/_harness.ts'
 import { benchEvents } from '../../../test/bench/_warehouse-events.ts'
 import duckdb from '../src/index.ts'
 
@@ -83,37 +83,22 @@ async function loadRate(): Promise<number> {
  * a minute apart.
  */
 const ROUNDS = 5
-let measured: Promise<{ bare: number; load: number; ratio: number }> | undefined
-function alternated() {
-  measured ??= (async () => {
-    const bares: number[] = []
-    const loads: number[] = []
-    const ratios: number[] = []
-    for (let round = 0; round < ROUNDS; round++) {
-      const bare = await bareRate()
-      const load = await loadRate()
-      bares.push(bare)
-      loads.push(load)
-      ratios.push(load / bare)
-    }
-    return { bare: median(bares), load: median(loads), ratio: median(ratios) }
-  })()
-  return measured
-}
+let measured: ReturnType<typeof alternatingPairs> | undefined
+const alternated = () => (measured ??= alternatingPairs(ROUNDS, bareRate, loadRate))
 
 export default defineBench([
   {
     name: 'warehouse.duckdb.bare',
     unit: 'rows/s',
     description: `baseline: the same rows (already mapped) appended to plain tables, no key, no merge; ${N} events, median of ${ROUNDS} rounds`,
-    measure: async () => (await alternated()).bare,
+    measure: async () => (await alternated()).baseline,
   },
   {
     name: 'warehouse.duckdb.load',
     unit: 'rows/s',
     description: `pipeline.deliver (the gateway worker's call, single attempts) in claims of ${CLAIM}, ${WORKERS} in flight: mapping, schema, appender, idempotent merge; ${N} events, median of ${ROUNDS} rounds`,
     goal: { op: '>=', value: 50_000 },
-    measure: async () => (await alternated()).load,
+    measure: async () => (await alternated()).subject,
   },
   {
     name: 'warehouse.duckdb.load.ratio',

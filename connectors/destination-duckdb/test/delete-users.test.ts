@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DuckDBInstance } from '@duckdb/node-api'
 import { createPipeline, type Pipeline, PluginRegistry, parsePipeline } from '@patchbay/core'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import duckdb from '../src/index.ts'
+import { query } from './_query.ts'
 
 // Regulations: deleteUsers removes a user's rows from every table the destination wrote
 // (call tables, the event's own table, users, discards), matched on userId, anonymousId and
@@ -30,17 +30,6 @@ async function open(file: string) {
     { registry: new PluginRegistry({ cwd: dir }).add(duckdb), singleAttempt: true },
   )
   return pipeline
-}
-
-async function query(file: string, sql: string) {
-  const instance = await DuckDBInstance.create(file)
-  const connection = await instance.connect()
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson()
-  } finally {
-    connection.closeSync()
-    instance.closeSync()
-  }
 }
 
 const at = '2026-12-01T10:00:00.000Z'

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DuckDBInstance } from '@duckdb/node-api'
 import { isPatchbayError } from '@patchbay/core'
 import { afterEach, beforeEach, expect, it, vi } from 'vitest'
 import type { DuckdbClient } from '../src/destination.ts'
 import duckdb from '../src/index.ts'
+import { query } from './_query.ts'
 
 // Group commit: the batches that arrive while a load runs (the gateway's workers keep
 // several claims in flight) are loaded together, in one transaction; each call still gets
@@ -37,17 +37,6 @@ async function open(file: string): Promise<DuckdbClient> {
 }
 const deliver = (c: DuckdbClient, events: unknown[]) =>
   duckdb.deliverBatch(events as never, { ...context(''), client: c } as never)
-
-async function query(file: string, sql: string) {
-  const instance = await DuckDBInstance.create(file)
-  const connection = await instance.connect()
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson()
-  } finally {
-    connection.closeSync()
-    instance.closeSync()
-  }
-}
 
 const at = '2026-12-01T10:00:00.000Z'
 const track = (id: string, userId: string) => ({

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DuckDBInstance } from '@duckdb/node-api'
 import { createPipeline, type Pipeline, PluginRegistry, parsePipeline } from '@patchbay/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import duckdb from '../src/index.ts'
+import { query } from './_query.ts'
 
 let dir: string
 let pipeline: Pipeline | undefined
@@ -29,18 +29,6 @@ async function open(file: string) {
     { registry: new PluginRegistry({ cwd: dir }).add(duckdb) },
   )
   return pipeline
-}
-
-/** Reads the file with a separate DuckDB instance, after the pipeline closed it. */
-async function query(file: string, sql: string) {
-  const instance = await DuckDBInstance.create(file)
-  const connection = await instance.connect()
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson()
-  } finally {
-    connection.closeSync()
-    instance.closeSync()
-  }
 }
 
 const at = '2026-12-01T10:00:00.000Z'

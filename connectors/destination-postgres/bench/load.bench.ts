@@ -4,7 +4,7 @@ import { createPipeline, PluginRegistry, parsePipeline } from '@patchbay/core'
 import { postgresDialect as dialect, planLoad } from '@patchbay/warehouse'
 import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
-import { defineBench, median } from '../../../test/bench/_harness.ts'
+import { alternatingPairs, defineBench } from '../../../test/bench/_harness.ts'
 import { benchEvents } from '../../../test/bench/_warehouse-events.ts'
 import { csvRows } from '../src/_csv.ts'
 import postgres from '../src/index.ts'
@@ -102,37 +102,22 @@ async function loadRate(): Promise<number> {
  * background work lands in one round or the other).
  */
 const ROUNDS = 5
-let measured: Promise<{ copy: number; load: number; ratio: number }> | undefined
-function alternated() {
-  measured ??= (async () => {
-    const copies: number[] = []
-    const loads: number[] = []
-    const ratios: number[] = []
-    for (let round = 0; round < ROUNDS; round++) {
-      const copy = await copyRate()
-      const load = await loadRate()
-      copies.push(copy)
-      loads.push(load)
-      ratios.push(load / copy)
-    }
-    return { copy: median(copies), load: median(loads), ratio: median(ratios) }
-  })()
-  return measured
-}
+let measured: ReturnType<typeof alternatingPairs> | undefined
+const alternated = () => (measured ??= alternatingPairs(ROUNDS, copyRate, loadRate))
 
 export default defineBench([
   {
     name: 'warehouse.postgres.copy',
     unit: 'rows/s',
     description: `baseline: the same rows (already mapped) COPY'd into plain typed tables (no key, no staging, no merge), one transaction per ${CLAIM} events; ${N} events, median of ${ROUNDS} rounds`,
-    measure: async () => (await alternated()).copy,
+    measure: async () => (await alternated()).baseline,
   },
   {
     name: 'warehouse.postgres.load',
     unit: 'rows/s',
     description: `pipeline.deliver (the gateway worker's call, single attempts) in claims of ${CLAIM}: mapping, schema, COPY into staging, idempotent merge, one transaction per claim; ${N} events, median of ${ROUNDS} rounds`,
     goal: { op: '>=', value: 20_000 },
-    measure: async () => (await alternated()).load,
+    measure: async () => (await alternated()).subject,
   },
   {
     name: 'warehouse.postgres.load.ratio',
