@@ -1,9 +1,11 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
+import { EventEmitter } from 'node:events'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import { serve as serveCommand } from '../src/commands/serve.ts'
 import { fixtures, runCli } from './_cli.ts'
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
@@ -122,5 +124,25 @@ describe('patchbay serve', () => {
     const badDuration = await runCli(['serve', '--retry-for', 'forever'])
     expect(badDuration.code).toBe(2)
     expect(badDuration.stderr).toContain('--retry-for takes a duration such as 24h')
+  })
+
+  it('listens for Ctrl-C before it prints where it listens, so a signal sent on reading the banner stops it gracefully', async () => {
+    // A reader may signal the moment the banner appears; CI once caught the gateway before its
+    // handler was installed, and Node's default action killed it without a shutdown.
+    const signals = new EventEmitter()
+    const err: string[] = []
+    const output = {
+      out: (text: string) => {
+        if (text.includes('listening on')) signals.emit('SIGINT')
+      },
+      err: (text: string) => void err.push(text),
+      tty: false,
+    }
+    const dataDir = tempDir()
+    const code = await serveCommand({ pipeline, port: 0, dataDir, receiver: true }, output, signals)
+    expect(code).toBe(0)
+    expect(err.filter((line) => line.startsWith('SIGINT: stopping'))).toHaveLength(1)
+    expect(err.at(-1)).toBe('stopped')
+    expect(existsSync(join(dataDir, 'patchbay.lock'))).toBe(false)
   })
 })

@@ -27,6 +27,7 @@ import { EXIT, UsageError } from '../_exit.ts'
 import { color, type Output, processOutput } from '../_output.ts'
 import { readJsonl } from '../_read-events.ts'
 import { describeReceived, startReceiver } from '../_receiver.ts'
+import { untilStopSignal } from '../_until-stop-signal.ts'
 
 /** A destination that takes everything and sends nowhere: transformations need one after them. */
 const PRINT = defineDestination({
@@ -99,10 +100,11 @@ export async function devConnector(options: DevOptions, output: Output = process
         { port: options.port ?? DEFAULT_PORT, config: readConfig(options.config) },
         output,
       )
+      const stopSignal = untilStopSignal()
       output.err(
         `${plugin.name}@${plugin.version} listening on ${server.url}: POST a webhook to it (any path); Ctrl-C to stop`,
       )
-      await untilSignal()
+      await stopSignal
       await server.close()
       return EXIT.ok
     }
@@ -242,13 +244,6 @@ async function devDestinationOnce(options: DevOptions, given: unknown[], output:
 
 const DEFAULT_PORT = 4780
 
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve())
-    process.once('SIGTERM', () => resolve())
-  })
-}
-
 /**
  * Watch mode for a source: the server runs in a child Node restarts whenever a file under
  * src/ changes (`--watch-path`), so every module is loaded anew and the URL stays the same.
@@ -267,8 +262,9 @@ async function watchSource(root: string, options: DevOptions, output: Output): P
     ...(options.config ? ['--config', options.config] : []),
   ]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] })
+  const stopSignal = untilStopSignal()
   output.err(color.dim(`watching ${join(root, 'src')}; Ctrl-C to stop`))
-  await untilSignal()
+  await stopSignal
   child.kill('SIGTERM')
   await new Promise((resolve) => child.once('close', resolve))
   return EXIT.ok
@@ -317,8 +313,9 @@ async function watchConnector(options: DevOptions, output: Output): Promise<numb
     clearTimeout(timer)
     timer = setTimeout(round, 100)
   })
+  const stopSignal = untilStopSignal()
   output.err(color.dim(`watching ${join(root, 'src')}; Ctrl-C to stop`))
-  await untilSignal()
+  await stopSignal
   watcher.close()
   await running
   await receiver?.close()

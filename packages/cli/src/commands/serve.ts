@@ -5,6 +5,7 @@ import { parseDuration } from '../_duration.ts'
 import { UsageError } from '../_exit.ts'
 import { color, type Output, processOutput } from '../_output.ts'
 import { describeReceived, type Receiver, startReceiver } from '../_receiver.ts'
+import { untilStopSignal } from '../_until-stop-signal.ts'
 import { withWarehouse } from '../_with-warehouse.ts'
 
 export interface ServeOptions {
@@ -116,21 +117,11 @@ export async function serve(
         `Send a first event (write key ${DEV_WRITE_KEY}, set PATCHBAY_WRITE_KEY for your own):`,
         `  curl -u ${DEV_WRITE_KEY}: -H 'content-type: application/json' -d '{"userId":"ada","event":"Signed Up"}' ${gateway.url}/v1/track`,
       )
+    // Listen for the stop signals before the banner: whoever reads it (a terminal, a supervisor,
+    // a test) may signal at once, and a signal with no listener kills Node without shutting down.
+    const stopSignal = untilStopSignal(signals)
     output.out(lines.join('\n'))
-    await new Promise<void>((resolve) => {
-      let stopping = false
-      // Ctrl-C in a terminal reaches us twice (from the terminal, and forwarded by the
-      // launcher): a repeat must not kill the shutdown half way.
-      const stop = (signal: string) => {
-        if (stopping) return
-        stopping = true
-        output.err(color.dim(`${signal}: stopping (finishing deliveries in flight)`))
-        resolve()
-      }
-      signals.on('SIGINT', () => stop('SIGINT'))
-      signals.on('SIGTERM', () => stop('SIGTERM'))
-      signals.on('SIGHUP', () => stop('SIGHUP'))
-    })
+    output.err(color.dim(`${await stopSignal}: stopping (finishing deliveries in flight)`))
     await gateway.close()
     output.err(color.dim('stopped'))
     return 0
