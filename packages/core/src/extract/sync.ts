@@ -1,3 +1,5 @@
+import { checkpointSaver } from './_checkpoint-saver.ts'
+
 /**
  * A batch of a sync: events, and the state to checkpoint once they (and every batch before
  * them) are durably accepted. A batch without `state` moves no checkpoint. A source must not
@@ -63,22 +65,29 @@ export interface SyncingSource {
   readonly sync?: (ctx: SyncContext) => AsyncIterable<SyncBatch>
 }
 
-/** States alone that may wait for an accept in flight before the source is held. */
-const MAX_QUEUED_STATES = 64
+/** The batch being accepted, and the state a state-only batch read after it brought. */
+interface InFlight {
+  accepted: Promise<boolean>
+  state: unknown
+  /** The latest state read alone while this batch was accepted: saved right after its own. */
+  after: unknown
+}
 
 /**
  * Runs one sync of a source: reads the last state, hands it to the source, makes each batch
  * durable through `accept`, and saves a batch's state only after `accept` resolved `true`
- * for it and for every batch before it. An error of the source or of `accept` ends the sync
- * (rethrown) with nothing saved past the last accepted batch.
+ * for it and for every batch before it. An error of the source, of `accept` or of a save
+ * ends the sync (rethrown) with nothing saved past the last accepted batch.
  *
- * The source reads one batch ahead: while batch N is accepted and its state saved (a store's
- * fsync, a delivery's round trip), the source parses and maps batch N+1, and a batch that is
- * only a state (a tap's STATE right after a full batch) is queued to be saved in its turn
- * rather than holding up that reading. `accept` and `save` still run one at a time, in order,
- * so a destination sees the batches in the source's order and a checkpoint never passes a
- * batch that is not accepted. An `accept` that fails is reported once the next batch with
- * events is read (or the source ends); nothing after it is accepted or saved.
+ * Three things overlap, so that none waits on another's disk: the source reads and maps
+ * batch N+1 while batch N is accepted (a store's fsync, a delivery's round trip), and the
+ * state of batch N-1 is saved while batch N is accepted. `accept` runs one batch at a time,
+ * in the source's order; saves run one at a time, in order, and a save waiting for its turn
+ * is replaced by a newer state (each is the whole state, so the checkpoint only moves
+ * further): a slow state store costs checkpoints, never throughput. A state that comes with
+ * no events (a tap's STATE right after a full batch) is saved once the batch before it is
+ * accepted, without holding up the reading. An `accept` that fails is reported once the
+ * next batch with events is read (or the source ends); nothing after it is accepted or saved.
  *
  * @example
  * await runSync(source, { state: openFileStateStore('./state'), accept: async (events) => (await store.append(events), true) })
@@ -87,24 +96,23 @@ export async function runSync(source: SyncingSource, options: RunSyncOptions): P
   if (!source.sync) throw new TypeError(`source "${source.id}" has no sync: its plugin reads requests only`)
   const state = await options.state.load(source.id)
   const report: SyncReport = { events: 0, batches: 0, checkpoints: 0, checkpointHeld: false }
-  const settle = async (batch: SyncBatch, accepted: Promise<boolean>) => {
-    if (!(await accepted)) report.checkpointHeld = true
-    if (batch.state !== undefined && !report.checkpointHeld) {
-      await options.state.save(source.id, batch.state)
+  const saver = checkpointSaver(
+    (value) => options.state.save(source.id, value),
+    (value) => {
       report.checkpoints++
-      options.onCheckpoint?.(batch.state)
-    }
+      options.onCheckpoint?.(value)
+    },
+  )
+  const offer = (value: unknown) => {
+    if (value !== undefined && !report.checkpointHeld) saver.offer(value)
   }
-  // What is accepted and checkpointed while the source reads on: the last batch with events,
-  // then the states read after it. Each settles after the one before it.
-  let inFlight: Promise<void> | undefined
-  let statesQueued = 0
-  const then = (work: () => Promise<void>) => {
-    const next = (inFlight ?? Promise.resolve()).then(work)
-    // Awaited on the next batch or below; until then its failure is not "unhandled".
-    next.catch(() => {})
-    inFlight = next
+  // Waits for the batch in flight; once it is accepted, its state (and the one after it) may be saved.
+  const settle = async (batch: InFlight) => {
+    if (!(await batch.accepted)) report.checkpointHeld = true
+    offer(batch.state)
+    offer(batch.after)
   }
+  let inFlight: InFlight | undefined
   try {
     for await (const batch of source.sync({
       state,
@@ -112,30 +120,33 @@ export async function runSync(source: SyncingSource, options: RunSyncOptions): P
       ...(options.origin ? { origin: options.origin } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     })) {
+      const failed = saver.failure()
+      if (failed) throw failed.error
       report.batches++
       report.events += batch.events.length
       if (batch.events.length === 0) {
-        // A state alone (a tap's STATE right after a full batch): saved in its turn, after
-        // what is in flight, without holding up the reading of the next batch. A tap that
-        // sends nothing but states is held once MAX_QUEUED_STATES of them wait.
-        if (statesQueued >= MAX_QUEUED_STATES && inFlight) await inFlight
-        statesQueued++
-        then(async () => {
-          statesQueued--
-          await settle(batch, Promise.resolve(true))
-        })
+        // A state alone: saved after the batch in flight is accepted, or now if none is.
+        if (inFlight) inFlight.after = batch.state ?? inFlight.after
+        else offer(batch.state)
         continue
       }
-      if (inFlight) await inFlight
-      inFlight = settle(batch, options.accept(batch.events, batch))
-      inFlight.catch(() => {})
+      if (inFlight) await settle(inFlight)
+      inFlight = { accepted: options.accept(batch.events, batch), state: batch.state, after: undefined }
+      // Awaited on the next batch or below; until then its failure is not "unhandled".
+      inFlight.accepted.catch(() => {})
     }
   } catch (error) {
     // The source (or an accept, rethrown by the await above) failed. A batch still in flight
     // is checkpointed if it is accepted; if it fails, that failure came first and wins.
-    if (inFlight) await inFlight
+    try {
+      if (inFlight) await settle(inFlight)
+    } finally {
+      // The saves of what was accepted end before the sync does (their own failure aside).
+      await saver.idle().catch(() => {})
+    }
     throw error
   }
-  if (inFlight) await inFlight
+  if (inFlight) await settle(inFlight)
+  await saver.idle()
   return report
 }

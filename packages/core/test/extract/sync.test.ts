@@ -74,11 +74,13 @@ describe('runSync', () => {
     expect(saved).toEqual([])
     gates[0]!.resolve(true)
     await tick()
-    // Batch 1's state is saved before batch 2's accept starts; batch 3 is read ahead.
+    // Batch 1's state is saved, batch 2 is being accepted, and batch 3 is read ahead.
     expect(saved).toEqual([{ upTo: 1 }])
     expect(accepted).toEqual([1, 2])
     expect(read).toEqual([1, 2, 3])
     gates[1]!.resolve(true)
+    await tick()
+    expect(saved).toEqual([{ upTo: 1 }, { upTo: 2 }])
     gates[2]!.resolve(true)
     expect(await run).toEqual({ events: 3, batches: 3, checkpoints: 3, checkpointHeld: false })
     expect(saved).toEqual([{ upTo: 1 }, { upTo: 2 }, { upTo: 3 }])
@@ -86,10 +88,71 @@ describe('runSync', () => {
     expect(most).toBe(1)
   })
 
-  it('queues a state that comes alone, so the batch after it is still read while the last one is accepted', async () => {
+  it('accepts the next batch while the last state is saved, one save at a time, and skips a state a newer one replaced', async () => {
+    const saves = [deferred<void>(), deferred<void>(), deferred<void>()]
+    const started: unknown[] = []
+    let saving = 0
+    let most = 0
+    const store: StateStore = {
+      load: async () => undefined,
+      save: async (_id, state) => {
+        most = Math.max(most, ++saving)
+        try {
+          await saves[started.push(state) - 1]!.promise
+        } finally {
+          saving--
+        }
+      },
+    }
+    const { source } = sourceOf([batch(1), batch(2), batch(3), batch(4)])
+    const accepted: number[] = []
+    const checkpoints: unknown[] = []
+    const run = runSync(source, {
+      state: store,
+      accept: async (events) => {
+        accepted.push((events[0] as { n: number }).n)
+        return true
+      },
+      onCheckpoint: (state) => checkpoints.push(state),
+    })
+    for (let i = 0; i < 5; i++) await tick()
+    // Batch 1's state is being saved, and that holds up no accept: all four are accepted.
+    // The states of 2, 3 and 4 came while it was saved: only the newest waits for its turn.
+    expect(accepted).toEqual([1, 2, 3, 4])
+    expect(started).toEqual([{ upTo: 1 }])
+    saves[0]!.resolve()
+    for (let i = 0; i < 5; i++) await tick()
+    expect(started).toEqual([{ upTo: 1 }, { upTo: 4 }])
+    expect(checkpoints).toEqual([{ upTo: 1 }])
+    saves[1]!.resolve()
+    expect(await run).toEqual({ events: 4, batches: 4, checkpoints: 2, checkpointHeld: false })
+    expect(checkpoints).toEqual([{ upTo: 1 }, { upTo: 4 }])
+    expect(most).toBe(1)
+  })
+
+  it('ends with the error of a save that fails, after which nothing is saved', async () => {
+    const full = new Error('ENOSPC: no space left on device')
+    const started: unknown[] = []
+    const store: StateStore = {
+      load: async () => undefined,
+      save: async (_id, state) => {
+        started.push(state)
+        if (started.length === 2) throw full
+      },
+    }
+    const { source } = sourceOf(Array.from({ length: 50 }, (_, i) => batch(i + 1)))
+    await expect(runSync(source, { state: store, accept: async () => true })).rejects.toBe(full)
+    const after = started.length
+    for (let i = 0; i < 5; i++) await tick()
+    expect(started).toHaveLength(after)
+    expect(started).toHaveLength(2)
+    expect(started[0]).toEqual({ upTo: 1 })
+  })
+
+  it('keeps reading past states that come alone while a batch is accepted, and saves the newest once it is', async () => {
     const { saved, store } = memoryStates()
-    const alone: SyncBatch = { events: [], state: { upTo: '1, then idle' } }
-    const { read, source } = sourceOf([batch(1), alone, batch(2)])
+    const alone = Array.from({ length: 100 }, (_, i): SyncBatch => ({ events: [], state: { idle: i } }))
+    const { read, source } = sourceOf([batch(1), ...alone, batch(2)])
     const gate = deferred<boolean>()
     const accepted: number[] = []
     const run = runSync(source, {
@@ -99,27 +162,15 @@ describe('runSync', () => {
         return accepted.length === 1 ? gate.promise : true
       },
     })
-    await tick()
-    expect(read).toEqual([1, 2, 3])
+    for (let i = 0; i < 5; i++) await tick()
+    // Every state is read (only the newest is kept), and batch 2 is read and waits its turn.
+    expect(read).toHaveLength(102)
     expect(accepted).toEqual([1])
     expect(saved).toEqual([])
     gate.resolve(true)
-    expect(await run).toEqual({ events: 2, batches: 3, checkpoints: 3, checkpointHeld: false })
-    expect(saved).toEqual([{ upTo: 1 }, { upTo: '1, then idle' }, { upTo: 2 }])
-  })
-
-  it('holds a source that sends nothing but states once 64 of them wait for an accept', async () => {
-    const { saved, store } = memoryStates()
-    const states = Array.from({ length: 100 }, (_, i): SyncBatch => ({ events: [], state: { i } }))
-    const { read, source } = sourceOf([batch(1), ...states])
-    const gate = deferred<boolean>()
-    const run = runSync(source, { state: store, accept: () => gate.promise })
-    for (let i = 0; i < 5; i++) await tick()
-    // The batch, 64 queued states, and the 65th, read and waiting for the accept.
-    expect(read).toHaveLength(66)
-    gate.resolve(true)
-    expect(await run).toMatchObject({ batches: 101, checkpoints: 101 })
-    expect(saved).toEqual([{ upTo: 1 }, ...states.map((b) => b.state)])
+    expect(await run).toMatchObject({ events: 2, batches: 102, checkpointHeld: false })
+    // Batch 1's state was replaced by the newer one that came after it, before its save began.
+    expect(saved).toEqual([{ idle: 99 }, { upTo: 2 }])
   })
 
   it('holds the checkpoint from the first batch that is not accepted', async () => {
@@ -189,7 +240,7 @@ describe('runSync', () => {
     expect(saved).toEqual([])
   })
 
-  it('saves a state that comes with no events at its turn, after the batches before it', async () => {
+  it('saves a state that comes with no events after the batch before it is accepted, never before', async () => {
     const { saved, store } = memoryStates()
     const gate = deferred<boolean>()
     const { source } = sourceOf([batch(1), { events: [], state: { upTo: 'idle' } }])
@@ -197,7 +248,17 @@ describe('runSync', () => {
     await tick()
     expect(saved).toEqual([])
     gate.resolve(true)
-    expect(await run).toMatchObject({ batches: 2, checkpoints: 2 })
-    expect(saved).toEqual([{ upTo: 1 }, { upTo: 'idle' }])
+    expect(await run).toMatchObject({ batches: 2, checkpoints: 1 })
+    expect(saved).toEqual([{ upTo: 'idle' }])
+  })
+
+  it('saves a state that comes alone with nothing in flight at once', async () => {
+    const { saved, store } = memoryStates()
+    const { source } = sourceOf([{ events: [], state: { upTo: 'first' } }, batch(1)])
+    expect(await runSync(source, { state: store, accept: async () => true })).toMatchObject({
+      batches: 2,
+      checkpoints: 2,
+    })
+    expect(saved).toEqual([{ upTo: 'first' }, { upTo: 1 }])
   })
 })
