@@ -163,7 +163,11 @@ export class IdentityEngine {
       this.#fresh.clear()
       this.#link(edge.a, edge.b, edge.ts, edge.messageId)
     }
-    while (this.#pendingBlocks.length > 0) this.#block(this.#pendingBlocks.pop()!)
+    // Their blocklistings came with their nodes (above). A count that reaches the limit only
+    // in this replay's order is not one: blocking is sticky and depends on the order links
+    // arrive in, so the writer that ingested the events decides it, and every other writer
+    // takes its decision rather than making its own.
+    this.#pendingBlocks.length = 0
     // The other writer logged its merges and wrote its records: drop what agrees with them.
     this.#log = log
     const theirNodes = new Map(nodes.map((n) => [n.id, n]))

@@ -72,6 +72,30 @@ describe('several writers on one shared store', () => {
       { numRuns: Number(process.env.RUNS ?? 100) },
     )
   })
+  it('take the blocklistings of the writer that stitched, and make none of their own', async () => {
+    // A history fast-check found: one writer stitches it all. Taking in its links one by one,
+    // the other once counted two rejections for zd-0 that the stitching writer never had at
+    // once, and blocklisted it for good, so the two disagreed on zd-0's person.
+    const drawn = [
+      { zendesk: 'zd-0', email: 'e2', minute: 1 },
+      { userId: 'user-3', anonymousId: 'anon-0', email: 'e1', zendesk: 'zd-0', minute: 0 },
+      { userId: 'user-3', email: 'e0', zendesk: 'zd-1', minute: 0 },
+      { userId: 'user-0', anonymousId: 'anon-0', minute: 0 },
+    ].map((e) => ({
+      alias: false,
+      userId: undefined,
+      anonymousId: undefined,
+      email: undefined,
+      device: undefined,
+      zendesk: undefined,
+      ...e,
+    }))
+    const blocking = { ...settings, blocklist: { after: 2 } }
+    const { views, check } = await runShared(drawn.map(toEvent), [], 2, 1, blocking)
+    expect(views[0]!.canonical['zendeskId:zd-0']).toBe(views[0]!.canonical['userId:user-0'])
+    for (const v of views) expect(v).toEqual(views[0])
+    expect(check).toEqual({ identifiers: 8, nodes: 0, edges: 0 })
+  })
 })
 
 describe('taking in another writer’s writes', () => {
