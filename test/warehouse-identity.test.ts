@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DuckDBInstance } from '@duckdb/node-api'
 import { createPipeline, PluginRegistry, parsePipeline } from '@patchbay/core'
 import duckdb from '@patchbay/destination-duckdb'
 import postgres from '@patchbay/destination-postgres'
@@ -14,6 +13,7 @@ import {
 import type { PatchbayEvent } from '@patchbay/protocol'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { query as duck } from '../connectors/destination-duckdb/test/_query.ts'
 
 // The identity stage (changes: true) → both warehouses' identity tables, in-process: a person
 // anonymous on two devices then logged in has one canonical id for every id in
@@ -45,17 +45,6 @@ afterAll(async () => {
   await admin?.end()
   rmSync(dir, { recursive: true, force: true })
 })
-
-async function duck(file: string, sql: string) {
-  const instance = await DuckDBInstance.create(file)
-  const connection = await instance.connect()
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson()
-  } finally {
-    connection.closeSync()
-    instance.closeSync()
-  }
-}
 
 const at = (minute: number) => `2026-12-01T10:${String(minute).padStart(2, '0')}:00.000Z`
 
