@@ -1,3 +1,4 @@
+import { type ChildProcess, fork } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { trackEvent } from '../../../test/bench/_fixtures.ts'
 import {
@@ -67,9 +68,60 @@ const sandboxRate = (n: number) => async () => measureRate(await sandboxStep(n))
  * load changes within seconds; comparing neighbouring rounds keeps a swing in load from
  * passing for a change in speed, which two figures measured a minute apart cannot.
  */
-const interleavedRatio = (n: number) => async () => {
+const interleavedRatio = (n: number) => async () => interleaved(await sandboxStep(n))
+
+/**
+ * The process boundary alone, as the sandbox.boundary figures measure it: a bare child
+ * process (_boundary-echo.ts) that answers each batch at once, the batch sent as the sandbox
+ * sends it (`serialization: 'advanced'`) and awaited before the next. With `json` the answer
+ * is the JSON text of the sandbox's output and the host parses it, as it parses a sandbox's
+ * answer; with `clone` the events come straight back, the cheapest crossing there is. Neither
+ * has an isolate, user code, checks or limits: what the sandbox adds to this is its own cost,
+ * and a sandbox with a process boundary cannot beat this floor one batch at a time.
+ */
+const echoes = new Map<string, Promise<ChildProcess>>()
+function echo(mode: 'clone' | 'json'): Promise<ChildProcess> {
+  let started = echoes.get(mode)
+  if (!started) {
+    const child = fork(new URL('./_boundary-echo.ts', import.meta.url), [mode], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    // Held until it is ready, then only while a batch is out (an idle echo keeps no one waiting).
+    started = new Promise((resolve) =>
+      child.once('message', () => {
+        child.unref()
+        child.channel?.unref()
+        resolve(child)
+      }),
+    )
+    echoes.set(mode, started)
+  }
+  return started
+}
+
+const boundaryStep = async (mode: 'clone' | 'json', n: number) => {
+  const child = await echo(mode)
+  const events = batchOf(n)
+  let id = 0
+  return async () => {
+    child.ref()
+    child.channel?.ref()
+    const answer = await new Promise<{ id: number; events?: unknown[]; output?: string }>((resolve) => {
+      child.once('message', resolve)
+      child.send({ id: ++id, events })
+    })
+    child.unref()
+    child.channel?.unref()
+    const back = mode === 'json' ? (JSON.parse(answer.output!) as { r: unknown[] }).r : answer.events!
+    if (answer.id !== id || back.length !== n) throw new Error('the echo answered something else')
+    return n
+  }
+}
+
+/** A figure against the in-process baseline in alternating rounds (see interleavedRatio). */
+const interleaved = async (subject: () => Promise<number>) => {
   const base = baselineStep()
-  const subject = await sandboxStep(n)
   const round = { rounds: 1, roundMs: 250, warmupMs: 50 }
   const ratios: number[] = []
   let before = await measureRate(base, round)
@@ -80,6 +132,26 @@ const interleavedRatio = (n: number) => async () => {
     before = after
   }
   return median(ratios)
+}
+
+/**
+ * `callers` concurrent callers each sending batches of `n` one after another (as the
+ * gateway's delivery workers do): the events they get through per second, for a step of
+ * `measureRate` that takes one round's worth of time.
+ */
+const concurrentStep = async (n: number, callers: number) => {
+  const t = await transform()
+  const events = batchOf(n)
+  return async () => {
+    const done = await Promise.all(
+      Array.from({ length: callers }, async () => {
+        const { results } = await t.run(events, meta)
+        if (!results[0]!.ok) throw results[0]!.error
+        return n
+      }),
+    )
+    return done.reduce((a, b) => a + b, 0)
+  }
 }
 
 let latencies: number[] | undefined
@@ -188,6 +260,27 @@ export default defineBench([
     description: 'the same for batches of 1000',
     goal: { op: '>=', value: 0.8 },
     measure: interleavedRatio(1000),
+  },
+  {
+    name: 'sandbox.ratio.batch100.callers4',
+    unit: 'ratio',
+    description:
+      'sandboxed batches of 100 from 4 concurrent callers (several batches in flight, both cores at work) / the in-process baseline, rounds as above',
+    measure: async () => interleaved(await concurrentStep(100, 4)),
+  },
+  {
+    name: 'sandbox.boundary.clone.ratio.batch100',
+    unit: 'ratio',
+    description:
+      'the process boundary alone: a bare child process round trip of the same batches of 100, structured clone both ways, no isolate / the in-process baseline, rounds as above (the ceiling of any sandbox with a process boundary, one batch at a time)',
+    measure: async () => interleaved(await boundaryStep('clone', 100)),
+  },
+  {
+    name: 'sandbox.boundary.json.ratio.batch100',
+    unit: 'ratio',
+    description:
+      'the same with the answer as JSON text parsed on the host, as a sandbox answer crosses (no isolate, no checks)',
+    measure: async () => interleaved(await boundaryStep('json', 100)),
   },
   {
     name: 'sandbox.cpu.baseline',
