@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
-import { ConfigurationError, parseJson } from '@patchbay/core'
-import { Compile } from 'typebox/compile'
+import { ConfigurationError, compileRecordCheck, parseJson, type RecordCheck } from '@patchbay/core'
 import { streamKey } from './_state.ts'
 
 type Entry = Record<string, unknown>
@@ -10,7 +9,8 @@ type Entry = Record<string, unknown>
 export interface CatalogStream {
   name: string
   key: string[]
-  check?: ReturnType<typeof Compile>
+  /** Core's check of the stream's json_schema (`date-time`, `date`, `time` as Airbyte writes them). */
+  check?: RecordCheck
 }
 
 /** Reads the configured catalog (a file relative to `baseDir`, or the object). */
@@ -46,7 +46,7 @@ export function loadCatalog(
     let check: CatalogStream['check']
     if (validate && typeof stream.json_schema === 'object' && stream.json_schema !== null) {
       try {
-        check = Compile(stream.json_schema as never)
+        check = compileRecordCheck(stream.json_schema as Record<string, unknown>)
       } catch (error) {
         throw fail(`the json_schema of stream "${stream.name}" does not compile: ${(error as Error).message}`)
       }

@@ -80,12 +80,11 @@ export async function* readAirbyte(
           mapped.add(stream)
         }
         const entry = options.catalog?.get(stream)
-        if (entry?.check && !entry.check.Check(record.data)) {
-          const first = [...entry.check.Errors(record.data)][0]
-          const field = first?.instancePath || '/'
+        if (entry?.check && !entry.check.check(record.data)) {
+          const { field, message: what } = entry.check.violation(record.data)
           throw new PatchbayError(
             'PB_AIRBYTE_SCHEMA_VIOLATION',
-            `${at.file}:${at.line}: the RECORD of stream "${stream}" does not match its json_schema: ${field} ${first?.message ?? 'is invalid'}`,
+            `${at.file}:${at.line}: the RECORD of stream "${stream}" does not match its json_schema: ${field} ${what}`,
             { file: at.file, line: at.line, field },
           )
         }

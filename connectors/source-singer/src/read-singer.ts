@@ -6,13 +6,14 @@ import {
   mapRecord,
   PatchbayError,
   type PluginLogger,
+  type RecordCheck,
   type RecordOrigin,
   type StreamMapping,
   type StreamMappings,
   type SyncBatch,
 } from '@patchbay/core'
 import { invalid, parseSingerLine } from './_messages.ts'
-import { type RecordCheck, recordCheckCache } from './_record-check.ts'
+import { recordCheckCache } from './_record-check.ts'
 
 interface Stream {
   mapping: StreamMapping
@@ -79,12 +80,11 @@ export async function* readSinger(
           checkStreamsMapped([message.stream], options.streams, { file: `${at.file}:${at.line}` })
           throw invalid(at, `a RECORD of stream "${message.stream}" came before its SCHEMA`)
         }
-        if (stream.check && !stream.check.Check(message.record)) {
-          const first = [...stream.check.Errors(message.record)][0]
-          const field = first?.instancePath || '/'
+        if (stream.check && !stream.check.check(message.record)) {
+          const { field, message: what } = stream.check.violation(message.record)
           throw new PatchbayError(
             'PB_SINGER_SCHEMA_VIOLATION',
-            `${at.file}:${at.line}: the RECORD of stream "${message.stream}" does not match its SCHEMA: ${field} ${first?.message ?? 'is invalid'}`,
+            `${at.file}:${at.line}: the RECORD of stream "${message.stream}" does not match its SCHEMA: ${field} ${what}`,
             { file: at.file, line: at.line, field },
           )
         }

@@ -61,6 +61,7 @@ it('exports a stable public API', () => {
       "collectSecrets",
       "compileConfig",
       "compileEgressRule",
+      "compileRecordCheck",
       "consentsTo",
       "createClientDeliverer",
       "createDeliverer",
