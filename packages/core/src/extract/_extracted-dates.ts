@@ -110,3 +110,23 @@ export function isExtractedTime(text: string): boolean {
   const zone = zoneEnd(text, clock)
   return zone >= 0 && endsAt(text, zone, false)
 }
+
+/**
+ * A record's date-time or date as an event `timestamp` (RFC 3339, which the protocol
+ * requires): the `T` for a space, `Z` for no offset (a time with no zone is read as UTC, as
+ * the Singer SDK does), `+05:00` for `+05` or `+0500`, and midnight UTC for a date alone.
+ * Anything else (RFC 3339 already, a date before the common era, not a date at all) is
+ * returned as it is, for the protocol's check to accept or refuse.
+ */
+export function eventTimestamp(text: string): string {
+  if (text.length === 10 && isExtractedDate(text)) return `${text}T00:00:00Z`
+  if (!isExtractedDateTime(text) || text.endsWith(' BC')) return text
+  const clock = clockEnd(text, 11)
+  const zone = text.slice(clock)
+  let offset: string
+  if (zone === '') offset = 'Z'
+  else if (zone.length === 3) offset = `${zone}:00`
+  else if (zone.length === 5) offset = `${zone.slice(0, 3)}:${zone.slice(3)}`
+  else offset = zone
+  return `${text.slice(0, 10)}T${text.slice(11, clock)}${offset}`
+}

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto'
 import Type, { type Static } from 'typebox'
 import { PatchbayError } from '../errors/patchbay-error.ts'
+import { eventTimestamp } from './_extracted-dates.ts'
 
 const Field = (description: string) => Type.String({ minLength: 1, description })
 const Fields = (description: string) =>
@@ -147,7 +148,9 @@ export function mapRecord(
   for (const field of keyFields) keyValues.push(idOf(record, field, 'primary key', origin))
   const messageId = recordMessageId(origin.stream, keyValues, JSON.stringify(record))
   const context = { extract: { stream: origin.stream, connector } }
-  const timestamp = mapping.timestamp === undefined ? undefined : get(record, mapping.timestamp)
+  const at = mapping.timestamp === undefined ? undefined : get(record, mapping.timestamp)
+  // As extractors write it (no offset, a space, a date alone), made RFC 3339 for the protocol.
+  const timestamp = typeof at === 'string' ? eventTimestamp(at) : undefined
   const userId = idOf(record, mapping.userId, 'userId', origin)
   // Key order is the stored JSON's: type, [event], messageId, userId, [timestamp], context, ...
   switch (mapping.type) {
