@@ -1,6 +1,7 @@
 import { Compile } from 'typebox/compile'
 import { Format, IsDate, IsDateTime, IsTime } from 'typebox/format'
 import { isExtractedDate, isExtractedDateTime, isExtractedTime } from './_extracted-dates.ts'
+import { resolveSchemaRefs } from './_schema-refs.ts'
 
 /** The first thing wrong with a record: its JSON pointer (`/` for the record) and what is wrong. */
 export interface RecordViolation {
@@ -50,7 +51,10 @@ function withExtractedFormats<T>(fn: () => T): T {
  * keywords are JSON Schema's; `date-time`, `date` and `time` accept the forms extractors
  * write besides RFC 3339's (no offset, a space for the `T`, a date as a midnight date-time,
  * `+05` as an offset, an Airbyte " BC"), with the calendar and the clock still checked; see
- * docs/sources/singer.md. Unknown formats pass, as in JSON Schema.
+ * docs/sources/singer.md. Unknown formats pass, as in JSON Schema. Airbyte's well-known types
+ * (`$ref: WellKnownTypes.json#/definitions/Date`, ...) are the schemas they stand for; a
+ * reference to another document accepts any value; a local `$ref` that points at nothing
+ * throws, as does a schema typebox cannot compile.
  *
  * @example
  * const contacts = compileRecordCheck({ type: 'object', properties: { at: { type: 'string', format: 'date-time' } } })
@@ -59,7 +63,8 @@ function withExtractedFormats<T>(fn: () => T): T {
  */
 export function compileRecordCheck(schema: Record<string, unknown>): RecordCheck {
   // The compiled code binds each format's function now; Errors reads the registry when called.
-  const compiled = withExtractedFormats(() => Compile(schema as never))
+  const resolved = resolveSchemaRefs(schema)
+  const compiled = withExtractedFormats(() => Compile(resolved as never))
   return {
     check: (record) => compiled.Check(record),
     violation(record) {

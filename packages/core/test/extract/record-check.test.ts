@@ -167,3 +167,65 @@ describe('compileRecordCheck', () => {
     }
   })
 })
+
+describe('the $refs of an extractor schema', () => {
+  const wellKnown = (name: string) => ({ $ref: `WellKnownTypes.json#/definitions/${name}` })
+  // Airbyte protocol v1 declares columns by reference to its well-known types.
+  const orders = compileRecordCheck({
+    type: 'object',
+    properties: {
+      id: wellKnown('Integer'),
+      total: wellKnown('Number'),
+      paid: wellKnown('Boolean'),
+      placed_at: wellKnown('TimestampWithoutTimezone'),
+      day: { oneOf: [{ type: 'null' }, wellKnown('Date')] },
+      opens: wellKnown('TimeWithoutTimezone'),
+      note: wellKnown('String'),
+      other: wellKnown('SomethingNewer'),
+      remote: { $ref: 'https://example.com/schemas/address.json' },
+    },
+  })
+
+  it("stand for Airbyte's well-known types, numbers as JSON numbers or strings", () => {
+    const good = {
+      id: 7,
+      total: '12.50',
+      paid: true,
+      placed_at: '2022-11-22T01:23:45',
+      day: null,
+      opens: '01:23:45',
+      note: 'x',
+      other: { any: 'thing' },
+      remote: [1],
+    }
+    expect(orders.check(good)).toBe(true)
+    expect(orders.check({ ...good, id: '42', day: '2022-11-22' })).toBe(true)
+    expect(orders.violation({ ...good, paid: 'yes' })).toEqual({ field: '/paid', message: 'must be boolean' })
+    expect(orders.violation({ ...good, placed_at: 'noon' })).toEqual({
+      field: '/placed_at',
+      message: 'must match format "date-time"',
+    })
+  })
+
+  it('resolves local references, and refuses one that points at nothing when compiled', () => {
+    const local = compileRecordCheck({
+      type: 'object',
+      definitions: { when: { type: 'string', format: 'date-time' } },
+      properties: { at: { $ref: '#/definitions/when' } },
+    })
+    expect(local.check({ at: '2026-11-01 10:00:00' })).toBe(true)
+    expect(local.check({ at: 5 })).toBe(false)
+    expect(() =>
+      compileRecordCheck({ type: 'object', properties: { at: { $ref: '#/definitions/nope' } } }),
+    ).toThrow('its $ref "#/definitions/nope" points at nothing in the schema')
+  })
+
+  it('leaves values that look like references alone', () => {
+    const check = compileRecordCheck({
+      type: 'object',
+      properties: { kind: { enum: [{ $ref: 'x.json' }, 'plain'] } },
+    })
+    expect(check.check({ kind: { $ref: 'x.json' } })).toBe(true)
+    expect(check.check({ kind: {} })).toBe(false)
+  })
+})
