@@ -54,7 +54,9 @@ export function resolveSchemaRefs(schema: Record<string, unknown>): Record<strin
       let out: unknown[] | undefined
       node.forEach((item, i) => {
         const next = visit(item)
-        if (next !== item) (out ??= [...node])[i] = next
+        if (next === item) return
+        out ??= [...node]
+        out[i] = next
       })
       return out ?? node
     }
@@ -66,7 +68,9 @@ export function resolveSchemaRefs(schema: Record<string, unknown>): Record<strin
           throw new Error(`its $ref "${ref}" points at nothing in the schema`)
       } else if (!ref.startsWith('#')) {
         const { $ref: _, ...rest } = node
-        const known = ref.startsWith(WELL_KNOWN_PREFIX) ? WELL_KNOWN[ref.slice(WELL_KNOWN_PREFIX.length)] : undefined
+        const known = ref.startsWith(WELL_KNOWN_PREFIX)
+          ? WELL_KNOWN[ref.slice(WELL_KNOWN_PREFIX.length)]
+          : undefined
         return visit({ ...rest, ...(known ?? {}) })
       }
     }
@@ -75,7 +79,9 @@ export function resolveSchemaRefs(schema: Record<string, unknown>): Record<strin
       // `enum` and `const` hold values, not schemas.
       if (key === 'enum' || key === 'const' || key === 'default' || key === 'examples') continue
       const next = visit(value)
-      if (next !== value) (out ??= { ...node })[key] = next
+      if (next === value) continue
+      out ??= { ...node }
+      out[key] = next
     }
     return out ?? node
   }
