@@ -325,13 +325,15 @@ export default defineBench([
   {
     name: 'gateway.pg.e2e.delivered.batched.sqlite',
     unit: 'events/s',
-    description: 'the baseline: gateway.pg.e2e.delivered.sqlite with the webhook batching 100 events a request',
+    description:
+      'the baseline: gateway.pg.e2e.delivered.sqlite with the webhook batching 100 events a request',
     measure: async () => (await e2eBatchedPair()).sqlite,
   },
   {
     name: 'gateway.pg.e2e.delivered.batched',
     unit: 'events/s',
-    description: 'gateway.pg.e2e.delivered (one node on PostgreSQL) with the webhook batching 100 events a request',
+    description:
+      'gateway.pg.e2e.delivered (one node on PostgreSQL) with the webhook batching 100 events a request',
     goal: { op: '>=', value: 10_000 },
     measure: async () => (await e2eBatchedPair()).one,
   },
