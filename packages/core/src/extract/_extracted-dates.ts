@@ -2,9 +2,10 @@
  * The `date-time`, `date` and `time` formats as extractors write them. JSON Schema's formats
  * are RFC 3339's, which every extractor framework bends: Airbyte declares
  * `timestamp_without_timezone` and `time_without_timezone` (no offset) under `date-time` and
- * `time`; the Meltano Singer SDK writes a `date` column as `2026-01-02T00:00:00+00:00` and a
- * `time` column as Python prints it (`10:00:00.123456`); Python's `str()` of a timestamp has
- * a space for the `T`; PostgreSQL's text has `+05` for an offset. Singer's and Airbyte's own
+ * `time`; Meltano Singer SDK releases have written a `date` column as
+ * `2026-01-02T00:00:00+00:00` and a `time` column as Python prints it (`10:00:00.123456`);
+ * Python's `str()` of a timestamp has a space for the `T`; PostgreSQL's text has `+05` for an
+ * offset. Singer's and Airbyte's own
  * targets check the types of a record, not these formats, so such records load there. Here
  * each form is read with its calendar and clock checked, so that garbage (`yesterday`,
  * `2026-02-30`, `25:00:00`) is still refused.
