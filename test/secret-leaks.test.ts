@@ -164,6 +164,13 @@ async function drive(round: number, s: Secrets): Promise<Array<{ where: string; 
   const gateway = cli(['serve', pipeline, '--port', '0', '--data-dir', dataDir, '--retry-for', '0s'], {
     PATCHBAY_ADMIN_TOKEN: adminToken,
   })
+  // Listening before the other commands start: ten Node processes starting beside it on a
+  // loaded 2-core CI machine once kept it from printing its banner within the minute.
+  await until(
+    () => /listening on (http:\S+)/.test(gatewayOut(gateway)),
+    () => `the gateway to listen:\n${gatewayOut(gateway)}`,
+    60_000,
+  )
   const processes = [
     ['run text', cli(['run', pipeline, '--input', events, '--outcomes', outcomes])],
     ['run --json', cli(['run', pipeline, '--input', events, '--json'])],
@@ -182,11 +189,6 @@ async function drive(round: number, s: Secrets): Promise<Array<{ where: string; 
 
   const texts: Array<{ where: string; text: string }> = []
   // The gateway: events in through the SDK API, every job settled, then everything it shows.
-  await until(
-    () => /listening on (http:\S+)/.test(gatewayOut(gateway)),
-    () => `the gateway to listen:\n${gatewayOut(gateway)}`,
-    60_000,
-  )
   const url = /listening on (http:\S+)/.exec(gatewayOut(gateway))![1]!
   const sent = await fetch(`${url}/v1/batch`, {
     method: 'POST',
