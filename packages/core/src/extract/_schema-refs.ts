@@ -36,7 +36,12 @@ function pointAt(root: unknown, ref: string): unknown {
   if (!ref.startsWith('#/')) return undefined
   let at: unknown = root
   for (const raw of ref.slice(2).split('/')) {
-    const key = decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~')
+    let key: string
+    try {
+      key = decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~')
+    } catch {
+      return undefined // malformed percent-encoding points at nothing
+    }
     if (!isObject(at) && !Array.isArray(at)) return undefined
     if (!Object.hasOwn(at, key)) return undefined
     at = (at as Record<string, unknown>)[key]
@@ -81,6 +86,7 @@ export function resolveSchemaRefs(schema: Record<string, unknown>): Record<strin
       const next = visit(value)
       if (next === value) continue
       out ??= { ...node }
+      // `out` has its own `key` (spread from `node`), so even `__proto__` is set as a property.
       out[key] = next
     }
     return out ?? node

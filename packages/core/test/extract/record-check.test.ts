@@ -220,6 +220,19 @@ describe('the $refs of an extractor schema', () => {
     ).toThrow('its $ref "#/definitions/nope" points at nothing in the schema')
   })
 
+  it('refuses a malformed reference as one that points at nothing, and keeps a field named __proto__ a field', () => {
+    expect(() => compileRecordCheck({ properties: { at: { $ref: '#/%E0%A4%A' } } })).toThrow(
+      'points at nothing',
+    )
+    const schema = JSON.parse(
+      '{"type":"object","properties":{"__proto__":{"$ref":"WellKnownTypes.json#/definitions/Boolean"}}}',
+    )
+    const check = compileRecordCheck(schema)
+    expect(Object.getPrototypeOf(Object.prototype)).toBe(null)
+    expect(check.check(JSON.parse('{"__proto__":"not a boolean"}'))).toBe(false)
+    expect(check.check(JSON.parse('{"__proto__":true}'))).toBe(true)
+  })
+
   it('leaves values that look like references alone', () => {
     const check = compileRecordCheck({
       type: 'object',
