@@ -57,7 +57,7 @@ async function copyRate(): Promise<number> {
         for (const t of plan.tables) {
           const names = t.columns.map(([c]) => dialect.quote(c)).join(', ')
           await streamPipeline(
-            Readable.from([csvRows(t.rows)]),
+            Readable.from([csvRows(t.rows, t.columns)]),
             client.query(copyFrom(`COPY ${dialect.quote(t.table)} (${names}) FROM STDIN WITH (FORMAT csv)`)),
           )
         }

@@ -82,12 +82,15 @@ async function loadOnce(
   events: readonly WarehouseEvent[],
   direct: boolean,
 ): Promise<void> {
-  await client.query('BEGIN')
+  // Date-times without an offset are UTC, as in DuckDB, whatever the server's TimeZone.
+  await client.query("BEGIN; SET LOCAL TIME ZONE 'UTC'")
   let plan: ReturnType<typeof planLoad>
   let identity: SchemaChange[] = []
   try {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`patchbay.warehouse.${schemaName}`])
     plan = planLoad(events, schema, dialect)
+    if (plan.changes.length > 0 && (await refreshed(client, schema, schemaName)))
+      plan = planLoad(events, schema, dialect)
     for (const change of plan.changes)
       for (const sql of changeSql(change, dialect, schemaName)) await client.query(sql)
     const inserted = new Set<string>()
@@ -127,6 +130,32 @@ async function loadOnce(
   applyChanges(schema, identity)
 }
 
+/**
+ * Reads the schema again, under the advisory lock, when a load is about to change it: another
+ * gateway on the same schema may have added those tables or columns since this one cached
+ * it (with other types: `x` a string there, an int here). Columns never change type, so a
+ * cached column is never wrong; only a missing one can be, and a missing one always shows
+ * as a change. True when the cache learned something (then plan again).
+ */
+async function refreshed(client: PoolClient, schema: WarehouseSchema, schemaName: string): Promise<boolean> {
+  const fresh = await readSchema(client, schemaName)
+  let learned = false
+  for (const [table, columns] of fresh) {
+    const known = schema.get(table)
+    if (!known) {
+      schema.set(table, columns)
+      learned = true
+      continue
+    }
+    for (const [column, type] of columns)
+      if (!known.has(column)) {
+        known.set(column, type)
+        learned = true
+      }
+  }
+  return learned
+}
+
 const CALL_TABLE_NAMES: ReadonlySet<string> = new Set(Object.values(CALL_TABLES))
 
 async function mergeTable(
@@ -151,7 +180,7 @@ async function mergeTable(
 async function copyInto(client: PoolClient, target: string, load: TableLoad, rows: TableLoad['rows']) {
   const names = load.columns.map(([c]) => dialect.quote(c)).join(', ')
   await pipeline(
-    Readable.from([csvRows(rows)]),
+    Readable.from([csvRows(rows, load.columns)]),
     client.query(copyFrom(`COPY ${target} (${names}) FROM STDIN WITH (FORMAT csv)`)),
   )
 }

@@ -1,4 +1,4 @@
-import { defineClientDestination } from '@patchbay/core'
+import { AbortedError, defineClientDestination } from '@patchbay/core'
 import { postgresDialect, type WarehouseEvent, type WarehouseSchema } from '@patchbay/warehouse'
 import pg from 'pg'
 import pkg from '../package.json' with { type: 'json' }
@@ -16,8 +16,13 @@ export interface PostgresClient {
   queue: Promise<unknown>
 }
 
-/** Data errors (SQLSTATE 22, 23): the batch is loaded event by event so only bad events fail. */
-const DATA_ERROR = /^(22|23)/
+/**
+ * Whether a failed batch is loaded again event by event, so that only the events the server
+ * refuses fail: every error that is not retryable (a connection, a lock) or configuration (a
+ * password): data errors (22, 23), and also the limits one event can hit (54: 1,600
+ * columns, a row or an index entry too big) or any other refusal of what a batch holds.
+ */
+const isEventError = (classified: unknown) => classified instanceof AbortedError
 
 /**
  * Lands events in PostgreSQL, in the tables of @patchbay/warehouse (Segment/RudderStack
@@ -103,16 +108,17 @@ export default defineClientDestination({
       await load(events as WarehouseEvent[])
       return events.map(() => null)
     } catch (error) {
-      if (events.length === 1 || !DATA_ERROR.test((error as { code?: string }).code ?? ''))
-        throw classify(error)
+      const classified = classify(error)
+      if (events.length === 1 || !isEventError(classified)) throw classified
       const results = []
       for (const event of events) {
         try {
           await load([event as WarehouseEvent])
           results.push(null)
         } catch (one) {
-          if (!DATA_ERROR.test((one as { code?: string }).code ?? '')) throw classify(one)
-          results.push(classify(one))
+          const refused = classify(one)
+          if (!isEventError(refused)) throw refused
+          results.push(refused)
         }
       }
       return results

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createPipeline, type Pipeline, PluginRegistry, parsePipeline } from '@patchbay/core'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -46,6 +47,9 @@ async function open(connectionString = url(DB)) {
   )
   return { p: pipeline, schema }
 }
+/** `n` sha256 hashes in hex, end to end: long text that does not compress. */
+const hexes = (n: number) =>
+  Array.from({ length: n }, (_, i) => createHash('sha256').update(String(i)).digest('hex')).join('')
 const rows = async (sql: string) => (await db.query(sql)).rows
 
 const at = '2026-12-01T10:00:00.000Z'
@@ -239,6 +243,116 @@ describe('@patchbay/destination-postgres', () => {
     expect(longs).toHaveLength(2)
     for (const c of longs) expect(c).toHaveLength(63)
     expect(columns.filter((c) => c.startsWith('first_name'))).toHaveLength(2)
+  })
+
+  it("names columns after PostgreSQL's system columns with a leading _: a bounding box loads", async () => {
+    const { p, schema } = await open()
+    const outcomes = await p.process([
+      track('a', 'Map Viewed', { xmin: 1, ymin: 2, xmax: 3, ymax: 4, ctid: 'c' }),
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['delivered'])
+    expect(await rows(`SELECT _xmin, ymin, _xmax, ymax, _ctid FROM ${schema}.map_viewed`)).toEqual([
+      { _xmin: '1', ymin: '2', _xmax: '3', ymax: '4', _ctid: 'c' },
+    ])
+  })
+
+  it('fails only the event the server refuses for its size (1,600 columns, an index entry too big), not its batch', async () => {
+    const { p, schema } = await open()
+    const wide = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`p${i}`, i]))
+    const outcomes = await p.process([
+      track('a', 'Clicked', { n: 1 }),
+      track('wide', 'Clicked', wide),
+      // Too long for a btree entry even compressed (about 2,700 bytes at most).
+      track(hexes(200), 'Clicked', { n: 2 }),
+      track('b', 'Clicked', { n: 3 }),
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['delivered', 'failed', 'failed', 'delivered'])
+    expect(outcomes[1]!.error?.message).toMatch(/1600 columns/)
+    expect(outcomes[2]!.error?.message).toMatch(/index row/)
+    expect(await rows(`SELECT id FROM ${schema}.clicked ORDER BY id`)).toEqual([{ id: 'a' }, { id: 'b' }])
+  })
+
+  it('two gateways on one schema: a column the other one added is read before this one adds it again', async () => {
+    const { p, schema } = await open()
+    const other = await createPipeline(
+      parsePipeline(
+        `destinations:\n  - id: wh\n    use: "@patchbay/destination-postgres"\n    config: { connectionString: "${url(DB)}", schema: ${schema} }\n`,
+        { file: '/virtual/pipeline.yaml', env: {} },
+      ),
+      { registry: new PluginRegistry({ cwd: process.cwd() }).add(postgres) },
+    )
+    try {
+      // Both cache the schema; then this one adds `x` as a string, the other does not know.
+      await p.process([track('a', 'Clicked', { n: 1 })])
+      await other.process([track('b', 'Clicked', { n: 2 })])
+      await p.process([track('c', 'Clicked', { x: 'text' })])
+      expect((await other.process([track('d', 'Clicked', { x: 5 })])).map((o) => o.status)).toEqual([
+        'delivered',
+      ])
+      await other.process([track('e', 'Clicked', { x: 'more text' })])
+      // The same on identifies, where a wrong type would fail the batch.
+      const identify = (id: string, x: unknown) => ({
+        type: 'identify',
+        messageId: id,
+        userId: id,
+        traits: { x },
+      })
+      await p.process([identify('i1', 1)])
+      const mixed = await other.process([identify('i2', 2), identify('i3', 'three'), identify('i4', 4)])
+      expect(mixed.map((o) => o.status)).toEqual(['delivered', 'delivered', 'delivered'])
+    } finally {
+      await other.close()
+    }
+    expect(await rows(`SELECT id, x FROM ${schema}.clicked WHERE id IN ('c', 'd', 'e') ORDER BY id`)).toEqual(
+      [
+        { id: 'c', x: 'text' },
+        { id: 'd', x: null },
+        { id: 'e', x: 'more text' },
+      ],
+    )
+    expect(
+      await rows(
+        `SELECT row_id, table_name, value FROM ${schema}.patchbay_discards ORDER BY row_id, table_name`,
+      ),
+    ).toEqual([
+      { row_id: 'd', table_name: 'clicked', value: '5' },
+      { row_id: 'i3', table_name: 'identifies', value: 'three' },
+      { row_id: 'i3', table_name: 'users', value: 'three' },
+    ])
+  })
+
+  it('reads date-times without an offset as UTC, whatever the server TimeZone', async () => {
+    const u = new URL(url(DB))
+    u.searchParams.set('options', '-c TimeZone=America/New_York')
+    const { p, schema } = await open(u.toString())
+    await p.process([track('a', 'Clicked', { local: '2026-12-01T10:00:00', spaced: '2026-12-01 10:00' })])
+    expect(
+      await rows(
+        `SELECT to_char(local AT TIME ZONE 'UTC', 'HH24:MI') AS local, to_char(spaced AT TIME ZONE 'UTC', 'HH24:MI') AS spaced FROM ${schema}.clicked`,
+      ),
+    ).toEqual([{ local: '10:00', spaced: '10:00' }])
+  })
+
+  it('drops NUL characters (text cannot hold them) but keeps text that merely reads \\u0000', async () => {
+    const { p, schema } = await open()
+    const outcomes = await p.process([
+      track('a', 'Clicked', { path: 'C:\\u0000dir', nul: 'a\u0000b', list: ['C:\\u0000dir', 'a\u0000b'] }),
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['delivered'])
+    expect(await rows(`SELECT path, nul, list FROM ${schema}.clicked`)).toEqual([
+      { path: 'C:\\u0000dir', nul: 'ab', list: ['C:\\u0000dir', 'ab'] },
+    ])
+  })
+
+  it('types a trait called timestamp in users by its value: an identify with one loads', async () => {
+    const { p, schema } = await open()
+    const outcomes = await p.process([
+      { type: 'identify', messageId: 'i1', userId: 'u1', traits: { timestamp: 'last tuesday', plan: 'pro' } },
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['delivered'])
+    expect(await rows(`SELECT id, timestamp, plan FROM ${schema}.users`)).toEqual([
+      { id: 'u1', timestamp: 'last tuesday', plan: 'pro' },
+    ])
   })
 
   it('classifies connection failures as retryable and a missing database as configuration, without the password', async () => {

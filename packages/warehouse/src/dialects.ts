@@ -11,11 +11,25 @@ const POSTGRES_TYPES: Record<ColumnType, string> = {
   json: 'jsonb',
 }
 
+/**
+ * PostgreSQL's system columns: every table has them, so no column may take their names (a
+ * bounding box's `xmin` and `xmax` become `_xmin` and `_xmax`).
+ */
+const POSTGRES_RESERVED: ReadonlySet<string> = new Set([
+  ...SQL_RESERVED,
+  'tableoid',
+  'xmin',
+  'cmin',
+  'xmax',
+  'cmax',
+  'ctid',
+])
+
 /** PostgreSQL: identifiers up to 63 bytes (NAMEDATALEN - 1). */
 export const postgresDialect: Dialect = Object.freeze({
   name: 'postgres',
   maxIdentifierLength: 63,
-  reserved: SQL_RESERVED,
+  reserved: POSTGRES_RESERVED,
   sqlType: (type: ColumnType) => POSTGRES_TYPES[type],
   quote: ansiQuote,
 })

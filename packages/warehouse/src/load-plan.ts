@@ -60,7 +60,15 @@ export function planLoad(
   }
   const byTable = new Map<string, Map<string, Map<string, unknown>>>()
   const discards: Array<Array<string | null>> = []
+  // An event delivered twice in one batch (the gateway is at-least-once) is mapped once: the
+  // first copy wins, so a messageId never lands in two event tables.
+  const mapped = new Set<string>()
   for (const event of events) {
+    const id = event.messageId
+    if (id !== undefined) {
+      if (mapped.has(id)) continue
+      mapped.add(id)
+    }
     for (const row of mapEvent(event, dialect)) place(row)
   }
 

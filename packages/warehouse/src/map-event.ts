@@ -14,6 +14,12 @@ export interface MappedRow {
   fixed: ReadonlyMap<string, ColumnType>
 }
 
+/** The columns of fixed type in `users`. */
+const USERS_FIXED: ReadonlyMap<string, ColumnType> = new Map([
+  ['id', 'string'],
+  ['received_at', 'timestamp'],
+])
+
 /** Nested objects deeper than this are stored as one json column. */
 const MAX_DEPTH = 10
 
@@ -33,11 +39,13 @@ export function mapEvent(event: PatchbayEvent, dialect: Dialect): MappedRow[] {
   const base = new Map<string, unknown>()
   const taken = new Map<string, string>()
   const fixed = new Map<string, ColumnType>()
+  // A common column is the event's own, present or not: a property of the same name keeps
+  // apart even when the event lacks the field (an anonymous track's `properties.user_id`
+  // must not fill `user_id`, nor type it as an int).
   const put = (column: string, value: unknown) => {
-    if (value === null || value === undefined) return
-    base.set(column, value)
     taken.set(column, `$${column}`)
     fixed.set(column, STANDARD_COLUMNS[column] ?? 'string')
+    if (value !== null && value !== undefined) base.set(column, value)
   }
   put('id', id)
   put('anonymous_id', e.anonymousId)
@@ -53,10 +61,9 @@ export function mapEvent(event: PatchbayEvent, dialect: Dialect): MappedRow[] {
     const values = new Map(base)
     const names = new Map(taken)
     for (const [column, value] of extra) {
-      if (value === null || value === undefined) continue
-      values.set(column, value)
       names.set(column, `$${column}`)
       fixed.set(column, STANDARD_COLUMNS[column] ?? 'string')
+      if (value !== null && value !== undefined) values.set(column, value)
     }
     flattenInto(values, names, fields, '', dialect, from)
     return values
@@ -92,7 +99,8 @@ export function mapEvent(event: PatchbayEvent, dialect: Dialect): MappedRow[] {
         ])
         if (e.receivedAt !== undefined) user.set('received_at', e.receivedAt)
         flattenInto(user, names, traits, '', dialect, 'traits')
-        rows.push({ table: USERS_TABLE, id: e.userId, values: user, fixed })
+        // Only `id` and `received_at` are fixed here: a trait called `timestamp` is a trait.
+        rows.push({ table: USERS_TABLE, id: e.userId, values: user, fixed: USERS_FIXED })
       }
       return rows
     }

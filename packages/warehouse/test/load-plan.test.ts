@@ -74,4 +74,44 @@ describe('planLoad', () => {
     const row = Object.fromEntries(users.columns.map(([c], i) => [c, users.rows[0]![i]]))
     expect(row).toMatchObject({ id: 'u1', plan: 'pro', email: 'a@x' })
   })
+
+  it('maps an event that comes twice in one batch once: the first copy, in one event table', () => {
+    const first = { ...track('d2', { total: 1 }), event: 'Order Completed' } as PatchbayEvent
+    const again = { ...track('d2', { total: 1 }), event: 'Product Viewed' } as PatchbayEvent
+    const plan = planLoad([first, again], new Map(), postgresDialect)
+    expect(plan.tables.map((t) => t.table).sort()).toEqual(['order_completed', 'tracks'])
+    expect(plan.tables.find((t) => t.table === 'tracks')!.rows).toHaveLength(1)
+  })
+
+  it('types as timestamps only real calendar days and clock times; the rest load as strings', () => {
+    const plan = planLoad(
+      [
+        track('t', {
+          ok: '2024-02-29T10:00:00Z',
+          east: '2026-12-01T10:00:00+14:00',
+          feb30: '2026-02-30T10:00:00Z',
+          feb29: '2026-02-29T10:00:00Z',
+          year0: '0000-01-01T00:00:00Z',
+          hour25: '2026-12-01T25:00:00Z',
+          minute60: '2026-12-01T10:60:00Z',
+          offset16: '2026-12-01T10:00:00+16:00',
+          month13: '2026-13-01T10:00:00Z',
+        }),
+      ],
+      new Map(),
+      postgresDialect,
+    )
+    const columns = Object.fromEntries(plan.changes.find((c) => c.table === 'signed_up')!.columns)
+    expect(columns).toMatchObject({
+      ok: 'timestamp',
+      east: 'timestamp',
+      feb30: 'string',
+      feb29: 'string',
+      year0: 'string',
+      hour25: 'string',
+      minute60: 'string',
+      offset16: 'string',
+      month13: 'string',
+    })
+  })
 })

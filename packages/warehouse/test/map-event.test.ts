@@ -109,4 +109,55 @@ describe('mapEvent', () => {
       ),
     )
   })
+
+  it('a property named like a common column keeps apart even when the event lacks that field', () => {
+    // An anonymous track with no sentAt: its properties must not fill (or type) user_id, sent_at.
+    const out = mapEvent(
+      {
+        type: 'track',
+        messageId: 'm9',
+        anonymousId: 'anon-9',
+        receivedAt: at,
+        event: 'Order Completed',
+        properties: { user_id: 42, sentAt: 1700000000, total: 1 },
+      } as unknown as PatchbayEvent,
+      postgresDialect,
+    )
+    for (const row of out) {
+      expect(row.values.has('user_id')).toBe(false)
+      expect(row.values.has('sent_at')).toBe(false)
+      expect(row.fixed.get('user_id')).toBe('string')
+    }
+    const own = Object.fromEntries(out[1]!.values)
+    expect(Object.keys(own).filter((k) => /^user_id_[0-9a-f]{6}$/.test(k))).toHaveLength(1)
+    expect(Object.values(own)).toContain(42)
+    // The same for a page without a name, and a group without a groupId.
+    const page = mapEvent(
+      {
+        type: 'page',
+        messageId: 'p1',
+        anonymousId: 'a',
+        properties: { name: 5 },
+      } as unknown as PatchbayEvent,
+      postgresDialect,
+    )[0]!
+    expect(page.values.has('name')).toBe(false)
+    expect([...page.values.keys()].some((k) => /^name_[0-9a-f]{6}$/.test(k))).toBe(true)
+  })
+
+  it('in users only id and received_at have fixed types: a trait called timestamp is typed by its value', () => {
+    const [, users] = mapEvent(
+      {
+        ...common,
+        type: 'identify',
+        traits: { timestamp: 'last tuesday', sentAt: 3 },
+      } as unknown as PatchbayEvent,
+      postgresDialect,
+    )
+    expect(users!.table).toBe('users')
+    expect(users!.fixed.get('timestamp')).toBeUndefined()
+    expect(users!.fixed.get('sent_at')).toBeUndefined()
+    expect(users!.values.get('timestamp')).toBe('last tuesday')
+    expect(users!.fixed.get('id')).toBe('string')
+  })
 })
