@@ -2,6 +2,7 @@ import './error-codes.ts'
 import {
   checkStreamsMapped,
   createSyncBatcher,
+  exactIntegers,
   mapRecord,
   PatchbayError,
   type PluginLogger,
@@ -94,6 +95,8 @@ export async function* readAirbyte(
             record.data,
             { ...at, stream, ...(entry ? { key: entry.key } : {}) },
             'airbyte',
+            (exactIntegers(text) as { record?: { data?: Record<string, unknown> } } | undefined)?.record
+              ?.data,
           ),
           at.line,
         )
@@ -135,8 +138,13 @@ export async function* readAirbyte(
       case 'SPEC':
       case 'CATALOG':
       case 'CONNECTION_STATUS':
-      case 'CONTROL':
         options.logger?.debug(`${at.file}:${at.line}: ${message.type} message (not used by read)`)
+        break
+      case 'CONTROL':
+        // A CONNECTOR_CONFIG update (refreshed credentials): the next run would need it.
+        options.logger?.warn(
+          `${at.file}:${at.line}: a CONTROL message (a connector config update) is not saved: if the source refreshed its credentials, put the new config in sourceConfig before the next run`,
+        )
         break
       default:
         throw invalid(

@@ -2,6 +2,7 @@ import './error-codes.ts'
 import {
   checkStreamsMapped,
   createSyncBatcher,
+  exactIntegers,
   lineBatchesOf,
   mapRecord,
   PatchbayError,
@@ -89,7 +90,11 @@ export async function* readSinger(
           )
         }
         stream.origin.line = at.line
-        batcher.add(mapRecord(stream.mapping, message.record, stream.origin, options.connector), at.line)
+        const exact = (exactIntegers(text) as { record?: Record<string, unknown> } | undefined)?.record
+        batcher.add(
+          mapRecord(stream.mapping, message.record, stream.origin, options.connector, exact),
+          at.line,
+        )
         break
       }
       case 'STATE':

@@ -71,17 +71,21 @@ export async function syncOnce(
   dir: string,
   receiver: ReturnType<typeof dedupingReceiver>,
   extra: Record<string, unknown> = {},
+  logs: string[] = [],
 ) {
   const store = openFileStateStore(dir)
   const batches: SyncBatch[] = []
-  const src = syncingSource({
-    ...tap,
-    args: [...tap.args],
-    tapConfig,
-    streams: MAPPING,
-    batchSize: 7,
-    ...extra,
-  })
+  const src = syncingSource(
+    {
+      ...tap,
+      args: [...tap.args],
+      tapConfig,
+      streams: MAPPING,
+      batchSize: 7,
+      ...extra,
+    },
+    logs,
+  )
   let error: unknown
   let report: Awaited<ReturnType<typeof runSync>> | undefined
   try {

@@ -106,6 +106,25 @@ describe.each(Object.entries(TAPS))('a %s tap', (_language, tap) => {
     expect(state).toBeUndefined()
   })
 
+  it('a stderr line over 64 KiB is logged cut, and the tap goes on (its stderr stays open)', async () => {
+    const dir = stateDir()
+    const logs: string[] = []
+    const { error, state } = await syncOnce(
+      tap,
+      { count: 30, long_stderr_at: 5 },
+      dir,
+      dedupingReceiver(),
+      {},
+      logs,
+    )
+    expect(error).toBeUndefined()
+    expect(state).toEqual({ bookmarks: { people: { id: 30 } } })
+    const cut = logs.find((l) => l.includes('xxxx'))
+    expect(cut).toMatch(/\[cut: the line is longer than 65536 characters\]$/)
+    expect(cut!.length).toBeLessThan(66_000)
+    expect(logs.some((l) => /tap[-_]people: after the long line/.test(l))).toBe(true)
+  })
+
   it('a tap that never ends: killed at the idle timeout, with its process group', async () => {
     // 8 s, not less: the idle clock runs from the start, and on a loaded CI machine python3
     // once took 4.3 s to print its first line (then it was killed before line 1).
@@ -113,7 +132,9 @@ describe.each(Object.entries(TAPS))('a %s tap', (_language, tap) => {
       idleTimeoutSeconds: 8,
     })
     expect(error?.code).toBe('PB_EXTRACT_TIMEOUT')
-    expect(error?.message).toMatch(/was killed after line \d+: it printed nothing for 8000 ms/)
+    expect(error?.message).toMatch(
+      /was killed after line \d+: it printed nothing for 8000 ms \(idleTimeoutMs\); its last stderr lines: tap[-_]people: starting after id 0/,
+    )
     expect(state).toEqual({ bookmarks: { people: { id: 10 } } })
   })
 })

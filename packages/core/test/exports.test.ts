@@ -82,6 +82,7 @@ it('exports a stable public API', () => {
       "defineTransformation",
       "describeLocation",
       "errorCodeSpec",
+      "exactIntegers",
       "findForbiddenKey",
       "identifiersOf",
       "isClientDestination",

@@ -74,11 +74,17 @@ export interface RecordOrigin {
   key?: readonly string[]
 }
 
+/**
+ * A field by its name, or by its dot path when no field has that name: a field named with a
+ * dot (a Singer `key_properties` entry, Airbyte's `[["a.b"]]`) is found as itself. Own
+ * properties only: `constructor` is not a field of every record.
+ */
 const get = (record: Record<string, unknown>, path: string): unknown => {
-  if (!path.includes('.')) return record[path]
+  if (Object.hasOwn(record, path)) return record[path]
+  if (!path.includes('.')) return undefined
   let value: unknown = record
   for (const part of path.split('.')) {
-    if (typeof value !== 'object' || value === null) return undefined
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, part)) return undefined
     value = (value as Record<string, unknown>)[part]
   }
   return value
@@ -127,6 +133,36 @@ function idOf(record: Record<string, unknown>, field: string, role: string, orig
 
 const NO_KEY: readonly string[] = []
 
+/** A run of digits long enough that the integer it may be is beyond 2^53. */
+const LONG_DIGITS = /\d{16}/
+
+/**
+ * The line parsed again with its integers beyond 2^53 exact (as BigInt), when it has any;
+ * undefined for a line with none, which is nearly every line (one regular expression test).
+ * JSON.parse rounds `9007199254740993` to `...992`: two records whose keys differ only there
+ * would get one userId and one messageId, and a destination that dedupes would drop one.
+ * Give the record inside to {@link mapRecord} as `exact`: its ids and messageId use it.
+ */
+export function exactIntegers(text: string): unknown {
+  if (!LONG_DIGITS.test(text)) return undefined
+  let found = false
+  const reviver = (_key: string, value: unknown, context?: { source?: string }) => {
+    if (typeof value !== 'number' || Number.isSafeInteger(value)) return value
+    const source = context?.source
+    if (source === undefined || !/^-?\d+$/.test(source)) return value
+    found = true
+    return BigInt(source)
+  }
+  const parsed: unknown = JSON.parse(text, reviver as Parameters<typeof JSON.parse>[1])
+  return found ? parsed : undefined
+}
+
+/** JSON.stringify's replacer for exact records: a BigInt as the number it is, digit for digit. */
+const rawBigInt = (_key: string, value: unknown) =>
+  typeof value === 'bigint'
+    ? (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(value.toString())
+    : value
+
 /**
  * Turns one record into the event its stream's mapping says, with a deterministic messageId
  * and `context.extract: { stream, connector }`. Throws `PB_RECORD_UNMAPPABLE` with the line
@@ -142,16 +178,20 @@ export function mapRecord(
   record: Record<string, unknown>,
   origin: RecordOrigin,
   connector: string,
+  exact?: Record<string, unknown>,
 ): Record<string, unknown> {
+  // Ids and the version come from the exact record when there is one (see exactIntegers).
+  const ids = exact ?? record
   const keyFields = mapping.key ?? origin.key ?? NO_KEY
   const keyValues: string[] = []
-  for (const field of keyFields) keyValues.push(idOf(record, field, 'primary key', origin))
-  const messageId = recordMessageId(origin.stream, keyValues, JSON.stringify(record))
+  for (const field of keyFields) keyValues.push(idOf(ids, field, 'primary key', origin))
+  const json = exact ? JSON.stringify(exact, rawBigInt) : JSON.stringify(record)
+  const messageId = recordMessageId(origin.stream, keyValues, json)
   const context = { extract: { stream: origin.stream, connector } }
   const at = mapping.timestamp === undefined ? undefined : get(record, mapping.timestamp)
   // As extractors write it (no offset, a space, a date alone), made RFC 3339 for the protocol.
   const timestamp = typeof at === 'string' ? eventTimestamp(at) : undefined
-  const userId = idOf(record, mapping.userId, 'userId', origin)
+  const userId = idOf(ids, mapping.userId, 'userId', origin)
   // Key order is the stored JSON's: type, [event], messageId, userId, [timestamp], context, ...
   switch (mapping.type) {
     case 'identify': {
@@ -168,7 +208,7 @@ export function mapRecord(
         : { type: 'track', event, messageId, userId, context, properties }
     }
     case 'group': {
-      const groupId = idOf(record, mapping.groupId, 'groupId', origin)
+      const groupId = idOf(ids, mapping.groupId, 'groupId', origin)
       const traits = pick(record, mapping.traits)
       return typeof timestamp === 'string'
         ? { type: 'group', messageId, userId, timestamp, context, groupId, traits }

@@ -78,13 +78,16 @@ async function* extractorLineBatches(cmd: ExtractorCommand): AsyncGenerator<stri
       : setTimeout(() => stopFor(`it ran longer than ${cmd.timeoutMs} ms (timeoutMs)`), cmd.timeoutMs)
   const onAbort = () => stopFor(`the sync was stopped (${String(cmd.signal?.reason ?? 'aborted')})`)
   cmd.signal?.addEventListener('abort', onAbort, { once: true })
+  // Read to its end whatever it holds: an extractor whose stderr is closed dies of EPIPE
+  // (Python does) at its next log line. A line over 64 KiB is cut, not fatal.
   const stderr = (async () => {
-    for await (const line of splitLines(child.stderr!.setEncoding('utf8'), { maxLineLength: 65_536 })) {
+    const lines = splitLines(child.stderr!.setEncoding('utf8'), { maxLineLength: 65_536, cut: true })
+    for await (const line of lines) {
       tail.push(line)
       if (tail.length > STDERR_TAIL) tail.shift()
       cmd.onStderr?.(line)
     }
-  })().catch(() => undefined)
+  })().catch(() => child.stderr?.resume())
   const idleTimer = () =>
     cmd.idleTimeoutMs === undefined
       ? undefined
@@ -126,7 +129,11 @@ async function* extractorLineBatches(cmd: ExtractorCommand): AsyncGenerator<stri
         cause: spawnError,
       })
     if (timedOut)
-      throw new PatchbayError('PB_EXTRACT_TIMEOUT', `\`${name}\` was killed ${after}: ${timedOut}`, where)
+      throw new PatchbayError(
+        'PB_EXTRACT_TIMEOUT',
+        `\`${name}\` was killed ${after}: ${timedOut}${stderrText}`,
+        where,
+      )
     if (code !== 0)
       throw new PatchbayError(
         'PB_EXTRACT_FAILED',

@@ -6,6 +6,11 @@ export interface SplitLinesOptions {
   maxLineLength?: number
   /** Names the stream in errors (`tap-hubspot stdout`). */
   origin?: string
+  /**
+   * Cut a longer line to `maxLineLength` characters (with a note of how it was cut) and read
+   * on, instead of failing the read: for text that is only logged, such as a stderr.
+   */
+  cut?: boolean
 }
 
 /**
@@ -34,25 +39,45 @@ export async function* splitLineBatches(
   options: SplitLinesOptions = {},
 ): AsyncGenerator<string[], void, undefined> {
   const max = options.maxLineLength ?? 16 * 1024 * 1024
+  const cutNote = ` [cut: the line is longer than ${max} characters]`
   let rest = ''
   let line = 0
+  // Cutting: the head of an over-long line was kept, the rest up to its `\n` is skipped.
+  let skipping = false
   for await (const chunk of chunks) {
-    const text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'))
+    let text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'))
+    if (skipping) {
+      const end = text.indexOf('\n')
+      if (end === -1) continue
+      skipping = false
+      text = text.slice(end + 1)
+    }
     const batch: string[] = []
     let start = 0
     for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
       line++
       const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end
       if (stop - start > max) {
-        if (batch.length > 0) yield batch
-        throw tooLong(line, max, options.origin)
-      }
-      batch.push(text.slice(start, stop))
+        if (!options.cut) {
+          if (batch.length > 0) yield batch
+          throw tooLong(line, max, options.origin)
+        }
+        batch.push(text.slice(start, start + max) + cutNote)
+      } else batch.push(text.slice(start, stop))
       start = end + 1
     }
     rest = start === 0 ? text : text.slice(start)
+    if (rest.length > max) {
+      if (!options.cut) {
+        if (batch.length > 0) yield batch
+        throw tooLong(line + 1, max, options.origin)
+      }
+      line++
+      batch.push(rest.slice(0, max) + cutNote)
+      rest = ''
+      skipping = true
+    }
     if (batch.length > 0) yield batch
-    if (rest.length > max) throw tooLong(line + 1, max, options.origin)
   }
   if (rest.length > 0) yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest]
 }

@@ -24,14 +24,12 @@ export interface SyncBatcher {
 
 export function createSyncBatcher(batchSize: number): SyncBatcher {
   let events: unknown[] = []
+  let lines: number[] = []
   let state: unknown
-  let first = 0
-  let last = 0
   return {
     add(event, line) {
-      if (events.length === 0) first = line
-      last = line
       events.push(event)
+      lines.push(line)
     },
     checkpoint(value) {
       state = value
@@ -43,9 +41,10 @@ export function createSyncBatcher(batchSize: number): SyncBatcher {
       const batch: SyncBatch = {
         events,
         ...(state !== undefined ? { state } : {}),
-        ...(events.length > 0 ? { lines: [first, last] as const } : {}),
+        ...(events.length > 0 ? { lines: [lines[0]!, lines.at(-1)!] as const, eventLines: lines } : {}),
       }
       events = []
+      lines = []
       state = undefined
       return batch
     },

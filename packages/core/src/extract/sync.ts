@@ -12,6 +12,8 @@ export interface SyncBatch {
   state?: unknown
   /** The extractor output lines these events came from, for messages: [first, last]. */
   lines?: readonly [number, number]
+  /** Each event's output line, in the events' order: a host names the line of an event it refuses. */
+  eventLines?: readonly number[]
 }
 
 /** What a source's `sync` gets besides its config. */

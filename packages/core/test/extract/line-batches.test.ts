@@ -30,6 +30,18 @@ describe('line batches', () => {
     expect((error as PatchbayError).message).toContain('input:3:')
   })
 
+  it('with cut, a line too long is cut to the limit with a note and the read goes on, over chunks too', async () => {
+    const { items, error } = await collect(
+      splitLineBatches(chunks('ok\ntoo long here\nfine\nsplit ', 'across chunks', ' and more\nlast\n'), {
+        maxLineLength: 5,
+        cut: true,
+      }),
+    )
+    expect(error).toBeUndefined()
+    const note = ' [cut: the line is longer than 5 characters]'
+    expect(items.flat()).toEqual(['ok', `too l${note}`, 'fine', `split${note}`, 'last'])
+  })
+
   it('lineBatchesOf hands over the batches behind splitLines, and nothing for another iterable', async () => {
     const lines = splitLines(chunks('a\nb\n', 'c\n'))
     const batches = lineBatchesOf(lines)

@@ -1,6 +1,6 @@
 import { validateEvent } from '@patchbay/protocol'
 import { describe, expect, it } from 'vitest'
-import { mapRecord } from '../../src/index.ts'
+import { exactIntegers, mapRecord } from '../../src/index.ts'
 
 const origin = { file: 'tap stdout', line: 3, stream: 'orders' }
 const mapped = (placedAt: unknown) =>
@@ -39,5 +39,51 @@ describe("mapRecord's timestamp", () => {
   it('leaves the timestamp out when the field holds no string', () => {
     expect(mapped(1_700_000_000)).not.toHaveProperty('timestamp')
     expect(mapped(undefined)).not.toHaveProperty('timestamp')
+  })
+})
+
+describe("mapRecord's ids", () => {
+  const identify = { type: 'identify', userId: 'id' } as const
+  const at = { file: 'tap stdout', line: 1, stream: 'typed', key: ['id'] }
+  const fromLine = (line: string) => {
+    const record = (JSON.parse(line) as { record: Record<string, unknown> }).record
+    const exact = (exactIntegers(line) as { record: Record<string, unknown> } | undefined)?.record
+    return mapRecord(identify, record, at, 'singer', exact)
+  }
+
+  it('keeps integer keys beyond 2^53 exact: two records that differ there get two userIds and messageIds', () => {
+    const a = fromLine('{"type":"RECORD","stream":"typed","record":{"id":9007199254740993,"v":"same"}}')
+    const b = fromLine('{"type":"RECORD","stream":"typed","record":{"id":9007199254740992,"v":"same"}}')
+    expect(a.userId).toBe('9007199254740993')
+    expect(b.userId).toBe('9007199254740992')
+    expect(a.messageId).toMatch(/^typed:9007199254740993:[0-9a-f]{16}$/)
+    expect(a.messageId).not.toBe(b.messageId)
+    // The same line twice: the same id (a resumed sync dedupes).
+    expect(
+      fromLine('{"type":"RECORD","stream":"typed","record":{"id":9007199254740993,"v":"same"}}').messageId,
+    ).toBe(a.messageId)
+  })
+
+  it('a line without long integers parses once, and its messageId is what it always was', () => {
+    const line = '{"type":"RECORD","stream":"typed","record":{"id":7,"big":1e300,"code":"12345678901234567"}}'
+    expect(exactIntegers(line)).toBeUndefined()
+    expect(exactIntegers('{"id":7}')).toBeUndefined()
+    const record = { id: 7, big: 1e300, code: '12345678901234567' }
+    expect(fromLine(line).messageId).toBe(mapRecord(identify, record, at, 'singer').messageId)
+  })
+
+  it('finds a field whose name has a dot as itself, and a dot path when no field has that name', () => {
+    const keyed = { file: 'out', line: 1, stream: 's', key: ['a.b'] }
+    const event = mapRecord(
+      { type: 'identify', userId: 'owner.id' },
+      { 'a.b': 5, owner: { id: 9 } },
+      keyed,
+      'airbyte',
+    )
+    expect(event.userId).toBe('9')
+    expect(event.messageId).toMatch(/^s:5:/)
+    expect(() => mapRecord({ type: 'identify', userId: 'constructor' }, { 'a.b': 1 }, keyed, 'x')).toThrow(
+      /has no `constructor`/,
+    )
   })
 })

@@ -3,12 +3,15 @@ import {
   ConfigurationError,
   type LogSink,
   openFileStateStore,
+  PatchbayError,
   type PreparedSource,
   runSync,
+  type SyncBatch,
   type SyncReport,
 } from '@patchbay/core'
 import { Cron } from 'croner'
 import { acceptEvents } from '../ingest/_events.ts'
+import { IngestError } from '../ingest/_http.ts'
 import type { Store } from '../store/store.ts'
 
 export interface SyncSchedulerOptions {
@@ -52,16 +55,21 @@ export function startSyncScheduler(options: SyncSchedulerOptions): SyncScheduler
       const report = await runSync(source, {
         state: states,
         signal: stopping.signal,
-        accept: async (events) => {
-          const accepted = acceptEvents(
-            { batch: events },
-            {
-              batch: true,
-              eventBytes: options.eventBytes,
-              batchEvents: Number.MAX_SAFE_INTEGER,
-              receivedAt: new Date(),
-            },
-          )
+        accept: async (events, batch) => {
+          let accepted: ReturnType<typeof acceptEvents>
+          try {
+            accepted = acceptEvents(
+              { batch: events },
+              {
+                batch: true,
+                eventBytes: options.eventBytes,
+                batchEvents: Number.MAX_SAFE_INTEGER,
+                receivedAt: new Date(),
+              },
+            )
+          } catch (error) {
+            throw atLine(error, batch)
+          }
           await options.store.append(
             accepted.events.map((event, i) => ({
               sourceId: source.id,
@@ -115,6 +123,21 @@ export function startSyncScheduler(options: SyncSchedulerOptions): SyncScheduler
       await Promise.allSettled(running.values())
     },
   }
+}
+
+/**
+ * A refused batch's error, led by the extractor output line of the first event refused (the
+ * record to look at), with the code kept: nothing of the batch was stored, and no state after it.
+ */
+function atLine(error: unknown, batch: SyncBatch): unknown {
+  if (!(error instanceof IngestError)) return error
+  const index = (error.body.rejected as Array<{ index: number }> | undefined)?.[0]?.index
+  const line = index === undefined ? undefined : batch.eventLines?.[index]
+  if (line === undefined) return error
+  return new PatchbayError(error.code, `extractor output line ${line}: ${error.message}`, {
+    line,
+    cause: error,
+  })
 }
 
 /** Refuses a `schedule:` that is not a cron expression, or on a source that cannot sync. */
