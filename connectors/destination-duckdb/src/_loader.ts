@@ -2,12 +2,14 @@ import type { DuckDBConnection } from '@duckdb/node-api'
 import {
   applyChanges,
   applyIdentityStamps,
+  CALL_TABLES,
   type ColumnType,
   changeSql,
   duckdbDialect as dialect,
   mergeSql,
   planLoad,
   qualified,
+  RESERVED_TABLES,
   type SchemaChange,
   type TableLoad,
   type WarehouseEvent,
@@ -108,9 +110,26 @@ async function loadOnce(
       cache.order.delete(change.table)
       for (const sql of changeSql(change, dialect, schemaName)) await connection.run(sql)
     }
+    // Merging, a track's event-table row goes in only when its `tracks` row was new (as in
+    // PostgreSQL): an id already in `tracks` under another event name adds no second row.
+    const inserted = new Set<string>()
+    const later: TableLoad[] = []
     for (const load of plan.tables) {
       if (direct && !load.upsert) await appendTable(connection, load, schemaName, cache)
-      else await mergeTable(connection, load, schemaName, cache)
+      else if (!RESERVED_TABLES.has(load.table)) later.push(load)
+      else
+        await mergeTable(
+          connection,
+          load,
+          schemaName,
+          cache,
+          CALL_TABLE_NAMES.has(load.table) ? inserted : undefined,
+        )
+    }
+    for (const load of later) {
+      const idAt = load.columns.findIndex(([c]) => c === 'id')
+      const rows = load.rows.filter((row) => inserted.has(row[idAt] as string))
+      if (rows.length > 0) await mergeTable(connection, { ...load, rows }, schemaName, cache)
     }
     // The identity tables, from the events' identity stamps (the identity stage's).
     identity = await applyIdentityStamps(events, {
@@ -146,11 +165,14 @@ async function forget(connection: DuckDBConnection, cache: LoaderCache): Promise
 }
 
 /** Staging table and merge: new ids are inserted, ids already there left alone (`users` updated). */
+const CALL_TABLE_NAMES: ReadonlySet<string> = new Set(Object.values(CALL_TABLES))
+
 async function mergeTable(
   connection: DuckDBConnection,
   load: TableLoad,
   schemaName: string,
   cache: LoaderCache,
+  inserted?: Set<string>,
 ) {
   const columns = load.columns.map(([c, t]) => `${dialect.quote(c)} ${STAGE_TYPE[t]}`).join(', ')
   const signature = `${load.table}\u0000${columns}`
@@ -185,7 +207,10 @@ async function mergeTable(
         ? `CAST(${dialect.quote(c)} AS ${dialect.sqlType(t)})`
         : dialect.quote(c),
   })
-  await connection.run(merge)
+  if (inserted) {
+    const reader = await connection.runAndReadAll(`${merge} RETURNING "id"`)
+    for (const [id] of reader.getRowsJS()) inserted.add(id as string)
+  } else await connection.run(merge)
   await connection.run(`DELETE FROM temp.main.${dialect.quote(stage)}`)
 }
 

@@ -193,6 +193,17 @@ describe('@patchbay/destination-duckdb', () => {
     expect(await query(file, 'SELECT count(*)::INT AS n FROM tracks')).toEqual([{ n: 2 }])
   })
 
+  it('a messageId loaded under one event name and sent again under another adds no second event-table row', async () => {
+    const file = join(dir, 'events.duckdb')
+    const p = await open(file)
+    await p.process([track('d2', 'Order Completed', { n: 1 })])
+    await p.process([track('d2', 'Checkout Started', { n: 1 }), track('d3', 'Checkout Started', { n: 2 })])
+    await p.close()
+    expect(await query(file, 'SELECT id FROM tracks ORDER BY id')).toEqual([{ id: 'd2' }, { id: 'd3' }])
+    expect(await query(file, 'SELECT id FROM checkout_started ORDER BY id')).toEqual([{ id: 'd3' }])
+    expect(await query(file, 'SELECT id FROM order_completed')).toEqual([{ id: 'd2' }])
+  })
+
   it('loads a batch mixing new and already-loaded ids, with discards, once per id and value', async () => {
     const file = join(dir, 'events.duckdb')
     const p = await open(file)
