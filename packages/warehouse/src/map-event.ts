@@ -56,6 +56,12 @@ export function mapEvent(event: PatchbayEvent, dialect: Dialect): MappedRow[] {
   put('received_at', e.receivedAt)
   // `context.patchbay.identity` is for the identity tables (identity-tables.ts), not a column.
   flattenInto(base, taken, withoutIdentityStamp(e.context), 'context', dialect, 'context')
+  // The gateway's `request_ip` (the client's address) is the context's ip when the SDK sent
+  // none, as the webhook destination fills it and RudderStack's and Segment's loaders do.
+  if (typeof e.request_ip === 'string' && e.request_ip !== '' && !base.has('context_ip')) {
+    base.set('context_ip', e.request_ip)
+    taken.set('context_ip', 'context.ip')
+  }
 
   const withFields = (fields: Json | undefined, from: string, extra: Array<[string, unknown]> = []) => {
     const values = new Map(base)

@@ -160,4 +160,20 @@ describe('mapEvent', () => {
     expect(users!.values.get('timestamp')).toBe('last tuesday')
     expect(users!.fixed.get('id')).toBe('string')
   })
+
+  it("fills context_ip from the gateway's request_ip when the event has no context.ip", () => {
+    const event = (context: Record<string, unknown>) =>
+      ({
+        type: 'track',
+        messageId: 'm1',
+        userId: 'u1',
+        event: 'Clicked',
+        request_ip: '198.51.100.4',
+        context,
+      }) as unknown as PatchbayEvent
+    const [tracks] = mapEvent(event({ library: { name: 'analytics-node' } }), postgresDialect)
+    expect(tracks!.values.get('context_ip')).toBe('198.51.100.4')
+    const [own] = mapEvent(event({ ip: '203.0.113.7' }), postgresDialect)
+    expect(own!.values.get('context_ip')).toBe('203.0.113.7')
+  })
 })
