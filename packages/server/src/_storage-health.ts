@@ -1,4 +1,4 @@
-import { rmSync, statfsSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LogSink } from '@patchbay/core'
 
@@ -62,16 +62,22 @@ export function createStorageHealth(options: {
 }): StorageHealth {
   const probeMs = options.probeMs ?? 1_000
   const reserveFile = join(options.dir, RESERVE_FILE)
+  let refused: unknown
   const writeReserve = (): boolean => {
     if (options.reserveBytes === 0) return true
     try {
       writeFileSync(reserveFile, Buffer.alloc(options.reserveBytes))
       return true
-    } catch {
+    } catch (error) {
+      refused = error
       rmSync(reserveFile, { force: true })
       return false
     }
   }
+  // With a PostgreSQL store nothing else may have made the data directory yet.
+  try {
+    mkdirSync(options.dir, { recursive: true })
+  } catch {}
   const hasRoom = (): boolean => {
     const fs = statfsSync(options.dir)
     return fs.bavail * fs.bsize >= options.reserveBytes + options.roomBytes && writeReserve()
@@ -80,7 +86,7 @@ export function createStorageHealth(options: {
     options.log({
       level: 'warn',
       scope: 'gateway',
-      message: `cannot write the ${Math.round(options.reserveBytes / 1024)} KB reserve file in ${options.dir}: the disk is nearly full; if it fills, deliveries may stall until space is freed`,
+      message: `cannot write the ${Math.round(options.reserveBytes / 1024)} KB reserve file in ${options.dir} (${(refused as Error)?.message ?? String(refused)}): if the disk is nearly full and fills, deliveries may stall until space is freed`,
     })
   let since: number | undefined
   let timer: NodeJS.Timeout | undefined

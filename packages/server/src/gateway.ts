@@ -311,7 +311,10 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
     sink({
       level: 'info',
       scope: 'gateway',
-      message: `${released} deliveries were in flight at the last stop; retrying them`,
+      message:
+        options.store === undefined
+          ? `${released} deliveries were in flight at the last stop; retrying them`
+          : `${released} deliveries whose lease had expired (a node stopped without giving them back) are waiting again; retrying them`,
     })
 
   const storage = createStorageHealth({

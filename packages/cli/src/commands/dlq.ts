@@ -265,8 +265,9 @@ export default defineCommand({
 A running gateway: --gateway URL (or PATCHBAY_GATEWAY_URL), with PATCHBAY_ADMIN_TOKEN set to the
 admin token it was started with (patchbay serve turns its admin API on with PATCHBAY_ADMIN_TOKEN).
 A stopped gateway: --data-dir DIR (default $PATCHBAY_DATA_DIR, else ./patchbay-data).
+Gateways on PostgreSQL: --store postgres://user@host/db, running or not.
 
-Usage (each takes --gateway URL or --data-dir DIR):
+Usage (each takes --gateway URL, --data-dir DIR or --store postgres://...):
   patchbay dlq list [--destination ID] [--limit N] [--after ID] [--json]
   patchbay dlq show <id> [--json]
   patchbay dlq replay (<id>... | --destination ID | --all)

@@ -168,6 +168,11 @@ describe('several nodes on one database', () => {
     const error = await rejected(openPostgresStore({ url }))
     expect(error.message).toContain('postgres://postgres:***@127.0.0.1:1/nowhere')
     expect(error.message).not.toContain('s3cret-Pa55')
+    // The driver also takes it as a query parameter, in either place of a message.
+    const query = 'postgres://postgres@127.0.0.1:1/nowhere?password=s3cretQS&sslpassword=k3y-Pa55'
+    const inQuery = await rejected(openPostgresStore({ url: query }))
+    expect(inQuery.message).toContain('postgres://postgres@127.0.0.1:1/nowhere?password=***&sslpassword=***')
+    expect(inQuery.message).not.toMatch(/s3cretQS|k3y-Pa55/)
   })
 
   it('commit appends durably (synchronous_commit on) and bookkeeping without waiting for the WAL flush; no bitmap scans', async () => {

@@ -5,13 +5,18 @@ import { createRedactor, type Redactor } from '@patchbay/core'
  * percent-encoded, base64...): for messages and logs that might quote the URL or the driver.
  */
 export function urlRedactor(url: string): Redactor {
-  let password = ''
+  const forms: string[] = []
   try {
-    password = new URL(url).password
+    const parsed = new URL(url)
+    if (parsed.password) forms.push(parsed.password, safeDecode(parsed.password))
+    for (const name of SECRET_PARAMS)
+      for (const value of parsed.searchParams.getAll(name)) if (value) forms.push(value)
   } catch {}
-  const forms = password ? [password, safeDecode(password)] : []
   return createRedactor(forms)
 }
+
+/** Query parameters the driver reads a secret from (`?password=`, as node-postgres accepts it). */
+const SECRET_PARAMS = ['password', 'sslpassword']
 
 const safeDecode = (text: string) => {
   try {
@@ -25,8 +30,10 @@ const safeDecode = (text: string) => {
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url)
-    if (!parsed.password) return url
-    parsed.password = '***'
+    const params = SECRET_PARAMS.filter((name) => parsed.searchParams.has(name))
+    if (!parsed.password && params.length === 0) return url
+    if (parsed.password) parsed.password = '***'
+    for (const name of params) parsed.searchParams.set(name, '***')
     return parsed.toString()
   } catch {
     return 'the store URL (not a URL; not shown)'

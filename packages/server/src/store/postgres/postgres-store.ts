@@ -81,9 +81,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   })
   const regulations = createRegulations(pool)
   const lookup = createLookup(pool)
-  // Heartbeats keep this node's leases; expired ones (a dead node's) go back to waiting.
+  // Heartbeats keep this node's leases. Expired ones (a dead node's) go back to waiting at the
+  // next sweep, every second (an index range scan of the in-flight jobs): a dead node's jobs
+  // wait at most leaseMs and a second, not leaseMs and a heartbeat's period.
   const beat = setInterval(() => void jobs.heartbeat().catch(() => {}), Math.max(50, Math.floor(leaseMs / 3)))
   beat.unref()
+  const sweep = setInterval(
+    () => void jobs.releaseInFlight().catch(() => {}),
+    Math.max(50, Math.min(1_000, Math.floor(leaseMs / 3))),
+  )
+  sweep.unref()
 
   let closed: Promise<void> | undefined
   const closedError = () => new Error(`The store in ${where} is closed`)
@@ -126,6 +133,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     close() {
       closed ??= (async () => {
         clearInterval(beat)
+        clearInterval(sweep)
         await events.drain()
         // A graceful stop gives its claims back at once rather than after the lease.
         await jobs.releaseOwn().catch(() => {})
