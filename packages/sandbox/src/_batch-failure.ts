@@ -69,6 +69,15 @@ export function batchFailure(
         }),
         logs: [],
       }
+    case 'output':
+      return {
+        error: new PatchbayError(
+          'PB_SANDBOX_OUTPUT_LIMIT',
+          `${ctx.filename}: the output of the whole batch is more than ${failure.chars} characters of JSON, over the batch limit of ${ctx.batchOutputLimitBytes} (sandbox batchOutputLimitBytes); ${batch}`,
+          { ...base, details: { batchOutputLimitBytes: ctx.batchOutputLimitBytes } },
+        ),
+        logs: [],
+      }
     case 'internal':
       return {
         error: new PatchbayError(

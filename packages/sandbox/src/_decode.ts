@@ -20,6 +20,7 @@ export interface DecodeContext {
   memoryLimitMb: number
   cpuTimeMs: number
   wallTimeMs: number
+  batchOutputLimitBytes: number
 }
 
 const USER_CODES = new Set<ErrorCode>([
@@ -44,6 +45,8 @@ function messageIdOf(event: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined
 }
 
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text)
+
 function userError(e: WireError, messageId: string | undefined, ctx: DecodeContext): PatchbayError {
   const at =
     typeof e.l === 'number' && typeof e.k === 'number'
@@ -51,7 +54,10 @@ function userError(e: WireError, messageId: string | undefined, ctx: DecodeConte
       : undefined
   const where = at ? `${ctx.filename}:${at.line}:${at.column}` : ctx.filename
   const code = USER_CODES.has(e.c as ErrorCode) ? (e.c as ErrorCode) : 'PB_TRANSFORM_FAILED'
-  const what = code === 'PB_TRANSFORM_FAILED' ? `${ctx.kind} threw ${e.n}: ${e.m}` : e.m
+  // The runtime cuts both already; the host does not rely on it (each event's error repeats them).
+  const name = clip(e.n, 200)
+  const message = clip(e.m, 2_100)
+  const what = code === 'PB_TRANSFORM_FAILED' ? `${ctx.kind} threw ${name}: ${message}` : message
   const event = messageId ? ` (event ${messageId})` : ''
   return new PatchbayError(code, `${where}: ${what}${event}`, {
     step: ctx.step,
@@ -59,7 +65,7 @@ function userError(e: WireError, messageId: string | undefined, ctx: DecodeConte
     line: at?.line,
     column: at?.column,
     messageId,
-    details: { thrown: e.n },
+    details: { thrown: name },
   })
 }
 

@@ -87,7 +87,9 @@ export function execute(
     const message = error instanceof Error ? error.message : String(error)
     let failure: BatchFailure
     if (!isolate || isolate.isDisposed) failure = { kind: 'memory' }
-    else if (message === TIMED_OUT) failure = { kind: 'cpu-timeout' }
+    // The first call's timeout is the batch's time left when that is shorter than the CPU limit.
+    else if (message === TIMED_OUT)
+      failure = { kind: limits.wallTimeMs < limits.cpuTimeMs ? 'wall-timeout' : 'cpu-timeout' }
     else if (error instanceof Error && /could not be cloned/.test(message))
       failure = { kind: 'input', message }
     else failure = { kind: 'internal', message }

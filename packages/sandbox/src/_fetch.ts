@@ -32,7 +32,15 @@ export interface FetchFailure {
  * and response bytes over all its requests. `abort()` ends every request of the batch; the
  * batch calls it when it ends, so nothing it started outlives it.
  */
+/** A piece's share of its batch's fetch budget (the batch's, in proportion to its events). */
+export interface FetchShare {
+  maxRequests: number
+  maxBatchResponseBytes: number
+}
+
 export interface FetchBudget {
+  /** The response bytes it may read. */
+  readonly byteLimit: number
   readonly signal: AbortSignal
   abort(): void
   /** A refusal when the batch made its last allowed request; else counts this one. */
@@ -46,8 +54,11 @@ export interface FetchBudget {
 export interface HostFetch {
   /** Refuses a URL whose host or port is not allowed, or a header user code may not set. */
   check(req: FetchRequest): FetchFailure | undefined
-  /** A fresh budget for one batch. */
-  budget(): FetchBudget
+  /**
+   * A fresh budget for one batch, or for one piece of a batch with its share of the batch's
+   * requests and response bytes.
+   */
+  budget(share?: FetchShare): FetchBudget
   /** Sends the request; resolves to the JSON the isolate's `deliver` expects, never rejects. */
   send(req: FetchRequest, budget: FetchBudget): Promise<string>
   close(): Promise<void>
@@ -132,7 +143,9 @@ export function createHostFetch(
     return undefined
   }
 
-  const budget = (): FetchBudget => {
+  const budget = (share?: FetchShare): FetchBudget => {
+    const maxRequests = share?.maxRequests ?? options.maxRequests
+    const maxBatchResponseBytes = share?.maxBatchResponseBytes ?? options.maxBatchResponseBytes
     const controller = new AbortController()
     let requests = 0
     let active = 0
@@ -148,14 +161,15 @@ export function createHostFetch(
     }
     return {
       signal: controller.signal,
+      byteLimit: maxBatchResponseBytes,
       abort() {
         queue.length = 0
         controller.abort()
       },
       admit() {
-        if (requests >= options.maxRequests)
+        if (requests >= maxRequests)
           return denied(
-            `fetch denied: this batch already made ${options.maxRequests} requests, the sandbox limit per batch (fetch.maxRequests)`,
+            `fetch denied: this batch already made ${maxRequests} requests, ${share ? `its share (by its events) of the ${options.maxRequests}` : 'the sandbox limit'} per batch (fetch.maxRequests)`,
           )
         requests++
         return undefined
@@ -169,7 +183,7 @@ export function createHostFetch(
       },
       take(n) {
         bytes += n
-        return bytes <= options.maxBatchResponseBytes
+        return bytes <= maxBatchResponseBytes
       },
     }
   }
@@ -197,7 +211,7 @@ export function createHostFetch(
         if (!batch.take((chunk as Buffer).length)) {
           res.body.destroy()
           throw new Error(
-            `the batch read more than ${options.maxBatchResponseBytes} response bytes, the sandbox limit per batch (fetch.maxBatchResponseBytes)`,
+            `the batch read more than ${batch.byteLimit} response bytes, its limit (fetch.maxBatchResponseBytes, shared by a batch's pieces by their events)`,
           )
         }
         chunks.push(chunk as Buffer)

@@ -280,6 +280,8 @@ function describe(e) {
     message = 'that cannot be described';
   }
   if (message.length > 2000) message = apply(slice, message, [0, 2000]) + '…';
+  // A name is a word or two (TypeError); one of 40 MB would be repeated in every event's error.
+  if (name.length > 200) name = apply(slice, name, [0, 200]) + '…';
   const out = { c: code, m: message, n: name };
   try {
     const stack = e !== null && typeof e === 'object' ? e.stack : undefined;

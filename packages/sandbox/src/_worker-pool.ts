@@ -15,6 +15,14 @@ export interface WorkerPoolOptions {
 const DEPTH = 2
 /** How often the watchdog reads workers' memory and checks heartbeats. */
 const WATCH_MS = 100
+/**
+ * A worker whose resident memory is past this share of its cap when a request of its ends
+ * takes no new ones, and is replaced once those it holds are done. Memory outside every
+ * isolate's heap accounting (ICU data behind `Intl` objects kept in module state) grows the
+ * worker, not the isolate: left alone, the next transform to run there would cross the cap
+ * and be blamed for a neighbour's memory. Recycled between batches, nobody is.
+ */
+const RECYCLE_AT = 0.6
 
 /**
  * The sandbox's worker processes, started on demand up to `size`. Batches go to the least
@@ -29,6 +37,7 @@ export class WorkerPool {
   readonly #waiting: Array<() => void> = []
   readonly #watchdog: NodeJS.Timeout
   #started = 0
+  #recycled = 0
   #disposed = false
 
   constructor(options: WorkerPoolOptions) {
@@ -68,7 +77,7 @@ export class WorkerPool {
       let best: WorkerProcess | undefined
       let bestScore = Number.POSITIVE_INFINITY
       for (const w of this.#workers) {
-        if (!w.alive || w.assigned >= DEPTH) continue
+        if (!w.alive || w.draining || w.assigned >= DEPTH) continue
         const score = w.assigned * 2 + (transform !== undefined && w.loaded.has(transform) ? 0 : 1)
         if (score < bestScore) {
           best = w
@@ -76,7 +85,7 @@ export class WorkerPool {
         }
       }
       // A new worker beats queueing behind a busy one.
-      if ((!best || best.assigned > 0) && this.#workers.length < this.#options.size) best = this.#spawn()
+      if ((!best || best.assigned > 0) && this.#serving() < this.#options.size) best = this.#spawn()
       if (best) {
         // Counted now, synchronously, so concurrent callers spread over the workers.
         best.assigned++
@@ -86,8 +95,26 @@ export class WorkerPool {
     }
   }
 
+  /** Workers that take requests (a draining one is on its way out). */
+  #serving(): number {
+    let n = 0
+    for (const w of this.#workers) if (!w.draining) n++
+    return n
+  }
+
   #settled(worker: WorkerProcess): void {
     worker.assigned--
+    if (
+      worker.alive &&
+      !worker.draining &&
+      worker.rss > this.#options.memoryCap(worker.loaded.size) * RECYCLE_AT
+    ) {
+      worker.draining = true
+      this.#recycled++
+    }
+    // Nothing of anyone's is running or waiting there: no batch fails for it.
+    if (worker.draining && worker.assigned === 0)
+      worker.kill({ code: 'PB_SANDBOX_CRASHED', message: 'recycled between batches (its memory was high)' })
     this.#wakeOne()
   }
 
@@ -151,6 +178,7 @@ export class WorkerPool {
     externalBytes: number
     isolateHeapBytes: number
     loaded: number
+    recycled: number
   } {
     let rssBytes = 0
     let heapUsedBytes = 0
@@ -173,6 +201,7 @@ export class WorkerPool {
       externalBytes,
       isolateHeapBytes,
       loaded,
+      recycled: this.#recycled,
     }
   }
 

@@ -75,6 +75,8 @@ export class WorkerProcess {
   alive = true
   /** Operations the pool gave this worker that have not finished (a load and its run count once). */
   assigned = 0
+  /** Takes no new requests: it is replaced once those it has are done (see the pool's recycling). */
+  draining = false
   rss = 0
   heapUsed = 0
   external = 0
@@ -333,7 +335,7 @@ export class WorkerProcess {
     clearTimeout(this.#timer)
     const reason: KillReason = this.#killed ?? {
       code: 'PB_SANDBOX_CRASHED',
-      message: `the sandbox worker process exited (${signal ? `signal ${signal}` : `code ${code}`}) while running the batch, probably a V8 fatal error such as running out of memory inside one built-in call; it was replaced`,
+      message: `the sandbox worker process exited (${signal ? `signal ${signal}` : `code ${code}`}) in the middle of its work, probably a V8 fatal error such as running out of memory inside one built-in call; it was replaced`,
     }
     const [head, ...rest] = this.#queue.splice(0)
     head?.settle({ killed: reason })

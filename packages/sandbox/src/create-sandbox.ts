@@ -1,6 +1,7 @@
 import './error-codes.ts'
 import { PatchbayError, type StepResult } from '@patchbay/core'
 import { batchFailure } from './_batch-failure.ts'
+import { batchLogs } from './_batch-logs.ts'
 import { type DecodeContext, decodeOutput } from './_decode.ts'
 import type { BatchOutcome } from './_execute.ts'
 import { pieceEnds } from './_pieces.ts'
@@ -18,6 +19,8 @@ import type {
 } from './types.ts'
 
 let nextTransformId = 1
+/** Numbers the batches, so a worker knows the pieces of one batch (their wall clock is one). */
+let nextBatch = 0
 
 /** The raw line of a log source's event: its `properties.message`, when that is a string. */
 function lineOf(event: unknown): string | undefined {
@@ -143,6 +146,7 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
       memoryLimitMb: opts.memoryLimitMb,
       cpuTimeMs: limits.cpuTimeMs,
       wallTimeMs: limits.wallTimeMs,
+      batchOutputLimitBytes: opts.batchOutputLimitBytes,
     }
     let disposed = false
 
@@ -154,23 +158,41 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
       return { results: events.map(() => ({ ok: false, error })), logs }
     }
 
+    /**
+     * One piece of a batch. Every budget stated per batch holds for the batch, however many
+     * pieces it crosses in: the wall clock by the batch's deadline (a piece that waited behind
+     * the others gets only the time left), fetches and identity lookups by each piece's share
+     * (in proportion to its events), output and logs by the host adding up the pieces.
+     */
     const runPiece = async (
       piece: readonly unknown[],
       meta: RunMetadata,
-      wallTimeMs: number,
-    ): Promise<BatchOutcome> =>
-      pool.run(
+      batch: number,
+      share: number,
+    ): Promise<BatchOutcome> => {
+      const fetch = opts.fetch
+      return pool.run(
         {
           transform: id,
           events: kind === 'transformLine' ? joinLines(piece as string[]) : (piece as unknown[]),
           meta,
           cpuTimeMs: limits.cpuTimeMs,
-          wallTimeMs,
+          wallTimeMs: limits.wallTimeMs,
+          batch,
           ...(lookupIdentity ? { lookups: piece.length * SANDBOX_DEFAULTS.identityLookupsPerEvent } : {}),
+          ...(fetch && share < 1
+            ? {
+                fetch: {
+                  maxRequests: Math.ceil(fetch.maxRequests * share),
+                  maxBatchResponseBytes: Math.ceil(fetch.maxBatchResponseBytes * share),
+                },
+              }
+            : {}),
         },
         loadMessage,
-        wallTimeMs + Math.max(0, hostTimeoutMs - limits.wallTimeMs),
+        hostTimeoutMs,
       )
+    }
 
     /**
      * Runs `inputs` (what crosses: the events, or for transformLine their lines) and decodes
@@ -184,9 +206,12 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
       meta: RunMetadata,
     ): Promise<TransformRun | Extract<BatchOutcome, { ok: false }>> => {
       const ends = pieceEnds(kind, inputs, opts.poolSize, opts.spread)
-      const deadline = performance.now() + limits.wallTimeMs
+      const batch = nextBatch++
       const out: TransformRun = { results: [], logs: [] }
       const pieces: Array<Promise<Piece>> = []
+      // Output back so far: past the batch limit, the pieces still to come are not decoded
+      // (decoded JSON of empty arrays takes ten times its text), and the batch fails.
+      let outputChars = 0
       let start = 0
       for (const end of ends) {
         const whole = ends.length === 1
@@ -195,24 +220,30 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
         start = end
         // Each piece is decoded as soon as it is back, while the others still run.
         pieces.push(
-          runPiece(piece, meta, Math.max(1, Math.round(deadline - performance.now()))).then((outcome) =>
-            outcome.ok ? { ok: true, outcome, decoded: decodeOutput(outcome.output, against, ctx) } : outcome,
-          ),
+          runPiece(piece, meta, batch, piece.length / inputs.length).then((outcome): Piece => {
+            if (!outcome.ok) return outcome
+            outputChars += outcome.output.length
+            if (outputChars > opts.batchOutputLimitBytes)
+              return { ok: false, failure: { kind: 'output', chars: outputChars } }
+            return { ok: true, outcome, decoded: decodeOutput(outcome.output, against, ctx) }
+          }),
         )
       }
       const answers = await Promise.all(pieces)
+      const logs = batchLogs(opts.maxLogEntries, opts.logLimitBytes)
       for (const answer of answers) {
         // A limit hit anywhere fails the whole batch, as if it had crossed in one piece.
         if (!answer.ok) return answer
         const { outcome, decoded } = answer
         for (const r of decoded.results) out.results.push(r)
-        for (const l of decoded.logs) out.logs.push(l)
+        logs.addPiece(decoded.logs)
         for (const reason of outcome.unhandled)
-          out.logs.push({
+          logs.add({
             level: 'warn',
             message: `unhandled promise rejection (the batch went on): ${reason}`,
           })
       }
+      out.logs = logs.logs()
       return out
     }
 
@@ -281,6 +312,7 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
         heapUsedBytes: s.isolateHeapBytes,
         workers: s.workers,
         workersStarted: s.workersStarted,
+        workersRecycled: s.recycled,
         workerRssBytes: s.rssBytes,
         workerHeapUsedBytes: s.heapUsedBytes,
         workerExternalBytes: s.externalBytes,

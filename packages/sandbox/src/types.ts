@@ -87,6 +87,11 @@ export interface SandboxStats {
   workers: number
   /** Worker processes started so far: a worker killed after a limit is replaced by a new one. */
   workersStarted: number
+  /**
+   * Workers replaced between batches because their memory passed 60% of their cap (memory
+   * outside the isolates' heaps, such as `Intl` data kept in module state), with no batch failed.
+   */
+  workersRecycled: number
   /** Resident memory of the live workers, in bytes, as last read (the host's own memory is not included). */
   workerRssBytes: number
   /** The workers' own Node heaps (not the isolates'), in bytes, as they last reported them. */

@@ -55,6 +55,22 @@ export class WorkerTransforms {
     this.#identity = init.identity && createIdentityClient(send, init.identity.batchBytes)
   }
 
+  /**
+   * When each recent batch's first piece started here (batch ids, oldest first; a few dozen
+   * kept, since a batch's pieces arrive together).
+   */
+  readonly #batchStarts = new Map<number, number>()
+
+  /** Milliseconds since the batch's first piece started in this worker (0 for that piece). */
+  #batchClock(batch: number): number {
+    const now = performance.now()
+    const start = this.#batchStarts.get(batch)
+    if (start !== undefined) return Math.ceil(now - start)
+    this.#batchStarts.set(batch, now)
+    if (this.#batchStarts.size > 64) this.#batchStarts.delete(this.#batchStarts.keys().next().value!)
+    return 0
+  }
+
   /** The host's answer to an identity lookup of the running batch. */
   identityAnswer(q: number, json: string): void {
     this.#identity?.answer(q, json)
@@ -138,6 +154,9 @@ export class WorkerTransforms {
         failure: memory ? { kind: 'memory' } : { kind: 'internal', message: (error as Error).message },
       }
     }
+    // The batch's time left: a piece that ran after the batch's other pieces here has less.
+    const wallTimeMs = msg.batch === undefined ? msg.wallTimeMs : msg.wallTimeMs - this.#batchClock(msg.batch)
+    if (wallTimeMs <= 0) return { ok: false, failure: { kind: 'wall-timeout' } }
     const fetch = this.#fetch
     try {
       return await execute(
@@ -147,11 +166,11 @@ export class WorkerTransforms {
         msg.meta,
         {
           cpuTimeMs: msg.cpuTimeMs,
-          wallTimeMs: msg.wallTimeMs,
+          wallTimeMs,
           lookups: this.#identity ? (msg.lookups ?? 0) : 0,
           lookupBytes: this.#identity?.batchBytes ?? 0,
         },
-        () => fetch!.budget(),
+        () => fetch!.budget(msg.fetch),
       )
     } finally {
       this.#identity?.reset()

@@ -60,8 +60,21 @@ export const RunMessageSchema = Type.Object({
   meta: Type.Object({ sourceId: Type.Optional(Type.String()), destinationId: Type.Optional(Type.String()) }),
   cpuTimeMs: Type.Integer(),
   wallTimeMs: Type.Integer(),
+  /**
+   * The batch this piece belongs to (the host numbers them): the wall clock of a batch's
+   * pieces in one worker runs from its first piece's start, so a piece that waited behind
+   * the others gets only the batch's time left.
+   */
+  batch: Type.Optional(Id),
   /** How many `lookupIdentity` calls this batch may make (the host counts them too). */
   lookups: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** A piece's share of the batch's fetch budget (absent: the whole budget). */
+  fetch: Type.Optional(
+    Type.Object({
+      maxRequests: Type.Integer({ minimum: 0 }),
+      maxBatchResponseBytes: Type.Integer({ minimum: 0 }),
+    }),
+  ),
 })
 
 export const UnloadMessageSchema = Type.Object({ t: Type.Literal('unload'), transform: Id })
@@ -91,6 +104,8 @@ export const BatchFailureSchema = Type.Union([
   Type.Object({ kind: Type.Literal('never-settled'), logs: Type.String() }),
   Type.Object({ kind: Type.Literal('input'), message: Type.String() }),
   Type.Object({ kind: Type.Literal('internal'), message: Type.String() }),
+  /** Host-side only: the pieces of a batch together returned more than batchOutputLimitBytes. */
+  Type.Object({ kind: Type.Literal('output'), chars: Type.Integer() }),
   /** Host-side only: the host killed the worker running the batch, or it died. */
   Type.Object({
     kind: Type.Literal('worker'),

@@ -237,3 +237,84 @@ describe('transformBatch output encoding', () => {
     ])
   })
 })
+
+describe('budgets per batch hold for a batch that crosses in many pieces', () => {
+  // One worker, pieces of 250 events one after another: 1000 events cross in 4 pieces.
+  const many = (n = 1000) => Array.from({ length: n }, (_, i) => track(`m-${i}`, { context: { url: '' } }))
+
+  it('output: the pieces together over batchOutputLimitBytes fail the batch', async () => {
+    const t = await open({ spread: 'never', batchOutputLimitBytes: 2_000_000 }).compile(
+      "export function transformEvent(e) { return { ...e, pad: 'x'.repeat(4000) } }",
+      { filename: 'pieces-output.js' },
+    )
+    const { results } = await t.run(many())
+    expect(results).toHaveLength(1000)
+    expect(results.every((r) => !r.ok && r.error.code === 'PB_SANDBOX_OUTPUT_LIMIT')).toBe(true)
+    expect(results[0]).toMatchObject({
+      error: {
+        message: expect.stringMatching(
+          /the output of the whole batch is more than \d+ characters of JSON, over the batch limit of 2000000/,
+        ),
+      },
+    })
+  })
+
+  it('logs: at most maxLogEntries for the whole batch, with one warning for the rest', async () => {
+    const t = await open({ spread: 'never', maxLogEntries: 100 }).compile(
+      'export function transformEvent(e) { for (let i = 0; i < 5; i++) log(e.messageId, i); return e }',
+      { filename: 'pieces-logs.js' },
+    )
+    const { results, logs } = await t.run(many())
+    expect(results.every((r) => r.ok)).toBe(true)
+    expect(logs).toHaveLength(101)
+    expect(logs.at(-1)!.message).toMatch(/^\d+ more log line\(s\) dropped: .* 100 entries per batch$/)
+  })
+
+  it('fetch: the pieces share fetch.maxRequests by their events', async () => {
+    const t = await open({
+      spread: 'never',
+      fetch: { allow: [`127.0.0.1:${port}`], maxRequests: 40 },
+    }).compile(
+      `export async function transformEvent(e) {
+        const r = await fetch('http://127.0.0.1:${port}/x').then(() => 'ok', (err) => err.code)
+        return { ...e, r }
+      }`,
+      { filename: 'pieces-fetch.js' },
+    )
+    received = 0
+    const { results } = await t.run(many())
+    const answers = results.map((r) => (r.ok ? (r.events[0] as { r: string }).r : r.error.code))
+    expect(answers.filter((a) => a === 'ok')).toHaveLength(40)
+    expect(received).toBe(40)
+  })
+
+  it('wall clock: a piece that waited behind the others gets only the time the batch has left', async () => {
+    const t = await open({ spread: 'never', wallTimeMs: 1500 }).compile(
+      // Each piece of 250 keeps its worker busy for 600 ms: 4 pieces in a row need 2.4 s.
+      `export function transformEvent(e) {
+        if (Number(e.messageId.slice(2)) % 250 === 0) {
+          const start = Date.now()
+          while (Date.now() - start < 600) {}
+        }
+        return e
+      }`,
+      { filename: 'pieces-wall.js' },
+    )
+    const { results } = await t.run(many())
+    expect(results.every((r) => !r.ok && r.error.code === 'PB_SANDBOX_TIMEOUT')).toBe(true)
+  })
+})
+
+describe('thrown values with huge names', () => {
+  it("cuts an error's name, so every event's error stays small", async () => {
+    const t = await open({}).compile(
+      "export function transformBatch(events) { const e = new Error('boom'); e.name = 'N'.repeat(5_000_000); throw e }",
+      { filename: 'big-name.js' },
+    )
+    const { results } = await t.run([track('m-1'), track('m-2')])
+    expect(results.every((r) => !r.ok && r.error.code === 'PB_TRANSFORM_FAILED')).toBe(true)
+    const message = (results[0] as { error: Error }).error.message
+    expect(message.length).toBeLessThan(3_000)
+    expect(message).toContain(`threw ${'N'.repeat(200)}…: boom`)
+  })
+})

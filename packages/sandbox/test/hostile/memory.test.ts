@@ -139,6 +139,40 @@ describe('neighbours', () => {
   }, 60_000)
 })
 
+describe('memory outside every isolate heap', () => {
+  it('a worker grown by a neighbour (Intl data kept in module state) is recycled between batches, and no batch is blamed', async () => {
+    // Its own sandbox: one worker capped at 400 MB, recycled past 240 MB.
+    const own = createSandbox({ poolSize: 1, workerMemoryMb: 400 })
+    try {
+      const intl = await own.compile(
+        `const keep = []
+        export function transformEvent(e) {
+          for (let i = 0; i < 300; i++)
+            keep.push(new Intl.Collator('de', { sensitivity: 'base' }), new Intl.Segmenter('th', { granularity: 'word' }), new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { dateStyle: 'full', timeZone: 'Asia/Tokyo' }))
+          return { ...e, kept: keep.length }
+        }`,
+        { filename: 'intl.js' },
+      )
+      const innocent = await own.compile(
+        'export function transformEvent(e) { const a = new Array(8e6).fill(1.5); return { ...e, n: a.length } }',
+        { filename: 'innocent.js' },
+      )
+      for (let i = 0; i < 40 && own.stats().workersRecycled === 0; i++) {
+        expect((await intl.run([track(`a-${i}`)])).results[0]).toMatchObject({ ok: true })
+        expect((await innocent.run([track(`b-${i}`)])).results[0]).toMatchObject({ ok: true })
+      }
+      expect(own.stats().workersRecycled).toBeGreaterThan(0)
+      // A fresh worker: the module state started over.
+      expect((await intl.run([track('a-after')])).results[0]).toMatchObject({
+        ok: true,
+        events: [{ kept: 900 }],
+      })
+    } finally {
+      await own.dispose()
+    }
+  }, 120_000)
+})
+
 describe('the host', () => {
   it('does not grow by more than 100 MB over all of the above', () => {
     expect(process.memoryUsage.rss() - hostRssBefore).toBeLessThan(100 * 2 ** 20)
