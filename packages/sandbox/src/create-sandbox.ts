@@ -160,8 +160,8 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
 
     /**
      * One piece of a batch. Every budget stated per batch holds for the batch, however many
-     * pieces it crosses in: the wall clock by the batch's deadline (a piece that waited behind
-     * the others gets only the time left), fetches and identity lookups by each piece's share
+     * pieces it crosses in: the wall clock from the batch's first piece in each worker (a piece
+     * that ran after the others gets only the time left), fetches and identity lookups by each piece's share
      * (in proportion to its events), output and logs by the host adding up the pieces.
      */
     const runPiece = async (
