@@ -158,6 +158,9 @@ export class WorkerTransforms {
     const wallTimeMs = msg.batch === undefined ? msg.wallTimeMs : msg.wallTimeMs - this.#batchClock(msg.batch)
     if (wallTimeMs <= 0) return { ok: false, failure: { kind: 'wall-timeout' } }
     const fetch = this.#fetch
+    // Only the share is captured, not the message: a closure holding the message (and its
+    // events) past the batch got them promoted, and the worker's RSS grew by 50 MB in the soak.
+    const share = msg.fetch
     try {
       return await execute(
         slot,
@@ -170,7 +173,7 @@ export class WorkerTransforms {
           lookups: this.#identity ? (msg.lookups ?? 0) : 0,
           lookupBytes: this.#identity?.batchBytes ?? 0,
         },
-        () => fetch!.budget(msg.fetch),
+        () => fetch!.budget(share),
       )
     } finally {
       this.#identity?.reset()
