@@ -139,9 +139,16 @@ export class WorkerPool {
     message: Omit<RunMessage, 't' | 'id'>,
     load: () => Omit<LoadMessage, 't' | 'id'>,
     timeoutMs: number,
+    skip?: () => BatchOutcome | undefined,
   ): Promise<BatchOutcome> {
     for (;;) {
       const worker = await this.#pick(message.transform)
+      // Its batch failed while it waited for a worker: it is not sent at all.
+      const skipped = skip?.()
+      if (skipped) {
+        this.#settled(worker)
+        return skipped
+      }
       try {
         if (!worker.loaded.has(message.transform)) {
           const loaded = await worker.load(load(), timeoutMs)

@@ -169,6 +169,7 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
       meta: RunMetadata,
       batch: number,
       share: number,
+      skip: () => BatchOutcome | undefined,
     ): Promise<BatchOutcome> => {
       const fetch = opts.fetch
       return pool.run(
@@ -191,6 +192,7 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
         },
         loadMessage,
         hostTimeoutMs,
+        skip,
       )
     }
 
@@ -212,6 +214,14 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
       // Output back so far: past the batch limit, the pieces still to come are not decoded
       // (decoded JSON of empty arrays takes ten times its text), and the batch fails.
       let outputChars = 0
+      // The batch's first failure: the pieces still waiting for a worker are then not sent
+      // (nor their output received), so a batch of 16,000 events that is over its output
+      // limit after three pieces holds three pieces' output on the host, not sixty-four.
+      let failed: Extract<BatchOutcome, { ok: false }> | undefined
+      const fail = (outcome: Extract<BatchOutcome, { ok: false }>): Piece => {
+        failed ??= outcome
+        return outcome
+      }
       let start = 0
       for (const end of ends) {
         const whole = ends.length === 1
@@ -220,19 +230,22 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
         start = end
         // Each piece is decoded as soon as it is back, while the others still run.
         pieces.push(
-          runPiece(piece, meta, batch, piece.length / inputs.length).then((outcome): Piece => {
-            if (!outcome.ok) return outcome
+          runPiece(piece, meta, batch, piece.length / inputs.length, () => failed).then((outcome): Piece => {
+            if (!outcome.ok) return fail(outcome)
+            if (failed) return failed
             outputChars += outcome.output.length
             if (outputChars > opts.batchOutputLimitBytes)
-              return { ok: false, failure: { kind: 'output', chars: outputChars } }
+              return fail({ ok: false, failure: { kind: 'output', chars: outputChars } })
             return { ok: true, outcome, decoded: decodeOutput(outcome.output, against, ctx) }
           }),
         )
       }
       const answers = await Promise.all(pieces)
+      // A limit hit anywhere fails the whole batch, as if it had crossed in one piece: the
+      // first failure that came back is the batch's.
+      if (failed) return failed
       const logs = batchLogs(opts.maxLogEntries, opts.logLimitBytes)
       for (const answer of answers) {
-        // A limit hit anywhere fails the whole batch, as if it had crossed in one piece.
         if (!answer.ok) return answer
         const { outcome, decoded } = answer
         for (const r of decoded.results) out.results.push(r)
