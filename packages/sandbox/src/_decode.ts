@@ -100,7 +100,10 @@ const failAll = (events: readonly unknown[], error: PatchbayError): StepResult[]
  * Turns the runtime's output JSON into one StepResult per input event. Nothing from the
  * isolate is trusted: the shape is checked, and every output event must be a plain object.
  */
-export function decodeOutput(output: string, events: readonly unknown[], ctx: DecodeContext): TransformRun {
+/** A decoded answer; `batchError` when the runtime failed the whole batch (all its events have it). */
+export type Decoded = TransformRun & { batchError?: PatchbayError }
+
+export function decodeOutput(output: string, events: readonly unknown[], ctx: DecodeContext): Decoded {
   let parsed: Record<string, unknown>
   try {
     parsed = JSON.parse(output)
@@ -109,7 +112,10 @@ export function decodeOutput(output: string, events: readonly unknown[], ctx: De
     return { results: failAll(events, malformed(ctx, 'not JSON')), logs: [] }
   }
   const logs = logsOf(parsed.l)
-  if (isWireError(parsed.be)) return { results: failAll(events, userError(parsed.be, undefined, ctx)), logs }
+  if (isWireError(parsed.be)) {
+    const batchError = userError(parsed.be, undefined, ctx)
+    return { results: failAll(events, batchError), logs, batchError }
+  }
   if (ctx.kind !== 'transformBatch') {
     const entries = parsed.r
     if (!Array.isArray(entries) || entries.length !== events.length)

@@ -60,6 +60,12 @@ type Piece =
 
 const MB = 2 ** 20
 
+/** What a piece of an already failed batch comes back as: never sent (or not decoded). */
+const NOT_SENT: Extract<BatchOutcome, { ok: false }> = {
+  ok: false,
+  failure: { kind: 'internal', message: 'not sent: its batch had already failed' },
+}
+
 /**
  * Creates a sandbox: supervised worker processes, each holding isolated-vm isolates, that
  * compile user transforms and run them a batch at a time within memory, CPU, wall-clock,
@@ -216,12 +222,11 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
       let outputChars = 0
       // The batch's first failure: the pieces still waiting for a worker are then not sent
       // (nor their output received), so a batch of 16,000 events that is over its output
-      // limit after three pieces holds three pieces' output on the host, not sixty-four.
-      let failed: Extract<BatchOutcome, { ok: false }> | undefined
-      const fail = (outcome: Extract<BatchOutcome, { ok: false }>): Piece => {
-        failed ??= outcome
-        return outcome
-      }
+      // limit after three pieces holds three pieces' output on the host, not sixty-four. A
+      // piece whose own output is over the batch limit (the runtime's batch error) fails the
+      // whole batch too, with that error.
+      let failed: TransformRun | Extract<BatchOutcome, { ok: false }> | undefined
+      const skip = () => (failed ? NOT_SENT : undefined)
       let start = 0
       for (const end of ends) {
         const whole = ends.length === 1
@@ -230,13 +235,24 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
         start = end
         // Each piece is decoded as soon as it is back, while the others still run.
         pieces.push(
-          runPiece(piece, meta, batch, piece.length / inputs.length, () => failed).then((outcome): Piece => {
-            if (!outcome.ok) return fail(outcome)
-            if (failed) return failed
+          runPiece(piece, meta, batch, piece.length / inputs.length, skip).then((outcome): Piece => {
+            if (!outcome.ok) {
+              if (outcome !== NOT_SENT) failed ??= outcome
+              return outcome
+            }
+            if (failed) return NOT_SENT
             outputChars += outcome.output.length
-            if (outputChars > opts.batchOutputLimitBytes)
-              return fail({ ok: false, failure: { kind: 'output', chars: outputChars } })
-            return { ok: true, outcome, decoded: decodeOutput(outcome.output, against, ctx) }
+            if (outputChars > opts.batchOutputLimitBytes) {
+              failed = { ok: false, failure: { kind: 'output', chars: outputChars } }
+              return NOT_SENT
+            }
+            const decoded = decodeOutput(outcome.output, against, ctx)
+            if (decoded.batchError && !whole) {
+              const error = decoded.batchError
+              failed = { results: events.map(() => ({ ok: false, error })), logs: decoded.logs }
+              return NOT_SENT
+            }
+            return { ok: true, outcome, decoded }
           }),
         )
       }

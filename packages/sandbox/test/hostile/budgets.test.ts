@@ -259,6 +259,29 @@ describe('budgets per batch hold for a batch that crosses in many pieces', () =>
     })
   })
 
+  it('a failed batch sends none of its pieces still waiting for a worker', async () => {
+    // One worker holds two requests: pieces 1 and 2 go at once, 3 to 8 wait (the next one is
+    // sent as piece 1's answer comes in, before the host has read it). Piece 1 is over the
+    // batch's output limit by itself; each piece tells the server it ran.
+    const t = await open({
+      spread: 'never',
+      batchOutputLimitBytes: 500_000,
+      fetch: { allow: [`127.0.0.1:${port}`] },
+    }).compile(
+      `export async function transformEvent(e) {
+        const n = Number(e.messageId.slice(2))
+        if (n % 250 === 0) await fetch('http://127.0.0.1:${port}/piece')
+        return n < 250 ? { ...e, pad: 'x'.repeat(4000) } : e
+      }`,
+      { filename: 'pieces-skip.js' },
+    )
+    received = 0
+    const { results } = await t.run(many(2000))
+    expect(results).toHaveLength(2000)
+    expect(results.every((r) => !r.ok && r.error.code === 'PB_SANDBOX_OUTPUT_LIMIT')).toBe(true)
+    expect(received).toBeLessThanOrEqual(3)
+  })
+
   it('logs: at most maxLogEntries for the whole batch, with one warning for the rest', async () => {
     const t = await open({ spread: 'never', maxLogEntries: 100 }).compile(
       'export function transformEvent(e) { for (let i = 0; i < 5; i++) log(e.messageId, i); return e }',
