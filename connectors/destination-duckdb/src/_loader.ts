@@ -2,7 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api'
 import {
   applyChanges,
   applyIdentityStamps,
-  CALL_TABLES,
+  CALL_TABLE_NAMES,
   type ColumnType,
   changeSql,
   duckdbDialect as dialect,
@@ -10,6 +10,7 @@ import {
   planLoad,
   qualified,
   RESERVED_TABLES,
+  rowsWithIds,
   type SchemaChange,
   type TableLoad,
   type WarehouseEvent,
@@ -127,8 +128,7 @@ async function loadOnce(
         )
     }
     for (const load of later) {
-      const idAt = load.columns.findIndex(([c]) => c === 'id')
-      const rows = load.rows.filter((row) => inserted.has(row[idAt] as string))
+      const rows = rowsWithIds(load, inserted)
       if (rows.length > 0) await mergeTable(connection, { ...load, rows }, schemaName, cache)
     }
     // The identity tables, from the events' identity stamps (the identity stage's).
@@ -165,7 +165,6 @@ async function forget(connection: DuckDBConnection, cache: LoaderCache): Promise
 }
 
 /** Staging table and merge: new ids are inserted, ids already there left alone (`users` updated). */
-const CALL_TABLE_NAMES: ReadonlySet<string> = new Set(Object.values(CALL_TABLES))
 
 async function mergeTable(
   connection: DuckDBConnection,

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises'
 import {
   applyChanges,
   applyIdentityStamps,
-  CALL_TABLES,
+  CALL_TABLE_NAMES,
   type ColumnType,
   changeSql,
   postgresDialect as dialect,
@@ -11,6 +11,7 @@ import {
   planLoad,
   qualified,
   RESERVED_TABLES,
+  rowsWithIds,
   type SchemaChange,
   type TableLoad,
   type WarehouseEvent,
@@ -107,8 +108,7 @@ async function loadOnce(
         )
     }
     for (const load of later) {
-      const idAt = load.columns.findIndex(([c]) => c === 'id')
-      const rows = load.rows.filter((row) => inserted.has(row[idAt] as string))
+      const rows = rowsWithIds(load, inserted)
       if (rows.length > 0) await copyInto(client, qualified(load.table, dialect, schemaName), load, rows)
     }
     // The identity tables, from the events' identity stamps (the identity stage's).
@@ -155,8 +155,6 @@ async function refreshed(client: PoolClient, schema: WarehouseSchema, schemaName
   }
   return learned
 }
-
-const CALL_TABLE_NAMES: ReadonlySet<string> = new Set(Object.values(CALL_TABLES))
 
 async function mergeTable(
   client: PoolClient,

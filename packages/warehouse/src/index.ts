@@ -30,6 +30,7 @@ export {
   applyChanges,
   type LoadPlan,
   planLoad,
+  rowsWithIds,
   type SchemaChange,
   type TableLoad,
   type WarehouseSchema,
@@ -37,6 +38,7 @@ export {
 export { type MappedRow, mapEvent } from './map-event.ts'
 export { changeSql, keyOf, mergeSql, qualified } from './sql.ts'
 export {
+  CALL_TABLE_NAMES,
   CALL_TABLES,
   DISCARD_COLUMNS,
   DISCARDS_TABLE,

@@ -128,6 +128,16 @@ export function planLoad(
   return { changes: [...changes.values()], tables, events: count }
 }
 
+/**
+ * The rows of a table load whose id is in `ids`: an event table's rows of the events whose
+ * call-table row a merge just inserted (so an event-table row is new exactly when its
+ * `tracks` row was).
+ */
+export function rowsWithIds(load: TableLoad, ids: ReadonlySet<string>): TableLoad['rows'] {
+  const idAt = load.columns.findIndex(([c]) => c === 'id')
+  return load.rows.filter((row) => ids.has(row[idAt] as string))
+}
+
 /** Records committed schema changes in the cached schema. */
 export function applyChanges(schema: WarehouseSchema, changes: readonly SchemaChange[]): void {
   for (const change of changes) {

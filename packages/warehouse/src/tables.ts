@@ -10,6 +10,9 @@ export const CALL_TABLES = {
   alias: 'aliases',
 } as const
 
+/** The call tables' names: a merge into one of them returns the ids it inserted. */
+export const CALL_TABLE_NAMES: ReadonlySet<string> = new Set(Object.values(CALL_TABLES))
+
 /** One row per user with the latest traits (upserted from identify calls). */
 export const USERS_TABLE = 'users'
 /** Values that did not fit their column: table, column, value, reason. */

@@ -6,6 +6,7 @@ it('exports a stable public API', () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
       "CALL_TABLES",
+      "CALL_TABLE_NAMES",
       "DISCARDS_TABLE",
       "DISCARD_COLUMNS",
       "IDENTITY_MAPPINGS_TABLE",
@@ -32,6 +33,7 @@ it('exports a stable public API', () => {
       "planLoad",
       "postgresDialect",
       "qualified",
+      "rowsWithIds",
     ]
   `)
 })
