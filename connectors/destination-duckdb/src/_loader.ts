@@ -164,8 +164,10 @@ async function forget(connection: DuckDBConnection, cache: LoaderCache): Promise
   cache.order.clear()
 }
 
-/** Staging table and merge: new ids are inserted, ids already there left alone (`users` updated). */
-
+/**
+ * Staging table and merge: new ids are inserted, ids already there left alone (`users`
+ * updated). With `inserted`, the ids the merge inserted are added to it.
+ */
 async function mergeTable(
   connection: DuckDBConnection,
   load: TableLoad,

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
+import { rmSync, statfsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LogSink } from '@patchbay/core'
 
@@ -74,10 +74,6 @@ export function createStorageHealth(options: {
       return false
     }
   }
-  // With a PostgreSQL store nothing else may have made the data directory yet.
-  try {
-    mkdirSync(options.dir, { recursive: true })
-  } catch {}
   const hasRoom = (): boolean => {
     const fs = statfsSync(options.dir)
     return fs.bavail * fs.bsize >= options.reserveBytes + options.roomBytes && writeReserve()

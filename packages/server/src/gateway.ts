@@ -1,4 +1,5 @@
 import './error-codes.ts'
+import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
@@ -208,6 +209,11 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const { definition, baseDir } = init.pipeline
   const registry = init.registry ?? new PluginRegistry({ cwd: baseDir })
   const dataDir = resolve(options.dataDir)
+  // The SQLite store makes it too; with PostgreSQL, the sync states and the reserve file
+  // need it all the same. A directory that cannot be made is reported by what uses it.
+  try {
+    mkdirSync(dataDir, { recursive: true })
+  } catch {}
   // The pipeline's gateway-only settings, checked before anything starts.
   const settings = resolvePipelineSettings(init.pipeline)
 
