@@ -133,6 +133,9 @@ function idOf(record: Record<string, unknown>, field: string, role: string, orig
 
 const NO_KEY: readonly string[] = []
 
+/** Longest integer literal read exactly (a sign and 63 digits): longer ones stay numbers. */
+const MAX_EXACT_DIGITS = 64
+
 /** A run of digits long enough that the integer it may be is beyond 2^53. */
 const LONG_DIGITS = /\d{16}/
 
@@ -149,7 +152,8 @@ export function exactIntegers(text: string): unknown {
   const reviver = (_key: string, value: unknown, context?: { source?: string }) => {
     if (typeof value !== 'number' || Number.isSafeInteger(value)) return value
     const source = context?.source
-    if (source === undefined || !/^-?\d+$/.test(source)) return value
+    // An id has a few dozen digits at most; BigInt of a million takes 0.2 s of the host's thread.
+    if (source === undefined || source.length > MAX_EXACT_DIGITS || !/^-?\d+$/.test(source)) return value
     found = true
     return BigInt(source)
   }

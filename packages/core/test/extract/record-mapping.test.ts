@@ -64,6 +64,15 @@ describe("mapRecord's ids", () => {
     ).toBe(a.messageId)
   })
 
+  it('leaves an integer literal of thousands of digits a number (no BigInt of it on the host thread)', () => {
+    const huge = '9'.repeat(1_000_000)
+    expect(
+      exactIntegers(`{"type":"RECORD","stream":"typed","record":{"id":7,"junk":${huge}}}`),
+    ).toBeUndefined()
+    const id = `1${'0'.repeat(63)}`
+    expect(fromLine(`{"type":"RECORD","stream":"typed","record":{"id":${id}}}`).userId).toBe(id)
+  })
+
   it('a line without long integers parses once, and its messageId is what it always was', () => {
     const line = '{"type":"RECORD","stream":"typed","record":{"id":7,"big":1e300,"code":"12345678901234567"}}'
     expect(exactIntegers(line)).toBeUndefined()
