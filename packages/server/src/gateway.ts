@@ -209,11 +209,6 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
   const { definition, baseDir } = init.pipeline
   const registry = init.registry ?? new PluginRegistry({ cwd: baseDir })
   const dataDir = resolve(options.dataDir)
-  // The SQLite store makes it too; with PostgreSQL, the sync states and the reserve file
-  // need it all the same. A directory that cannot be made is reported by what uses it.
-  try {
-    mkdirSync(dataDir, { recursive: true })
-  } catch {}
   // The pipeline's gateway-only settings, checked before anything starts.
   const settings = resolvePipelineSettings(init.pipeline)
 
@@ -323,6 +318,12 @@ export async function startGateway(init: GatewayInit): Promise<Gateway> {
           : `${released} deliveries whose lease had expired (a node stopped without giving them back) are waiting again; retrying them`,
     })
 
+  // Made only now that the gateway starts for sure (a refused start leaves no data dir). The
+  // SQLite store made it already; with PostgreSQL, the reserve file and the sync states need
+  // it all the same. One that cannot be made is reported by what uses it.
+  try {
+    mkdirSync(dataDir, { recursive: true })
+  } catch {}
   const storage = createStorageHealth({
     dir: dataDir,
     reserveBytes: options.limits.storageReserveBytes,
