@@ -4,6 +4,7 @@ import {
   DuckDBTimestampTZValue,
   type DuckDBType,
   DuckDBTypeId,
+  type DuckDBVector,
 } from '@duckdb/node-api'
 import type { ColumnType, TableLoad } from '@patchbay/warehouse'
 
@@ -61,32 +62,50 @@ export function appendRows(
     const end = Math.min(start + CHUNK_ROWS, rows.length)
     const chunk = DuckDBDataChunk.create(types, end - start)
     for (const [i, k] of slots.entries()) {
-      const vector = chunk.getColumnVector(i)
       const type = k === undefined ? undefined : load.columns[k]![1]
-      for (let r = start; r < end; r++) {
-        const value = k === undefined ? null : (rows[r]![k] ?? null)
-        vector.setItem(r - start, value === null ? null : toVector(value, type!, native))
-      }
-      vector.flush()
+      fillColumn(chunk.getColumnVector(i), rows, k, type, native, start, end)
     }
     appender.appendDataChunk(chunk)
   }
 }
 
-/** One cell as its vector holds it. */
-function toVector(value: Exclude<Cell, null>, type: ColumnType, native: boolean) {
-  switch (type) {
-    case 'int':
-      return BigInt(value as number)
-    case 'float':
-      return Number(value)
-    case 'boolean':
-      return value as boolean
-    case 'timestamp':
-      return native ? new DuckDBTimestampTZValue(isoMicros(String(value))) : String(value)
-    default:
-      return typeof value === 'string' ? value : String(value)
-  }
+/**
+ * Fills a chunk's column with cell `k` of rows `[start, end)` (none: nulls): one loop per
+ * column type, not a switch per cell (a load of 20,000 events writes some 600,000 cells).
+ */
+function fillColumn(
+  vector: DuckDBVector,
+  rows: TableLoad['rows'],
+  k: number | undefined,
+  type: ColumnType | undefined,
+  native: boolean,
+  start: number,
+  end: number,
+): void {
+  const set = (r: number, value: unknown) => vector.setItem(r - start, value as never)
+  if (k === undefined) for (let r = start; r < end; r++) set(r, null)
+  else if (type === 'int')
+    for (let r = start; r < end; r++) {
+      const value = rows[r]![k] ?? null
+      set(r, value === null ? null : BigInt(value as number))
+    }
+  else if (type === 'float')
+    for (let r = start; r < end; r++) {
+      const value = rows[r]![k] ?? null
+      set(r, value === null ? null : Number(value))
+    }
+  else if (type === 'timestamp' && native)
+    for (let r = start; r < end; r++) {
+      const value = rows[r]![k] ?? null
+      set(r, value === null ? null : new DuckDBTimestampTZValue(isoMicros(String(value))))
+    }
+  else if (type === 'boolean') for (let r = start; r < end; r++) set(r, rows[r]![k] ?? null)
+  else
+    for (let r = start; r < end; r++) {
+      const value = rows[r]![k] ?? null
+      set(r, value === null || typeof value === 'string' ? value : String(value))
+    }
+  vector.flush()
 }
 
 /**
@@ -107,11 +126,9 @@ function appendCell(appender: DuckDBAppender, value: Cell, type: ColumnType, nat
 /** Microseconds since the epoch of an ISO 8601 date-time (no zone is UTC), to the microsecond. */
 export function isoMicros(text: string): bigint {
   // The shape JavaScript's toISOString gives and the SDKs send (milliseconds, UTC), four
-  // on every event: Date.parse reads it whole, without the pattern and the rebuilt string.
-  if (text.length === 24 && CANONICAL.test(text)) {
-    const ms = Date.parse(text)
-    if (!Number.isNaN(ms)) return BigInt(ms) * 1000n
-  }
+  // on every event: read digit by digit, without a pattern, Date.parse or a rebuilt string.
+  const canonical = canonicalMicros(text)
+  if (canonical !== undefined) return canonical
   const m = ISO.exec(text)
   const ms = m ? Date.parse(`${m[1]}T${m[2]}${m[3] ?? ''}${zone(m[4])}`) : Number.NaN
   if (Number.isNaN(ms)) throw new Error(`"${text}" is not an ISO 8601 date-time`)
@@ -119,7 +136,63 @@ export function isoMicros(text: string): bigint {
   return BigInt(ms) * 1000n + BigInt(micros)
 }
 
-const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+/**
+ * `YYYY-MM-DDTHH:MM:SS.mmmZ` naming a real day and time, in microseconds; undefined for
+ * anything else, which the general path reads (as Date.parse does: Feb 30 is Mar 2 there).
+ */
+function canonicalMicros(t: string): bigint | undefined {
+  if (t.length !== 24 || t.charCodeAt(23) !== 90 /* Z */) return undefined
+  for (const [at, code] of SEPARATORS) if (t.charCodeAt(at) !== code) return undefined
+  const year = digits(t, 0, 4)
+  const month = digits(t, 5, 2)
+  const day = digits(t, 8, 2)
+  const hour = digits(t, 11, 2)
+  const minute = digits(t, 14, 2)
+  const second = digits(t, 17, 2)
+  const milli = digits(t, 20, 3)
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || milli < 0)
+    return undefined
+  const days = daysFromCivil(year, month, day)
+  const micros = (((days * 24 + hour) * 60 + minute) * 60 + second) * 1e6 + milli * 1e3
+  return Number.isSafeInteger(micros) ? BigInt(micros) : undefined
+}
+
+/** Where the canonical shape has `-`, `T`, `:` and `.`. */
+const SEPARATORS: ReadonlyArray<readonly [number, number]> = [
+  [4, 45],
+  [7, 45],
+  [10, 84],
+  [13, 58],
+  [16, 58],
+  [19, 46],
+]
+
+/** The number that `length` decimal digits at `at` spell, or -1 if one is not a digit. */
+function digits(text: string, at: number, length: number): number {
+  let n = 0
+  for (let i = at; i < at + length; i++) {
+    const d = text.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return -1
+    n = n * 10 + d
+  }
+  return n
+}
+
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+const daysInMonth = (year: number, month: number) => (month === 2 && isLeap(year) ? 29 : DAYS[month - 1]!)
+
+/** Days from 1970-01-01 to a day of the proleptic Gregorian calendar (Howard Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yearOfEra = y - era * 400
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear
+  return era * 146097 + dayOfEra - 719468
+}
+
 const ISO = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/
 
 const zone = (z: string | undefined) =>

@@ -1,7 +1,7 @@
 import type { PatchbayEvent } from '@patchbay/protocol'
 import { type ColumnType, fits, inferType } from './column-type.ts'
 import type { Dialect } from './dialect.ts'
-import { type MappedRow, mapEvent } from './map-event.ts'
+import { mapEventParts, type RowParts } from './map-event.ts'
 import { DISCARD_COLUMNS, DISCARDS_TABLE, USERS_TABLE } from './tables.ts'
 
 /** The columns (and their types) of every table the warehouse has: the cached schema. */
@@ -48,17 +48,7 @@ export function planLoad(
   dialect: Dialect,
 ): LoadPlan {
   const changes = new Map<string, SchemaChange>()
-  const typeOf = (table: string, column: string): ColumnType | undefined =>
-    schema.get(table)?.get(column) ?? changes.get(table)?.columns.find(([c]) => c === column)?.[1]
-  const addColumn = (table: string, column: string, type: ColumnType) => {
-    let change = changes.get(table)
-    if (!change) {
-      change = { table, create: !schema.has(table), columns: [] }
-      changes.set(table, change)
-    }
-    change.columns.push([column, type])
-  }
-  const byTable = new Map<string, Map<string, Map<string, unknown>>>()
+  const byTable = new Map<string, PlannedTable>()
   const discards: Array<Array<string | null>> = []
   // An event delivered twice in one batch (the gateway is at-least-once) is mapped once: the
   // first copy wins, so a messageId never lands in two event tables.
@@ -69,56 +59,82 @@ export function planLoad(
       if (mapped.has(id)) continue
       mapped.add(id)
     }
-    for (const row of mapEvent(event, dialect)) place(row)
+    for (const row of mapEventParts(event, dialect)) place(row)
   }
 
-  function place(row: MappedRow): void {
-    const cells = new Map<string, unknown>()
-    for (const [column, value] of row.values) {
-      const type = row.fixed.get(column) ?? inferType(value)
-      if (type === undefined) continue
-      const existing = typeOf(row.table, column)
-      if (existing === undefined) addColumn(row.table, column, type)
-      else if (!fits(type, existing)) {
-        discards.push([
-          row.id,
-          row.table,
-          column,
-          typeof value === 'string' ? value : JSON.stringify(value),
-          `${type === 'int' ? 'an' : 'a'} ${type} value does not fit the ${existing} column`,
-          typeof row.values.get('received_at') === 'string'
-            ? (row.values.get('received_at') as string)
-            : null,
-        ])
-        continue
+  function tableOf(name: string): PlannedTable {
+    let table = byTable.get(name)
+    if (!table) {
+      table = { known: schema.get(name), added: new Map(), index: new Map(), rows: new Map() }
+      byTable.set(name, table)
+    }
+    return table
+  }
+
+  function place(row: RowParts): void {
+    const table = tableOf(row.table)
+    // The row's cells by the table's column index (sparse): no map per row.
+    const cells: unknown[] = []
+    for (const part of row.parts)
+      for (const [column, value] of part) {
+        const type = row.fixed.get(column) ?? inferType(value)
+        if (type === undefined) continue
+        const existing = table.known?.get(column) ?? table.added.get(column)
+        if (existing === undefined) {
+          table.added.set(column, type)
+          let change = changes.get(row.table)
+          if (!change) {
+            change = { table: row.table, create: table.known === undefined, columns: [] }
+            changes.set(row.table, change)
+          }
+          change.columns.push([column, type])
+        } else if (!fits(type, existing)) {
+          discards.push([
+            row.id,
+            row.table,
+            column,
+            typeof value === 'string' ? value : JSON.stringify(value),
+            `${type === 'int' ? 'an' : 'a'} ${type} value does not fit the ${existing} column`,
+            receivedAt(row),
+          ])
+          continue
+        }
+        let k = table.index.get(column)
+        if (k === undefined) {
+          k = table.index.size
+          table.index.set(column, k)
+        }
+        cells[k] = value
       }
-      cells.set(column, value)
-    }
-    let rows = byTable.get(row.table)
-    if (!rows) {
-      rows = new Map()
-      byTable.set(row.table, rows)
-    }
-    const seen = rows.get(row.id)
-    if (!seen) rows.set(row.id, cells)
-    else if (row.table === USERS_TABLE) for (const [c, v] of cells) seen.set(c, v)
+    const seen = table.rows.get(row.id)
+    if (!seen) table.rows.set(row.id, cells)
+    else if (row.table === USERS_TABLE)
+      cells.forEach((value, k) => {
+        seen[k] = value
+      })
   }
 
   const tables: TableLoad[] = []
   let count = 0
-  for (const [table, rows] of byTable) {
-    const known = new Map<string, ColumnType>(schema.get(table))
-    for (const [c, t] of changes.get(table)?.columns ?? []) known.set(c, t)
-    const used = new Set<string>()
-    for (const cells of rows.values()) for (const c of cells.keys()) used.add(c)
-    const columns = [...known].filter(([c]) => used.has(c))
-    tables.push({
-      table,
-      columns,
-      rows: [...rows.values()].map((cells) => columns.map(([c, t]) => cell(cells.get(c), t))),
-      upsert: table === USERS_TABLE,
-    })
-    count += rows.size
+  for (const [name, table] of byTable) {
+    // The table's columns in schema order, then the new ones, as far as its rows have values.
+    const columns: Array<[string, ColumnType]> = []
+    const at: number[] = []
+    for (const known of [table.known ?? NONE, table.added])
+      for (const [column, type] of known) {
+        const k = table.index.get(column)
+        if (k === undefined) continue
+        columns.push([column, type])
+        at.push(k)
+      }
+    const rows: TableLoad['rows'] = []
+    for (const cells of table.rows.values()) {
+      const out: TableLoad['rows'][number] = new Array(columns.length)
+      for (let i = 0; i < columns.length; i++) out[i] = cell(cells[at[i]!], columns[i]![1])
+      rows.push(out)
+    }
+    tables.push({ table: name, columns, rows, upsert: name === USERS_TABLE })
+    count += table.rows.size
   }
   if (discards.length > 0) {
     if (!schema.has(DISCARDS_TABLE) && !changes.has(DISCARDS_TABLE))
@@ -126,6 +142,29 @@ export function planLoad(
     tables.push({ table: DISCARDS_TABLE, columns: [...DISCARD_COLUMNS], rows: discards, upsert: false })
   }
   return { changes: [...changes.values()], tables, events: count }
+}
+
+/** One table's rows while a batch is planned. */
+interface PlannedTable {
+  /** Its columns in the schema (undefined: the table is new). */
+  known: ReadonlyMap<string, ColumnType> | undefined
+  /** The columns this batch adds, in the order they came. */
+  added: Map<string, ColumnType>
+  /** Where each column with a value is in the rows' cells, in the order they came. */
+  index: Map<string, number>
+  /** The rows by id: their cells by `index`. */
+  rows: Map<string, unknown[]>
+}
+
+const NONE: ReadonlyMap<string, ColumnType> = new Map()
+
+/** The row's `received_at`, when it is text: the discards table's. */
+function receivedAt(row: RowParts): string | null {
+  for (const part of row.parts) {
+    const value = part.get('received_at')
+    if (value !== undefined) return typeof value === 'string' ? value : null
+  }
+  return null
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { PatchbayEvent } from '@patchbay/protocol'
+import { type ColumnPath, childPath, rootPath, sortedKeys } from './_column-paths.ts'
 import type { ColumnType } from './column-type.ts'
 import type { Dialect } from './dialect.ts'
 import { deconflict, normalizeIdentifier } from './identifiers.ts'
@@ -34,6 +35,26 @@ type Json = Record<string, unknown>
  * objects with `_`; arrays stay whole (json).
  */
 export function mapEvent(event: PatchbayEvent, dialect: Dialect): MappedRow[] {
+  return mapEventParts(event, dialect).map(({ table, id, parts, fixed }) => ({
+    table,
+    id,
+    values: new Map(parts.flatMap((part) => [...part])),
+    fixed,
+  }))
+}
+
+/**
+ * A mapped row as the load planner reads it: its values in parts that rows share (the
+ * common columns and `context_*` are one part for both rows of a track), so that no part
+ * is copied per row. The parts' columns never overlap; in order, they are the row's
+ * columns in {@link MappedRow.values} order.
+ */
+export interface RowParts extends Omit<MappedRow, 'values'> {
+  parts: ReadonlyArray<ReadonlyMap<string, unknown>>
+}
+
+/** {@link mapEvent}, with each row's values in parts (see {@link RowParts}). */
+export function mapEventParts(event: PatchbayEvent, dialect: Dialect): RowParts[] {
   const e = event as unknown as Json
   const id = String(e.messageId ?? '')
   const base = new Map<string, unknown>()
@@ -55,7 +76,7 @@ export function mapEvent(event: PatchbayEvent, dialect: Dialect): MappedRow[] {
   put('sent_at', e.sentAt)
   put('received_at', e.receivedAt)
   // `context.patchbay.identity` is for the identity tables (identity-tables.ts), not a column.
-  flattenInto(base, taken, withoutIdentityStamp(e.context), 'context', dialect, 'context')
+  flattenInto(base, taken, undefined, withoutIdentityStamp(e.context), 'context', dialect, 'context')
   // The gateway's `request_ip` (the client's address) is the context's ip when the SDK sent
   // none, as the webhook destination fills it and RudderStack's and Segment's loaders do.
   if (typeof e.request_ip === 'string' && e.request_ip !== '' && !base.has('context_ip')) {
@@ -63,16 +84,22 @@ export function mapEvent(event: PatchbayEvent, dialect: Dialect): MappedRow[] {
     taken.set('context_ip', 'context.ip')
   }
 
-  const withFields = (fields: Json | undefined, from: string, extra: Array<[string, unknown]> = []) => {
-    const values = new Map(base)
-    const names = new Map(taken)
+  /** The call's own columns (`event`, `name`, …): their values, and the names they take. */
+  const ownColumns = (extra: Array<[string, unknown]>) => {
+    const values = new Map<string, unknown>()
+    const names = new Map<string, string>()
     for (const [column, value] of extra) {
       names.set(column, `$${column}`)
       fixed.set(column, STANDARD_COLUMNS[column] ?? 'string')
       if (value !== null && value !== undefined) values.set(column, value)
     }
-    flattenInto(values, names, fields, '', dialect, from)
-    return values
+    return { values, names }
+  }
+  /** The call's own columns and then `fields` flattened, as one part. */
+  const ownPart = (fields: unknown, from: string, extra: Array<[string, unknown]> = []) => {
+    const own = ownColumns(extra)
+    flattenInto(own.values, own.names, taken, fields, '', dialect, from)
+    return own.values
   }
   const call = event.type
   switch (call) {
@@ -80,22 +107,22 @@ export function mapEvent(event: PatchbayEvent, dialect: Dialect): MappedRow[] {
       const name = String(e.event ?? '')
       let table = normalizeIdentifier(name, dialect)
       if (RESERVED_TABLES.has(table)) table = `_${table}`
-      const extra: Array<[string, unknown]> = [
+      // `tracks` gets the call's own columns; the event's table those and the properties.
+      const own = ownColumns([
         ['event', table],
         ['event_text', name],
-      ]
-      const own = withFields(e.properties as Json, 'properties', extra)
-      const tracks = new Map(base)
-      for (const [c, v] of extra) tracks.set(c, v)
+      ])
+      const properties = new Map<string, unknown>()
+      flattenInto(properties, own.names, taken, e.properties, '', dialect, 'properties')
       return [
-        { table: CALL_TABLES.track, id, values: tracks, fixed },
-        { table, id, values: own, fixed },
+        { table: CALL_TABLES.track, id, parts: [base, own.values], fixed },
+        { table, id, parts: [base, own.values, properties], fixed },
       ]
     }
     case 'identify': {
       const traits = { ...((e.context as Json | undefined)?.traits as Json), ...(e.traits as Json) }
-      const rows: MappedRow[] = [
-        { table: CALL_TABLES.identify, id, values: withFields(traits, 'traits'), fixed },
+      const rows: RowParts[] = [
+        { table: CALL_TABLES.identify, id, parts: [base, ownPart(traits, 'traits')], fixed },
       ]
       if (typeof e.userId === 'string' && e.userId !== '') {
         const user = new Map<string, unknown>([['id', e.userId]])
@@ -104,40 +131,30 @@ export function mapEvent(event: PatchbayEvent, dialect: Dialect): MappedRow[] {
           ['received_at', '$received_at'],
         ])
         if (e.receivedAt !== undefined) user.set('received_at', e.receivedAt)
-        flattenInto(user, names, traits, '', dialect, 'traits')
+        flattenInto(user, names, undefined, traits, '', dialect, 'traits')
         // Only `id` and `received_at` are fixed here: a trait called `timestamp` is a trait.
-        rows.push({ table: USERS_TABLE, id: e.userId, values: user, fixed: USERS_FIXED })
+        rows.push({ table: USERS_TABLE, id: e.userId, parts: [user], fixed: USERS_FIXED })
       }
       return rows
     }
     case 'page':
-    case 'screen':
-      return [
-        {
-          table: CALL_TABLES[call],
-          id,
-          values: withFields(e.properties as Json, 'properties', [
-            ['name', e.name],
-            ['category', e.category],
-          ]),
-          fixed,
-        },
-      ]
-    case 'group':
-      return [
-        {
-          table: CALL_TABLES.group,
-          id,
-          values: withFields(e.traits as Json, 'traits', [['group_id', e.groupId]]),
-          fixed,
-        },
-      ]
+    case 'screen': {
+      const own = ownPart(e.properties, 'properties', [
+        ['name', e.name],
+        ['category', e.category],
+      ])
+      return [{ table: CALL_TABLES[call], id, parts: [base, own], fixed }]
+    }
+    case 'group': {
+      const own = ownPart(e.traits, 'traits', [['group_id', e.groupId]])
+      return [{ table: CALL_TABLES.group, id, parts: [base, own], fixed }]
+    }
     case 'alias':
       return [
         {
           table: CALL_TABLES.alias,
           id,
-          values: withFields(undefined, '', [['previous_id', e.previousId]]),
+          parts: [base, ownPart(undefined, '', [['previous_id', e.previousId]])],
           fixed,
         },
       ]
@@ -147,35 +164,54 @@ export function mapEvent(event: PatchbayEvent, dialect: Dialect): MappedRow[] {
 }
 
 /**
- * Flattens an object into columns: `prefix_key_nested`, each full path normalised once. A
- * path whose column another key already took (`firstName` and `first_name` in one object,
- * or a property called `timestamp`) gets a stable suffix from its own path instead.
+ * Flattens an object into columns: `prefix_key_nested`, each full path normalised once (the
+ * paths are cached: `_column-paths.ts`). A path whose column another key already took
+ * (`firstName` and `first_name` in one object, or a property called `timestamp`) gets a
+ * stable suffix from its own path instead.
  */
 function flattenInto(
   values: Map<string, unknown>,
   taken: Map<string, string>,
+  /** Columns taken before this part (the common ones and `context_*`), read only. */
+  before: ReadonlyMap<string, string> | undefined,
   object: unknown,
   prefix: string,
   dialect: Dialect,
   path: string,
-  depth = 0,
 ): void {
   if (typeof object !== 'object' || object === null || Array.isArray(object)) return
-  for (const key of Object.keys(object).sort()) {
+  flattenAt(values, taken, before, object, rootPath(prefix, path, dialect), dialect, 0)
+}
+
+function flattenAt(
+  values: Map<string, unknown>,
+  taken: Map<string, string>,
+  before: ReadonlyMap<string, string> | undefined,
+  object: object,
+  at: ColumnPath,
+  dialect: Dialect,
+  depth: number,
+): void {
+  for (const key of sortedKeys(at, object)) {
     const value = (object as Json)[key]
     if (value === null || value === undefined) continue
-    const raw = prefix ? `${prefix}_${key}` : key
-    const keyPath = path ? `${path}.${key}` : key
+    const child = childPath(at, key, dialect)
     if (typeof value === 'object' && !Array.isArray(value) && depth < MAX_DEPTH) {
-      if (Object.keys(value).length > 0) flattenInto(values, taken, value, raw, dialect, keyPath, depth + 1)
+      if (hasKeys(value)) flattenAt(values, taken, before, value, child, dialect, depth + 1)
       continue
     }
-    let column = normalizeIdentifier(raw, dialect)
-    const owner = taken.get(column)
-    if (owner !== undefined && owner !== keyPath) column = deconflict(column, keyPath, dialect)
+    let column = child.column
+    const owner = taken.get(column) ?? before?.get(column)
+    if (owner !== undefined && owner !== child.path) column = deconflict(column, child.path, dialect)
     values.set(column, value)
-    taken.set(column, keyPath)
+    taken.set(column, child.path)
   }
+}
+
+/** Whether an object has an own enumerable key, without listing them. */
+function hasKeys(object: object): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true
+  return false
 }
 
 /** `context` without `patchbay.identity` (a copy only when it has one). */

@@ -98,16 +98,26 @@ describe('mapEvent', () => {
     expect(keys.filter((k) => /^first_name/.test(k))).toHaveLength(2)
     expect(keys.some((k) => /^timestamp_[0-9a-f]{6}$/.test(k))).toBe(true)
     expect(keys.some((k) => /^id_[0-9a-f]{6}$/.test(k))).toBe(true)
-    // The same event maps to the same columns every time.
+    // The same event maps to the same columns every time, whatever the order of its keys.
     expect(
-      Object.keys(
-        rows({ type: 'track', event: 'Users', properties: { first_name: 'B', firstName: 'A' } })[1]!.values,
-      ),
+      rows({ type: 'track', event: 'Users', properties: { first_name: 'B', firstName: 'A' } })[1]!.values,
     ).toEqual(
-      Object.keys(
-        rows({ type: 'track', event: 'Users', properties: { firstName: 'A', first_name: 'B' } })[1]!.values,
-      ),
+      rows({ type: 'track', event: 'Users', properties: { firstName: 'A', first_name: 'B' } })[1]!.values,
     )
+  })
+
+  it('each event gets its own keys mapped, whatever the events before it had at the same path', () => {
+    // The mapping remembers each path's keys (and their sorted order) from the event before.
+    const own = (properties: Record<string, unknown>, context?: Record<string, unknown>) =>
+      rows({ type: 'track', event: 'Paths', properties, ...(context && { context }) })[1]!.values
+    expect(own({ b: 1, a: { x: 1 } })).toMatchObject({ a_x: 1, b: 1 })
+    const second = own({ a: { y: 2 }, c: 3 })
+    expect(second).toMatchObject({ a_y: 2, c: 3 })
+    expect(second).not.toHaveProperty('b')
+    expect(second).not.toHaveProperty('a_x')
+    expect(own({ c: 'c', b: 'b' })).toMatchObject({ b: 'b', c: 'c' })
+    // The same key under `context` and under `properties` is two columns.
+    expect(own({ total: 1 }, { total: 2 })).toMatchObject({ total: 1, context_total: 2 })
   })
 
   it('a property named like a common column keeps apart even when the event lacks that field', () => {

@@ -1,0 +1,99 @@
+import type { Dialect } from './dialect.ts'
+import { normalizeIdentifier } from './identifiers.ts'
+
+/**
+ * A key's place in a flattened object: the column it becomes, and the names its nested
+ * keys build on. `context.page.path` is the node `page` → `path` under the `context` root:
+ * its column `context_page_path` and its path are made once, not per event.
+ */
+export interface ColumnPath {
+  /** The column name before normalisation: the keys joined with `_`, after the root's prefix. */
+  readonly raw: string
+  /** The dotted path from the event (`properties.orderId`): who owns the column. */
+  readonly path: string
+  /** `raw` normalised for the dialect. */
+  readonly column: string
+  readonly children: Map<string, ColumnPath>
+  /** The object keys last seen here and their sorted order: most events repeat them. */
+  keys: readonly string[]
+  sorted: readonly string[]
+}
+
+/**
+ * The column paths of one dialect, as a tree per root (`context`, `properties`, `traits`).
+ * Bounded: a stream of ever-new keys drops the whole tree once it holds `MAX_NODES`.
+ */
+interface PathTree {
+  roots: Map<string, ColumnPath>
+  nodes: number
+}
+
+const TREES = new WeakMap<Dialect, PathTree>()
+const MAX_NODES = 50_000
+
+const node = (raw: string, path: string, column: string): ColumnPath => ({
+  raw,
+  path,
+  column,
+  children: new Map(),
+  keys: [],
+  sorted: [],
+})
+
+/** The root that an object's keys start from: `prefix` begins their columns, `path` their paths. */
+export function rootPath(prefix: string, path: string, dialect: Dialect): ColumnPath {
+  let tree = TREES.get(dialect)
+  if (!tree) {
+    tree = { roots: new Map(), nodes: 0 }
+    TREES.set(dialect, tree)
+  }
+  const name = `${prefix}\u0000${path}`
+  let root = tree.roots.get(name)
+  if (!root) {
+    if (tree.nodes >= MAX_NODES) {
+      tree.roots.clear()
+      tree.nodes = 0
+    }
+    root = node(prefix, path, '')
+    tree.roots.set(name, root)
+    tree.nodes++
+  }
+  return root
+}
+
+/** The node of `key` under `parent`, made once. */
+export function childPath(parent: ColumnPath, key: string, dialect: Dialect): ColumnPath {
+  let child = parent.children.get(key)
+  if (child === undefined) {
+    const tree = TREES.get(dialect)!
+    if (tree.nodes >= MAX_NODES) {
+      // Dropping the tree leaves `parent` detached: it still answers, and is collected with
+      // the last event that uses it.
+      tree.roots.clear()
+      tree.nodes = 0
+    }
+    const raw = parent.raw ? `${parent.raw}_${key}` : key
+    child = node(raw, parent.path ? `${parent.path}.${key}` : key, normalizeIdentifier(raw, dialect))
+    parent.children.set(key, child)
+    tree.nodes++
+  }
+  return child
+}
+
+/** An object's keys in sorted order (the order collisions are settled in), cached per node. */
+export function sortedKeys(at: ColumnPath, object: object): readonly string[] {
+  const keys = Object.keys(object)
+  const last = at.keys
+  if (keys.length === last.length) {
+    let same = true
+    for (let i = 0; i < keys.length; i++)
+      if (keys[i] !== last[i]) {
+        same = false
+        break
+      }
+    if (same) return at.sorted
+  }
+  at.keys = keys
+  at.sorted = [...keys].sort()
+  return at.sorted
+}
