@@ -24,7 +24,8 @@ export interface ColumnPath {
  * Bounded: a stream of ever-new keys drops the whole tree once it holds `MAX_NODES`.
  */
 interface PathTree {
-  roots: Map<string, ColumnPath>
+  /** By prefix, then path. */
+  roots: Map<string, Map<string, ColumnPath>>
   nodes: number
 }
 
@@ -47,18 +48,25 @@ export function rootPath(prefix: string, path: string, dialect: Dialect): Column
     tree = { roots: new Map(), nodes: 0 }
     TREES.set(dialect, tree)
   }
-  const name = `${prefix}\u0000${path}`
-  let root = tree.roots.get(name)
+  let root = tree.roots.get(prefix)?.get(path)
   if (!root) {
-    if (tree.nodes >= MAX_NODES) {
-      tree.roots.clear()
-      tree.nodes = 0
-    }
+    if (tree.nodes >= MAX_NODES) drop(tree)
     root = node(prefix, path, '')
-    tree.roots.set(name, root)
+    let byPath = tree.roots.get(prefix)
+    if (!byPath) {
+      byPath = new Map()
+      tree.roots.set(prefix, byPath)
+    }
+    byPath.set(path, root)
     tree.nodes++
   }
   return root
+}
+
+/** Forgets every path (the nodes still in use answer on, and go with their events). */
+function drop(tree: PathTree): void {
+  tree.roots.clear()
+  tree.nodes = 0
 }
 
 /** The node of `key` under `parent`, made once. */
@@ -66,12 +74,7 @@ export function childPath(parent: ColumnPath, key: string, dialect: Dialect): Co
   let child = parent.children.get(key)
   if (child === undefined) {
     const tree = TREES.get(dialect)!
-    if (tree.nodes >= MAX_NODES) {
-      // Dropping the tree leaves `parent` detached: it still answers, and is collected with
-      // the last event that uses it.
-      tree.roots.clear()
-      tree.nodes = 0
-    }
+    if (tree.nodes >= MAX_NODES) drop(tree)
     const raw = parent.raw ? `${parent.raw}_${key}` : key
     child = node(raw, parent.path ? `${parent.path}.${key}` : key, normalizeIdentifier(raw, dialect))
     parent.children.set(key, child)

@@ -65,7 +65,7 @@ export function planLoad(
   function tableOf(name: string): PlannedTable {
     let table = byTable.get(name)
     if (!table) {
-      table = { known: schema.get(name), added: new Map(), index: new Map(), rows: new Map() }
+      table = { known: schema.get(name), added: new Map(), slots: new Map(), width: 0, rows: new Map() }
       byTable.set(name, table)
     }
     return table
@@ -79,32 +79,35 @@ export function planLoad(
       for (const [column, value] of part) {
         const type = row.fixed.get(column) ?? inferType(value)
         if (type === undefined) continue
-        const existing = table.known?.get(column) ?? table.added.get(column)
-        if (existing === undefined) {
-          table.added.set(column, type)
-          let change = changes.get(row.table)
-          if (!change) {
-            change = { table: row.table, create: table.known === undefined, columns: [] }
-            changes.set(row.table, change)
+        let slot = table.slots.get(column)
+        if (slot === undefined) {
+          const existing = table.known?.get(column)
+          slot = { type: existing ?? type, at: -1 }
+          table.slots.set(column, slot)
+          if (existing === undefined) {
+            // A new column: this value's type is its type.
+            table.added.set(column, type)
+            let change = changes.get(row.table)
+            if (!change) {
+              change = { table: row.table, create: table.known === undefined, columns: [] }
+              changes.set(row.table, change)
+            }
+            change.columns.push([column, type])
           }
-          change.columns.push([column, type])
-        } else if (!fits(type, existing)) {
+        }
+        if (!fits(type, slot.type)) {
           discards.push([
             row.id,
             row.table,
             column,
             typeof value === 'string' ? value : JSON.stringify(value),
-            `${type === 'int' ? 'an' : 'a'} ${type} value does not fit the ${existing} column`,
+            `${type === 'int' ? 'an' : 'a'} ${type} value does not fit the ${slot.type} column`,
             receivedAt(row),
           ])
           continue
         }
-        let k = table.index.get(column)
-        if (k === undefined) {
-          k = table.index.size
-          table.index.set(column, k)
-        }
-        cells[k] = value
+        if (slot.at < 0) slot.at = table.width++
+        cells[slot.at] = value
       }
     const seen = table.rows.get(row.id)
     if (!seen) table.rows.set(row.id, cells)
@@ -122,8 +125,8 @@ export function planLoad(
     const at: number[] = []
     for (const known of [table.known ?? NONE, table.added])
       for (const [column, type] of known) {
-        const k = table.index.get(column)
-        if (k === undefined) continue
+        const k = table.slots.get(column)?.at ?? -1
+        if (k < 0) continue
         columns.push([column, type])
         at.push(k)
       }
@@ -150,8 +153,10 @@ interface PlannedTable {
   known: ReadonlyMap<string, ColumnType> | undefined
   /** The columns this batch adds, in the order they came. */
   added: Map<string, ColumnType>
-  /** Where each column with a value is in the rows' cells, in the order they came. */
-  index: Map<string, number>
+  /** Each column met so far: its type in the table, and where its cells are (-1: no value yet). */
+  slots: Map<string, { type: ColumnType; at: number }>
+  /** How many columns have cells. */
+  width: number
   /** The rows by id: their cells by `index`. */
   rows: Map<string, unknown[]>
 }

@@ -21,6 +21,34 @@ const USERS_FIXED: ReadonlyMap<string, ColumnType> = new Map([
   ['received_at', 'timestamp'],
 ])
 
+/** The common columns: every call's row has them, with their types fixed. */
+const COMMON_COLUMNS = [
+  'id',
+  'anonymous_id',
+  'user_id',
+  'timestamp',
+  'original_timestamp',
+  'sent_at',
+  'received_at',
+] as const
+
+/** The columns of fixed type in each call's rows: the common ones, then the call's own. */
+const fixedOf = (own: string[]): ReadonlyMap<string, ColumnType> =>
+  new Map([...COMMON_COLUMNS, ...own].map((c) => [c, STANDARD_COLUMNS[c] ?? 'string']))
+const FIXED: Readonly<Record<string, ReadonlyMap<string, ColumnType>>> = {
+  track: fixedOf(['event', 'event_text']),
+  identify: fixedOf([]),
+  page: fixedOf(['name', 'category']),
+  screen: fixedOf(['name', 'category']),
+  group: fixedOf(['group_id']),
+  alias: fixedOf(['previous_id']),
+}
+const NO_FIXED = fixedOf([])
+
+/** Who owns a standard column in the collision check: `$id` (no key path starts with `$`). */
+const OWNERS = new Map(Object.keys(STANDARD_COLUMNS).map((c) => [c, `$${c}`]))
+const ownerOf = (column: string) => OWNERS.get(column) ?? `$${column}`
+
 /** Nested objects deeper than this are stored as one json column. */
 const MAX_DEPTH = 10
 
@@ -59,13 +87,12 @@ export function mapEventParts(event: PatchbayEvent, dialect: Dialect): RowParts[
   const id = String(e.messageId ?? '')
   const base = new Map<string, unknown>()
   const taken = new Map<string, string>()
-  const fixed = new Map<string, ColumnType>()
+  const fixed = FIXED[event.type] ?? NO_FIXED
   // A common column is the event's own, present or not: a property of the same name keeps
   // apart even when the event lacks the field (an anonymous track's `properties.user_id`
   // must not fill `user_id`, nor type it as an int).
   const put = (column: string, value: unknown) => {
-    taken.set(column, `$${column}`)
-    fixed.set(column, STANDARD_COLUMNS[column] ?? 'string')
+    taken.set(column, ownerOf(column))
     if (value !== null && value !== undefined) base.set(column, value)
   }
   put('id', id)
@@ -89,8 +116,7 @@ export function mapEventParts(event: PatchbayEvent, dialect: Dialect): RowParts[
     const values = new Map<string, unknown>()
     const names = new Map<string, string>()
     for (const [column, value] of extra) {
-      names.set(column, `$${column}`)
-      fixed.set(column, STANDARD_COLUMNS[column] ?? 'string')
+      names.set(column, ownerOf(column))
       if (value !== null && value !== undefined) values.set(column, value)
     }
     return { values, names }
@@ -127,8 +153,8 @@ export function mapEventParts(event: PatchbayEvent, dialect: Dialect): RowParts[
       if (typeof e.userId === 'string' && e.userId !== '') {
         const user = new Map<string, unknown>([['id', e.userId]])
         const names = new Map([
-          ['id', '$id'],
-          ['received_at', '$received_at'],
+          ['id', ownerOf('id')],
+          ['received_at', ownerOf('received_at')],
         ])
         if (e.receivedAt !== undefined) user.set('received_at', e.receivedAt)
         flattenInto(user, names, undefined, traits, '', dialect, 'traits')
