@@ -21,6 +21,8 @@ export interface DecodeContext {
   cpuTimeMs: number
   wallTimeMs: number
   batchOutputLimitBytes: number
+  /** Events one input may become (transformBatch: this many per input of the batch). */
+  maxFanOut: number
 }
 
 const USER_CODES = new Set<ErrorCode>([
@@ -81,6 +83,14 @@ function malformed(ctx: DecodeContext, why: string): PatchbayError {
   )
 }
 
+function overFanOut(ctx: DecodeContext, what: string, per = ''): WireError {
+  return {
+    c: 'PB_SANDBOX_OUTPUT_LIMIT',
+    m: `${what}, over the fan-out limit of ${ctx.maxFanOut}${per} (sandbox maxFanOut)`,
+    n: 'Error',
+  }
+}
+
 export function logsOf(value: unknown): SandboxLog[] {
   if (!Array.isArray(value)) return []
   const out: SandboxLog[] = []
@@ -121,8 +131,18 @@ export function decodeOutput(output: string, events: readonly unknown[], ctx: De
     if (!Array.isArray(entries) || entries.length !== events.length)
       return { results: failAll(events, malformed(ctx, 'wrong number of results')), logs }
     const results = entries.map((entry, i): StepResult => {
-      if (Array.isArray(entry) && entry.every(isEvent)) return { ok: true, events: entry }
       const messageId = messageIdOf(events[i])
+      // The runtime checks fan-out inside the isolate; the host does not rely on it.
+      if (Array.isArray(entry) && entry.length > ctx.maxFanOut)
+        return {
+          ok: false,
+          error: userError(
+            overFanOut(ctx, `${ctx.kind} returned ${entry.length} events for one input`),
+            messageId,
+            ctx,
+          ),
+        }
+      if (Array.isArray(entry) && entry.every(isEvent)) return { ok: true, events: entry }
       if (isEvent(entry) && isWireError(entry.e))
         return { ok: false, error: userError(entry.e, messageId, ctx) }
       if (Array.isArray(entry)) {
@@ -139,6 +159,11 @@ export function decodeOutput(output: string, events: readonly unknown[], ctx: De
   }
   if (!Array.isArray(parsed.b) || !Array.isArray(parsed.x))
     return { results: failAll(events, malformed(ctx, 'no batch output')), logs }
+  if (parsed.b.length > ctx.maxFanOut * events.length) {
+    const what = `transformBatch returned ${parsed.b.length} events for ${events.length} inputs`
+    const batchError = userError(overFanOut(ctx, what, ' per input'), undefined, ctx)
+    return { results: failAll(events, batchError), logs, batchError }
+  }
   return { results: correlate(events, parsed.b, parsed.x, ctx), logs }
 }
 

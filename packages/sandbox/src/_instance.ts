@@ -90,13 +90,22 @@ function loadError(
   })
 }
 
+/** Longest message (and name) of a thrown value kept in an error, as in the runtime's events' errors. */
+const MESSAGE_LIMIT = 2000
+const NAME_LIMIT = 200
+
+/** `text` cut to `max` characters (with an ellipsis), so a 50 MB throw never crosses to the host. */
+export function clipText(text: string, max = MESSAGE_LIMIT): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}
+
 function describeLoadFailure(error: unknown, isolate: Isolate): string {
   if (isolate.isDisposed) return 'ran out of memory while loading (the isolate memory limit was reached)'
   const message = error instanceof Error ? error.message.replace(BRACKET_LOCATION, '') : String(error)
   if (message === 'Script execution timed out.')
     return 'the top level of the module did not finish in time (an endless loop?)'
-  if (error instanceof Error) return `${error.name}: ${message}`
-  return `the top level threw ${typeof error === 'string' ? `"${error}"` : 'a non-Error value'}`
+  if (error instanceof Error) return `${clipText(error.name, NAME_LIMIT)}: ${clipText(message)}`
+  return `the top level threw ${typeof error === 'string' ? `"${clipText(error)}"` : 'a non-Error value'}`
 }
 
 /**

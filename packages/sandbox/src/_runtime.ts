@@ -47,6 +47,13 @@ const indexOf = String.prototype.indexOf;
 const slice = String.prototype.slice;
 const exec = RegExp.prototype.exec;
 const freeze = Object.freeze;
+const setProto = Object.setPrototypeOf;
+/**
+ * A list of the runtime's own, with no prototype: no toJSON, index setter or getter that user
+ * code puts on Array.prototype or Object.prototype (or a replaced global Array) touches what
+ * the runtime builds, checks and serializes.
+ */
+function own() { const a = []; setProto(a, null); return a; }
 // Errors the runtime itself makes carry their code out (user code cannot forge membership).
 const issued = new WeakSet();
 const addIssued = WeakSet.prototype.add;
@@ -81,7 +88,7 @@ defineProperty(Err, 'prepareStackTrace', { get() { return undefined; }, set(_) {
 // ---- logs, kept per run up to cfg.logLimit characters (each entry costs ENTRY_COST more, so
 // a flood of empty lines is bounded too) and cfg.maxLogEntries entries
 const ENTRY_COST = 64;
-let logs = [];
+let logs = own();
 let logCount = 0;
 let logChars = 0;
 let logDropped = 0;
@@ -105,16 +112,16 @@ function capture(level, args) {
   }
   if (logCount >= cfg.maxLogEntries || logChars + message.length + ENTRY_COST > cfg.logLimit) { logDropped++; return; }
   logChars += message.length + ENTRY_COST;
-  logs[logCount++] = currentId === undefined ? { level, message } : { level, message, messageId: currentId };
+  logs[logCount++] = currentId === undefined ? { __proto__: null, level, message } : { __proto__: null, level, message, messageId: currentId };
 }
 
 function takeLogs() {
   if (logDropped > 0) {
-    logs[logCount++] = { level: 'warn', message: logDropped + ' more log line(s) dropped: the sandbox keeps ' + cfg.logLimit + ' log characters (64 per entry included) and ' + cfg.maxLogEntries + ' entries per batch' };
+    logs[logCount++] = { __proto__: null, level: 'warn', message: logDropped + ' more log line(s) dropped: the sandbox keeps ' + cfg.logLimit + ' log characters (64 per entry included) and ' + cfg.maxLogEntries + ' entries per batch' };
   }
   let s;
   try { s = stringify(logs); } catch { s = '[]'; }
-  logs = [];
+  logs = own();
   logCount = 0;
   logChars = 0;
   logDropped = 0;
@@ -282,7 +289,7 @@ function describe(e) {
   if (message.length > 2000) message = apply(slice, message, [0, 2000]) + '…';
   // A name is a word or two (TypeError); one of 40 MB would be repeated in every event's error.
   if (name.length > 200) name = apply(slice, name, [0, 200]) + '…';
-  const out = { c: code, m: message, n: name };
+  const out = { __proto__: null, c: code, m: message, n: name };
   try {
     const stack = e !== null && typeof e === 'object' ? e.stack : undefined;
     if (typeof stack === 'string') {
@@ -305,20 +312,29 @@ function kindOf(v) {
 }
 
 // ---- encoding what transformEvent (or transformLine) returned for one input: checked now, serialized at the end
-const INVALID = (code, message) => ({ e: { c: code, m: message, n: 'Error' } });
+const INVALID = (code, message) => ({ __proto__: null, e: { __proto__: null, c: code, m: message, n: 'Error' } });
 
+/**
+ * What one input's events become: a list of the runtime's own holding the events as they were
+ * checked (the length read once, each item once), so neither a toJSON on the returned array nor
+ * a Proxy that changes its length can fan out past what was checked.
+ */
 function checkOne(v) {
-  if (v === null || v === undefined) return [];
+  const out = own();
+  if (v === null || v === undefined) return out;
   if (isArray(v)) {
-    if (v.length > cfg.maxFanOut) return INVALID('PB_SANDBOX_OUTPUT_LIMIT', kind + ' returned ' + v.length + ' events for one input, over the fan-out limit of ' + cfg.maxFanOut + ' (sandbox maxFanOut)');
-    for (let j = 0; j < v.length; j++) {
+    const n = v.length;
+    if (!(n <= cfg.maxFanOut)) return INVALID('PB_SANDBOX_OUTPUT_LIMIT', kind + ' returned ' + n + ' events for one input, over the fan-out limit of ' + cfg.maxFanOut + ' (sandbox maxFanOut)');
+    for (let j = 0; j < n; j++) {
       const x = v[j];
       if (x === null || typeof x !== 'object' || isArray(x)) return INVALID('PB_TRANSFORM_INVALID_OUTPUT', kind + ' returned an array whose item ' + j + ' is ' + kindOf(x) + '; every item must be an event object');
+      out[j] = x;
     }
-    return v;
+    return out;
   }
   if (typeof v !== 'object') return INVALID('PB_TRANSFORM_INVALID_OUTPUT', kind + ' returned ' + kindOf(v) + '; return an event object, an array of them to fan out, or null to drop');
-  return [v];
+  out[0] = v;
+  return out;
 }
 
 /** One entry as JSON, with the per-event output limit. */
@@ -362,7 +378,7 @@ let state;
 
 function inspect(ns) {
   const names = keys(ns);
-  const out = {};
+  const out = create(null);
   for (let i = 0; i < names.length; i++) out[names[i]] = typeof ns[names[i]];
   return stringify(out);
 }
@@ -382,7 +398,7 @@ function finishEvents(st) {
   try { all = stringify(st.out); } catch { all = undefined; }
   if (typeof all === 'string' && all.length <= cfg.outputLimit) return '{"r":' + all + ',"l":' + takeLogs() + '}';
   const n = st.out.length;
-  const parts = new Array(n);
+  const parts = own();
   let total = 0;
   for (let i = 0; i < n; i++) {
     parts[i] = encodeOne(st.out[i]);
@@ -392,27 +408,32 @@ function finishEvents(st) {
   return '{"r":[' + apply(join, parts, [',']) + '],"l":' + takeLogs() + '}';
 }
 
+/** An error of the runtime's own, as JSON (no prototype, so no toJSON of user code rewrites it). */
+function wire(code, message) {
+  return stringify({ __proto__: null, c: code, m: message, n: 'Error' });
+}
+
 function overBatchLimit(size) {
-  return '{"be":' + stringify({ c: 'PB_SANDBOX_OUTPUT_LIMIT', m: 'the output of the whole batch is ' + size + ' characters of JSON, over the batch limit of ' + cfg.batchOutputLimit + ' (sandbox batchOutputLimitBytes)', n: 'Error' }) + ',"l":' + takeLogs() + '}';
+  return '{"be":' + wire('PB_SANDBOX_OUTPUT_LIMIT', 'the output of the whole batch is ' + size + ' characters of JSON, over the batch limit of ' + cfg.batchOutputLimit + ' (sandbox batchOutputLimitBytes)') + ',"l":' + takeLogs() + '}';
 }
 
 function runEvents(events, md) {
   const n = events.length;
-  const st = { out: new Array(n), pending: 0, done: undefined };
+  const st = { out: own(), pending: 0, done: undefined };
   for (let i = 0; i < n; i++) {
     const ev = events[i];
     currentId = idOf(ev);
     let r;
-    try { r = fn(ev, md); } catch (e) { st.out[i] = { e: describe(e) }; continue; }
+    try { r = fn(ev, md); } catch (e) { st.out[i] = { __proto__: null, e: describe(e) }; continue; }
     if (!isThenable(r)) { st.out[i] = checkOne(r); continue; }
     st.pending++;
     try {
       apply(thenP, apply(resolveP, P, [r]), [
         (v) => { st.out[i] = checkOne(v); if (--st.pending === 0) st.done = finishEvents(st); },
-        (e) => { st.out[i] = { e: describe(e) }; if (--st.pending === 0) st.done = finishEvents(st); },
+        (e) => { st.out[i] = { __proto__: null, e: describe(e) }; if (--st.pending === 0) st.done = finishEvents(st); },
       ]);
     } catch (e) {
-      st.out[i] = { e: describe(e) };
+      st.out[i] = { __proto__: null, e: describe(e) };
       st.pending--;
     }
   }
@@ -422,22 +443,29 @@ function runEvents(events, md) {
   return 'P';
 }
 
+/** One failed output item of transformBatch, naming the input it belongs to. */
+function itemFailure(code, message, x) {
+  return stringify({ __proto__: null, e: { __proto__: null, c: code, m: message, n: 'Error' }, id: idOf(x) });
+}
+
+/** transformBatch's result: its length is read once, so a Proxy cannot grow past the fan-out check. */
 function encodeBatch(v, inputs) {
   if (v === null || v === undefined) return '{"b":[],"x":[],"l":' + takeLogs() + '}';
-  if (!isArray(v)) return '{"be":' + stringify({ c: 'PB_TRANSFORM_INVALID_OUTPUT', m: 'transformBatch returned ' + kindOf(v) + '; it must return an array of events', n: 'Error' }) + ',"l":' + takeLogs() + '}';
-  if (v.length > inputs * cfg.maxFanOut) return '{"be":' + stringify({ c: 'PB_SANDBOX_OUTPUT_LIMIT', m: 'transformBatch returned ' + v.length + ' events for ' + inputs + ' inputs, over the fan-out limit of ' + cfg.maxFanOut + ' per input (sandbox maxFanOut)', n: 'Error' }) + ',"l":' + takeLogs() + '}';
-  const items = [];
-  const failures = [];
+  if (!isArray(v)) return '{"be":' + wire('PB_TRANSFORM_INVALID_OUTPUT', 'transformBatch returned ' + kindOf(v) + '; it must return an array of events') + ',"l":' + takeLogs() + '}';
+  const n = v.length;
+  if (!(n <= inputs * cfg.maxFanOut)) return '{"be":' + wire('PB_SANDBOX_OUTPUT_LIMIT', 'transformBatch returned ' + n + ' events for ' + inputs + ' inputs, over the fan-out limit of ' + cfg.maxFanOut + ' per input (sandbox maxFanOut)') + ',"l":' + takeLogs() + '}';
+  const items = own();
+  const failures = own();
   let total = 0;
-  for (let j = 0; j < v.length; j++) {
+  for (let j = 0; j < n; j++) {
     const x = v[j];
     if (x === null || typeof x !== 'object' || isArray(x)) {
-      return '{"be":' + stringify({ c: 'PB_TRANSFORM_INVALID_OUTPUT', m: 'transformBatch returned an array whose item ' + j + ' is ' + kindOf(x) + '; every item must be an event object', n: 'Error' }) + ',"l":' + takeLogs() + '}';
+      return '{"be":' + wire('PB_TRANSFORM_INVALID_OUTPUT', 'transformBatch returned an array whose item ' + j + ' is ' + kindOf(x) + '; every item must be an event object') + ',"l":' + takeLogs() + '}';
     }
     let s;
-    try { s = stringify(x); } catch (e) { failures[failures.length] = stringify({ e: { c: 'PB_TRANSFORM_INVALID_OUTPUT', m: 'output item ' + j + ' cannot be turned into JSON: ' + describe(e).m, n: 'Error' }, id: idOf(x) }); continue; }
-    if (typeof s !== 'string' || s[0] !== '{') failures[failures.length] = stringify({ e: { c: 'PB_TRANSFORM_INVALID_OUTPUT', m: 'output item ' + j + ' did not serialize to a JSON object', n: 'Error' }, id: idOf(x) });
-    else if (s.length > cfg.outputLimit) failures[failures.length] = stringify({ e: { c: 'PB_SANDBOX_OUTPUT_LIMIT', m: 'output item ' + j + ' is ' + s.length + ' characters of JSON, over the limit of ' + cfg.outputLimit, n: 'Error' }, id: idOf(x) });
+    try { s = stringify(x); } catch (e) { failures[failures.length] = itemFailure('PB_TRANSFORM_INVALID_OUTPUT', 'output item ' + j + ' cannot be turned into JSON: ' + describe(e).m, x); continue; }
+    if (typeof s !== 'string' || s[0] !== '{') failures[failures.length] = itemFailure('PB_TRANSFORM_INVALID_OUTPUT', 'output item ' + j + ' did not serialize to a JSON object', x);
+    else if (s.length > cfg.outputLimit) failures[failures.length] = itemFailure('PB_SANDBOX_OUTPUT_LIMIT', 'output item ' + j + ' is ' + s.length + ' characters of JSON, over the limit of ' + cfg.outputLimit, x);
     else {
       total += s.length;
       if (total > cfg.batchOutputLimit) return overBatchLimit('more than ' + total);

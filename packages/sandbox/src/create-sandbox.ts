@@ -153,6 +153,7 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
       cpuTimeMs: limits.cpuTimeMs,
       wallTimeMs: limits.wallTimeMs,
       batchOutputLimitBytes: opts.batchOutputLimitBytes,
+      maxFanOut: opts.maxFanOut,
     }
     let disposed = false
 

@@ -4,7 +4,13 @@ import type { Isolate } from 'isolated-vm'
 import { type BatchOutcome, execute, type IsolateHolder } from '../_execute.ts'
 import { createHostFetch, type HostFetch } from '../_fetch.ts'
 import { createIdentityClient, type IdentityClient } from '../_identity-lookup.ts'
-import { createInstance, type Instance, type InstanceConfig, type PreparedSource } from '../_instance.ts'
+import {
+  clipText,
+  createInstance,
+  type Instance,
+  type InstanceConfig,
+  type PreparedSource,
+} from '../_instance.ts'
 import type { Ivm } from '../_ivm.ts'
 import { createSourceMapper } from '../_sourcemap.ts'
 import type { InitMessage, LoadError, LoadMessage, RunMessage, WorkerMessage } from './protocol.ts'
@@ -38,6 +44,26 @@ class TransformSlot implements IsolateHolder {
       }
     }
   }
+}
+
+/**
+ * What crosses to the host is held to the batch's budgets here, outside the isolate, whatever
+ * the runtime inside it answered (user code can change every built-in of its context): an
+ * output longer than `batchOutputLimitBytes` fails the piece without being sent (the host
+ * would refuse it anyway, after receiving and holding all of it), and so do the logs of a batch
+ * that never settled; a message of the isolate's is cut as thrown values are.
+ */
+function bounded(outcome: BatchOutcome, limit: number): BatchOutcome {
+  if (outcome.ok)
+    return outcome.output.length > limit
+      ? { ok: false, failure: { kind: 'output', chars: outcome.output.length } }
+      : outcome
+  const failure = outcome.failure
+  if (failure.kind === 'never-settled' && failure.logs.length > limit)
+    return { ok: false, failure: { ...failure, logs: '[]' } }
+  if (failure.kind === 'internal' || failure.kind === 'input')
+    return { ok: false, failure: { ...failure, message: clipText(failure.message) } }
+  return outcome
 }
 
 /** The transforms a worker holds, by the host's transform id. */
@@ -116,7 +142,8 @@ export class WorkerTransforms {
         return {
           error: {
             code: error.code as LoadError['code'],
-            message: error.message,
+            // Already cut where it is made; the whole message never exceeds a few KB.
+            message: clipText(error.message, 4 * 2000),
             ...(typeof error.location.line === 'number' ? { line: error.location.line } : {}),
             ...(typeof error.location.column === 'number' ? { column: error.location.column } : {}),
           },
@@ -129,7 +156,7 @@ export class WorkerTransforms {
             }
           : {
               code: 'PB_TRANSFORM_FAILED',
-              message: `${msg.filename}: the sandbox failed while loading the transform: ${String((error as Error)?.message ?? error)}`,
+              message: `${msg.filename}: the sandbox failed while loading the transform: ${clipText(String((error as Error)?.message ?? error))}`,
             },
       }
     }
@@ -151,7 +178,9 @@ export class WorkerTransforms {
       slot.retire()
       return {
         ok: false,
-        failure: memory ? { kind: 'memory' } : { kind: 'internal', message: (error as Error).message },
+        failure: memory
+          ? { kind: 'memory' }
+          : { kind: 'internal', message: clipText(String((error as Error)?.message)) },
       }
     }
     // The batch's time left: a piece that ran after the batch's other pieces here has less.
@@ -162,18 +191,21 @@ export class WorkerTransforms {
     // events) past the batch got them promoted, and the worker's RSS grew by 50 MB in the soak.
     const share = msg.fetch
     try {
-      return await execute(
-        slot,
-        instance,
-        msg.events,
-        msg.meta,
-        {
-          cpuTimeMs: msg.cpuTimeMs,
-          wallTimeMs,
-          lookups: this.#identity ? (msg.lookups ?? 0) : 0,
-          lookupBytes: this.#identity?.batchBytes ?? 0,
-        },
-        () => fetch!.budget(share),
+      return bounded(
+        await execute(
+          slot,
+          instance,
+          msg.events,
+          msg.meta,
+          {
+            cpuTimeMs: msg.cpuTimeMs,
+            wallTimeMs,
+            lookups: this.#identity ? (msg.lookups ?? 0) : 0,
+            lookupBytes: this.#identity?.batchBytes ?? 0,
+          },
+          () => fetch!.budget(share),
+        ),
+        this.#init.batchOutputLimitBytes,
       )
     } finally {
       this.#identity?.reset()

@@ -104,7 +104,10 @@ export const BatchFailureSchema = Type.Union([
   Type.Object({ kind: Type.Literal('never-settled'), logs: Type.String() }),
   Type.Object({ kind: Type.Literal('input'), message: Type.String() }),
   Type.Object({ kind: Type.Literal('internal'), message: Type.String() }),
-  /** Host-side only: the pieces of a batch together returned more than batchOutputLimitBytes. */
+  /**
+   * The pieces of a batch together returned more than batchOutputLimitBytes (added up by the
+   * host), or one piece did by itself (the worker refuses to send it).
+   */
   Type.Object({ kind: Type.Literal('output'), chars: Type.Integer() }),
   /** Host-side only: the host killed the worker running the batch, or it died. */
   Type.Object({
