@@ -37,10 +37,30 @@ export function languageOf(filename: string): 'js' | 'ts' {
 
 const cache = new Map<string, PreparedSource>()
 const CACHE_SIZE = 256
+/** Characters of code the prepared-source cache keeps: 64 Mi, whatever the number of entries. */
+export const PREPARED_CACHE_CHARS = 64 * 2 ** 20
+let cachedChars = 0
+
+/** What an entry holds: the code, the user's text when it differs, and the source map. */
+const charsOf = (p: PreparedSource) =>
+  p.code.length + (p.original === p.code ? 0 : p.original.length) + (p.map?.length ?? 0)
+
+/** Characters the prepared-source cache holds now. */
+export function preparedCacheChars(): number {
+  return cachedChars
+}
 
 function remember(prepared: PreparedSource): PreparedSource {
-  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!)
+  const chars = charsOf(prepared)
+  // A transform bigger than the whole budget is prepared, used and not kept.
+  if (chars > PREPARED_CACHE_CHARS) return prepared
+  while (cache.size > 0 && (cache.size >= CACHE_SIZE || cachedChars + chars > PREPARED_CACHE_CHARS)) {
+    const oldest = cache.keys().next().value!
+    cachedChars -= charsOf(cache.get(oldest)!)
+    cache.delete(oldest)
+  }
   cache.set(prepared.hash, prepared)
+  cachedChars += chars
   return prepared
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { prepareSource } from '../src/_source.ts'
+import { PREPARED_CACHE_CHARS, preparedCacheChars, prepareSource } from '../src/_source.ts'
 import { sandboxFor, track } from './_helpers.ts'
 
 const sandbox = sandboxFor()
@@ -12,6 +12,20 @@ describe('compile cache', () => {
     expect(await prepareSource(code, 'cache-a.ts')).toBe(a)
     expect(await prepareSource(`${code}\n`, 'cache-a.ts')).not.toBe(a)
     expect(await prepareSource(code, 'cache-b.ts')).not.toBe(a)
+  })
+
+  it('keeps at most PREPARED_CACHE_CHARS of prepared sources, however large the transforms compiled', async () => {
+    // 40 different transforms of 4 MB each: 160 MB of text the host kept after they were gone.
+    const pad = 'x'.repeat(4_000_000)
+    for (let i = 0; i < 40; i++)
+      await prepareSource(
+        `const pad = '${pad}' // ${i}\nexport function transformEvent(e) { return e }`,
+        `big-${i}.js`,
+      )
+    expect(preparedCacheChars()).toBeLessThanOrEqual(PREPARED_CACHE_CHARS)
+    // The most recent is still a hit.
+    const last = `const pad = '${pad}' // 39\nexport function transformEvent(e) { return e }`
+    expect(await prepareSource(last, 'big-39.js')).toBe(await prepareSource(last, 'big-39.js'))
   })
 })
 
