@@ -1,8 +1,9 @@
-import pg from 'pg'
+import type pg from 'pg'
 import { toJson } from '../_rows.ts'
 import type { BuriedEvent, NewJob, Store } from '../store.ts'
 import type { ParsedEvents } from './_parsed-events.ts'
-import { classify, inTransaction, isConnectionError, type Query, queryOnce, types } from './_pool.ts'
+import { classify, inTransaction, isConnectionError, type Query, queryOnce } from './_pool.ts'
+import { createProcessorTurn } from './_processor-turn.ts'
 import { EVENT_COLUMNS, toStoredEvent } from './_rows.ts'
 
 /** What one group commit wrote: for metrics and tests. */
@@ -100,9 +101,6 @@ const COMMIT_PROCESSED = `SELECT patchbay.commit_processed($1::bigint[], $2::big
 /** The SQLSTATE commit_processed raises when some events were not pending (nothing committed). */
 const NOT_PENDING = 'PB001'
 
-/** The advisory lock whose holder is the one node that turns pending events into jobs. */
-const PROCESSOR_LOCK = 0x7062_0002
-
 export type EventLog = Pick<
   Store,
   'append' | 'readPending' | 'commitProcessed' | 'markTransformAttempt' | 'buryEvents'
@@ -113,10 +111,10 @@ export type EventLog = Pick<
 
 /**
  * The events table: group-committed appends from any node, and processing by one node at a
- * time. The processor's turn is a session advisory lock on a connection of its own: when its
- * node dies the connection closes and the lock passes to the next node that asks, so events
- * are turned into jobs in the order they were committed and no two nodes transform the same
- * event (per-user order starts here).
+ * time. The processor's turn is a session advisory lock on a connection of its own, leased
+ * (see _processor-turn.ts): when its node dies, freezes or is cut off, the lock passes to the
+ * next node that asks, so events are turned into jobs in the order they were committed and
+ * no two nodes commit the same event (per-user order starts here).
  */
 export function createEventLog(
   pool: pg.Pool,
@@ -124,10 +122,17 @@ export function createEventLog(
   url: string,
   {
     now,
+    leaseMs,
     parsed,
     onGroupCommit,
-  }: { now: () => number; parsed: ParsedEvents; onGroupCommit?: (info: PgGroupCommitInfo) => void },
+  }: {
+    now: () => number
+    leaseMs: number
+    parsed: ParsedEvents
+    onGroupCommit?: (info: PgGroupCommitInfo) => void
+  },
 ): EventLog {
+  const turn = createProcessorTurn(url, leaseMs)
   let waiting: Call[] = []
   let scheduled = false
   const inFlight = new Set<Promise<void>>()
@@ -217,44 +222,6 @@ export function createEventLog(
     inFlight.add(done)
   }
 
-  let lock: pg.Client | undefined
-  let locking: Promise<boolean> | undefined
-
-  /** Whether this node holds the processor's turn, taking it when it is free. */
-  async function holdTurn(): Promise<boolean> {
-    if (lock) return true
-    locking ??= (async () => {
-      const client = new pg.Client({
-        connectionString: url,
-        connectionTimeoutMillis: 5_000,
-        keepAlive: true,
-        types,
-      })
-      client.on('error', () => {
-        if (lock === client) lock = undefined
-      })
-      client.on('end', () => {
-        if (lock === client) lock = undefined
-      })
-      try {
-        await client.connect()
-        const { rows } = await client.query('SELECT pg_try_advisory_lock($1) AS held', [PROCESSOR_LOCK])
-        if (rows[0].held) {
-          lock = client
-          return true
-        }
-      } catch (error) {
-        await client.end().catch(() => {})
-        throw classify(error)
-      }
-      await client.end().catch(() => {})
-      return false
-    })().finally(() => {
-      locking = undefined
-    })
-    return locking
-  }
-
   return {
     append(events) {
       if (events.length === 0) return Promise.resolve()
@@ -286,14 +253,17 @@ export function createEventLog(
       return done
     },
     async readPending(limit) {
-      if (!(await holdTurn())) return []
-      const { rows } = await lock!
+      const lock = await turn.hold()
+      if (!lock) return []
+      const { rows } = await lock
         .query({
           name: 'pb_pending',
           text: `SELECT ${EVENT_COLUMNS} FROM patchbay.events WHERE NOT processed ORDER BY seq LIMIT $1`,
           values: [limit],
         })
         .catch((error: unknown) => {
+          // A stalled or broken connection: the turn goes with it (the next read takes it again).
+          turn.drop()
           throw classify(error)
         })
       return rows.map((row) => toStoredEvent(row, parsed.parse))
@@ -371,12 +341,6 @@ export function createEventLog(
         await Promise.all(inFlight)
       }
     },
-    async close() {
-      const client = lock
-      lock = undefined
-      await locking?.catch(() => {})
-      if (lock) await (lock as pg.Client).end().catch(() => {})
-      if (client) await client.end().catch(() => {})
-    },
+    close: () => turn.close(),
   }
 }

@@ -45,6 +45,12 @@ export interface PoolOptions {
    * INSERT then needs no BEGIN, SET LOCAL or COMMIT round trip. Default false (bookkeeping).
    */
   durable?: boolean
+  /**
+   * How long a query may go unanswered before its connection is dropped (a stalled one never
+   * answers). Default 30 s; appends use less, so that their few connections come back soon
+   * after the database does.
+   */
+  queryTimeoutMs?: number
 }
 
 /**
@@ -57,13 +63,18 @@ export interface PoolOptions {
  * every due job instead of until 100 were found). Idle connections that die (the
  * server restarted) are dropped quietly: the next query opens a new one.
  */
-export function createPool({ url, poolSize, durable = false }: PoolOptions): pg.Pool {
+export function createPool({
+  url,
+  poolSize,
+  durable = false,
+  queryTimeoutMs = 30_000,
+}: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
     types,
     connectionTimeoutMillis: 5_000,
-    query_timeout: 30_000,
+    query_timeout: queryTimeoutMs,
     keepAlive: true,
     idleTimeoutMillis: 30_000,
     options: `-c synchronous_commit=${durable ? 'on' : 'off'} -c enable_bitmapscan=off`,

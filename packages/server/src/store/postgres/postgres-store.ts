@@ -1,6 +1,7 @@
 import { hostname } from 'node:os'
 import type { Store } from '../store.ts'
 import { createDeadLetters } from './_dead-letters.ts'
+import { ANSWER_WITHIN_MS, withDeadline } from './_deadline.ts'
 import { createEventLog, type PgGroupCommitInfo } from './_events.ts'
 import { createJobQueue } from './_jobs.ts'
 import { createLookup } from './_lookup.ts'
@@ -49,7 +50,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const appendSize = Math.max(1, Math.ceil(poolSize / 2))
   const pool = createPool({ url: options.url, poolSize: Math.max(1, poolSize - appendSize) })
   // Appends have connections of their own that commit durably by default: one round trip per group.
-  const appendPool = createPool({ url: options.url, poolSize: appendSize, durable: true })
+  const appendPool = createPool({
+    url: options.url,
+    poolSize: appendSize,
+    durable: true,
+    queryTimeoutMs: 10_000,
+  })
   try {
     const client = await pool.connect()
     try {
@@ -64,11 +70,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const reason = urlRedactor(options.url).string((classify(error) as Error).message)
     throw new Error(`cannot open the PostgreSQL store at ${where}: ${reason}`)
   }
-  const stats = createStatsCache(() => readStats(pool), options.statsMaxAgeMs ?? 1_000)
+  // Ingest waits for these two: bounded, so a stalled database is a 503, not a hung request.
+  const stats = createStatsCache(
+    () => withDeadline(readStats(pool), ANSWER_WITHIN_MS, 'the queue counts'),
+    options.statsMaxAgeMs ?? 1_000,
+  )
   // Objects ingest handed over with their JSON, reused by this node's reads of that JSON.
   const parsed = createParsedEvents()
   const events = createEventLog(pool, appendPool, options.url, {
     now: options.now ?? Date.now,
+    leaseMs,
     parsed,
     ...(options.onGroupCommit ? { onGroupCommit: options.onGroupCommit } : {}),
   })
@@ -100,7 +111,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       closed ? Promise.reject(closedError()) : fn(...args)
 
   return {
-    append: whileOpen(events.append),
+    append: whileOpen((list) => withDeadline(events.append(list), ANSWER_WITHIN_MS, 'an append')),
     readPending: whileOpen(events.readPending),
     commitProcessed: whileOpen(events.commitProcessed),
     markTransformAttempt: whileOpen(events.markTransformAttempt),
