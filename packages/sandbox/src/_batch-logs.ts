@@ -16,7 +16,7 @@ export function batchLogs(maxEntries: number, limitChars: number) {
   let chars = 0
   let dropped = 0
   const add = (log: SandboxLog): void => {
-    const cost = log.message.length + ENTRY_COST
+    const cost = log.message.length + ENTRY_COST + (log.messageId?.length ?? 0)
     if (kept.length >= maxEntries || chars + cost > limitChars) {
       dropped++
       return
@@ -40,7 +40,7 @@ export function batchLogs(maxEntries: number, limitChars: number) {
         ...kept,
         {
           level: 'warn',
-          message: `${dropped} more log line(s) dropped: the sandbox keeps ${limitChars} log characters (${ENTRY_COST} per entry included) and ${maxEntries} entries per batch`,
+          message: `${dropped} more log line(s) dropped: the sandbox keeps ${limitChars} log characters (${ENTRY_COST} and the messageId per entry included) and ${maxEntries} entries per batch`,
         },
       ]
     },

@@ -110,14 +110,16 @@ function capture(level, args) {
     message += (i === 0 ? '' : ' ') + show(args[i]);
     if (message.length > cfg.logLimit) break;
   }
-  if (logCount >= cfg.maxLogEntries || logChars + message.length + ENTRY_COST > cfg.logLimit) { logDropped++; return; }
-  logChars += message.length + ENTRY_COST;
+  // The event's messageId goes with each entry, so it counts too (a sender chooses its length).
+  const cost = message.length + ENTRY_COST + (currentId === undefined ? 0 : currentId.length);
+  if (logCount >= cfg.maxLogEntries || logChars + cost > cfg.logLimit) { logDropped++; return; }
+  logChars += cost;
   logs[logCount++] = currentId === undefined ? { __proto__: null, level, message } : { __proto__: null, level, message, messageId: currentId };
 }
 
 function takeLogs() {
   if (logDropped > 0) {
-    logs[logCount++] = { __proto__: null, level: 'warn', message: logDropped + ' more log line(s) dropped: the sandbox keeps ' + cfg.logLimit + ' log characters (64 per entry included) and ' + cfg.maxLogEntries + ' entries per batch' };
+    logs[logCount++] = { __proto__: null, level: 'warn', message: logDropped + ' more log line(s) dropped: the sandbox keeps ' + cfg.logLimit + ' log characters (64 and the messageId per entry included) and ' + cfg.maxLogEntries + ' entries per batch' };
   }
   let s;
   try { s = stringify(logs); } catch { s = '[]'; }

@@ -202,8 +202,9 @@ describe('logs', () => {
   })
 
   it('keeps at most logLimitBytes characters per batch and says how many lines it dropped', async () => {
-    // Each entry costs 64 characters on top of its text: 2 × (10 + 64) fit in 150, a third does not.
-    const small = sandboxFor({ logLimitBytes: 150 })
+    // Each entry costs 64 characters and its messageId on top of its text: 2 × (10 + 64 + 3)
+    // fit in 160, a third does not.
+    const small = sandboxFor({ logLimitBytes: 160 })
     try {
       const t = await small.compile(
         `export function transformEvent(e) { for (let i = 0; i < 5; i++) log('line ' + i + ' ' + 'x'.repeat(3)); return e }`,
@@ -217,7 +218,7 @@ describe('logs', () => {
         {
           level: 'warn',
           message:
-            '3 more log line(s) dropped: the sandbox keeps 150 log characters (64 per entry included) and 1000 entries per batch',
+            '3 more log line(s) dropped: the sandbox keeps 160 log characters (64 and the messageId per entry included) and 1000 entries per batch',
         },
       ])
     } finally {

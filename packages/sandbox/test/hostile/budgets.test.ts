@@ -151,17 +151,31 @@ describe('log floods', () => {
     expect(logs.at(-1)).toEqual({
       level: 'warn',
       message:
-        '1499900 more log line(s) dropped: the sandbox keeps 65536 log characters (64 per entry included) and 100 entries per batch',
+        '1499900 more log line(s) dropped: the sandbox keeps 65536 log characters (64 and the messageId per entry included) and 100 entries per batch',
     })
   })
 
   it('a flood of empty entries is bounded by the per-entry cost under logLimitBytes', async () => {
-    const t = await open({ logLimitBytes: 64 * 10 }).compile(
+    // Each empty entry costs 64 plus its messageId ('m-1'): ten of them fit.
+    const t = await open({ logLimitBytes: 67 * 10 }).compile(
       'export function transformEvent(e) { for (let i = 0; i < 1000; i++) log(); return e }',
       { filename: 'logs2.js' },
     )
     const { logs } = await t.run([track('m-1')])
     expect(logs).toHaveLength(11)
+  })
+
+  it("counts each entry's messageId against logLimitBytes (a sender's 50 KB ids cannot multiply the logs)", async () => {
+    const t = await open({}).compile(
+      'export function transformEvent(e) { for (let i = 0; i < 10; i++) log(); return e }',
+      { filename: 'long-ids.js' },
+    )
+    const events = Array.from({ length: 20 }, (_, i) => track(`${i}-${'i'.repeat(50_000)}`))
+    const { results, logs } = await t.run(events)
+    expect(results.every((r) => r.ok)).toBe(true)
+    const chars = logs.reduce((n, l) => n + l.message.length + (l.messageId?.length ?? 0), 0)
+    expect(chars).toBeLessThanOrEqual(65_536)
+    expect(logs.at(-1)!.message).toMatch(/^\d+ more log line\(s\) dropped/)
   })
 
   it('cuts the reason of an unhandled rejection to 2000 characters', async () => {
