@@ -13,6 +13,8 @@ import {
   rowsWithIds,
   type SchemaChange,
   type TableLoad,
+  USERS_TABLE,
+  usersOfInserted,
   type WarehouseEvent,
   type WarehouseSchema,
 } from '@patchbay/warehouse'
@@ -115,10 +117,23 @@ async function loadOnce(
     // PostgreSQL): an id already in `tracks` under another event name adds no second row.
     const inserted = new Set<string>()
     const later: TableLoad[] = []
-    for (const load of plan.tables) {
-      if (direct && !load.upsert) await appendTable(connection, load, schemaName, cache)
-      else if (!RESERVED_TABLES.has(load.table)) later.push(load)
-      else
+    for (const planned of plan.tables) {
+      if (direct && !planned.upsert) {
+        await appendTable(connection, planned, schemaName, cache)
+        continue
+      }
+      if (!RESERVED_TABLES.has(planned.table)) {
+        later.push(planned)
+        continue
+      }
+      // Merging, `users` comes after `identifies` (an identify's rows come in that order),
+      // and only the identifies just inserted update it: a retried old identify changes
+      // nothing. (Appending, every identify is new, or the append fails.)
+      const load =
+        !direct && planned.table === USERS_TABLE
+          ? usersOfInserted(plan, planned, events, inserted, schema, dialect)
+          : planned
+      if (load)
         await mergeTable(
           connection,
           load,

@@ -182,6 +182,36 @@ describe('@patchbay/destination-duckdb', () => {
     ])
   })
 
+  it('an identify sent again after a newer one (an SDK retry, stamped again by the gateway) leaves users alone', async () => {
+    const file = join(dir, 'events.duckdb')
+    const p = await open(file)
+    const identify = (id: string, receivedAt: string, traits: Record<string, unknown>) => ({
+      type: 'identify',
+      messageId: id,
+      userId: 'u1',
+      traits,
+      receivedAt,
+    })
+    await p.deliver('wh', [
+      identify('i1', '2026-12-01T10:00:00.000Z', { email: 'old@example.com', plan: 'free' }),
+    ] as never)
+    await p.deliver('wh', [identify('i2', '2026-12-01T11:00:00.000Z', { email: 'new@example.com' })] as never)
+    // i1 again, received after i2: its messageId is loaded, so it changes nothing; i3 is new.
+    await p.deliver('wh', [
+      identify('i1', '2026-12-01T12:00:00.000Z', { email: 'old@example.com', plan: 'free' }),
+      identify('i3', '2026-12-01T12:00:00.000Z', { seats: 3 }),
+    ] as never)
+    await p.close()
+    expect(await query(file, 'SELECT id, email, plan, seats::INT AS seats FROM users')).toEqual([
+      { id: 'u1', email: 'new@example.com', plan: 'free', seats: 3 },
+    ])
+    expect(await query(file, 'SELECT id, email FROM identifies ORDER BY id')).toEqual([
+      { id: 'i1', email: 'old@example.com' },
+      { id: 'i2', email: 'new@example.com' },
+      { id: 'i3', email: null },
+    ])
+  })
+
   it('loads an event delivered twice, or a batch retried, once per messageId', async () => {
     const file = join(dir, 'events.duckdb')
     const p = await open(file)

@@ -14,6 +14,8 @@ import {
   rowsWithIds,
   type SchemaChange,
   type TableLoad,
+  USERS_TABLE,
+  usersOfInserted,
   type WarehouseEvent,
   type WarehouseSchema,
 } from '@patchbay/warehouse'
@@ -96,9 +98,18 @@ async function loadOnce(
       for (const sql of changeSql(change, dialect, schemaName)) await client.query(sql)
     const inserted = new Set<string>()
     const later: TableLoad[] = []
-    for (const [i, load] of plan.tables.entries()) {
-      if (direct && !RESERVED_TABLES.has(load.table)) later.push(load)
-      else
+    for (const [i, planned] of plan.tables.entries()) {
+      if (direct && !RESERVED_TABLES.has(planned.table)) {
+        later.push(planned)
+        continue
+      }
+      // `users` after `identifies` (an identify's rows come in that order): only the
+      // identifies just inserted update it, so a retried old identify changes nothing.
+      const load =
+        planned.table === USERS_TABLE
+          ? usersOfInserted(plan, planned, events, inserted, schema, dialect)
+          : planned
+      if (load)
         await mergeTable(
           client,
           load,

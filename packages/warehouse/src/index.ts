@@ -3,6 +3,7 @@
 //   identifiers.ts  snake_case, reserved words, leading digits, length limits, collisions
 //   column-type.ts  type inference and which values fit which column
 //   load-plan.ts    a batch → schema changes, rows per table and discards (the cached schema)
+//   users-load.ts   the users rows of only the identifies a merge inserted (retries change nothing)
 //   sql.ts          DDL and the idempotent merge from a staging table
 //   delete-users.ts the statements that delete a user's rows from every table (regulations)
 //   identity-tables.ts identity_mappings, identity_merges, identity_merge_rejections from identity stamps
@@ -46,3 +47,4 @@ export {
   STANDARD_COLUMNS,
   USERS_TABLE,
 } from './tables.ts'
+export { usersOfInserted } from './users-load.ts'

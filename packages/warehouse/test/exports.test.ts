@@ -34,6 +34,7 @@ it('exports a stable public API', () => {
       "postgresDialect",
       "qualified",
       "rowsWithIds",
+      "usersOfInserted",
     ]
   `)
 })
