@@ -76,11 +76,22 @@ export function childPath(parent: ColumnPath, key: string, dialect: Dialect): Co
     const tree = TREES.get(dialect)!
     if (tree.nodes >= MAX_NODES) drop(tree)
     const raw = parent.raw ? `${parent.raw}_${key}` : key
-    child = node(raw, parent.path ? `${parent.path}.${key}` : key, normalizeIdentifier(raw, dialect))
+    const step = pathStep(key)
+    child = node(raw, parent.path ? `${parent.path}.${step}` : step, normalizeIdentifier(raw, dialect))
     parent.children.set(key, child)
     tree.nodes++
   }
   return child
+}
+
+/**
+ * A key as a step of a dotted path: a key with a dot in it (`a.b`) must not read as the
+ * nested keys `a` → `b`, or the two would own one column and one value would overwrite the
+ * other. Its dots (and backslashes) are escaped; any other key is itself, so its path, and
+ * the suffix hashed from it, stays as it was.
+ */
+function pathStep(key: string): string {
+  return key.includes('.') || key.includes('\\') ? key.replace(/[\\.]/g, '\\$&') : key
 }
 
 /** An object's keys in sorted order (the order collisions are settled in), cached per node. */

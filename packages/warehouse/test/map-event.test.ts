@@ -106,6 +106,31 @@ describe('mapEvent', () => {
     )
   })
 
+  it('a key with a dot and the nested keys it reads like keep apart: no value is lost', () => {
+    // `a.b` (one key) and `a` → `b` (nested) both flatten to a_b, and their paths read alike.
+    const own = rows({ type: 'track', event: 'Dots', properties: { 'a.b': 1, a: { b: 2 } } })[1]!.values
+    const dotted = Object.entries(own).filter(([k]) => /^a_b/.test(k))
+    expect(dotted.map(([, v]) => v).sort()).toEqual([1, 2])
+    expect(own.a_b).toBe(2)
+    // The same under context, and in traits (identifies and users).
+    const tracks = rows({
+      type: 'track',
+      event: 'Dots',
+      context: { 'page.path': '/x', page: { path: '/y' } },
+    })[0]!
+    expect(Object.values(tracks.values).filter((v) => v === '/x' || v === '/y')).toHaveLength(2)
+    for (const row of rows({
+      type: 'identify',
+      traits: { 'address.city': 'Oslo', address: { city: 'Bergen' } },
+    }))
+      expect([
+        row.table,
+        Object.values(row.values)
+          .filter((v) => v === 'Oslo' || v === 'Bergen')
+          .sort(),
+      ]).toEqual([row.table, ['Bergen', 'Oslo']])
+  })
+
   it('each event gets its own keys mapped, whatever the events before it had at the same path', () => {
     // The mapping remembers each path's keys (and their sorted order) from the event before.
     const own = (properties: Record<string, unknown>, context?: Record<string, unknown>) =>
