@@ -212,6 +212,31 @@ describe('@patchbay/destination-duckdb', () => {
     ])
   })
 
+  it('a table has its common columns from the start: an anonymous stream reads user_id and sent_at as NULL', async () => {
+    const file = join(dir, 'events.duckdb')
+    const p = await open(file)
+    const outcomes = await p.process([
+      {
+        type: 'track',
+        messageId: 'a1',
+        anonymousId: 'anon-1',
+        event: 'Viewed',
+        properties: {},
+        timestamp: at,
+      },
+      { type: 'page', messageId: 'a2', anonymousId: 'anon-1', timestamp: at },
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['delivered', 'delivered'])
+    await p.close()
+    for (const table of ['tracks', 'viewed'])
+      expect(await query(file, `SELECT id, anonymous_id, user_id, sent_at, event FROM ${table}`)).toEqual([
+        { id: 'a1', anonymous_id: 'anon-1', user_id: null, sent_at: null, event: 'viewed' },
+      ])
+    expect(await query(file, 'SELECT id, user_id, name, category FROM pages')).toEqual([
+      { id: 'a2', user_id: null, name: null, category: null },
+    ])
+  })
+
   it('loads an event delivered twice, or a batch retried, once per messageId', async () => {
     const file = join(dir, 'events.duckdb')
     const p = await open(file)

@@ -73,6 +73,14 @@ export function planLoad(
 
   function place(row: RowParts): void {
     const table = tableOf(row.table)
+    if (table.known === undefined && !changes.has(row.table)) {
+      // A new table gets its standard columns (`id`, `anonymous_id`, `user_id`, the
+      // timestamps, `event`, ...) whatever its first rows carry: the documented columns are
+      // there to query (NULL) in a stream that never sends the field.
+      const columns = [...row.fixed]
+      changes.set(row.table, { table: row.table, create: true, columns })
+      for (const [column, type] of columns) table.added.set(column, type)
+    }
     // The row's cells by the table's column index (sparse): no map per row.
     const cells: unknown[] = []
     for (const part of row.parts)
@@ -81,7 +89,7 @@ export function planLoad(
         if (type === undefined) continue
         let slot = table.slots.get(column)
         if (slot === undefined) {
-          const existing = table.known?.get(column)
+          const existing = table.known?.get(column) ?? table.added.get(column)
           slot = { type: existing ?? type, at: -1 }
           table.slots.set(column, slot)
           if (existing === undefined) {
