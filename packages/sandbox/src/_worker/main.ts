@@ -3,6 +3,7 @@
  * and a capped heap). It holds the isolates, runs one message at a time in arrival order, and
  * exits when the host goes away (IPC disconnect), so a worker never outlives its host.
  */
+import { setFlagsFromString } from 'node:v8'
 import { loadIvm } from '../_ivm.ts'
 import { WorkerTransforms } from './_transforms.ts'
 import type { HostMessage, WorkerMessage } from './protocol.ts'
@@ -18,12 +19,15 @@ const send = (message: WorkerMessage) => {
  * comes by itself, and external memory grows by the size of every output. So the worker
  * collects once this much output has passed through it: memory stays within this bound, at
  * the cost of one full collection of a small heap (a few ms) per 32 MiB of output (about
- * 80,000 events of 400 bytes). The worker runs no user code in its own heap, so exposing
- * `gc` to it (`--expose-gc`) gives nothing away.
+ * 80,000 events of 400 bytes). The worker runs no user code in its own heap. V8 flags are
+ * process-wide, and with `--expose-gc` every isolate's context got a `gc` global too (not
+ * configurable, so the runtime cannot delete it): the worker takes its own `gc`, then turns the
+ * flag off before any isolate is made.
  */
 const OUTPUT_PER_COLLECTION = 32 * 2 ** 20
 let outputSinceCollection = 0
 const collect = (globalThis as { gc?: () => void }).gc
+setFlagsFromString('--no-expose-gc')
 
 function released(output: string): void {
   outputSinceCollection += output.length
