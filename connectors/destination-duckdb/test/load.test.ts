@@ -42,6 +42,15 @@ const track = (id: string, event: string, properties: Record<string, unknown>) =
   context: { ip: '203.0.113.7', library: { name: 'test', version: '1.0.0' } },
 })
 
+/** An identify of user u1, for the users upsert tests. */
+const identify = (id: string, receivedAt: string, traits: Record<string, unknown>) => ({
+  type: 'identify',
+  messageId: id,
+  userId: 'u1',
+  traits,
+  receivedAt,
+})
+
 describe('@patchbay/destination-duckdb', () => {
   it('lands every call type in its table with typed columns', async () => {
     const file = join(dir, 'events.duckdb')
@@ -159,13 +168,6 @@ describe('@patchbay/destination-duckdb', () => {
   it('upserts users: newer traits win, missing traits are kept, an older identify retried changes nothing', async () => {
     const file = join(dir, 'events.duckdb')
     const p = await open(file)
-    const identify = (id: string, receivedAt: string, traits: Record<string, unknown>) => ({
-      type: 'identify',
-      messageId: id,
-      userId: 'u1',
-      traits,
-      receivedAt,
-    })
     await p.deliver('wh', [
       identify('i1', '2026-12-01T10:00:00.000Z', { email: 'a@example.com', plan: 'free' }),
     ] as never)
@@ -185,13 +187,6 @@ describe('@patchbay/destination-duckdb', () => {
   it('an identify sent again after a newer one (an SDK retry, stamped again by the gateway) leaves users alone', async () => {
     const file = join(dir, 'events.duckdb')
     const p = await open(file)
-    const identify = (id: string, receivedAt: string, traits: Record<string, unknown>) => ({
-      type: 'identify',
-      messageId: id,
-      userId: 'u1',
-      traits,
-      receivedAt,
-    })
     await p.deliver('wh', [
       identify('i1', '2026-12-01T10:00:00.000Z', { email: 'old@example.com', plan: 'free' }),
     ] as never)

@@ -63,6 +63,15 @@ const track = (id: string, event: string, properties: Record<string, unknown>) =
   context: { ip: '203.0.113.7', library: { name: 'test', version: '1.0.0' } },
 })
 
+/** An identify of user u1, for the users upsert tests. */
+const identify = (id: string, receivedAt: string, traits: Record<string, unknown>) => ({
+  type: 'identify',
+  messageId: id,
+  userId: 'u1',
+  traits,
+  receivedAt,
+})
+
 describe('@patchbay/destination-postgres', () => {
   it('lands every call type in its table with typed columns', async () => {
     const { p, schema } = await open()
@@ -175,13 +184,6 @@ describe('@patchbay/destination-postgres', () => {
 
   it('upserts users: newer traits win, missing traits are kept, an older identify retried changes nothing', async () => {
     const { p, schema } = await open()
-    const identify = (id: string, receivedAt: string, traits: Record<string, unknown>) => ({
-      type: 'identify',
-      messageId: id,
-      userId: 'u1',
-      traits,
-      receivedAt,
-    })
     await p.deliver('wh', [
       identify('i1', '2026-12-01T10:00:00.000Z', { email: 'a@example.com', plan: 'free' }),
     ] as never)
@@ -199,13 +201,6 @@ describe('@patchbay/destination-postgres', () => {
 
   it('an identify sent again after a newer one (an SDK retry, stamped again by the gateway) leaves users alone', async () => {
     const { p, schema } = await open()
-    const identify = (id: string, receivedAt: string, traits: Record<string, unknown>) => ({
-      type: 'identify',
-      messageId: id,
-      userId: 'u1',
-      traits,
-      receivedAt,
-    })
     await p.deliver('wh', [
       identify('i1', '2026-12-01T10:00:00.000Z', { email: 'old@example.com', plan: 'free' }),
     ] as never)
