@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, expect } from 'vitest'
+import type { Sandbox } from '../../src/index.ts'
+import { track } from '../_helpers.ts'
 
 /**
  * The longest the host's event loop may stall while hostile code runs in the sandbox, in ms.
@@ -31,6 +33,20 @@ export function watchHostHeartbeat(): { worst(): number } {
     expect(worst, 'the host event loop stalled').toBeLessThan(HOST_STALL_BOUND_MS)
   })
   return { worst: () => worst }
+}
+
+/**
+ * A check that the sandbox still works after hostile code: a plain transform, compiled once
+ * up front, runs the next batch and returns its event.
+ */
+export function healthyNextBatch(sandbox: Sandbox): () => Promise<void> {
+  const healthy = sandbox.compile('export function transformEvent(e) { return { ...e, ok: true } }', {
+    filename: 'healthy.js',
+  })
+  return async () => {
+    const { results } = await (await healthy).run([track('after')])
+    expect(results[0]).toEqual({ ok: true, events: [{ ...track('after'), ok: true }] })
+  }
 }
 
 /** Pids of this process's children (Linux), to check that workers are gone. */

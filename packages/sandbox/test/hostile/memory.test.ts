@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { createSandbox } from '../../src/index.ts'
 import { track } from '../_helpers.ts'
-import { watchHostHeartbeat } from './_watch.ts'
+import { healthyNextBatch, watchHostHeartbeat } from './_watch.ts'
 
 // Small limits so out-of-memory comes fast; the CPU budget is generous so memory runs out first.
 const sandbox = createSandbox({ memoryLimitMb: 32, cpuTimeMs: 5000, wallTimeMs: 6000, poolSize: 1 })
@@ -9,13 +9,7 @@ afterAll(() => sandbox.dispose())
 watchHostHeartbeat()
 const hostRssBefore = process.memoryUsage.rss()
 
-const healthy = sandbox.compile('export function transformEvent(e) { return { ...e, ok: true } }', {
-  filename: 'healthy.js',
-})
-async function nextBatchSucceeds(): Promise<void> {
-  const { results } = await (await healthy).run([track('after')])
-  expect(results[0]).toEqual({ ok: true, events: [{ ...track('after'), ok: true }] })
-}
+const nextBatchSucceeds = healthyNextBatch(sandbox)
 
 const WORKER_DOWN = ['PB_SANDBOX_MEMORY_LIMIT', 'PB_SANDBOX_TIMEOUT', 'PB_SANDBOX_CRASHED']
 

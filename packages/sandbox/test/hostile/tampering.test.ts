@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { createSandbox } from '../../src/index.ts'
 import { track } from '../_helpers.ts'
-import { watchHostHeartbeat } from './_watch.ts'
+import { healthyNextBatch, watchHostHeartbeat } from './_watch.ts'
 
 // User code may change any built-in of its own context: toJSON on the prototypes, index
 // setters on Array.prototype, a returned array with a toJSON of its own, a Proxy that lies
@@ -11,13 +11,7 @@ const sandbox = createSandbox({ memoryLimitMb: 64, poolSize: 1 })
 afterAll(() => sandbox.dispose())
 watchHostHeartbeat()
 
-const healthy = sandbox.compile('export function transformEvent(e) { return { ...e, ok: true } }', {
-  filename: 'healthy.js',
-})
-async function nextBatchSucceeds(): Promise<void> {
-  const { results } = await (await healthy).run([track('after')])
-  expect(results[0]).toEqual({ ok: true, events: [{ ...track('after'), ok: true }] })
-}
+const nextBatchSucceeds = healthyNextBatch(sandbox)
 
 describe('fan-out cannot be forged', () => {
   it('a toJSON on the returned array cannot fan one event out past maxFanOut', async () => {

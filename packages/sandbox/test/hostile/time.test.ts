@@ -1,19 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { createSandbox } from '../../src/index.ts'
 import { track } from '../_helpers.ts'
-import { watchHostHeartbeat } from './_watch.ts'
+import { healthyNextBatch, watchHostHeartbeat } from './_watch.ts'
 
 const sandbox = createSandbox({ memoryLimitMb: 32, cpuTimeMs: 200, wallTimeMs: 1000, poolSize: 1 })
 afterAll(() => sandbox.dispose())
 watchHostHeartbeat()
 
-const healthy = sandbox.compile('export function transformEvent(e) { return { ...e, ok: true } }', {
-  filename: 'healthy.js',
-})
-async function nextBatchSucceeds(): Promise<void> {
-  const { results } = await (await healthy).run([track('after')])
-  expect(results[0]).toEqual({ ok: true, events: [{ ...track('after'), ok: true }] })
-}
+const nextBatchSucceeds = healthyNextBatch(sandbox)
 
 describe('code that runs outside the limits is contained by the worker', () => {
   // isolated-vm reads an unhandled rejection's message and stack after the timed call; a
