@@ -3,42 +3,68 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import {
-  compileConfig,
-  createLogger,
   type InboundRequest,
   isPatchbayError,
-  runtimeServices,
+  PluginRegistry,
+  type PreparedSource,
+  prepareSources,
   type SourcePlugin,
 } from '@patchbay/core'
+import { validateEvent } from '@patchbay/protocol'
 import { EXIT, UsageError } from './_exit.ts'
 import { color, type Output } from './_output.ts'
 
-/** A source's context as a host builds it, logging to stderr. */
-export function sourceContext(plugin: SourcePlugin, rawConfig: unknown, output: Output) {
-  const config = compileConfig(plugin.config).parse(rawConfig, { plugin: plugin.name })
-  return {
-    ...runtimeServices,
-    config,
-    plugin: `${plugin.name}@${plugin.version}`,
-    logger: createLogger({
-      scope: plugin.name,
-      sink: (r) => output.err(color.dim(`${r.level} ${r.message}`)),
-    }),
+/**
+ * The source as the gateway runs it: core's source stage (config validated, with a logger and
+ * errors that redact the config's secrets), its log lines on stderr.
+ */
+export async function prepareDevSource(
+  plugin: SourcePlugin,
+  rawConfig: unknown,
+  root: string,
+  output: Output,
+): Promise<PreparedSource> {
+  const definition = {
+    sources: [
+      { id: 'dev', use: `${plugin.name}@${plugin.version}`, config: rawConfig as Record<string, unknown> },
+    ],
+    destinations: [],
   }
+  const { sources } = await prepareSources(
+    { definition, baseDir: root },
+    {
+      registry: new PluginRegistry().add(plugin),
+      logSink: (r) => output.err(color.dim(`${r.level} ${r.message}`)),
+    },
+  )
+  return sources[0]!
 }
 
-/** Runs one request through the source; prints the events (stdout) or the refusal (stderr). */
+/**
+ * Runs one request through the source; prints the events (stdout, redacted) or the refusal
+ * (stderr). Events the gateway would refuse (not valid events) refuse the request, as there.
+ */
 export async function parseAndPrint(
-  plugin: SourcePlugin,
-  ctx: ReturnType<typeof sourceContext>,
+  source: PreparedSource,
   request: InboundRequest,
   label: string,
   output: Output,
 ): Promise<{ ok: boolean; events: number; error?: string }> {
   try {
-    const { events } = await plugin.parse(request, ctx as never)
+    const { events } = await source.parse!(request)
+    const invalid = events.flatMap((event, i) => {
+      const checked = validateEvent(event)
+      return checked.ok ? [] : [`event ${i} ${checked.errors.map((e) => e.message).join('; ')}`]
+    })
+    if (invalid.length > 0) {
+      const message = source.redactor.string(
+        `PB_EVENT_INVALID: ${invalid.length} of ${events.length} events the source made are not valid, so the gateway would refuse the request (400): ${invalid.join(' | ')}`,
+      )
+      output.err(`${color.red('✗')} ${label}: ${message}`)
+      return { ok: false, events: 0, error: message }
+    }
     output.err(color.bold(`── ${label}: ${events.length} event${events.length === 1 ? '' : 's'}`))
-    for (const event of events) output.out(JSON.stringify(event))
+    for (const event of events) output.out(source.redactor.string(JSON.stringify(event)))
     return { ok: true, events: events.length }
   } catch (error) {
     const message = isPatchbayError(error)
@@ -69,7 +95,7 @@ export async function devSourceOnce(
   options: { input?: string; config?: unknown },
   output: Output,
 ): Promise<number> {
-  const ctx = sourceContext(plugin, options.config ?? plugin.examples?.[0] ?? {}, output)
+  const source = await prepareDevSource(plugin, options.config ?? plugin.examples?.[0] ?? {}, root, output)
   const dir = join(root, 'test', 'fixtures', 'contract', 'requests')
   const files = options.input
     ? [options.input]
@@ -86,7 +112,7 @@ export async function devSourceOnce(
   let failed = 0
   for (const file of files) {
     const fixture = JSON.parse(readFileSync(file, 'utf8')) as { request?: Partial<InboundRequest> }
-    const result = await parseAndPrint(plugin, ctx, inbound(fixture.request ?? {}), file, output)
+    const result = await parseAndPrint(source, inbound(fixture.request ?? {}), file, output)
     if (!result.ok) failed++
   }
   return failed > 0 ? EXIT.failed : EXIT.ok
@@ -108,10 +134,15 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
  */
 export async function serveSource(
   plugin: SourcePlugin,
-  options: { port: number; config?: unknown },
+  options: { port: number; config?: unknown; root: string },
   output: Output,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const ctx = sourceContext(plugin, options.config ?? plugin.examples?.[0] ?? {}, output)
+  const source = await prepareDevSource(
+    plugin,
+    options.config ?? plugin.examples?.[0] ?? {},
+    options.root,
+    output,
+  )
   const server = createServer(async (req, res) => {
     const raw = await readBody(req)
     const text = raw.toString('utf8')
@@ -127,8 +158,7 @@ export async function serveSource(
         // a source sees the text and refuses it
       }
     const result = await parseAndPrint(
-      plugin,
-      ctx,
+      source,
       inbound({
         method: req.method ?? 'POST',
         url: url.pathname + url.search,

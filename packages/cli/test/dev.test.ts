@@ -94,6 +94,38 @@ describe('patchbay dev', () => {
     })
   })
 
+  it("runs a source through core's source stage: its secret is redacted from its logs and errors, and events the gateway would refuse fail", async () => {
+    const dir = mkdtempSync(join(fixtures, '.tmp-dev-'))
+    scratch.push(dir)
+    const request = (name: string, value: unknown) => {
+      writeFileSync(join(dir, name), JSON.stringify({ request: value }))
+      return join(dir, name)
+    }
+    const ok = await runCli(['dev', `${fixtures}dev-source`, '--once'])
+    expect(ok.code).toBe(0)
+    expect(ok.stderr).toContain('checking x-signature against [redacted]')
+    const unsigned = await runCli([
+      'dev',
+      `${fixtures}dev-source`,
+      '--once',
+      '--input',
+      request('unsigned.json', { body: { visitor: 'v-2' } }),
+    ])
+    expect(unsigned.code).toBe(1)
+    expect(unsigned.stderr).toContain('PB_EVENT_INVALID: bad signature: expected [redacted]')
+    expect(`${ok.stdout}${ok.stderr}${unsigned.stdout}${unsigned.stderr}`).not.toContain('whsec_dev')
+    // The gateway answers 400 to a request whose events are not valid: dev says so too.
+    const invalid = await runCli([
+      'dev',
+      `${fixtures}dev-source`,
+      '--once',
+      '--input',
+      request('invalid.json', { headers: { 'x-signature': 'whsec_dev' }, body: { noIdentity: true } }),
+    ])
+    expect(invalid.code).toBe(1)
+    expect(invalid.stderr).toMatch(/PB_EVENT_INVALID: .*event 0 .*(userId|anonymousId)/)
+  })
+
   it('serves a source locally: headers, query and raw body reach it; refusals answer 400', {
     timeout: 60_000,
   }, async () => {
@@ -135,7 +167,10 @@ describe('patchbay dev', () => {
       expect(out).toContain('"source":"form"')
       const refused = await post({ 'x-signature': 'wrong' })
       expect(refused.status).toBe(400)
-      expect(await refused.json()).toEqual({ error: 'PB_EVENT_INVALID: bad signature' })
+      // The source quotes its secret in the refusal and its log line: both reach us redacted.
+      expect(await refused.json()).toEqual({ error: 'PB_EVENT_INVALID: bad signature: expected [redacted]' })
+      expect(out).toContain('checking x-signature against [redacted]')
+      expect(out).not.toContain('whsec_dev')
     } finally {
       child.kill('SIGTERM')
     }

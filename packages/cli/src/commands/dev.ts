@@ -97,7 +97,7 @@ export async function devConnector(options: DevOptions, output: Output = process
     if (options.serve) {
       const server = await serveSource(
         plugin as SourcePlugin,
-        { port: options.port ?? DEFAULT_PORT, config: readConfig(options.config) },
+        { port: options.port ?? DEFAULT_PORT, config: readConfig(options.config), root: connector.root },
         output,
       )
       const stopSignal = untilStopSignal()
