@@ -8,8 +8,8 @@ import type { BadLine } from './_read-events.ts'
 /**
  * Reads `--input` through one of the pipeline's sources (`--source <id>`). A source with
  * `readLines` (logs) gets the stream of lines; any other source gets each line as a JSON
- * request body to `parse`, as if it had been posted to the gateway. The source's log lines go
- * to `logSink`, redacted.
+ * request body to `parse` (with the line's bytes as `rawBody`), as if it had been posted to the
+ * gateway. The source's log lines go to `logSink`, redacted.
  */
 export async function* readThroughSource(
   loaded: LoadedPipeline,
@@ -61,6 +61,8 @@ export async function* readThroughSource(
         headers: { 'content-type': 'application/json' },
         query: {},
         body,
+        // The exact bytes, as the gateway passes them: a source may check a signature over them.
+        rawBody: new TextEncoder().encode(text),
       })
       for (const event of result.events) {
         batch.events.push(event)

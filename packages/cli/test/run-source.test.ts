@@ -34,7 +34,7 @@ describe('patchbay run --source', () => {
     expect(r.stderr).toContain('the pipeline has no source "nginx" (it has: logs)')
   })
 
-  it("migrates a v1 source config to the installed v2, as the gateway does, and redacts the source's secret in its logs and errors", async () => {
+  it("migrates a v1 source config to the installed v2, as the gateway does, hands it each line's bytes as rawBody, and redacts the source's secret in its logs and errors", async () => {
     const r = await runCli(
       ['run', 'pipeline.yaml', '--source', 'tagged', '--input', 'lines.jsonl', '--receiver'],
       { cwd: `${fixtures}migrating` },
@@ -43,7 +43,9 @@ describe('patchbay run --source', () => {
     expect(r.stderr).toContain(
       'migrated the config of step "sources.tagged" from @acme/source-tagged@1 to @acme/source-tagged@2.0.0',
     )
+    // The source refuses a body without its raw bytes (rawBody), as a signature check would.
     expect(r.stdout).toContain('collect (collect@1.0.0): delivered 2, dropped 0, failed 0')
+    expect(r.stderr).not.toContain('no raw body')
     // The bad line is reported with the source's error, redacted; so are its log lines.
     expect(r.stderr).toContain('input lines.jsonl:2: token [redacted] refused this body')
     expect(r.stderr).toContain('sources.tagged parsing with token [redacted]')
