@@ -44,6 +44,51 @@ describe('patchbay send', () => {
     expect(r.stdout).toContain('track event needs `event` (a non-empty string) at /event')
   })
 
+  it('runs a transformation as the pipeline does: its output is validated, a drop and a throw are shown', async () => {
+    const dir = `${fixtures}dev-transformation`
+    const send = (event: unknown) => runCli(['send', file('event.json', event), '--connector', dir, '--json'])
+    const ok = await send({ type: 'track', event: 'Signed Up', userId: 'u1', messageId: 'm-1' })
+    expect(ok.code).toBe(0)
+    const steps = JSON.parse(ok.stdout) as Array<{ step: string; value: unknown }>
+    expect(steps.at(-1)).toEqual({
+      step: 'dev-transformation → events',
+      value: [expect.objectContaining({ event: 'Signed Up', properties: { tag: 'dev' } })],
+    })
+    // An invalid event out of a transformation fails in run, dev and the gateway: here too.
+    const broken = await send({ type: 'track', event: 'Broken', userId: 'u1', messageId: 'm-2' })
+    expect(broken.code).toBe(1)
+    expect(JSON.parse(broken.stdout).at(-1)).toEqual({
+      step: 'dev-transformation → failed',
+      value: expect.objectContaining({
+        code: 'PB_TRANSFORM_INVALID_OUTPUT',
+        message: expect.stringContaining('`event` must be a non-empty string, got 42'),
+      }),
+    })
+    const bad = await send({ type: 'track', event: 'Bad', userId: 'u1', messageId: 'm-3' })
+    expect(bad.code).toBe(1)
+    expect(JSON.parse(bad.stdout).at(-1)).toEqual({
+      step: 'dev-transformation → failed',
+      value: expect.objectContaining({
+        code: 'PB_EVENT_INVALID',
+        message: expect.stringContaining('Bad events are refused'),
+      }),
+    })
+    const page = await send({ type: 'page', anonymousId: 'a1', name: 'Home', messageId: 'm-4' })
+    expect(page.code).toBe(0)
+    expect(JSON.parse(page.stdout).at(-1)).toEqual({
+      step: 'dev-transformation → dropped',
+      value: 'returned null',
+    })
+  })
+
+  it('refuses a client destination (a database) with what to use instead, not a crash', async () => {
+    const event = file('event.json', { type: 'track', event: 'Signed Up', userId: 'u1' })
+    const r = await runCli(['send', event, '--connector', connector('destination-duckdb')])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('@patchbay/destination-duckdb delivers through its own client')
+    expect(r.stderr).not.toContain('TypeError')
+  })
+
   it('runs a request body through a source', async () => {
     const body = file('payload.json', { id: 'evt_1', type: 'invoice.paid' })
     const r = await runCli(['send', body, '--connector', connector('source-webhook'), '--json'])

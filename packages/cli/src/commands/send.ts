@@ -4,11 +4,16 @@ import {
   collectSecrets,
   compileConfig,
   createLogger,
+  createPipeline,
   createRedactor,
   type DestinationPlugin,
+  defineDestination,
+  isClientDestination,
   isCredentialHeader,
   type PluginLogger,
+  PluginRegistry,
   parseJson,
+  parsePipeline,
   REDACTED,
   type Redactor,
   runtimeServices,
@@ -16,8 +21,9 @@ import {
   shortSecretWarnings,
   type TransformationPlugin,
 } from '@patchbay/core'
-import { normalizeEvent, validateEvent } from '@patchbay/protocol'
+import { normalizeEvent, type PatchbayEvent, validateEvent } from '@patchbay/protocol'
 import { defineCommand } from 'citty'
+import Type from 'typebox'
 import { loadConnector } from '../_connector-dir.ts'
 import { EXIT, UsageError } from '../_exit.ts'
 import { color, type Output, processOutput } from '../_output.ts'
@@ -165,13 +171,32 @@ export async function sendOne(
     const event = normalizeEvent(checked.event)
     steps.push({ step: 'validated and normalised', value: event })
     if (plugin.kind === 'transformation') {
-      const t = plugin as TransformationPlugin
-      const out = t.transformEvent
-        ? await t.transformEvent(event, { ...ctx, metadata: { stepId: 'send' } } as never)
-        : await t.transformBatch!([event], { ...ctx, metadata: { stepId: 'send' } } as never)
-      steps.push({ step: `${plugin.name} → events`, value: out ?? null })
+      // The transformation stage as run, dev and the gateway run it (core's pipeline), so its
+      // output is validated and a drop or a throw is reported the same way.
+      const result = await transformOne(
+        plugin as TransformationPlugin,
+        rawConfig,
+        options.config,
+        event,
+        output,
+      )
+      const stop = result.stopped[0]
+      if (stop?.status === 'failed') {
+        steps.push({ step: `${plugin.name} → failed`, value: stop.error })
+        show()
+        return EXIT.failed
+      }
+      steps.push(
+        stop?.status === 'dropped'
+          ? { step: `${plugin.name} → dropped`, value: stop.reason ?? null }
+          : { step: `${plugin.name} → events`, value: result.events.map((e) => e.event) },
+      )
     } else {
       const d = plugin as DestinationPlugin
+      if (isClientDestination(plugin))
+        throw new UsageError(
+          `${plugin.name} delivers through its own client (${plugin.title ?? 'a database or service'}), not HTTP requests, so send has no requests to show; try it with \`patchbay run\` and a pipeline that uses it`,
+        )
       if (!(d.supports as readonly string[]).includes(event.type)) {
         steps.push({
           step: `${plugin.name}`,
@@ -188,6 +213,43 @@ export async function sendOne(
     }
     show()
     return EXIT.ok
+  }
+}
+
+/** A sink after the transformation: the pipeline needs a destination, this one sends nothing. */
+const SEND_SINK = defineDestination({
+  name: 'patchbay-send-sink',
+  version: '1.0.0',
+  apiVersion: 1,
+  config: Type.Object({}),
+  supports: ['track', 'identify', 'page', 'screen', 'group', 'alias'],
+  transform: () => null,
+})
+
+async function transformOne(
+  plugin: TransformationPlugin,
+  rawConfig: unknown,
+  configFile: string | undefined,
+  event: PatchbayEvent,
+  output: Output,
+) {
+  const definition = JSON.stringify({
+    transformations: [{ id: 'send', use: `${plugin.name}@${plugin.version}`, config: rawConfig }],
+    destinations: [{ id: 'sink', use: SEND_SINK.name }],
+  })
+  const pipeline = await createPipeline(
+    parsePipeline(definition, { file: configFile ?? 'send-config.json', env: {} }),
+    {
+      registry: new PluginRegistry().add(plugin).add(SEND_SINK),
+      // Log lines come redacted with the step's secrets, as in every host.
+      logSink: (r) =>
+        output.err(color.dim(`${r.level} ${r.message}${r.fields ? ` ${JSON.stringify(r.fields)}` : ''}`)),
+    },
+  )
+  try {
+    return await pipeline.transform([event], { normalized: true })
+  } finally {
+    await pipeline.close()
   }
 }
 
