@@ -56,7 +56,7 @@ export function createLogSource(options: LogSourceOptions = {}) {
       const origin = request.query.file ?? 'http'
       const at = new Date(now()).toISOString()
       const events = []
-      const lines = body.split(/\r?\n/)
+      const lines = withoutBom(body).split(/\r?\n/)
       if (lines.at(-1) === '') lines.pop()
       for (const [i, text] of lines.entries())
         if (!skip(text, config)) events.push(lineEvent(text, i + 1, origin, config, at))
@@ -67,7 +67,8 @@ export function createLogSource(options: LogSourceOptions = {}) {
       let n = 0
       for await (const raw of lines) {
         n++
-        const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw
+        const line = n === 1 ? withoutBom(raw) : raw
+        const text = line.endsWith('\r') ? line.slice(0, -1) : line
         if (skip(text, config)) continue
         batch.push(lineEvent(text, n, origin, config, new Date(now()).toISOString()))
         if (batch.length >= config.batchSize) {
@@ -79,3 +80,6 @@ export function createLogSource(options: LogSourceOptions = {}) {
     },
   })
 }
+
+/** A UTF-8 byte order mark (some Windows tools start files with one) is not part of the first line. */
+const withoutBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)

@@ -65,6 +65,17 @@ describe('readLogFile', () => {
     })
   })
 
+  it('drops a UTF-8 byte order mark at the start of the file, so the first line parses like the others', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'patchbay-log-'))
+    const file = join(dir, 'bom.log')
+    writeFileSync(
+      file,
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('first\nsecond \uFEFF kept\n')]),
+    )
+    const [batch] = await collect(readLogFile(file, {}, clock))
+    expect(lines(batch!).map((l) => l.message)).toEqual(['first', 'second \uFEFF kept'])
+  })
+
   it('cuts very long lines at maxLineBytes, flagged truncated, without splitting a character', async () => {
     const stream = Readable.from([`${'é'.repeat(20)}\nshort\n`])
     const [batch] = await collect(readLogStream(stream, 'x.log', { maxLineBytes: 11 }, clock))
@@ -97,6 +108,15 @@ describe('parse (an HTTP body of lines)', () => {
       { message: 'c', file: 'web-01/access.log', line: 4 },
     ])
     expect(response).toEqual({ status: 200, body: { ok: true, events: 3 } })
+  })
+
+  it('drops a byte order mark at the start of the body, as text or as raw bytes', async () => {
+    const source = createLogSource(clock)
+    const asText = await source.parse(request('\uFEFFfirst\nsecond\n'), ctx)
+    expect(lines(asText.events).map((l) => l.message)).toEqual(['first', 'second'])
+    const raw = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('first\n')])
+    const asBytes = await source.parse({ ...request(undefined), rawBody: new Uint8Array(raw) }, ctx)
+    expect(lines(asBytes.events).map((l) => l.message)).toEqual(['first'])
   })
 
   it('refuses a body that is not text, with a 400', async () => {
