@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse } from '../http/http-request.ts'
+import { urlTarget } from './_url-target.ts'
 
 /** What a transport sends: the request with its body already serialised. */
 export interface WireRequest {
@@ -24,8 +25,14 @@ export interface Transport {
  * a string body sent as is.
  */
 export function toWireRequest(request: HttpRequest): WireRequest {
-  const url = new URL(request.url)
-  for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.append(key, value)
+  const query = request.query ? Object.entries(request.query) : []
+  let href: string
+  if (query.length === 0) href = urlTarget(request.url).href
+  else {
+    const url = new URL(request.url)
+    for (const [key, value] of query) url.searchParams.append(key, value)
+    href = url.href
+  }
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value
   let body: string | undefined
@@ -36,7 +43,7 @@ export function toWireRequest(request: HttpRequest): WireRequest {
       headers['content-type'] ??= 'application/json'
     }
   }
-  return { method: request.method, url: url.toString(), headers, body }
+  return { method: request.method, url: href, headers, body }
 }
 
 /** Parses a response body: JSON when the content type says so and it parses, else text. */

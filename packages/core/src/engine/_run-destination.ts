@@ -1,4 +1,5 @@
 import type { PatchbayEvent } from '@patchbay/protocol'
+import { urlTarget } from '../delivery/_url-target.ts'
 import type { DeliveryResult } from '../delivery/deliverer.ts'
 import { AbortedError, InvalidEventError } from '../errors/errors.ts'
 import type { PatchbayError } from '../errors/patchbay-error.ts'
@@ -171,7 +172,8 @@ function checkRequest(request: unknown, dest: PreparedDestination, event?: Patch
   let ok = typeof r === 'object' && r !== null && typeof r.method === 'string' && typeof r.url === 'string'
   if (ok) {
     try {
-      ok = /^https?:$/.test(new URL(r!.url!).protocol)
+      const { protocol } = urlTarget(r!.url!)
+      ok = protocol === 'http:' || protocol === 'https:'
     } catch {
       ok = false
     }

@@ -183,6 +183,39 @@ describe('delivery against a real HTTP server', () => {
       headers: { 'content-type': 'text/plain' },
     })
   })
+  it('reads a response as undici request() and body.text() do: 1xx skipped, UTF-8 body in chunks without its BOM, repeated headers joined', async () => {
+    const s = await server(async (res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload' })
+      res.setHeader('content-type', 'application/json')
+      res.setHeader('set-cookie', ['a=1', 'b=2'])
+      res.writeHead(200)
+      res.write(Buffer.from([0xef, 0xbb, 0xbf]))
+      res.write('{"ok":')
+      await new Promise((r) => setTimeout(r, 20))
+      res.end('"é✓"}')
+    })
+    const { d } = deliverer()
+    const result = await d.deliver({ method: 'POST', url: s.url, body: {} })
+    expect(result).toMatchObject({ status: 'delivered', attempts: 1 })
+    expect(result.response).toMatchObject({
+      status: 200,
+      headers: { 'content-type': 'application/json', 'set-cookie': 'a=1, b=2' },
+      body: { ok: 'é✓' },
+    })
+  })
+
+  it('reports a body cut off mid-way as a retryable network error, then delivers', async () => {
+    const s = await server((res, n) => {
+      if (n > 1) return reply(res, 200, 'ok')
+      res.writeHead(200, { 'content-length': '100' })
+      res.write('partial')
+      setTimeout(() => res.socket?.destroy(), 20)
+    })
+    const { d } = deliverer()
+    const result = await d.deliver({ method: 'POST', url: s.url, body: {} })
+    expect(result).toMatchObject({ status: 'delivered', attempts: 2, response: { body: 'ok' } })
+    expect(result.exchanges![0]!.error).toMatch(/^destinations\.test: network error/)
+  })
 })
 
 describe('records', () => {
@@ -241,6 +274,26 @@ describe('egress policy', () => {
     expect(result.error?.code).toBe('PB_EGRESS_DENIED')
     expect(result.error!.message).toMatch(/egress to localhost \((127\.0\.0\.1|::1)\) is denied/)
     expect(s.received).toHaveLength(0)
+  })
+
+  it('checks every request to an address: one refused is refused again, and one allowed does not let another through', async () => {
+    const s = await server((res) => reply(res, 200))
+    const refused = deliverer({ retry: { maxAttempts: 1 } }, { allow: [] })
+    for (let i = 0; i < 2; i++) {
+      const result = await refused.d.deliver({ method: 'POST', url: s.url, body: {} })
+      expect(result.error?.code).toBe('PB_EGRESS_DENIED')
+    }
+    const one = deliverer({ retry: { maxAttempts: 1 } }, { allow: ['127.0.0.1'] })
+    expect((await one.d.deliver({ method: 'POST', url: s.url, body: {} })).status).toBe('delivered')
+    expect((await one.d.deliver({ method: 'POST', url: `${s.url}/again`, body: {} })).status).toBe(
+      'delivered',
+    )
+    // Same transport, same port, another loopback spelling of another address: still refused.
+    for (const host of ['127.0.0.2', '[::1]', '[::ffff:7f00:2]']) {
+      const result = await one.d.deliver({ method: 'POST', url: `http://${host}:${s.port}/`, body: {} })
+      expect(result.error?.code).toBe('PB_EGRESS_DENIED')
+    }
+    expect(s.received.map((r) => r.url)).toEqual(['/', '/again'])
   })
 
   it('allows by CIDR range and by hostname', async () => {
