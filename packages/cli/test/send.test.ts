@@ -139,4 +139,22 @@ describe('patchbay send', () => {
     expect(unsigned.code).not.toBe(0)
     expect(unsigned.stderr).toContain('bad signature')
   })
+
+  it("fails when a source makes events the gateway would refuse (400), with each event's validation error", async () => {
+    const body = file('body.json', { noIdentity: true })
+    const r = await runCli([
+      'send',
+      body,
+      '--connector',
+      `${fixtures}dev-source`,
+      '-H',
+      'x-signature: whsec_dev',
+      '--json',
+    ])
+    expect(r.code).toBe(1)
+    expect(JSON.parse(r.stdout).at(-1)).toEqual({
+      step: 'validate',
+      value: ['event 0: track event needs `userId` or `anonymousId` (a non-empty string) at /userId'],
+    })
+  })
 })

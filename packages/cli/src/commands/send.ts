@@ -159,8 +159,14 @@ export async function sendOne(
       })
       const result = await (plugin as SourcePlugin).parse(request, ctx as never)
       steps.push({ step: `${plugin.name} parse → events`, value: result.events })
+      // The gateway refuses a request whose events are not valid (400): say so here too.
+      const invalid = result.events.flatMap((e, i) => {
+        const checked = validateEvent(e)
+        return checked.ok ? [] : checked.errors.map((error) => `event ${i}: ${error.message}`)
+      })
+      if (invalid.length > 0) steps.push({ step: 'validate', value: invalid })
       show()
-      return EXIT.ok
+      return invalid.length > 0 ? EXIT.failed : EXIT.ok
     }
     const checked = validateEvent(input)
     if (!checked.ok) {
