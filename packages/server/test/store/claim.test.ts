@@ -3,10 +3,7 @@ import type { Store } from '../../src/store/index.ts'
 import { describeStores, job, rejected } from './_helpers.ts'
 
 /** Queues jobs (ids 1, 2, ... in this order) at time 1000. */
-async function queue(
-  store: Store,
-  ...jobs: Array<[destination: string, orderKey: string | null, messageId: string]>
-) {
+async function queue(store: Store, ...jobs: Queued[]) {
   await store.commitProcessed(
     [],
     jobs.map(([destination, key, messageId]) => job(destination, key, messageId)),
@@ -16,6 +13,25 @@ async function queue(
 
 const claimed = async (store: Store, destination: string, ordered: boolean, now = 1000, limit = 10) =>
   (await store.claim(destination, { limit, now, ordered })).map((j) => j.messageId)
+
+type Queued = [destination: string, orderKey: string | null, messageId: string]
+/** A job of `key` at crm; `n` jobs of `key` (messageIds key0, key1, ...). */
+const job1 = (key: string, messageId: string): Queued => ['crm', key, messageId]
+const backlog = (key: string, n: number) => Array.from({ length: n }, (_, i) => job1(key, `${key}${i}`))
+
+/** Ordered claims of crm that remember the ids they saw, and completion by messageId. */
+function claimer(store: Store) {
+  const ids = new Map<string, number>()
+  return {
+    ids,
+    async take(limit: number, now: number) {
+      const jobs = await store.claim('crm', { limit, now, ordered: true })
+      for (const j of jobs) ids.set(j.messageId, j.id)
+      return jobs.map((j) => j.messageId)
+    },
+    done: (...messageIds: string[]) => store.complete(messageIds.map((m) => ids.get(m)!)),
+  }
+}
 
 describeStores('claim', (stores) => {
   it('unordered: every due job of the destination, oldest first, up to the limit', async () => {
@@ -66,6 +82,67 @@ describeStores('claim', (stores) => {
     ])
     await store.complete([1])
     expect(await claimed(store, 'crm', true, 5000)).toEqual(['b'])
+  })
+
+  it("ordered: a hot user's backlog waits behind its head (in flight, then retrying) while many other users go oldest first", async () => {
+    const store = await stores.open()
+    // 30 jobs of one user ahead of everyone else's: with claims of 1 to 3 jobs, the oldest due
+    // jobs are that user's backlog, and each claim has to look past it for the others.
+    const others = ['a', 'b', 'c', 'd', 'e']
+    await queue(
+      store,
+      ...backlog('hot', 30),
+      ...others.map((k) => job1(k, `${k}1`)),
+      ['crm', null, 'x'],
+      ...others.map((k) => job1(k, `${k}2`)),
+    )
+    const { take, done, ids } = claimer(store)
+
+    expect(await take(1, 1000)).toEqual(['hot0'])
+    // hot0 is in flight: none of hot1..hot29 moves, the other users' first jobs do, in order.
+    expect(await take(3, 1000)).toEqual(['a1', 'b1', 'c1'])
+    await store.retry(ids.get('hot0')!, { nextAt: 5000, error: '503' })
+    // hot0 waits for its retry: it still holds the backlog; a job without a key is never held back.
+    expect(await take(3, 1000)).toEqual(['d1', 'e1', 'x'])
+    expect(await take(3, 1000)).toEqual([])
+    await done('a1', 'b1', 'c1', 'd1', 'e1', 'x')
+    // hot0 is due at 5000: after the others' jobs (due at 1000), and before its own backlog
+    // although that backlog comes first by due time.
+    expect(await take(3, 5000)).toEqual(['a2', 'b2', 'c2'])
+    expect(await take(3, 5000)).toEqual(['d2', 'e2', 'hot0'])
+    expect(await take(3, 5000)).toEqual([])
+    await done('a2', 'b2', 'c2', 'd2', 'e2', 'hot0')
+    expect(await take(3, 5000)).toEqual(['hot1'])
+    expect((await store.stats()).jobs.crm).toEqual({ waiting: 28, in_flight: 1, retrying: 0 })
+  })
+
+  it("ordered: with fewer users than a claim takes, a hot user's backlog still waits behind its head", async () => {
+    const store = await stores.open()
+    // Ids: hot0..hot29 1-30, f1 31, g1 32, f2 33, g2 34, f3 35, g3 36, y (no key) 37.
+    await queue(store, ...backlog('hot', 30), job1('f', 'f1'), job1('g', 'g1'), job1('f', 'f2'))
+    await queue(store, job1('g', 'g2'), job1('f', 'f3'), job1('g', 'g3'), ['crm', null, 'y'])
+    const { take, done, ids } = claimer(store)
+
+    expect(await take(3, 1000)).toEqual(['hot0', 'f1', 'g1'])
+    expect(await take(3, 1000)).toEqual(['y'])
+    expect(await take(3, 1000)).toEqual([])
+    await done('f1')
+    await store.retry(ids.get('g1')!, { nextAt: 5000, error: '503' })
+    expect(await take(3, 1000)).toEqual(['f2'])
+    await done('hot0')
+    // The next job of the hot user comes next; g1 still waits for its retry, f2 is in flight.
+    expect(await take(3, 1000)).toEqual(['hot1'])
+    expect(await take(3, 4999)).toEqual([])
+    expect(await take(3, 5000)).toEqual(['g1'])
+    await done('f2', 'g1')
+    expect(await take(3, 5000)).toEqual(['g2', 'f3'])
+    await store.retry(ids.get('hot1')!, { nextAt: 9000, error: '503' })
+    await done('g2', 'f3')
+    expect(await take(3, 8999)).toEqual(['g3'])
+    // hot1, due again, before hot2..hot29 (due since 1000).
+    expect(await take(3, 9000)).toEqual(['hot1'])
+    await done('g3', 'hot1')
+    expect(await take(3, 9000)).toEqual(['hot2'])
   })
 
   it('ordered: an aborted job no longer holds back its key', async () => {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { openPostgresStore, type Store } from '../../src/store/index.ts'
+import { type NewJob, openPostgresStore, type Store } from '../../src/store/index.ts'
 import { createPool } from '../../src/store/postgres/_pool.ts'
 import { MIGRATIONS } from '../../src/store/postgres/_schema.ts'
 import { waitFor } from '../_gateway.ts'
@@ -29,6 +29,48 @@ async function node(options: { leaseMs?: number; node?: string } = {}): Promise<
   return store
 }
 
+/**
+ * Two nodes, two claimers each, take `jobs` (claims of 5, completed after a turn of the event
+ * loop) until every one is delivered: none twice, never two jobs of one key in flight at once,
+ * and each key's jobs in the order they were queued.
+ */
+async function claimTogether(jobs: NewJob[]): Promise<void> {
+  const [a, b] = await Promise.all([node(), node()])
+  await a.commitProcessed([], jobs, 1000)
+  const delivered: string[] = []
+  const inFlightKeys = new Set<string>()
+  let overlap = 0
+  const work = async (store: Store) => {
+    for (;;) {
+      const claimed = await store.claim('crm', { limit: 5, now: 1000, ordered: true })
+      if (claimed.length === 0) {
+        if (delivered.length === jobs.length) return
+        await new Promise((r) => setImmediate(r))
+        continue
+      }
+      for (const j of claimed) {
+        if (j.orderKey === null) continue
+        if (inFlightKeys.has(j.orderKey)) overlap++
+        inFlightKeys.add(j.orderKey)
+      }
+      await new Promise((r) => setImmediate(r))
+      for (const j of claimed) {
+        if (j.orderKey !== null) inFlightKeys.delete(j.orderKey)
+        delivered.push(j.messageId)
+      }
+      await store.complete(claimed.map((j) => j.id))
+    }
+  }
+  await Promise.all([work(a), work(b), work(a), work(b)])
+  expect(overlap).toBe(0)
+  expect([...delivered].sort()).toEqual(jobs.map((j) => j.messageId).sort())
+  // Per key, in the order the jobs were queued.
+  for (const key of new Set(jobs.flatMap((j) => (j.orderKey === null ? [] : [j.orderKey])))) {
+    const queued = jobs.filter((j) => j.orderKey === key).map((j) => j.messageId)
+    expect(delivered.filter((id) => queued.includes(id))).toEqual(queued)
+  }
+}
+
 describe('several nodes on one database', () => {
   it('start together: one migrates under the advisory lock, the others find the schema ready', async () => {
     const nodes = await Promise.all([node(), node(), node()])
@@ -49,39 +91,20 @@ describe('several nodes on one database', () => {
   })
 
   it('claim concurrently: every job once, and never two jobs of one key in flight', async () => {
-    const [a, b] = await Promise.all([node(), node()])
-    const jobs = Array.from({ length: 200 }, (_, i) => job('crm', `u${i % 10}`, `m${i}`))
-    await a.commitProcessed([], jobs, 1000)
-    const delivered: string[] = []
-    const inFlightKeys = new Set<string>()
-    let overlap = 0
-    const work = async (store: Store) => {
-      for (;;) {
-        const claimed = await store.claim('crm', { limit: 5, now: 1000, ordered: true })
-        if (claimed.length === 0) {
-          if (delivered.length === jobs.length) return
-          await new Promise((r) => setImmediate(r))
-          continue
-        }
-        for (const j of claimed) {
-          if (inFlightKeys.has(j.orderKey!)) overlap++
-          inFlightKeys.add(j.orderKey!)
-        }
-        await new Promise((r) => setImmediate(r))
-        for (const j of claimed) {
-          inFlightKeys.delete(j.orderKey!)
-          delivered.push(j.messageId)
-        }
-        await store.complete(claimed.map((j) => j.id))
-      }
-    }
-    await Promise.all([work(a), work(b), work(a), work(b)])
-    expect(overlap).toBe(0)
-    expect([...delivered].sort()).toEqual(jobs.map((j) => j.messageId).sort())
-    // Per key, in the order the jobs were queued.
-    for (let key = 0; key < 10; key++) {
-      const mine = delivered.filter((id) => Number(id.slice(1)) % 10 === key)
-      expect(mine).toEqual(jobs.filter((_, i) => i % 10 === key).map((j) => j.messageId))
+    await claimTogether(Array.from({ length: 200 }, (_, i) => job('crm', `u${i % 10}`, `m${i}`)))
+  })
+
+  it('claim concurrently behind a hot user: every job once, in order per key, with few or many other users', async () => {
+    // One user's 150 jobs ahead of the others': claims of 5 look past that backlog, through
+    // the heads of every key (3 other users) or on down the queue (12 other users).
+    for (const others of [3, 12]) {
+      await claimTogether([
+        ...Array.from({ length: 150 }, (_, i) => job('crm', 'hot', `hot-${others}-${i}`)),
+        ...Array.from({ length: others * 8 }, (_, i) => job('crm', `u${i % others}`, `u-${others}-${i}`)),
+        ...Array.from({ length: 10 }, (_, i) => job('crm', null, `none-${others}-${i}`)),
+      ])
+      await Promise.all(stores.splice(0).map((s) => s.close()))
+      await queryDatabase(database.url, 'DROP SCHEMA patchbay CASCADE')
     }
   })
 

@@ -1,9 +1,10 @@
 import type pg from 'pg'
 import { markJobGone } from '../_unavailable.ts'
 import type { Store } from '../store.ts'
+import { claimAnySql, claimOrderedSql, keyCapOf, windowOf } from './_claim.ts'
 import type { ParsedEvents } from './_parsed-events.ts'
 import { inTransaction, type Query, queryOnce } from './_pool.ts'
-import { JOB_COLUMNS, toJob } from './_rows.ts'
+import { toJob } from './_rows.ts'
 
 export type JobQueue = Pick<Store, 'claim' | 'complete' | 'retry' | 'abort' | 'releaseInFlight'> & {
   /** Extends the leases of every job this node holds; returns how many. */
@@ -14,48 +15,6 @@ export type JobQueue = Pick<Store, 'claim' | 'complete' | 'retry' | 'abort' | 'r
 
 const missing = (method: string, jobId: number) =>
   markJobGone(new Error(`${method}: job ${jobId} does not exist (it was completed or aborted already)`))
-
-/**
- * A key check inside the claim: a job with an order key is claimed only when no older job
- * of its destination and key exists (waiting, retrying or in flight on any node). The check
- * is an index probe (jobs_key) per candidate, under FOR UPDATE SKIP LOCKED, so two nodes
- * claiming at once never take the same job, nor two jobs of one key: the older job's row
- * exists until it is completed or aborted, whoever holds it.
- */
-const headOnly = `AND (j.order_key IS NULL OR (j.order_key NOT IN (SELECT order_key FROM blocked) AND NOT EXISTS (
-  SELECT 1 FROM patchbay.jobs p
-  WHERE p.destination_id = j.destination_id AND p.order_key = j.order_key AND p.id < j.id)))`
-
-/**
- * The keys no ordered claim can take a job of now: a job of theirs is in flight (on any node)
- * or waits for a retry. A handful of rows, read from two partial indexes and hashed once, so
- * the claim skips the backlog of a blocked key with a hash lookup per job instead of the
- * index probe. Without it, a few users with long backlogs behind heads held by a killed
- * node's leases made each claim probe every job of those backlogs: 14,000 probes, 80 ms
- * idle and 420 ms on a loaded machine per claim, and the ordered destination fell behind
- * its ingest (a 4th of the time with it, measured on the same table).
- */
-const blocked = `blocked AS MATERIALIZED (
-    SELECT order_key FROM patchbay.jobs
-    WHERE state = 'in_flight' AND destination_id = $1 AND order_key IS NOT NULL
-    UNION
-    SELECT order_key FROM patchbay.jobs
-    WHERE destination_id = $1 AND state <> 'in_flight' AND next_at > $2 AND order_key IS NOT NULL
-  ),`
-
-const claimSql = (ordered: boolean) => `
-  WITH ${ordered ? blocked : ''} picked AS (
-    SELECT j.id FROM patchbay.jobs j
-    WHERE j.destination_id = $1 AND j.state <> 'in_flight' AND j.next_at <= $2 ${ordered ? headOnly : ''}
-    ORDER BY j.next_at, j.id LIMIT $3
-    FOR UPDATE SKIP LOCKED
-  ), claimed AS (
-    UPDATE patchbay.jobs j SET state = 'in_flight', node = $4, lease_until = now() + $5 * interval '1 millisecond'
-    FROM picked WHERE j.id = picked.id
-    RETURNING j.*
-  )
-  SELECT ${JOB_COLUMNS} FROM claimed j LEFT JOIN patchbay.events e ON e.seq = j.event_seq
-  ORDER BY j.next_at, j.id`
 
 /**
  * Deletes jobs, then the processed events no job references any more: one statement,
@@ -72,8 +31,6 @@ export async function removeJobs(query: Query, ids: number[]): Promise<number> {
 
 /** The jobs table, shared by every node: leased claims, settling, and taking over expired leases. */
 export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number, parsed: ParsedEvents): JobQueue {
-  const claimOrdered = claimSql(true)
-  const claimAny = claimSql(false)
   /**
    * The jobs this node's workers hold: claimed, not settled yet. Heartbeats extend these
    * leases only, never every job that names this node: a claim that committed but whose
@@ -96,12 +53,17 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number, par
 
   return {
     async claim(destinationId, { limit, now, ordered }) {
-      const { rows } = await queryOnce(
-        pool,
-        ordered ? 'pb_claim_ordered' : 'pb_claim_any',
-        ordered ? claimOrdered : claimAny,
-        [destinationId, now, limit, node, leaseMs],
-      )
+      const { rows } = ordered
+        ? await queryOnce(pool, 'pb_claim_ordered', claimOrderedSql, [
+            destinationId,
+            now,
+            limit,
+            node,
+            leaseMs,
+            windowOf(limit),
+            keyCapOf(limit),
+          ])
+        : await queryOnce(pool, 'pb_claim_any', claimAnySql, [destinationId, now, limit, node, leaseMs])
       for (const row of rows) held.add(row.id as number)
       return rows.map((row) => toJob(row, parsed.parse))
     },

@@ -105,6 +105,14 @@ export const MIGRATIONS: readonly string[] = [
   // The hot path's transactions as functions: one round trip each instead of BEGIN, the
   // statements and COMMIT (see _functions.ts).
   SETTLE_FUNCTIONS,
+  // The due jobs without an order key, oldest first: an ordered claim that reads the heads of
+  // a destination's keys (a skip scan of jobs_key, see _claim.ts) finds its jobs without a key
+  // here, without reading the keyed backlog in jobs_due. Unordered destinations' jobs have no
+  // key either, so each of them adds an entry here too.
+  `
+  CREATE INDEX jobs_unkeyed_due ON patchbay.jobs (destination_id, next_at, id)
+    WHERE order_key IS NULL AND state <> 'in_flight';
+  `,
 ]
 
 /**
