@@ -2,6 +2,7 @@ import type { ClientDeliverer, ClientDeliveryResult } from '../delivery/client-d
 import { AbortedError } from '../errors/errors.ts'
 import type { PatchbayError } from '../errors/patchbay-error.ts'
 import type { ClientDestinationPlugin } from '../plugin/define-client-destination.ts'
+import { chunkItems } from './_chunks.ts'
 import type { Stopped } from './_run-chain.ts'
 import type { PreparedDestination, WorkItem } from './_steps.ts'
 import type { Outcome } from './outcome.ts'
@@ -53,7 +54,7 @@ export async function runClientDestination(
       )
   }
   const limits = { ...CLIENT_BATCH_DEFAULTS, ...plugin.batch?.(dest.config as never) }
-  for (const chunk of chunks(routed, limits.maxEvents, limits.maxBytes)) {
+  for (const chunk of chunkItems(routed, limits.maxEvents, limits.maxBytes)) {
     const answers = await deliverer.deliverBatch(chunk.map((i) => i.event))
     chunk.forEach((item, k) => {
       const list = results.get(item.origin) ?? []
@@ -94,23 +95,6 @@ export async function runClientDestination(
       reason: list[0]?.reason ?? 'dropped by the destination',
     }
   })
-}
-
-function* chunks(items: WorkItem[], maxEvents: number, maxBytes: number): Generator<WorkItem[]> {
-  let chunk: WorkItem[] = []
-  let bytes = 0
-  for (const item of items) {
-    // A cheap size estimate: only the chunk bound needs it, not an exact figure.
-    const size = maxBytes === Number.POSITIVE_INFINITY ? 0 : JSON.stringify(item.event).length
-    if (chunk.length > 0 && (chunk.length >= maxEvents || bytes + size > maxBytes)) {
-      yield chunk
-      chunk = []
-      bytes = 0
-    }
-    chunk.push(item)
-    bytes += size
-  }
-  if (chunk.length > 0) yield chunk
 }
 
 function finalError(

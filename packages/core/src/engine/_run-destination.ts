@@ -6,6 +6,7 @@ import type { PatchbayError } from '../errors/patchbay-error.ts'
 import type { HttpRequest, HttpResponse } from '../http/http-request.ts'
 import type { BatchPlan, DestinationContext } from '../plugin/define-destination.ts'
 import { runtimeServices } from '../plugin/manifest.ts'
+import { chunkItems } from './_chunks.ts'
 import { asStepError } from './_plugin-transformation.ts'
 import type { Stopped } from './_run-chain.ts'
 import type { EngineDeliverer, PreparedDestination, WorkItem } from './_steps.ts'
@@ -227,20 +228,7 @@ async function planBatches(
   fail: (origin: number, error: PatchbayError) => void,
 ): Promise<Job[]> {
   const { maxEvents, maxBytes } = dest.batching!
-  const chunks: WorkItem[][] = []
-  let chunk: WorkItem[] = []
-  let bytes = 0
-  for (const item of items) {
-    const size = JSON.stringify(item.event).length
-    if (chunk.length > 0 && (chunk.length >= maxEvents || bytes + size > maxBytes)) {
-      chunks.push(chunk)
-      chunk = []
-      bytes = 0
-    }
-    chunk.push(item)
-    bytes += size
-  }
-  if (chunk.length > 0) chunks.push(chunk)
+  const chunks = chunkItems(items, maxEvents, maxBytes)
 
   const jobs: Job[] = []
   for (const part of chunks) {

@@ -16,6 +16,11 @@ export type { StepResult, UserCodeLoader } from './user-code.ts'
 export interface WorkItem {
   origin: number
   event: PatchbayEvent
+  /**
+   * The event's length as JSON text, when the caller knew it (`pipeline.deliver`'s `sizes`),
+   * for batch byte bounds; absent, it is measured. Only items made for delivery carry one.
+   */
+  size?: number
 }
 
 /** A prepared transformation step: plugin or user code, behind one batch interface. */

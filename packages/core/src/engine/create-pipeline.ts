@@ -137,11 +137,16 @@ export interface Pipeline {
    * Returns one outcome per event, in order (`index` is the position in `events`).
    * Consent is checked with the policy of `sourceId`, unless `consentChecked`: the events
    * were routed here by `route` already (the gateway's jobs), with their source's policy.
+   * `sizes`: each event's length as JSON text (`JSON.stringify(event).length`), in the order
+   * of `events`, when the caller holds that text already (a store returns it): a batch byte
+   * bound then counts it instead of serialising the event to measure it. An entry that is
+   * not a whole number ≥ 0 is measured instead, and so is every event when the list's length
+   * is not the number of events.
    */
   deliver(
     destinationId: string,
     events: readonly PatchbayEvent[],
-    options?: { sourceId?: string; consentChecked?: boolean },
+    options?: { sourceId?: string; consentChecked?: boolean; sizes?: ReadonlyArray<number | undefined> },
   ): Promise<Outcome[]>
   /**
    * Runs the `check` hook of every destination that has one, with its prepared config (see
@@ -369,13 +374,19 @@ export async function createPipeline(
     route: (event, { sourceId, consent } = {}) =>
       route(event, routes, { whenMissing: consentPolicy(sourceId), ...(consent ? { consent } : {}) }),
     consentPolicy,
-    async deliver(destinationId, events, { sourceId, consentChecked = false } = {}) {
+    async deliver(destinationId, events, { sourceId, consentChecked = false, sizes } = {}) {
       const destination = destinations.find((d) => d.prepared.id === destinationId)
       if (!destination)
         throw new Error(
           `pipeline ${definition.name ?? ''} has no destination "${destinationId}"; it has ${destinations.map((d) => d.prepared.id).join(', ')}`,
         )
-      const items = events.map((event, origin) => ({ origin, event: deepFreeze(event) }))
+      const given = sizes?.length === events.length ? sizes : undefined
+      const items = events.map((event, origin): WorkItem => {
+        const size = given?.[origin]
+        return Number.isSafeInteger(size) && size! >= 0
+          ? { origin, event: deepFreeze(event), size }
+          : { origin, event: deepFreeze(event) }
+      })
       const inputs = events.map((event) => ({ messageId: event.messageId }))
       return clean(
         await runAt(destination, items, new Map(), inputs, {

@@ -190,7 +190,8 @@ export function startDeliveryWorkers(options: WorkerOptions) {
         destination.id,
         jobs.map((job) => job.payload as PatchbayEvent),
         // The route stage checked consent, with the event's source, before the job existed.
-        { consentChecked: true },
+        // The payloads' text lengths, where the store read them: batch bounds need not measure.
+        { consentChecked: true, sizes: jobs.map((job) => job.size) },
       )
     } catch (error) {
       // A bug, not an answer from the destination: keep the jobs and try them again later.

@@ -164,7 +164,7 @@ export function createEventLog(
     for (const [i, rows] of calls.entries()) {
       if (outcomes[i]) continue
       committed += rows.length
-      for (const row of rows) if (row.parsed !== undefined) hot.put(row.seq!, row.parsed)
+      for (const row of rows) if (row.parsed !== undefined) hot.put(row.seq!, row.parsed, row.event.length)
     }
     stats.addEvents(committed)
     stats.invalidateOldest()

@@ -11,11 +11,19 @@ import { dropOldestPastLimit } from './_drop-oldest.ts'
  * oldest go first, so memory stays bounded whatever the queue holds.
  */
 export interface HotEvents {
-  put(seq: number, event: unknown): void
+  /** Keeps the parsed event of `seq`; `size`: the length of its stored JSON text. */
+  put(seq: number, event: unknown, size?: number): void
   /** The parsed event, or `undefined` to parse the stored text. */
   get(seq: number): unknown
+  /** The parsed event with the length of its stored text (for delivery's byte bounds), or `undefined`. */
+  entry(seq: number): HotEvent | undefined
   delete(seq: number): void
   readonly size: number
+}
+
+export interface HotEvent {
+  event: unknown
+  size: number | undefined
 }
 
 /** Entries kept at most: about 10 MB of typical 400-byte events. */
@@ -23,13 +31,14 @@ export const HOT_EVENTS_LIMIT = 8192
 
 export function createHotEvents(limit = HOT_EVENTS_LIMIT): HotEvents {
   // A Map iterates in insertion order, and seqs are inserted ascending: the first is the oldest.
-  const events = new Map<number, unknown>()
+  const events = new Map<number, HotEvent>()
   return {
-    put(seq, event) {
-      events.set(seq, event)
+    put(seq, event, size) {
+      events.set(seq, { event, size })
       dropOldestPastLimit(events, limit)
     },
-    get: (seq) => events.get(seq),
+    get: (seq) => events.get(seq)?.event,
+    entry: (seq) => events.get(seq),
     delete(seq) {
       events.delete(seq)
     },

@@ -52,13 +52,17 @@ export const toStoredEvent = (row: Row, hot?: HotEvents, texts?: Map<number, str
     event: parsed(hot, row.seq, row.event ?? texts?.get(row.seq as number)),
   } as StoredEvent
 }
-/** A job's row (JOB_COLUMNS): a job without a payload of its own gets its event's, from `hot` or `texts`. */
+/**
+ * A job's row (JOB_COLUMNS): a job without a payload of its own gets its event's, from `hot`
+ * or `texts`. `size` is the length of the payload's text, read or kept with the event.
+ */
 export const toJob = (row: Row, hot?: HotEvents, texts?: Map<number, string>): Job => {
   const { eventSeq, ...rest } = row
-  return {
-    ...rest,
-    payload: parsed(hot, eventSeq, row.payload ?? texts?.get(eventSeq as number)),
-  } as Job
+  const kept = typeof eventSeq === 'number' ? hot?.entry(eventSeq) : undefined
+  if (kept)
+    return { ...rest, payload: kept.event, ...(kept.size === undefined ? {} : { size: kept.size }) } as Job
+  const text = (row.payload ?? texts?.get(eventSeq as number)) as string
+  return { ...rest, payload: JSON.parse(text), size: text.length } as Job
 }
 export const toDeadLetter = (row: Row): DeadLetter => {
   const { sourceId, ...rest } = row

@@ -75,6 +75,12 @@ export type DeadLetterStep = 'transformations' | 'delivery'
 /** A job in the queue of its destination: `payload` is the event to deliver. */
 export interface Job extends JobTarget {
   payload: unknown
+  /**
+   * The length of `payload`'s stored JSON text, when the store had that text at hand (read
+   * with the job, or kept with the parsed event): delivery's batch byte bounds count it
+   * instead of serialising the payload again. Absent, delivery measures.
+   */
+  size?: number
   /** Ascending in creation order; never reused. */
   id: number
   state: JobState

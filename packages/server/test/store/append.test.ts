@@ -159,6 +159,8 @@ describeStores('commit-processed', (stores) => {
         orderKey: 'u1',
         messageId: 'm1',
         payload: { messageId: 'm1' },
+        // The payload's stored text length, for delivery's batch byte bounds.
+        size: JSON.stringify({ messageId: 'm1' }).length,
         state: 'in_flight',
         attempts: 0,
         nextAt: 2000,

@@ -22,7 +22,7 @@ export const toStoredEvent = (row: Row, parse: Parse = JSON.parse): StoredEvent 
   } as StoredEvent
 }
 export const toJob = (row: Row, parse: Parse = JSON.parse): Job =>
-  ({ ...row, payload: parse(row.payload as string) }) as Job
+  ({ ...row, payload: parse(row.payload as string), size: (row.payload as string).length }) as Job
 export const toDeadLetter = (row: Row): DeadLetter => {
   const { sourceId, ...rest } = row
   return {
