@@ -78,6 +78,19 @@ export function batchFailure(
         ),
         logs: [],
       }
+    case 'values':
+      return {
+        error: new PatchbayError(
+          'PB_SANDBOX_OUTPUT_LIMIT',
+          `${ctx.filename}: the output of the whole batch holds more than ${ctx.batchOutputLimitValues} objects, arrays and strings (keys included), over the batch limit (sandbox batchOutputLimitValues); ${batch}`,
+          {
+            ...base,
+            hint: 'Return fewer values per event (an array of numbers costs little, one of objects or strings much more), send smaller batches, or raise batchOutputLimitValues.',
+            details: { batchOutputLimitValues: ctx.batchOutputLimitValues },
+          },
+        ),
+        logs: [],
+      }
     case 'internal':
       return {
         error: new PatchbayError(

@@ -21,6 +21,7 @@ export interface DecodeContext {
   cpuTimeMs: number
   wallTimeMs: number
   batchOutputLimitBytes: number
+  batchOutputLimitValues: number
   /** Events one input may become (transformBatch: this many per input of the batch). */
   maxFanOut: number
 }

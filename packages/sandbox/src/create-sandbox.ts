@@ -4,6 +4,7 @@ import { batchFailure } from './_batch-failure.ts'
 import { batchLogs } from './_batch-logs.ts'
 import { type DecodeContext, decodeOutput } from './_decode.ts'
 import type { BatchOutcome } from './_execute.ts'
+import { valuesAtMost } from './_json-values.ts'
 import { pieceEnds } from './_pieces.ts'
 import { prepareSource } from './_source.ts'
 import type { LoadMessage } from './_worker/protocol.ts'
@@ -95,6 +96,7 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
       memoryLimitMb: opts.memoryLimitMb,
       outputLimitBytes: opts.outputLimitBytes,
       batchOutputLimitBytes: opts.batchOutputLimitBytes,
+      batchOutputLimitValues: opts.batchOutputLimitValues,
       maxFanOut: opts.maxFanOut,
       logLimitBytes: opts.logLimitBytes,
       maxLogEntries: opts.maxLogEntries,
@@ -153,6 +155,7 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
       cpuTimeMs: limits.cpuTimeMs,
       wallTimeMs: limits.wallTimeMs,
       batchOutputLimitBytes: opts.batchOutputLimitBytes,
+      batchOutputLimitValues: opts.batchOutputLimitValues,
       maxFanOut: opts.maxFanOut,
     }
     let disposed = false
@@ -169,7 +172,8 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
      * One piece of a batch. Every budget stated per batch holds for the batch, however many
      * pieces it crosses in: the wall clock from the batch's first piece in each worker (a piece
      * that ran after the others gets only the time left), fetches and identity lookups by each piece's share
-     * (in proportion to its events), output and logs by the host adding up the pieces.
+     * (in proportion to its events), output and logs by the host adding up the pieces (a piece's
+     * share of the output values only decides whether its worker counts them).
      */
     const runPiece = async (
       piece: readonly unknown[],
@@ -188,6 +192,7 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
           wallTimeMs: limits.wallTimeMs,
           batch,
           ...(lookupIdentity ? { lookups: piece.length * SANDBOX_DEFAULTS.identityLookupsPerEvent } : {}),
+          ...(share < 1 ? { values: Math.floor(opts.batchOutputLimitValues * share) } : {}),
           ...(fetch && share < 1
             ? {
                 fetch: {
@@ -218,9 +223,12 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
       const batch = nextBatch++
       const out: TransformRun = { results: [], logs: [] }
       const pieces: Array<Promise<Piece>> = []
-      // Output back so far: past the batch limit, the pieces still to come are not decoded
-      // (decoded JSON of empty arrays takes ten times its text), and the batch fails.
+      // Output back so far: past the batch limits, the pieces still to come are not decoded
+      // (decoded JSON of empty arrays takes ten times its text), and the batch fails. Values are
+      // what a piece's worker counted, or for a piece too short to be counted the most it can
+      // hold: a batch whose pieces were all that short is within the limit by their shares.
       let outputChars = 0
+      let outputValues = 0
       // The batch's first failure: the pieces still waiting for a worker are then not sent
       // (nor their output received), so a batch of 16,000 events that is over its output
       // limit after three pieces holds three pieces' output on the host, not sixty-four. A
@@ -245,6 +253,11 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
             outputChars += outcome.output.length
             if (outputChars > opts.batchOutputLimitBytes) {
               failed = { ok: false, failure: { kind: 'output', chars: outputChars } }
+              return NOT_SENT
+            }
+            outputValues += outcome.values ?? valuesAtMost(outcome.output.length)
+            if (outputValues > opts.batchOutputLimitValues) {
+              failed = { ok: false, failure: { kind: 'values', values: outputValues } }
               return NOT_SENT
             }
             const decoded = decodeOutput(outcome.output, against, ctx)

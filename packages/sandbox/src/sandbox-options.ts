@@ -34,6 +34,7 @@ export interface ResolvedSandboxOptions {
   wallTimeMs: number
   outputLimitBytes: number
   batchOutputLimitBytes: number
+  batchOutputLimitValues: number
   maxFanOut: number
   logLimitBytes: number
   maxLogEntries: number
@@ -51,6 +52,7 @@ export const SANDBOX_DEFAULTS = {
   wallTimeMs: 10_000,
   outputLimitBytes: 1024 * 1024,
   batchOutputLimitBytes: 16 * 1024 * 1024,
+  batchOutputLimitValues: 500_000,
   maxFanOut: 100,
   logLimitBytes: 64 * 1024,
   maxLogEntries: 1000,
@@ -93,6 +95,7 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     wallTimeMs: o.wallTimeMs ?? SANDBOX_DEFAULTS.wallTimeMs,
     outputLimitBytes: o.outputLimitBytes ?? SANDBOX_DEFAULTS.outputLimitBytes,
     batchOutputLimitBytes: o.batchOutputLimitBytes ?? SANDBOX_DEFAULTS.batchOutputLimitBytes,
+    batchOutputLimitValues: o.batchOutputLimitValues ?? SANDBOX_DEFAULTS.batchOutputLimitValues,
     maxFanOut: o.maxFanOut ?? SANDBOX_DEFAULTS.maxFanOut,
     logLimitBytes: o.logLimitBytes ?? SANDBOX_DEFAULTS.logLimitBytes,
     maxLogEntries: o.maxLogEntries ?? SANDBOX_DEFAULTS.maxLogEntries,

@@ -67,6 +67,13 @@ export const SandboxSettingsSchema = Type.Object(
         description: 'Largest output of one whole batch, as JSON characters (default 16 MiB).',
       }),
     ),
+    batchOutputLimitValues: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'Most objects, arrays and strings (keys included) the output of one whole batch may hold; numbers, booleans and null do not count. They are what decoding the output costs the host (default 500,000).',
+      }),
+    ),
     maxFanOut: Type.Optional(
       Type.Integer({
         minimum: 1,

@@ -12,6 +12,7 @@ import {
   type PreparedSource,
 } from '../_instance.ts'
 import type { Ivm } from '../_ivm.ts'
+import { countJsonValues, valuesAtMost } from '../_json-values.ts'
 import { createSourceMapper } from '../_sourcemap.ts'
 import type { InitMessage, LoadError, LoadMessage, RunMessage, WorkerMessage } from './protocol.ts'
 
@@ -46,20 +47,36 @@ class TransformSlot implements IsolateHolder {
   }
 }
 
+/** The output budgets of a batch, as one piece of it is held to them here. */
+interface OutputBudget {
+  bytes: number
+  values: number
+  /** The piece's share of `values`: an answer of at most twice this many characters is not counted. */
+  share: number
+}
+
 /**
  * What crosses to the host is held to the batch's budgets here, outside the isolate, whatever
  * the runtime inside it answered (user code can change every built-in of its context): an
- * output longer than `batchOutputLimitBytes` fails the piece without being sent (the host
- * would refuse it anyway, after receiving and holding all of it), and so do the logs of a batch
- * that never settled; a message of the isolate's is cut as thrown values are.
+ * output longer than `batchOutputLimitBytes`, or holding more than `batchOutputLimitValues`
+ * objects, arrays and strings, fails the piece without being sent (the host would refuse it
+ * anyway, after receiving and holding all of it; decoding it is what costs the host), and so do
+ * the logs of a batch that never settled; a message of the isolate's is cut as thrown values
+ * are. Values are counted (here, where the time is not the host's) only in an answer long
+ * enough to hold more than the piece's share of them: a batch of a few hundred ordinary events
+ * is never scanned.
  */
-function bounded(outcome: BatchOutcome, limit: number): BatchOutcome {
-  if (outcome.ok)
-    return outcome.output.length > limit
-      ? { ok: false, failure: { kind: 'output', chars: outcome.output.length } }
-      : outcome
+function bounded(outcome: BatchOutcome, budget: OutputBudget): BatchOutcome {
+  if (outcome.ok) {
+    const length = outcome.output.length
+    if (length > budget.bytes) return { ok: false, failure: { kind: 'output', chars: length } }
+    if (valuesAtMost(length) <= budget.share) return outcome
+    const values = countJsonValues(outcome.output, budget.values)
+    if (values > budget.values) return { ok: false, failure: { kind: 'values', values } }
+    return { ...outcome, values }
+  }
   const failure = outcome.failure
-  if (failure.kind === 'never-settled' && failure.logs.length > limit)
+  if (failure.kind === 'never-settled' && failure.logs.length > budget.bytes)
     return { ok: false, failure: { ...failure, logs: '[]' } }
   if (failure.kind === 'internal' || failure.kind === 'input')
     return { ok: false, failure: { ...failure, message: clipText(failure.message) } }
@@ -205,7 +222,11 @@ export class WorkerTransforms {
           },
           () => fetch!.budget(share),
         ),
-        this.#init.batchOutputLimitBytes,
+        {
+          bytes: this.#init.batchOutputLimitBytes,
+          values: this.#init.batchOutputLimitValues,
+          share: msg.values ?? this.#init.batchOutputLimitValues,
+        },
       )
     } finally {
       this.#identity?.reset()

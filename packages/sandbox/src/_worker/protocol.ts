@@ -26,6 +26,7 @@ export const InitMessageSchema = Type.Object({
   memoryLimitMb: Type.Integer(),
   outputLimitBytes: Type.Integer(),
   batchOutputLimitBytes: Type.Integer(),
+  batchOutputLimitValues: Type.Integer(),
   maxFanOut: Type.Integer(),
   logLimitBytes: Type.Integer(),
   maxLogEntries: Type.Integer(),
@@ -68,6 +69,12 @@ export const RunMessageSchema = Type.Object({
   batch: Type.Optional(Id),
   /** How many `lookupIdentity` calls this batch may make (the host counts them too). */
   lookups: Type.Optional(Type.Integer({ minimum: 0 })),
+  /**
+   * A piece's share of batchOutputLimitValues, by its events (absent: the whole budget). An
+   * answer of at most twice this many characters cannot hold more than the share, so the worker
+   * counts only answers longer than that.
+   */
+  values: Type.Optional(Type.Integer({ minimum: 0 })),
   /** A piece's share of the batch's fetch budget (absent: the whole budget). */
   fetch: Type.Optional(
     Type.Object({
@@ -109,6 +116,11 @@ export const BatchFailureSchema = Type.Union([
    * host), or one piece did by itself (the worker refuses to send it).
    */
   Type.Object({ kind: Type.Literal('output'), chars: Type.Integer() }),
+  /**
+   * The pieces of a batch together returned more than batchOutputLimitValues objects, arrays
+   * and strings (added up by the host), or one piece did by itself (the worker refuses to send it).
+   */
+  Type.Object({ kind: Type.Literal('values'), values: Type.Integer() }),
   /** Host-side only: the host killed the worker running the batch, or it died. */
   Type.Object({
     kind: Type.Literal('worker'),
@@ -122,7 +134,17 @@ export const BatchFailureSchema = Type.Union([
 ])
 
 export const BatchOutcomeSchema = Type.Union([
-  Type.Object({ ok: Type.Literal(true), output: Type.String(), unhandled: Type.Array(Type.String()) }),
+  Type.Object({
+    ok: Type.Literal(true),
+    output: Type.String(),
+    unhandled: Type.Array(Type.String()),
+    /**
+     * The objects, arrays and strings in `output`, when the worker counted them (the answer was
+     * longer than twice its share of batchOutputLimitValues); else the host charges the most it
+     * can hold, one per two characters.
+     */
+    values: Type.Optional(Type.Integer({ minimum: 0 })),
+  }),
   Type.Object({ ok: Type.Literal(false), failure: BatchFailureSchema }),
 ])
 

@@ -5,8 +5,9 @@ import { track } from '../_helpers.ts'
 /**
  * The longest the host's event loop may stall while hostile code runs in the sandbox, in ms.
  * User code never runs in the host, so what is left is the host's own work (copying a batch
- * out, decoding at most batchOutputLimitBytes of output) plus the machine's own scheduling
- * noise, which on a loaded 2-core CI machine is the larger part. The in-process sandbox this
+ * out, decoding at most batchOutputLimitBytes of output holding at most batchOutputLimitValues
+ * objects, arrays and strings) plus the machine's own scheduling noise, which on a loaded
+ * 2-core CI machine is the larger part. The in-process sandbox this
  * replaces stalled for the whole CPU limit per call, or forever.
  */
 export const HOST_STALL_BOUND_MS = 2000

@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/index.ts'
+import { countJsonValues } from '../../src/_json-values.ts'
+import { createSandbox, SANDBOX_DEFAULTS, type Sandbox, type SandboxOptions } from '../../src/index.ts'
 import { track } from '../_helpers.ts'
-import { watchHostHeartbeat } from './_watch.ts'
+import { healthyNextBatch, watchHostHeartbeat } from './_watch.ts'
 
 watchHostHeartbeat()
 const sandboxes: Sandbox[] = []
@@ -228,6 +229,54 @@ describe('output floods', () => {
     expect(small.results[0]!.ok).toBe(true)
   })
 
+  it('fails a batch whose output holds more than batchOutputLimitValues objects, arrays and strings, before the host decodes it', async () => {
+    // Output shaped to be expensive for the host within every byte budget: 16 events of 330,000
+    // empty arrays, 5.3 million values in 16 MB of JSON, whose decoding stalled the host's event
+    // loop for 0.6 to 2 s (16 MB of ordinary events holds about 1.6 million and takes 50 ms).
+    const sandbox = open({ memoryLimitMb: 128 })
+    const next = healthyNextBatch(sandbox)
+    const t = await sandbox.compile(
+      `let list
+      export function transformEvent(e) {
+        list ??= Array.from({ length: 330000 }, () => [])
+        return { ...e, properties: { list } }
+      }`,
+      // Time is not the budget here: a loaded machine must not turn this into a timeout.
+      { filename: 'values.js', cpuTimeMs: 20_000, wallTimeMs: 30_000 },
+    )
+    const { results } = await t.run(Array.from({ length: 16 }, (_, i) => track(`m-${i}`)))
+    expect(results.every((r) => !r.ok && r.error.code === 'PB_SANDBOX_OUTPUT_LIMIT')).toBe(true)
+    expect(results[0]).toMatchObject({
+      error: {
+        message: expect.stringContaining(
+          'the output of the whole batch holds more than 500000 objects, arrays and strings (keys included), over the batch limit (sandbox batchOutputLimitValues)',
+        ),
+      },
+    })
+    await next()
+  })
+
+  it('passes an event that brings its answer to exactly batchOutputLimitValues unchanged, and fails one more value', async () => {
+    // 500,000 empty arrays are 1.5 MB of JSON: over the default outputLimitBytes, not the point
+    // here, and neither is time.
+    const t = await open({ memoryLimitMb: 128, outputLimitBytes: 2 * 2 ** 20 }).compile(
+      'export function transformEvent(e) { return e }',
+      { filename: 'values-edge.js', cpuTimeMs: 20_000, wallTimeMs: 30_000 },
+    )
+    // What the answer holds besides the list's items: {"r":[[event]],"l":[]}.
+    const around = countJsonValues(JSON.stringify({ r: [[track('m-1', { list: [] })]], l: [] }), Infinity)
+    const withList = (items: number) => track('m-1', { list: Array.from({ length: items }, () => []) })
+    const under = withList(SANDBOX_DEFAULTS.batchOutputLimitValues - around)
+    const passed = (await t.run([under])).results[0]!
+    // Compared as JSON: a deep equality of 500,000 arrays would stall this test's own event loop.
+    expect(passed.ok && JSON.stringify(passed.events)).toBe(JSON.stringify([under]))
+    const over = withList(SANDBOX_DEFAULTS.batchOutputLimitValues - around + 1)
+    expect((await t.run([over])).results[0]).toMatchObject({
+      ok: false,
+      error: { code: 'PB_SANDBOX_OUTPUT_LIMIT' },
+    })
+  })
+
   it('caps fan-out of transformBatch at maxFanOut per input', async () => {
     const t = await open({ maxFanOut: 2 }).compile(
       'export function transformBatch(events) { return events.flatMap((e) => [e, e, e]) }',
@@ -271,6 +320,25 @@ describe('budgets per batch hold for a batch that crosses in many pieces', () =>
         ),
       },
     })
+  })
+
+  it('values: the pieces together over batchOutputLimitValues fail the batch, each within it passes', async () => {
+    // Pieces of 250 events: each piece's share is 25,000 values, and a piece of 150 empty arrays
+    // per event holds about 40,000 (counted by its worker); three of them are over the batch's 100,000.
+    const t = await open({ spread: 'never', batchOutputLimitValues: 100_000 }).compile(
+      'export function transformEvent(e) { return { ...e, list: Array.from({ length: e.context.n }, () => []) } }',
+      { filename: 'pieces-values.js' },
+    )
+    const withList = (n: number) => many().map((e) => ({ ...e, context: { n } }))
+    const over = await t.run(withList(150))
+    expect(over.results).toHaveLength(1000)
+    expect(over.results.every((r) => !r.ok && r.error.code === 'PB_SANDBOX_OUTPUT_LIMIT')).toBe(true)
+    expect(over.results[0]).toMatchObject({
+      error: { message: expect.stringContaining('(sandbox batchOutputLimitValues)') },
+    })
+    // About 18,000 values a piece, 72,000 in all.
+    const within = await t.run(withList(60))
+    expect(within.results.every((r) => r.ok)).toBe(true)
   })
 
   it('a failed batch sends none of its pieces still waiting for a worker', async () => {
