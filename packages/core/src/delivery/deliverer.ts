@@ -77,7 +77,7 @@ export function createDeliverer(init: DelivererOptions): Deliverer {
         attempt++
         let response: HttpResponse | undefined
         let error: PatchbayError | undefined
-        await semaphore.acquire()
+        if (!semaphore.tryAcquire()) await semaphore.acquire()
         try {
           response = await transport.send(wire)
         } catch (cause) {
@@ -99,13 +99,18 @@ export function createDeliverer(init: DelivererOptions): Deliverer {
           ),
         )
         const elapsedMs = now() - started
+        if (!error) {
+          const delivered: DeliveryResult = { status: 'delivered', attempts: attempt, elapsedMs }
+          if (response) delivered.response = response
+          if (exchanges) delivered.exchanges = exchanges
+          return delivered
+        }
         const base = {
           attempts: attempt,
           elapsedMs,
           ...(response ? { response } : {}),
           ...(exchanges ? { exchanges } : {}),
         }
-        if (!error) return { status: 'delivered', ...base }
         if (error.family !== 'retryable') return { status: 'failed', error, ...base }
         const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs
         const wait = policy.next(

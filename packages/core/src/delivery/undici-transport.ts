@@ -88,10 +88,10 @@ interface Exchanged {
 /**
  * One request through the agent's dispatcher, its response body read as UTF-8 text: what
  * undici's `request()` and `body.text()` do, without a Readable stream, an async resource
- * and two promises per request (about 4 µs of the ~18 µs undici spent on each request to a
- * local receiver). Informational (1xx) answers are skipped as `request()` skips them; every
- * error (connect, timeouts, a reset mid-body, a refused dispatch) rejects with undici's own
- * error object, as before.
+ * and two promises per request (measured on one core: `pipeline.deliver` with one request
+ * per event spent 13–15 µs less CPU per event). Informational (1xx) answers are skipped as
+ * `request()` skips them; every error (connect, timeouts, a reset mid-body, a refused
+ * dispatch) rejects with undici's own error object, as before.
  */
 function exchange(agent: Dispatcher, options: Dispatcher.DispatchOptions): Promise<Exchanged> {
   return new Promise((resolve, reject) => {

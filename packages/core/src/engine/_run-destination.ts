@@ -91,7 +91,9 @@ export async function runDestination(
         : undefined
       const result = await deliverer.deliver(job.request, handleResponse ? { handleResponse } : undefined)
       const failure = result.status === 'failed' ? finalError(result, dest, singleAttempt) : undefined
-      const origins = new Set(job.items.map((i) => i.origin))
+      // A request counts once per input event it carries (a fanned-out event may be in it twice).
+      const origins =
+        job.items.length === 1 ? [job.items[0]!.origin] : new Set(job.items.map((i) => i.origin))
       for (const origin of origins) {
         const t = tally(origin)
         t.requests++
@@ -122,7 +124,18 @@ export async function runDestination(
       : {}
     if (t?.failure)
       return { ...base, ...counts, status: 'failed', step: dest.label, error: errorJson(t.failure, dest) }
-    if (t && t.delivered > 0) return { ...base, ...counts, status: 'delivered' }
+    if (t && t.delivered > 0)
+      // The common case written out (the same fields in the same order), without spreads.
+      return input.messageId && !t.exchanges
+        ? {
+            index,
+            destination: dest.id,
+            messageId: input.messageId,
+            requests: t.requests,
+            attempts: t.attempts,
+            status: 'delivered',
+          }
+        : { ...base, ...counts, status: 'delivered' }
     return {
       ...base,
       ...counts,
