@@ -50,7 +50,17 @@ function messageIdOf(event: unknown): string | undefined {
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text)
 
-function userError(e: WireError, messageId: string | undefined, ctx: DecodeContext): PatchbayError {
+/**
+ * The PatchbayError for an error the user code's output carries. `batch`: the batch as a
+ * whole failed (transformBatch threw, or returned something that is not a list of events), so
+ * the error fails every event of it whichever caused it, and a host bisects the batch.
+ */
+function userError(
+  e: WireError,
+  messageId: string | undefined,
+  ctx: DecodeContext,
+  batch = false,
+): PatchbayError {
   const at =
     typeof e.l === 'number' && typeof e.k === 'number'
       ? (ctx.mapper?.original(e.l, e.k) ?? { line: e.l, column: e.k })
@@ -69,6 +79,7 @@ function userError(e: WireError, messageId: string | undefined, ctx: DecodeConte
     column: at?.column,
     messageId,
     details: { thrown: name },
+    ...(batch ? { effect: 'poisons-batch' as const } : {}),
   })
 }
 
@@ -124,7 +135,7 @@ export function decodeOutput(output: string, events: readonly unknown[], ctx: De
   }
   const logs = logsOf(parsed.l)
   if (isWireError(parsed.be)) {
-    const batchError = userError(parsed.be, undefined, ctx)
+    const batchError = userError(parsed.be, undefined, ctx, true)
     return { results: failAll(events, batchError), logs, batchError }
   }
   if (ctx.kind !== 'transformBatch') {
@@ -162,7 +173,7 @@ export function decodeOutput(output: string, events: readonly unknown[], ctx: De
     return { results: failAll(events, malformed(ctx, 'no batch output')), logs }
   if (parsed.b.length > ctx.maxFanOut * events.length) {
     const what = `transformBatch returned ${parsed.b.length} events for ${events.length} inputs`
-    const batchError = userError(overFanOut(ctx, what, ' per input'), undefined, ctx)
+    const batchError = userError(overFanOut(ctx, what, ' per input'), undefined, ctx, true)
     return { results: failAll(events, batchError), logs, batchError }
   }
   return { results: correlate(events, parsed.b, parsed.x, ctx), logs }

@@ -165,6 +165,19 @@ describe('transformBatch', () => {
         message: 'transform.js:1:54: transformBatch threw RangeError: batch broke',
       },
     ])
+    // Whichever event caused it: a host (the gateway) bisects the batch to find it.
+    expect(results.map((r) => !r.ok && r.error.poisonsBatch)).toEqual([true, true])
+  })
+
+  it('fails only the event of a transformEvent that threw, without poisoning its batch', async () => {
+    const t = await compile(
+      `export function transformEvent(e) { if (e.messageId === 'm-2') throw new Error('no'); return e }`,
+    )
+    const { results } = await t.run([track('m-1'), track('m-2')])
+    expect(results[0]!.ok).toBe(true)
+    const failed = results[1]!
+    if (failed.ok) throw new Error('expected m-2 to fail')
+    expect([failed.error.code, failed.error.poisonsBatch]).toEqual(['PB_TRANSFORM_FAILED', false])
   })
 
   it('refuses a return value that is not an array', async () => {

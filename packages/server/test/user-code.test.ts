@@ -61,4 +61,41 @@ describe('sandboxed user code in the gateway', () => {
       'patchbay_events_stopped_total{source="web",status="failed",step="transformations.user"} 2',
     )
   })
+
+  it('bisects a transformBatch that throws: the event that makes it throw fails alone, its neighbours go on', async () => {
+    const receiver = track(await startReceiver())
+    const g = await start(
+      webhookPipeline(receiver.url, {
+        transformations: 'transformations:\n  - id: user\n    code: ./test/fixtures/batch-throws.js',
+      }),
+    )
+    const ev = (i: number, bad = false) => ({
+      type: 'track',
+      event: 'Order',
+      userId: `u${i}`,
+      messageId: `m-${i}`,
+      properties: bad ? { bad: true } : {},
+    })
+    const batch = [ev(1), ev(2), ev(3, true), ev(4), ev(5), ev(6), ev(7)]
+    expect((await post(g, '/v1/batch', { batch })).status).toBe(200)
+
+    await waitFor(() => receiver.received.length === 6, 'the 6 events around m-3 delivered', 20_000)
+    const delivered = receiver.received.map((r) => r.body as { messageId: string; properties: object })
+    expect(delivered.map((e) => e.messageId).sort()).toEqual(['m-1', 'm-2', 'm-4', 'm-5', 'm-6', 'm-7'])
+    expect(delivered.every((e) => (e.properties as { transformed?: boolean }).transformed)).toBe(true)
+    await waitFor(
+      () =>
+        g.logs.some(
+          (l) =>
+            l.message.includes('event m-3 from source web failed at transformations.user') &&
+            l.message.includes('transformBatch threw Error: cannot handle m-3'),
+        ),
+      'm-3 failed alone, with the error its batch threw',
+    )
+    // Only m-3 failed: its neighbours were never reported as failed.
+    expect(g.logs.some((l) => /event m-[124567] .*failed/.test(l.message))).toBe(false)
+    expect(await g.metrics()).toContain(
+      'patchbay_events_stopped_total{source="web",status="failed",step="transformations.user"} 1',
+    )
+  })
 })

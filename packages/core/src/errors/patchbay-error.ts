@@ -1,5 +1,5 @@
 import './codes.ts'
-import { type ErrorCode, type ErrorFamily, errorCodeSpec } from './registry.ts'
+import { type BatchEffect, type ErrorCode, type ErrorFamily, errorCodeSpec } from './registry.ts'
 
 const MARKER = Symbol.for('patchbay.error')
 
@@ -25,6 +25,12 @@ export interface PatchbayErrorOptions extends ErrorLocation {
   cause?: unknown
   /** Extra machine-readable facts (status code, limits, versions). Never secrets. */
   details?: Record<string, unknown>
+  /**
+   * What this error did to its batch, when that is more than its code's registry entry says:
+   * a `transformBatch` that threw fails every event of its batch (`poisons-batch`), though
+   * the same code thrown for one event fails only that event.
+   */
+  effect?: BatchEffect
 }
 
 /** The JSON form of a PatchbayError: what `--json` output, outcomes and logs carry. */
@@ -59,7 +65,7 @@ export class PatchbayError extends Error {
   readonly takesWorkerDown: boolean
 
   constructor(code: ErrorCode, message: string, options: PatchbayErrorOptions = {}) {
-    const { hint, cause, details, ...location } = options
+    const { hint, cause, details, effect: own, ...location } = options
     super(message, cause === undefined ? undefined : { cause })
     this.name = 'PatchbayError'
     this.code = code
@@ -70,7 +76,7 @@ export class PatchbayError extends Error {
     this.hint = hint ?? spec?.howToSolve ?? 'See docs/errors.md for this code.'
     this.details = details
     this.location = location
-    const effect = spec?.effect
+    const effect = own ?? spec?.effect
     this.takesWorkerDown = effect === 'takes-worker-down'
     this.poisonsBatch = this.takesWorkerDown || effect === 'poisons-batch'
     Object.defineProperty(this, MARKER, { value: true })

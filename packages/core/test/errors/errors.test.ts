@@ -74,4 +74,16 @@ describe('PatchbayError', () => {
     expect(effect('PB_ACME_BIG')).toEqual([true, false])
     expect(effect('PB_EVENT_INVALID')).toEqual([false, false])
   })
+
+  it('takes an effect for one error beyond its code: a transformBatch that threw poisons its batch', () => {
+    const batch = new PatchbayError('PB_TRANSFORM_FAILED', 'transformBatch threw', {
+      effect: 'poisons-batch',
+    })
+    expect([batch.poisonsBatch, batch.takesWorkerDown]).toEqual([true, false])
+    // The effect is about the batch, not a place: it is not part of the location or the JSON.
+    expect(batch.location).toEqual({})
+    expect(batch.toJSON()).not.toHaveProperty('effect')
+    const one = new PatchbayError('PB_TRANSFORM_FAILED', 'transformEvent threw')
+    expect([one.poisonsBatch, one.takesWorkerDown]).toEqual([false, false])
+  })
 })
