@@ -13,7 +13,8 @@ export const ERROR_CODES = defineErrorCodes('@patchbay/core', {
   PB_CONFIG_INVALID: {
     family: 'configuration',
     description: 'A plugin config does not match the plugin config schema.',
-    howToSolve: 'Fix the field named in the message; `patchbay validate` lists every problem at once.',
+    howToSolve:
+      'Fix the field named in the message; `patchbay plugins --about <plugin>` lists every setting with its type and default.',
   },
   PB_CONFIG_MIGRATION_FAILED: {
     family: 'configuration',
