@@ -204,6 +204,13 @@ describe('delivery against a real HTTP server', () => {
     })
   })
 
+  it('leaves a URL that is not http(s) to undici, which refuses it before any connection', async () => {
+    const { d } = deliverer({ retry: { maxAttempts: 1 } })
+    const result = await d.deliver({ method: 'POST', url: 'ftp://127.0.0.1/in', body: {} })
+    expect(result).toMatchObject({ status: 'failed', attempts: 1 })
+    expect(result.error!.message).toMatch(/network error UND_ERR_INVALID_ARG: Invalid URL protocol/)
+  })
+
   it('reports a body cut off mid-way as a retryable network error, then delivers', async () => {
     const s = await server((res, n) => {
       if (n > 1) return reply(res, 200, 'ok')
