@@ -22,7 +22,8 @@ export const LogSourceConfigSchema = Type.Object(
     batchSize: Type.Integer({
       minimum: 1,
       default: 1000,
-      description: 'Events per batch when reading files.',
+      description:
+        'Events per batch that readLogFile and readLogStream yield (patchbay run batches by its --batch-size).',
     }),
   },
   { additionalProperties: false },

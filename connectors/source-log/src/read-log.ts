@@ -31,11 +31,27 @@ export function readLogStream(
   const parsed = compileConfig(LogSourceConfigSchema).parse(config)
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })
   const source = createLogSource(options)
-  return source.readLines!(lines, {
+  const events = source.readLines!(lines, {
     ...runtimeServices,
     config: parsed,
     origin,
     plugin: `${source.name}@${source.version}`,
     logger: createLogger({ scope: origin, sink: silentSink }),
   })
+  return batched(events, parsed.batchSize)
+}
+
+/** The source yields each line's events on their own; these are batches of `size`. */
+async function* batched(batches: AsyncIterable<unknown[]>, size: number): AsyncGenerator<unknown[]> {
+  let batch: unknown[] = []
+  for await (const events of batches) {
+    for (const event of events) {
+      batch.push(event)
+      if (batch.length >= size) {
+        yield batch
+        batch = []
+      }
+    }
+  }
+  if (batch.length > 0) yield batch
 }

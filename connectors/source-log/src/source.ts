@@ -62,21 +62,20 @@ export function createLogSource(options: LogSourceOptions = {}) {
         if (!skip(text, config)) events.push(lineEvent(text, i + 1, origin, config, at))
       return { events, response: { status: 200, body: { ok: true, events: events.length } } }
     },
+    /**
+     * Each line's event as soon as the line is read, before the next one: the host batches
+     * them (readLogFile by `batchSize`, `patchbay run` by `--batch-size`) and so knows which
+     * input line each event came from.
+     */
     async *readLines(lines, { config, origin }) {
-      let batch: unknown[] = []
       let n = 0
       for await (const raw of lines) {
         n++
         const line = n === 1 ? withoutBom(raw) : raw
         const text = line.endsWith('\r') ? line.slice(0, -1) : line
         if (skip(text, config)) continue
-        batch.push(lineEvent(text, n, origin, config, new Date(now()).toISOString()))
-        if (batch.length >= config.batchSize) {
-          yield batch
-          batch = []
-        }
+        yield [lineEvent(text, n, origin, config, new Date(now()).toISOString())]
       }
-      if (batch.length > 0) yield batch
     },
   })
 }

@@ -86,6 +86,27 @@ describe('readLogFile', () => {
   })
 })
 
+describe('readLines', () => {
+  it("yields each line's event before it reads the next line, so a host can number them", async () => {
+    const config = compileConfig(LogSourceConfigSchema).parse({ batchSize: 1000 })
+    const ctx = { config, origin: 'x.log', plugin: '@patchbay/source-log', logger: console } as never
+    let read = 0
+    async function* input() {
+      for (const line of ['one', '', 'three']) {
+        read++
+        yield line
+      }
+    }
+    const seen: Array<[number, number[]]> = []
+    for await (const batch of createLogSource(clock).readLines!(input(), ctx))
+      seen.push([read, lines(batch).map((l) => l.line)])
+    expect(seen).toEqual([
+      [1, [1]],
+      [3, [3]],
+    ])
+  })
+})
+
 describe('parse (an HTTP body of lines)', () => {
   const config = compileConfig(LogSourceConfigSchema).parse({})
   const ctx = { config, plugin: '@patchbay/source-log', logger: console } as never

@@ -1,15 +1,24 @@
 import { createReadStream, existsSync } from 'node:fs'
 import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
-import { type LoadedPipeline, type LogSink, parseJson, prepareSources } from '@patchbay/core'
+import {
+  type LoadedPipeline,
+  type LogSink,
+  type PreparedSource,
+  parseJson,
+  prepareSources,
+} from '@patchbay/core'
 import { UsageError } from './_exit.ts'
 import type { BadLine } from './_read-events.ts'
+import { splitLines } from './_split-lines.ts'
 
 /**
- * Reads `--input` through one of the pipeline's sources (`--source <id>`). A source with
- * `readLines` (logs) gets the stream of lines; any other source gets each line as a JSON
- * request body to `parse` (with the line's bytes as `rawBody`), as if it had been posted to the
- * gateway. The source's log lines go to `logSink`, redacted.
+ * Reads `--input` through one of the pipeline's sources (`--source <id>`), in batches of
+ * `batchSize` events whatever the source's own batching (as the gateway's processor batches
+ * what its sources ingest). A source with `readLines` (logs) gets the stream of lines; any
+ * other source gets each line as a JSON request body to `parse` (with the line's bytes as
+ * `rawBody`), as if it had been posted to the gateway. Each event comes with its input line
+ * (1-based). The source's log lines go to `logSink`, redacted.
  */
 export async function* readThroughSource(
   loaded: LoadedPipeline,
@@ -33,24 +42,33 @@ export async function* readThroughSource(
   // Core's source stage: config migration, validation, and a logger and errors that redact
   // the source's secrets, exactly as the gateway runs the same source.
   const [source] = (await prepareSources(loaded, { only: [sourceId], logSink })).sources
-  const stream = path === '-' ? process.stdin : createReadStream(path, { encoding: 'utf8' })
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })
+  const stream =
+    path === '-' ? process.stdin.setEncoding('utf8') : createReadStream(path, { encoding: 'utf8' })
   const origin = path === '-' ? 'stdin' : basename(path)
+  const lines = () => createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })
 
   // A pulling source (Singer, Airbyte) reads the extractor's output from the lines; states are
-  // not kept here (`patchbay sync` keeps them).
+  // not kept here (`patchbay sync` keeps them), so its batches are re-cut by batchSize.
   if (source!.sync) {
-    for await (const batch of source!.sync({ state: undefined, input: lines, origin }))
-      if (batch.events.length > 0) yield { events: batch.events, lines: [], bad: [] }
+    let events: unknown[] = []
+    for await (const batch of source!.sync({ state: undefined, input: lines(), origin }))
+      for (const event of batch.events) {
+        events.push(event)
+        if (events.length >= batchSize) {
+          yield { events, lines: [], bad: [] }
+          events = []
+        }
+      }
+    if (events.length > 0) yield { events, lines: [], bad: [] }
     return
   }
   if (source!.readLines) {
-    for await (const events of source!.readLines(lines, origin)) yield { events, lines: [], bad: [] }
+    yield* numberedLines(source!.readLines, splitLines(stream), origin, batchSize)
     return
   }
   let batch = { events: [] as unknown[], lines: [] as Array<number | undefined>, bad: [] as BadLine[] }
   let n = 0
-  for await (const text of lines) {
+  for await (const text of lines()) {
     n++
     if (text.trim() === '') continue
     try {
@@ -77,4 +95,37 @@ export async function* readThroughSource(
     }
   }
   if (batch.events.length > 0 || batch.bad.length > 0) yield batch
+}
+
+/**
+ * Runs a line source over `lines` and numbers its events: the events a source yields belong
+ * to the last line it has read, so a source that yields each line's events before it reads
+ * the next one (as the log source does) gets every event its exact line, also several events
+ * from one line, and none for the lines it drops. The events are re-batched by `batchSize`.
+ */
+async function* numberedLines(
+  readLines: NonNullable<PreparedSource['readLines']>,
+  lines: AsyncIterable<string>,
+  origin: string,
+  batchSize: number,
+): AsyncGenerator<{ events: unknown[]; lines: number[]; bad: BadLine[] }> {
+  let n = 0
+  async function* counted() {
+    for await (const line of lines) {
+      n++
+      yield line
+    }
+  }
+  let batch = { events: [] as unknown[], lines: [] as number[], bad: [] as BadLine[] }
+  for await (const events of readLines(counted(), origin)) {
+    for (const event of events) {
+      batch.events.push(event)
+      batch.lines.push(n)
+      if (batch.events.length >= batchSize) {
+        yield batch
+        batch = { events: [], lines: [], bad: [] }
+      }
+    }
+  }
+  if (batch.events.length > 0) yield batch
 }

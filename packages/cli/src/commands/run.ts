@@ -154,13 +154,20 @@ Exit codes: 0 all delivered or dropped by rule, 1 some events failed, 2 bad pipe
       description: 'Start a local receiver on 127.0.0.1 and expose its URL as ${PATCHBAY_RECEIVER_URL}',
     },
     json: { type: 'boolean', description: 'Print the summary as JSON' },
-    outcomes: { type: 'string', description: 'Write every outcome as JSON lines to this file' },
+    outcomes: {
+      type: 'string',
+      description: 'Write every outcome as JSON lines to this file, with its input line number',
+    },
     source: {
       type: 'string',
       description:
         'Read --input through this source of the pipeline (e.g. log lines) instead of as JSONL events',
     },
-    'batch-size': { type: 'string', description: 'Events per batch', default: '500' },
+    'batch-size': {
+      type: 'string',
+      description: "Events per batch, also through --source (whatever the source's own batchSize)",
+      default: '500',
+    },
   },
   async run({ args }) {
     const batchSize = Number(args['batch-size'])
