@@ -23,6 +23,11 @@ const WATCH_MS = 100
  * and be blamed for a neighbour's memory. Recycled between batches, nobody is.
  */
 const RECYCLE_AT = 0.6
+/**
+ * How many workers may decline one request (each was past RECYCLE_AT with another transform's
+ * memory, and is recycled for it) before it runs wherever it lands.
+ */
+const MAX_DECLINES = 8
 
 /**
  * The sandbox's worker processes, started on demand up to `size`. Batches go to the least
@@ -102,12 +107,21 @@ export class WorkerPool {
     return n
   }
 
+  /**
+   * The resident memory past which `worker` declines a request instead of starting it (see
+   * `maxRss` in the protocol), once it holds `transforms`; undefined after MAX_DECLINES
+   * declines of one request, so it always runs in the end.
+   */
+  #maxRss(transforms: number, declines: number): number | undefined {
+    return declines < MAX_DECLINES ? Math.floor(this.#options.memoryCap(transforms) * RECYCLE_AT) : undefined
+  }
+
   #settled(worker: WorkerProcess): void {
     worker.assigned--
     if (
       worker.alive &&
       !worker.draining &&
-      worker.rss > this.#options.memoryCap(worker.loaded.size) * RECYCLE_AT
+      (worker.declined || worker.rss > this.#options.memoryCap(worker.loaded.size) * RECYCLE_AT)
     ) {
       worker.draining = true
       this.#recycled++
@@ -123,10 +137,16 @@ export class WorkerPool {
     message: Omit<LoadMessage, 't' | 'id'>,
     timeoutMs: number,
   ): Promise<LoadAnswer | { killed: KillReason }> {
-    for (;;) {
+    for (let declines = 0; ; ) {
       const worker = await this.#pick(message.transform)
-      const answer = await worker.load(message, timeoutMs).finally(() => this.#settled(worker))
-      if ('requeue' in answer) continue
+      const maxRss = this.#maxRss(worker.loaded.size + 1, declines)
+      const answer = await worker
+        .load(maxRss === undefined ? message : { ...message, maxRss }, timeoutMs)
+        .finally(() => this.#settled(worker))
+      if ('requeue' in answer) {
+        if (worker.declined) declines++
+        continue
+      }
       return answer
     }
   }
@@ -141,7 +161,7 @@ export class WorkerPool {
     timeoutMs: number,
     skip?: () => BatchOutcome | undefined,
   ): Promise<BatchOutcome> {
-    for (;;) {
+    for (let declines = 0; ; ) {
       const worker = await this.#pick(message.transform)
       // Its batch failed while it waited for a worker: it is not sent at all.
       const skipped = skip?.()
@@ -150,9 +170,14 @@ export class WorkerPool {
         return skipped
       }
       try {
-        if (!worker.loaded.has(message.transform)) {
-          const loaded = await worker.load(load(), timeoutMs)
-          if ('requeue' in loaded) continue
+        const loading = !worker.loaded.has(message.transform)
+        const maxRss = this.#maxRss(worker.loaded.size + (loading ? 1 : 0), declines)
+        if (loading) {
+          const loaded = await worker.load(maxRss === undefined ? load() : { ...load(), maxRss }, timeoutMs)
+          if ('requeue' in loaded) {
+            if (worker.declined) declines++
+            continue
+          }
           if ('killed' in loaded) return { ok: false, failure: { kind: 'worker', ...loaded.killed } }
           if (!loaded.ok)
             return loaded.error.code === 'PB_SANDBOX_MEMORY_LIMIT'
@@ -161,11 +186,14 @@ export class WorkerPool {
         }
         let answer: Awaited<ReturnType<WorkerProcess['run']>>
         try {
-          answer = await worker.run(message, timeoutMs)
+          answer = await worker.run(maxRss === undefined ? message : { ...message, maxRss }, timeoutMs)
         } catch (error) {
           return { ok: false, failure: { kind: 'input', message: (error as Error).message } }
         }
-        if ('requeue' in answer) continue
+        if ('requeue' in answer) {
+          if (worker.declined) declines++
+          continue
+        }
         return answer
       } finally {
         this.#settled(worker)

@@ -77,6 +77,8 @@ export class WorkerProcess {
   assigned = 0
   /** Takes no new requests: it is replaced once those it has are done (see the pool's recycling). */
   draining = false
+  /** It declined a request (its memory was past the request's `maxRss`): the pool recycles it. */
+  declined = false
   rss = 0
   heapUsed = 0
   external = 0
@@ -262,6 +264,11 @@ export class WorkerProcess {
     this.#identity?.reset()
     if (this.#queue.length === 0) this.#hold(false)
     this.#arm()
+    if (message.t === 'declined') {
+      this.declined = true
+      head.settle({ requeue: true })
+      return
+    }
     head.settle(message)
   }
 

@@ -6,7 +6,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { loadIvm } from '../_ivm.ts'
 import { WorkerTransforms } from './_transforms.ts'
-import type { HostMessage, WorkerMessage } from './protocol.ts'
+import type { HostMessage, LoadMessage, RunMessage, WorkerMessage } from './protocol.ts'
 
 const send = (message: WorkerMessage) => {
   if (process.connected) process.send!(message)
@@ -42,7 +42,27 @@ let transforms: WorkerTransforms | undefined
 const queue: HostMessage[] = []
 let working = false
 
+/** The transforms this process has loaded or run. */
+const touched = new Set<number>()
+
+/**
+ * Whether another transform's batches left this process past the memory the host allows before
+ * `message` starts (memory outside every isolate heap, such as ICU data behind Intl objects
+ * kept in module state): then it is declined and sent elsewhere, not run here and blamed for
+ * that memory. Memory of its own transform's only is never a reason, so a request always runs
+ * in a worker that holds nothing else.
+ */
+function overMemory(message: LoadMessage | RunMessage): boolean {
+  const others = touched.size - (touched.has(message.transform) ? 1 : 0)
+  touched.add(message.transform)
+  return others > 0 && message.maxRss !== undefined && process.memoryUsage.rss() > message.maxRss
+}
+
 async function handle(message: HostMessage): Promise<void> {
+  if ((message.t === 'load' || message.t === 'run') && overMemory(message)) {
+    send({ t: 'declined', id: message.id })
+    return
+  }
   switch (message.t) {
     case 'init': {
       transforms = new WorkerTransforms(loadIvm(), message, send)

@@ -50,6 +50,12 @@ export const LoadMessageSchema = Type.Object({
   map: Type.Optional(Type.String()),
   step: Type.Optional(Type.String()),
   cpuTimeMs: Type.Integer(),
+  /**
+   * Resident memory (bytes) past which the worker declines this request instead of starting it
+   * (answering `declined`): an earlier batch grew the worker outside every isolate heap, and
+   * this one, run there, would cross the cap and be blamed for it. Absent: always run.
+   */
+  maxRss: Type.Optional(Type.Integer({ minimum: 0 })),
 })
 
 export const RunMessageSchema = Type.Object({
@@ -61,6 +67,12 @@ export const RunMessageSchema = Type.Object({
   meta: Type.Object({ sourceId: Type.Optional(Type.String()), destinationId: Type.Optional(Type.String()) }),
   cpuTimeMs: Type.Integer(),
   wallTimeMs: Type.Integer(),
+  /**
+   * Resident memory (bytes) past which the worker declines this request instead of starting it
+   * (answering `declined`): an earlier batch grew the worker outside every isolate heap, and
+   * this one, run there, would cross the cap and be blamed for it. Absent: always run.
+   */
+  maxRss: Type.Optional(Type.Integer({ minimum: 0 })),
   /**
    * The batch this piece belongs to (the host numbers them): the wall clock of a batch's
    * pieces in one worker runs from its first piece's start, so a piece that waited behind
@@ -174,6 +186,8 @@ export const WorkerMessageSchema = Type.Union([
   }),
   Type.Object({ t: Type.Literal('load-failed'), id: Id, error: LoadErrorSchema }),
   Type.Object({ t: Type.Literal('done'), id: Id, outcome: BatchOutcomeSchema }),
+  /** The request was not started: the worker's memory was past its `maxRss`. */
+  Type.Object({ t: Type.Literal('declined'), id: Id }),
   /** User code in the running batch called `lookupIdentity(key)`; the host answers with `q`. */
   Type.Object({
     t: Type.Literal('identity'),

@@ -167,6 +167,41 @@ describe('memory outside every isolate heap', () => {
   }, 120_000)
 })
 
+describe('a neighbour queued behind a batch that grew the worker', () => {
+  it('is not run in that worker (nor blamed for its memory): it goes to a fresh one', async () => {
+    // One worker capped at 400 MB. Each batch of intl.js keeps about 150 MB of ICU data outside
+    // its isolate heap, so after it the worker is past 60% of its cap but under it. The batch of
+    // innocent.js (96 MB in its own isolate) already waits in that worker (a worker holds two
+    // batches at once); run there, it crossed the cap and was killed as PB_SANDBOX_MEMORY_LIMIT.
+    const own = createSandbox({ poolSize: 1, workerMemoryMb: 400, cpuTimeMs: 5000, wallTimeMs: 6000 })
+    try {
+      const intl = await own.compile(
+        `const keep = []
+        export function transformEvent(e) {
+          for (let i = 0; i < 1400; i++)
+            keep.push(new Intl.Collator('de', { sensitivity: 'base' }), new Intl.Segmenter('th', { granularity: 'word' }), new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { dateStyle: 'full', timeZone: 'Asia/Tokyo' }))
+          return { ...e, kept: keep.length }
+        }`,
+        { filename: 'intl.js' },
+      )
+      const innocent = await own.compile(
+        'export function transformEvent(e) { const a = new Array(1.2e7).fill(1.5); return { ...e, n: a.length } }',
+        { filename: 'innocent.js' },
+      )
+      const blamed: string[] = []
+      for (let i = 0; i < 6; i++) {
+        const [, b] = await Promise.all([intl.run([track(`a-${i}`)]), innocent.run([track(`b-${i}`)])])
+        const r = b.results[0]!
+        if (!r.ok) blamed.push(`${r.error.code}: ${r.error.message}`)
+      }
+      expect(blamed).toEqual([])
+      expect(own.stats().workersRecycled).toBeGreaterThan(0)
+    } finally {
+      await own.dispose()
+    }
+  }, 120_000)
+})
+
 describe('the host', () => {
   it('does not grow by more than 100 MB over all of the above', () => {
     expect(process.memoryUsage.rss() - hostRssBefore).toBeLessThan(100 * 2 ** 20)
