@@ -2,8 +2,8 @@ import './error-codes.ts'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { PatchbayError } from '@patchbay/core'
-import { build, transform } from 'esbuild'
+import { isPatchbayError, PatchbayError } from '@patchbay/core'
+import { build, stop, type TransformOptions, transform } from 'esbuild'
 import type { ExternalCopy } from 'isolated-vm'
 import { createSourceMapper, type SourceMapper } from './_sourcemap.ts'
 
@@ -83,14 +83,7 @@ export async function prepareSource(
   if (language === 'js')
     return remember({ hash, filename, language, original: code, code, mapper: undefined })
   try {
-    const out = await transform(code, {
-      loader: 'ts',
-      format: 'esm',
-      target: 'esnext',
-      sourcemap: 'external',
-      sourcefile: filename,
-      logLevel: 'silent',
-    })
+    const out = await transpile(code, filename)
     return remember({
       hash,
       filename,
@@ -101,6 +94,7 @@ export async function prepareSource(
       map: out.map,
     })
   } catch (error) {
+    if (isPatchbayError(error)) throw error
     const first = (
       error as { errors?: Array<{ text: string; location?: { line: number; column: number } | null }> }
     ).errors?.[0]
@@ -117,6 +111,74 @@ export async function prepareSource(
       `${filename}${line ? `:${line}:${column}` : ''}: ${first.text}`,
       { file: filename, line, column },
     )
+  }
+}
+
+/** esbuild's answer once its service process has died (a Go stack overflow on deep input). */
+const SERVICE_GONE = /The service (was stopped|is no longer running)/
+/** Incremented each time the service is stopped, so each death is recovered from once. */
+let generation = 0
+/** The retries after a death, one at a time; new transpiles wait while one runs. */
+let retries: Promise<unknown> = Promise.resolve()
+let retrying = 0
+
+const serviceGone = (error: unknown) => SERVICE_GONE.test(String((error as Error)?.message ?? error))
+
+/** Stops the dead service (once per death), so the next transpile starts a fresh one. */
+async function restart(from: number): Promise<void> {
+  if (generation !== from) return
+  generation++
+  await stop()
+}
+
+/**
+ * TypeScript to JavaScript with esbuild, whose one service process serves the whole host.
+ * Deeply nested input (100,000 arrow functions in 400 KB) overflows its Go stack and kills
+ * it, and esbuild then fails every later call for good: here a death stops the service, and
+ * each transpile it failed (the culprit, or a neighbour compiled at the same time) is tried
+ * once more alone on a fresh one; a file that kills that one too is refused. Whitespace is
+ * minified: indented, 10,000 nested blocks (20 KB) came back as 200 MB of JavaScript for the
+ * host to hold, and 20,000 were past V8's longest string (an uncaught error in the host).
+ * Locations are mapped back through the source map either way.
+ */
+async function transpile(code: string, filename: string) {
+  const options: TransformOptions = {
+    loader: 'ts',
+    format: 'esm',
+    target: 'esnext',
+    sourcemap: 'external',
+    sourcefile: filename,
+    minifyWhitespace: true,
+    logLevel: 'silent',
+  }
+  while (retrying > 0) await retries
+  const started = generation
+  try {
+    return await transform(code, options)
+  } catch (error) {
+    if (!serviceGone(error)) throw error
+    const retry = retries.then(async () => {
+      await restart(started)
+      const again = generation
+      try {
+        return await transform(code, options)
+      } catch (second) {
+        if (!serviceGone(second)) throw second
+        await restart(again)
+        throw new PatchbayError(
+          'PB_SANDBOX_COMPILE',
+          `${filename}: the TypeScript transpiler (esbuild) crashed on this file, probably nested too deep (thousands of levels of functions, brackets or operators); flatten it`,
+          { file: filename },
+        )
+      }
+    })
+    retrying++
+    retries = retry.catch(() => {})
+    try {
+      return await retry
+    } finally {
+      retrying--
+    }
   }
 }
 
