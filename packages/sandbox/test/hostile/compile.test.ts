@@ -16,6 +16,24 @@ const plainTs = (name: string) =>
     filename: name,
   })
 
+describe('a source too big to handle', () => {
+  it('is refused before it is hashed, transpiled or sent to a worker (a 300 MB source stalled the host for 2.8 s)', async () => {
+    const code = `export function transformEvent(e) { return e }\n// ${'x'.repeat(16 * 2 ** 20)}`
+    for (const filename of ['huge.js', 'huge.ts']) {
+      const error = await sandbox.compile(code, { filename }).catch((e: unknown) => e)
+      expect(error).toMatchObject({
+        name: 'PatchbayError',
+        code: 'PB_SANDBOX_COMPILE',
+        message: `${filename}: the source is ${code.length} characters long; a transform may have at most ${16 * 2 ** 20}`,
+      })
+    }
+    // Just under the limit compiles (as JavaScript, so this test does not wait for esbuild).
+    const under = await sandbox.compile(code.slice(0, 16 * 2 ** 20), { filename: 'under.js' })
+    expect((await under.run([track('m-1')])).results[0]).toEqual({ ok: true, events: [track('m-1')] })
+    under.dispose()
+  }, 60_000)
+})
+
 describe('TypeScript that costs the transpiler', () => {
   it('a file nested 10,000 blocks deep (20 KB) does not come back as 200 MB of indented JavaScript', async () => {
     const hostRssBefore = process.memoryUsage.rss()
