@@ -42,20 +42,21 @@ let transforms: WorkerTransforms | undefined
 const queue: HostMessage[] = []
 let working = false
 
-/** The transforms this process has loaded or run. */
-const touched = new Set<number>()
+/** The transform of the last load or run this process took. */
+let lastTransform: number | undefined
 
 /**
- * Whether another transform's batches left this process past the memory the host allows before
- * `message` starts (memory outside every isolate heap, such as ICU data behind Intl objects
- * kept in module state): then it is declined and sent elsewhere, not run here and blamed for
- * that memory. Memory of its own transform's only is never a reason, so a request always runs
- * in a worker that holds nothing else.
+ * Whether another transform's batch, just before `message`, left this process past the memory
+ * the host allows (memory outside every isolate heap, such as ICU data behind Intl objects kept
+ * in module state): then it is declined and sent elsewhere, not run here and blamed for that
+ * memory. Memory of its own transform's is never a reason, so a request always runs in a
+ * worker that ran nothing else; and the memory is read (a few µs) only when the transform
+ * changes, never between batches of one transform.
  */
 function overMemory(message: LoadMessage | RunMessage): boolean {
-  const others = touched.size - (touched.has(message.transform) ? 1 : 0)
-  touched.add(message.transform)
-  return others > 0 && message.maxRss !== undefined && process.memoryUsage.rss() > message.maxRss
+  const other = lastTransform !== undefined && lastTransform !== message.transform
+  lastTransform = message.transform
+  return other && message.maxRss !== undefined && process.memoryUsage.rss() > message.maxRss
 }
 
 async function handle(message: HostMessage): Promise<void> {
