@@ -19,7 +19,10 @@ export function matchesFilter(event: PatchbayEvent, filter: EventFilter | undefi
 /**
  * Honours the event's `integrations` object as Segment and RudderStack do: a destination
  * named with `true`/`false` (by any of its `names`) gets exactly that; otherwise `All`
- * decides (default true). Names compare case-insensitively.
+ * decides (default true). Names compare case-insensitively. When keys name the destination
+ * in more than one way, the most specific wins, in the order of `names` (the step id, then
+ * the plugin's short name, then its title), whatever the order of the keys: with
+ * `{ orders: false, webhook: true }`, the step `orders` of the webhook plugin gets nothing.
  *
  * @example
  * isRoutedTo({ All: false, Webhook: true }, ['webhook', 'Webhook']) // true
@@ -27,11 +30,17 @@ export function matchesFilter(event: PatchbayEvent, filter: EventFilter | undefi
 export function isRoutedTo(integrations: unknown, names: readonly string[]): boolean {
   if (typeof integrations !== 'object' || integrations === null) return true
   const entries = integrations as Record<string, unknown>
-  const wanted = new Set(names.map((n) => n.toLowerCase()))
-  for (const [key, value] of Object.entries(entries)) {
-    if (key === 'All' || !wanted.has(key.toLowerCase())) continue
-    if (value === false) return false
-    if (value === true || (typeof value === 'object' && value !== null)) return true
+  const keys = Object.keys(entries)
+  if (keys.length === 0) return true
+  const lowered = keys.map((key) => key.toLowerCase())
+  for (const name of names) {
+    const wanted = name.toLowerCase()
+    for (let k = 0; k < keys.length; k++) {
+      if (lowered[k] !== wanted || keys[k] === 'All') continue
+      const value = entries[keys[k]!]
+      if (value === false) return false
+      if (value === true || (typeof value === 'object' && value !== null)) return true
+    }
   }
   return entries.All !== false
 }

@@ -123,6 +123,19 @@ destinations:
       { destination: 'crm', status: 'dropped', reason: 'integrations' },
       { destination: 'only-signups', status: 'dropped', reason: 'integrations' },
     ])
+    // The step id is more specific than the plugin's name, whatever the order of the keys.
+    for (const integrations of [
+      { collect: true, CRM: false },
+      { crm: false, collect: true },
+    ])
+      expect(p.route({ ...track, integrations } as never)).toEqual([
+        { destination: 'crm', status: 'dropped', reason: 'integrations' },
+        { destination: 'only-signups', status: 'dropped', reason: 'filter' },
+      ])
+    expect(p.route({ ...track, integrations: { All: false, Collect: true } } as never)).toEqual([
+      { destination: 'crm', status: 'routed' },
+      { destination: 'only-signups', status: 'dropped', reason: 'filter' },
+    ])
     const [crm] = p.route({ type: 'page', anonymousId: 'a', messageId: 'm2' } as never)
     expect(crm).toMatchObject({ destination: 'crm', status: 'failed' })
     const error = (crm as { error: UnsupportedEventError }).error
