@@ -55,24 +55,16 @@ describe('patchbay send', () => {
       value: [expect.objectContaining({ event: 'Signed Up', properties: { tag: 'dev' } })],
     })
     // An invalid event out of a transformation fails in run, dev and the gateway: here too.
-    const broken = await send({ type: 'track', event: 'Broken', userId: 'u1', messageId: 'm-2' })
-    expect(broken.code).toBe(1)
-    expect(JSON.parse(broken.stdout).at(-1)).toEqual({
-      step: 'dev-transformation → failed',
-      value: expect.objectContaining({
-        code: 'PB_TRANSFORM_INVALID_OUTPUT',
-        message: expect.stringContaining('`event` must be a non-empty string, got 42'),
-      }),
-    })
-    const bad = await send({ type: 'track', event: 'Bad', userId: 'u1', messageId: 'm-3' })
-    expect(bad.code).toBe(1)
-    expect(JSON.parse(bad.stdout).at(-1)).toEqual({
-      step: 'dev-transformation → failed',
-      value: expect.objectContaining({
-        code: 'PB_EVENT_INVALID',
-        message: expect.stringContaining('Bad events are refused'),
-      }),
-    })
+    const failsWith = async (event: string, code: string, message: string) => {
+      const out = await send({ type: 'track', event, userId: 'u1', messageId: `m-${event}` })
+      expect(out.code).toBe(1)
+      expect(JSON.parse(out.stdout).at(-1)).toEqual({
+        step: 'dev-transformation → failed',
+        value: expect.objectContaining({ code, message: expect.stringContaining(message) }),
+      })
+    }
+    await failsWith('Broken', 'PB_TRANSFORM_INVALID_OUTPUT', '`event` must be a non-empty string, got 42')
+    await failsWith('Bad', 'PB_EVENT_INVALID', 'Bad events are refused')
     const page = await send({ type: 'page', anonymousId: 'a1', name: 'Home', messageId: 'm-4' })
     expect(page.code).toBe(0)
     expect(JSON.parse(page.stdout).at(-1)).toEqual({

@@ -8,7 +8,6 @@ import {
   createPipeline,
   createUndiciTransport,
   type DestinationPlugin,
-  defineDestination,
   isPlugin,
   type Outcome,
   PluginRegistry,
@@ -17,27 +16,18 @@ import {
   type Redactor,
   resolveDeliveryOptions,
   type SourcePlugin,
+  type TransformationPlugin,
   type WireRequest,
 } from '@patchbay/core'
 import { defineCommand } from 'citty'
-import Type from 'typebox'
 import { loadConnector } from '../_connector-dir.ts'
 import { devSourceOnce, serveSource } from '../_dev-source.ts'
 import { EXIT, UsageError } from '../_exit.ts'
 import { color, type Output, processOutput } from '../_output.ts'
 import { readJsonl } from '../_read-events.ts'
 import { describeReceived, startReceiver } from '../_receiver.ts'
+import { transformationPipeline } from '../_transformation-pipeline.ts'
 import { untilStopSignal } from '../_until-stop-signal.ts'
-
-/** A destination that takes everything and sends nowhere: transformations need one after them. */
-const PRINT = defineDestination({
-  name: 'patchbay-dev-print',
-  version: '1.0.0',
-  apiVersion: 1,
-  config: Type.Object({}),
-  supports: ['track', 'identify', 'page', 'screen', 'group', 'alias'],
-  transform: () => null,
-})
 
 const SAMPLE = [
   { type: 'identify', userId: 'dev-user', traits: { email: 'ada@example.com', plan: 'pro' } },
@@ -139,20 +129,12 @@ function printOutcomes(outcomes: Outcome[], output: Output): number {
 async function devTransformationOnce(options: DevOptions, given: unknown[], output: Output): Promise<number> {
   const { plugin } = await loadFresh(options.dir, Date.now())
   const events = options.input ? given : SAMPLE
-  const yaml = JSON.stringify({
-    transformations: [
-      {
-        id: 'dev',
-        use: `${plugin.name}@${plugin.version}`,
-        config: readConfig(options.config) ?? plugin.examples?.[0] ?? {},
-      },
-    ],
-    destinations: [{ id: 'print', use: PRINT.name }],
-  })
-  const pipeline = await createPipeline(
-    parsePipeline(yaml, { file: options.config ?? 'dev-config.json', env: {} }),
+  const pipeline = await transformationPipeline(
+    plugin as TransformationPlugin,
+    readConfig(options.config) ?? plugin.examples?.[0] ?? {},
     {
-      registry: new PluginRegistry().add(plugin).add(PRINT),
+      id: 'dev',
+      file: options.config ?? 'dev-config.json',
       logSink: (record) => output.err(`${color.dim(record.scope)} ${record.message}`),
     },
   )

@@ -4,16 +4,12 @@ import {
   collectSecrets,
   compileConfig,
   createLogger,
-  createPipeline,
   createRedactor,
   type DestinationPlugin,
-  defineDestination,
   isClientDestination,
   isCredentialHeader,
   type PluginLogger,
-  PluginRegistry,
   parseJson,
-  parsePipeline,
   REDACTED,
   type Redactor,
   runtimeServices,
@@ -23,10 +19,10 @@ import {
 } from '@patchbay/core'
 import { normalizeEvent, type PatchbayEvent, validateEvent } from '@patchbay/protocol'
 import { defineCommand } from 'citty'
-import Type from 'typebox'
 import { loadConnector } from '../_connector-dir.ts'
 import { EXIT, UsageError } from '../_exit.ts'
 import { color, type Output, processOutput } from '../_output.ts'
+import { transformationPipeline } from '../_transformation-pipeline.ts'
 
 const readRaw = (file: string) => {
   try {
@@ -222,16 +218,6 @@ export async function sendOne(
   }
 }
 
-/** A sink after the transformation: the pipeline needs a destination, this one sends nothing. */
-const SEND_SINK = defineDestination({
-  name: 'patchbay-send-sink',
-  version: '1.0.0',
-  apiVersion: 1,
-  config: Type.Object({}),
-  supports: ['track', 'identify', 'page', 'screen', 'group', 'alias'],
-  transform: () => null,
-})
-
 async function transformOne(
   plugin: TransformationPlugin,
   rawConfig: unknown,
@@ -239,19 +225,13 @@ async function transformOne(
   event: PatchbayEvent,
   output: Output,
 ) {
-  const definition = JSON.stringify({
-    transformations: [{ id: 'send', use: `${plugin.name}@${plugin.version}`, config: rawConfig }],
-    destinations: [{ id: 'sink', use: SEND_SINK.name }],
+  const pipeline = await transformationPipeline(plugin, rawConfig, {
+    id: 'send',
+    file: configFile ?? 'send-config.json',
+    // Log lines come redacted with the step's secrets, as in every host.
+    logSink: (r) =>
+      output.err(color.dim(`${r.level} ${r.message}${r.fields ? ` ${JSON.stringify(r.fields)}` : ''}`)),
   })
-  const pipeline = await createPipeline(
-    parsePipeline(definition, { file: configFile ?? 'send-config.json', env: {} }),
-    {
-      registry: new PluginRegistry().add(plugin).add(SEND_SINK),
-      // Log lines come redacted with the step's secrets, as in every host.
-      logSink: (r) =>
-        output.err(color.dim(`${r.level} ${r.message}${r.fields ? ` ${JSON.stringify(r.fields)}` : ''}`)),
-    },
-  )
   try {
     return await pipeline.transform([event], { normalized: true })
   } finally {
