@@ -133,20 +133,23 @@ describe('neighbours', () => {
   }, 60_000)
 })
 
+/**
+ * A transform that keeps `perEvent` × 3 Intl objects per event in module state: ICU data that
+ * grows its worker outside every isolate heap.
+ */
+const intlKeeper = (perEvent: number) => `const keep = []
+export function transformEvent(e) {
+  for (let i = 0; i < ${perEvent}; i++)
+    keep.push(new Intl.Collator('de', { sensitivity: 'base' }), new Intl.Segmenter('th', { granularity: 'word' }), new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { dateStyle: 'full', timeZone: 'Asia/Tokyo' }))
+  return { ...e, kept: keep.length }
+}`
+
 describe('memory outside every isolate heap', () => {
   it('a worker grown by a neighbour (Intl data kept in module state) is recycled between batches, and no batch is blamed', async () => {
     // Its own sandbox: one worker capped at 400 MB, recycled past 240 MB.
     const own = createSandbox({ poolSize: 1, workerMemoryMb: 400 })
     try {
-      const intl = await own.compile(
-        `const keep = []
-        export function transformEvent(e) {
-          for (let i = 0; i < 300; i++)
-            keep.push(new Intl.Collator('de', { sensitivity: 'base' }), new Intl.Segmenter('th', { granularity: 'word' }), new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { dateStyle: 'full', timeZone: 'Asia/Tokyo' }))
-          return { ...e, kept: keep.length }
-        }`,
-        { filename: 'intl.js' },
-      )
+      const intl = await own.compile(intlKeeper(300), { filename: 'intl.js' })
       const innocent = await own.compile(
         'export function transformEvent(e) { const a = new Array(8e6).fill(1.5); return { ...e, n: a.length } }',
         { filename: 'innocent.js' },
@@ -175,15 +178,7 @@ describe('a neighbour queued behind a batch that grew the worker', () => {
     // batches at once); run there, it crossed the cap and was killed as PB_SANDBOX_MEMORY_LIMIT.
     const own = createSandbox({ poolSize: 1, workerMemoryMb: 400, cpuTimeMs: 5000, wallTimeMs: 6000 })
     try {
-      const intl = await own.compile(
-        `const keep = []
-        export function transformEvent(e) {
-          for (let i = 0; i < 1400; i++)
-            keep.push(new Intl.Collator('de', { sensitivity: 'base' }), new Intl.Segmenter('th', { granularity: 'word' }), new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { dateStyle: 'full', timeZone: 'Asia/Tokyo' }))
-          return { ...e, kept: keep.length }
-        }`,
-        { filename: 'intl.js' },
-      )
+      const intl = await own.compile(intlKeeper(1400), { filename: 'intl.js' })
       const innocent = await own.compile(
         'export function transformEvent(e) { const a = new Array(1.2e7).fill(1.5); return { ...e, n: a.length } }',
         { filename: 'innocent.js' },
