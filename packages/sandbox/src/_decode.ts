@@ -143,6 +143,8 @@ export function decodeOutput(output: string, events: readonly unknown[], ctx: De
     if (!Array.isArray(entries) || entries.length !== events.length)
       return { results: failAll(events, malformed(ctx, 'wrong number of results')), logs }
     const results = entries.map((entry, i): StepResult => {
+      // Dropped (the runtime sends 0 for null or undefined).
+      if (entry === 0) return { ok: true, events: [] }
       const messageId = messageIdOf(events[i])
       // The runtime checks fan-out inside the isolate; the host does not rely on it.
       if (Array.isArray(entry) && entry.length > ctx.maxFanOut)

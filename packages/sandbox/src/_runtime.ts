@@ -322,8 +322,11 @@ const INVALID = (code, message) => ({ __proto__: null, e: { __proto__: null, c: 
  * a Proxy that changes its length can fan out past what was checked.
  */
 function checkOne(v) {
+  // Dropped: 0 on the wire, not an empty list (a list of the runtime's own costs an allocation
+  // and a prototype change per input, and the host one more array to decode; most log lines
+  // of a filter are dropped).
+  if (v === null || v === undefined) return 0;
   const out = own();
-  if (v === null || v === undefined) return out;
   if (isArray(v)) {
     const n = v.length;
     if (!(n <= cfg.maxFanOut)) return INVALID('PB_SANDBOX_OUTPUT_LIMIT', kind + ' returned ' + n + ' events for one input, over the fan-out limit of ' + cfg.maxFanOut + ' (sandbox maxFanOut)');

@@ -3,6 +3,15 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { IdentityServer } from './_identity-host.ts'
 import {
+  closeSlotFiles,
+  openSlotFiles,
+  readSlot,
+  SLOTS,
+  slotPayload,
+  trimSlot,
+  writeSlot,
+} from './_slot-files.ts'
+import {
   type BatchOutcome,
   checkWorkerMessage,
   type InitMessage,
@@ -12,6 +21,9 @@ import {
   type WorkerMessage,
 } from './_worker/protocol.ts'
 import type { LookupIdentity } from './types.ts'
+
+/** A worker's message as the host settles it: any output in a slot file already read. */
+type Received = Exclude<WorkerMessage, { t: 'done' }> | { t: 'done'; id: number; outcome: BatchOutcome }
 
 /** Why the host ended a worker: the batch it was running fails with this code. */
 export type KillReason = {
@@ -31,7 +43,9 @@ interface Pending {
   timeoutMs: number
   /** `lookupIdentity` calls the batch may make (0 for a load). */
   lookups: number
-  settle(value: WorkerMessage | { requeue: true } | { killed: KillReason }): void
+  /** The slot file this request owns until it settles (see _slot-files.ts). */
+  slot: number | undefined
+  settle(value: Received | { requeue: true } | { killed: KillReason }): void
 }
 
 const here = import.meta.url
@@ -72,6 +86,9 @@ export class WorkerProcess {
   /** Identity lookups the head request has made. */
   #lookupsUsed = 0
   readonly #identity: IdentityServer | undefined
+  /** The worker's slot files (undefined: every payload crosses inline), and which are taken. */
+  #slots: number[] | undefined
+  readonly #slotTaken: boolean[] = new Array(SLOTS).fill(false)
   alive = true
   /** Operations the pool gave this worker that have not finished (a load and its run count once). */
   assigned = 0
@@ -97,6 +114,7 @@ export class WorkerProcess {
         }
       })
     const heapMb = 256
+    this.#slots = openSlotFiles()
     this.child = fork(ENTRY, [], {
       execArgv: [
         '--no-node-snapshot',
@@ -106,7 +124,8 @@ export class WorkerProcess {
         ...(DEV ? ['--conditions=@patchbay/source', '--disable-warning=ExperimentalWarning'] : []),
       ],
       serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // The slot files become the worker's descriptors FIRST_SLOT_FD, FIRST_SLOT_FD + 1, ...
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', ...(this.#slots ?? [])],
     })
     // An idle worker does not keep the host alive; one with work in flight does (see #hold).
     this.child.unref()
@@ -116,7 +135,7 @@ export class WorkerProcess {
     this.child.on('error', () =>
       this.kill({ code: 'PB_SANDBOX_CRASHED', message: 'the worker process failed to start' }),
     )
-    this.#post({ t: 'init', ...options.init })
+    this.#post({ t: 'init', ...options.init, ...(this.#slots ? { slots: this.#slots.length } : {}) })
   }
 
   /** Requests sent and not answered yet (the head one is running). */
@@ -128,15 +147,39 @@ export class WorkerProcess {
     return this.child.send(message)
   }
 
+  /**
+   * A run request with a slot file of its own when one is free: its events go there when they
+   * are worth it (see _slot-files.ts), and its answer may come back there.
+   */
+  #slotted(message: RunMessage): RunMessage {
+    const slot = this.#slots ? this.#slotTaken.indexOf(false) : -1
+    if (slot === -1) return message
+    const payload = slotPayload(message.events)
+    this.#slotTaken[slot] = true
+    if (payload && writeSlot(this.#slots![slot]!, payload)) {
+      const { events: _, ...rest } = message
+      return { ...rest, slot, file: payload.length }
+    }
+    return { ...message, slot }
+  }
+
+  #freeSlot(pending: Pending): void {
+    if (pending.slot !== undefined) this.#slotTaken[pending.slot] = false
+  }
+
   #request<T>(
-    message: LoadMessage | RunMessage,
+    unslotted: LoadMessage | RunMessage,
     timeoutMs: number,
   ): Promise<T | { requeue: true } | { killed: KillReason }> {
     return new Promise((resolve) => {
+      // Not cloneable (a function in an event): serializing for the slot file throws as the
+      // IPC channel would, and nothing is sent.
+      const message = unslotted.t === 'run' && this.alive ? this.#slotted(unslotted) : unslotted
       const pending: Pending = {
         id: message.id,
         timeoutMs,
         lookups: message.t === 'run' ? (message.lookups ?? 0) : 0,
+        slot: message.t === 'run' ? message.slot : undefined,
         settle: resolve as Pending['settle'],
       }
       this.#queue.push(pending)
@@ -145,6 +188,7 @@ export class WorkerProcess {
       } catch (error) {
         // Not cloneable (a function in an event): nothing was sent.
         this.#queue.splice(this.#queue.indexOf(pending), 1)
+        this.#freeSlot(pending)
         throw error
       }
       if (this.#queue.length === 1) {
@@ -195,10 +239,7 @@ export class WorkerProcess {
     message: Omit<LoadMessage, 't' | 'id'>,
     timeoutMs: number,
   ): Promise<Answer<LoadAnswer> | { killed: KillReason }> {
-    const answer = await this.#request<WorkerMessage>(
-      { t: 'load', id: this.#nextId++, ...message },
-      timeoutMs,
-    )
+    const answer = await this.#request<Received>({ t: 'load', id: this.#nextId++, ...message }, timeoutMs)
     if ('requeue' in answer || 'killed' in answer) return answer
     if (answer.t === 'loaded') {
       this.loaded.add(message.transform)
@@ -211,7 +252,7 @@ export class WorkerProcess {
   }
 
   async run(message: Omit<RunMessage, 't' | 'id'>, timeoutMs: number): Promise<Answer<BatchOutcome>> {
-    const answer = await this.#request<WorkerMessage>({ t: 'run', id: this.#nextId++, ...message }, timeoutMs)
+    const answer = await this.#request<Received>({ t: 'run', id: this.#nextId++, ...message }, timeoutMs)
     if ('requeue' in answer) return answer
     if ('killed' in answer) return { ok: false, failure: { kind: 'worker', ...answer.killed } }
     if (answer.t === 'done') return answer.outcome
@@ -259,7 +300,19 @@ export class WorkerProcess {
       this.kill({ code: 'PB_SANDBOX_CRASHED', message: 'the sandbox worker answered out of order' })
       return
     }
+    // An output in the request's slot file is read now, before the slot can be taken again.
+    let answer: Received
+    if (message.t === 'done' && 'file' in message.outcome) {
+      const { file, ...rest } = message.outcome
+      const output = this.#readSlot(head.slot, file)
+      if (output === undefined) {
+        this.kill({ code: 'PB_SANDBOX_CRASHED', message: 'the sandbox worker sent a malformed answer' })
+        return
+      }
+      answer = { ...message, outcome: { ...rest, output } }
+    } else answer = message as Received
     this.#queue.shift()
+    this.#freeSlot(head)
     this.#lookupsUsed = 0
     this.#identity?.reset()
     if (this.#queue.length === 0) this.#hold(false)
@@ -269,7 +322,21 @@ export class WorkerProcess {
       head.settle({ requeue: true })
       return
     }
-    head.settle(message)
+    head.settle(answer)
+  }
+
+  /** The output string a worker wrote to a slot file, or undefined when it is not there. */
+  #readSlot(slot: number | undefined, length: number): string | undefined {
+    const fd = slot === undefined ? undefined : this.#slots?.[slot]
+    if (fd === undefined) return undefined
+    let output: unknown
+    try {
+      output = readSlot(fd, length)
+    } catch {
+      return undefined
+    }
+    trimSlot(fd, length)
+    return typeof output === 'string' ? output : undefined
   }
 
   /**
@@ -345,6 +412,9 @@ export class WorkerProcess {
       message: `the sandbox worker process exited (${signal ? `signal ${signal}` : `code ${code}`}) in the middle of its work, probably a V8 fatal error such as running out of memory inside one built-in call; it was replaced`,
     }
     const [head, ...rest] = this.#queue.splice(0)
+    // Forgotten as they are closed: a descriptor number can be reused by the next file opened.
+    closeSlotFiles(this.#slots)
+    this.#slots = undefined
     head?.settle({ killed: reason })
     for (const p of rest) p.settle({ requeue: true })
     this.#options.onExit(this)

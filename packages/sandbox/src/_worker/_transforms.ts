@@ -14,7 +14,7 @@ import {
 import type { Ivm } from '../_ivm.ts'
 import { countJsonValues, valuesAtMost } from '../_json-values.ts'
 import { createSourceMapper } from '../_sourcemap.ts'
-import type { InitMessage, LoadError, LoadMessage, RunMessage, WorkerMessage } from './protocol.ts'
+import type { InitMessage, LoadError, LoadMessage, RunWithEvents, WorkerMessage } from './protocol.ts'
 
 /**
  * One transform in this worker: its own isolate (so its memory is never blamed on another
@@ -179,7 +179,7 @@ export class WorkerTransforms {
     }
   }
 
-  async run(msg: RunMessage): Promise<BatchOutcome> {
+  async run(msg: RunWithEvents): Promise<BatchOutcome> {
     const slot = this.#slots.get(msg.transform)
     if (!slot)
       return {

@@ -3,10 +3,19 @@
  * and a capped heap). It holds the isolates, runs one message at a time in arrival order, and
  * exits when the host goes away (IPC disconnect), so a worker never outlives its host.
  */
-import { setFlagsFromString } from 'node:v8'
+import { serialize, setFlagsFromString } from 'node:v8'
 import { loadIvm } from '../_ivm.ts'
+import { FILE_MIN_BYTES, FIRST_SLOT_FD, readSlot, writeSlot } from '../_slot-files.ts'
 import { WorkerTransforms } from './_transforms.ts'
-import type { HostMessage, LoadMessage, RunMessage, WorkerMessage } from './protocol.ts'
+import type {
+  BatchOutcome,
+  FiledOutcome,
+  HostMessage,
+  LoadMessage,
+  RunMessage,
+  RunWithEvents,
+  WorkerMessage,
+} from './protocol.ts'
 
 const send = (message: WorkerMessage) => {
   if (process.connected) process.send!(message)
@@ -59,6 +68,24 @@ function overMemory(message: LoadMessage | RunMessage): boolean {
   return other && message.maxRss !== undefined && process.memoryUsage.rss() > message.maxRss
 }
 
+/** A request's events: in the message, or in its slot file (see _slot-files.ts). */
+function withEvents(message: RunMessage): RunWithEvents {
+  if (message.events !== undefined) return message as RunWithEvents
+  if (message.file === undefined || message.slot === undefined)
+    throw new Error('a run request came with no events')
+  const events = readSlot(FIRST_SLOT_FD + message.slot, message.file) as RunWithEvents['events']
+  return { ...message, events }
+}
+
+/** A long output goes back through the request's slot file; a short one (or a failed write) inline. */
+function answer(message: RunMessage, outcome: BatchOutcome): BatchOutcome | FiledOutcome {
+  if (!outcome.ok || message.slot === undefined || outcome.output.length < FILE_MIN_BYTES) return outcome
+  const bytes = serialize(outcome.output)
+  if (!writeSlot(FIRST_SLOT_FD + message.slot, bytes)) return outcome
+  const { output: _, ...rest } = outcome
+  return { ...rest, file: bytes.length }
+}
+
 async function handle(message: HostMessage): Promise<void> {
   if ((message.t === 'load' || message.t === 'run') && overMemory(message)) {
     send({ t: 'declined', id: message.id })
@@ -91,8 +118,8 @@ async function handle(message: HostMessage): Promise<void> {
       return
     }
     case 'run': {
-      const outcome = await transforms!.run(message)
-      send({ t: 'done', id: message.id, outcome })
+      const outcome = await transforms!.run(withEvents(message))
+      send({ t: 'done', id: message.id, outcome: answer(message, outcome) })
       // Sent (serialized into the channel), so the output string is garbage now.
       if (outcome.ok) released(outcome.output)
       return

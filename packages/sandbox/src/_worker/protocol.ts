@@ -4,7 +4,8 @@ import '../error-codes.ts'
  * are derived from them. The host validates every message a worker sends before it acts on
  * it (a worker runs hostile code, so its answers are checked like any other input); the
  * worker trusts the host. Events travel with `serialization: 'advanced'` (V8's structured
- * clone), so they are never turned into JSON text on the way in.
+ * clone), so they are never turned into JSON text on the way in; long strings (a piece's log
+ * lines, an output) may cross through the request's slot file instead (_slot-files.ts).
  */
 import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
@@ -35,6 +36,8 @@ export const InitMessageSchema = Type.Object({
   /** Present when the host answers `lookupIdentity`: the answer bytes one batch may read. */
   identity: Type.Optional(Type.Object({ batchBytes: Type.Integer() })),
   heartbeatMs: Type.Integer(),
+  /** Slot files the worker inherited, from descriptor FIRST_SLOT_FD on (see _slot-files.ts). */
+  slots: Type.Optional(Type.Integer({ minimum: 0 })),
 })
 
 /** Compiles a transform into its own isolate (checking imports and exports). */
@@ -62,8 +65,15 @@ export const RunMessageSchema = Type.Object({
   t: Type.Literal('run'),
   id: Id,
   transform: Id,
-  /** The events; for transformLine, the lines, or one string of them joined by newlines. */
-  events: Type.Union([Type.Array(Type.Unknown()), Type.String()]),
+  /**
+   * The events; for transformLine, the lines, or one string of them joined by newlines. Absent
+   * when they wait in the request's slot file (`file`).
+   */
+  events: Type.Optional(Type.Union([Type.Array(Type.Unknown()), Type.String()])),
+  /** The slot file this request owns until its answer is read; its answer may come back there. */
+  slot: Type.Optional(Id),
+  /** The events are in the slot file: this many bytes of V8's serialization. */
+  file: Type.Optional(Type.Integer({ minimum: 0 })),
   meta: Type.Object({ sourceId: Type.Optional(Type.String()), destinationId: Type.Optional(Type.String()) }),
   cpuTimeMs: Type.Integer(),
   wallTimeMs: Type.Integer(),
@@ -160,6 +170,15 @@ export const BatchOutcomeSchema = Type.Union([
   Type.Object({ ok: Type.Literal(false), failure: BatchFailureSchema }),
 ])
 
+/** A successful outcome whose output the worker wrote to the request's slot file. */
+export const FiledOutcomeSchema = Type.Object({
+  ok: Type.Literal(true),
+  /** Bytes of V8's serialization of the output string. */
+  file: Type.Integer({ minimum: 1 }),
+  unhandled: Type.Array(Type.String()),
+  values: Type.Optional(Type.Integer({ minimum: 0 })),
+})
+
 export const LoadErrorSchema = Type.Object({
   code: Type.Union([
     Type.Literal('PB_SANDBOX_COMPILE'),
@@ -185,7 +204,11 @@ export const WorkerMessageSchema = Type.Union([
     ]),
   }),
   Type.Object({ t: Type.Literal('load-failed'), id: Id, error: LoadErrorSchema }),
-  Type.Object({ t: Type.Literal('done'), id: Id, outcome: BatchOutcomeSchema }),
+  Type.Object({
+    t: Type.Literal('done'),
+    id: Id,
+    outcome: Type.Union([BatchOutcomeSchema, FiledOutcomeSchema]),
+  }),
   /** The request was not started: the worker's memory was past its `maxRss`. */
   Type.Object({ t: Type.Literal('declined'), id: Id }),
   /** User code in the running batch called `lookupIdentity(key)`; the host answers with `q`. */
@@ -208,11 +231,14 @@ export const WorkerMessageSchema = Type.Union([
 export type InitMessage = Static<typeof InitMessageSchema>
 export type LoadMessage = Static<typeof LoadMessageSchema>
 export type RunMessage = Static<typeof RunMessageSchema>
+/** A run request once its events are at hand (read from its slot file when they were there). */
+export type RunWithEvents = RunMessage & { events: NonNullable<RunMessage['events']> }
 export type HostMessage = Static<typeof HostMessageSchema>
 export type IdentityAnswerMessage = Static<typeof IdentityAnswerMessageSchema>
 export type WorkerMessage = Static<typeof WorkerMessageSchema>
 export type BatchFailure = Static<typeof BatchFailureSchema>
 export type BatchOutcome = Static<typeof BatchOutcomeSchema>
+export type FiledOutcome = Static<typeof FiledOutcomeSchema>
 export type LoadError = Static<typeof LoadErrorSchema>
 
 export const checkWorkerMessage = Compile(WorkerMessageSchema)
