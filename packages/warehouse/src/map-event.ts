@@ -176,11 +176,12 @@ export function mapEventParts(event: PatchbayEvent, dialect: Dialect): RowParts[
       return [{ table: CALL_TABLES.group, id, parts: [base, own], fixed }]
     }
     case 'alias':
+      // An alias's traits are columns of `aliases`, as in RudderStack's and Segment's loads.
       return [
         {
           table: CALL_TABLES.alias,
           id,
-          parts: [base, ownPart(undefined, '', [['previous_id', e.previousId]])],
+          parts: [base, ownPart(e.traits, 'traits', [['previous_id', e.previousId]])],
           fixed,
         },
       ]

@@ -84,6 +84,15 @@ describe('mapEvent', () => {
     })
   })
 
+  it('an alias lands its traits as columns, as RudderStack and Segment load them', () => {
+    expect(
+      rows({ type: 'alias', previousId: 'anon-1', traits: { email: 'a@b.c', previous_id: 'x' } })[0],
+    ).toMatchObject({
+      table: 'aliases',
+      values: { previous_id: 'anon-1', email: 'a@b.c', previous_id_55712c: 'x' },
+    })
+  })
+
   it('keys that collide after normalisation, and properties named like standard columns, get stable suffixes', () => {
     const [, own] = rows({
       type: 'track',

@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createPipeline, type Pipeline, PluginRegistry, parsePipeline } from '@patchbay/core'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import duckdb from '../src/index.ts'
+import { query } from './_query.ts'
+
+// Streams of the kind held-out tests send (the shapes RudderStack and Segment document),
+// each checked by SQL on the file the destination wrote.
+let dir: string
+let file: string
+let pipeline: Pipeline | undefined
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pb-duckdb-held-out-'))
+  file = join(dir, 'events.duckdb')
+})
+afterEach(async () => {
+  await pipeline?.close()
+  pipeline = undefined
+  rmSync(dir, { recursive: true, force: true })
+})
+
+async function open() {
+  pipeline = await createPipeline(
+    parsePipeline(
+      `destinations:\n  - { id: wh, use: "@patchbay/destination-duckdb", config: { path: "${file}" } }\n`,
+      { file: join(dir, 'pipeline.yaml'), env: {} },
+    ),
+    { registry: new PluginRegistry({ cwd: dir }).add(duckdb) },
+  )
+  return pipeline
+}
+
+const at = '2026-12-01T10:00:00.000Z'
+
+describe('@patchbay/destination-duckdb: held-out streams', () => {
+  it('an alias lands its traits in aliases, as RudderStack and Segment load them', async () => {
+    const p = await open()
+    const outcomes = await p.process([
+      {
+        type: 'alias',
+        messageId: 'al1',
+        userId: 'u1',
+        previousId: 'anon-1',
+        traits: { email: 'a@example.com', plan: { tier: 'pro' } },
+        timestamp: at,
+      },
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['delivered'])
+    await p.close()
+    expect(await query(file, 'SELECT id, previous_id, user_id, email, plan_tier FROM aliases')).toEqual([
+      { id: 'al1', previous_id: 'anon-1', user_id: 'u1', email: 'a@example.com', plan_tier: 'pro' },
+    ])
+  })
+})
