@@ -69,4 +69,42 @@ describe('@patchbay/destination-postgres: held-out streams', () => {
       { id: 'al1', previous_id: 'anon-1', user_id: 'u1', email: 'a@example.com', plan_tier: 'pro' },
     ])
   })
+
+  it('a column first typed as string takes later numbers, booleans and arrays as their text, as RudderStack and Segment do', async () => {
+    const { p, schema } = await open()
+    const track = (id: string, properties: Record<string, unknown>) => ({
+      type: 'track',
+      messageId: id,
+      userId: 'u1',
+      event: 'Plan Chosen',
+      properties,
+      timestamp: at,
+    })
+    await p.process([track('a', { plan: 'free', seats: 1 })])
+    const outcomes = await p.process([
+      track('b', { plan: 2 }),
+      track('c', { plan: true }),
+      track('d', { plan: 1.5 }),
+      track('e', { plan: [1, 'x'] }),
+      track('f', { plan: at, seats: 'many' }),
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(Array(5).fill('delivered'))
+    expect(await rows(`SELECT id, plan FROM ${schema}.plan_chosen ORDER BY id`)).toEqual([
+      { id: 'a', plan: 'free' },
+      { id: 'b', plan: '2' },
+      { id: 'c', plan: 'true' },
+      { id: 'd', plan: '1.5' },
+      { id: 'e', plan: '[1,"x"]' },
+      { id: 'f', plan: at },
+    ])
+    // Only what has no text form in its column is discarded: a string in an int column.
+    expect(await rows(`SELECT row_id, column_name, value, reason FROM ${schema}.patchbay_discards`)).toEqual([
+      {
+        row_id: 'f',
+        column_name: 'seats',
+        value: 'many',
+        reason: 'a string value does not fit the int column',
+      },
+    ])
+  })
 })

@@ -52,13 +52,13 @@ export function inferType(value: unknown): ColumnType | undefined {
 
 /**
  * Whether a value of type `value` may be stored in a column of type `column`, and how:
- * the same type as is; an int in a float column; a timestamp in a string column (as its
- * text); anything in a json column. Everything else conflicts (and goes to the discards).
- * A column never changes type.
+ * the same type as is; an int in a float column; anything in a string column (as its text:
+ * `2`, `true`, `[1,2]`, as RudderStack and Segment load a number into a string column);
+ * anything in a json column. Everything else conflicts (and goes to the discards). A
+ * column never changes type.
  */
 export function fits(value: ColumnType, column: ColumnType): boolean {
-  if (value === column || column === 'json') return true
+  if (value === column || column === 'json' || column === 'string') return true
   if (column === 'float') return value === 'int'
-  if (column === 'string') return value === 'timestamp'
   return false
 }

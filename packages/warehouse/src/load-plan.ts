@@ -202,10 +202,15 @@ export function applyChanges(schema: WarehouseSchema, changes: readonly SchemaCh
   }
 }
 
-/** A value as the loader writes it into a column of `type`: json as text, the rest as is. */
+/**
+ * A value as the loader writes it into a column of `type`: json as text, anything in a
+ * string column as its text (`true`, `1.5`, `[1,"x"]`), the rest as is.
+ */
 function cell(value: unknown, type: ColumnType): string | number | boolean | null {
   if (value === undefined || value === null) return null
   if (type === 'json') return JSON.stringify(value)
+  if (type === 'string' && typeof value !== 'string')
+    return typeof value === 'object' ? JSON.stringify(value) : String(value)
   if (typeof value === 'bigint') return value.toString()
   if (typeof value === 'object') return JSON.stringify(value)
   return value as string | number | boolean
