@@ -12,7 +12,10 @@ describe('cutting a batch into pieces', () => {
   it('cuts transformEvent batches into pieces of at most 250 events, spread evenly when asked', () => {
     expect(pieceEnds('transformEvent', events(600), 2, 'never')).toEqual([250, 500, 600])
     expect(pieceEnds('transformEvent', events(100), 2, 'never')).toEqual([100])
-    expect(pieceEnds('transformEvent', events(100), 2, 'always')).toEqual([50, 100])
+    // Never in pieces under 100: two pieces of 50 measured slower than one of 100.
+    expect(pieceEnds('transformEvent', events(100), 2, 'always')).toEqual([100])
+    expect(pieceEnds('transformEvent', events(199), 2, 'always')).toEqual([100, 199])
+    expect(pieceEnds('transformEvent', events(300), 2, 'always')).toEqual([150, 300])
     expect(pieceEnds('transformEvent', events(10), 2, 'always')).toEqual([10])
   })
 

@@ -6,11 +6,11 @@ const WHO = `const me = Math.random()
 export function transformEvent(event) { return { ...event, worker: me } }`
 
 describe('spreading a batch over the workers', () => {
-  it('runs one batch of 100 on both workers, in order, and a batch of 10 on one', async () => {
+  it('runs one batch of 200 on both workers, in order, and a batch of 10 on one', async () => {
     const sandbox = sandboxFor({ poolSize: 2, spread: 'always' })
     try {
       const t = await sandbox.compile(WHO, { filename: 'who.js' })
-      const events = Array.from({ length: 100 }, (_, i) => track(`m-${i}`))
+      const events = Array.from({ length: 200 }, (_, i) => track(`m-${i}`))
       const { results } = await t.run(events, {})
       const out = results.map((r) =>
         r.ok ? (r.events[0] as { messageId: string; worker: number }) : undefined,
@@ -20,8 +20,8 @@ describe('spreading a batch over the workers', () => {
       const workers = new Set(out.map((e) => e?.worker))
       expect(workers.size).toBe(2)
       // The first half ran in one worker, the second in the other.
-      expect(new Set(out.slice(0, 50).map((e) => e?.worker)).size).toBe(1)
-      expect(new Set(out.slice(50).map((e) => e?.worker)).size).toBe(1)
+      expect(new Set(out.slice(0, 100).map((e) => e?.worker)).size).toBe(1)
+      expect(new Set(out.slice(100).map((e) => e?.worker)).size).toBe(1)
 
       const small = await t.run(events.slice(0, 10), {})
       const smallWorkers = new Set(
@@ -37,12 +37,12 @@ describe('spreading a batch over the workers', () => {
     const sandbox = sandboxFor({ poolSize: 2, cpuTimeMs: 200, spread: 'always' })
     try {
       const t = await sandbox.compile(
-        `export function transformEvent(event) { if (event.messageId === 'm-90') for (;;) {} return event }`,
+        `export function transformEvent(event) { if (event.messageId === 'm-190') for (;;) {} return event }`,
         { filename: 'loop.js' },
       )
-      const events = Array.from({ length: 100 }, (_, i) => track(`m-${i}`))
+      const events = Array.from({ length: 200 }, (_, i) => track(`m-${i}`))
       const { results } = await t.run(events, {})
-      expect(results).toHaveLength(100)
+      expect(results).toHaveLength(200)
       expect(results.every((r) => !r.ok && r.error.code === 'PB_SANDBOX_TIMEOUT')).toBe(true)
     } finally {
       await sandbox.dispose()
