@@ -107,4 +107,30 @@ describe('@patchbay/destination-postgres: held-out streams', () => {
       },
     ])
   })
+
+  it('a lone surrogate in an array or JSON value loads as U+FFFD, as in text, instead of failing its event', async () => {
+    const { p, schema } = await open()
+    const outcomes = await p.process([
+      {
+        type: 'track',
+        messageId: 's1',
+        userId: 'u1',
+        event: 'Tagged',
+        properties: { tags: ['a\ud800b', 'ok'], note: 'x\udc00y' },
+        timestamp: at,
+      },
+      {
+        type: 'identify',
+        messageId: 'i1',
+        userId: 'u1',
+        traits: { tags: ['\udfff', 'C:\\udfff'] },
+        timestamp: at,
+      },
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['delivered', 'delivered'])
+    expect(await rows(`SELECT tags, note FROM ${schema}.tagged`)).toEqual([
+      { tags: ['a\ufffdb', 'ok'], note: 'x\ufffdy' },
+    ])
+    expect(await rows(`SELECT tags FROM ${schema}.users`)).toEqual([{ tags: ['\ufffd', 'C:\\udfff'] }])
+  })
 })

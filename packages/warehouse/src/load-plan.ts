@@ -208,10 +208,27 @@ export function applyChanges(schema: WarehouseSchema, changes: readonly SchemaCh
  */
 function cell(value: unknown, type: ColumnType): string | number | boolean | null {
   if (value === undefined || value === null) return null
-  if (type === 'json') return JSON.stringify(value)
+  if (type === 'json') return jsonText(value)
   if (type === 'string' && typeof value !== 'string')
-    return typeof value === 'object' ? JSON.stringify(value) : String(value)
+    return typeof value === 'object' ? jsonText(value) : String(value)
   if (typeof value === 'bigint') return value.toString()
-  if (typeof value === 'object') return JSON.stringify(value)
+  if (typeof value === 'object') return jsonText(value)
   return value as string | number | boolean
+}
+
+/**
+ * A `\udXXX` escape in JSON text, and not an escaped backslash followed by `udXXX`: the
+ * escape's backslash is preceded by an even run of backslashes.
+ */
+const LONE_SURROGATE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g
+
+/**
+ * A value as JSON text both engines take. JSON.stringify writes a lone surrogate (half of
+ * an emoji cut in two) as a `\ud800` escape, which PostgreSQL's jsonb and DuckDB's JSON
+ * refuse, failing the event; it becomes U+FFFD, as it does in a text column (UTF-8 has no
+ * lone surrogates). Pairs are written as characters, so every such escape is a lone one.
+ */
+function jsonText(value: unknown): string {
+  const text = JSON.stringify(value)
+  return text.includes('\\ud') ? text.replace(LONE_SURROGATE, '$1\ufffd') : text
 }
