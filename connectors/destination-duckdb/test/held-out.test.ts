@@ -119,4 +119,26 @@ describe('@patchbay/destination-duckdb: held-out streams', () => {
     ])
     expect(await query(file, 'SELECT tags FROM users')).toEqual([{ tags: '["\ufffd","C:\\\\udfff"]' }])
   })
+
+  it('an identify whose userId is only whitespace makes no users row, as RudderStack skips it', async () => {
+    const p = await open()
+    const outcomes = await p.process([
+      {
+        type: 'identify',
+        messageId: 'i1',
+        userId: '   ',
+        anonymousId: 'anon-1',
+        traits: { plan: 'free' },
+        timestamp: at,
+      },
+      { type: 'identify', messageId: 'i2', userId: 'u2', traits: { plan: 'pro' }, timestamp: at },
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['delivered', 'delivered'])
+    await p.close()
+    expect(await query(file, 'SELECT id, plan FROM identifies ORDER BY id')).toEqual([
+      { id: 'i1', plan: 'free' },
+      { id: 'i2', plan: 'pro' },
+    ])
+    expect(await query(file, 'SELECT id, plan FROM users')).toEqual([{ id: 'u2', plan: 'pro' }])
+  })
 })

@@ -133,4 +133,25 @@ describe('@patchbay/destination-postgres: held-out streams', () => {
     ])
     expect(await rows(`SELECT tags FROM ${schema}.users`)).toEqual([{ tags: ['\ufffd', 'C:\\udfff'] }])
   })
+
+  it('an identify whose userId is only whitespace makes no users row, as RudderStack skips it', async () => {
+    const { p, schema } = await open()
+    const outcomes = await p.process([
+      {
+        type: 'identify',
+        messageId: 'i1',
+        userId: '   ',
+        anonymousId: 'anon-1',
+        traits: { plan: 'free' },
+        timestamp: at,
+      },
+      { type: 'identify', messageId: 'i2', userId: 'u2', traits: { plan: 'pro' }, timestamp: at },
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['delivered', 'delivered'])
+    expect(await rows(`SELECT id, plan FROM ${schema}.identifies ORDER BY id`)).toEqual([
+      { id: 'i1', plan: 'free' },
+      { id: 'i2', plan: 'pro' },
+    ])
+    expect(await rows(`SELECT id, plan FROM ${schema}.users`)).toEqual([{ id: 'u2', plan: 'pro' }])
+  })
 })

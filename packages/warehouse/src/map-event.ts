@@ -150,7 +150,8 @@ export function mapEventParts(event: PatchbayEvent, dialect: Dialect): RowParts[
       const rows: RowParts[] = [
         { table: CALL_TABLES.identify, id, parts: [base, ownPart(traits, 'traits')], fixed },
       ]
-      if (typeof e.userId === 'string' && e.userId !== '') {
+      // A userId of only whitespace names no user (RudderStack makes no users row for it either).
+      if (typeof e.userId === 'string' && e.userId.trim() !== '') {
         const user = new Map<string, unknown>([['id', e.userId]])
         const names = new Map([
           ['id', ownerOf('id')],
