@@ -300,7 +300,8 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
       const lines: string[] = []
       const withLine: unknown[] = []
       const at: number[] = []
-      for (const [i, event] of events.entries()) {
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i]
         const line = lineOf(event)
         if (line === undefined) results[i] = { ok: false, error: notALine(event, ctx) }
         else {
@@ -312,11 +313,15 @@ export function createSandbox(options: SandboxOptions & SandboxCallbacks = {}): 
       if (lines.length === 0) return { results, logs: [] }
       const ran = await runAll(withLine, lines, meta)
       if (!('results' in ran)) return failed(ran, events)
-      for (const [j, result] of ran.results.entries()) {
-        const base = withLine[j] as Record<string, unknown>
-        results[at[j]!] = result.ok
-          ? { ok: true, events: result.events.map((built) => ({ ...base, ...(built as object) })) }
-          : result
+      const decoded = ran.results
+      for (let j = 0; j < decoded.length; j++) {
+        const result = decoded[j]!
+        // A dropped line's result (no events) is used as it came back: most lines of a filter are.
+        if (result.ok && result.events.length > 0) {
+          const base = withLine[j] as Record<string, unknown>
+          result.events = result.events.map((built) => ({ ...base, ...(built as object) }))
+        }
+        results[at[j]!] = result
       }
       return { results, logs: ran.logs }
     }
