@@ -1,38 +1,18 @@
 import { createPipeline, type Pipeline, PluginRegistry, parsePipeline } from '@patchbay/core'
-import pg from 'pg'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { afterEach, expect, it } from 'vitest'
 import postgres from '../src/index.ts'
+import { databaseUrl, testDatabase } from './_database.ts'
 
 // Regulations: deleteUsers removes a user's rows from every table the destination wrote
 // (call tables, the event's own table, users, discards), matched on userId, anonymousId and
 // traits, in one transaction, and leaves everyone else's rows alone. Own database, dropped after.
 
-const ADMIN = process.env.PATCHBAY_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test'
-const DB = `pb_wh_del_${process.pid}`
-const url = (() => {
-  const u = new URL(ADMIN)
-  u.pathname = `/${DB}`
-  return u.toString()
-})()
-let admin: pg.Client
-let db: pg.Client
+const { name: DB, db } = testDatabase('pb_wh_del')
+const url = databaseUrl(DB)
 let pipeline: Pipeline | undefined
-beforeAll(async () => {
-  admin = new pg.Client({ connectionString: ADMIN })
-  await admin.connect()
-  await admin.query(`DROP DATABASE IF EXISTS ${DB}`)
-  await admin.query(`CREATE DATABASE ${DB}`)
-  db = new pg.Client({ connectionString: url })
-  await db.connect()
-})
 afterEach(async () => {
   await pipeline?.close()
   pipeline = undefined
-})
-afterAll(async () => {
-  await db?.end()
-  await admin?.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
-  await admin?.end()
 })
 
 const at = '2026-12-01T10:00:00.000Z'
@@ -92,7 +72,7 @@ async function counts(schema: string, prefix: string) {
   const out: Record<string, number> = {}
   for (const t of TABLES) {
     const key = t === 'patchbay_discards' ? 'row_id' : 'id'
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM ${schema}.${t} WHERE ${key} LIKE $1`, [
+    const { rows } = await db().query(`SELECT count(*)::int AS n FROM ${schema}.${t} WHERE ${key} LIKE $1`, [
       `${prefix}%`,
     ])
     out[t] = rows[0].n
@@ -159,14 +139,14 @@ it('a deletion that fails part way leaves every row in place, and the retry dele
   const events = person('a-', 'a-user', 'a-anon', 'a@example.com')
   expect((await p.process(events)).every((o) => o.status === 'delivered')).toBe(true)
   // A trigger that fails the delete on `users` (the last table): the transaction rolls back.
-  await db.query(
+  await db().query(
     `CREATE FUNCTION del2.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused' USING ERRCODE = '40001'; END $$;
      CREATE TRIGGER refuse BEFORE DELETE ON del2.users FOR EACH ROW EXECUTE FUNCTION del2.refuse()`,
   )
   const failed = await p.deleteUsers('wh', [{ type: 'userId', value: 'a-user' }])
   expect(failed).toMatchObject({ status: 'failed', error: { retryable: true } })
   expect((await counts('del2', 'a-')).tracks).toBe(2)
-  await db.query('DROP TRIGGER refuse ON del2.users')
+  await db().query('DROP TRIGGER refuse ON del2.users')
   expect(await p.deleteUsers('wh', [{ type: 'userId', value: 'a-user' }])).toEqual({
     status: 'done',
     requests: 0,

@@ -1,33 +1,13 @@
 import { createHash } from 'node:crypto'
 import { createPipeline, type Pipeline, PluginRegistry, parsePipeline } from '@patchbay/core'
-import pg from 'pg'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import postgres from '../src/index.ts'
+import { databaseUrl, testDatabase } from './_database.ts'
 
 // The machine's PostgreSQL (trust auth); this file creates its own database and drops it.
-const ADMIN = process.env.PATCHBAY_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test'
-const DB = `pb_wh_load_${process.pid}`
-const url = (db: string) => {
-  const u = new URL(ADMIN)
-  u.pathname = `/${db}`
-  u.password = 'hunter2-not-needed'
-  return u.toString()
-}
-let admin: pg.Client
-let db: pg.Client
-beforeAll(async () => {
-  admin = new pg.Client({ connectionString: ADMIN })
-  await admin.connect()
-  await admin.query(`DROP DATABASE IF EXISTS ${DB}`)
-  await admin.query(`CREATE DATABASE ${DB}`)
-  db = new pg.Client({ connectionString: url(DB) })
-  await db.connect()
-})
-afterAll(async () => {
-  await db?.end()
-  await admin?.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
-  await admin?.end()
-})
+const { name: DB, db } = testDatabase('pb_wh_load')
+/** With a password (trust auth ignores it), so the tests can check it is never shown. */
+const url = (name: string) => databaseUrl(name, 'hunter2-not-needed')
 
 let pipeline: Pipeline | undefined
 let schemaN = 0
@@ -50,7 +30,7 @@ async function open(connectionString = url(DB)) {
 /** `n` sha256 hashes in hex, end to end: long text that does not compress. */
 const hexes = (n: number) =>
   Array.from({ length: n }, (_, i) => createHash('sha256').update(String(i)).digest('hex')).join('')
-const rows = async (sql: string) => (await db.query(sql)).rows
+const rows = async (sql: string) => (await db().query(sql)).rows
 
 const at = '2026-12-01T10:00:00.000Z'
 const track = (id: string, event: string, properties: Record<string, unknown>) => ({
@@ -255,7 +235,7 @@ describe('@patchbay/destination-postgres', () => {
   it('loads an event once even when its tracks row was deleted by hand (the COPY meets the key, the merge takes over)', async () => {
     const { p, schema } = await open()
     await p.process([track('a', 'Clicked', { n: 1 })])
-    await db.query(`DELETE FROM ${schema}.tracks WHERE id = 'a'`)
+    await db().query(`DELETE FROM ${schema}.tracks WHERE id = 'a'`)
     const outcomes = await p.process([track('a', 'Clicked', { n: 1 }), track('b', 'Clicked', { n: 2 })])
     expect(outcomes.map((o) => o.status)).toEqual(['delivered', 'delivered'])
     expect(await rows(`SELECT id, n::int AS n FROM ${schema}.clicked ORDER BY id`)).toEqual([
