@@ -22,7 +22,7 @@
  * the payload crosses inline in the IPC message, as before.
  */
 import { randomUUID } from 'node:crypto'
-import { closeSync, ftruncateSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs'
 import { deserialize, serialize } from 'node:v8'
 
 /** Slots per worker: one more than the requests the pool lets a worker hold (DEPTH = 2). */
@@ -80,10 +80,15 @@ export function writeSlot(fd: number, bytes: Uint8Array): boolean {
 let scratch = Buffer.allocUnsafe(256 * 1024)
 
 /**
- * The value serialized in the first `length` bytes of a slot file. Throws when the file holds
- * fewer bytes or they are not a serialized value.
+ * The value serialized in the first `length` bytes of a slot file. Throws, before allocating
+ * anything for it, when `length` is over `limit` or the file holds fewer bytes; throws when
+ * they are not a serialized value. (The host reads what a worker says it wrote: a worker is
+ * checked like any other input.)
  */
-export function readSlot(fd: number, length: number): unknown {
+export function readSlot(fd: number, length: number, limit = Number.MAX_SAFE_INTEGER): unknown {
+  if (length > limit) throw new Error(`a slot file payload of ${length} bytes is over the limit of ${limit}`)
+  const size = fstatSync(fd).size
+  if (size < length) throw new Error(`the slot file holds ${size} bytes, not ${length}`)
   if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, scratch.length * 2))
   let done = 0
   while (done < length) {

@@ -331,7 +331,8 @@ export class WorkerProcess {
     if (fd === undefined) return undefined
     let output: unknown
     try {
-      output = readSlot(fd, length)
+      // An output string of batchOutputLimitBytes characters serializes to at most twice that.
+      output = readSlot(fd, length, 2 * this.#options.init.batchOutputLimitBytes + 64)
     } catch {
       return undefined
     }

@@ -61,6 +61,9 @@ describe.runIf(process.platform === 'linux')('slot files', () => {
       expect(writeSlot(fds[0]!, bytes)).toBe(true)
       expect(readSlot(fds[0]!, bytes.length)).toBe(text)
       expect(() => readSlot(fds[0]!, bytes.length + 10)).toThrow(/holds .* bytes, not/)
+      // A length a worker made up is refused before anything is allocated for it.
+      expect(() => readSlot(fds[0]!, 2 ** 40)).toThrow(/holds .* bytes, not/)
+      expect(() => readSlot(fds[0]!, bytes.length, bytes.length - 1)).toThrow(/over the limit/)
     } finally {
       closeSlotFiles(fds)
     }
