@@ -148,8 +148,8 @@ export class WorkerProcess {
   }
 
   /**
-   * A run request with a slot file of its own when one is free: its events go there when they
-   * are worth it (see _slot-files.ts), and its answer may come back there.
+   * A run request with a slot file of its own when one is free: a long string of log lines
+   * goes there (see _slot-files.ts), and a long answer may come back there.
    */
   #slotted(message: RunMessage): RunMessage {
     const slot = this.#slots ? this.#slotTaken.indexOf(false) : -1
@@ -172,8 +172,6 @@ export class WorkerProcess {
     timeoutMs: number,
   ): Promise<T | { requeue: true } | { killed: KillReason }> {
     return new Promise((resolve) => {
-      // Not cloneable (a function in an event): serializing for the slot file throws as the
-      // IPC channel would, and nothing is sent.
       const message = unslotted.t === 'run' && this.alive ? this.#slotted(unslotted) : unslotted
       const pending: Pending = {
         id: message.id,
