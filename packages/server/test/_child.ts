@@ -9,6 +9,7 @@ import { afterAll, afterEach } from 'vitest'
 import type { GatewayOptionsInput } from '../src/index.ts'
 
 const script = fileURLToPath(new URL('./_child-gateway.ts', import.meta.url))
+const skewScript = fileURLToPath(new URL('./_skewed-clock.ts', import.meta.url))
 
 /** A gateway running in its own process, as `patchbay serve` runs it. */
 export interface ChildGateway {
@@ -59,13 +60,20 @@ export function useChildGateways(scope: { per: 'test' | 'file' } = { per: 'test'
     ordered?: boolean
     /** The pipeline's `identity:` block, as YAML (`{}`: stitching with the defaults). */
     identity?: string
+    /** Run the child with its `Date.now` this many ms off the machine's clock (a node whose clock is wrong). */
+    clockSkewMs?: number
   }): Promise<ChildGateway> {
-    const arg = JSON.stringify({ dataDir: config.dataDir ?? tempDir(), ...config })
+    const { clockSkewMs, ...rest } = config
+    const arg = JSON.stringify({ dataDir: config.dataDir ?? tempDir(), ...rest })
+    const skew = clockSkewMs === undefined ? [] : [`--import=${skewScript}`]
     const child = spawn(
       process.execPath,
-      ['--no-node-snapshot', '--conditions=@patchbay/source', script, arg],
+      ['--no-node-snapshot', '--conditions=@patchbay/source', ...skew, script, arg],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
+        ...(clockSkewMs === undefined
+          ? {}
+          : { env: { ...process.env, PB_TEST_CLOCK_SKEW_MS: String(clockSkewMs) } }),
       },
     )
     children.add(child)

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
-import type { Store } from '../store.ts'
+import type { DeadLetter, Job, Store } from '../store.ts'
+import { CLOCK_CHECK_MS, createNodeClock } from './_clock.ts'
 import { createDeadLetters } from './_dead-letters.ts'
 import { ANSWER_WITHIN_MS, withDeadline } from './_deadline.ts'
 import { createEventLog, type PgGroupCommitInfo } from './_events.ts'
@@ -92,6 +93,19 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   })
   const regulations = createRegulations(pool)
   const lookup = createLookup(pool)
+  // The queue's times are the database's clock's, whatever this node's says (see _clock.ts).
+  const clock = createNodeClock(pool)
+  await clock.check().catch(() => {})
+  const check = setInterval(() => void clock.check().catch(() => {}), CLOCK_CHECK_MS)
+  check.unref()
+  const jobFromDb = (job: Job): Job =>
+    clock.offsetMs === 0
+      ? job
+      : { ...job, createdAt: clock.fromDb(job.createdAt), nextAt: clock.fromDb(job.nextAt) }
+  const letterFromDb = (letter: DeadLetter): DeadLetter =>
+    clock.offsetMs === 0
+      ? letter
+      : { ...letter, createdAt: clock.fromDb(letter.createdAt), abortedAt: clock.fromDb(letter.abortedAt) }
   // Heartbeats keep this node's leases. Expired ones (a dead node's) go back to waiting at the
   // next sweep, every second (an index range scan of the in-flight jobs): a dead node's jobs
   // wait at most leaseMs and a second, not leaseMs and a heartbeat's period.
@@ -113,19 +127,26 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return {
     append: whileOpen((list) => withDeadline(events.append(list), ANSWER_WITHIN_MS, 'an append')),
     readPending: whileOpen(events.readPending),
-    commitProcessed: whileOpen(events.commitProcessed),
+    commitProcessed: whileOpen((seqs, list, now, letters) =>
+      events.commitProcessed(seqs, list, clock.toDb(now), letters),
+    ),
     markTransformAttempt: whileOpen(events.markTransformAttempt),
-    buryEvents: whileOpen(events.buryEvents),
-    claim: whileOpen(jobs.claim),
+    buryEvents: whileOpen((seqs, letters, now) => events.buryEvents(seqs, letters, clock.toDb(now))),
+    claim: whileOpen(async (destinationId, claim) =>
+      (await jobs.claim(destinationId, { ...claim, now: clock.toDb(claim.now) })).map(jobFromDb),
+    ),
     complete: whileOpen(jobs.complete),
-    retry: whileOpen(jobs.retry),
-    abort: whileOpen(jobs.abort),
+    retry: whileOpen((jobId, retry) => jobs.retry(jobId, { ...retry, nextAt: clock.toDb(retry.nextAt) })),
+    abort: whileOpen((jobId, abort) => jobs.abort(jobId, { ...abort, now: clock.toDb(abort.now) })),
     releaseInFlight: whileOpen(jobs.releaseInFlight),
     deadLetters: {
-      list: whileOpen(deadLetters.list),
-      get: whileOpen(deadLetters.get),
+      list: whileOpen(async (query) => (await deadLetters.list(query)).map(letterFromDb)),
+      get: whileOpen(async (id) => {
+        const letter = await deadLetters.get(id)
+        return letter && letterFromDb(letter)
+      }),
       count: whileOpen(deadLetters.count),
-      replay: whileOpen(deadLetters.replay),
+      replay: whileOpen((selector, now) => deadLetters.replay(selector, clock.toDb(now))),
       purge: whileOpen(deadLetters.purge),
     },
     find: whileOpen(lookup),
@@ -145,6 +166,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       closed ??= (async () => {
         clearInterval(beat)
         clearInterval(sweep)
+        clearInterval(check)
         await events.drain()
         // A graceful stop gives its claims back at once rather than after the lease.
         await jobs.releaseOwn().catch(() => {})
