@@ -71,15 +71,25 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const reason = urlRedactor(options.url).string((classify(error) as Error).message)
     throw new Error(`cannot open the PostgreSQL store at ${where}: ${reason}`)
   }
+  // The queue's times are the database's clock's, whatever this node's says (see _clock.ts).
+  const clock = createNodeClock(pool)
+  await clock.check().catch(() => {})
+  const check = setInterval(() => void clock.check().catch(() => {}), CLOCK_CHECK_MS)
+  check.unref()
   // Ingest waits for these two: bounded, so a stalled database is a 503, not a hung request.
   const stats = createStatsCache(
-    () => withDeadline(readStats(pool), ANSWER_WITHIN_MS, 'the queue counts'),
+    () =>
+      withDeadline(readStats(pool), ANSWER_WITHIN_MS, 'the queue counts').then((counts) =>
+        counts.oldestPendingAt === null || clock.offsetMs === 0
+          ? counts
+          : { ...counts, oldestPendingAt: clock.fromDb(counts.oldestPendingAt) },
+      ),
     options.statsMaxAgeMs ?? 1_000,
   )
   // Objects ingest handed over with their JSON, reused by this node's reads of that JSON.
   const parsed = createParsedEvents()
   const events = createEventLog(pool, appendPool, options.url, {
-    now: options.now ?? Date.now,
+    now: () => clock.toDb((options.now ?? Date.now)()),
     leaseMs,
     parsed,
     ...(options.onGroupCommit ? { onGroupCommit: options.onGroupCommit } : {}),
@@ -93,11 +103,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   })
   const regulations = createRegulations(pool)
   const lookup = createLookup(pool)
-  // The queue's times are the database's clock's, whatever this node's says (see _clock.ts).
-  const clock = createNodeClock(pool)
-  await clock.check().catch(() => {})
-  const check = setInterval(() => void clock.check().catch(() => {}), CLOCK_CHECK_MS)
-  check.unref()
   const jobFromDb = (job: Job): Job =>
     clock.offsetMs === 0
       ? job
