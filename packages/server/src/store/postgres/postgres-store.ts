@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import type { DeadLetter, Job, Store } from '../store.ts'
+import type { DeadLetter, DeletionSettlement, Job, Regulation, Store } from '../store.ts'
 import { CLOCK_CHECK_MS, createNodeClock } from './_clock.ts'
 import { createDeadLetters } from './_dead-letters.ts'
 import { ANSWER_WITHIN_MS, withDeadline } from './_deadline.ts'
@@ -107,6 +107,21 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     clock.offsetMs === 0
       ? job
       : { ...job, createdAt: clock.fromDb(job.createdAt), nextAt: clock.fromDb(job.nextAt) }
+  const regulationFromDb = (r: Regulation): Regulation =>
+    clock.offsetMs === 0
+      ? r
+      : {
+          ...r,
+          createdAt: clock.fromDb(r.createdAt),
+          removedAt: r.removedAt === null ? null : clock.fromDb(r.removedAt),
+          deletions: r.deletions.map((d) => ({
+            ...d,
+            createdAt: clock.fromDb(d.createdAt),
+            updatedAt: clock.fromDb(d.updatedAt),
+          })),
+        }
+  const settlementToDb = (s: DeletionSettlement): DeletionSettlement =>
+    s.status === 'retry' ? { ...s, nextAt: clock.toDb(s.nextAt) } : s
   const letterFromDb = (letter: DeadLetter): DeadLetter =>
     clock.offsetMs === 0
       ? letter
@@ -155,15 +170,27 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       purge: whileOpen(deadLetters.purge),
     },
     find: whileOpen(lookup),
+    // Deletion jobs' leases and due times are the database's clock too, as the queue's are.
     regulations: {
-      create: whileOpen(regulations.create),
-      list: whileOpen(regulations.list),
-      get: whileOpen(regulations.get),
-      remove: whileOpen(regulations.remove),
+      create: whileOpen(async (regulation, now) =>
+        regulationFromDb(await regulations.create(regulation, clock.toDb(now))),
+      ),
+      list: whileOpen(async (query) => (await regulations.list(query)).map(regulationFromDb)),
+      get: whileOpen(async (id) => {
+        const found = await regulations.get(id)
+        return found && regulationFromDb(found)
+      }),
+      remove: whileOpen((id, now) => regulations.remove(id, clock.toDb(now))),
       version: whileOpen(regulations.version),
       suppressed: whileOpen(regulations.suppressed),
-      claimDeletions: whileOpen(regulations.claimDeletions),
-      settleDeletion: whileOpen(regulations.settleDeletion),
+      claimDeletions: whileOpen(async (claim) =>
+        (await regulations.claimDeletions({ ...claim, now: clock.toDb(claim.now) })).map((job) =>
+          clock.offsetMs === 0 ? job : { ...job, createdAt: clock.fromDb(job.createdAt) },
+        ),
+      ),
+      settleDeletion: whileOpen((id, settlement, now) =>
+        regulations.settleDeletion(id, settlementToDb(settlement), clock.toDb(now)),
+      ),
       releaseDeletions: whileOpen(regulations.releaseDeletions),
     },
     stats: whileOpen(stats.get),
