@@ -75,12 +75,15 @@ describe('delivery workers on the PostgreSQL store', () => {
     })
     try {
       await waitFor(() => attempting, "node-a's attempt at the first job")
-      // Meanwhile node-b took the job over and delivered it (as after node-a's lease ran out).
-      const { rows } = await queryDatabase(
+      // Meanwhile node-a's lease runs out, and node-b takes the job over and delivers it.
+      await queryDatabase(
         database.url,
-        "SELECT id FROM patchbay.jobs WHERE message_id = 'first'",
+        "UPDATE patchbay.jobs SET lease_until = now() - interval '1 second' WHERE message_id = 'first'",
       )
-      await b!.complete([rows[0].id])
+      await b!.releaseInFlight()
+      const taken = await b!.claim('crm', { limit: 10, now: Date.now(), ordered: true })
+      expect(taken.map((j) => j.messageId)).toEqual(['first'])
+      await b!.complete([taken[0]!.id])
       answer()
       await waitFor(() => delivered.includes('second'), "the user's next job, delivered by node-a", 5_000)
       expect(delivered).toEqual(['second'])

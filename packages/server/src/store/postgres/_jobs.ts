@@ -16,6 +16,29 @@ export type JobQueue = Pick<Store, 'claim' | 'complete' | 'retry' | 'abort' | 'r
 const missing = (method: string, jobId: number) =>
   markJobGone(new Error(`${method}: job ${jobId} does not exist (it was completed or aborted already)`))
 
+/** Why `method` found no job of this node's to settle: gone, or held by another node now. */
+async function notOwned(query: Query, method: string, jobId: number): Promise<Error> {
+  const { rows } = await query('pb_job_holder', 'SELECT node FROM patchbay.jobs WHERE id = $1', [jobId])
+  if (rows.length === 0) return missing(method, jobId)
+  return markJobGone(
+    new Error(
+      `${method}: job ${jobId} is held by node ${rows[0].node} now: this node's lease ran out and that node took the job over, so this node's attempt is not recorded (that node settles the job)`,
+    ),
+  )
+}
+
+/**
+ * The job is this node's to settle: not in flight on another node. A node whose lease ran out
+ * (frozen, cut off) while it delivered a job learns how its attempt went only after another
+ * node took the job over: recording that attempt then (a retry, a dead letter, a completion)
+ * would change a job the other node is delivering, and a retry made it claimable again while
+ * that delivery was open (two live nodes delivering one job, and the user's next job free to
+ * go). The attempt is dropped instead; the other node settles the job. A job that went back
+ * to waiting (its lease expired, nobody took it yet) is still settled.
+ */
+const OWNED = (nodeParam: string, alias = '') =>
+  `(${alias}state <> 'in_flight' OR ${alias}node = ${nodeParam})`
+
 /**
  * Deletes jobs, then the processed events no job references any more: one statement,
  * `patchbay.complete_jobs` (see _functions.ts), which locks the events first so that two
@@ -68,9 +91,16 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number, par
       return rows.map((row) => toJob(row, parsed.parse))
     },
     async complete(jobIds) {
-      // One statement, one round trip: no BEGIN or COMMIT of its own to wait for.
+      // One statement, one round trip: no BEGIN or COMMIT of its own to wait for. A job another
+      // node holds now (it took the job over) is left to that node (see OWNED).
       if (jobIds.length > 0)
-        await removeJobs((name, text, values) => queryOnce(pool, name, text, values), jobIds)
+        await queryOnce(
+          pool,
+          'pb_complete_own_jobs',
+          `SELECT patchbay.complete_jobs(ARRAY(SELECT id FROM patchbay.jobs WHERE id = ANY($1::bigint[]) AND ${OWNED('$2')}
+             ORDER BY id FOR UPDATE))`,
+          [jobIds, node],
+        )
       settled(jobIds)
     },
     async retry(jobId, { nextAt, error }) {
@@ -79,11 +109,12 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number, par
         'pb_retry',
         `UPDATE patchbay.jobs SET state = 'retrying', attempts = attempts + 1, next_at = $2, last_error = $3,
            node = NULL, lease_until = NULL
-         WHERE id = $1`,
-        [jobId, nextAt, error],
+         WHERE id = $1 AND ${OWNED('$4')}`,
+        [jobId, nextAt, error, node],
       )
       settled([jobId])
-      if (rowCount === 0) throw missing('retry', jobId)
+      if (rowCount === 0)
+        throw await notOwned((name, text, values) => queryOnce(pool, name, text, values), 'retry', jobId)
     },
     async abort(jobId, { reason, now }) {
       await inTransaction(
@@ -94,12 +125,12 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number, par
             'pb_bury_job',
             `INSERT INTO patchbay.dead_letters (destination_id, order_key, message_id, payload, attempts, reason, created_at, aborted_at, step, source_id)
              SELECT j.destination_id, j.order_key, j.message_id, coalesce(j.payload, e.event), j.attempts + 1, $2, j.created_at, $3, 'delivery', e.source_id
-             FROM patchbay.jobs j LEFT JOIN patchbay.events e ON e.seq = j.event_seq WHERE j.id = $1`,
-            [jobId, reason, now],
+             FROM patchbay.jobs j LEFT JOIN patchbay.events e ON e.seq = j.event_seq WHERE j.id = $1 AND ${OWNED('$4', 'j.')} FOR UPDATE OF j`,
+            [jobId, reason, now, node],
           )
           if (buried.rowCount === 0) {
             settled([jobId])
-            throw missing('abort', jobId)
+            throw await notOwned(query, 'abort', jobId)
           }
           await removeJobs(query, [jobId])
         },
