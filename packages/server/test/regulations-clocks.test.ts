@@ -127,4 +127,41 @@ describe('deletion jobs on nodes whose clocks disagree', () => {
     )
     expect(deletions.at(-1)).toBe('answered')
   }, 90_000)
+
+  it('a node ten minutes ahead shows the times of what it looks up in its own clock, as its dead letters', async () => {
+    // The destination refuses every event (400): each becomes a dead letter.
+    const server = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => res.writeHead(400, { 'content-type': 'application/json' }).end('{}'))
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    closers.push(() => {
+      server.closeAllConnections()
+      return new Promise((r) => server.close(r))
+    })
+    const ahead = await spawnGateway(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 600_000)
+    const sent = await fetch(`${ahead.url}/v1/track`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from('wk_test_0123456789:').toString('base64')}`,
+      },
+      body: JSON.stringify({ type: 'track', event: 'Refused', userId: 'u', messageId: 'refused-1' }),
+    })
+    expect(sent.status).toBe(200)
+    const letters = async () =>
+      (await (
+        await fetch(`${ahead.url}/admin/dead-letters`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      ).json()) as Array<{ messageId: string; abortedAt: number }>
+    await waitFor(async () => (await letters()).length === 1, 'the refused event a dead letter')
+    const [letter] = await letters()
+    const lookup = (await (
+      await fetch(`${ahead.url}/console/api/lookup?messageId=refused-1`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      })
+    ).json()) as { stored: Array<{ state: string; at: number }> }
+    expect(lookup.stored.map((m) => ({ state: m.state, at: m.at }))).toEqual([
+      { state: 'dead_letter', at: letter!.abortedAt },
+    ])
+  }, 60_000)
 })

@@ -169,7 +169,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       replay: whileOpen((selector, now) => deadLetters.replay(selector, clock.toDb(now))),
       purge: whileOpen(deadLetters.purge),
     },
-    find: whileOpen(lookup),
+    find: whileOpen(async (query) => {
+      const found = await lookup(query)
+      if (clock.offsetMs === 0) return found
+      const matches = found.matches.map((m) => ({
+        ...m,
+        at: clock.fromDb(m.at),
+        ...(m.nextAt === undefined ? {} : { nextAt: clock.fromDb(m.nextAt) }),
+      }))
+      return { ...found, matches }
+    }),
     // Deletion jobs' leases and due times are the database's clock too, as the queue's are.
     regulations: {
       create: whileOpen(async (regulation, now) =>
