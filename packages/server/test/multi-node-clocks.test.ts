@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type ChildGateway, useChildGateways } from './_child.ts'
 import { waitFor } from './_gateway.ts'
+import { type Arrival, multiNodeOptions, outOfOrder } from './_multi-node.ts'
 import { createTestDatabase, queryDatabase } from './store/_postgres.ts'
 
 // Adversarial multi-node cases (issue 17) that multi-node.test.ts does not make: nodes started
@@ -24,8 +25,6 @@ const { spawnGateway } = useChildGateways({ per: 'test' })
 afterEach(async () => {
   await database.drop()
 })
-
-type Arrival = { id: string; user: string; n: number }
 
 /** The destination: records each delivery; `answer(body)` decides the status (default 200). */
 async function startReceiver() {
@@ -50,27 +49,6 @@ async function startReceiver() {
   })
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arrivals, state }
 }
-
-/** Each user's first arrivals in the order of `n`. */
-function outOfOrder(arrivals: Arrival[]): string[] {
-  const last = new Map<string, number>()
-  const seen = new Set<string>()
-  const wrong: string[] = []
-  for (const { id, user, n } of arrivals) {
-    if (seen.has(id)) continue
-    seen.add(id)
-    if ((last.get(user) ?? -1) > n) wrong.push(`${user}: ${n} after ${last.get(user)}`)
-    last.set(user, Math.max(n, last.get(user) ?? -1))
-  }
-  return wrong
-}
-
-const options = (store: string) => ({
-  store,
-  postgres: { leaseMs: 1_500, poolSize: 4, statsMaxAgeMs: 200 },
-  retry: { baseDelayMs: 50, maxDelayMs: 300 },
-  delivery: { pollMs: 50 },
-})
 
 /**
  * Ordered clients: `users` users, each user's events posted one batch at a time (every user
@@ -184,7 +162,7 @@ describe('gateway nodes frozen, killed at awkward moments, or with clocks that d
       return mode === 'ok' ? 200 : mode === '503' ? 503 : 429
     }
     const spawn = () =>
-      spawnGateway({ receiverUrl: receiver.url, ordered: true, options: options(database.url) })
+      spawnGateway({ receiverUrl: receiver.url, ordered: true, options: multiNodeOptions(database.url) })
     const nodes = await Promise.all([spawn(), spawn(), spawn()])
     const traffic = orderedClients(() => nodes, 4, 8)
     const deliveredAll = (what: string) =>
@@ -242,7 +220,11 @@ describe('gateway nodes frozen, killed at awkward moments, or with clocks that d
     let failing = true
     receiver.state.answer = () => (failing ? 503 : 200)
     // Node a's clock is right; it queues the jobs, and their first attempts fail (503): they wait for a retry.
-    const a = await spawnGateway({ receiverUrl: receiver.url, ordered: true, options: options(database.url) })
+    const a = await spawnGateway({
+      receiverUrl: receiver.url,
+      ordered: true,
+      options: multiNodeOptions(database.url),
+    })
     const traffic = orderedClients(() => [a], 2, 5)
     traffic.grant(3)
     await traffic.settled('to node a')
@@ -261,14 +243,14 @@ describe('gateway nodes frozen, killed at awkward moments, or with clocks that d
     const b = await spawnGateway({
       receiverUrl: receiver.url,
       ordered: true,
-      options: options(database.url),
+      options: multiNodeOptions(database.url),
       clockSkewMs: -3 * 86_400_000,
     })
     await expectAllDelivered(receiver, traffic, 'a node three days behind')
     const c = await spawnGateway({
       receiverUrl: receiver.url,
       ordered: true,
-      options: options(database.url),
+      options: multiNodeOptions(database.url),
       clockSkewMs: 600_000,
     })
     // Both take traffic; then c, ahead, is killed while its retries wait, and b must deliver them.

@@ -3,6 +3,7 @@ import { type AddressInfo, connect, createServer as createTcpServer, type Socket
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { useChildGateways } from './_child.ts'
 import { waitFor } from './_gateway.ts'
+import { multiNodeOptions, outOfOrder } from './_multi-node.ts'
 import { createTestDatabase } from './store/_postgres.ts'
 
 // Gateway nodes whose connections to PostgreSQL stay open with nobody answering: a node
@@ -125,27 +126,6 @@ async function postBatch(url: string, n: number, prefix: string): Promise<{ stat
   }
 }
 
-/** Each user's first arrivals in the order of `n` (duplicates allowed, counted by the caller). */
-function outOfOrder(arrivals: Array<{ id: string; user: string; n: number }>): string[] {
-  const last = new Map<string, number>()
-  const seen = new Set<string>()
-  const wrong: string[] = []
-  for (const { id, user, n } of arrivals) {
-    if (seen.has(id)) continue
-    seen.add(id)
-    if ((last.get(user) ?? -1) > n) wrong.push(`${user}: ${n} after ${last.get(user)}`)
-    last.set(user, Math.max(n, last.get(user) ?? -1))
-  }
-  return wrong
-}
-
-const options = (store: string) => ({
-  store,
-  postgres: { leaseMs: 1_500, poolSize: 4, statsMaxAgeMs: 200 },
-  retry: { baseDelayMs: 50, maxDelayMs: 300 },
-  delivery: { pollMs: 50 },
-})
-
 describe('gateway nodes whose PostgreSQL connections stay open and silent', () => {
   it('a node frozen with the processor’s turn does not hold the other nodes’ processing back; it goes on once thawed', async () => {
     const receiver = await startReceiver()
@@ -159,10 +139,18 @@ describe('gateway nodes whose PostgreSQL connections stay open and silent', () =
       for (const id of ids) acked.add(id)
     }
     // Node a alone first: it takes the processor's turn with its first batch.
-    const a = await spawnGateway({ receiverUrl: receiver.url, ordered: true, options: options(database.url) })
+    const a = await spawnGateway({
+      receiverUrl: receiver.url,
+      ordered: true,
+      options: multiNodeOptions(database.url),
+    })
     await send(a.url)
     await waitFor(allDelivered, 'the first batch delivered by node a')
-    const b = await spawnGateway({ receiverUrl: receiver.url, ordered: true, options: options(database.url) })
+    const b = await spawnGateway({
+      receiverUrl: receiver.url,
+      ordered: true,
+      options: multiNodeOptions(database.url),
+    })
     for (let i = 0; i < 3; i++) await send(i % 2 ? a.url : b.url)
     await waitFor(allDelivered, 'the batches delivered by both nodes')
 
@@ -189,7 +177,7 @@ describe('gateway nodes whose PostgreSQL connections stay open and silent', () =
     const node = await spawnGateway({
       receiverUrl: receiver.url,
       ordered: true,
-      options: options(store.toString()),
+      options: multiNodeOptions(store.toString()),
     })
     const acked = new Set<string>()
     const allDelivered = () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { useChildGateways } from './_child.ts'
 import { waitFor } from './_gateway.ts'
+import { multiNodeOptions } from './_multi-node.ts'
 import { createTestDatabase, queryDatabase } from './store/_postgres.ts'
 
 // A node frozen (SIGSTOP) mid-delivery past its lease, whose job another node took over and
@@ -67,17 +68,14 @@ async function startHoldingReceiver() {
   }
 }
 
-const options = (store: string) => ({
-  store,
-  postgres: { leaseMs: 1_500, poolSize: 4, statsMaxAgeMs: 200 },
-  retry: { baseDelayMs: 50, maxDelayMs: 100 },
-  delivery: { pollMs: 50 },
-})
-
 describe('a node thawed after another took its job over', () => {
   it('does not make the job claimable again while the other node delivers it (its failed attempt is dropped)', async () => {
     const receiver = await startHoldingReceiver()
-    const a = await spawnGateway({ receiverUrl: receiver.url, ordered: true, options: options(database.url) })
+    const a = await spawnGateway({
+      receiverUrl: receiver.url,
+      ordered: true,
+      options: multiNodeOptions(database.url, 100),
+    })
     const batch = [0, 1].map((n) => ({
       type: 'track',
       event: 'Takeover',
@@ -98,7 +96,7 @@ describe('a node thawed after another took its job over', () => {
       const b = await spawnGateway({
         receiverUrl: receiver.url,
         ordered: true,
-        options: options(database.url),
+        options: multiNodeOptions(database.url, 100),
       })
       await waitFor(
         () => receiver.requests.length === 2,

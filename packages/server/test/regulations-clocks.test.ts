@@ -1,20 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { waitFor } from './_gateway.ts'
+import { spawnRegulationGateway } from './_regulation-spawn.ts'
 import { createTestDatabase } from './store/_postgres.ts'
 
 // A regulation's deletion jobs on gateway nodes whose clocks disagree, sharing one PostgreSQL
 // store: the deletion lease a node took, and the due time it wrote, must mean the same to the
 // node that takes over once it dies. Real processes (the clock skewed with a preload).
 
-const script = fileURLToPath(new URL('./_regulation-gateway.ts', import.meta.url))
-const skewScript = fileURLToPath(new URL('./_skewed-clock.ts', import.meta.url))
 const TOKEN = 'admin_token_0123456789abcdef'
 const children = new Set<ChildProcess>()
 const closers: Array<() => unknown> = []
@@ -44,35 +42,7 @@ function spawnGateway(receiverUrl: string, skewMs: number): Promise<{ url: strin
     postgres: { leaseMs: 1_500, poolSize: 4, statsMaxAgeMs: 200 },
     regulations: { refreshMs: 100, deletionLeaseMs: 1_500 },
   }
-  const child = spawn(
-    process.execPath,
-    [
-      '--no-node-snapshot',
-      '--conditions=@patchbay/source',
-      `--import=${skewScript}`,
-      script,
-      JSON.stringify({ dataDir, receiverUrl, options }),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PB_TEST_CLOCK_SKEW_MS: String(skewMs) } },
-  )
-  children.add(child)
-  let stderr = ''
-  child.stderr!.on('data', (c) => {
-    stderr += c
-  })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (chunk) => {
-      out += chunk
-      const ready = /^ready (\S+)$/m.exec(out)
-      if (ready) resolve({ url: ready[1]!, child })
-      const failed = /^failed (.*)$/m.exec(out)
-      if (failed) reject(new Error(failed[1]))
-    })
-    child.once('exit', (code, signal) =>
-      reject(new Error(`the gateway exited (${signal ?? code}): ${stderr}`)),
-    )
-  })
+  return spawnRegulationGateway(children, { dataDir, receiverUrl, options }, skewMs)
 }
 
 const admin = (url: string, path: string, body?: unknown) =>

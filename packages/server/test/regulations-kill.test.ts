@@ -1,14 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { basic, waitFor } from './_gateway.ts'
+import { spawnRegulationGateway } from './_regulation-spawn.ts'
 
-const script = fileURLToPath(new URL('./_regulation-gateway.ts', import.meta.url))
 const TOKEN = 'admin_token_0123456789abcdef'
 const children = new Set<ChildProcess>()
 const cleanups: Array<() => Promise<void> | void> = []
@@ -31,27 +30,7 @@ function tempDir(): string {
 
 /** A gateway in its own process (as `patchbay serve` runs it); resolves with its URL once it listens. */
 function spawnGateway(dataDir: string, receiverUrl: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    ['--no-node-snapshot', '--conditions=@patchbay/source', script, JSON.stringify({ dataDir, receiverUrl })],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  children.add(child)
-  let stderr = ''
-  child.stderr!.on('data', (c) => (stderr += c))
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (chunk) => {
-      out += chunk
-      const ready = /^ready (\S+)$/m.exec(out)
-      if (ready) resolve({ url: ready[1]!, child })
-      const failed = /^failed (.*)$/m.exec(out)
-      if (failed) reject(new Error(failed[1]))
-    })
-    child.once('exit', (code, signal) =>
-      reject(new Error(`the gateway exited (${signal ?? code}): ${stderr}`)),
-    )
-  })
+  return spawnRegulationGateway(children, { dataDir, receiverUrl })
 }
 
 async function kill(child: ChildProcess): Promise<void> {
