@@ -27,8 +27,10 @@ afterEach(async () => {
 
 /** The destination: holds every request until the test answers it; records how many were open at once per message. */
 async function startHoldingReceiver() {
-  const open: Array<{ id: string; n: number; res: ServerResponse }> = []
+  const open: Array<{ id: string; n: number; node: string; res: ServerResponse }> = []
   const requests: string[] = []
+  /** Each request's node (the first segment of its path: each node is given its own) and message. */
+  const byNode: Array<{ node: string; id: string }> = []
   const overlaps: string[] = []
   const server = createServer((req, res) => {
     res.on('error', () => {})
@@ -36,7 +38,9 @@ async function startHoldingReceiver() {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
-      const held = { id: body.messageId as string, n: body.properties.n as number, res }
+      const node = req.url!.split('/')[1]!
+      const held = { id: body.messageId as string, n: body.properties.n as number, node, res }
+      byNode.push({ node, id: held.id })
       for (const other of open)
         overlaps.push(
           `${held.id} (n ${held.n}) arrived while ${other.id} (n ${other.n}) was still being delivered`,
@@ -58,13 +62,17 @@ async function startHoldingReceiver() {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     open,
     requests,
+    byNode,
     overlaps,
-    /** Answers the oldest open request with `status`. */
-    answer(status: number) {
-      const held = open.shift()!
-      held.res.writeHead(status, { 'content-type': 'application/json' }).end('{}')
-      return held
+    /** Answers the oldest open request (of `node`, when given) with `status`. */
+    answer(status: number, node?: string) {
+      const at = node === undefined ? 0 : open.findIndex((o) => o.node === node)
+      const [held] = open.splice(at, 1)
+      held!.res.writeHead(status, { 'content-type': 'application/json' }).end('{}')
+      return held!
     },
+    /** Requests `node` sent. */
+    from: (node: string) => byNode.filter((r) => r.node === node).map((r) => r.id),
   }
 }
 
@@ -125,6 +133,72 @@ describe('a node thawed after another took its job over', () => {
       }, 'the queue empty')
       expect(receiver.requests).toEqual(['m0', 'm0', 'm1'])
       expect(b.alive()).toBe(true)
+    } finally {
+      a.child.kill('SIGCONT')
+    }
+  }, 90_000)
+
+  it('sends none of the rest of its claim: the jobs it had not sent yet go to the other node only', async () => {
+    const receiver = await startHoldingReceiver()
+    // Unordered: node a claims all 12 jobs at once and sends 8 (the destination's concurrency);
+    // the other 4 wait for a free slot when a is stopped.
+    const a = await spawnGateway({
+      receiverUrl: `${receiver.url}/a`,
+      options: multiNodeOptions(database.url),
+    })
+    const batch = Array.from({ length: 12 }, (_, n) => ({
+      type: 'track',
+      event: 'Takeover',
+      userId: `u${n}`,
+      messageId: `m${n}`,
+      properties: { n },
+    }))
+    const res = await fetch(`${a.url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basic },
+      body: JSON.stringify({ batch }),
+    })
+    expect(res.status).toBe(200)
+    await waitFor(() => receiver.from('a').length === 8, 'node a sending 8 of its 12 jobs')
+    a.child.kill('SIGSTOP')
+    try {
+      // Node b takes the 12 jobs over once a's lease ran out, and delivers them all.
+      const b = await spawnGateway({
+        receiverUrl: `${receiver.url}/b`,
+        options: multiNodeOptions(database.url),
+      })
+      await waitFor(
+        () => {
+          while (receiver.open.some((o) => o.node === 'b')) receiver.answer(200, 'b')
+          return new Set(receiver.from('b')).size === 12
+        },
+        'node b delivering the 12 jobs',
+        30_000,
+      )
+      // a's 8 requests are answered while it is stopped; it thaws and reads the answers, which
+      // free its slots for the 4 jobs it had not sent.
+      while (receiver.open.some((o) => o.node === 'a')) receiver.answer(200, 'a')
+      a.child.kill('SIGCONT')
+      // One log per claim it withheld from (a worker may have claimed part of the 12).
+      const notices = () => a.logs.filter((l) => /claimed jobs? w(as|ere) not sent/.test(l.message))
+      const withheld = () => notices().reduce((n, l) => n + Number(/^\d+/.exec(l.message)?.[0]), 0)
+      await waitFor(
+        () => receiver.from('a').length > 8 || withheld() === 4,
+        'node a withholding the 4 jobs it had not sent',
+        30_000,
+      )
+      expect(receiver.from('a')).toHaveLength(8)
+      expect(withheld()).toBe(4)
+      for (const notice of notices())
+        expect(notice.message).toMatch(
+          /lease on (it|them) may have run out.*; 0 went back to the queue for any node/,
+        )
+      await waitFor(async () => {
+        const { rows } = await queryDatabase(database.url, 'SELECT count(*)::int AS n FROM patchbay.jobs')
+        return rows[0].n === 0
+      }, 'the queue empty')
+      expect(receiver.from('b')).toHaveLength(12)
+      expect(a.alive() && b.alive()).toBe(true)
     } finally {
       a.child.kill('SIGCONT')
     }

@@ -37,9 +37,22 @@ export interface ClientDeliveryResult {
   elapsedMs: number
 }
 
+/** What a caller may add to one `deliverBatch` call. */
+export interface ClientDeliverCallOptions {
+  /**
+   * Asked right before each attempt goes to the plugin (after waiting for a concurrency
+   * slot): false means it does not, and the events still pending fail with a retryable
+   * `PB_DELIVERY_WITHHELD` error (no retry). See `DeliverCallOptions.proceed`.
+   */
+  proceed?: () => boolean
+}
+
 export interface ClientDeliverer {
   /** Delivers events (one destination batch) and returns one result per event, in order. */
-  deliverBatch(events: readonly unknown[]): Promise<ClientDeliveryResult[]>
+  deliverBatch(
+    events: readonly unknown[],
+    options?: ClientDeliverCallOptions,
+  ): Promise<ClientDeliveryResult[]>
   /**
    * Runs the plugin's `deleteUsers` hook with the destination's client (opened if needed),
    * retried like a batch (one attempt with `singleAttempt`). Never throws: undefined when
@@ -106,8 +119,16 @@ export function createClientDeliverer(init: ClientDelivererOptions): ClientDeliv
     return opening
   }
 
-  async function attempt(events: readonly unknown[]): Promise<ClientEventResult[]> {
+  /** One attempt; undefined when `proceed` withheld it (nothing was sent). */
+  async function attempt(
+    events: readonly unknown[],
+    proceed: (() => boolean) | undefined,
+  ): Promise<ClientEventResult[] | undefined> {
     await semaphore.acquire()
+    if (proceed && !proceed()) {
+      semaphore.release()
+      return undefined
+    }
     try {
       const c = await client()
       const results = await plugin.deliverBatch(events.slice() as never, { ...context, client: c })
@@ -128,7 +149,7 @@ export function createClientDeliverer(init: ClientDelivererOptions): ClientDeliv
   }
 
   return {
-    async deliverBatch(events) {
+    async deliverBatch(events, { proceed } = {}) {
       const started = now()
       const results: ClientDeliveryResult[] = events.map(() => ({
         status: 'failed',
@@ -137,8 +158,19 @@ export function createClientDeliverer(init: ClientDelivererOptions): ClientDeliv
       }))
       let pending = events.map((_, i) => i)
       for (let n = 1; pending.length > 0; n++) {
-        const answers = await attempt(pending.map((i) => events[i]))
+        const answers = await attempt(
+          pending.map((i) => events[i]),
+          proceed,
+        )
         const elapsedMs = now() - started
+        if (!answers) {
+          const error = new RetryableError(
+            `${label} (${context.plugin}): not sent: the caller withdrew the batch before it went out`,
+            { code: 'PB_DELIVERY_WITHHELD', step: label, plugin: context.plugin },
+          )
+          for (const i of pending) Object.assign(results[i]!, { status: 'failed', error, elapsedMs })
+          break
+        }
         const again: number[] = []
         let wait: number | undefined
         answers.forEach((answer, k) => {

@@ -1,3 +1,4 @@
+import { RetryableError } from '../errors/errors.ts'
 import type { PatchbayError } from '../errors/patchbay-error.ts'
 import type { HttpRequest, HttpResponse } from '../http/http-request.ts'
 import { createRedactor, type Redactor } from '../redaction/redact.ts'
@@ -42,8 +43,20 @@ export interface DeliveryResult {
   exchanges?: ExchangeRecord[]
 }
 
+/** What a caller may add to one `deliver` call. */
+export interface DeliverCallOptions {
+  handleResponse?: ResponseHandler
+  /**
+   * Asked right before each attempt is sent (after waiting for a concurrency slot): false
+   * means that attempt is not sent, and the call returns a retryable `PB_DELIVERY_WITHHELD`
+   * failure (no retry). The gateway's PostgreSQL store answers false once this node's lease on
+   * the jobs may have run out, so that a node stopped past it sends nothing another node took over.
+   */
+  proceed?: () => boolean
+}
+
 export interface Deliverer {
-  deliver(request: HttpRequest, options?: { handleResponse?: ResponseHandler }): Promise<DeliveryResult>
+  deliver(request: HttpRequest, options?: DeliverCallOptions): Promise<DeliveryResult>
   close(): Promise<void>
 }
 
@@ -68,7 +81,7 @@ export function createDeliverer(init: DelivererOptions): Deliverer {
   const policy = createRetryPolicy({ ...options.retry, random })
 
   return {
-    async deliver(request, { handleResponse } = {}) {
+    async deliver(request, { handleResponse, proceed } = {}) {
       const wire = toWireRequest(request)
       const started = now()
       const exchanges: ExchangeRecord[] | undefined = record ? [] : undefined
@@ -78,6 +91,10 @@ export function createDeliverer(init: DelivererOptions): Deliverer {
         let response: HttpResponse | undefined
         let error: PatchbayError | undefined
         if (!semaphore.tryAcquire()) await semaphore.acquire()
+        if (proceed && !proceed()) {
+          semaphore.release()
+          return withheld(label, attempt - 1, now() - started, exchanges)
+        }
         try {
           response = await transport.send(wire)
         } catch (cause) {
@@ -124,4 +141,18 @@ export function createDeliverer(init: DelivererOptions): Deliverer {
     },
     close: () => transport.close(),
   }
+}
+
+/** The result of a request the caller's `proceed` stopped before it went out. */
+function withheld(
+  label: string,
+  attempts: number,
+  elapsedMs: number,
+  exchanges: ExchangeRecord[] | undefined,
+): DeliveryResult {
+  const error = new RetryableError(
+    `${label}: not sent: the caller withdrew the request before it went out${attempts > 0 ? ` (after ${attempts} attempt${attempts === 1 ? '' : 's'})` : ''}`,
+    { code: 'PB_DELIVERY_WITHHELD', step: label },
+  )
+  return { status: 'failed', error, attempts, elapsedMs, ...(exchanges ? { exchanges } : {}) }
 }

@@ -22,8 +22,11 @@ export async function runClientDestination(
   stopped: Map<number, Stopped>,
   inputs: Array<{ messageId?: string }>,
   { singleAttempt }: { singleAttempt: boolean },
-  /** For the route stage; `consentChecked`: the events were routed here already, with their source's policy. */
-  routing: RouteContext & { consentChecked?: boolean } = {},
+  /**
+   * For the route stage; `consentChecked`: the events were routed here already, with their
+   * source's policy. `proceed`: asked before each send (see `DeliverCallOptions.proceed`).
+   */
+  routing: RouteContext & { consentChecked?: boolean; proceed?: () => boolean } = {},
 ): Promise<Outcome[]> {
   const plugin = dest.plugin as unknown as ClientDestinationPlugin
   const decided = new Map<number, Outcome>()
@@ -55,7 +58,10 @@ export async function runClientDestination(
   }
   const limits = { ...CLIENT_BATCH_DEFAULTS, ...plugin.batch?.(dest.config as never) }
   for (const chunk of chunkItems(routed, limits.maxEvents, limits.maxBytes)) {
-    const answers = await deliverer.deliverBatch(chunk.map((i) => i.event))
+    const answers = await deliverer.deliverBatch(
+      chunk.map((i) => i.event),
+      routing.proceed ? { proceed: routing.proceed } : undefined,
+    )
     chunk.forEach((item, k) => {
       const list = results.get(item.origin) ?? []
       list.push(answers[k]!)

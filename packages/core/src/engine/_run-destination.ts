@@ -38,8 +38,11 @@ export async function runDestination(
   stopped: Map<number, Stopped>,
   inputs: Array<{ messageId?: string }>,
   { record, singleAttempt }: { record: boolean; singleAttempt: boolean },
-  /** For the route stage; `consentChecked`: the events were routed here already, with their source's policy. */
-  routing: RouteContext & { consentChecked?: boolean } = {},
+  /**
+   * For the route stage; `consentChecked`: the events were routed here already, with their
+   * source's policy. `proceed`: asked before each send (see `DeliverCallOptions.proceed`).
+   */
+  routing: RouteContext & { consentChecked?: boolean; proceed?: () => boolean } = {},
 ): Promise<Outcome[]> {
   const tallies = new Map<number, Tally>()
   const tally = (origin: number) => {
@@ -70,6 +73,7 @@ export async function runDestination(
     else routed.push(item)
   }
 
+  const { proceed } = routing
   const jobs = dest.batching
     ? await planBatches(dest, ctx, routed, tally, fail)
     : await planEach(dest, ctx, routed, tally, fail)
@@ -89,7 +93,12 @@ export async function runDestination(
             return 'delivered' as const
           }
         : undefined
-      const result = await deliverer.deliver(job.request, handleResponse ? { handleResponse } : undefined)
+      const result = await deliverer.deliver(
+        job.request,
+        handleResponse || proceed
+          ? { ...(handleResponse ? { handleResponse } : {}), ...(proceed ? { proceed } : {}) }
+          : undefined,
+      )
       const failure = result.status === 'failed' ? finalError(result, dest, singleAttempt) : undefined
       // A request counts once per input event it carries (a fanned-out event may be in it twice).
       const origins =

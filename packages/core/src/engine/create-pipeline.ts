@@ -142,11 +142,21 @@ export interface Pipeline {
    * bound then counts it instead of serialising the event to measure it. An entry that is
    * not a whole number ≥ 0 is measured instead, and so is every event when the list's length
    * is not the number of events.
+   * `proceed`: asked right before each request (each attempt, each client batch) is sent;
+   * once it answers false, nothing more of this call is sent, and every event not delivered
+   * yet fails with a retryable `PB_DELIVERY_WITHHELD` error. The gateway's PostgreSQL store
+   * answers false once this node's lease on the jobs may have run out (the node was stopped
+   * or cut off past it), so that it sends nothing another node took over meanwhile.
    */
   deliver(
     destinationId: string,
     events: readonly PatchbayEvent[],
-    options?: { sourceId?: string; consentChecked?: boolean; sizes?: ReadonlyArray<number | undefined> },
+    options?: {
+      sourceId?: string
+      consentChecked?: boolean
+      sizes?: ReadonlyArray<number | undefined>
+      proceed?: () => boolean
+    },
   ): Promise<Outcome[]>
   /**
    * Runs the `check` hook of every destination that has one, with its prepared config (see
@@ -264,7 +274,7 @@ export async function createPipeline(
     items: WorkItem[],
     stopped: Map<number, Stopped>,
     inputs: Array<{ messageId?: string }>,
-    routing: RouteContext & { consentChecked?: boolean },
+    routing: RouteContext & { consentChecked?: boolean; proceed?: () => boolean },
   ) =>
     'deliverBatch' in deliverer
       ? runClientDestination(prepared, deliverer, items, stopped, inputs, delivery, routing)
@@ -374,7 +384,7 @@ export async function createPipeline(
     route: (event, { sourceId, consent } = {}) =>
       route(event, routes, { whenMissing: consentPolicy(sourceId), ...(consent ? { consent } : {}) }),
     consentPolicy,
-    async deliver(destinationId, events, { sourceId, consentChecked = false, sizes } = {}) {
+    async deliver(destinationId, events, { sourceId, consentChecked = false, sizes, proceed } = {}) {
       const destination = destinations.find((d) => d.prepared.id === destinationId)
       if (!destination)
         throw new Error(
@@ -392,6 +402,7 @@ export async function createPipeline(
         await runAt(destination, items, new Map(), inputs, {
           whenMissing: consentPolicy(sourceId),
           consentChecked,
+          ...(proceed ? { proceed } : {}),
         }),
       )
     },

@@ -102,6 +102,13 @@ export const ERROR_CODES = defineErrorCodes('@patchbay/core', {
     howToSolve:
       'It is retried after the delay. Lower `delivery.concurrency` or batch more events per request.',
   },
+  PB_DELIVERY_WITHHELD: {
+    family: 'retryable',
+    description:
+      'Not sent: the caller said to stop before this request went out (the gateway, when its lease on the events may have run out).',
+    howToSolve:
+      'Nothing: the events were not sent and stay queued. On the gateway with PostgreSQL, see why the node lost its lease (stopped, or cut off from the database).',
+  },
   PB_DELIVERY_ABORTED: {
     family: 'aborted',
     description:

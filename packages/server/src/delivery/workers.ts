@@ -32,6 +32,9 @@ export interface WorkerOptions {
   gate?: DeliveryGate
 }
 
+/** The code of a delivery `proceed` stopped: the claim's leases may have run out. */
+const WITHHELD = 'PB_DELIVERY_WITHHELD'
+
 /** How long a worker waits before trying again the store writes it could not make. */
 const SETTLE_RETRY_MS = 1_000
 
@@ -185,13 +188,14 @@ export function startDeliveryWorkers(options: WorkerOptions) {
   async function deliver(jobs: Job[]): Promise<number[]> {
     if (jobs.length === 0) return []
     let outcomes: Outcome[]
+    const proceed = whileHeld(jobs)
     try {
       outcomes = await pipeline.deliver(
         destination.id,
         jobs.map((job) => job.payload as PatchbayEvent),
         // The route stage checked consent, with the event's source, before the job existed.
         // The payloads' text lengths, where the store read them: batch bounds need not measure.
-        { consentChecked: true, sizes: jobs.map((job) => job.size) },
+        { consentChecked: true, sizes: jobs.map((job) => job.size), ...(proceed ? { proceed } : {}) },
       )
     } catch (error) {
       // A bug, not an answer from the destination: keep the jobs and try them again later.
@@ -205,6 +209,7 @@ export function startDeliveryWorkers(options: WorkerOptions) {
     const byIndex = new Map(outcomes.map((o) => [o.index, o]))
     const at = now()
     const done: number[] = []
+    const withheld: number[] = []
     const settling: Array<Promise<void>> = []
     for (const [index, job] of jobs.entries()) {
       const outcome = byIndex.get(index)
@@ -215,8 +220,10 @@ export function startDeliveryWorkers(options: WorkerOptions) {
       } else if (outcome?.status === 'dropped') {
         counters.dropped(destination.id)
         done.push(job.id)
-      } else settling.push(settleFailure(job, outcome, at))
+      } else if (outcome?.error?.code === WITHHELD && store.release) withheld.push(job.id)
+      else settling.push(settleFailure(job, outcome, at))
     }
+    if (withheld.length > 0) settling.push(giveBack(withheld))
     const deferred = done.length > 0 && store.completeAndClaim !== undefined && unsettled.length === 0
     // One transaction (one commit) for every job of the claim that went through.
     if (done.length > 0 && !deferred) settling.push(completeNow(done))
@@ -225,6 +232,37 @@ export function startDeliveryWorkers(options: WorkerOptions) {
     if (settling.length === 1) await settling[0]
     else if (settling.length > 1) await Promise.all(settling)
     return deferred ? done : []
+  }
+
+  /**
+   * On a store several nodes share: asked before each request goes out, whether this node
+   * still surely holds the claim's leases. A node stopped (or cut off from the store) past
+   * them finds out here, before it sends the rest of its claim, which another node may have
+   * taken over meanwhile. Cheap: the store is asked again only once the last answer's time passed.
+   */
+  function whileHeld(jobs: readonly Job[]): (() => boolean) | undefined {
+    const heldUntil = store.heldUntil?.bind(store)
+    if (!heldUntil) return undefined
+    const ids = jobs.map((job) => job.id)
+    let until = heldUntil(ids)
+    return () => {
+      const at = performance.now()
+      if (at < until) return true
+      until = heldUntil(ids)
+      return at < until
+    }
+  }
+
+  /** Jobs not sent because the node's leases may have run out: back to the queue, no attempt counted. */
+  function giveBack(ids: number[]): Promise<void> {
+    return settle(`giving back ${ids.length} jobs`, async () => {
+      const back = await store.release!(ids)
+      log({
+        level: 'warn',
+        scope: `destinations.${destination.id}`,
+        message: `${ids.length} claimed job${ids.length === 1 ? ' was' : 's were'} not sent: this node's lease on ${ids.length === 1 ? 'it' : 'them'} may have run out (the process was stopped, or could not reach the store, for longer than the lease); ${back} went back to the queue for any node, ${ids.length - back} another node had taken over`,
+      })
+    })
   }
 
   const completeNow = (ids: number[]) =>

@@ -230,6 +230,22 @@ export interface Store {
    * it throws, neither happened. A store without it gets the two calls instead.
    */
   completeAndClaim?(jobIds: number[], destinationId: string, options: ClaimOptions): Promise<Job[]>
+  /**
+   * Optional, for a store several nodes share (PostgreSQL): until when, in
+   * `performance.now()` time, this node surely still holds these claimed jobs. It counts from
+   * when the node last asked for their leases (the claim, then each heartbeat the store
+   * confirmed), so it is never later than the leases themselves; -Infinity when a job is not
+   * held (its heartbeat found it taken over). Past it, another node may have taken the jobs
+   * over: the delivery worker sends nothing more of them and gives them back with `release`.
+   * A store one process owns has no leases and leaves both out.
+   */
+  heldUntil?(jobIds: readonly number[]): number
+  /**
+   * Optional, with `heldUntil`: gives claimed jobs back unsent, no attempt counted. Those this
+   * node still holds are waiting again for any node; those another node took over are left to
+   * it. Returns how many went back.
+   */
+  release?(jobIds: number[]): Promise<number>
   /** The attempt failed but may succeed later: retrying, attempts + 1, due at `nextAt`. */
   retry(jobId: number, options: { nextAt: number; error: string }): Promise<void>
   /** Gives up: the job becomes a dead letter (attempts + 1) and no longer holds back its key. */

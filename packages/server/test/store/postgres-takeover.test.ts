@@ -93,4 +93,52 @@ describe('delivery workers on the PostgreSQL store', () => {
       await workers.stop()
     }
   })
+
+  it('heldUntil ends when a heartbeat finds a job taken over; release gives back only what the node still holds', async () => {
+    // A short lease: node-c's heartbeat runs every 200 ms.
+    const c = await openPostgresStore({ url: database.url, node: 'node-c', poolSize: 2, leaseMs: 600 })
+    stores.push(c)
+    await c.commitProcessed(
+      [],
+      ['h1', 'h2', 'h3'].map((id) => job('held', null, id)),
+      Date.now(),
+    )
+    const before = performance.now()
+    const claimed = await c.claim('held', { limit: 10, now: Date.now(), ordered: false })
+    const ids = Object.fromEntries(claimed.map((j) => [j.messageId, j.id]))
+    const all = Object.values(ids)
+    expect(all).toHaveLength(3)
+    // Counted from when the claim was sent, less a margin: never past the lease itself.
+    const until = c.heldUntil!(all)
+    expect(until).toBeGreaterThan(before)
+    expect(until).toBeLessThanOrEqual(performance.now() + 600)
+    // Another node takes h1 over (as after c's lease ran out): c's next heartbeat finds it gone.
+    await queryDatabase(
+      database.url,
+      "UPDATE patchbay.jobs SET node = 'node-d', lease_until = now() + interval '1 minute' WHERE message_id = 'h1'",
+    )
+    await waitFor(
+      () => c.heldUntil!([ids.h1!]) === Number.NEGATIVE_INFINITY,
+      "node-c's heartbeat losing h1",
+      5_000,
+    )
+    expect(c.heldUntil!(all)).toBe(Number.NEGATIVE_INFINITY)
+    // h2 and h3 are still c's, renewed by the heartbeats.
+    await waitFor(
+      () => c.heldUntil!([ids.h2!, ids.h3!]) > until,
+      "node-c's heartbeat renewing h2 and h3",
+      5_000,
+    )
+    expect(await c.release!(all)).toBe(2)
+    const { rows } = await queryDatabase(
+      database.url,
+      "SELECT message_id, state, node, attempts FROM patchbay.jobs WHERE destination_id = 'held' ORDER BY message_id",
+    )
+    expect(rows).toEqual([
+      { message_id: 'h1', state: 'in_flight', node: 'node-d', attempts: 0 },
+      { message_id: 'h2', state: 'waiting', node: null, attempts: 0 },
+      { message_id: 'h3', state: 'waiting', node: null, attempts: 0 },
+    ])
+    expect(c.heldUntil!([ids.h2!])).toBe(Number.NEGATIVE_INFINITY)
+  })
 })

@@ -6,12 +6,13 @@ import type { ParsedEvents } from './_parsed-events.ts'
 import { inTransaction, type Query, queryOnce } from './_pool.ts'
 import { toJob } from './_rows.ts'
 
-export type JobQueue = Pick<Store, 'claim' | 'complete' | 'retry' | 'abort' | 'releaseInFlight'> & {
-  /** Extends the leases of every job this node holds; returns how many. */
-  heartbeat(): Promise<number>
-  /** Gives this node's in-flight jobs back (graceful close): they are delivered again. */
-  releaseOwn(): Promise<number>
-}
+export type JobQueue = Pick<Store, 'claim' | 'complete' | 'retry' | 'abort' | 'releaseInFlight'> &
+  Required<Pick<Store, 'release' | 'heldUntil'>> & {
+    /** Extends the leases of every job this node holds; returns how many. */
+    heartbeat(): Promise<number>
+    /** Gives this node's in-flight jobs back (graceful close): they are delivered again. */
+    releaseOwn(): Promise<number>
+  }
 
 const missing = (method: string, jobId: number) =>
   markJobGone(new Error(`${method}: job ${jobId} does not exist (it was completed or aborted already)`))
@@ -60,10 +61,17 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number, par
    * answer was lost (the connection broke on the way back) names this node, yet no worker
    * holds its jobs; its lease runs out and another node delivers them.
    */
-  const held = new Set<number>()
+  const held = new Map<number, number>()
   const settled = (ids: readonly number[]) => {
     for (const id of ids) held.delete(id)
   }
+  /**
+   * Each held job's lease runs until the database's now() + leaseMs when the claim or the
+   * heartbeat ran, which is after this node sent it: `held` keeps the send time, so
+   * renewal + leaseMs is never later than the lease. The margin covers a database whose clock
+   * runs a little faster than this machine's.
+   */
+  const margin = Math.min(1_000, leaseMs / 10)
   const releaseExpired = async () =>
     (
       await queryOnce(
@@ -76,6 +84,7 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number, par
 
   return {
     async claim(destinationId, { limit, now, ordered }) {
+      const sentAt = performance.now()
       const { rows } = ordered
         ? await queryOnce(pool, 'pb_claim_ordered', claimOrderedSql, [
             destinationId,
@@ -87,7 +96,7 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number, par
             keyCapOf(limit),
           ])
         : await queryOnce(pool, 'pb_claim_any', claimAnySql, [destinationId, now, limit, node, leaseMs])
-      for (const row of rows) held.add(row.id as number)
+      for (const row of rows) held.set(row.id as number, sentAt)
       return rows.map((row) => toJob(row, parsed.parse))
     },
     async complete(jobIds) {
@@ -139,21 +148,43 @@ export function createJobQueue(pool: pg.Pool, node: string, leaseMs: number, par
       settled([jobId])
     },
     releaseInFlight: releaseExpired,
+    heldUntil(jobIds) {
+      let until = Number.POSITIVE_INFINITY
+      for (const id of jobIds) until = Math.min(until, held.get(id) ?? Number.NEGATIVE_INFINITY)
+      return until + leaseMs - margin
+    },
+    async release(jobIds) {
+      if (jobIds.length === 0) return 0
+      const { rowCount } = await queryOnce(
+        pool,
+        'pb_release_jobs',
+        `UPDATE patchbay.jobs SET state = 'waiting', node = NULL, lease_until = NULL
+         WHERE id = ANY($1::bigint[]) AND state = 'in_flight' AND node = $2`,
+        [jobIds, node],
+      )
+      settled(jobIds)
+      return rowCount ?? 0
+    },
     async heartbeat() {
-      const ids = [...held]
-      const extended =
-        ids.length === 0
-          ? 0
-          : ((
-              await queryOnce(
-                pool,
-                'pb_heartbeat',
-                `UPDATE patchbay.jobs SET lease_until = now() + $2 * interval '1 millisecond'
-                 WHERE state = 'in_flight' AND node = $1 AND id = ANY($3::bigint[])`,
-                [node, leaseMs, ids],
-              )
-            ).rowCount ?? 0)
-      return extended
+      const ids = [...held.keys()]
+      if (ids.length === 0) return 0
+      const sentAt = performance.now()
+      const { rows } = await queryOnce(
+        pool,
+        'pb_heartbeat',
+        `UPDATE patchbay.jobs SET lease_until = now() + $2 * interval '1 millisecond'
+         WHERE state = 'in_flight' AND node = $1 AND id = ANY($3::bigint[]) RETURNING id`,
+        [node, leaseMs, ids],
+      )
+      // A job the heartbeat did not find is no longer this node's (taken over, or settled
+      // meanwhile): heldUntil says so at once.
+      const kept = new Set(rows.map((row) => row.id as number))
+      for (const id of ids) {
+        if (!held.has(id)) continue
+        if (kept.has(id)) held.set(id, sentAt)
+        else held.delete(id)
+      }
+      return kept.size
     },
     async releaseOwn() {
       const { rowCount } = await queryOnce(

@@ -159,6 +159,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     retry: whileOpen((jobId, retry) => jobs.retry(jobId, { ...retry, nextAt: clock.toDb(retry.nextAt) })),
     abort: whileOpen((jobId, abort) => jobs.abort(jobId, { ...abort, now: clock.toDb(abort.now) })),
     releaseInFlight: whileOpen(jobs.releaseInFlight),
+    heldUntil: jobs.heldUntil,
+    release: whileOpen(jobs.release),
     deadLetters: {
       list: whileOpen(async (query) => (await deadLetters.list(query)).map(letterFromDb)),
       get: whileOpen(async (id) => {
