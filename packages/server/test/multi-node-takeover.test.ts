@@ -76,6 +76,23 @@ async function startHoldingReceiver() {
   }
 }
 
+/** Posts `count` track events m0, m1, … (`n` = 0, 1, …) in one batch; returns the status. */
+async function postTracks(url: string, count: number, userOf: (n: number) => string): Promise<number> {
+  const batch = Array.from({ length: count }, (_, n) => ({
+    type: 'track',
+    event: 'Takeover',
+    userId: userOf(n),
+    messageId: `m${n}`,
+    properties: { n },
+  }))
+  const res = await fetch(`${url}/v1/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: basic },
+    body: JSON.stringify({ batch }),
+  })
+  return res.status
+}
+
 describe('a node thawed after another took its job over', () => {
   it('does not make the job claimable again while the other node delivers it (its failed attempt is dropped)', async () => {
     const receiver = await startHoldingReceiver()
@@ -84,19 +101,7 @@ describe('a node thawed after another took its job over', () => {
       ordered: true,
       options: multiNodeOptions(database.url, 100),
     })
-    const batch = [0, 1].map((n) => ({
-      type: 'track',
-      event: 'Takeover',
-      userId: 'u',
-      messageId: `m${n}`,
-      properties: { n },
-    }))
-    const res = await fetch(`${a.url}/v1/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: basic },
-      body: JSON.stringify({ batch }),
-    })
-    expect(res.status).toBe(200)
+    expect(await postTracks(a.url, 2, () => 'u')).toBe(200)
     // Node a delivers m0; the destination holds it. a freezes meanwhile, past its lease.
     await waitFor(() => receiver.requests.length === 1, 'node a delivering m0')
     a.child.kill('SIGSTOP')
@@ -146,19 +151,7 @@ describe('a node thawed after another took its job over', () => {
       receiverUrl: `${receiver.url}/a`,
       options: multiNodeOptions(database.url),
     })
-    const batch = Array.from({ length: 12 }, (_, n) => ({
-      type: 'track',
-      event: 'Takeover',
-      userId: `u${n}`,
-      messageId: `m${n}`,
-      properties: { n },
-    }))
-    const res = await fetch(`${a.url}/v1/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: basic },
-      body: JSON.stringify({ batch }),
-    })
-    expect(res.status).toBe(200)
+    expect(await postTracks(a.url, 12, (n) => `u${n}`)).toBe(200)
     await waitFor(() => receiver.from('a').length === 8, 'node a sending 8 of its 12 jobs')
     a.child.kill('SIGSTOP')
     try {
