@@ -1,4 +1,7 @@
 import { defineProject, mergeConfig } from 'vitest/config'
-import { shared } from '../../vitest.shared.ts'
+import { reusedWorkers, shared } from '../../vitest.shared.ts'
 
-export default mergeConfig(shared, defineProject({ test: { name: '@patchbay/warehouse' } }))
+export default mergeConfig(
+  mergeConfig(shared, reusedWorkers),
+  defineProject({ test: { name: '@patchbay/warehouse' } }),
+)
