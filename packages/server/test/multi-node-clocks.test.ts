@@ -1,10 +1,10 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type ChildGateway, useChildGateways } from './_child.ts'
+import { describe, expect, it } from 'vitest'
+import type { ChildGateway } from './_child.ts'
 import { waitFor } from './_gateway.ts'
-import { type Arrival, multiNodeOptions, outOfOrder } from './_multi-node.ts'
-import { createTestDatabase, queryDatabase } from './store/_postgres.ts'
+import { type Arrival, basic, multiNodeOptions, outOfOrder, useMultiNodeTest } from './_multi-node.ts'
+import { queryDatabase } from './store/_postgres.ts'
 
 // Adversarial multi-node cases (issue 17) that multi-node.test.ts does not make: nodes started
 // at once on an empty database, nodes frozen (SIGSTOP) past their lease mid-delivery and
@@ -12,19 +12,7 @@ import { createTestDatabase, queryDatabase } from './store/_postgres.ts'
 // processes, a database of each test's own. (A PostgreSQL restart is not made here: the
 // server is shared by every test file running at the same time.)
 
-const basic = `Basic ${Buffer.from('wk_test_0123456789:').toString('base64')}`
-const closers: Array<() => unknown> = []
-let database: Awaited<ReturnType<typeof createTestDatabase>>
-beforeEach(async () => {
-  database = await createTestDatabase(`probe_${Math.random().toString(36).slice(2, 8)}`)
-})
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-const { spawnGateway } = useChildGateways({ per: 'test' })
-afterEach(async () => {
-  await database.drop()
-})
+const { closers, spawnGateway, database } = useMultiNodeTest('probe')
 
 /** The destination: records each delivery; `answer(body)` decides the status (default 200). */
 async function startReceiver() {
@@ -136,7 +124,7 @@ async function expectAllDelivered(
     60_000,
   ).catch(async () => {
     const { rows } = await queryDatabase(
-      database.url,
+      database().url,
       `SELECT state, node, count(*)::int AS n, max(last_error) AS error FROM patchbay.jobs GROUP BY 1, 2
          UNION ALL SELECT 'pending events', NULL, count(*)::int, NULL FROM patchbay.events WHERE NOT processed`,
     )
@@ -162,7 +150,7 @@ describe('gateway nodes frozen, killed at awkward moments, or with clocks that d
       return mode === 'ok' ? 200 : mode === '503' ? 503 : 429
     }
     const spawn = () =>
-      spawnGateway({ receiverUrl: receiver.url, ordered: true, options: multiNodeOptions(database.url) })
+      spawnGateway({ receiverUrl: receiver.url, ordered: true, options: multiNodeOptions(database().url) })
     const nodes = await Promise.all([spawn(), spawn(), spawn()])
     const traffic = orderedClients(() => nodes, 4, 8)
     const deliveredAll = (what: string) =>
@@ -195,7 +183,7 @@ describe('gateway nodes frozen, killed at awkward moments, or with clocks that d
     await traffic.settled('while the destination answers 503')
     await waitFor(async () => {
       const { rows } = await queryDatabase(
-        database.url,
+        database().url,
         "SELECT count(*)::int AS n FROM patchbay.jobs WHERE state = 'retrying'",
       )
       return rows[0].n > 10
@@ -223,14 +211,14 @@ describe('gateway nodes frozen, killed at awkward moments, or with clocks that d
     const a = await spawnGateway({
       receiverUrl: receiver.url,
       ordered: true,
-      options: multiNodeOptions(database.url),
+      options: multiNodeOptions(database().url),
     })
     const traffic = orderedClients(() => [a], 2, 5)
     traffic.grant(3)
     await traffic.settled('to node a')
     await waitFor(async () => {
       const { rows } = await queryDatabase(
-        database.url,
+        database().url,
         `SELECT count(*) FILTER (WHERE state = 'retrying')::int AS r, count(*)::int AS n FROM patchbay.jobs`,
       )
       return rows[0].n === traffic.acked.size && rows[0].r > 0
@@ -243,14 +231,14 @@ describe('gateway nodes frozen, killed at awkward moments, or with clocks that d
     const b = await spawnGateway({
       receiverUrl: receiver.url,
       ordered: true,
-      options: multiNodeOptions(database.url),
+      options: multiNodeOptions(database().url),
       clockSkewMs: -3 * 86_400_000,
     })
     await expectAllDelivered(receiver, traffic, 'a node three days behind')
     const c = await spawnGateway({
       receiverUrl: receiver.url,
       ordered: true,
-      options: multiNodeOptions(database.url),
+      options: multiNodeOptions(database().url),
       clockSkewMs: 600_000,
     })
     // Both take traffic; then c, ahead, is killed while its retries wait, and b must deliver them.
@@ -260,7 +248,7 @@ describe('gateway nodes frozen, killed at awkward moments, or with clocks that d
     await more.settled('to node c')
     await waitFor(async () => {
       const { rows } = await queryDatabase(
-        database.url,
+        database().url,
         `SELECT count(*) FILTER (WHERE state = 'retrying')::int AS r FROM patchbay.jobs`,
       )
       return rows[0].r > 0

@@ -1,29 +1,14 @@
 import { createServer } from 'node:http'
 import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from 'node:net'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { useChildGateways } from './_child.ts'
+import { describe, expect, it } from 'vitest'
 import { waitFor } from './_gateway.ts'
-import { multiNodeOptions, outOfOrder } from './_multi-node.ts'
-import { createTestDatabase } from './store/_postgres.ts'
+import { basic, multiNodeOptions, outOfOrder, useMultiNodeTest } from './_multi-node.ts'
 
 // Gateway nodes whose connections to PostgreSQL stay open with nobody answering: a node
 // frozen (SIGSTOP) while it holds the processor's turn, and a network that stalls instead of
 // refusing (half-open connections). Real processes, a database of each test's own.
 
-const basic = `Basic ${Buffer.from('wk_test_0123456789:').toString('base64')}`
-const closers: Array<() => unknown> = []
-let database: Awaited<ReturnType<typeof createTestDatabase>>
-beforeEach(async () => {
-  database = await createTestDatabase(`stall_${Math.random().toString(36).slice(2, 8)}`)
-})
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-// Registered after the hook above: the gateways are killed before their database is dropped.
-const { spawnGateway } = useChildGateways({ per: 'test' })
-afterEach(async () => {
-  await database.drop()
-})
+const { closers, spawnGateway, database } = useMultiNodeTest('stall')
 
 /** The destination: each delivery's messageId, user and `n`. */
 async function startReceiver() {
@@ -142,14 +127,14 @@ describe('gateway nodes whose PostgreSQL connections stay open and silent', () =
     const a = await spawnGateway({
       receiverUrl: receiver.url,
       ordered: true,
-      options: multiNodeOptions(database.url),
+      options: multiNodeOptions(database().url),
     })
     await send(a.url)
     await waitFor(allDelivered, 'the first batch delivered by node a')
     const b = await spawnGateway({
       receiverUrl: receiver.url,
       ordered: true,
-      options: multiNodeOptions(database.url),
+      options: multiNodeOptions(database().url),
     })
     for (let i = 0; i < 3; i++) await send(i % 2 ? a.url : b.url)
     await waitFor(allDelivered, 'the batches delivered by both nodes')
@@ -171,8 +156,8 @@ describe('gateway nodes whose PostgreSQL connections stay open and silent', () =
 
   it('a stalled network: ingest answers 503 within an SDK’s timeout, and once the stalled connections are silent for good, processing and delivery resume by themselves', async () => {
     const receiver = await startReceiver()
-    const proxy = await startStallingProxy(Number(new URL(database.url).port || 5432))
-    const store = new URL(database.url)
+    const proxy = await startStallingProxy(Number(new URL(database().url).port || 5432))
+    const store = new URL(database().url)
     store.port = String(proxy.port)
     const node = await spawnGateway({
       receiverUrl: receiver.url,

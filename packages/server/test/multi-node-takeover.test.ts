@@ -1,29 +1,16 @@
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { useChildGateways } from './_child.ts'
+import { describe, expect, it } from 'vitest'
 import { waitFor } from './_gateway.ts'
-import { multiNodeOptions } from './_multi-node.ts'
-import { createTestDatabase, queryDatabase } from './store/_postgres.ts'
+import { basic, multiNodeOptions, useMultiNodeTest } from './_multi-node.ts'
+import { queryDatabase } from './store/_postgres.ts'
 
 // A node frozen (SIGSTOP) mid-delivery past its lease, whose job another node took over and
 // is delivering, thaws and learns how its own attempt went. What it records must not touch
 // the job the other node now holds: a retry it scheduled made the job claimable again while
 // the other node's attempt was still open, so two live nodes delivered the same job at once.
 
-const basic = `Basic ${Buffer.from('wk_test_0123456789:').toString('base64')}`
-const closers: Array<() => unknown> = []
-let database: Awaited<ReturnType<typeof createTestDatabase>>
-beforeEach(async () => {
-  database = await createTestDatabase(`takeover_${Math.random().toString(36).slice(2, 8)}`)
-})
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-const { spawnGateway } = useChildGateways({ per: 'test' })
-afterEach(async () => {
-  await database.drop()
-})
+const { closers, spawnGateway, database } = useMultiNodeTest('takeover')
 
 /** The destination: holds every request until the test answers it; records how many were open at once per message. */
 async function startHoldingReceiver() {
@@ -99,7 +86,7 @@ describe('a node thawed after another took its job over', () => {
     const a = await spawnGateway({
       receiverUrl: receiver.url,
       ordered: true,
-      options: multiNodeOptions(database.url, 100),
+      options: multiNodeOptions(database().url, 100),
     })
     expect(await postTracks(a.url, 2, () => 'u')).toBe(200)
     // Node a delivers m0; the destination holds it. a freezes meanwhile, past its lease.
@@ -109,7 +96,7 @@ describe('a node thawed after another took its job over', () => {
       const b = await spawnGateway({
         receiverUrl: receiver.url,
         ordered: true,
-        options: multiNodeOptions(database.url, 100),
+        options: multiNodeOptions(database().url, 100),
       })
       await waitFor(
         () => receiver.requests.length === 2,
@@ -133,7 +120,7 @@ describe('a node thawed after another took its job over', () => {
       await waitFor(() => receiver.requests.includes('m1'), 'm1 delivered after m0', 30_000)
       receiver.answer(200)
       await waitFor(async () => {
-        const { rows } = await queryDatabase(database.url, 'SELECT count(*)::int AS n FROM patchbay.jobs')
+        const { rows } = await queryDatabase(database().url, 'SELECT count(*)::int AS n FROM patchbay.jobs')
         return rows[0].n === 0
       }, 'the queue empty')
       expect(receiver.requests).toEqual(['m0', 'm0', 'm1'])
@@ -149,7 +136,7 @@ describe('a node thawed after another took its job over', () => {
     // the other 4 wait for a free slot when a is stopped.
     const a = await spawnGateway({
       receiverUrl: `${receiver.url}/a`,
-      options: multiNodeOptions(database.url),
+      options: multiNodeOptions(database().url),
     })
     expect(await postTracks(a.url, 12, (n) => `u${n}`)).toBe(200)
     await waitFor(() => receiver.from('a').length === 8, 'node a sending 8 of its 12 jobs')
@@ -158,7 +145,7 @@ describe('a node thawed after another took its job over', () => {
       // Node b takes the 12 jobs over once a's lease ran out, and delivers them all.
       const b = await spawnGateway({
         receiverUrl: `${receiver.url}/b`,
-        options: multiNodeOptions(database.url),
+        options: multiNodeOptions(database().url),
       })
       await waitFor(
         () => {
@@ -187,7 +174,7 @@ describe('a node thawed after another took its job over', () => {
           /lease on (it|them) may have run out.*; 0 went back to the queue for any node/,
         )
       await waitFor(async () => {
-        const { rows } = await queryDatabase(database.url, 'SELECT count(*)::int AS n FROM patchbay.jobs')
+        const { rows } = await queryDatabase(database().url, 'SELECT count(*)::int AS n FROM patchbay.jobs')
         return rows[0].n === 0
       }, 'the queue empty')
       expect(receiver.from('b')).toHaveLength(12)
