@@ -1,4 +1,4 @@
-// @long-pole: minutes on a busy CI machine, so it starts first (see vitest.config.ts).
+// @long-pole 328: seconds in a CI run; the longest files start first (see vitest.config.ts).
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

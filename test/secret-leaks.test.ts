@@ -1,4 +1,4 @@
-// @long-pole: minutes on a busy CI machine, so it starts first (see vitest.config.ts).
+// @long-pole 98: seconds in a CI run; the longest files start first (see vitest.config.ts).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'

@@ -1,4 +1,4 @@
-// @long-pole: minutes on a busy CI machine, so it starts first (see vitest.config.ts).
+// @long-pole 40: seconds in a CI run; the longest files start first (see vitest.config.ts).
 import { cpSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'

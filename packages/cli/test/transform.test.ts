@@ -1,4 +1,4 @@
-// @long-pole: minutes on a busy CI machine, so it starts first (see vitest.config.ts).
+// @long-pole 90: seconds in a CI run; the longest files start first (see vitest.config.ts).
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'

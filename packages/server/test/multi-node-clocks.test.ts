@@ -1,3 +1,4 @@
+// @long-pole 98: seconds in a CI run; the longest files start first (see vitest.config.ts).
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'

@@ -1,4 +1,4 @@
-// @long-pole: minutes on a busy CI machine, so it starts first (see vitest.config.ts).
+// @long-pole 154: seconds in a CI run; the longest files start first (see vitest.config.ts).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'

@@ -1,3 +1,4 @@
+// @long-pole 80: seconds in a CI run; the longest files start first (see vitest.config.ts).
 import { afterAll, describe, expect, it } from 'vitest'
 import { createSandbox } from '../../src/index.ts'
 import { track } from '../_helpers.ts'
