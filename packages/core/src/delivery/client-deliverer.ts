@@ -7,6 +7,7 @@ import type {
 } from '../plugin/define-client-destination.ts'
 import type { UserIdentifier } from '../privacy/user-identifier.ts'
 import { createRedactor, type Redactor } from '../redaction/redact.ts'
+import { asked } from './_proceed.ts'
 import { createSemaphore } from './_semaphore.ts'
 import type { DeliveryOptions } from './delivery-options.ts'
 import { createRetryPolicy } from './retry-policy.ts'
@@ -125,7 +126,7 @@ export function createClientDeliverer(init: ClientDelivererOptions): ClientDeliv
     proceed: (() => boolean) | undefined,
   ): Promise<ClientEventResult[] | undefined> {
     await semaphore.acquire()
-    if (proceed && !proceed()) {
+    if (proceed && !asked(proceed, semaphore)) {
       semaphore.release()
       return undefined
     }

@@ -2,6 +2,7 @@ import { RetryableError } from '../errors/errors.ts'
 import type { PatchbayError } from '../errors/patchbay-error.ts'
 import type { HttpRequest, HttpResponse } from '../http/http-request.ts'
 import { createRedactor, type Redactor } from '../redaction/redact.ts'
+import { asked } from './_proceed.ts'
 import { createSemaphore } from './_semaphore.ts'
 import type { DeliveryOptions } from './delivery-options.ts'
 import { type ExchangeRecord, recordExchange } from './exchange-record.ts'
@@ -91,7 +92,7 @@ export function createDeliverer(init: DelivererOptions): Deliverer {
         let response: HttpResponse | undefined
         let error: PatchbayError | undefined
         if (!semaphore.tryAcquire()) await semaphore.acquire()
-        if (proceed && !proceed()) {
+        if (proceed && !asked(proceed, semaphore)) {
           semaphore.release()
           return withheld(label, attempt - 1, now() - started, exchanges)
         }

@@ -137,4 +137,32 @@ describe('pipeline.deliver with proceed', () => {
     for (const o of outcomes.slice(2))
       expect(o).toMatchObject({ error: { code: 'PB_DELIVERY_WITHHELD', retryable: true } })
   })
+
+  it('a proceed that throws fails the call with its error and gives its concurrency slot back', async () => {
+    rows.length = 0
+    const server = await startServer((res) => reply(res, 200, '{}'))
+    closers.push(server.close)
+    const p = await pipeline(
+      `  - id: hook\n    use: "@test/destination-hook"\n    config: { url: "${server.url}" }\n    delivery: { concurrency: 1 }\n` +
+        `  - id: table\n    use: "@test/destination-table"\n    delivery: { concurrency: 1 }\n`,
+    )
+    const broken = () => {
+      throw new Error('lease table unreadable')
+    }
+    for (const destination of ['hook', 'table'])
+      await expect(p.deliver(destination, events.slice(0, 1), { proceed: broken })).rejects.toThrow(
+        'lease table unreadable',
+      )
+    // With one slot each, these would wait forever had the throw kept it.
+    const hook = await p.deliver('hook', events.slice(0, 2), { proceed: () => true })
+    const table = await p.deliver('table', events.slice(0, 2), { proceed: () => true })
+    expect([...hook, ...table].map((o) => o.status)).toEqual([
+      'delivered',
+      'delivered',
+      'delivered',
+      'delivered',
+    ])
+    expect(server.received).toHaveLength(2)
+    expect(rows).toEqual([['m0', 'm1']])
+  })
 })
