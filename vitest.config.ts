@@ -14,6 +14,8 @@ const LONG_POLE = /@long-pole (\d+)/
  * the whole run waited for them alone. Files marked `@long-pole` near their top start first,
  * the longest first (the two of five and six minutes started four minutes into a run while
  * ninety-second ones went before them); the rest keep vitest's order and fill in behind.
+ * The sandbox's long files are left unmarked on purpose: they check time limits, and next to
+ * the two npm installs and builds of the first minutes a batch's wall time ran out.
  */
 class LongPolesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {

@@ -1,4 +1,3 @@
-// @long-pole 70: seconds in a CI run; the longest files start first (see vitest.config.ts).
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
