@@ -37,6 +37,7 @@ export const shared = defineConfig({
  * (core: 21.7 → 7.6 s on a quiet machine; the webhook destination 10.3 → 4.2 s). The
  * projects that start processes (cli, server, sandbox) gained nothing and keep isolation; the
  * sandbox's memory test failed without it. A test that leaves state behind (a global, an
- * env variable, a module-level cache) must restore it in its own hooks.
+ * env variable, a module-level cache) must restore it in its own hooks, and a helper module
+ * several files import shares its state among them (why @patchbay/testing stays isolated).
  */
 export const reusedWorkers = defineConfig({ test: { isolate: false } })

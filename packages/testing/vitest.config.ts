@@ -1,7 +1,7 @@
 import { defineProject, mergeConfig } from 'vitest/config'
-import { reusedWorkers, shared } from '../../vitest.shared.ts'
+import { shared } from '../../vitest.shared.ts'
 
-export default mergeConfig(
-  mergeConfig(shared, reusedWorkers),
-  defineProject({ test: { name: '@patchbay/testing' } }),
-)
+// Isolated on purpose (not reusedWorkers): test/_plugins.ts holds broken plugins whose
+// module-level state is what the harness must catch (brokenByClose), and a worker reused
+// after checks.test.ts closed it hid the break from docs-table.test.ts.
+export default mergeConfig(shared, defineProject({ test: { name: '@patchbay/testing' } }))
